@@ -1,0 +1,88 @@
+/* catalog.h -- the DNS blocklists blmon knows: zones, return codes and what they mean.
+ * Built-in rows live in catalog_data.c; config may add lists, codes and keys. */
+#ifndef BLMON_CATALOG_H
+#define BLMON_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { LIST_BLOCK, LIST_ALLOW, LIST_INFO } list_kind_t;
+typedef enum { SCOPE_IP, SCOPE_NETWORK, SCOPE_ASN, SCOPE_DOMAIN } list_scope_t;
+typedef enum { QTYPE_IP, QTYPE_DOMAIN } list_qtype_t;
+
+/* What an A answer matching a code row means. */
+typedef enum {
+	CODE_LISTED,  /* a listing */
+	CODE_NEUTRAL, /* an answer that is not a listing (e.g. a good-reputation grade) */
+	CODE_ERROR,   /* a refusal or error code: the answer says nothing about the target */
+} code_class_t;
+
+/* A code row: each octet of the answer must lie in [lo, hi]. */
+typedef struct {
+	uint8_t lo[4], hi[4];
+	code_class_t cls;
+	char *meaning;
+} catalog_code_t;
+
+typedef struct {
+	char *id;        /* short stable name, e.g. "spamhaus-zen" */
+	char *zone_tmpl; /* zone as written, may hold "{key}" */
+	char *zone;      /* zone queried ({key} substituted), NULL while a key is missing */
+	char *name;      /* display name */
+	char *removal;   /* removal URL template ("{target}" substituted), or NULL */
+	char *key;       /* access key for keyed zones, or NULL */
+	list_kind_t kind;
+	list_qtype_t qtype;
+	list_scope_t scope;
+	bool ipv4, ipv6;
+	bool builtin;
+	bool enabled;          /* in the run set (after [lists] and config rules) */
+	unsigned budget;       /* free-use queries per day, 0 = none known */
+	unsigned interval_s;   /* per-list check interval, 0 = the monitor's */
+	catalog_code_t *codes;
+	size_t ncodes, capcodes;
+} catalog_list_t;
+
+typedef struct {
+	catalog_list_t *lists;
+	size_t n, cap;
+} catalog_t;
+
+/* Returns a new catalog with every built-in list (caller owns; catalog_free).
+ * Keyless lists start enabled, keyed ones disabled. */
+catalog_t *catalog_new_builtin(void);
+void catalog_free(catalog_t *c);
+
+/* Finds a list by id, zone template, or queried zone. Borrowed pointer, valid
+ * until the catalog changes; NULL when none matches. */
+catalog_list_t *catalog_find(catalog_t *c, const char *name);
+
+/* Adds an empty user list for zone (defaults: block, ip, scope ip, IPv4 only).
+ * Returns it (borrowed; valid until the next catalog_add). */
+catalog_list_t *catalog_add(catalog_t *c, const char *zone);
+
+/* Parses "127.0.0.2 Meaning text" (octets may be "*" or "a-b") and appends
+ * the row to l. Returns 0, or -1 with a message in err. */
+int catalog_code_add(catalog_list_t *l, const char *spec, code_class_t cls,
+		     char *err, size_t errlen);
+
+/* Sets l's key and resolves l->zone; 0 or -1 if the template has no {key}. */
+int catalog_set_key(catalog_list_t *l, const char *key, char *err, size_t errlen);
+
+/* Finds the rows matching a (host-order) IPv4 answer. Writes up to max row
+ * pointers (borrowed) into out; returns how many matched. */
+size_t catalog_codes_match(const catalog_list_t *l, uint32_t a, const catalog_code_t **out,
+			   size_t max);
+
+/* Writes the removal URL for target into buf; returns 0, or -1 if none. */
+int catalog_removal_url(const catalog_list_t *l, const char *target, char *buf, size_t len);
+
+const char *catalog_kind_name(list_kind_t k);
+const char *catalog_scope_name(list_scope_t s);
+const char *catalog_qtype_name(list_qtype_t q);
+int catalog_kind_parse(const char *s, list_kind_t *out);
+int catalog_scope_parse(const char *s, list_scope_t *out);
+int catalog_qtype_parse(const char *s, list_qtype_t *out);
+
+#endif

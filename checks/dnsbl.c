@@ -1,0 +1,806 @@
+/* dnsbl.c -- the check engine: keeps a bounded window of c-ares queries in flight.
+ * Targets enter a ring in input order, leave it in input order once all their lists answered. */
+#include "dnsbl.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qname.h"
+#include "xmalloc.h"
+
+#define TXT_MAX 2048     /* TXT bytes kept per result: zones are not ours to trust */
+#define MAX_ADDRS 16     /* A records read per answer */
+
+enum qphase { PH_A, PH_TXT };
+
+/* One in-flight query. Pooled: the hot path never allocates on our side. */
+struct qctx {
+	dnsbl_t *d;
+	uint32_t slot;
+	uint16_t res;   /* index of the result within the slot */
+	uint8_t phase;
+	struct qctx *next_free;
+};
+
+/* A target in the ring with its results. */
+struct slot {
+	target_t t;
+	uint32_t pending; /* queries outstanding, +1 while still being fed */
+	uint16_t nres;
+	dnsbl_result_t *res;
+};
+
+struct dnsbl {
+	ares_channel ch;
+	dnsbl_opts_t opts;
+	struct pollfd *pfds;
+	size_t npfds, cappfds;
+	dnsbl_stats_t stats;
+	unsigned inflight;
+	/* per-run state */
+	catalog_list_t *const *lists;
+	size_t nlists;
+	const dnsbl_list_state_t *states;
+	struct slot *ring;
+	dnsbl_result_t *resbuf;
+	uint32_t ringcap, head, count;
+	struct qctx *pool, *freeq;
+	char qbuf[QNAME_MAX];
+};
+
+const char *dnsbl_health_name(dnsbl_health_t h)
+{
+	static const char *const names[] = {"ok", "dead", "wildcard", "unreachable", "refused",
+					    "untested"};
+	return names[h];
+}
+
+const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d)
+{
+	return &d->stats;
+}
+
+bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t)
+{
+	switch (t) {
+	case TARGET_IPV4: return l->qtype == QTYPE_IP && l->ipv4;
+	case TARGET_IPV6: return l->qtype == QTYPE_IP && l->ipv6;
+	case TARGET_DOMAIN: return l->qtype == QTYPE_DOMAIN;
+	}
+	return false;
+}
+
+/* c-ares tells us which sockets to watch; we keep a pollfd array in step. */
+static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
+{
+	dnsbl_t *d = data;
+	size_t i;
+
+	for (i = 0; i < d->npfds; i++)
+		if (d->pfds[i].fd == fd)
+			break;
+	if (!readable && !writable) {
+		if (i < d->npfds)
+			d->pfds[i] = d->pfds[--d->npfds];
+		return;
+	}
+	if (i == d->npfds) {
+		xgrow((void **)&d->pfds, &d->cappfds, d->npfds + 1, sizeof(*d->pfds));
+		d->npfds++;
+	}
+	d->pfds[i].fd = fd;
+	d->pfds[i].events = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+	d->pfds[i].revents = 0;
+}
+
+/* Converts "IP", "IP:PORT", "[IPv6]:PORT", comma-separated, into c-ares's
+ * csv form (which wants IPv6 with a port in brackets). */
+static int resolver_csv(const char *spec, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL, *tok;
+	size_t used = 0;
+
+	if (strlen(spec) >= sizeof(buf) || !*spec) {
+		snprintf(err, errlen, "resolver: expected IP[:PORT], got '%s'", spec);
+		return -1;
+	}
+	strcpy(buf, spec);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char host[256];
+		unsigned long port = 53;
+		const char *portp = NULL;
+		unsigned char tmp[16];
+		int fam;
+
+		while (*tok == ' ')
+			tok++;
+		if (*tok == '[') {
+			char *rb = strchr(tok, ']');
+			if (!rb || (rb[1] && rb[1] != ':'))
+				goto bad;
+			snprintf(host, sizeof(host), "%.*s", (int)(rb - tok - 1), tok + 1);
+			portp = rb[1] ? rb + 2 : NULL;
+			fam = AF_INET6;
+		} else if (strchr(tok, ':') != strrchr(tok, ':')) {
+			snprintf(host, sizeof(host), "%s", tok); /* bare IPv6, default port */
+			fam = AF_INET6;
+		} else {
+			char *c = strchr(tok, ':');
+			snprintf(host, sizeof(host), "%.*s", c ? (int)(c - tok) : (int)strlen(tok), tok);
+			portp = c ? c + 1 : NULL;
+			fam = AF_INET;
+		}
+		if (inet_pton(fam, host, tmp) != 1)
+			goto bad;
+		if (portp) {
+			char *end;
+			errno = 0;
+			port = strtoul(portp, &end, 10);
+			if (!*portp || *end || errno || port == 0 || port > 65535)
+				goto bad;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s%s%s:%lu", used ? "," : "",
+					 fam == AF_INET6 ? "[" : "", host, fam == AF_INET6 ? "]" : "",
+					 port);
+		if (used >= outlen)
+			goto bad;
+	}
+	if (!out[0])
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "resolver: '%s' is not IP[:PORT] (e.g. 127.0.0.1:5353 or [::1]:53); names are not "
+		 "accepted, the resolver must be an address", spec);
+	return -1;
+}
+
+int dnsbl_resolver_check(const char *spec, char *err, size_t errlen)
+{
+	char csv[1024];
+	return resolver_csv(spec, csv, sizeof(csv), err, errlen);
+}
+
+dnsbl_t *dnsbl_new(const dnsbl_opts_t *opts, char *err, size_t errlen)
+{
+	dnsbl_t *d = xcalloc(1, sizeof(*d));
+	struct ares_options ao;
+	int rc, mask;
+	char csv[1024];
+
+	d->opts = *opts;
+	if (d->opts.concurrency == 0)
+		d->opts.concurrency = 200;
+	if (d->opts.tries == 0)
+		d->opts.tries = 1;
+	if (d->opts.timeout_ms == 0)
+		d->opts.timeout_ms = 2000;
+	if (opts->resolver && resolver_csv(opts->resolver, csv, sizeof(csv), err, errlen) < 0)
+		goto fail;
+	memset(&ao, 0, sizeof(ao));
+	ao.sock_state_cb = sock_state_cb;
+	ao.sock_state_cb_data = d;
+	ao.timeout = (int)d->opts.timeout_ms;
+	ao.tries = (int)d->opts.tries;
+	/* NOCHECKRESP: a REFUSED or SERVFAIL is an answer to report, not a reason
+	 * to hammer the same server again. */
+	ao.flags = ARES_FLAG_NOCHECKRESP;
+	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+	rc = ares_init_options(&d->ch, &ao, mask);
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "c-ares init failed: %s", ares_strerror(rc));
+		d->ch = NULL;
+		goto fail;
+	}
+	if (opts->resolver) {
+		rc = ares_set_servers_ports_csv(d->ch, csv);
+		if (rc != ARES_SUCCESS) {
+			snprintf(err, errlen, "resolver '%s': %s", opts->resolver, ares_strerror(rc));
+			goto fail;
+		}
+	}
+	return d;
+fail:
+	dnsbl_free(d);
+	return NULL;
+}
+
+void dnsbl_free(dnsbl_t *d)
+{
+	if (!d)
+		return;
+	if (d->ch)
+		ares_destroy(d->ch);
+	free(d->pfds);
+	free(d);
+}
+
+/* Waits for sockets or the next c-ares timeout and lets c-ares process them. */
+static void loop_step(dnsbl_t *d)
+{
+	struct timeval maxtv = {1, 0}, tv, *tvp;
+	struct pollfd snap[64];
+	size_t n;
+	int ms, rc;
+
+	tvp = ares_timeout(d->ch, &maxtv, &tv);
+	ms = (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
+	n = d->npfds < 64 ? d->npfds : 64;
+	memcpy(snap, d->pfds, n * sizeof(*snap));
+	rc = poll(snap, (nfds_t)n, ms);
+	if (rc < 0 && errno == EINTR)
+		return;
+	if (rc <= 0) {
+		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+		return;
+	}
+	/* c-ares may close sockets while we walk the snapshot: that is fine, it
+	 * ignores descriptors it no longer owns. */
+	for (size_t i = 0; i < n; i++) {
+		short re = snap[i].revents;
+		if (!re)
+			continue;
+		ares_process_fd(d->ch, (re & (POLLIN | POLLERR | POLLHUP)) ? snap[i].fd : ARES_SOCKET_BAD,
+				(re & POLLOUT) ? snap[i].fd : ARES_SOCKET_BAD);
+	}
+}
+
+static bool stopping(const dnsbl_t *d)
+{
+	return d->opts.stop && *d->opts.stop;
+}
+
+static dns_outcome_t outcome_of(int status)
+{
+	switch (status) {
+	case ARES_SUCCESS: return DNS_OK;
+	case ARES_ENODATA: return DNS_NODATA;
+	case ARES_ENOTFOUND: return DNS_NXDOMAIN;
+	case ARES_ETIMEOUT: return DNS_TIMEOUT;
+	case ARES_ESERVFAIL: return DNS_SERVFAIL;
+	case ARES_EREFUSED: return DNS_REFUSED;
+	case ARES_ECONNREFUSED: return DNS_CONNREFUSED;
+	default: return DNS_OTHER;
+	}
+}
+
+/* Reads the A records of an answer into addrs (host order); sets *ttl. */
+static dns_outcome_t parse_a(int status, const unsigned char *abuf, int alen, uint32_t *addrs,
+			     size_t *naddrs, uint32_t *ttl)
+{
+	struct ares_addrttl at[MAX_ADDRS];
+	int n = MAX_ADDRS, rc;
+
+	*naddrs = 0;
+	*ttl = 0;
+	if (status != ARES_SUCCESS)
+		return outcome_of(status);
+	rc = ares_parse_a_reply(abuf, alen, NULL, at, &n);
+	if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && n == 0))
+		return DNS_NODATA;
+	if (rc != ARES_SUCCESS)
+		return DNS_OTHER;
+	for (int i = 0; i < n; i++) {
+		addrs[i] = ntohl(at[i].ipaddr.s_addr);
+		if (i == 0 || (uint32_t)at[i].ttl < *ttl)
+			*ttl = at[i].ttl < 0 ? 0 : (uint32_t)at[i].ttl;
+	}
+	*naddrs = (size_t)n;
+	return DNS_OK;
+}
+
+/* Joins the TXT records of an answer into NUL-separated records. Control
+ * bytes are kept (they are escaped on output) except NUL, our separator. */
+static void parse_txt(const unsigned char *abuf, int alen, dnsbl_result_t *r)
+{
+	struct ares_txt_ext *txt = NULL;
+	char buf[TXT_MAX];
+	size_t used = 0;
+	uint16_t n = 0;
+
+	if (ares_parse_txt_reply_ext(abuf, alen, &txt) != ARES_SUCCESS)
+		return;
+	for (struct ares_txt_ext *t = txt; t; t = t->next) {
+		if (t->record_start && n > 0) {
+			if (used + 1 >= sizeof(buf))
+				break;
+			buf[used++] = '\0';
+		}
+		if (t->record_start || n == 0)
+			n++;
+		for (size_t i = 0; i < t->length && used + 1 < sizeof(buf); i++)
+			buf[used++] = t->txt[i] ? (char)t->txt[i] : '?';
+	}
+	ares_free_data(txt);
+	if (n == 0)
+		return;
+	buf[used++] = '\0';
+	r->txt = xmalloc(used);
+	memcpy(r->txt, buf, used);
+	r->ntxt = n;
+}
+
+static void qctx_put(dnsbl_t *d, struct qctx *q)
+{
+	q->next_free = d->freeq;
+	d->freeq = q;
+	d->inflight--;
+}
+
+static void count_verdict(dnsbl_t *d, const verdict_t *v)
+{
+	if (v->status == VERDICT_LISTED)
+		d->stats.listed++;
+	else if (v->status == VERDICT_CLEAN)
+		d->stats.clean++;
+	else
+		d->stats.unknown++;
+	if (v->reason == REASON_TIMEOUT)
+		d->stats.timeouts++;
+	else if (v->reason >= REASON_SERVFAIL && v->reason <= REASON_DNS_OTHER)
+		d->stats.errors++;
+}
+
+static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct qctx *q = arg;
+	dnsbl_t *d = q->d;
+	struct slot *s = &d->ring[q->slot];
+	dnsbl_result_t *r = &s->res[q->res];
+	catalog_list_t *l = d->lists[r->list];
+
+	(void)timeouts;
+	if (q->phase == PH_A) {
+		uint32_t addrs[MAX_ADDRS];
+		size_t na;
+		dns_outcome_t o = parse_a(status, abuf, alen, addrs, &na, &r->ttl);
+
+		d->stats.queries++;
+		if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION) {
+			memset(&r->v, 0, sizeof(r->v));
+			r->v.status = VERDICT_UNKNOWN;
+			r->v.reason = REASON_NOT_RUN;
+		} else {
+			verdict_from_answer(l, o, addrs, na, &r->v);
+		}
+		count_verdict(d, &r->v);
+		if (r->v.status == VERDICT_LISTED && !stopping(d)) {
+			/* the reason text lives in TXT at the same name */
+			if (qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) > 0) {
+				q->phase = PH_TXT;
+				ares_query(d->ch, d->qbuf, ns_c_in, ns_t_txt, query_cb, q);
+				return;
+			}
+		}
+	} else {
+		d->stats.txt_queries++;
+		if (status == ARES_SUCCESS)
+			parse_txt(abuf, alen, r);
+	}
+	s->pending--;
+	qctx_put(d, q);
+}
+
+/* Result for a list the run does not trust. */
+static void health_verdict(dnsbl_health_t h, verdict_t *v)
+{
+	static const verdict_reason_t map[] = {
+		[HEALTH_OK] = REASON_NONE,
+		[HEALTH_DEAD] = REASON_LIST_DEAD,
+		[HEALTH_WILDCARD] = REASON_LIST_WILDCARD,
+		[HEALTH_UNREACHABLE] = REASON_LIST_UNREACHABLE,
+		[HEALTH_REFUSED] = REASON_LIST_REFUSED,
+		[HEALTH_UNTESTED] = REASON_LIST_UNREACHABLE,
+	};
+	memset(v, 0, sizeof(*v));
+	v->status = VERDICT_UNKNOWN;
+	v->reason = (uint8_t)map[h];
+}
+
+/* Starts the queries of the target in slot si. Returns false if the window
+ * filled up before every list was started (resume with *next_list). */
+static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
+{
+	struct slot *s = &d->ring[si];
+
+	for (; *next_list < d->nlists; (*next_list)++) {
+		size_t li = *next_list;
+		catalog_list_t *l = d->lists[li];
+		dnsbl_result_t *r;
+		struct qctx *q;
+		int fam = s->t.type == TARGET_IPV6;
+
+		if (!dnsbl_list_applies(l, s->t.type))
+			continue;
+		if (d->inflight >= d->opts.concurrency)
+			return false;
+		r = &s->res[s->nres++];
+		memset(r, 0, sizeof(*r));
+		r->list = (uint16_t)li;
+		if (d->states && d->states[li].fam[fam] != HEALTH_OK) {
+			health_verdict(d->states[li].fam[fam], &r->v);
+			count_verdict(d, &r->v);
+			continue;
+		}
+		if (qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) < 0) {
+			r->v.status = VERDICT_UNKNOWN;
+			r->v.reason = REASON_BADNAME;
+			count_verdict(d, &r->v);
+			continue;
+		}
+		q = d->freeq;
+		d->freeq = q->next_free;
+		d->inflight++;
+		q->slot = si;
+		q->res = (uint16_t)(s->nres - 1);
+		q->phase = PH_A;
+		s->pending++;
+		ares_query(d->ch, d->qbuf, ns_c_in, ns_t_a, query_cb, q);
+	}
+	return true;
+}
+
+/* Hands finished targets at the head of the ring to the caller, in order. */
+static void flush(dnsbl_t *d, dnsbl_target_cb cb, void *ud)
+{
+	while (d->count > 0) {
+		struct slot *s = &d->ring[d->head];
+		if (s->pending)
+			break;
+		cb(ud, &s->t, s->res, s->nres);
+		for (uint16_t i = 0; i < s->nres; i++)
+			free(s->res[i].txt);
+		d->stats.targets++;
+		d->head = (d->head + 1) % d->ringcap;
+		d->count--;
+	}
+}
+
+int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
+	      const dnsbl_list_state_t *states, const targetset_t *ts, dnsbl_target_cb cb,
+	      void *ud)
+{
+	targetset_iter_t it = {0, 0};
+	bool feeding = false, more = true, cancelled = false;
+	uint32_t cur = 0;
+	size_t next_list = 0;
+	int ret = 0;
+
+	if (n == 0 || ts->total == 0)
+		return 0;
+	d->lists = lists;
+	d->nlists = n;
+	d->states = states;
+	/* The ring holds targets between their first query and their turn to be
+	 * reported: large enough that one slow target does not stall the window. */
+	d->ringcap = d->opts.concurrency * 16;
+	if (d->ringcap < 1024)
+		d->ringcap = 1024;
+	if (d->ringcap > ts->total)
+		d->ringcap = (uint32_t)ts->total;
+	d->ring = xcalloc(d->ringcap, sizeof(*d->ring));
+	d->resbuf = xcalloc((size_t)d->ringcap * n, sizeof(*d->resbuf));
+	for (uint32_t i = 0; i < d->ringcap; i++)
+		d->ring[i].res = d->resbuf + (size_t)i * n;
+	d->pool = xcalloc(d->opts.concurrency, sizeof(*d->pool));
+	d->freeq = NULL;
+	for (unsigned i = 0; i < d->opts.concurrency; i++) {
+		d->pool[i].d = d;
+		d->pool[i].next_free = d->freeq;
+		d->freeq = &d->pool[i];
+	}
+	d->head = d->count = 0;
+	d->inflight = 0;
+
+	while (more || feeding || d->count > 0) {
+		if (stopping(d) && !cancelled) {
+			cancelled = true;
+			more = false;
+			if (feeding) {
+				/* unstarted lists of the current target: not run */
+				struct slot *s = &d->ring[cur];
+				for (; next_list < n; next_list++) {
+					if (!dnsbl_list_applies(lists[next_list], s->t.type))
+						continue;
+					dnsbl_result_t *r = &s->res[s->nres++];
+					memset(r, 0, sizeof(*r));
+					r->list = (uint16_t)next_list;
+					r->v.status = VERDICT_UNKNOWN;
+					r->v.reason = REASON_NOT_RUN;
+				}
+				d->ring[cur].pending--;
+				feeding = false;
+			}
+			ares_cancel(d->ch);
+			ret = -1;
+		}
+		while (d->inflight < d->opts.concurrency && (feeding || more)) {
+			if (!feeding) {
+				target_t t;
+				if (d->count == d->ringcap)
+					break;
+				if (!targetset_next(ts, &it, &t)) {
+					more = false;
+					break;
+				}
+				cur = (d->head + d->count) % d->ringcap;
+				d->count++;
+				d->ring[cur].t = t;
+				d->ring[cur].nres = 0;
+				d->ring[cur].pending = 1; /* held until fed */
+				next_list = 0;
+				feeding = true;
+			}
+			if (!feed_slot(d, cur, &next_list))
+				break;
+			d->ring[cur].pending--;
+			feeding = false;
+		}
+		flush(d, cb, ud);
+		if (d->inflight > 0)
+			loop_step(d);
+		else if (!more && !feeding && d->count > 0)
+			flush(d, cb, ud); /* all answered synchronously */
+	}
+	free(d->pool);
+	free(d->resbuf);
+	free(d->ring);
+	d->pool = NULL;
+	d->resbuf = NULL;
+	d->ring = NULL;
+	return ret;
+}
+
+/* ---- test points ---- */
+
+struct tp {
+	dnsbl_t *d;
+	const catalog_list_t *l;
+	verdict_t v;
+	bool done;
+};
+
+static void tp_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct tp *t = arg;
+	uint32_t addrs[MAX_ADDRS], ttl;
+	size_t na;
+	dns_outcome_t o = parse_a(status, abuf, alen, addrs, &na, &ttl);
+
+	(void)timeouts;
+	verdict_from_answer(t->l, o, addrs, na, &t->v);
+	t->done = true;
+	t->d->inflight--;
+}
+
+static void tp_describe(const verdict_t *v, const catalog_list_t *l, char *buf, size_t len)
+{
+	char r[200], a[16];
+
+	if (v->reason == REASON_NXDOMAIN) {
+		snprintf(buf, len, "NXDOMAIN");
+		return;
+	}
+	if (v->ncodes > 0 && (v->reason == REASON_LISTED || v->reason == REASON_NEUTRAL)) {
+		verdict_addr_str(v->codes[0], a);
+		snprintf(buf, len, "answered %s", a);
+		return;
+	}
+	verdict_reason(v, l, r, sizeof(r));
+	snprintf(buf, len, "%s", r);
+}
+
+/* Judges a list from its positive (must be listed) and negative (must not)
+ * test point verdicts; writes what was seen into detail. */
+static dnsbl_health_t tp_judge(const verdict_t *pos, const verdict_t *neg,
+			       const catalog_list_t *l, const char *posname, const char *negname,
+			       char *detail, size_t len)
+{
+	char p[240], n[240];
+	const verdict_t *bad;
+
+	tp_describe(pos, l, p, sizeof(p));
+	tp_describe(neg, l, n, sizeof(n));
+	/* A refusal or failure on either point hides the list's state entirely. */
+	for (int i = 0; i < 2; i++) {
+		bad = i == 0 ? pos : neg;
+		if (bad->status != VERDICT_UNKNOWN)
+			continue;
+		if (bad->reason == REASON_ERROR_CODE || bad->reason == REASON_REFUSED ||
+		    (bad->reason == REASON_LOOPBACK && bad == pos)) {
+			snprintf(detail, len, "test point %s: %s", i ? negname : posname, i ? n : p);
+			return HEALTH_REFUSED;
+		}
+		if (bad->reason != REASON_OUTSIDE_127 && bad->reason != REASON_LOOPBACK) {
+			snprintf(detail, len, "test point %s: %s", i ? negname : posname, i ? n : p);
+			return HEALTH_UNREACHABLE;
+		}
+	}
+	if (neg->status != VERDICT_CLEAN || pos->reason == REASON_OUTSIDE_127) {
+		snprintf(detail, len,
+			 "never-listed test point %s is listed (%s): the list answers for every "
+			 "address; its answers are ignored", negname, neg->status != VERDICT_CLEAN ? n : p);
+		return HEALTH_WILDCARD;
+	}
+	if (pos->status != VERDICT_LISTED) {
+		snprintf(detail, len,
+			 "test point %s is not listed (%s): the list is dead, emptied, or refusing "
+			 "this resolver (public resolvers often are); its answers are ignored",
+			 posname, p);
+		return HEALTH_DEAD;
+	}
+	detail[0] = '\0';
+	return HEALTH_OK;
+}
+
+static int health_rank(dnsbl_health_t h)
+{
+	static const int rank[] = {[HEALTH_OK] = 0, [HEALTH_UNTESTED] = 0, [HEALTH_DEAD] = 1,
+				   [HEALTH_WILDCARD] = 2, [HEALTH_UNREACHABLE] = 3,
+				   [HEALTH_REFUSED] = 4};
+	return rank[h];
+}
+
+/* Waits until every query counted in d->inflight has finished. */
+static int drain(dnsbl_t *d)
+{
+	while (d->inflight > 0) {
+		if (stopping(d)) {
+			ares_cancel(d->ch);
+			return -1;
+		}
+		loop_step(d);
+	}
+	return 0;
+}
+
+int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6,
+		     dnsbl_list_state_t *states)
+{
+	/* per list and family: positive then negative test point */
+	struct tp *tps = xcalloc(n * 4, sizeof(*tps));
+	static const char *const posname[] = {"127.0.0.2", "::ffff:7f00:2", "TEST"};
+	static const char *const negname[] = {"127.0.0.1", "::ffff:7f00:1", "INVALID"};
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		const catalog_list_t *l = lists[i];
+		states[i].fam[0] = states[i].fam[1] = HEALTH_UNTESTED;
+		for (int fam = 0; fam < 2; fam++) {
+			if (fam == 1 && (!v6 || !l->ipv6 || l->qtype != QTYPE_IP))
+				continue;
+			for (int neg = 0; neg < 2; neg++) {
+				struct tp *t = &tps[i * 4 + (size_t)fam * 2 + (size_t)neg];
+				target_t tt;
+				int kind = l->qtype == QTYPE_DOMAIN ? 2 : fam;
+				const char *name = neg ? negname[kind] : posname[kind];
+
+				t->d = d;
+				t->l = l;
+				if (kind == 2) {
+					memset(&tt, 0, sizeof(tt));
+					tt.type = TARGET_DOMAIN;
+					snprintf(tt.name, sizeof(tt.name), "%s", name);
+				} else {
+					target_parse_ip(name, &tt);
+				}
+				if (qname_build(&tt, l->zone, d->qbuf, sizeof(d->qbuf)) < 0) {
+					t->v.status = VERDICT_UNKNOWN;
+					t->v.reason = REASON_BADNAME;
+					t->done = true;
+					continue;
+				}
+				d->inflight++;
+				ares_query(d->ch, d->qbuf, ns_c_in, ns_t_a, tp_cb, t);
+			}
+		}
+	}
+	ret = drain(d);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const catalog_list_t *l = lists[i];
+		dnsbl_list_state_t *st = &states[i];
+		char det[2][300];
+
+		st->health = HEALTH_OK;
+		st->detail[0] = '\0';
+		for (int fam = 0; fam < 2; fam++) {
+			struct tp *p = &tps[i * 4 + (size_t)fam * 2];
+			int kind = l->qtype == QTYPE_DOMAIN ? 2 : fam;
+
+			det[fam][0] = '\0';
+			if (!p->done)
+				continue;
+			st->fam[fam] = tp_judge(&p->v, &p[1].v, l, posname[kind], negname[kind],
+						det[fam], sizeof(det[fam]));
+			if (health_rank(st->fam[fam]) > health_rank(st->health))
+				st->health = st->fam[fam];
+		}
+		if (det[0][0] && det[1][0])
+			snprintf(st->detail, sizeof(st->detail), "%s; IPv6: %s", det[0], det[1]);
+		else if (det[1][0])
+			snprintf(st->detail, sizeof(st->detail), "IPv6 only: %s", det[1]);
+		else
+			snprintf(st->detail, sizeof(st->detail), "%s", det[0]);
+	}
+	free(tps);
+	return ret;
+}
+
+/* ---- host resolution ---- */
+
+struct hostq {
+	dnsbl_t *d;
+	int family;
+	int status;
+	unsigned char addrs[MAX_ADDRS][16];
+	int naddrs;
+};
+
+static void host_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct hostq *h = arg;
+	int n = MAX_ADDRS;
+
+	(void)timeouts;
+	h->status = status;
+	h->d->inflight--;
+	if (status != ARES_SUCCESS)
+		return;
+	if (h->family == AF_INET) {
+		struct ares_addrttl at[MAX_ADDRS];
+		if (ares_parse_a_reply(abuf, alen, NULL, at, &n) == ARES_SUCCESS)
+			for (int i = 0; i < n; i++)
+				memcpy(h->addrs[h->naddrs++], &at[i].ipaddr, 4);
+	} else {
+		struct ares_addr6ttl at[MAX_ADDRS];
+		if (ares_parse_aaaa_reply(abuf, alen, NULL, at, &n) == ARES_SUCCESS)
+			for (int i = 0; i < n; i++)
+				memcpy(h->addrs[h->naddrs++], &at[i].ip6addr, 16);
+	}
+}
+
+int dnsbl_resolve_host(dnsbl_t *d, const char *host, targetset_t *ts, char *err, size_t errlen)
+{
+	struct hostq q[2];
+	int added = 0;
+
+	memset(q, 0, sizeof(q));
+	q[0].family = AF_INET;
+	q[1].family = AF_INET6;
+	for (int i = 0; i < 2; i++) {
+		q[i].d = d;
+		d->inflight++;
+		ares_query(d->ch, host, ns_c_in, i ? ns_t_aaaa : ns_t_a, host_cb, &q[i]);
+	}
+	if (drain(d) < 0) {
+		snprintf(err, errlen, "%s: interrupted", host);
+		return -1;
+	}
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < q[i].naddrs; k++) {
+			target_spec_t spec;
+			memset(&spec, 0, sizeof(spec));
+			spec.count = 1;
+			target_from_addr(q[i].family, q[i].addrs[k], &spec.first);
+			spec.first.from = host;
+			targetset_add(ts, &spec);
+			added++;
+		}
+	if (added == 0) {
+		int st = q[0].status != ARES_SUCCESS ? q[0].status : q[1].status;
+		if (st == ARES_SUCCESS || st == ARES_ENODATA)
+			snprintf(err, errlen, "host %s has no A or AAAA record", host);
+		else
+			snprintf(err, errlen, "host %s could not be resolved: %s", host,
+				 ares_strerror(st));
+		return -1;
+	}
+	return added;
+}

@@ -1,0 +1,101 @@
+/* dnsbl.h -- the DNSBL check engine: c-ares queries, list test points, verdicts.
+ * Knows nothing of scheduling, storage or HTTP; results go to a caller's callback. */
+#ifndef BLMON_DNSBL_H
+#define BLMON_DNSBL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "target.h"
+#include "verdict.h"
+
+typedef struct dnsbl dnsbl_t;
+
+typedef struct {
+	const char *resolver;   /* "IP[:PORT][,IP[:PORT]...]", "[v6]:port"; NULL = system's */
+	unsigned concurrency;   /* queries in flight at most (default 200) */
+	unsigned timeout_ms;    /* first try's timeout; c-ares doubles it per retry */
+	unsigned tries;         /* attempts per query, >= 1 */
+	volatile sig_atomic_t *stop; /* optional: nonzero asks a run to stop early */
+} dnsbl_opts_t;
+
+#define DNSBL_OPTS_DEFAULT ((dnsbl_opts_t){NULL, 200, 2000, 3, NULL})
+
+typedef enum {
+	HEALTH_OK,
+	HEALTH_DEAD,        /* 127.0.0.2 (or TEST) not listed */
+	HEALTH_WILDCARD,    /* 127.0.0.1 (or INVALID) listed, or answers outside 127/8 */
+	HEALTH_UNREACHABLE, /* test point query failed (timeout, SERVFAIL, no server) */
+	HEALTH_REFUSED,     /* REFUSED, or a refusal code of the list */
+	HEALTH_UNTESTED,    /* not applicable (e.g. no IPv6 target this run) */
+} dnsbl_health_t;
+
+/* Health of one list this run. fam[0]: IPv4 or domain test points, fam[1]: IPv6. */
+typedef struct {
+	dnsbl_health_t health; /* the worse of fam[] */
+	dnsbl_health_t fam[2];
+	char detail[320];      /* what was seen, and what to do; empty when ok */
+} dnsbl_list_state_t;
+
+/* One (target, list) verdict. txt holds ntxt NUL-separated TXT records
+ * (possibly hostile bytes: escape before display); owned by the engine and
+ * valid only during the callback. */
+typedef struct {
+	uint16_t list; /* index into the run's list array */
+	uint16_t ntxt;
+	uint32_t ttl;  /* smallest TTL of the A answer, 0 if none */
+	verdict_t v;
+	char *txt;
+} dnsbl_result_t;
+
+typedef struct {
+	uint64_t queries;   /* A queries answered or failed (final outcomes) */
+	uint64_t txt_queries;
+	uint64_t listed, clean, unknown;
+	uint64_t timeouts, errors;
+	uint64_t targets;
+} dnsbl_stats_t;
+
+/* Called once per target, in input order, with its results in list order
+ * (lists that do not apply to the target's type are absent). */
+typedef void (*dnsbl_target_cb)(void *ud, const target_t *t, const dnsbl_result_t *res,
+				size_t nres);
+
+/* Creates an engine. Returns NULL with a message in err (bad resolver address,
+ * c-ares failure). Caller owns the result; free with dnsbl_free. */
+dnsbl_t *dnsbl_new(const dnsbl_opts_t *opts, char *err, size_t errlen);
+void dnsbl_free(dnsbl_t *d);
+
+/* Checks a resolver spec without creating anything: 0 or -1 with err. */
+int dnsbl_resolver_check(const char *spec, char *err, size_t errlen);
+
+/* Queries the RFC 5782 test points of each list (IPv6 ones too when v6) and
+ * fills states[i] for lists[i]. Returns 0, or -1 if interrupted. */
+int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6,
+		     dnsbl_list_state_t *states);
+
+/* Resolves host (A and AAAA) and adds each address to ts as a target whose
+ * `from` is host (borrowed: host must outlive ts). Returns the number of
+ * addresses added, or -1 with err when the name could not be resolved. */
+int dnsbl_resolve_host(dnsbl_t *d, const char *host, targetset_t *ts, char *err, size_t errlen);
+
+/* Checks every target of ts against every applicable list. Lists whose state
+ * is not HEALTH_OK for the target's family give `unknown` without a query.
+ * states may be NULL (all lists trusted: used by tests of the raw engine).
+ * Returns 0, or -1 if stopped early (remaining verdicts: unknown/not run). */
+int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
+	      const dnsbl_list_state_t *states, const targetset_t *ts, dnsbl_target_cb cb,
+	      void *ud);
+
+/* Counters since dnsbl_new (borrowed). */
+const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d);
+
+/* Does list l apply to target type t at all? */
+bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t);
+
+const char *dnsbl_health_name(dnsbl_health_t h);
+
+#endif

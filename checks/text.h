@@ -1,0 +1,18 @@
+/* text.h -- making untrusted text (TXT records, zone answers) safe to show.
+ * TXT comes from whoever runs a DNS zone: it may hold control bytes, ANSI escapes or bad UTF-8. */
+#ifndef BLMON_TEXT_H
+#define BLMON_TEXT_H
+
+#include <stddef.h>
+
+/* For a terminal: copies src into dst, writing valid UTF-8 as is and every
+ * control byte, DEL and invalid UTF-8 byte as \xNN. Always NUL-terminates;
+ * truncates at a character boundary. Returns the length written. */
+size_t text_escape_term(const char *src, char *dst, size_t dstlen);
+
+/* For JSON and HTML producers: copies src into dst replacing invalid UTF-8
+ * with U+FFFD so encoders emit valid documents. Control characters are kept
+ * (the JSON encoder escapes them). Returns the length written. */
+size_t text_utf8_clean(const char *src, char *dst, size_t dstlen);
+
+#endif

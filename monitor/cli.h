@@ -1,0 +1,14 @@
+/* cli.h -- blmon's subcommands. Each takes its own argv (argv[0] = the
+ * subcommand) and returns the process exit status; only main() exits. */
+#ifndef BLMON_CLI_H
+#define BLMON_CLI_H
+
+#define EXIT_LISTED 1
+#define EXIT_USAGE 2
+#define EXIT_UNKNOWN 3
+
+int cmd_check(int argc, char **argv);
+int cmd_lists(int argc, char **argv);
+int cmd_config_test(int argc, char **argv);
+
+#endif

@@ -1,0 +1,691 @@
+/* config.c -- table-driven INI loading on top of libinih.
+ * One row per key: adding a key is one line, and every error reads FILE:LINE: [section] key: problem. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../checks/dnsbl.h"
+#include "../checks/xmalloc.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_LINE 199 /* libinih's line buffer holds 200 bytes */
+
+/* Parser state passed through libinih as its user pointer. */
+struct ctx {
+	config_t *c;
+	const char *file;
+	const char *buf; /* whole file */
+	size_t pos, len;
+	int line;
+	char *err;
+	size_t errlen, errused;
+	int nerr;
+	catalog_list_t *list; /* current [list ZONE] */
+	char section[256];
+};
+
+static void cerr(struct ctx *x, const char *section, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->nerr++;
+	if (x->errused + 1 >= x->errlen)
+		return;
+	if (key)
+		n = snprintf(x->err + x->errused, x->errlen - x->errused, "%s%s:%d: [%s] %s: %s",
+			     x->errused ? "\n" : "", x->file, x->line, section, key, msg);
+	else
+		n = snprintf(x->err + x->errused, x->errlen - x->errused, "%s%s:%d: %s",
+			     x->errused ? "\n" : "", x->file, x->line, msg);
+	if (n > 0)
+		x->errused += (size_t)n;
+	if (x->errused >= x->errlen)
+		x->errused = x->errlen - 1;
+}
+
+int config_duration_ms(const char *s, unsigned long long *ms)
+{
+	char *end;
+	unsigned long long v, mul;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (*end == '\0' || strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "m") == 0)
+		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
+	else if (strcmp(end, "d") == 0)
+		mul = 86400000;
+	else
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*ms = v * mul;
+	return 0;
+}
+
+/* ---- value handlers: (ctx, key row, value) -> 0 or -1 with an error ---- */
+
+struct keydef;
+/* base is the struct the row's offset applies to: the config, or the
+ * catalog list of the current [list ZONE] section. */
+typedef int (*setter_t)(struct ctx *x, const struct keydef *k, void *base, const char *v);
+
+struct keydef {
+	const char *section; /* "list" matches every [list ZONE] */
+	const char *key;
+	setter_t set;
+	size_t off;           /* field offset in config_t (or catalog_list_t for [list]) */
+	unsigned long long min, max; /* bounds, in the unit of the field */
+	const char *help;     /* what a valid value looks like, for errors */
+};
+
+#define FIELD(base, k, type) ((type *)((char *)(base) + (k)->off))
+
+static int set_uint(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end || errno || n < k->min || n > k->max) {
+		cerr(x, x->section, k->key, "'%s' is not a whole number from %llu to %llu", v, k->min,
+		     k->max);
+		return -1;
+	}
+	*FIELD(base, k, unsigned) = (unsigned)n;
+	return 0;
+}
+
+/* Durations are stored in the unit given by k->help[0]: 's' seconds, else ms. */
+static int set_duration(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	unsigned long long ms;
+	bool secs = k->help[0] == 's';
+	unsigned long long val;
+
+	if (config_duration_ms(v, &ms) < 0) {
+		cerr(x, x->section, k->key,
+		     "'%s' is not a duration (a number with ms, s, m, h or d, e.g. 90s, 30m, 6h)", v);
+		return -1;
+	}
+	val = secs ? ms / 1000 : ms;
+	if (val < k->min || val > k->max || (secs && ms % 1000)) {
+		cerr(x, x->section, k->key, "%s is out of range (%llu%s to %llu%s)", v, k->min,
+		     secs ? "s" : "ms", k->max, secs ? "s" : "ms");
+		return -1;
+	}
+	*FIELD(base, k, unsigned) = (unsigned)val;
+	return 0;
+}
+
+static int set_str(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char **f = FIELD(base, k, char *);
+
+	if (!*v) {
+		cerr(x, x->section, k->key, "empty value");
+		return -1;
+	}
+	free(*f);
+	*f = xstrdup(v);
+	return 0;
+}
+
+static int set_bool_into(struct ctx *x, const struct keydef *k, const char *v, bool *f)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "on"))
+		*f = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+		 !strcasecmp(v, "off"))
+		*f = false;
+	else {
+		cerr(x, x->section, k->key, "'%s' is not yes or no", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_bool(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	return set_bool_into(x, k, v, FIELD(base, k, bool));
+}
+
+static int set_resolver(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char e[256];
+
+	if (strcmp(v, "system") == 0) {
+		free(x->c->resolver);
+		x->c->resolver = NULL;
+		return 0;
+	}
+	if (dnsbl_resolver_check(v, e, sizeof(e)) < 0) {
+		cerr(x, x->section, k->key, "%s", e);
+		return -1;
+	}
+	return set_str(x, k, base, v);
+}
+
+/* host:port where host is an IP literal (IPv6 in brackets). */
+static int set_listen(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char e[256];
+
+	/* the resolver syntax is the same: IP[:PORT], [v6]:PORT */
+	if (!strchr(v, ':') || dnsbl_resolver_check(v, e, sizeof(e)) < 0 || strchr(v, ',')) {
+		cerr(x, x->section, k->key, "'%s' is not IP:PORT (e.g. 127.0.0.1:8053 or [::1]:8053)",
+		     v);
+		return -1;
+	}
+	return set_str(x, k, base, v);
+}
+
+static int set_url(struct ctx *x, const struct keydef *k, const char *v, const char *const *schemes)
+{
+	for (const char *const *s = schemes; *s; s++) {
+		size_t n = strlen(*s);
+		if (strncasecmp(v, *s, n) == 0 && v[n] && !strpbrk(v, " \t"))
+			return 0;
+	}
+	cerr(x, x->section, k->key, "'%s' is not a URL starting with %s%s%s", v, schemes[0],
+	     schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
+	return -1;
+}
+
+static int set_smtp(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	static const char *const s[] = {"smtp://", "smtps://", NULL};
+	return set_url(x, k, v, s) < 0 ? -1 : set_str(x, k, base, v);
+}
+
+static void push_str(config_str_t **arr, size_t *n, size_t *cap, const char *v, int line)
+{
+	xgrow((void **)arr, cap, *n + 1, sizeof(**arr));
+	(*arr)[*n].value = xstrdup(v);
+	(*arr)[*n].line = line;
+	(*n)++;
+}
+
+static int set_webhook(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	static const char *const s[] = {"http://", "https://", NULL};
+	if (set_url(x, k, v, s) < 0)
+		return -1;
+	push_str(&c->webhooks, &c->nwebhooks, &c->capwebhooks, v, x->line);
+	return 0;
+}
+
+static int set_email_to(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	const char *at = strchr(v, '@');
+	if (!at || at == v || !at[1] || strpbrk(v, " \t<>")) {
+		cerr(x, x->section, k->key, "'%s' is not an email address", v);
+		return -1;
+	}
+	push_str(&c->to, &c->nto, &c->capto, v, x->line);
+	return 0;
+}
+
+static int set_from(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	const char *at = strchr(v, '@');
+	if (!at || at == v || !at[1] || strpbrk(v, " \t")) {
+		cerr(x, x->section, k->key, "'%s' is not an email address", v);
+		return -1;
+	}
+	return set_str(x, k, base, v);
+}
+
+static int set_prefix(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	const char *p = *v == '/' ? v + 1 : v;
+	return set_uint(x, k, base, p);
+}
+
+static int add_target(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	config_target_t *t;
+	config_target_kind_t kind = (config_target_kind_t)k->off;
+
+	xgrow((void **)&c->targets, &c->captargets, c->ntargets + 1, sizeof(*c->targets));
+	t = &c->targets[c->ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->value = xstrdup(v);
+	t->line = x->line;
+	/* parsed after the whole file is read: max_network may come later */
+	return 0;
+}
+
+static int add_listname(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+
+	if (!strcmp(k->key, "disable"))
+		push_str(&c->disable, &c->ndisable, &c->capdisable, v, x->line);
+	else if (!strcmp(k->key, "enable"))
+		push_str(&c->enable, &c->nenable, &c->capenable, v, x->line);
+	else
+		push_str(&c->only, &c->nonly, &c->caponly, v, x->line);
+	return 0;
+}
+
+/* ---- [list ZONE] keys: fields of the current catalog list ---- */
+
+static int lset_kind(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	if (catalog_kind_parse(v, &l->kind) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not block, allow or info", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int lset_type(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	if (catalog_qtype_parse(v, &l->qtype) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not ip or domain", v);
+		return -1;
+	}
+	l->ipv4 = l->qtype == QTYPE_IP;
+	if (l->qtype == QTYPE_DOMAIN) {
+		l->ipv6 = false;
+		l->scope = SCOPE_DOMAIN;
+	}
+	return 0;
+}
+
+static int lset_scope(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	if (catalog_scope_parse(v, &l->scope) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not ip, network, asn or domain", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int lset_code(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	char e[300];
+	code_class_t cls = (code_class_t)k->min;
+
+	if (catalog_code_add(l, v, cls, e, sizeof(e)) < 0) {
+		cerr(x, x->section, k->key, "%s", e);
+		return -1;
+	}
+	return 0;
+}
+
+static int lset_key(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	char e[300];
+
+	if (!target_domain_valid(v, false)) {
+		cerr(x, x->section, k->key, "the key must be letters and digits only");
+		return -1;
+	}
+	if (catalog_set_key(l, v, e, sizeof(e)) < 0) {
+		cerr(x, x->section, k->key, "%s", e);
+		return -1;
+	}
+	l->enabled = true;
+	return 0;
+}
+
+#define CO(f) offsetof(config_t, f)
+#define LO(f) offsetof(catalog_list_t, f)
+#define DAY 86400ULL
+
+static const struct keydef keys[] = {
+	{"monitor", "interval", set_duration, CO(interval_s), 10, 30 * DAY, "s"},
+	{"monitor", "resolver", set_resolver, CO(resolver), 0, 0, ""},
+	{"monitor", "database", set_str, CO(database), 0, 0, ""},
+	{"monitor", "confirm", set_uint, CO(confirm), 1, 10, ""},
+	{"monitor", "timeout", set_duration, CO(timeout_ms), 100, 60000, "ms"},
+	{"monitor", "retries", set_uint, CO(retries), 0, 10, ""},
+	{"monitor", "concurrency", set_uint, CO(concurrency), 1, 10000, ""},
+	{"targets", "ip", add_target, CT_IP, 0, 0, ""},
+	{"targets", "network", add_target, CT_NETWORK, 0, 0, ""},
+	{"targets", "host", add_target, CT_HOST, 0, 0, ""},
+	{"targets", "domain", add_target, CT_DOMAIN, 0, 0, ""},
+	{"targets", "max_network", set_prefix, CO(limits.min_prefix_v4), 8, 32, ""},
+	{"targets", "max_network6", set_prefix, CO(limits.min_prefix_v6), 96, 128, ""},
+	{"lists", "default", set_bool, CO(lists_default), 0, 0, ""},
+	{"lists", "disable", add_listname, 0, 0, 0, ""},
+	{"lists", "enable", add_listname, 0, 0, 0, ""},
+	{"lists", "only", add_listname, 0, 0, 0, ""},
+	{"list", "name", set_str, LO(name), 0, 0, ""},
+	{"list", "kind", lset_kind, 0, 0, 0, ""},
+	{"list", "type", lset_type, 0, 0, 0, ""},
+	{"list", "scope", lset_scope, 0, 0, 0, ""},
+	{"list", "code", lset_code, 0, CODE_LISTED, 0, ""},
+	{"list", "error", lset_code, 0, CODE_ERROR, 0, ""},
+	{"list", "neutral", lset_code, 0, CODE_NEUTRAL, 0, ""},
+	{"list", "removal", set_str, LO(removal), 0, 0, ""},
+	{"list", "key", lset_key, 0, 0, 0, ""},
+	{"list", "ipv6", set_bool, LO(ipv6), 0, 0, ""},
+	{"list", "interval", set_duration, LO(interval_s), 10, 30 * DAY, "s"},
+	{"list", "budget", set_uint, LO(budget), 0, 100000000, ""},
+	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
+	{"email", "smtp", set_smtp, CO(smtp), 0, 0, ""},
+	{"email", "from", set_from, CO(from), 0, 0, ""},
+	{"email", "to", set_email_to, 0, 0, 0, ""},
+	{"webhook", "url", set_webhook, 0, 0, 0, ""},
+};
+
+static const char *const sections[] = {"monitor", "targets", "lists", "http", "email", "webhook"};
+
+/* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
+static int enter_list(struct ctx *x, const char *section)
+{
+	const char *zone = section + 5;
+
+	while (*zone == ' ')
+		zone++;
+	x->list = catalog_find(x->c->catalog, zone);
+	if (x->list)
+		return 0;
+	/* a new zone: "{key}." may prefix a keyed one */
+	{
+		const char *bare = strncmp(zone, "{key}.", 6) == 0 ? zone + 6 : zone;
+		if (!target_domain_valid(bare, true)) {
+			cerr(x, section, "zone", "'%s' is not a DNS zone name", zone);
+			return -1;
+		}
+	}
+	x->list = catalog_add(x->c->catalog, zone);
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ctx *x = user;
+	bool is_list = strncmp(section, "list ", 5) == 0;
+	bool known = is_list;
+
+	if (strcmp(section, x->section) != 0) {
+		snprintf(x->section, sizeof(x->section), "%s", section);
+		x->list = NULL;
+		if (is_list && enter_list(x, section) < 0)
+			return 1;
+	}
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]) && !known; i++)
+		known = strcmp(section, sections[i]) == 0;
+	if (!*section) {
+		cerr(x, NULL, NULL, "'%s' is outside any [section]", name);
+		return 1;
+	}
+	if (!known) {
+		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
+		     "http, email, webhook)", section);
+		return 1;
+	}
+	if (is_list && !x->list)
+		return 1; /* the section header was already reported */
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct keydef *k = &keys[i];
+		if (strcmp(k->key, name) != 0 || strcmp(k->section, is_list ? "list" : section) != 0)
+			continue;
+		k->set(x, k, is_list ? (void *)x->list : (void *)x->c, value);
+		return 1; /* errors are collected, never abort the parse */
+	}
+	cerr(x, section, name, "unknown key");
+	return 1;
+}
+
+/* fgets-style reader over the in-memory file, counting lines for errors. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct ctx *x = stream;
+	size_t n = 0;
+
+	if (x->pos >= x->len)
+		return NULL;
+	while (x->pos < x->len && n + 1 < (size_t)num) {
+		char ch = x->buf[x->pos++];
+		if (ch == '\n')
+			break;
+		str[n++] = ch;
+	}
+	str[n] = '\0';
+	x->line++;
+	/* libinih would otherwise take an indented line as a continuation of
+	 * the previous value, silently merging two keys */
+	{
+		size_t lead = strspn(str, " \t");
+		if (lead)
+			memmove(str, str + lead, n - lead + 1);
+	}
+	return str;
+}
+
+/* Refuses what INI cannot sensibly hold before libinih sees it: NUL and
+ * control bytes (binary garbage) and lines longer than libinih's buffer. */
+static int prescan(struct ctx *x)
+{
+	size_t linestart = 0;
+	int line = 1, bad = 0;
+
+	for (size_t i = 0; i <= x->len; i++) {
+		unsigned char ch = i < x->len ? (unsigned char)x->buf[i] : '\n';
+		if (ch == '\n') {
+			size_t l = i - linestart;
+			if (l && x->buf[i - 1] == '\r')
+				l--;
+			if (l > CONFIG_MAX_LINE) {
+				x->line = line;
+				cerr(x, NULL, NULL, "line is %zu characters long (at most %d)", l,
+				     CONFIG_MAX_LINE);
+				bad++;
+			}
+			line++;
+			linestart = i + 1;
+		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
+			x->line = line;
+			cerr(x, NULL, NULL,
+			     "control byte 0x%02x at column %zu: this is not a text config file", ch,
+			     i - linestart + 1);
+			bad++;
+			while (i < x->len && x->buf[i] != '\n') /* one report per line */
+				i++;
+			i--;
+			if (bad > 5)
+				return -1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+config_t *config_new_default(void)
+{
+	config_t *c = xcalloc(1, sizeof(*c));
+
+	c->interval_s = 1800;
+	c->confirm = 2;
+	c->timeout_ms = 2000;
+	c->retries = 2;
+	c->concurrency = 200;
+	c->database = xstrdup("blmon.db");
+	c->limits = TARGET_LIMITS_DEFAULT;
+	c->lists_default = true;
+	c->http_listen = xstrdup("127.0.0.1:8053");
+	c->catalog = catalog_new_builtin();
+	return c;
+}
+
+static const char *const kind_key[] = {"ip", "network", "host", "domain"};
+
+/* Checks what can only be judged once the whole file is read. */
+static void finish(struct ctx *x)
+{
+	config_t *c = x->c;
+	char e[300];
+
+	for (size_t i = 0; i < c->ntargets; i++) {
+		config_target_t *t = &c->targets[i];
+		x->line = t->line;
+		if (t->kind == CT_HOST) {
+			if (!target_domain_valid(t->value, true))
+				cerr(x, "targets", "host", "'%s' is not a host name", t->value);
+			continue;
+		}
+		if (target_parse(t->value, &c->limits, &t->spec, e, sizeof(e)) < 0) {
+			cerr(x, "targets", kind_key[t->kind], "%s", e);
+			continue;
+		}
+		if (t->kind == CT_IP && (t->spec.first.type == TARGET_DOMAIN || t->spec.prefix))
+			cerr(x, "targets", "ip", "'%s' is not a single IP address (use network = for "
+			     "CIDR, domain = for names)", t->value);
+		else if (t->kind == CT_NETWORK && t->spec.first.type == TARGET_DOMAIN)
+			cerr(x, "targets", "network", "'%s' is not a CIDR network", t->value);
+		else if (t->kind == CT_DOMAIN && t->spec.first.type != TARGET_DOMAIN)
+			cerr(x, "targets", "domain", "'%s' is an address, not a domain (use ip =)",
+			     t->value);
+	}
+	/* [lists]: default, then enable, then disable; only overrides all */
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		catalog_list_t *l = &c->catalog->lists[i];
+		if (!c->lists_default && l->builtin && !l->key)
+			l->enabled = false;
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		config_str_t *arr = pass == 0 ? c->enable : pass == 1 ? c->disable : c->only;
+		size_t n = pass == 0 ? c->nenable : pass == 1 ? c->ndisable : c->nonly;
+		const char *key = pass == 0 ? "enable" : pass == 1 ? "disable" : "only";
+
+		if (pass == 2 && n > 0)
+			for (size_t i = 0; i < c->catalog->n; i++)
+				c->catalog->lists[i].enabled = false;
+		for (size_t i = 0; i < n; i++) {
+			catalog_list_t *l = catalog_find(c->catalog, arr[i].value);
+			x->line = arr[i].line;
+			if (!l) {
+				cerr(x, "lists", key, "no list named '%s' (see `blmon lists`)",
+				     arr[i].value);
+				continue;
+			}
+			if (pass != 1 && !l->zone) {
+				cerr(x, "lists", key, "%s needs a key: set key = in [list %s]", l->id,
+				     l->zone_tmpl);
+				continue;
+			}
+			l->enabled = pass != 1;
+		}
+	}
+}
+
+int config_load(const char *path, config_t **out, char *err, size_t errlen)
+{
+	struct ctx x;
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = -1, rc;
+
+	*out = NULL;
+	memset(&x, 0, sizeof(x));
+	x.file = path;
+	x.err = err;
+	x.errlen = errlen;
+	err[0] = '\0';
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	buf = xmalloc(CONFIG_MAX_BYTES + 1);
+	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %d bytes: not a config file", path,
+			 CONFIG_MAX_BYTES);
+		goto out;
+	}
+	x.buf = buf;
+	x.len = len;
+	if (prescan(&x) < 0)
+		goto out;
+	x.c = config_new_default();
+	x.c->path = xstrdup(path);
+	x.line = 0;
+	rc = ini_parse_stream(reader, &x, handler, &x);
+	if (rc > 0) {
+		x.line = rc;
+		cerr(&x, NULL, NULL, "syntax error: expected [section], key = value, or a comment");
+	}
+	finish(&x);
+	if (x.nerr == 0) {
+		*out = x.c;
+		x.c = NULL;
+		ret = 0;
+	}
+out:
+	config_free(x.c);
+	free(buf);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+static void free_strs(config_str_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].value);
+	free(a);
+}
+
+void config_free(config_t *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->resolver);
+	free(c->database);
+	for (size_t i = 0; i < c->ntargets; i++)
+		free(c->targets[i].value);
+	free(c->targets);
+	free_strs(c->disable, c->ndisable);
+	free_strs(c->enable, c->nenable);
+	free_strs(c->only, c->nonly);
+	free_strs(c->to, c->nto);
+	free_strs(c->webhooks, c->nwebhooks);
+	catalog_free(c->catalog);
+	free(c->http_listen);
+	free(c->smtp);
+	free(c->from);
+	free(c);
+}

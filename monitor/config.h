@@ -1,0 +1,66 @@
+/* config.h -- blmon's INI configuration: load, validate, free.
+ * Every error names FILE:LINE and the key; a config either loads whole or not at all. */
+#ifndef BLMON_CONFIG_H
+#define BLMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../checks/catalog.h"
+#include "../checks/target.h"
+
+typedef enum { CT_IP, CT_NETWORK, CT_HOST, CT_DOMAIN } config_target_kind_t;
+
+typedef struct {
+	config_target_kind_t kind;
+	char *value;
+	int line;
+	target_spec_t spec; /* parsed form (not for hosts, which resolve at run time) */
+} config_target_t;
+
+typedef struct {
+	char *value;
+	int line;
+} config_str_t;
+
+typedef struct config {
+	char *path;
+	/* [monitor] */
+	unsigned interval_s, confirm, timeout_ms, retries, concurrency;
+	char *resolver; /* NULL: the system's resolvers */
+	char *database;
+	/* [targets] */
+	target_limits_t limits;
+	config_target_t *targets;
+	size_t ntargets, captargets;
+	/* [lists] */
+	bool lists_default;
+	config_str_t *disable, *enable, *only;
+	size_t ndisable, nenable, nonly, capdisable, capenable, caponly;
+	catalog_t *catalog; /* built-ins plus [list ZONE] sections, enabled per [lists] */
+	/* [http] */
+	char *http_listen;
+	/* [email] */
+	char *smtp, *from;
+	config_str_t *to;
+	size_t nto, capto;
+	/* [webhook] */
+	config_str_t *webhooks;
+	size_t nwebhooks, capwebhooks;
+} config_t;
+
+/* A config with every default and the built-in catalog (caller owns). */
+config_t *config_new_default(void);
+
+/* Loads path. On success returns 0 and *out (caller owns; config_free). On
+ * error returns -1, *out NULL, and err holds one line per problem, each
+ * "FILE:LINE: [section] key: what is wrong". */
+int config_load(const char *path, config_t **out, char *err, size_t errlen);
+
+void config_free(config_t *c);
+
+/* Parses a duration ("90s", "30m", "6h", "2d", "1500ms", bare seconds) into
+ * milliseconds. 0 or -1. */
+int config_duration_ms(const char *s, unsigned long long *ms);
+
+#endif

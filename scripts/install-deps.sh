@@ -1,0 +1,50 @@
+#!/bin/sh
+# install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
+# Usage: scripts/install-deps.sh [build|test|bench]   (each level includes the ones before)
+set -eu
+
+level=${1:-build}
+cd "$(dirname "$0")/.."
+
+BUILD_PKGS="build-essential pkg-config libc-ares-dev libmicrohttpd-dev libcurl4-openssl-dev
+libcjson-dev libsqlite3-dev libinih-dev"
+# rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli
+TEST_PKGS="libcriterion-dev rbldnsd nodejs npm"
+BENCH_PKGS="dnsperf time"
+
+pkgs=$BUILD_PKGS
+case $level in
+build) ;;
+test) pkgs="$pkgs $TEST_PKGS" ;;
+bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
+*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	# a package counts as present when dpkg has it installed, or (nodejs/npm)
+	# when the command is already on PATH from another source
+	case $p in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	echo "install-deps: installing:$missing"
+	$SUDO apt-get update -q
+	# policy-rc.d-free machines would otherwise start rbldnsd's own service: it has no zones and exits
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ "$level" != build ]; then
+	# test-only JavaScript tools, pinned by the committed lockfile
+	if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+		npm ci --no-audit --no-fund --loglevel=error
+	fi
+fi

@@ -1,0 +1,328 @@
+/* harness.c -- starts real peers (rbldnsd, silent UDP ports) and runs blmon for the tests.
+ * Ports are found free on 127.0.0.1; nothing here ever talks to a non-loopback address. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+char *harness_tmpdir(void)
+{
+	char tmpl[] = "/tmp/blmon-test-XXXXXX";
+	char *d = mkdtemp(tmpl);
+	return d ? strdup(d) : NULL;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void harness_tmpdir_free(char *dir)
+{
+	if (!dir)
+		return;
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+int harness_write(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	fwrite(text, 1, strlen(text), f);
+	return fclose(f);
+}
+
+static int bound_udp(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int harness_silent_udp(int *port)
+{
+	return bound_udp(port);
+}
+
+int harness_closed_port(void)
+{
+	int port = 0, fd = bound_udp(&port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Forks and execs argv with stdout/stderr to outfd/errfd (or /dev/null when
+ * -1); the child dies with us. */
+static pid_t spawn(char *const *argv, int outfd, int errfd)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int null = open("/dev/null", O_RDWR);
+	dup2(null, 0);
+	dup2(outfd >= 0 ? outfd : null, 1);
+	dup2(errfd >= 0 ? errfd : null, 2);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones)
+{
+	char bind[64], logpath[1024];
+	const char *argv[64];
+	int n;
+
+	memset(s, 0, sizeof(s[0]));
+	/* as root, rbldnsd drops to its own user: it must be able to read dir */
+	chmod(dir, 0755);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		int fd;
+		n = 0;
+		s->port = harness_closed_port();
+		snprintf(bind, sizeof(bind), "127.0.0.1/%d", s->port);
+		snprintf(logpath, sizeof(logpath), "%s/rbldnsd.log", dir);
+		argv[n++] = "rbldnsd";
+		argv[n++] = "-n";     /* stay in the foreground: we own its lifetime */
+		argv[n++] = "-e";     /* allow CIDR ranges not on a boundary */
+		argv[n++] = "-c";
+		argv[n++] = "1s";     /* reload edited zone files quickly */
+		argv[n++] = "-b";
+		argv[n++] = bind;
+		argv[n++] = "-w";
+		argv[n++] = dir;
+		for (int i = 0; zones[i] && n < 62; i++)
+			argv[n++] = zones[i];
+		argv[n] = NULL;
+		fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		s->pid = spawn((char *const *)argv, fd, fd);
+		close(fd);
+		/* ready when the log says so; a lost port race shows as an exit */
+		for (int i = 0; i < 100; i++) {
+			char buf[8192] = "";
+			FILE *f = fopen(logpath, "r");
+			int st;
+			if (f) {
+				size_t r = fread(buf, 1, sizeof(buf) - 1, f);
+				buf[r] = '\0';
+				fclose(f);
+			}
+			if (strstr(buf, "started")) {
+				s->dir = strdup(dir);
+				return 0;
+			}
+			if (waitpid(s->pid, &st, WNOHANG) == s->pid)
+				break;
+			usleep(20000);
+		}
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+		{
+			char buf[4096] = "";
+			FILE *f = fopen(logpath, "r");
+			if (f) {
+				buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+				fclose(f);
+			}
+			fprintf(stderr, "rbldnsd attempt %d failed:\n%s\n", attempt + 1, buf);
+		}
+	}
+	s->pid = 0;
+	return -1;
+}
+
+void harness_server_stop(harness_server_t *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+	free(s->dir);
+	s->dir = NULL;
+}
+
+static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
+{
+	char tmp[8192];
+	ssize_t r = read(fd, tmp, sizeof(tmp));
+
+	if (r <= 0)
+		return;
+	if (*len + (size_t)r + 1 > *cap) {
+		*cap = (*len + (size_t)r + 1) * 2;
+		*buf = realloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, tmp, (size_t)r);
+	*len += (size_t)r;
+	(*buf)[*len] = '\0';
+}
+
+int harness_run(harness_run_t *r, int timeout_s, const char *const *args)
+{
+	const char *bin = getenv("BLMON_BIN");
+	const char *argv[64];
+	int po[2], pe[2], n = 0, st;
+	size_t lo = 0, le = 0, co = 1, ce = 1;
+	time_t deadline = time(NULL) + timeout_s;
+	bool oe = true, ee = true;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	if (!bin)
+		bin = "./blmon";
+	argv[n++] = bin;
+	for (int i = 0; args[i] && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (pipe(po) < 0 || pipe(pe) < 0)
+		return -1;
+	r->out = calloc(1, 1);
+	r->err = calloc(1, 1);
+	pid = spawn((char *const *)argv, po[1], pe[1]);
+	close(po[1]);
+	close(pe[1]);
+	while (oe || ee) {
+		struct pollfd p[2] = {{oe ? po[0] : -1, POLLIN, 0}, {ee ? pe[0] : -1, POLLIN, 0}};
+		int left = (int)(deadline - time(NULL));
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents) {
+			size_t before = lo;
+			drain_fd(po[0], &r->out, &lo, &co);
+			if (lo == before)
+				oe = false;
+		}
+		if (p[1].revents) {
+			size_t before = le;
+			drain_fd(pe[0], &r->err, &le, &ce);
+			if (le == before)
+				ee = false;
+		}
+	}
+	close(po[0]);
+	close(pe[0]);
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+void harness_run_free(harness_run_t *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+int harness_schema_valid(const char *schema, const char *json)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char dir[] = "/tmp/blmon-schema-XXXXXX", data[128], sch[1024], ajv[1024];
+	int st;
+	pid_t pid;
+
+	if (!root)
+		root = ".";
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(data, sizeof(data), "%s/doc.json", dir);
+	if (harness_write(dir, "doc.json", json) < 0)
+		return -1;
+	snprintf(sch, sizeof(sch), "%s/schemas/%s", root, schema);
+	snprintf(ajv, sizeof(ajv), "%s/node_modules/ajv-cli/dist/index.js", root);
+	{
+		char *const argv[] = {"node", ajv, "validate", "--spec=draft2020", "--strict=true",
+				      "-c", "ajv-formats", "-s", sch, "-d", data, NULL};
+		char cwd[1024];
+		pid = fork();
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* ajv resolves -c modules from the working directory */
+			snprintf(cwd, sizeof(cwd), "%s", root);
+			if (chdir(cwd) < 0)
+				_exit(126);
+			int null = open("/dev/null", O_WRONLY);
+			dup2(null, 1); /* "valid" is noise; errors go to stderr */
+			execvp("node", argv);
+			_exit(127);
+		}
+	}
+	waitpid(pid, &st, 0);
+	unlink(data);
+	rmdir(dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+cJSON *harness_target(cJSON *doc, const char *target)
+{
+	cJSON *t;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(doc, "targets"))
+	{
+		const char *name = harness_str(t, "target");
+		if (name && !strcmp(name, target))
+			return t;
+	}
+	return NULL;
+}
+
+cJSON *harness_result(cJSON *target, const char *zone)
+{
+	cJSON *r;
+
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(target, "results"))
+	{
+		const char *z = harness_str(r, "zone");
+		if (z && !strcmp(z, zone))
+			return r;
+	}
+	return NULL;
+}
+
+const char *harness_str(cJSON *obj, const char *key)
+{
+	cJSON *v = cJSON_GetObjectItem(obj, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -1,0 +1,57 @@
+/* harness.h -- what the integration tests need: real servers on loopback, and blmon run as a process.
+ * Every server started here dies with the test process (PR_SET_PDEATHSIG), even on a crash. */
+#ifndef BLMON_HARNESS_H
+#define BLMON_HARNESS_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A scratch directory, removed by harness_tmpdir_free. Caller owns the path. */
+char *harness_tmpdir(void);
+void harness_tmpdir_free(char *dir);
+
+/* Writes text to dir/name. Returns 0 or -1. */
+int harness_write(const char *dir, const char *name, const char *text);
+
+typedef struct {
+	pid_t pid;
+	int port;
+	char *dir;
+} harness_server_t;
+
+/* Starts rbldnsd on 127.0.0.1 at a free port serving zone specs
+ * ("zone:type:file", files relative to dir), NULL-terminated. Waits until it
+ * answers. Returns 0 or -1. */
+int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones);
+void harness_server_stop(harness_server_t *s);
+
+/* A UDP socket bound on 127.0.0.1 that never answers (a dead resolver that
+ * still has its port open). Returns the fd and sets *port. */
+int harness_silent_udp(int *port);
+
+/* A free UDP port on 127.0.0.1 with nothing listening (connection refused). */
+int harness_closed_port(void);
+
+/* Result of running blmon. */
+typedef struct {
+	int status;  /* exit status, or 128+signal */
+	char *out;   /* stdout, NUL-terminated (caller frees via harness_run_free) */
+	char *err;   /* stderr */
+} harness_run_t;
+
+/* Runs $BLMON_BIN with args (NULL-terminated, not including argv[0]), no
+ * stdin, killing it after timeout_s. Returns 0 or -1 if it could not start. */
+int harness_run(harness_run_t *r, int timeout_s, const char *const *args);
+void harness_run_free(harness_run_t *r);
+
+/* Validates json against schemas/NAME with ajv (node). Returns ajv's exit
+ * status (0 = valid); its messages go to stderr. */
+int harness_schema_valid(const char *schema, const char *json);
+
+/* Shortcuts into cJSON trees; NULL when absent. */
+cJSON *harness_target(cJSON *doc, const char *target);
+cJSON *harness_result(cJSON *target, const char *zone);
+const char *harness_str(cJSON *obj, const char *key);
+
+#endif

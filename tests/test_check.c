@@ -1,0 +1,468 @@
+/* test_check.c -- `blmon check` end to end against a real rbldnsd on loopback.
+ * Every outcome of the verdict rules, list health, exit codes, and the JSON schema. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char *dir;
+static harness_server_t dns;
+static char resolver[64];
+
+/* zen.spamhaus.org is served locally so the built-in catalog's codes apply. */
+static const char zen_a[] =
+	":127.0.0.2:Listed: see https://check.spamhaus.org/query/ip/$\n"
+	"127.0.0.2\n"
+	"192.0.2.10 :127.0.0.2:SBL listing for $\n"
+	"192.0.2.11 :127.0.0.4:XBL: exploited host\n"
+	"192.0.2.12 :127.255.255.254:Public resolver refused\n"
+	"192.0.2.13 :127.0.0.1:loopback answer\n"
+	"192.0.2.14 :176.107.178.7:hijacked zone\n"
+	"192.0.2.30 :127.0.0.2:Evil \033[31mred\033[0m <script>alert(1)</script> \"><img src=x onerror=alert(2)>\n";
+/* a second dataset of the same zone: 192.0.2.10 gets two A records */
+static const char zen_b[] = "192.0.2.10 :127.0.0.4:XBL too\n";
+static const char wild[] = ":127.0.0.2:everything is listed\n0.0.0.0/0\n";
+static const char dead[] = ":127.0.0.2:x\n192.0.2.10\n";
+static const char nix6[] = ":127.0.0.2:NiX v6 listing\n::ffff:7f00:2\n2001:db8::10\n";
+static const char nix4[] = ":127.0.0.2:NiX v4\n127.0.0.2\n";
+/* s5h lists 2001:db8::11 but also the never-listed IPv6 test point. rbldnsd
+ * answers v4-mapped names from ip4 data, so the bad answer is planted with a
+ * generic dataset; IPv4 stays healthy. */
+static const char s5h4[] = ":127.0.0.2:s5h\n127.0.0.2\n";
+static const char s5h6[] = ":127.0.0.2:s5h v6\n2001:db8::11\n";
+static const char s5hg[] = "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2\n";
+static const char dbl[] = ":127.0.1.2:spam domain\ntest\nbad.example\n";
+static const char gen[] = "mail A 192.0.2.10\nclean A 192.0.2.99\n";
+
+static void setup(void)
+{
+	static const char *const zones[] = {
+		"zen.spamhaus.org:ip4set:zen_a",      "zen.spamhaus.org:ip4set:zen_b",
+		"wild.test:ip4trie:wild",             "dead.test:ip4set:dead",
+		"ix.dnsbl.manitu.net:ip6trie:nix6",   "ix.dnsbl.manitu.net:ip4set:nix4",
+		"dbl.spamhaus.org:dnset:dbl",         "example.test:generic:gen",
+		"all.s5h.net:ip4set:s5h4",            "all.s5h.net:ip6trie:s5h6",
+		"all.s5h.net:generic:s5hg",
+		NULL};
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write(dir, "zen_a", zen_a), 0);
+	cr_assert_eq(harness_write(dir, "zen_b", zen_b), 0);
+	cr_assert_eq(harness_write(dir, "wild", wild), 0);
+	cr_assert_eq(harness_write(dir, "dead", dead), 0);
+	cr_assert_eq(harness_write(dir, "nix6", nix6), 0);
+	cr_assert_eq(harness_write(dir, "nix4", nix4), 0);
+	cr_assert_eq(harness_write(dir, "dbl", dbl), 0);
+	cr_assert_eq(harness_write(dir, "s5h4", s5h4), 0);
+	cr_assert_eq(harness_write(dir, "s5h6", s5h6), 0);
+	cr_assert_eq(harness_write(dir, "s5hg", s5hg), 0);
+	cr_assert_eq(harness_write(dir, "gen", gen), 0);
+	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
+	snprintf(resolver, sizeof(resolver), "127.0.0.1:%d", dns.port);
+}
+
+static void teardown(void)
+{
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(check, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Runs blmon check --json with extra args; parses and schema-checks the output. */
+static cJSON *check_json(harness_run_t *r, const char *const *extra)
+{
+	const char *args[48] = {"check", "--json", "--resolver", resolver, "--timeout", "500ms",
+				"--retries", "1"};
+	int n = 8;
+	cJSON *doc;
+
+	for (int i = 0; extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	cr_assert_eq(harness_run(r, 30, args), 0);
+	doc = cJSON_Parse(r->out);
+	cr_assert_not_null(doc, "not JSON (exit %d): %s\nstderr: %s", r->status, r->out, r->err);
+	cr_assert_eq(harness_schema_valid("check.schema.json", r->out), 0,
+		     "output does not match schemas/check.schema.json: %s", r->out);
+	return doc;
+}
+
+static cJSON *result(cJSON *doc, const char *target, const char *zone)
+{
+	cJSON *t = harness_target(doc, target), *res;
+
+	cr_assert_not_null(t, "no target %s", target);
+	res = harness_result(t, zone);
+	cr_assert_not_null(res, "no result for %s on %s", target, zone);
+	return res;
+}
+
+static const char *item(cJSON *res, const char *array, int i)
+{
+	cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(res, array), i);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+Test(check, listed_with_several_a_records_and_txt)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "zen.spamhaus.org", "192.0.2.10", NULL};
+	cJSON *doc = check_json(&r, extra), *res = result(doc, "192.0.2.10", "zen.spamhaus.org");
+
+	cr_assert_eq(r.status, 1, "exit %d, want 1 (listed)", r.status);
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.10"), "status"), "listed");
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.10"), "type"), "ipv4");
+	cr_assert_str_eq(harness_str(res, "status"), "listed");
+	cr_assert_str_eq(harness_str(res, "scope"), "ip");
+	cr_assert_str_eq(harness_str(res, "kind"), "block");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "codes")), 2,
+		     "both A records count");
+	cr_assert(!strcmp(item(res, "codes", 0), "127.0.0.2") || !strcmp(item(res, "codes", 1), "127.0.0.2"));
+	cr_assert(!strcmp(item(res, "codes", 0), "127.0.0.4") || !strcmp(item(res, "codes", 1), "127.0.0.4"));
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "meanings")), 2);
+	cr_assert(strstr(r.out, "SBL: Spamhaus SBL data"));
+	cr_assert(strstr(r.out, "XBL: exploited host"));
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "txt")), 2);
+	cr_assert(strstr(r.out, "SBL listing for 192.0.2.10"), "TXT with $ substituted: %s", r.out);
+	cr_assert_str_eq(harness_str(res, "removal_url"), "https://check.spamhaus.org/");
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(res, "reason")));
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0), "health"), "ok");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, refusal_code_loopback_and_hijack_are_unknown)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "zen.spamhaus.org", "192.0.2.12", "192.0.2.13", "192.0.2.14", NULL};
+	cJSON *doc = check_json(&r, extra), *res;
+
+	cr_assert_eq(r.status, 3, "exit %d, want 3 (unknown, nothing listed)", r.status);
+	res = result(doc, "192.0.2.12", "zen.spamhaus.org");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert_str_eq(item(res, "codes", 0), "127.255.255.254");
+	cr_assert(strstr(harness_str(res, "reason"), "resolver refused by Spamhaus"), "%s",
+		  harness_str(res, "reason"));
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(res, "removal_url")));
+	res = result(doc, "192.0.2.13", "zen.spamhaus.org");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "127.0.0.1 is never a listing"));
+	res = result(doc, "192.0.2.14", "zen.spamhaus.org");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "176.107.178.7 is outside 127.0.0.0/8"));
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.14"), "status"), "unknown");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, all_clean_exits_zero)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "zen.spamhaus.org", "--list", "dbl.spamhaus.org",
+			       "192.0.2.99", "good.example", NULL};
+	cJSON *doc = check_json(&r, extra), *res;
+
+	cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+	res = result(doc, "192.0.2.99", "zen.spamhaus.org");
+	cr_assert_str_eq(harness_str(res, "status"), "clean");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "codes")), 0);
+	/* each list only answers for what it can check */
+	cr_assert_null(harness_result(harness_target(doc, "192.0.2.99"), "dbl.spamhaus.org"));
+	cr_assert_null(harness_result(harness_target(doc, "good.example"), "zen.spamhaus.org"));
+	cr_assert_str_eq(harness_str(result(doc, "good.example", "dbl.spamhaus.org"), "status"), "clean");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "clean")->valueint, 2);
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, wildcard_and_dead_lists_are_sidelined)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "wild.test", "--list", "dead.test", "--list",
+			       "zen.spamhaus.org", "192.0.2.10", "192.0.2.99", NULL};
+	cJSON *doc = check_json(&r, extra), *l, *res;
+	const char *health[2] = {NULL, NULL};
+
+	cJSON_ArrayForEach(l, cJSON_GetObjectItem(doc, "lists"))
+	{
+		if (!strcmp(harness_str(l, "zone"), "wild.test"))
+			health[0] = harness_str(l, "health");
+		if (!strcmp(harness_str(l, "zone"), "dead.test"))
+			health[1] = harness_str(l, "health");
+	}
+	cr_assert_str_eq(health[0], "wildcard");
+	cr_assert_str_eq(health[1], "dead");
+	/* the wildcard list "lists" 192.0.2.99 but that must not count */
+	res = result(doc, "192.0.2.99", "wild.test");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "wildcard"), "%s", harness_str(res, "reason"));
+	/* the dead list does list 192.0.2.10, but it failed its test point */
+	res = result(doc, "192.0.2.10", "dead.test");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "127.0.0.2 is not listed"), "%s",
+		  harness_str(res, "reason"));
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.99"), "status"), "unknown");
+	cr_assert_eq(r.status, 1); /* 192.0.2.10 is listed on the healthy zen */
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, zone_the_server_refuses)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "bl.spamcop.net", "192.0.2.10", NULL};
+	cJSON *doc = check_json(&r, extra), *res;
+
+	cr_assert_eq(r.status, 3);
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0), "health"), "refused");
+	res = result(doc, "192.0.2.10", "bl.spamcop.net");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "REFUSED"), "%s", harness_str(res, "reason"));
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, ipv6_listings_and_test_points)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "ix.dnsbl.manitu.net", "--list", "all.s5h.net",
+			       "2001:db8::10", "2001:db8::11", "192.0.2.99", NULL};
+	cJSON *doc = check_json(&r, extra), *res, *l;
+
+	cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.out);
+	res = result(doc, "2001:db8::10", "ix.dnsbl.manitu.net");
+	cr_assert_str_eq(harness_str(res, "status"), "listed");
+	cr_assert_str_eq(harness_str(harness_target(doc, "2001:db8::10"), "type"), "ipv6");
+	cr_assert_str_eq(harness_str(result(doc, "2001:db8::11", "ix.dnsbl.manitu.net"), "status"), "clean");
+	/* s5h fails its IPv6 test point: its IPv6 listing is not trusted */
+	res = result(doc, "2001:db8::11", "all.s5h.net");
+	cr_assert_str_eq(harness_str(res, "status"), "unknown");
+	cr_assert(strstr(harness_str(res, "reason"), "IPv6"), "%s", harness_str(res, "reason"));
+	cr_assert(strstr(harness_str(res, "reason"), "::ffff:7f00:1"), "%s", harness_str(res, "reason"));
+	l = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 1);
+	cr_assert_str_eq(harness_str(l, "health"), "wildcard");
+	cr_assert(strstr(harness_str(l, "detail"), "IPv6 only"), "%s", harness_str(l, "detail"));
+	/* its IPv4 side passed its test points and is still trusted */
+	cr_assert_str_eq(harness_str(result(doc, "192.0.2.99", "all.s5h.net"), "status"), "clean");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, domain_lists_and_hosts)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "dbl.spamhaus.org", "--list", "zen.spamhaus.org",
+			       "bad.example", "host:mail.example.test", NULL};
+	cJSON *doc = check_json(&r, extra), *t;
+
+	cr_assert_eq(r.status, 1);
+	cr_assert_str_eq(harness_str(result(doc, "bad.example", "dbl.spamhaus.org"), "status"), "listed");
+	cr_assert_str_eq(item(result(doc, "bad.example", "dbl.spamhaus.org"), "meanings", 0), "DBL: spam domain");
+	t = harness_target(doc, "192.0.2.10");
+	cr_assert_not_null(t, "host's address checked");
+	cr_assert_str_eq(harness_str(t, "discovered_from"), "mail.example.test");
+	cr_assert_str_eq(harness_str(t, "status"), "listed");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, unresolvable_host_is_unknown)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "zen.spamhaus.org", "host:nope.example.test", NULL};
+	cJSON *doc = check_json(&r, extra), *t;
+
+	cr_assert_eq(r.status, 3);
+	t = harness_target(doc, "nope.example.test");
+	cr_assert_not_null(t);
+	cr_assert_str_eq(harness_str(t, "status"), "unknown");
+	cr_assert(strstr(harness_str(t, "reason"), "could not be resolved"), "%s", harness_str(t, "reason"));
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, resolver_with_nothing_listening)
+{
+	harness_run_t r;
+	char res[64];
+	const char *args[] = {"check", "--json", "--resolver", res, "--timeout", "300ms",
+			      "--retries", "0", "--list", "zen.spamhaus.org", "192.0.2.10", NULL};
+	cJSON *doc, *l;
+
+	snprintf(res, sizeof(res), "127.0.0.1:%d", harness_closed_port());
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 3, "exit %d: %s %s", r.status, r.out, r.err);
+	doc = cJSON_Parse(r.out);
+	cr_assert_not_null(doc);
+	l = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0);
+	cr_assert_str_eq(harness_str(l, "health"), "unreachable");
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.10"), "status"), "unknown");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, server_that_never_answers_times_out_as_unknown)
+{
+	harness_run_t r;
+	char res[64];
+	int port, fd = harness_silent_udp(&port);
+	const char *args[] = {"check", "--json", "--resolver", res, "--timeout", "200ms",
+			      "--retries", "1", "--list", "zen.spamhaus.org", "192.0.2.10", "192.0.2.99", NULL};
+	cJSON *doc, *l;
+
+	cr_assert_geq(fd, 0);
+	snprintf(res, sizeof(res), "127.0.0.1:%d", port);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	close(fd);
+	cr_assert_eq(r.status, 3, "a dead resolver must never give exit 0: exit %d", r.status);
+	doc = cJSON_Parse(r.out);
+	cr_assert_not_null(doc);
+	l = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0);
+	cr_assert_str_eq(harness_str(l, "health"), "unreachable");
+	cr_assert(strstr(harness_str(l, "detail"), "timeout"), "%s", harness_str(l, "detail"));
+	cr_assert_str_eq(harness_str(harness_target(doc, "192.0.2.99"), "status"), "unknown");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "clean")->valueint, 0);
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, network_targets_come_out_in_order)
+{
+	harness_run_t r;
+	const char *extra[] = {"--list", "zen.spamhaus.org", "192.0.2.0/29", NULL};
+	cJSON *doc = check_json(&r, extra);
+
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "targets")), 8);
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "targets"), 0), "target"), "192.0.2.0");
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "targets"), 7), "target"), "192.0.2.7");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, hostile_txt_is_escaped_on_a_terminal_and_in_json)
+{
+	harness_run_t r;
+	const char *args[] = {"check", "--resolver", resolver, "--list", "zen.spamhaus.org",
+			      "--color", "never", "192.0.2.30", NULL};
+	cJSON *doc;
+	const char *jargs[] = {"--list", "zen.spamhaus.org", "192.0.2.30", NULL};
+
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 1);
+	cr_assert_null(strchr(r.out, '\033'), "raw ESC reached the terminal: %s", r.out);
+	cr_assert(strstr(r.out, "Evil \\x1b[31mred\\x1b[0m"), "%s", r.out);
+	harness_run_free(&r);
+	doc = check_json(&r, jargs);
+	cr_assert(strstr(r.out, "\\u001b[31m"), "JSON escapes control characters: %s", r.out);
+	cr_assert(strstr(item(result(doc, "192.0.2.30", "zen.spamhaus.org"), "txt", 0), "<script>"));
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, human_output_shows_health_once_and_the_summary)
+{
+	harness_run_t r;
+	const char *args[] = {"check", "--resolver", resolver, "--list", "dead.test", "--list",
+			      "zen.spamhaus.org", "--color", "never", "192.0.2.10", "192.0.2.11",
+			      "192.0.2.99", NULL};
+	const char *p;
+	int n = 0;
+
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 1);
+	for (p = r.out; (p = strstr(p, "dead.test (dead.test) is dead")); p++)
+		n++;
+	cr_assert_eq(n, 1, "health banner shown %d times:\n%s", n, r.out);
+	cr_assert(strstr(r.out, "2 listed, 1 unknown, 0 clean: 3 targets"), "%s", r.out);
+	cr_assert(strstr(r.out, "removal: https://check.spamhaus.org/"));
+	harness_run_free(&r);
+}
+
+Test(check, bad_input_exits_2_and_says_why)
+{
+	harness_run_t r;
+	const char *bad_ip[] = {"check", "--resolver", resolver, "192.0.2.300", NULL};
+	const char *big[] = {"check", "--resolver", resolver, "10.0.0.0/8", NULL};
+	const char *bad_res[] = {"check", "--resolver", "resolver.example:53", "192.0.2.1", NULL};
+	const char *no_list[] = {"check", "--resolver", resolver, "--list", "abusix", "192.0.2.1", NULL};
+	const char *none[] = {"check", NULL};
+
+	cr_assert_eq(harness_run(&r, 10, bad_ip), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "'192.0.2.300' is not a valid IPv4 address"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, big), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "larger than the /16 allowed"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, bad_res), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "names are not accepted"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, no_list), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "needs a key"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, none), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "no targets"), "%s", r.err);
+	harness_run_free(&r);
+}
+
+Test(check, config_targets_and_errors)
+{
+	harness_run_t r;
+	char conf[1024], text[1024];
+	const char *args[] = {"check", "-c", conf, "--json", NULL};
+	const char *test_args[] = {"config-test", conf, NULL};
+	cJSON *doc;
+
+	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[monitor]\nresolver = %s\ntimeout = 500ms\n"
+		 "[targets]\nip = 192.0.2.11\nnetwork = 192.0.2.12/31\n"
+		 "[lists]\nonly = zen.spamhaus.org\n", resolver);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	doc = cJSON_Parse(r.out);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "targets")), 3);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "lists")), 1);
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, test_args), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "OK"));
+	harness_run_free(&r);
+
+	cr_assert_eq(harness_write(dir, "blmon.conf", "[targets]\nip = 192.0.2.1\nnetwork = 10.0.0.0/8\n"), 0);
+	cr_assert_eq(harness_run(&r, 10, test_args), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "blmon.conf:3: [targets] network:"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_write(dir, "blmon.conf", ""), 0);
+	cr_assert_eq(harness_run(&r, 10, test_args), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "no targets"), "%s", r.err);
+	harness_run_free(&r);
+}
+
+Test(check, lists_command_prints_the_catalog)
+{
+	harness_run_t r;
+	const char *args[] = {"lists", "--json", NULL};
+	cJSON *doc;
+
+	cr_assert_eq(harness_run(&r, 10, args), 0);
+	cr_assert_eq(r.status, 0);
+	doc = cJSON_Parse(r.out);
+	cr_assert(cJSON_IsArray(doc));
+	cr_assert_geq(cJSON_GetArraySize(doc), 21);
+	cr_assert(strstr(r.out, "\"zone\":\t\"dnsbl-3.uceprotect.net\"") || strstr(r.out, "dnsbl-3.uceprotect.net"));
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}

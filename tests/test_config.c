@@ -1,0 +1,223 @@
+/* test_config.c -- config loading: defaults, every error names FILE:LINE and key, nothing half-loaded. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../monitor/config.h"
+#include "harness.h"
+
+static char *dir;
+static char path[1024];
+static char err[8192];
+
+static void setup(void)
+{
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	snprintf(path, sizeof(path), "%s/blmon.conf", dir);
+}
+
+static void teardown(void) { harness_tmpdir_free(dir); }
+
+TestSuite(config, .init = setup, .fini = teardown);
+
+static config_t *load(const char *text)
+{
+	config_t *c = NULL;
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	fwrite(text, 1, strlen(text), f);
+	fclose(f);
+	if (config_load(path, &c, err, sizeof(err)) < 0)
+		cr_assert_null(c);
+	return c;
+}
+
+static void expect_error(const char *text, const char *fragment)
+{
+	config_t *c = load(text);
+
+	cr_assert_null(c, "accepted a bad config: %s", text);
+	cr_assert(strstr(err, fragment), "error '%s' lacks '%s'", err, fragment);
+	cr_assert(strstr(err, path), "error does not name the file: %s", err);
+}
+
+Test(config, defaults_and_values)
+{
+	config_t *c = load("# comment\n"
+			   "[monitor]\n"
+			   "interval = 30m\n"
+			   "resolver = 127.0.0.1:5353\n"
+			   "timeout = 1500ms\n"
+			   "concurrency = 50\n"
+			   "confirm = 3\n"
+			   "[targets]\n"
+			   "ip = 192.0.2.10\n"
+			   "ip = 2001:db8::25\n"
+			   "network = 198.51.100.0/24\n"
+			   "host = mail.example.net\n"
+			   "domain = example.net\n"
+			   "[lists]\n"
+			   "disable = barracuda\n");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->interval_s, 1800);
+	cr_assert_str_eq(c->resolver, "127.0.0.1:5353");
+	cr_assert_eq(c->timeout_ms, 1500);
+	cr_assert_eq(c->concurrency, 50);
+	cr_assert_eq(c->confirm, 3);
+	cr_assert_eq(c->ntargets, 5);
+	cr_assert_eq(c->targets[2].spec.count, 256);
+	cr_assert_eq(c->targets[3].kind, CT_HOST);
+	cr_assert_eq(catalog_find(c->catalog, "barracuda")->enabled, false);
+	cr_assert_eq(catalog_find(c->catalog, "spamcop")->enabled, true);
+	config_free(c);
+}
+
+Test(config, errors_name_file_line_and_key)
+{
+	expect_error("[monitor]\ninterval = 30m\ninterval = soon\n", ":3: [monitor] interval:");
+	expect_error("[monitor]\n\nresolver = dns.google\n", ":3: [monitor] resolver:");
+	expect_error("[monitor]\nresolver = 127.0.0.1:99999\n", ":2: [monitor] resolver:");
+	expect_error("[monitor]\nconcurrency = 0\n", ":2: [monitor] concurrency:");
+	expect_error("[monitor]\ncolour = red\n", ":2: [monitor] colour: unknown key");
+	expect_error("[montor]\ninterval = 1h\n", "unknown section [montor]");
+	expect_error("interval = 1h\n", ":1: 'interval' is outside any [section]");
+	expect_error("[targets]\nip = 192.0.2.300\n", ":2: [targets] ip: '192.0.2.300' is not a valid IPv4");
+	expect_error("[targets]\nip = 192.0.2.0/24\n", ":2: [targets] ip:");
+	expect_error("[targets]\nnetwork = 10.0.0.0/8\n", ":2: [targets] network:");
+	expect_error("[targets]\ndomain = 192.0.2.1\n", ":2: [targets] domain:");
+	expect_error("[lists]\ndisable = nosuchlist\n", ":2: [lists] disable: no list named 'nosuchlist'");
+	expect_error("[lists]\nenable = abusix\n", "needs a key");
+	expect_error("[list bl.example.net]\ncode = 127.0.0 Spam\n", ":2: [list bl.example.net] code:");
+	expect_error("[list bl.example.net]\nkind = deny\n", ":2: [list bl.example.net] kind:");
+	expect_error("[email]\nto = not-an-address\n", ":2: [email] to:");
+	expect_error("[webhook]\nurl = ftp://x\n", ":2: [webhook] url:");
+	expect_error("[http]\nlisten = localhost\n", ":2: [http] listen:");
+	expect_error("[monitor\ninterval = 1h\n", ":1: syntax error");
+}
+
+Test(config, all_errors_are_reported_not_just_the_first)
+{
+	config_t *c = load("[monitor]\ninterval = x\ntimeout = y\n[targets]\nip = z\n");
+
+	cr_assert_null(c);
+	cr_assert(strstr(err, ":2:") && strstr(err, ":3:") && strstr(err, ":5:"), "%s", err);
+}
+
+Test(config, network_limit_is_configurable_even_after_the_network)
+{
+	config_t *c = load("[targets]\nnetwork = 10.0.0.0/12\nmax_network = /12\n");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->targets[0].spec.count, 1u << 20);
+	config_free(c);
+}
+
+Test(config, empty_config_loads_with_defaults)
+{
+	config_t *c = load("");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_eq(c->ntargets, 0);
+	cr_assert_eq(c->interval_s, 1800);
+	config_free(c);
+}
+
+Test(config, binary_garbage_is_refused_with_its_line)
+{
+	static const char junk[] = "[monitor]\ninterval = 1h\n\x7f\x45\x4c\x46\x02\x01\x01\x00\x00";
+	FILE *f = fopen(path, "wb");
+	config_t *c = NULL;
+
+	fwrite(junk, 1, sizeof(junk) - 1, f);
+	fclose(f);
+	cr_assert_eq(config_load(path, &c, err, sizeof(err)), -1);
+	cr_assert_null(c);
+	cr_assert(strstr(err, ":3: control byte 0x7f"), "%s", err);
+}
+
+Test(config, overlong_line_is_an_error_not_a_silent_split)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "[list bl.example.net]\ncode = 127.0.0.2 %0300d\n", 0);
+	expect_error(text, ":2: line is");
+}
+
+Test(config, list_sections_add_and_modify_lists)
+{
+	config_t *c = load("[list bl.example.net]\n"
+			   "name = Example BL\n"
+			   "scope = network\n"
+			   "code = 127.0.0.2 Spam source\n"
+			   "error = 127.0.0.255 Over quota\n"
+			   "removal = https://bl.example.net/remove?ip={target}\n"
+			   "ipv6 = yes\n"
+			   "[list zen.dq.spamhaus.net]\n"
+			   "key = abc123\n"
+			   "[list dnsbl-3.uceprotect.net]\n"
+			   "interval = 6h\n"
+			   "[lists]\n"
+			   "default = no\n"
+			   "enable = spamcop\n");
+	catalog_list_t *l;
+
+	cr_assert_not_null(c, "%s", err);
+	l = catalog_find(c->catalog, "bl.example.net");
+	cr_assert_not_null(l);
+	cr_assert_str_eq(l->name, "Example BL");
+	cr_assert_eq(l->scope, SCOPE_NETWORK);
+	cr_assert_eq(l->ncodes, 2);
+	cr_assert(l->ipv6);
+	cr_assert(l->enabled);
+	l = catalog_find(c->catalog, "spamhaus-zen-dqs");
+	cr_assert_str_eq(l->zone, "abc123.zen.dq.spamhaus.net");
+	cr_assert(l->enabled, "a list given its key is enabled");
+	cr_assert_eq(catalog_find(c->catalog, "uceprotect-3")->interval_s, 6 * 3600);
+	cr_assert_eq(catalog_find(c->catalog, "zen.spamhaus.org")->enabled, false);
+	cr_assert_eq(catalog_find(c->catalog, "spamcop")->enabled, true);
+	config_free(c);
+}
+
+Test(config, only_restricts_the_run)
+{
+	config_t *c = load("[lists]\nonly = zen.spamhaus.org\nonly = psbl\n");
+	size_t on = 0;
+
+	cr_assert_not_null(c, "%s", err);
+	for (size_t i = 0; i < c->catalog->n; i++)
+		on += c->catalog->lists[i].enabled;
+	cr_assert_eq(on, 2);
+	config_free(c);
+}
+
+Test(config, durations)
+{
+	unsigned long long ms;
+
+	cr_assert_eq(config_duration_ms("90s", &ms), 0);
+	cr_assert_eq(ms, 90000);
+	cr_assert_eq(config_duration_ms("30m", &ms), 0);
+	cr_assert_eq(ms, 1800000);
+	cr_assert_eq(config_duration_ms("6h", &ms), 0);
+	cr_assert_eq(ms, 21600000);
+	cr_assert_eq(config_duration_ms("400d", &ms), 0);
+	cr_assert_eq(config_duration_ms("250ms", &ms), 0);
+	cr_assert_eq(ms, 250);
+	cr_assert_eq(config_duration_ms("10", &ms), 0);
+	cr_assert_eq(ms, 10000);
+	cr_assert_eq(config_duration_ms("-5s", &ms), -1);
+	cr_assert_eq(config_duration_ms("5 s", &ms), -1);
+	cr_assert_eq(config_duration_ms("5w", &ms), -1);
+	cr_assert_eq(config_duration_ms("", &ms), -1);
+}
+
+Test(config, missing_file)
+{
+	config_t *c = NULL;
+
+	cr_assert_eq(config_load("/nonexistent/blmon.conf", &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "/nonexistent/blmon.conf: cannot open"), "%s", err);
+}
