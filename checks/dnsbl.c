@@ -804,3 +804,129 @@ int dnsbl_resolve_host(dnsbl_t *d, const char *host, targetset_t *ts, char *err,
 	}
 	return added;
 }
+
+/* ---- generic lookups ---- */
+
+struct lookup {
+	dnsbl_t *d;
+	int type;
+	dns_outcome_t outcome;
+	char **v;
+	size_t n, cap;
+};
+
+static void lookup_push(struct lookup *lk, const char *s, size_t len)
+{
+	char *c = xmalloc(len + 1);
+
+	memcpy(c, s, len);
+	c[len] = '\0';
+	xgrow((void **)&lk->v, &lk->cap, lk->n + 1, sizeof(*lk->v));
+	lk->v[lk->n++] = c;
+}
+
+static void lookup_txt(struct lookup *lk, const unsigned char *abuf, int alen)
+{
+	struct ares_txt_ext *txt = NULL;
+	char buf[4096];
+	size_t used = 0;
+	bool have = false;
+
+	if (ares_parse_txt_reply_ext(abuf, alen, &txt) != ARES_SUCCESS) {
+		lk->outcome = DNS_OTHER;
+		return;
+	}
+	for (struct ares_txt_ext *t = txt; t; t = t->next) {
+		if (t->record_start && have) {
+			lookup_push(lk, buf, used);
+			used = 0;
+		}
+		have = true;
+		for (size_t i = 0; i < t->length && used + 1 < sizeof(buf); i++)
+			buf[used++] = t->txt[i] ? (char)t->txt[i] : '?';
+	}
+	if (have)
+		lookup_push(lk, buf, used);
+	ares_free_data(txt);
+}
+
+static void lookup_mx(struct lookup *lk, const unsigned char *abuf, int alen)
+{
+	struct ares_mx_reply *mx = NULL;
+	size_t first = lk->n;
+
+	if (ares_parse_mx_reply(abuf, alen, &mx) != ARES_SUCCESS) {
+		lk->outcome = DNS_OTHER;
+		return;
+	}
+	/* insertion sort by preference: MX sets are small */
+	for (struct ares_mx_reply *m = mx; m; m = m->next) {
+		char tmp[300];
+		snprintf(tmp, sizeof(tmp), "%05u %s", m->priority, m->host);
+		lookup_push(lk, tmp, strlen(tmp));
+		for (size_t i = lk->n - 1; i > first && strcmp(lk->v[i - 1], lk->v[i]) > 0; i--) {
+			char *sw = lk->v[i];
+			lk->v[i] = lk->v[i - 1];
+			lk->v[i - 1] = sw;
+		}
+	}
+	for (size_t i = first; i < lk->n; i++) /* drop the sort key */
+		memmove(lk->v[i], lk->v[i] + 6, strlen(lk->v[i] + 6) + 1);
+	ares_free_data(mx);
+}
+
+static void lookup_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct lookup *lk = arg;
+
+	(void)timeouts;
+	lk->d->inflight--;
+	lk->outcome = outcome_of(status);
+	if (status != ARES_SUCCESS)
+		return;
+	if (lk->type == ns_t_txt)
+		lookup_txt(lk, abuf, alen);
+	else
+		lookup_mx(lk, abuf, alen);
+}
+
+static int lookup(dnsbl_t *d, const char *name, int type, char ***out, size_t *n,
+		  dns_outcome_t *outcome)
+{
+	struct lookup lk;
+
+	memset(&lk, 0, sizeof(lk));
+	lk.d = d;
+	lk.type = type;
+	d->inflight++;
+	ares_query(d->ch, name, ns_c_in, type, lookup_cb, &lk);
+	if (drain(d) < 0) {
+		dnsbl_strings_free(lk.v, lk.n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	*out = lk.v;
+	*n = lk.n;
+	*outcome = lk.outcome;
+	return 0;
+}
+
+int dnsbl_lookup_txt(dnsbl_t *d, const char *name, char ***out, size_t *n,
+		     dns_outcome_t *outcome)
+{
+	return lookup(d, name, ns_t_txt, out, n, outcome);
+}
+
+int dnsbl_lookup_mx(dnsbl_t *d, const char *name, char ***out, size_t *n,
+		    dns_outcome_t *outcome)
+{
+	return lookup(d, name, ns_t_mx, out, n, outcome);
+}
+
+void dnsbl_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -82,6 +82,18 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
  * addresses added, or -1 with err when the name could not be resolved. */
 int dnsbl_resolve_host(dnsbl_t *d, const char *host, targetset_t *ts, char *err, size_t errlen);
 
+/* Synchronous lookups on the engine's resolver, for what surrounds a check
+ * (ASN via Team Cymru TXT, MX and SPF discovery). On success *out holds *n
+ * strings (TXT: one per record, chunks joined; MX: exchange names sorted by
+ * preference) that the caller frees with dnsbl_strings_free; *outcome says
+ * what DNS answered (DNS_NXDOMAIN / DNS_NODATA give 0 strings). Returns 0, or
+ * -1 when interrupted. Never call from inside a dnsbl_run callback. */
+int dnsbl_lookup_txt(dnsbl_t *d, const char *name, char ***out, size_t *n,
+		     dns_outcome_t *outcome);
+int dnsbl_lookup_mx(dnsbl_t *d, const char *name, char ***out, size_t *n,
+		    dns_outcome_t *outcome);
+void dnsbl_strings_free(char **v, size_t n);
+
 /* Checks every target of ts against every applicable list. Lists whose state
  * is not HEALTH_OK for the target's family give `unknown` without a query.
  * states may be NULL (all lists trusted: used by tests of the raw engine).
