@@ -1,7 +1,7 @@
 # Makefile -- builds blmon, its tests and its sanitizer build with plain GNU make.
 # `make test` and `make run` first install missing dependencies (scripts/install-deps.sh).
 
-PKGS      := libcares inih libcjson
+PKGS      := libcares inih libcjson sqlite3 libcurl libmicrohttpd
 CC        ?= cc
 # snprintf truncation is deliberate (bounded messages), so its warning is off
 WARN      := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror -Wno-format-truncation
@@ -21,10 +21,22 @@ LIB_SRCS := \
 	checks/verdict.c \
 	checks/text.c \
 	checks/dnsbl.c \
+	checks/asn.c \
+	checks/discover.c \
 	monitor/config.c \
+	monitor/store.c \
+	monitor/track.c \
+	monitor/log.c \
+	monitor/hood.c \
+	monitor/sched.c \
+	monitor/cmd_run.c \
+	monitor/drop.c \
 	monitor/report.c \
 	monitor/cmd_check.c \
-	monitor/cmd_lists.c
+	monitor/cmd_lists.c \
+	web/query.c \
+	web/metrics.c \
+	web/http.c
 
 MAIN_SRC  := monitor/main.c
 TEST_SRCS := $(sort $(wildcard tests/test_*.c)) tests/harness.c
@@ -42,13 +54,33 @@ all: blmon
 blmon: $(OBJS) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# schemas/store.sql is compiled in as a C string: blmon applies it itself
+build/gen/store_sql.h: schemas/store.sql
+	@mkdir -p $(dir $@)
+	{ echo 'static const char store_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+build/monitor/store.o build-asan/monitor/store.o: build/gen/store_sql.h
+
+# the dashboard's files (web/assets/) are compiled in as byte arrays: no file is read at run time
+WEB_ASSETS := web/assets/index.html web/assets/app.js web/assets/style.css
+build/gen/web_assets.h: $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	{ for f in $(WEB_ASSETS); do \
+	    echo "static const unsigned char web_asset_$$(basename $$f | tr '.-' '__')[] = {"; \
+	    od -An -v -tx1 $$f | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '};'; \
+	  done; } > $@.tmp && mv $@.tmp $@
+
+build/web/http.o build-asan/web/http.o: build/gen/web_assets.h
+
 build/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
 
 build-asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
 
 build/tests/run: $(OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
@@ -76,6 +108,7 @@ asan: deps-test
 	$(MAKE) build-asan/blmon build-asan/tests/run
 	$(TEST_ENV) BLMON_BIN=$(CURDIR)/build-asan/blmon \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/tests/run -j2 --timeout 240
 
@@ -87,3 +120,9 @@ clean:
 	rm -rf build build-asan blmon
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d)
+
+# Sweep speed against the DNS server's limit, on loopback (bench/README.md); under 10 minutes
+bench:
+	scripts/install-deps.sh bench
+	$(MAKE) all
+	bench/run.sh

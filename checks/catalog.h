@@ -40,9 +40,13 @@ typedef struct {
 	bool enabled;          /* in the run set (after [lists] and config rules) */
 	unsigned budget;       /* free-use queries per day, 0 = none known */
 	unsigned interval_s;   /* per-list check interval, 0 = the monitor's */
+	double rate;           /* queries per second at most, 0 = no limit */
 	catalog_code_t *codes;
 	size_t ncodes, capcodes;
 } catalog_list_t;
+
+/* Default pace of built-in keyless lists, queries per second. */
+#define CATALOG_PUBLIC_RATE 100.0
 
 typedef struct {
 	catalog_list_t *lists;

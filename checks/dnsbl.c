@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qname.h"
 #include "xmalloc.h"
@@ -52,7 +53,50 @@ struct dnsbl {
 	uint32_t ringcap, head, count;
 	struct qctx *pool, *freeq;
 	char qbuf[QNAME_MAX];
+	/* pacing: queries started since run_start against opts.rate */
+	double run_start;
+	uint64_t started;
+	int wait_ms; /* > 0 when the rate limit holds the next query back */
+	uint64_t *lstarted; /* per list of the run: queries started, against its rate */
+	dnsbl_skip_cb skip;
+	void *skip_ud;
 };
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void dnsbl_set_rate(dnsbl_t *d, double per_second)
+{
+	d->opts.rate = per_second > 0 ? per_second : 0;
+}
+
+void dnsbl_set_skip(dnsbl_t *d, dnsbl_skip_cb skip, void *ud)
+{
+	d->skip = skip;
+	d->skip_ud = ud;
+}
+
+/* May query number `started` + 1 start now at `rate` per second since the run
+ * began? Sets d->wait_ms when not. A small burst allowance keeps the window
+ * from idling between timer wakeups without ever exceeding the rate over the
+ * run by more than that burst. */
+static bool pace_ok(dnsbl_t *d, double rate, uint64_t started)
+{
+	double allowed, burst;
+
+	if (rate <= 0)
+		return true;
+	burst = rate / 50 > 1 ? rate / 50 : 1;
+	allowed = (now_s() - d->run_start) * rate + burst;
+	if ((double)started < allowed)
+		return true;
+	d->wait_ms = (int)(((double)started + 1 - allowed) / rate * 1000) + 1;
+	return false;
+}
 
 const char *dnsbl_health_name(dnsbl_health_t h)
 {
@@ -222,10 +266,17 @@ void dnsbl_free(dnsbl_t *d)
 	free(d);
 }
 
-/* Waits for sockets or the next c-ares timeout and lets c-ares process them. */
+/* Waits for sockets, the next c-ares timeout or the rate limiter's next
+ * token, and lets c-ares process what happened. */
 static void loop_step(dnsbl_t *d)
 {
 	struct timeval maxtv = {1, 0}, tv, *tvp;
+
+	if (d->wait_ms > 0) {
+		maxtv.tv_sec = d->wait_ms / 1000;
+		maxtv.tv_usec = (d->wait_ms % 1000) * 1000;
+		d->wait_ms = 0;
+	}
 	struct pollfd snap[64];
 	size_t n;
 	int ms, rc;
@@ -421,6 +472,18 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			continue;
 		if (d->inflight >= d->opts.concurrency)
 			return false;
+		if (d->skip && d->skip(d->skip_ud, &s->t, li)) {
+			r = &s->res[s->nres++];
+			memset(r, 0, sizeof(*r));
+			r->list = (uint16_t)li;
+			r->skipped = 1;
+			r->v.status = VERDICT_UNKNOWN;
+			r->v.reason = REASON_NOT_RUN;
+			continue;
+		}
+		if (!pace_ok(d, d->opts.rate, d->started) ||
+		    !pace_ok(d, l->rate, d->lstarted[li]))
+			return false;
 		r = &s->res[s->nres++];
 		memset(r, 0, sizeof(*r));
 		r->list = (uint16_t)li;
@@ -442,6 +505,8 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 		q->res = (uint16_t)(s->nres - 1);
 		q->phase = PH_A;
 		s->pending++;
+		d->started++;
+		d->lstarted[li]++;
 		ares_query(d->ch, d->qbuf, ns_c_in, ns_t_a, query_cb, q);
 	}
 	return true;
@@ -498,6 +563,10 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	}
 	d->head = d->count = 0;
 	d->inflight = 0;
+	d->run_start = now_s();
+	d->started = 0;
+	d->wait_ms = 0;
+	d->lstarted = xcalloc(n, sizeof(*d->lstarted));
 
 	while (more || feeding || d->count > 0) {
 		if (stopping(d) && !cancelled) {
@@ -544,7 +613,7 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 			feeding = false;
 		}
 		flush(d, cb, ud);
-		if (d->inflight > 0)
+		if (d->inflight > 0 || d->wait_ms > 0)
 			loop_step(d);
 		else if (!more && !feeding && d->count > 0)
 			flush(d, cb, ud); /* all answered synchronously */
@@ -552,6 +621,8 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	free(d->pool);
 	free(d->resbuf);
 	free(d->ring);
+	free(d->lstarted);
+	d->lstarted = NULL;
 	d->pool = NULL;
 	d->resbuf = NULL;
 	d->ring = NULL;

@@ -20,9 +20,10 @@ typedef struct {
 	unsigned timeout_ms;    /* first try's timeout; c-ares doubles it per retry */
 	unsigned tries;         /* attempts per query, >= 1 */
 	volatile sig_atomic_t *stop; /* optional: nonzero asks a run to stop early */
+	double rate;            /* A queries started per second at most; 0 = no limit */
 } dnsbl_opts_t;
 
-#define DNSBL_OPTS_DEFAULT ((dnsbl_opts_t){NULL, 200, 2000, 3, NULL})
+#define DNSBL_OPTS_DEFAULT ((dnsbl_opts_t){NULL, 200, 2000, 3, NULL, 0})
 
 typedef enum {
 	HEALTH_OK,
@@ -45,6 +46,7 @@ typedef struct {
  * valid only during the callback. */
 typedef struct {
 	uint16_t list; /* index into the run's list array */
+	uint8_t skipped; /* not queried: the skip callback said its answer is still fresh */
 	uint16_t ntxt;
 	uint32_t ttl;  /* smallest TTL of the A answer, 0 if none */
 	verdict_t v;
@@ -101,6 +103,15 @@ void dnsbl_strings_free(char **v, size_t n);
 int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	      const dnsbl_list_state_t *states, const targetset_t *ts, dnsbl_target_cb cb,
 	      void *ud);
+
+/* Changes the query rate limit for the next runs (0 = none). */
+void dnsbl_set_rate(dnsbl_t *d, double per_second);
+
+/* Lets the caller veto queries: when skip returns true for (target, index of
+ * the list in the run's array), no query is sent and the result has
+ * skipped = 1 (status unknown, reason not run). Used to honour answer TTLs. */
+typedef bool (*dnsbl_skip_cb)(void *ud, const target_t *t, size_t list);
+void dnsbl_set_skip(dnsbl_t *d, dnsbl_skip_cb skip, void *ud);
 
 /* Counters since dnsbl_new (borrowed). */
 const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d);

@@ -70,6 +70,13 @@ void verdict_from_answer(const catalog_list_t *l, dns_outcome_t outcome, const u
 				listed = true;
 		}
 	}
+	/* resolvers may rotate records: a stable order keeps "same answer" equal */
+	for (size_t i = 1; i < out->ncodes; i++)
+		for (size_t k = i; k > 0 && out->codes[k - 1] > out->codes[k]; k--) {
+			uint32_t t = out->codes[k];
+			out->codes[k] = out->codes[k - 1];
+			out->codes[k - 1] = t;
+		}
 	if (bad != REASON_NONE) {
 		out->status = VERDICT_UNKNOWN;
 		out->reason = bad;

@@ -10,5 +10,6 @@
 int cmd_check(int argc, char **argv);
 int cmd_lists(int argc, char **argv);
 int cmd_config_test(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -55,6 +55,10 @@ static cJSON *list_json(const catalog_list_t *l)
 		cJSON_AddNumberToObject(o, "budget_per_day", l->budget);
 	else
 		cJSON_AddNullToObject(o, "budget_per_day");
+	if (l->rate > 0)
+		cJSON_AddNumberToObject(o, "rate_per_second", l->rate);
+	else
+		cJSON_AddNullToObject(o, "rate_per_second");
 	if (l->removal)
 		cJSON_AddStringToObject(o, "removal", l->removal);
 	else

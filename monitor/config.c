@@ -173,6 +173,17 @@ static int set_bool(struct ctx *x, const struct keydef *k, void *base, const cha
 	return set_bool_into(x, k, v, FIELD(base, k, bool));
 }
 
+/* budget = refuse (default) | warn */
+static int set_budget(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	if (strcmp(v, "refuse") && strcmp(v, "warn")) {
+		cerr(x, x->section, k->key, "'%s' is not refuse or warn", v);
+		return -1;
+	}
+	*FIELD(base, k, bool) = !strcmp(v, "warn");
+	return 0;
+}
+
 static int set_resolver(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	char e[256];
@@ -213,6 +224,12 @@ static int set_url(struct ctx *x, const struct keydef *k, const char *v, const c
 	cerr(x, x->section, k->key, "'%s' is not a URL starting with %s%s%s", v, schemes[0],
 	     schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
 	return -1;
+}
+
+static int set_http_url(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	static const char *const s[] = {"http://", "https://", NULL};
+	return set_url(x, k, v, s) < 0 ? -1 : set_str(x, k, base, v);
 }
 
 static int set_smtp(struct ctx *x, const struct keydef *k, void *base, const char *v)
@@ -346,6 +363,24 @@ static int lset_code(struct ctx *x, const struct keydef *k, void *base, const ch
 	return 0;
 }
 
+/* rate = 50/s, 3000/m, or a bare number per second; 0 = no limit */
+static int lset_rate(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	char *end;
+	double n;
+
+	errno = 0;
+	n = strtod(v, &end);
+	if (errno || end == v || n < 0 || n > 1e6 ||
+	    (*end && strcmp(end, "/s") && strcmp(end, "/m"))) {
+		cerr(x, x->section, k->key, "'%s' is not a rate like 50/s or 3000/m (0 = no limit)", v);
+		return -1;
+	}
+	l->rate = !strcmp(end, "/m") ? n / 60 : n;
+	return 0;
+}
+
 static int lset_key(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	catalog_list_t *l = base;
@@ -368,13 +403,16 @@ static int lset_key(struct ctx *x, const struct keydef *k, void *base, const cha
 #define DAY 86400ULL
 
 static const struct keydef keys[] = {
-	{"monitor", "interval", set_duration, CO(interval_s), 10, 30 * DAY, "s"},
+	{"monitor", "interval", set_duration, CO(interval_s), 1, 30 * DAY, "s"},
 	{"monitor", "resolver", set_resolver, CO(resolver), 0, 0, ""},
 	{"monitor", "database", set_str, CO(database), 0, 0, ""},
 	{"monitor", "confirm", set_uint, CO(confirm), 1, 10, ""},
 	{"monitor", "timeout", set_duration, CO(timeout_ms), 100, 60000, "ms"},
 	{"monitor", "retries", set_uint, CO(retries), 0, 10, ""},
 	{"monitor", "concurrency", set_uint, CO(concurrency), 1, 10000, ""},
+	{"monitor", "retention", set_duration, CO(retention_s), 3600, 3650 * DAY, "s"},
+	{"monitor", "asn_refresh", set_duration, CO(asn_refresh_s), 600, 30 * DAY, "s"},
+	{"monitor", "budget", set_budget, CO(budget_warn), 0, 0, ""},
 	{"targets", "ip", add_target, CT_IP, 0, 0, ""},
 	{"targets", "network", add_target, CT_NETWORK, 0, 0, ""},
 	{"targets", "host", add_target, CT_HOST, 0, 0, ""},
@@ -395,8 +433,15 @@ static const struct keydef keys[] = {
 	{"list", "removal", set_str, LO(removal), 0, 0, ""},
 	{"list", "key", lset_key, 0, 0, 0, ""},
 	{"list", "ipv6", set_bool, LO(ipv6), 0, 0, ""},
-	{"list", "interval", set_duration, LO(interval_s), 10, 30 * DAY, "s"},
+	{"list", "interval", set_duration, LO(interval_s), 1, 30 * DAY, "s"},
 	{"list", "budget", set_uint, LO(budget), 0, 100000000, ""},
+	{"list", "rate", lset_rate, 0, 0, 0, ""},
+	{"drop", "enabled", set_bool, CO(drop_enabled), 0, 0, ""},
+	{"drop", "url_v4", set_http_url, CO(drop_url_v4), 0, 0, ""},
+	{"drop", "url_v6", set_http_url, CO(drop_url_v6), 0, 0, ""},
+	{"drop", "url_asn", set_http_url, CO(drop_url_asn), 0, 0, ""},
+	/* Spamhaus firewalls clients that download more than hourly */
+	{"drop", "refresh", set_duration, CO(drop_refresh_s), 3600, 30 * DAY, "s"},
 	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
 	{"email", "smtp", set_smtp, CO(smtp), 0, 0, ""},
 	{"email", "from", set_from, CO(from), 0, 0, ""},
@@ -404,7 +449,8 @@ static const struct keydef keys[] = {
 	{"webhook", "url", set_webhook, 0, 0, 0, ""},
 };
 
-static const char *const sections[] = {"monitor", "targets", "lists", "http", "email", "webhook"};
+static const char *const sections[] = {"monitor", "targets", "lists", "drop", "http", "email",
+				       "webhook"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -448,7 +494,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!known) {
 		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "http, email, webhook)", section);
+		     "drop, http, email, webhook)", section);
 		return 1;
 	}
 	if (is_list && !x->list)
@@ -537,9 +583,15 @@ config_t *config_new_default(void)
 	c->retries = 2;
 	c->concurrency = 200;
 	c->database = xstrdup("blmon.db");
+	c->retention_s = 400 * 86400;
+	c->asn_refresh_s = 6 * 3600;
 	c->limits = TARGET_LIMITS_DEFAULT;
 	c->lists_default = true;
 	c->http_listen = xstrdup("127.0.0.1:8053");
+	c->drop_url_v4 = xstrdup("https://www.spamhaus.org/drop/drop_v4.json");
+	c->drop_url_v6 = xstrdup("https://www.spamhaus.org/drop/drop_v6.json");
+	c->drop_url_asn = xstrdup("https://www.spamhaus.org/drop/asndrop.json");
+	c->drop_refresh_s = 12 * 3600;
 	c->catalog = catalog_new_builtin();
 	return c;
 }
@@ -685,6 +737,9 @@ void config_free(config_t *c)
 	free_strs(c->webhooks, c->nwebhooks);
 	catalog_free(c->catalog);
 	free(c->http_listen);
+	free(c->drop_url_v4);
+	free(c->drop_url_v6);
+	free(c->drop_url_asn);
 	free(c->smtp);
 	free(c->from);
 	free(c);

@@ -29,6 +29,9 @@ typedef struct config {
 	unsigned interval_s, confirm, timeout_ms, retries, concurrency;
 	char *resolver; /* NULL: the system's resolvers */
 	char *database;
+	unsigned retention_s;  /* cycle rows older than this are pruned */
+	unsigned asn_refresh_s;
+	bool budget_warn;      /* budget = warn: exceeding a list's budget only warns */
 	/* [targets] */
 	target_limits_t limits;
 	config_target_t *targets;
@@ -38,6 +41,10 @@ typedef struct config {
 	config_str_t *disable, *enable, *only;
 	size_t ndisable, nenable, nonly, capdisable, capenable, caponly;
 	catalog_t *catalog; /* built-ins plus [list ZONE] sections, enabled per [lists] */
+	/* [drop] Spamhaus DROP / ASN-DROP files */
+	bool drop_enabled;
+	char *drop_url_v4, *drop_url_v6, *drop_url_asn;
+	unsigned drop_refresh_s;
 	/* [http] */
 	char *http_listen;
 	/* [email] */

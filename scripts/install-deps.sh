@@ -8,9 +8,14 @@ cd "$(dirname "$0")/.."
 
 BUILD_PKGS="build-essential pkg-config libc-ares-dev libmicrohttpd-dev libcurl4-openssl-dev
 libcjson-dev libsqlite3-dev libinih-dev"
-# rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli
-TEST_PKGS="libcriterion-dev rbldnsd nodejs npm"
-BENCH_PKGS="dnsperf time"
+# rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli;
+# python3 runs tests/httpfixture.py, the loopback HTTP server of the DROP tests
+TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3"
+# bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
+# Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
+BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl
+libreadonly-perl libcapture-tiny-perl libdata-validate-domain-perl libdata-validate-ip-perl
+libnet-ip-perl rblcheck iproute2"
 
 pkgs=$BUILD_PKGS
 case $level in

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,7 +106,22 @@ static pid_t spawn(char *const *argv, int outfd, int errfd)
 	_exit(127);
 }
 
+static int rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones,
+			 const char *ttl);
+
 int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones)
+{
+	return rbldnsd_start(s, dir, zones, NULL);
+}
+
+int harness_rbldnsd_start_ttl(harness_server_t *s, const char *dir, const char *const *zones,
+			      const char *ttl)
+{
+	return rbldnsd_start(s, dir, zones, ttl);
+}
+
+static int rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones,
+			 const char *ttl)
 {
 	char bind[64], logpath[1024];
 	const char *argv[64];
@@ -129,6 +145,10 @@ int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *cons
 		argv[n++] = bind;
 		argv[n++] = "-w";
 		argv[n++] = dir;
+		if (ttl) {
+			argv[n++] = "-t";
+			argv[n++] = ttl;
+		}
 		for (int i = 0; zones[i] && n < 62; i++)
 			argv[n++] = zones[i];
 		argv[n] = NULL;
@@ -178,6 +198,53 @@ void harness_server_stop(harness_server_t *s)
 	s->pid = 0;
 	free(s->dir);
 	s->dir = NULL;
+}
+
+int harness_http_start(harness_server_t *s, const char *dir)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char script[1024], line[32] = "";
+	size_t got = 0;
+	int fds[2];
+
+	memset(s, 0, sizeof(s[0]));
+	if (!root)
+		root = ".";
+	snprintf(script, sizeof(script), "%s/tests/httpfixture.py", root);
+	/* close-on-exec: the child must hold only its own dup of the write end */
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	{
+		char *const argv[] = {"python3", "-u", script, (char *)dir, NULL};
+		s->pid = spawn(argv, fds[1], 2);
+	}
+	close(fds[1]);
+	/* the fixture binds port 0 itself and prints the port once it listens:
+	 * no race for a port between finding it and binding it */
+	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
+		struct pollfd p = {fds[0], POLLIN, 0};
+		ssize_t r;
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		r = read(fds[0], line + got, sizeof(line) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		line[got] = '\0';
+	}
+	close(fds[0]);
+	s->port = atoi(line);
+	if (s->pid < 0 || !strchr(line, '\n') || s->port <= 0) {
+		fprintf(stderr, "httpfixture did not start (read \"%s\")\n", line);
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+		}
+		s->pid = 0;
+		return -1;
+	}
+	s->dir = strdup(dir);
+	return 0;
 }
 
 static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
@@ -325,4 +392,69 @@ const char *harness_str(cJSON *obj, const char *key)
 {
 	cJSON *v = cJSON_GetObjectItem(obj, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int harness_write_zone(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	struct stat st;
+	struct timeval tv[2];
+	time_t mt = time(NULL);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	/* rbldnsd notices edits by mtime in whole seconds: make each edit newer */
+	if (stat(path, &st) == 0 && st.st_mtime >= mt)
+		mt = st.st_mtime + 1;
+	if (harness_write(dir, name, text) < 0)
+		return -1;
+	tv[0].tv_sec = tv[1].tv_sec = mt;
+	tv[0].tv_usec = tv[1].tv_usec = 0;
+	return utimes(path, tv);
+}
+
+pid_t harness_blmon_start(const char *const *args, const char *logpath)
+{
+	const char *bin = getenv("BLMON_BIN");
+	const char *argv[64];
+	int n = 0, fd;
+	pid_t pid;
+
+	argv[n++] = bin ? bin : "./blmon";
+	for (int i = 0; args[i] && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	pid = spawn((char *const *)argv, fd, fd);
+	close(fd);
+	return pid;
+}
+
+int harness_wait_exit(pid_t pid, int timeout_ms)
+{
+	int st;
+
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	return -1;
+}
+
+char *harness_read(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	buf[fread(buf, 1, (size_t)len, f)] = '\0';
+	fclose(f);
+	return buf;
 }

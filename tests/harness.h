@@ -26,6 +26,12 @@ typedef struct {
 int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones);
 void harness_server_stop(harness_server_t *s);
 
+/* Starts tests/httpfixture.py (found under $BLMON_ROOT, default ".") with
+ * python3 on 127.0.0.1 at a free port, serving the files of dir; see the
+ * script for its misbehaving paths (/500, /close/NAME, /slow, /endless). Waits
+ * until it listens. Stop it with harness_server_stop. Returns 0 or -1. */
+int harness_http_start(harness_server_t *s, const char *dir);
+
 /* A UDP socket bound on 127.0.0.1 that never answers (a dead resolver that
  * still has its port open). Returns the fd and sets *port. */
 int harness_silent_udp(int *port);
@@ -53,5 +59,23 @@ int harness_schema_valid(const char *schema, const char *json);
 cJSON *harness_target(cJSON *doc, const char *target);
 cJSON *harness_result(cJSON *target, const char *zone);
 const char *harness_str(cJSON *obj, const char *key);
+
+/* As harness_rbldnsd_start, with rbldnsd's default answer TTL set (e.g. "1"). */
+int harness_rbldnsd_start_ttl(harness_server_t *s, const char *dir, const char *const *zones,
+			      const char *ttl);
+
+/* Rewrites a zone file so rbldnsd (checking every second) reloads it. */
+int harness_write_zone(const char *dir, const char *name, const char *text);
+
+/* Starts $BLMON_BIN with args in the background, stdout and stderr appended
+ * to logpath; it dies with the test. Returns its pid. */
+pid_t harness_blmon_start(const char *const *args, const char *logpath);
+
+/* Waits up to timeout_ms for pid to exit: its exit status, 128+signal, or -1
+ * if it is still running. */
+int harness_wait_exit(pid_t pid, int timeout_ms);
+
+/* The whole file as a string (empty when missing). Caller frees. */
+char *harness_read(const char *path);
 
 #endif

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -464,5 +465,27 @@ Test(check, lists_command_prints_the_catalog)
 	cr_assert_geq(cJSON_GetArraySize(doc), 21);
 	cr_assert(strstr(r.out, "\"zone\":\t\"dnsbl-3.uceprotect.net\"") || strstr(r.out, "dnsbl-3.uceprotect.net"));
 	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, per_list_rate_is_never_exceeded)
+{
+	harness_run_t r;
+	char conf[1024];
+	struct timespec t0, t1;
+	double secs;
+	const char *args[] = {"check", "-c", conf, "--resolver", resolver, "--list", "zen.spamhaus.org",
+			      "--json", "198.51.100.0/26", NULL};
+
+	snprintf(conf, sizeof(conf), "%s/rate.conf", dir);
+	cr_assert_eq(harness_write(dir, "rate.conf", "[list zen.spamhaus.org]\nrate = 50/s\n"), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* 64 queries at 50/s with a burst of 1 cannot take less than 63/50 s; a lower
+	 * bound holds however loaded the machine is */
+	cr_assert_geq(secs, 1.26, "64 queries at 50/s took only %.2f s", secs);
 	harness_run_free(&r);
 }

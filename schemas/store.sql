@@ -1,0 +1,106 @@
+-- store.sql -- blmon's SQLite history: applied and migrated by blmon itself (monitor/store.c).
+-- Each numbered migration block below runs once, in order, in its own transaction; schema_version
+-- records the last one applied. Never edit a released block: append a new one.
+
+-- migration 1
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (0);
+
+-- Everything ever monitored; rows are kept when a target leaves the config (active = 0) so
+-- its history stays readable.
+CREATE TABLE targets (
+    id              INTEGER PRIMARY KEY,
+    target          TEXT NOT NULL UNIQUE,          -- canonical address or domain
+    type            TEXT NOT NULL CHECK (type IN ('ipv4', 'ipv6', 'domain')),
+    discovered_from TEXT,                          -- host or domain it was found through
+    first_seen      INTEGER NOT NULL,              -- unix seconds
+    last_seen       INTEGER NOT NULL,
+    active          INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE lists (
+    id            INTEGER PRIMARY KEY,
+    zone          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    health        TEXT NOT NULL DEFAULT 'untested',
+    health_detail TEXT,
+    health_since  INTEGER
+);
+
+-- Health of each list over time: one row per change.
+CREATE TABLE list_health (
+    id      INTEGER PRIMARY KEY,
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    at      INTEGER NOT NULL,
+    health  TEXT NOT NULL,
+    detail  TEXT
+);
+CREATE INDEX list_health_list_at ON list_health (list_id, at);
+
+-- The current, confirmed state of each (target, list), and a change waiting for confirmation.
+CREATE TABLE state (
+    target_id     INTEGER NOT NULL REFERENCES targets (id),
+    list_id       INTEGER NOT NULL REFERENCES lists (id),
+    status        TEXT NOT NULL CHECK (status IN ('listed', 'clean', 'unknown')),
+    since         INTEGER NOT NULL,                -- when this status began
+    codes         TEXT NOT NULL DEFAULT '[]',      -- JSON array of A answers
+    txt           TEXT NOT NULL DEFAULT '[]',      -- JSON array of TXT records (untrusted)
+    reason        TEXT,
+    checked_at    INTEGER NOT NULL,                -- last observation
+    ttl_until     INTEGER NOT NULL DEFAULT 0,      -- no re-query of this name before
+    pending       TEXT,                            -- status:codes seen but not yet confirmed
+    pending_count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (target_id, list_id)
+);
+
+-- Append-only history of confirmed changes; "from" is NULL for the first observation.
+CREATE TABLE events (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    target_id INTEGER NOT NULL REFERENCES targets (id),
+    list_id   INTEGER NOT NULL REFERENCES lists (id),
+    "from"    TEXT,
+    "to"      TEXT NOT NULL,
+    codes     TEXT NOT NULL DEFAULT '[]',
+    txt       TEXT NOT NULL DEFAULT '[]',
+    reason    TEXT
+);
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_target ON events (target_id, at);
+
+-- One row per check cycle.
+CREATE TABLE cycles (
+    id       INTEGER PRIMARY KEY,
+    started  INTEGER NOT NULL,
+    ended    INTEGER,
+    lists    INTEGER NOT NULL DEFAULT 0,
+    targets  INTEGER NOT NULL DEFAULT 0,
+    queries  INTEGER NOT NULL DEFAULT 0,
+    errors   INTEGER NOT NULL DEFAULT 0,
+    listed   INTEGER NOT NULL DEFAULT 0,
+    unknown  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX cycles_started ON cycles (started);
+
+-- Origin ASN of each monitored IP (Team Cymru), refreshed every asn_refresh.
+CREATE TABLE asn (
+    target_id INTEGER PRIMARY KEY REFERENCES targets (id),
+    asn       INTEGER,                            -- NULL when the IP is not routed
+    prefix    TEXT,
+    country   TEXT,
+    registry  TEXT,
+    name      TEXT,
+    fetched   INTEGER NOT NULL
+);
+
+-- Last good copy of each Spamhaus DROP file.
+CREATE TABLE drop_files (
+    url           TEXT PRIMARY KEY,
+    body          BLOB NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    fetched       INTEGER NOT NULL,               -- when this body was downloaded
+    checked       INTEGER NOT NULL                -- when we last asked the server
+);

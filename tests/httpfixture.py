@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# httpfixture.py -- a loopback HTTP server for the DROP fetch tests (python3 stdlib only).
+# Serves the files of a folder with ETag/Last-Modified, and misbehaves on purpose on a few paths.
+"""Usage: httpfixture.py DIR
+
+Listens on 127.0.0.1 at a free port and prints that port on stdout once it
+listens. Paths:
+  /NAME         the file DIR/NAME, with ETag and Last-Modified; 304 when
+                If-None-Match matches (or, without it, If-Modified-Since is
+                not older than the file); 404 when absent
+  /500          always HTTP 500
+  /close/NAME   promises DIR/NAME in full (Content-Length) but closes the
+                connection after half of it
+  /slow         answers after 30 seconds
+  /endless      a body with no length that never ends (until 64 MiB)
+Every request is appended to DIR/requests.log as
+"PATH ua=... inm=... ims=..." so tests can see what the client sent.
+"""
+import email.utils
+import hashlib
+import os
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT = "."
+
+
+class Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 so Content-Length is what marks the end of a body
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        pass  # requests.log is the record; stderr stays quiet
+
+    def record(self):
+        with open(os.path.join(ROOT, "requests.log"), "a") as f:
+            f.write("%s ua=%s inm=%s ims=%s\n" % (
+                self.path, self.headers.get("User-Agent"),
+                self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")))
+
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        if code != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def read_file(self, name):
+        # one plain file name: no way out of ROOT
+        if not name or "/" in name or name.startswith("."):
+            return None, None
+        path = os.path.join(ROOT, name)
+        if not os.path.isfile(path):
+            return None, None
+        with open(path, "rb") as f:
+            return f.read(), os.stat(path).st_mtime
+
+    def do_GET(self):
+        self.record()
+        path = self.path.split("?", 1)[0]
+        if path == "/500":
+            return self.reply(500, b"internal error\n")
+        if path == "/slow":
+            time.sleep(30)
+            return self.reply(200, b"late\n")
+        if path == "/endless":
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            chunk = b"x" * (1 << 20)
+            try:
+                for _ in range(64):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass  # the client hung up, as it should
+            return
+        if path.startswith("/close/"):
+            data, _ = self.read_file(path[len("/close/"):])
+            if data is None:
+                return self.reply(404, b"not found\n")
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        data, mtime = self.read_file(path.lstrip("/"))
+        if data is None:
+            return self.reply(404, b"not found\n")
+        etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+        lm = email.utils.formatdate(mtime, usegmt=True)
+        validators = [("ETag", etag), ("Last-Modified", lm)]
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            if etag in tags or "*" in tags:
+                return self.reply(304, headers=validators)
+        elif ims is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError):
+                since = None
+            if since is not None and int(mtime) <= since:
+                return self.reply(304, headers=validators)
+        return self.reply(200, data, validators + [("Content-Type", "application/x-ndjson")])
+
+
+def main():
+    global ROOT
+    if len(sys.argv) != 2:
+        sys.stderr.write(__doc__)
+        return 2
+    ROOT = sys.argv[1]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
