@@ -29,6 +29,11 @@ LIB_SRCS := \
 	monitor/log.c \
 	monitor/hood.c \
 	monitor/sched.c \
+	monitor/alert.c \
+	monitor/alert_msg.c \
+	monitor/alert_email.c \
+	monitor/alert_webhook.c \
+	monitor/cmd_nagios.c \
 	monitor/cmd_run.c \
 	monitor/drop.c \
 	monitor/report.c \
@@ -63,7 +68,7 @@ build/gen/store_sql.h: schemas/store.sql
 build/monitor/store.o build-asan/monitor/store.o: build/gen/store_sql.h
 
 # the dashboard's files (web/assets/) are compiled in as byte arrays: no file is read at run time
-WEB_ASSETS := web/assets/index.html web/assets/app.js web/assets/style.css
+WEB_ASSETS := web/assets/index.html web/assets/app.js web/assets/style.css web/assets/favicon.svg
 build/gen/web_assets.h: $(WEB_ASSETS)
 	@mkdir -p $(dir $@)
 	{ for f in $(WEB_ASSETS); do \

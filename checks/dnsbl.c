@@ -17,6 +17,11 @@
 
 #define TXT_MAX 2048     /* TXT bytes kept per result: zones are not ours to trust */
 #define MAX_ADDRS 16     /* A records read per answer */
+#define WINDOW_MIN 8.0
+#define RING_PER_QUERY 256 /* ring slots per allowed in-flight query: a lost datagram holds
+                           * its target for a whole timeout, and the ring must not fill
+                           * meanwhile (2 s at 90k q/s is ~22k targets of 8 lists) */
+#define RING_MAX 32768
 
 enum qphase { PH_A, PH_TXT };
 
@@ -58,6 +63,12 @@ struct dnsbl {
 	uint64_t started;
 	int wait_ms; /* > 0 when the rate limit holds the next query back */
 	uint64_t *lstarted; /* per list of the run: queries started, against its rate */
+	/* Congestion window (AIMD, as TCP does): a server whose socket overflows
+	 * drops datagrams, and each drop costs a whole timeout. The window halves
+	 * when answers needed retries and grows by one every 20 ms of clean
+	 * answers, between WINDOW_MIN and opts.concurrency. */
+	double window;
+	double last_cut, last_grow;
 	dnsbl_skip_cb skip;
 	void *skip_ud;
 };
@@ -399,6 +410,33 @@ static void count_verdict(dnsbl_t *d, const verdict_t *v)
 		d->stats.errors++;
 }
 
+/* AIMD on the in-flight window; at most one cut per 200 ms so that one burst
+ * of losses does not collapse the window to its floor. */
+static void window_update(dnsbl_t *d, int timeouts)
+{
+	if (timeouts > 0) {
+		double now = now_s();
+		double floor = d->opts.concurrency < WINDOW_MIN ? d->opts.concurrency : WINDOW_MIN;
+		if (now - d->last_cut >= 0.2) {
+			d->window /= 2;
+			if (d->window < floor)
+				d->window = floor;
+			d->last_cut = now;
+		}
+	} else if (d->window < d->opts.concurrency) {
+		/* grow by time, not by answers: on a fast path thousands of answers
+		 * arrive per millisecond, and per-answer growth would refill the
+		 * window long before a loss (seen only after a timeout) could tell */
+		double now = now_s();
+		if (now - d->last_grow >= 0.02) {
+			d->window += 1;
+			d->last_grow = now;
+		}
+		if (d->window > d->opts.concurrency)
+			d->window = d->opts.concurrency;
+	}
+}
+
 static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct qctx *q = arg;
@@ -407,7 +445,8 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 	dnsbl_result_t *r = &s->res[q->res];
 	catalog_list_t *l = d->lists[r->list];
 
-	(void)timeouts;
+	if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION)
+		window_update(d, timeouts);
 	if (q->phase == PH_A) {
 		uint32_t addrs[MAX_ADDRS];
 		size_t na;
@@ -470,7 +509,7 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 
 		if (!dnsbl_list_applies(l, s->t.type))
 			continue;
-		if (d->inflight >= d->opts.concurrency)
+		if (d->inflight >= (unsigned)d->window)
 			return false;
 		if (d->skip && d->skip(d->skip_ud, &s->t, li)) {
 			r = &s->res[s->nres++];
@@ -545,7 +584,9 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	d->states = states;
 	/* The ring holds targets between their first query and their turn to be
 	 * reported: large enough that one slow target does not stall the window. */
-	d->ringcap = d->opts.concurrency * 16;
+	d->ringcap = d->opts.concurrency * RING_PER_QUERY;
+	if (d->ringcap > RING_MAX)
+		d->ringcap = RING_MAX;
 	if (d->ringcap < 1024)
 		d->ringcap = 1024;
 	if (d->ringcap > ts->total)
@@ -564,6 +605,8 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	d->head = d->count = 0;
 	d->inflight = 0;
 	d->run_start = now_s();
+	d->window = d->opts.concurrency;
+	d->last_cut = d->last_grow = 0;
 	d->started = 0;
 	d->wait_ms = 0;
 	d->lstarted = xcalloc(n, sizeof(*d->lstarted));
@@ -590,7 +633,7 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 			ares_cancel(d->ch);
 			ret = -1;
 		}
-		while (d->inflight < d->opts.concurrency && (feeding || more)) {
+		while (d->inflight < (unsigned)d->window && (feeding || more)) {
 			if (!feeding) {
 				target_t t;
 				if (d->count == d->ringcap)

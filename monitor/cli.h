@@ -11,5 +11,7 @@ int cmd_check(int argc, char **argv);
 int cmd_lists(int argc, char **argv);
 int cmd_config_test(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+/* `blmon nagios`: exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Monitoring Plugins). */
+int cmd_nagios(int argc, char **argv);
 
 #endif

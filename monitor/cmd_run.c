@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../web/http.h"
 #include "cli.h"
+#include "config.h"
 #include "log.h"
 #include "sched.h"
 
@@ -16,7 +18,8 @@ static const char run_usage[] =
 	"Runs the monitor: checks every target of FILE against every enabled list on\n"
 	"the list's interval, spreading the queries over the interval, and records\n"
 	"every confirmed change (and only changes) in the database ([monitor] database).\n"
-	"Logs go to stderr, one line per change.\n"
+	"Logs go to stderr, one line per change. The dashboard, JSON API and /metrics\n"
+	"are served on [http] listen (default 127.0.0.1:8053).\n"
 	"\n"
 	"  -c, --config FILE   the configuration (see config.example)\n"
 	"      --once          run one cycle of every list, then exit\n"
@@ -24,10 +27,39 @@ static const char run_usage[] =
 	"\n"
 	"Signals: SIGHUP reloads FILE (a bad new file is reported and the running\n"
 	"config kept); SIGTERM or SIGINT finish the write in progress and exit 0.\n"
-	"Exit status: 0 stopped, 1 runtime error (database), 2 config error or a\n"
-	"list's daily query budget exceeded (set budget = warn to run anyway).\n";
+	"Exit status: 0 stopped, 1 runtime error (database, HTTP listen address in\n"
+	"use), 2 config error or a list's daily query budget exceeded (set budget =\n"
+	"warn to run anyway).\n";
 
 static volatile sig_atomic_t stop_flag, reload_flag;
+
+/* Starts the HTTP server of [http] listen. It gets a config of its own (*cfg,
+ * caller frees after http_stop): its threads never share the scheduler's,
+ * which a reload replaces. 0 (*web NULL when no listen is set) or -1. */
+static int web_start(const char *path, config_t **cfg, http_t **web, char *err, size_t errlen)
+{
+	http_opts_t o;
+	char e[1024];
+
+	*web = NULL;
+	if (config_load(path, cfg, err, errlen) < 0)
+		return -1;
+	if (!(*cfg)->http_listen || !*(*cfg)->http_listen)
+		return 0;
+	o.listen = (*cfg)->http_listen;
+	o.database = (*cfg)->database;
+	o.interval_s = (*cfg)->interval_s;
+	o.catalog = (*cfg)->catalog;
+	o.token = (*cfg)->http_token;
+	*web = http_start(&o, e, sizeof(e));
+	if (!*web) {
+		snprintf(err, errlen, "[http] listen = %s: %s", o.listen, e);
+		return -1;
+	}
+	log_info("serving the dashboard, JSON API and /metrics on %s (port %d)", o.listen,
+		 http_port(*web));
+	return 0;
+}
 
 static void on_stop(int sig)
 {
@@ -54,6 +86,8 @@ int cmd_run(int argc, char **argv)
 	char err[8192];
 	struct sigaction sa;
 	sched_t *s;
+	config_t *web_cfg = NULL;
+	http_t *web = NULL;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -76,13 +110,23 @@ int cmd_run(int argc, char **argv)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* past a file-size limit, writes must fail (and be reported) rather than kill us */
+	signal(SIGXFSZ, SIG_IGN);
 
 	s = sched_new(path, &stop_flag, &code, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "blmon run: %s\n", err);
 		return code;
 	}
+	if (web_start(path, &web_cfg, &web, err, sizeof(err)) < 0) {
+		fprintf(stderr, "blmon run: %s\n", err);
+		config_free(web_cfg);
+		sched_free(s);
+		return 1;
+	}
 	sched_run(s, &reload_flag, once ? 1 : 0);
+	http_stop(web);
 	sched_free(s);
+	config_free(web_cfg);
 	return 0;
 }

@@ -278,6 +278,83 @@ static int set_from(struct ctx *x, const struct keydef *k, void *base, const cha
 	return set_str(x, k, base, v);
 }
 
+/* starttls = no | yes | required */
+static int set_starttls(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_starttls_t *f = FIELD(base, k, config_starttls_t);
+
+	if (!strcmp(v, "no"))
+		*f = CONFIG_STARTTLS_NO;
+	else if (!strcmp(v, "yes"))
+		*f = CONFIG_STARTTLS_YES;
+	else if (!strcmp(v, "required"))
+		*f = CONFIG_STARTTLS_REQUIRED;
+	else {
+		cerr(x, x->section, k->key, "'%s' is not no, yes or required", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* A string that may be empty (subject_prefix = turns the prefix off). */
+static int set_text(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char **f = FIELD(base, k, char *);
+
+	(void)x;
+	free(*f);
+	*f = xstrdup(v);
+	return 0;
+}
+
+static int set_readable(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	FILE *f = *v ? fopen(v, "r") : NULL;
+
+	if (!f) {
+		cerr(x, x->section, k->key, "cannot read '%s': %s", v, *v ? strerror(errno) : "empty");
+		return -1;
+	}
+	fclose(f);
+	return set_str(x, k, base, v);
+}
+
+static int set_smtp_url(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	x->c->smtp_line = x->line;
+	return set_smtp(x, k, base, v);
+}
+
+/* header = Name: value (repeatable); sent with every webhook POST */
+static int set_webhook_header(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789!#$%&'*+-.^_`|~") : 0;
+
+	if (!colon || n == 0 || v + n != colon) {
+		cerr(x, x->section, k->key, "'%s' is not 'Name: value' (e.g. Authorization: Bearer "
+		     "TOKEN)", v);
+		return -1;
+	}
+	push_str(&c->webhook_headers, &c->nwebhook_headers, &c->capwebhook_headers, v, x->line);
+	return 0;
+}
+
+/* flap_limit = 0 (off) or 2 and more */
+static int set_flap_limit(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	if (set_uint(x, k, base, v) < 0)
+		return -1;
+	if (*FIELD(base, k, unsigned) == 1) {
+		cerr(x, x->section, k->key, "1 would call every change flapping: use 0 (off) or 2 "
+		     "and more");
+		return -1;
+	}
+	return 0;
+}
+
 static int set_prefix(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	const char *p = *v == '/' ? v + 1 : v;
@@ -443,14 +520,25 @@ static const struct keydef keys[] = {
 	/* Spamhaus firewalls clients that download more than hourly */
 	{"drop", "refresh", set_duration, CO(drop_refresh_s), 3600, 30 * DAY, "s"},
 	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
-	{"email", "smtp", set_smtp, CO(smtp), 0, 0, ""},
+	{"http", "token", set_str, CO(http_token), 0, 0, ""},
+	{"email", "smtp", set_smtp_url, CO(smtp), 0, 0, ""},
 	{"email", "from", set_from, CO(from), 0, 0, ""},
 	{"email", "to", set_email_to, 0, 0, 0, ""},
+	{"email", "starttls", set_starttls, CO(starttls), 0, 0, ""},
+	{"email", "user", set_str, CO(smtp_user), 0, 0, ""},
+	{"email", "password", set_str, CO(smtp_password), 0, 0, ""},
+	{"email", "password_file", set_readable, CO(smtp_password_file), 0, 0, ""},
+	{"email", "subject_prefix", set_text, CO(subject_prefix), 0, 0, ""},
 	{"webhook", "url", set_webhook, 0, 0, 0, ""},
+	{"webhook", "header", set_webhook_header, 0, 0, 0, ""},
+	{"alerts", "batch", set_duration, CO(alert_batch_s), 0, DAY, "s"},
+	{"alerts", "flap_limit", set_flap_limit, CO(flap_limit), 0, 1000, ""},
+	{"alerts", "flap_window", set_duration, CO(flap_window_s), 1, 30 * DAY, "s"},
+	{"alerts", "give_up", set_duration, CO(alert_give_up_s), 1, 30 * DAY, "s"},
 };
 
 static const char *const sections[] = {"monitor", "targets", "lists", "drop", "http", "email",
-				       "webhook"};
+				       "webhook", "alerts"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -494,7 +582,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!known) {
 		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "drop, http, email, webhook)", section);
+		     "drop, http, email, webhook, alerts)", section);
 		return 1;
 	}
 	if (is_list && !x->list)
@@ -592,6 +680,12 @@ config_t *config_new_default(void)
 	c->drop_url_v6 = xstrdup("https://www.spamhaus.org/drop/drop_v6.json");
 	c->drop_url_asn = xstrdup("https://www.spamhaus.org/drop/asndrop.json");
 	c->drop_refresh_s = 12 * 3600;
+	c->starttls = CONFIG_STARTTLS_YES;
+	c->subject_prefix = xstrdup("[blmon]");
+	c->alert_batch_s = 60;
+	c->flap_limit = 4;
+	c->flap_window_s = 6 * 3600;
+	c->alert_give_up_s = 2 * 86400;
 	c->catalog = catalog_new_builtin();
 	return c;
 }
@@ -654,6 +748,21 @@ static void finish(struct ctx *x)
 			}
 			l->enabled = pass != 1;
 		}
+	}
+	/* [email]: a mail needs a server, a sender and a recipient */
+	if (c->smtp && (!c->from || c->nto == 0)) {
+		x->line = c->smtp_line;
+		cerr(x, "email", "smtp", "alerts by mail also need from = and at least one to =");
+	} else if (!c->smtp && c->nto) {
+		x->line = c->to[0].line;
+		cerr(x, "email", "to", "no smtp = to send through (e.g. smtp://127.0.0.1:25)");
+	}
+	if (c->smtp_password && c->smtp_password_file) {
+		x->line = c->smtp_line;
+		cerr(x, "email", "password", "give password or password_file, not both");
+	} else if ((c->smtp_password || c->smtp_password_file) && !c->smtp_user) {
+		x->line = c->smtp_line;
+		cerr(x, "email", "user", "a password needs user =");
 	}
 }
 
@@ -737,10 +846,16 @@ void config_free(config_t *c)
 	free_strs(c->webhooks, c->nwebhooks);
 	catalog_free(c->catalog);
 	free(c->http_listen);
+	free(c->http_token);
 	free(c->drop_url_v4);
 	free(c->drop_url_v6);
 	free(c->drop_url_asn);
 	free(c->smtp);
 	free(c->from);
+	free(c->smtp_user);
+	free(c->smtp_password);
+	free(c->smtp_password_file);
+	free(c->subject_prefix);
+	free_strs(c->webhook_headers, c->nwebhook_headers);
 	free(c);
 }

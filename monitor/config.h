@@ -23,6 +23,9 @@ typedef struct {
 	int line;
 } config_str_t;
 
+/* [email] starttls: no (never), yes (when the server offers it), required. */
+typedef enum { CONFIG_STARTTLS_NO, CONFIG_STARTTLS_YES, CONFIG_STARTTLS_REQUIRED } config_starttls_t;
+
 typedef struct config {
 	char *path;
 	/* [monitor] */
@@ -47,13 +50,25 @@ typedef struct config {
 	unsigned drop_refresh_s;
 	/* [http] */
 	char *http_listen;
+	char *http_token; /* NULL: the API and /metrics need no Authorization */
 	/* [email] */
 	char *smtp, *from;
 	config_str_t *to;
 	size_t nto, capto;
+	int smtp_line;         /* line of smtp =, for errors found after the parse */
+	config_starttls_t starttls;
+	char *smtp_user, *smtp_password, *smtp_password_file;
+	char *subject_prefix;  /* "[blmon]" unless set; may be "" */
 	/* [webhook] */
 	config_str_t *webhooks;
 	size_t nwebhooks, capwebhooks;
+	config_str_t *webhook_headers; /* "Name: value" */
+	size_t nwebhook_headers, capwebhook_headers;
+	/* [alerts] */
+	unsigned alert_batch_s;   /* changes within this window go into one message */
+	unsigned flap_limit;      /* this many changes within flap_window: flapping; 0 = off */
+	unsigned flap_window_s;
+	unsigned alert_give_up_s; /* an undelivered alert is dropped this long after it was made */
 } config_t;
 
 /* A config with every default and the built-in catalog (caller owns). */

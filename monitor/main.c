@@ -17,6 +17,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  check [TARGET...]   check IPs, networks and domains against DNS blocklists now\n"
 	"  run -c FILE         the monitor daemon: check on an interval, record changes\n"
+	"  nagios -H TARGET    a Nagios/Icinga check (live, or --url for the daemon's view)\n"
 	"  lists               print the list catalog (built-in plus config)\n"
 	"  config-test FILE    validate a config file; exit 0 if it is good\n"
 	"\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "nagios"))
+		return cmd_nagios(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lists"))
 		return cmd_lists(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config-test"))

@@ -15,6 +15,7 @@
 #include "../checks/text.h"
 #include "../checks/xmalloc.h"
 #include "../checks/discover.h"
+#include "alert.h"
 #include "hood.h"
 #include "log.h"
 #include "store.h"
@@ -42,7 +43,7 @@ struct sched {
 	store_cycle_t cyc;
 	int failed; /* a store write failed this cycle */
 	unsigned rng;
-	/* ALERT-HOOK: alert state */
+	alert_t *alert; /* alerts: queue and delivery (alert.c) */
 };
 
 static unsigned list_interval(const config_t *c, const catalog_list_t *l)
@@ -411,7 +412,7 @@ static int run_cycle(sched_t *s)
 	if (store_cycle_end(s->store, cid, time(NULL), &s->cyc) < 0 ||
 	    store_prune(s->store, s->now - (int64_t)c->retention_s) < 0)
 		goto store_fail;
-	/* ALERT-HOOK: cycle done */
+	alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld unknown, %.2f s",
 		  (long long)cid, s->nrun, (long long)s->cyc.targets, (long long)s->cyc.listed,
@@ -499,7 +500,9 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	}
 	s->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
 	s->hood = hood_new();
-	/* ALERT-HOOK: create */
+	s->alert = alert_new(s->cfg, stop, err, errlen);
+	if (!s->alert)
+		goto fail;
 	set_lists(s);
 	return s;
 fail:
@@ -511,7 +514,7 @@ void sched_free(sched_t *s)
 {
 	if (!s)
 		return;
-	/* ALERT-HOOK: free */
+	alert_free(s->alert);
 	dnsbl_free(s->dns);
 	hood_free(s->hood);
 	store_close(s->store);
@@ -550,7 +553,7 @@ static void reload(sched_t *s)
 	config_free(s->cfg);
 	s->cfg = c;
 	set_lists(s);
-	/* ALERT-HOOK: reload */
+	alert_set_config(s->alert, s->cfg);
 	log_info("reloaded %s: %zu target entries", s->path, c->ntargets);
 }
 
@@ -583,7 +586,7 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 				break;
 			continue;
 		}
-		/* ALERT-HOOK: idle */
+		alert_idle(s->alert, now);
 		/* sleep until the next list is due; signals cut the wait short */
 		{
 			int64_t ms = (next - now) * 1000;

@@ -104,3 +104,41 @@ CREATE TABLE drop_files (
     fetched       INTEGER NOT NULL,               -- when this body was downloaded
     checked       INTEGER NOT NULL                -- when we last asked the server
 );
+
+-- migration 2
+-- Alerts (monitor/alert.c): every message is queued here before it is sent, and marked
+-- delivered only once the server accepted it (SMTP 250 after DATA, HTTP 2xx). A failed
+-- attempt sets last_error and pushes next_attempt back (exponential backoff); a message still
+-- undelivered [alerts] give_up after it was created is given up (gave_up set, logged).
+-- Queue length: delivered IS NULL AND gave_up IS NULL. Last delivery error: last_error of the
+-- row with the highest last_attempt.
+CREATE TABLE alerts (
+    id           INTEGER PRIMARY KEY,
+    created      INTEGER NOT NULL,
+    channel      TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+    destination  TEXT NOT NULL,                  -- the recipients (comma-separated) or the URL
+    subject      TEXT NOT NULL,                  -- for people and logs; the payload has it too
+    payload      TEXT NOT NULL,                  -- the whole RFC 5322 message, or the JSON body
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,
+    last_attempt INTEGER,
+    last_error   TEXT,
+    delivered    INTEGER,                        -- when the server accepted it
+    gave_up      INTEGER                         -- when it was given up
+);
+CREATE INDEX alerts_queue ON alerts (delivered, gave_up, next_attempt);
+
+-- The alert producer's position: names 'last_event' and 'last_health' hold the last events.id
+-- and list_health.id already turned into alerts (absent before the first cycle).
+CREATE TABLE alert_state (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+
+-- (target, list) pairs reported as flapping: their changes are not alerted until they settle.
+CREATE TABLE alert_flapping (
+    target_id INTEGER NOT NULL REFERENCES targets (id),
+    list_id   INTEGER NOT NULL REFERENCES lists (id),
+    since     INTEGER NOT NULL,
+    PRIMARY KEY (target_id, list_id)
+);

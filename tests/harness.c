@@ -458,3 +458,68 @@ char *harness_read(const char *path)
 	fclose(f);
 	return buf;
 }
+
+int harness_free_tcp_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth)
+{
+	const char *root = getenv("BLMON_ROOT");
+	/* Debian's python3 has python3-aiosmtpd; another python3 first on PATH may not */
+	const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+	char script[1024], portarg[16], line[32] = "";
+	size_t got = 0;
+	int fds[2];
+
+	memset(s, 0, sizeof(s[0]));
+	snprintf(script, sizeof(script), "%s/tests/smtpsink.py", root ? root : ".");
+	snprintf(portarg, sizeof(portarg), "%d", port);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	{
+		char *const argv[] = {(char *)py, "-u", script, (char *)dir, portarg,
+				      (char *)auth, NULL};
+		s->pid = spawn(argv, fds[1], 2);
+	}
+	close(fds[1]);
+	/* the sink prints its port once it accepts connections */
+	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
+		struct pollfd p = {fds[0], POLLIN, 0};
+		ssize_t r;
+		if (poll(&p, 1, 15000) <= 0)
+			break;
+		r = read(fds[0], line + got, sizeof(line) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		line[got] = '\0';
+	}
+	close(fds[0]);
+	s->port = atoi(line);
+	if (s->pid < 0 || !strchr(line, '\n') || s->port <= 0) {
+		fprintf(stderr, "smtpsink did not start (read \"%s\")\n", line);
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+		}
+		s->pid = 0;
+		return -1;
+	}
+	s->dir = strdup(dir);
+	return 0;
+}

@@ -75,7 +75,17 @@ pid_t harness_blmon_start(const char *const *args, const char *logpath);
  * if it is still running. */
 int harness_wait_exit(pid_t pid, int timeout_ms);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago (for [http] listen). */
+int harness_free_tcp_port(void);
+
 /* The whole file as a string (empty when missing). Caller frees. */
 char *harness_read(const char *path);
+
+/* Starts tests/smtpsink.py (aiosmtpd, Debian's python3-aiosmtpd) on 127.0.0.1
+ * at port (0: a free one), writing each accepted message to dir as mail-N.eml
+ * (N from 1) with its envelope in mail-N.env. auth "USER:PASSWORD" requires
+ * that login (NULL: no AUTH). Waits until it accepts connections; s->port is
+ * its port. Stop it with harness_server_stop. Returns 0 or -1. */
+int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth);
 
 #endif

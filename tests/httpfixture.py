@@ -1,29 +1,40 @@
 #!/usr/bin/env python3
-# httpfixture.py -- a loopback HTTP server for the DROP fetch tests (python3 stdlib only).
-# Serves the files of a folder with ETag/Last-Modified, and misbehaves on purpose on a few paths.
+# httpfixture.py -- a loopback HTTP server for the DROP, nagios and webhook tests (python3 stdlib only).
+# Serves the files of a folder with ETag/Last-Modified, records POSTs, and misbehaves on purpose.
 """Usage: httpfixture.py DIR
 
 Listens on 127.0.0.1 at a free port and prints that port on stdout once it
 listens. Paths:
   /NAME         the file DIR/NAME, with ETag and Last-Modified; 304 when
                 If-None-Match matches (or, without it, If-Modified-Since is
-                not older than the file); 404 when absent
+                not older than the file); 404 when absent. NAME may name a
+                file in a subfolder (api/v1/status); no part may start with "."
   /500          always HTTP 500
   /close/NAME   promises DIR/NAME in full (Content-Length) but closes the
                 connection after half of it
   /slow         answers after 30 seconds
   /endless      a body with no length that never ends (until 64 MiB)
-Every request is appended to DIR/requests.log as
+  POST /hook/NAME[?fail=N]
+                a webhook receiver: answers 500 to the first N POSTs to NAME
+                (default 0), then 200. Every POST is appended to
+                DIR/hook-NAME.jsonl as one JSON object per line: {"n": 1..,
+                "status": 500|200, "headers": {...}, "body": "..."}
+Every GET is appended to DIR/requests.log as
 "PATH ua=... inm=... ims=..." so tests can see what the client sent.
 """
 import email.utils
 import hashlib
+import json
 import os
 import sys
+import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = "."
+HOOKS = {}  # NAME -> POSTs received so far
+HOOKS_LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -50,8 +61,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def read_file(self, name):
-        # one plain file name: no way out of ROOT
-        if not name or "/" in name or name.startswith("."):
+        # plain names, possibly in subfolders: no way out of ROOT
+        parts = name.split("/")
+        if not name or any(not p or p.startswith(".") for p in parts):
             return None, None
         path = os.path.join(ROOT, name)
         if not os.path.isfile(path):
@@ -110,6 +122,25 @@ class Handler(BaseHTTPRequestHandler):
             if since is not None and int(mtime) <= since:
                 return self.reply(304, headers=validators)
         return self.reply(200, data, validators + [("Content-Type", "application/x-ndjson")])
+
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        url = urllib.parse.urlsplit(self.path)
+        name = url.path[len("/hook/"):] if url.path.startswith("/hook/") else ""
+        if not name or "/" in name or name.startswith("."):
+            return self.reply(404, b"not found\n")
+        fail = int(urllib.parse.parse_qs(url.query).get("fail", ["0"])[0])
+        with HOOKS_LOCK:
+            n = HOOKS.get(name, 0) + 1
+            HOOKS[name] = n
+            status = 500 if n <= fail else 200
+            rec = {"n": n, "status": status, "headers": dict(self.headers.items()),
+                   "body": body.decode("utf-8", "replace")}
+            with open(os.path.join(ROOT, "hook-%s.jsonl" % name), "a") as f:
+                f.write(json.dumps(rec) + "\n")
+        return self.reply(status, b"ok\n" if status == 200 else b"try later\n")
 
 
 def main():

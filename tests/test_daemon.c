@@ -2,6 +2,8 @@
  * Each test runs the real daemon with a 1-second interval and edits zone files under it. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -55,8 +57,9 @@ static void write_conf(int confirm, const char *extra_targets)
 		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.20\n%s"
 		 "[lists]\ndefault = no\n"
 		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
-		 "code = 127.0.0.4 Exploited host\nremoval = https://bl.test/remove?ip={target}\n",
-		 dns.port, db, confirm, extra_targets ? extra_targets : "");
+		 "code = 127.0.0.4 Exploited host\nremoval = https://bl.test/remove?ip={target}\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 dns.port, db, confirm, extra_targets ? extra_targets : "", harness_free_tcp_port());
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 }
 
@@ -271,4 +274,41 @@ Test(daemon, config_and_budget_errors_exit_2)
 	cr_assert_eq(r.status, 2, "budget exceeded must refuse to start");
 	cr_assert(strstr(r.err, "exceed its budget of 100000/day"), "%s", r.err);
 	harness_run_free(&r);
+}
+
+static off_t fsize(const char *suffix)
+{
+	char p[1100];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", db, suffix);
+	return stat(p, &st) == 0 ? st.st_size : 0;
+}
+
+Test(daemon, full_disk_is_reported_and_nothing_is_lost)
+{
+	struct rlimit lim;
+	char *text;
+
+	write_conf(1, NULL);
+	start_daemon();
+	if (!wait_for(EV("192.0.2.10", "listed"), 1, 5000))
+		fail_with_log("first listing not recorded");
+	sleep(1);
+	/* the database files may not grow any more: as good as a full disk */
+	lim.rlim_cur = (rlim_t)(fsize("") > fsize("-wal") ? fsize("") : fsize("-wal"));
+	lim.rlim_max = RLIM_INFINITY; /* soft limit only, so it can be lifted again */
+	cr_assert_eq(prlimit(daemon_pid, RLIMIT_FSIZE, &lim, NULL), 0);
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	sleep(4);
+	cr_assert_eq(harness_wait_exit(daemon_pid, 0), -1, "the daemon died on a full disk");
+	text = harness_read(logpath);
+	cr_assert(strstr(text, "error: database"), "no clear error logged:\n%s", text);
+	free(text);
+	/* space again: the change is recorded, once */
+	lim.rlim_cur = RLIM_INFINITY;
+	cr_assert_eq(prlimit(daemon_pid, RLIMIT_FSIZE, &lim, NULL), 0);
+	if (!wait_for(EV("192.0.2.10", "clean"), 1, 80000))
+		fail_with_log("change not recorded once the disk had space again");
+	cr_assert_eq(stop_daemon(), 0);
 }

@@ -90,8 +90,9 @@ Test(hood, asn_named_and_drop_listings_recorded)
 		 "timeout = 300ms\n[targets]\nip = 192.0.2.10\nip = 192.0.2.20\n"
 		 "[lists]\nonly = uceprotect-3\n"
 		 "[drop]\nenabled = yes\nurl_v4 = http://127.0.0.1:%d/drop_v4.json\n"
-		 "url_v6 = http://127.0.0.1:%d/drop_v6.json\nurl_asn = http://127.0.0.1:%d/asndrop.json\n",
-		 dns.port, db, web.port, web.port, web.port);
+		 "url_v6 = http://127.0.0.1:%d/drop_v6.json\nurl_asn = http://127.0.0.1:%d/asndrop.json\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 dns.port, db, web.port, web.port, web.port, harness_free_tcp_port());
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 	daemon_pid = harness_blmon_start(args, logpath);
 	if (!wait_for("SELECT count(*) FROM cycles WHERE ended IS NOT NULL", 2, 8000)) {

@@ -1,0 +1,793 @@
+/* test_alert.c -- alerts: message format, the producer's rules on a real database, delivery to a
+ * real SMTP receiver (aiosmtpd) and webhook receiver on loopback, and the daemon end to end. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../monitor/alert.h"
+#include "../monitor/alert_channel.h"
+#include "../monitor/alert_msg.h"
+#include "../monitor/config.h"
+#include "../monitor/store.h"
+#include "harness.h"
+
+/* ---- pure building blocks ---- */
+
+Test(alert_format, text_clean_strips_control_characters)
+{
+	char out[128];
+
+	alert_text_clean("Evil \033[31mred\033[0m\r\nnext\ttab \xc2\x85 end \xff", out, sizeof(out));
+	cr_assert_str_eq(out, "Evil [31mred [0m next tab end");
+	alert_text_clean("caf\xc3\xa9 ok", out, sizeof(out));
+	cr_assert_str_eq(out, "caf\xc3\xa9 ok", "valid UTF-8 is kept");
+	alert_text_clean("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
+	cr_assert_str_eq(out, "\xc3\xa9", "cut at a character boundary");
+}
+
+Test(alert_format, quoted_printable)
+{
+	char *qp = alert_qp_encode("caf\xc3\xa9 = 1 \nplain\n");
+	char long_line[200], *p;
+
+	cr_assert_str_eq(qp, "caf=C3=A9 =3D 1=20\r\nplain\r\n");
+	free(qp);
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	qp = alert_qp_encode(long_line);
+	for (p = qp; *p;) {
+		size_t n = strcspn(p, "\r");
+		cr_assert_leq(n, 76, "QP line of %zu characters", n);
+		p += n;
+		p += *p ? 2 : 0;
+	}
+	cr_assert(strstr(qp, "=\r\n"), "soft line breaks");
+	free(qp);
+}
+
+Test(alert_format, headers_fold_and_encode)
+{
+	char buf[1024];
+
+	alert_header("Subject", "[blmon] 192.0.2.20 LISTED on UCEPROTECT Level 1", buf, sizeof(buf));
+	cr_assert_str_eq(buf, "Subject: [blmon] 192.0.2.20 LISTED on UCEPROTECT Level 1");
+	alert_header("Subject",
+		     "[blmon] 12 changes: 7 LISTED, 5 DELISTED (192.0.2.10, 192.0.2.11, 192.0.2.12, "
+		     "...) and some more words to fold",
+		     buf, sizeof(buf));
+	cr_assert(strstr(buf, "\r\n "), "a long subject is folded: %s", buf);
+	for (char *p = buf; *p;) {
+		size_t n = strcspn(p, "\r");
+		cr_assert_leq(n, 78);
+		p += n;
+		p += *p ? 2 : 0;
+	}
+	alert_header("Subject", "[blmon] liste \xc3\xa9 noire", buf, sizeof(buf));
+	cr_assert(!strncmp(buf, "Subject: =?UTF-8?B?", 19), "%s", buf);
+	alert_date(0, buf);
+	cr_assert_str_eq(buf, "Thu, 01 Jan 1970 00:00:00 +0000");
+}
+
+Test(alert_format, backoff_doubles_up_to_an_hour)
+{
+	cr_assert_eq(alert_backoff(1), 5);
+	cr_assert_eq(alert_backoff(2), 10);
+	cr_assert_eq(alert_backoff(3), 20);
+	cr_assert_eq(alert_backoff(30), 3600);
+}
+
+/* ---- the producer on a real database, with explicit times ---- */
+
+#define T0 1700000000LL
+
+static char *dir;
+static char dbpath[1024];
+static store_t *st;
+static config_t *cfg;
+static alert_t *al;
+
+static void db_open(const char *extra)
+{
+	char conf[4096], err[4096];
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/blmon.db", dir);
+	snprintf(conf, sizeof(conf),
+		 "[monitor]\ndatabase = %s\n[lists]\ndefault = no\n"
+		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "code = 127.0.0.4 Exploited host\nremoval = https://bl.test/remove?ip={target}\n"
+		 "[list net.test]\nname = Net BL\nscope = network\n"
+		 "[list wl.test]\nname = Good list\nkind = allow\n"
+		 "[email]\nsmtp = smtp://127.0.0.1:9\nfrom = blmon@example.org\nto = admin@example.org\n"
+		 "[webhook]\nurl = http://127.0.0.1:9/hook/x\n"
+		 "[alerts]\nbatch = 60s\nflap_limit = 3\nflap_window = 10m\ngive_up = 1m\n%s",
+		 dbpath, extra ? extra : "");
+	cr_assert_eq(harness_write(dir, "blmon.conf", conf), 0);
+	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
+	cr_assert_eq(config_load(conf, &cfg, err, sizeof(err)), 0, "%s", err);
+	st = store_open(dbpath, err, sizeof(err));
+	cr_assert_not_null(st, "%s", err);
+	al = alert_new(cfg, NULL, err, sizeof(err));
+	cr_assert_not_null(al, "%s", err);
+}
+
+static void db_setup(void)
+{
+	db_open(NULL);
+}
+
+static void db_teardown(void)
+{
+	alert_free(al);
+	store_close(st);
+	config_free(cfg);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(alert_db, .init = db_setup, .fini = db_teardown, .timeout = 30);
+
+static int64_t tid(const char *ip)
+{
+	target_t t;
+
+	cr_assert_eq(target_parse_ip(ip, &t), 0);
+	return store_target_id(st, &t, T0);
+}
+
+static int64_t lid(const char *zone)
+{
+	return store_list_id(st, catalog_find(cfg->catalog, zone));
+}
+
+/* Records a confirmed change as the scheduler does: an event and the state. */
+static void change(int64_t at, const char *ip, const char *zone, const char *from, const char *to,
+		   const char *codes)
+{
+	store_event_t e = {at, tid(ip), lid(zone), from, to, codes, "[\"Spam source \\u001b[1m here\"]",
+			   NULL};
+	store_state_t s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.status, sizeof(s.status), "%s", to);
+	snprintf(s.codes, sizeof(s.codes), "%s", codes);
+	snprintf(s.txt, sizeof(s.txt), "%s", e.txt);
+	s.since = s.checked_at = at;
+	cr_assert_gt(store_event_add(st, &e), 0, "%s", store_error(st));
+	cr_assert_eq(store_state_put(st, e.target_id, e.list_id, &s), 0);
+}
+
+#define LISTED "[\"127.0.0.2\"]"
+
+/* The n-th queued row (1-based) of a channel: column col as a string, or NULL. */
+static char *queued(const char *channel, int n, const char *col)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	char sql[256];
+	char *v = NULL;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM alerts WHERE channel = '%s' ORDER BY id LIMIT 1 OFFSET %d", col,
+		 channel, n - 1);
+	cr_assert_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		v = strdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+static long long count_rows(const char *where)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM alerts WHERE %s", where);
+	return store_scalar(st, sql);
+}
+
+static void expect_subject(int n, const char *want)
+{
+	char *s = queued("email", n, "subject");
+
+	cr_assert_not_null(s, "no message %d (want \"%s\")", n, want);
+	cr_assert_str_eq(s, want);
+	free(s);
+}
+
+static void expect_body(int n, const char *needle)
+{
+	char *p = queued("email", n, "payload");
+
+	cr_assert_not_null(p, "no message %d", n);
+	cr_assert(strstr(p, needle), "message %d lacks \"%s\":\n%s", n, needle, p);
+	free(p);
+}
+
+static void expect_webhook_valid(int n)
+{
+	char *p = queued("webhook", n, "payload");
+
+	cr_assert_not_null(p);
+	cr_assert_eq(harness_schema_valid("alert.schema.json", p), 0,
+		     "webhook body does not match schemas/alert.schema.json: %s", p);
+	free(p);
+}
+
+Test(alert_db, first_run_summary_then_batched_changes)
+{
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	change(T0, "192.0.2.20", "bl.test", NULL, "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0, false), 0, "the first run waits for a cycle");
+	cr_assert_eq(alert_produce(al, T0, true), 2, "one summary: one mail and one webhook");
+	expect_subject(1, "first check of 2 targets: 192.0.2.10 LISTED on Test BL");
+	expect_body(1, "192.0.2.10 is LISTED on Test BL (bl.test)");
+	expect_body(1, "127.0.0.2 (Spam source)");
+	expect_body(1, "\"Spam source [1m here\""); /* ESC stripped */
+	expect_body(1, "Removal:      https://bl.test/remove?ip=192.0.2.10");
+	expect_body(1, "Subject: [blmon] first check of 2 targets");
+	{
+		char *p = queued("email", 1, "payload");
+		cr_assert_null(strstr(p, "192.0.2.20"), "clean first observations never alert:\n%s", p);
+		cr_assert_null(strstr(p, "\033"), "control characters reach the mail");
+		free(p);
+	}
+	expect_webhook_valid(1);
+	cr_assert_eq(alert_produce(al, T0 + 1, false), 0, "nothing new");
+
+	/* two changes 40 s apart fall into one 60 s batch */
+	change(T0 + 100, "192.0.2.20", "bl.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0 + 101, false), 0, "the batch window is still open");
+	change(T0 + 140, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0 + 159, false), 0);
+	cr_assert_eq(alert_produce(al, T0 + 160, false), 2);
+	expect_subject(2, "2 changes: 1 LISTED, 1 DELISTED (192.0.2.20, 192.0.2.10)");
+	expect_body(2, "clean -> listed at");
+	expect_body(2, "192.0.2.10 is no longer listed on Test BL (bl.test)");
+	expect_body(2, "it was listed since 2023-11-14 22:13:20 UTC");
+	expect_body(2, "Target now:   192.0.2.10 is clean on its 1 block list\r\n");
+	expect_webhook_valid(2);
+
+	/* a change after the window starts the next one */
+	change(T0 + 170, "192.0.2.20", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0 + 229, false), 0);
+	cr_assert_eq(alert_produce(al, T0 + 230, false), 2);
+	expect_subject(3, "192.0.2.20 DELISTED from Test BL");
+	cr_assert_eq(alert_produce(al, T0 + 500, false), 0, "each change is alerted once");
+}
+
+Test(alert_db, unknown_allow_lists_and_code_changes)
+{
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	change(T0, "192.0.2.10", "wl.test", NULL, "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	/* a resolver outage and back: nothing to tell */
+	change(T0 + 10, "192.0.2.10", "bl.test", "listed", "unknown", "[]");
+	change(T0 + 20, "192.0.2.10", "bl.test", "unknown", "listed", LISTED);
+	/* allow lists never alert */
+	change(T0 + 20, "192.0.2.10", "wl.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0 + 200, false), 0);
+	/* SBL -> SBL+XBL */
+	change(T0 + 300, "192.0.2.10", "bl.test", "listed", "listed", "[\"127.0.0.2\",\"127.0.0.4\"]");
+	cr_assert_eq(alert_produce(al, T0 + 360, false), 2);
+	expect_subject(2, "192.0.2.10 listing CHANGED on Test BL");
+	expect_body(2, "127.0.0.4 (Exploited host)");
+	expect_webhook_valid(2);
+	/* listed -> unknown -> clean is a delisting */
+	change(T0 + 400, "192.0.2.10", "bl.test", "listed", "unknown", "[]");
+	change(T0 + 410, "192.0.2.10", "bl.test", "unknown", "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0 + 500, false), 2);
+	expect_subject(3, "192.0.2.10 DELISTED from Test BL");
+	expect_body(3, "listed -> clean at");
+}
+
+Test(alert_db, neighbourhood_scope_names_the_as)
+{
+	store_asn_t asn = {64500, "192.0.2.0/24", "NL", "ripencc", "EXAMPLE-HOSTING, NL", T0};
+
+	change(T0, "192.0.2.10", "net.test", NULL, "clean", "[]");
+	cr_assert_eq(store_asn_put(st, tid("192.0.2.10"), &asn), 0);
+	cr_assert_eq(alert_produce(al, T0, true), 0, "all clean: no summary");
+	change(T0 + 10, "192.0.2.10", "net.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0 + 70, false), 2);
+	expect_subject(1, "192.0.2.10 LISTED on Net BL");
+	expect_body(1, "Scope:        network: the listing covers the neighbourhood of 192.0.2.10 "
+		       "(BGP prefix 192.0.2.0/24, AS64500 EXAMPLE-HOSTING, NL), not only this address");
+	expect_webhook_valid(1);
+	{
+		char *p = queued("webhook", 1, "payload");
+		cr_assert(strstr(p, "\"neighbourhood\":{\"asn\":64500,\"as_name\":\"EXAMPLE-HOSTING, NL\""),
+			  "%s", p);
+		free(p);
+	}
+}
+
+Test(alert_db, flapping_reported_once_then_quiet_until_settled)
+{
+	int64_t t = T0;
+
+	change(t, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, t, true), 2);
+	/* change 1 and 2: reported */
+	change(t += 70, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, t + 60, false), 2);
+	expect_subject(2, "192.0.2.10 DELISTED from Test BL");
+	change(t += 70, "192.0.2.10", "bl.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, t + 60, false), 2);
+	expect_subject(3, "192.0.2.10 LISTED on Test BL");
+	/* change 3 within 10m: flapping, once */
+	change(t += 70, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, t + 60, false), 2);
+	expect_subject(4, "192.0.2.10 FLAPPING on Test BL");
+	expect_body(4, "3 changes within 10m");
+	expect_body(4, "not reported until it settles (no change for 10m)");
+	expect_webhook_valid(4);
+	/* then quiet */
+	change(t += 70, "192.0.2.10", "bl.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, t + 60, false), 0);
+	change(t += 70, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, t + 60, false), 0);
+	/* 10 minutes without a change: settled, with the state it settled in */
+	cr_assert_eq(alert_produce(al, t + 599, false), 0);
+	cr_assert_eq(alert_produce(al, t + 600, false), 2);
+	expect_subject(5, "192.0.2.10 settled on Test BL: clean");
+	expect_webhook_valid(5);
+	/* and changes are reported again */
+	change(t += 700, "192.0.2.10", "bl.test", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, t + 60, false), 2);
+	expect_subject(6, "192.0.2.10 LISTED on Test BL");
+}
+
+Test(alert_db, list_health_problems_are_their_own_messages)
+{
+	int64_t l = lid("bl.test");
+
+	cr_assert_eq(store_list_health(st, l, "dead", "127.0.0.2 (the test point) is not listed", T0), 1);
+	change(T0, "192.0.2.10", "bl.test", NULL, "unknown", "[]");
+	cr_assert_eq(alert_produce(al, T0, true), 2, "a list dead at the start is reported");
+	expect_subject(1, "list Test BL (bl.test) is DEAD");
+	expect_body(1, "Seen:         127.0.0.2 (the test point) is not listed");
+	expect_body(1, "What to do:");
+	expect_webhook_valid(1);
+	cr_assert_eq(store_list_health(st, l, "ok", "", T0 + 10), 1);
+	cr_assert_eq(alert_produce(al, T0 + 10, false), 2);
+	expect_subject(2, "list Test BL (bl.test) is ok again");
+	cr_assert_eq(store_list_health(st, l, "refused", "REFUSED", T0 + 20), 1);
+	cr_assert_eq(store_list_health(st, lid("net.test"), "unreachable", "timeout", T0 + 20), 1);
+	cr_assert_eq(alert_produce(al, T0 + 20, false), 2);
+	expect_subject(3, "2 lists changed health: Test BL refused, Net BL unreachable");
+	expect_webhook_valid(3);
+}
+
+Test(alert_db, failed_delivery_backs_off_then_gives_up)
+{
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	/* nothing listens on port 9 */
+	cr_assert_eq(alert_deliver(al, T0), 0);
+	cr_assert_eq(count_rows("attempts = 1 AND next_attempt = 1700000005 AND last_error IS NOT "
+				"NULL AND delivered IS NULL"), 2);
+	cr_assert_eq(alert_deliver(al, T0 + 4), 0);
+	cr_assert_eq(count_rows("attempts = 1"), 2, "not retried before its time");
+	cr_assert_eq(alert_deliver(al, T0 + 5), 0);
+	cr_assert_eq(count_rows("attempts = 2 AND next_attempt = 1700000015"), 2);
+	cr_assert_eq(alert_deliver(al, T0 + 59), 0);
+	cr_assert_eq(count_rows("gave_up IS NULL AND next_attempt = 1700000060"), 2,
+		     "the last try is at the give_up deadline");
+	cr_assert_eq(alert_deliver(al, T0 + 60), 0);
+	cr_assert_eq(count_rows("gave_up = 1700000060 AND delivered IS NULL"), 2, "given up after 1m");
+	cr_assert_eq(alert_deliver(al, T0 + 3600), 0);
+	cr_assert_eq(count_rows("attempts = 4"), 2, "never tried again");
+}
+
+/* ---- channels against real receivers ---- */
+
+static harness_server_t smtp, http;
+
+static int mails(const char *d)
+{
+	char path[1100];
+	int n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "%s/mail-%d.eml", d, n + 1);
+		if (access(path, F_OK) != 0)
+			return n;
+	}
+}
+
+static char *mail(const char *d, int n)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/mail-%d.eml", d, n);
+	return harness_read(path);
+}
+
+Test(alert_db, email_channel_auth_starttls_and_acceptance)
+{
+	config_t c;
+	char err[1024] = "", pwfile[1100], *m;
+	config_str_t to[2] = {{"a@example.org", 1}, {"b@example.org", 2}};
+	const char *msg = "From: blmon@example.org\r\nTo: a@example.org\r\nSubject: t\r\n\r\n"
+			  ".leading dot survives\r\nbody\r\n";
+
+	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, "blmon:s3cret"), 0, "smtpsink did not start");
+	memset(&c, 0, sizeof(c));
+	snprintf(pwfile, sizeof(pwfile), "%s/pw", dir);
+	cr_assert_eq(harness_write(dir, "pw", "s3cret\n"), 0);
+	c.from = "blmon@example.org";
+	c.to = to;
+	c.nto = 2;
+	c.starttls = CONFIG_STARTTLS_YES; /* the sink offers none: plain is fine */
+	c.smtp_user = "blmon";
+	c.smtp_password_file = pwfile;
+	{
+		char url[64];
+		snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", smtp.port);
+		c.smtp = url;
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org, b@example.org", msg, NULL, err,
+						      sizeof(err)), 0, "%s", err);
+		cr_assert_eq(mails(dir), 1);
+		m = mail(dir, 1);
+		cr_assert(strstr(m, "\r\n.leading dot survives\r\n"), "%s", m);
+		free(m);
+		{
+			char path[1100], *env;
+			snprintf(path, sizeof(path), "%s/mail-1.env", dir);
+			env = harness_read(path);
+			cr_assert_str_eq(env, "from blmon@example.org\nto a@example.org\nto b@example.org\n");
+			free(env);
+		}
+		/* without the login the server refuses (530): not accepted, with the reason */
+		c.smtp_user = NULL;
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, err, sizeof(err)), -1);
+		cr_assert(strstr(err, "SMTP smtp://127.0.0.1:") && strstr(err, "530"), "%s", err);
+		/* starttls = required against a server without STARTTLS: never sent in clear */
+		c.smtp_user = "blmon";
+		c.starttls = CONFIG_STARTTLS_REQUIRED;
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, err, sizeof(err)), -1);
+		cr_assert_eq(mails(dir), 1, "a message went out without TLS");
+	}
+	harness_server_stop(&smtp);
+}
+
+/* ---- the daemon end to end: rbldnsd, aiosmtpd and the webhook fixture on loopback ---- */
+
+static harness_server_t dns;
+static char edir[1024];
+static char conf[1100], db[1100], logpath[1100];
+static pid_t daemon_pid;
+
+static const char zone_start[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n";
+
+static void e2e_setup(void)
+{
+	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
+	char *d = harness_tmpdir();
+
+	cr_assert_not_null(d);
+	snprintf(edir, sizeof(edir), "%s", d);
+	free(d);
+	cr_assert_eq(harness_write_zone(edir, "a", zone_start), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, edir, zones, "1"), 0, "rbldnsd did not start");
+	snprintf(conf, sizeof(conf), "%s/blmon.conf", edir);
+	snprintf(db, sizeof(db), "%s/blmon.db", edir);
+	snprintf(logpath, sizeof(logpath), "%s/blmon.log", edir);
+	memset(&smtp, 0, sizeof(smtp));
+	memset(&http, 0, sizeof(http));
+	daemon_pid = 0;
+}
+
+static void e2e_teardown(void)
+{
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGKILL);
+		harness_wait_exit(daemon_pid, 2000);
+	}
+	harness_server_stop(&smtp);
+	harness_server_stop(&http);
+	harness_server_stop(&dns);
+	{
+		char *d = strdup(edir);
+		harness_tmpdir_free(d);
+	}
+}
+
+TestSuite(alert_e2e, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
+
+static void write_conf(int smtp_port, const char *hook, const char *alerts)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n"
+		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.11\nip = 192.0.2.20\n"
+		 "[lists]\ndefault = no\n"
+		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "removal = https://bl.test/remove?ip={target}\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n"
+		 "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nto = noc@example.org\nstarttls = no\n"
+		 "[webhook]\nurl = http://127.0.0.1:%d/hook/%s\nheader = X-Token: t0ken\n"
+		 "[alerts]\n%s",
+		 dns.port, db, harness_free_tcp_port(), smtp_port, http.port, hook, alerts);
+	cr_assert_eq(harness_write(edir, "blmon.conf", text), 0);
+}
+
+static void start_daemon(void)
+{
+	const char *args[] = {"run", "-c", conf, NULL};
+
+	daemon_pid = harness_blmon_start(args, logpath);
+	cr_assert_gt(daemon_pid, 0);
+}
+
+static void fail_with_log(const char *what)
+{
+	char *text = harness_read(logpath);
+	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
+}
+
+/* Waits up to ms for at least n mails in edir. */
+static void wait_mails(int n, int ms, const char *what)
+{
+	for (int waited = 0; waited < ms; waited += 50) {
+		if (mails(edir) >= n)
+			return;
+		usleep(50000);
+	}
+	fail_with_log(what);
+}
+
+static void expect_mail(int n, const char *needle)
+{
+	char *m = mail(edir, n);
+
+	cr_assert(strstr(m, needle), "mail %d lacks \"%s\":\n%s", n, needle, m);
+	free(m);
+}
+
+/* Webhook POSTs recorded by the fixture for hook name, and how many got 2xx. */
+static int hook_calls(const char *name, int *accepted, bool validate)
+{
+	char path[1100], *text, *line, *save = NULL;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/hook-%s.jsonl", edir, name);
+	text = harness_read(path);
+	*accepted = 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *r = cJSON_Parse(line);
+		cJSON *status = cJSON_GetObjectItem(r, "status");
+		cJSON *hdrs = cJSON_GetObjectItem(r, "headers");
+		n++;
+		*accepted += cJSON_IsNumber(status) && status->valueint == 200;
+		cr_assert_str_eq(harness_str(hdrs, "X-Token"), "t0ken");
+		cr_assert(!strncmp(harness_str(hdrs, "Content-Type"), "application/json", 16));
+		if (validate)
+			cr_assert_eq(harness_schema_valid("alert.schema.json", harness_str(r, "body")), 0,
+				     "%s", harness_str(r, "body"));
+		cJSON_Delete(r);
+	}
+	free(text);
+	return n;
+}
+
+Test(alert_e2e, summary_listing_batch_delisting_and_flapping_mails)
+{
+	int accepted;
+
+	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, NULL), 0, "smtpsink did not start");
+	cr_assert_eq(harness_http_start(&http, edir), 0, "httpfixture did not start");
+	write_conf(smtp.port, "main", "batch = 0s\nflap_limit = 3\nflap_window = 1m\n");
+	start_daemon();
+
+	/* first run: one summary of what is already listed */
+	wait_mails(1, 8000, "no first-run summary");
+	expect_mail(1, "\r\nSubject: [blmon] first check of 3 targets: 192.0.2.10 LISTED on Test BL\r\n");
+	expect_mail(1, "\r\nFrom: blmon@example.org\r\n");
+	expect_mail(1, "\r\nTo: admin@example.org, noc@example.org\r\n");
+	expect_mail(1, "\r\nMIME-Version: 1.0\r\n");
+	expect_mail(1, "\r\nContent-Type: text/plain; charset=UTF-8\r\n");
+	expect_mail(1, "\r\nContent-Transfer-Encoding: 7bit\r\n");
+	expect_mail(1, "\r\nMessage-ID: <blmon.");
+	expect_mail(1, "@example.org>\r\n");
+	expect_mail(1, "Date: ");
+	expect_mail(1, "Since:        listed since ");
+	expect_mail(1, "TXT reason:   \"Spam source 192.0.2.10\"");
+
+	/* a listing */
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n"
+						   "192.0.2.20\n"), 0);
+	wait_mails(2, 8000, "no listing mail");
+	expect_mail(2, "\r\nSubject: [blmon] 192.0.2.20 LISTED on Test BL\r\n");
+	expect_mail(2, "What changed: clean -> listed at ");
+	expect_mail(2, "Codes:        127.0.0.2 (Spam source)\r\n");
+	expect_mail(2, "TXT reason:   \"Spam source 192.0.2.20\" (the list's own words)\r\n");
+	expect_mail(2, "Scope:        IP: this address only\r\n");
+	expect_mail(2, "Removal:      https://bl.test/remove?ip=192.0.2.20\r\n");
+	expect_mail(2, "Target now:   192.0.2.20 is LISTED on 1 of 1 block list (Test BL)\r\n");
+
+	/* two changes of one cycle: one message */
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.11\n"
+						   "192.0.2.20\n"), 0);
+	wait_mails(3, 8000, "no batch mail");
+	expect_mail(3, "\r\nSubject: [blmon] 2 changes: 1 LISTED, 1 DELISTED (");
+	expect_mail(3, "192.0.2.10 is no longer listed on Test BL (bl.test)\r\n");
+	expect_mail(3, "192.0.2.11 is LISTED on Test BL (bl.test)\r\n");
+
+	/* 192.0.2.11: delisted (its 2nd change), listed (3rd: flapping), delisted (quiet) */
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
+	wait_mails(4, 8000, "no delisting mail");
+	expect_mail(4, "\r\nSubject: [blmon] 192.0.2.11 DELISTED from Test BL\r\n");
+	expect_mail(4, "What changed: listed -> clean at ");
+	expect_mail(4, "Target now:   192.0.2.11 is clean on its 1 block list\r\n");
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.11\n"
+						   "192.0.2.20\n"), 0);
+	wait_mails(5, 8000, "no flapping mail");
+	expect_mail(5, "\r\nSubject: [blmon] 192.0.2.11 FLAPPING on Test BL\r\n");
+	expect_mail(5, "3 changes within 1m");
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
+	{
+		char sql[] = "SELECT count(*) FROM events WHERE \"to\" = 'clean' AND \"from\" = 'listed'";
+		char err[256];
+		for (int i = 0; i < 160; i++) {
+			store_t *s = store_open_readonly(db, err, sizeof(err));
+			long long n = s ? store_scalar(s, sql) : -1;
+			store_close(s);
+			if (n == 3)
+				break;
+			usleep(50000);
+		}
+	}
+	sleep(2); /* time for anything that should not come */
+	cr_assert_eq(mails(edir), 5, "flapping must be quiet after its one message");
+	cr_assert_eq(hook_calls("main", &accepted, true), 5);
+	cr_assert_eq(accepted, 5);
+	kill(daemon_pid, SIGTERM);
+	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
+	daemon_pid = 0;
+}
+
+/* Waits until rbldnsd serves the rewritten zone: ip no longer listed. */
+static void wait_zone_clean(const char *ip)
+{
+	char resolver[64];
+	const char *args[] = {"check", "--resolver", resolver, "--list", "bl.test", "--timeout",
+			      "300ms", ip, NULL};
+
+	snprintf(resolver, sizeof(resolver), "127.0.0.1:%d", dns.port);
+	for (int i = 0; i < 60; i++) {
+		harness_run_t r;
+		int status;
+		cr_assert_eq(harness_run(&r, 10, args), 0);
+		status = r.status;
+		harness_run_free(&r);
+		if (status == 0)
+			return;
+		usleep(100000);
+	}
+	cr_assert_fail("rbldnsd did not reload the zone");
+}
+
+Test(alert_e2e, receivers_down_delay_but_lose_nothing)
+{
+	int port, accepted;
+	char sql_q[] = "SELECT count(*) FROM alerts WHERE attempts >= 1 AND delivered IS NULL";
+	char err[256];
+
+	/* the SMTP receiver's port, with nothing listening on it yet */
+	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, NULL), 0);
+	port = smtp.port;
+	harness_server_stop(&smtp);
+	cr_assert_eq(harness_http_start(&http, edir), 0);
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n"), 0);
+	wait_zone_clean("192.0.2.10");
+	write_conf(port, "down?fail=1", "batch = 0s\n");
+	start_daemon();
+	for (int i = 0; i < 100; i++) {
+		store_t *s = store_open_readonly(db, err, sizeof(err));
+		long long n = s ? store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL") : 0;
+		store_close(s);
+		if (n >= 2)
+			break;
+		usleep(50000);
+	}
+	{
+		store_t *s = store_open_readonly(db, err, sizeof(err));
+		cr_assert_not_null(s, "%s", err);
+		cr_assert_geq(store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), 2);
+		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts"), 0,
+			     "clean first observations never alert");
+		store_close(s);
+	}
+	/* a listing while both receivers fail */
+	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
+	for (int i = 0; i < 200; i++) {
+		store_t *s = store_open_readonly(db, err, sizeof(err));
+		long long n = s ? store_scalar(s, sql_q) : -1;
+		store_close(s);
+		if (n == 2)
+			break;
+		if (i == 199)
+			fail_with_log("the listing was not attempted and kept queued");
+		usleep(50000);
+	}
+	cr_assert_eq(mails(edir), 0);
+	/* a restart resumes the queue; the receiver comes back meanwhile */
+	kill(daemon_pid, SIGTERM);
+	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
+	cr_assert_eq(harness_smtp_start(&smtp, edir, port, NULL), 0, "smtpsink did not restart");
+	start_daemon();
+	wait_mails(1, 12000, "the queued mail never arrived");
+	expect_mail(1, "\r\nSubject: [blmon] 192.0.2.20 LISTED on Test BL\r\n");
+	for (int i = 0; i < 100 && hook_calls("down", &accepted, false) < 2; i++)
+		usleep(50000);
+	sleep(2); /* nothing more may come */
+	cr_assert_eq(mails(edir), 1, "exactly one mail");
+	cr_assert_eq(hook_calls("down", &accepted, true), 2, "a 500, then one accepted POST");
+	cr_assert_eq(accepted, 1);
+	{
+		store_t *s = store_open_readonly(db, err, sizeof(err));
+		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL"), 2);
+		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE channel = 'webhook' AND "
+					     "attempts = 2 AND last_error LIKE '%HTTP 500%'"), 1);
+		store_close(s);
+	}
+	{
+		char *log = harness_read(logpath);
+		cr_assert(strstr(log, "not delivered (attempt 1)"), "%s", log);
+		cr_assert_null(strstr(log, "/hook/down"), "webhook paths (tokens) are not logged: %s", log);
+		free(log);
+	}
+	kill(daemon_pid, SIGTERM);
+	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
+	daemon_pid = 0;
+}
+
+/* ---- the keys of [email], [webhook] and [alerts] ---- */
+
+static void config_expect(const char *text, const char *want_err)
+{
+	char *d = harness_tmpdir(), path[1100], err[4096];
+	config_t *c = NULL;
+	int rc;
+
+	cr_assert_eq(harness_write(d, "c.conf", text), 0);
+	snprintf(path, sizeof(path), "%s/c.conf", d);
+	rc = config_load(path, &c, err, sizeof(err));
+	if (want_err) {
+		cr_assert_eq(rc, -1, "accepted: %s", text);
+		cr_assert(strstr(err, want_err), "error \"%s\" lacks \"%s\"", err, want_err);
+	} else {
+		cr_assert_eq(rc, 0, "%s", err);
+	}
+	config_free(c);
+	harness_tmpdir_free(d);
+}
+
+Test(alert_format, config_keys)
+{
+	config_expect("[email]\nsmtp = smtp://127.0.0.1:25\nfrom = a@example.org\nto = b@example.org\n"
+		      "starttls = required\nuser = u\npassword = p\nsubject_prefix =\n"
+		      "[webhook]\nurl = https://h.example/x\nheader = Authorization: Bearer t\n"
+		      "[alerts]\nbatch = 0s\nflap_limit = 0\nflap_window = 1h\ngive_up = 3d\n", NULL);
+	config_expect("[email]\nstarttls = maybe\n", ":2: [email] starttls: 'maybe' is not no, yes or required");
+	config_expect("[webhook]\nheader = no colon\n", ":2: [webhook] header:");
+	config_expect("[alerts]\nflap_limit = 1\n", ":2: [alerts] flap_limit:");
+	config_expect("[alerts]\nbatch = 2d\n", ":2: [alerts] batch:");
+	config_expect("[alerts]\ngive_up = soon\n", ":2: [alerts] give_up:");
+	config_expect("[alerts]\nretries = 3\n", ":2: [alerts] retries: unknown key");
+	config_expect("[email]\nsmtp = smtp://127.0.0.1:25\n", ":2: [email] smtp: alerts by mail also need");
+	config_expect("[email]\nto = a@example.org\n", ":2: [email] to: no smtp =");
+	config_expect("[email]\nsmtp = smtp://x:25\nfrom = a@example.org\nto = b@example.org\n"
+		      "password = p\n", "[email] user: a password needs user =");
+	config_expect("[email]\npassword_file = /nonexistent/pw\n", ":2: [email] password_file: cannot read");
+}

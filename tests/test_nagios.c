@@ -1,0 +1,231 @@
+/* test_nagios.c -- `blmon nagios` as Nagios runs it: live against rbldnsd, daemon mode against a
+ * status document served on loopback; every exit code with its status line and perfdata. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char *dir;
+static harness_server_t dns, http;
+static char resolver[64], url[64];
+
+static const char bl[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.12\n";
+static const char bl2[] = ":127.0.0.2:Other $\n127.0.0.2\n192.0.2.11\n192.0.2.12\n";
+static const char dead[] = ":127.0.0.2:x\n192.0.2.10\n";
+static const char uce2[] = ":127.0.0.2:Your allocation is listed\n127.0.0.2\n192.0.2.13\n";
+
+/* What GET /api/v1/status of a daemon holds: targets with results shaped like
+ * those of `blmon check --json`. */
+static const char status_doc[] =
+	"{\"checked_at\":\"2026-01-02T03:04:05Z\",\"summary\":{\"targets\":4},\"targets\":["
+	"{\"target\":\"192.0.2.10\",\"type\":\"ipv4\",\"status\":\"listed\",\"results\":["
+	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[\"127.0.0.2\"],\"meanings\":[\"Spam\"],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
+	"{\"zone\":\"dnsbl-2.uceprotect.net\",\"name\":\"UCEPROTECT Level 2\",\"status\":\"listed\",\"scope\":\"network\","
+	"\"kind\":\"block\",\"codes\":[\"127.0.0.2\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
+	"{\"zone\":\"list.dnswl.org\",\"name\":\"dnswl.org\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"allow\","
+	"\"codes\":[\"127.0.10.0\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
+	"{\"zone\":\"bl2.test\",\"name\":\"Other BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0}]},"
+	"{\"target\":\"192.0.2.99\",\"type\":\"ipv4\",\"status\":\"clean\",\"discovered_from\":\"mail.example.com\","
+	"\"results\":["
+	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
+	"{\"zone\":\"bl2.test\",\"name\":\"Other BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0}]},"
+	"{\"target\":\"198.51.100.7\",\"type\":\"ipv4\",\"status\":\"unknown\",\"results\":["
+	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"unknown\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":\"timeout | after 3 tries\",\"removal_url\":null,\"ttl\":0}]},"
+	"{\"target\":\"example.com\",\"type\":\"domain\",\"status\":\"clean\",\"results\":[]}"
+	"]}";
+
+static void setup(void)
+{
+	static const char *const zones[] = {"bl.test:ip4set:bl", "bl2.test:ip4set:bl2",
+					    "dead.test:ip4set:dead",
+					    "dnsbl-2.uceprotect.net:ip4set:uce2", NULL};
+	char sub[1100];
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write(dir, "bl", bl), 0);
+	cr_assert_eq(harness_write(dir, "bl2", bl2), 0);
+	cr_assert_eq(harness_write(dir, "dead", dead), 0);
+	cr_assert_eq(harness_write(dir, "uce2", uce2), 0);
+	cr_assert_eq(harness_write(dir, "fast.conf",
+				   "[monitor]\ntimeout = 200ms\nretries = 0\n[lists]\ndefault = no\n"
+				   "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"),
+		     0);
+	/* served as GET /api/v1/status */
+	snprintf(sub, sizeof(sub), "%s/api", dir);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/api/v1", dir);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	cr_assert_eq(harness_write(sub, "status", status_doc), 0);
+	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
+	cr_assert_eq(harness_http_start(&http, dir), 0, "httpfixture did not start");
+	snprintf(resolver, sizeof(resolver), "127.0.0.1:%d", dns.port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", http.port);
+}
+
+static void teardown(void)
+{
+	harness_server_stop(&http);
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(nagios, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Runs blmon nagios with args; checks the exit status and that the output is
+ * one line starting with want_start and holding want_perf. */
+static void expect(const char *const *args, int want_status, const char *want_start,
+		   const char *want_perf)
+{
+	const char *argv[40] = {"nagios"};
+	harness_run_t r;
+	int n = 1;
+	char *nl;
+
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	cr_assert_eq(harness_run(&r, 30, argv), 0);
+	nl = strchr(r.out, '\n');
+	cr_assert(nl && nl[1] == '\0', "not exactly one line: \"%s\" (stderr %s)", r.out, r.err);
+	cr_assert_eq(r.status, want_status, "exit %d, want %d: %s", r.status, want_status, r.out);
+	cr_assert(!strncmp(r.out, want_start, strlen(want_start)), "got:  %swant: %s...", r.out,
+		  want_start);
+	if (want_perf) {
+		const char *bar = strchr(r.out, '|');
+		cr_assert(bar && strstr(bar, want_perf), "perfdata: %s, want %s", r.out, want_perf);
+		cr_assert(strstr(bar, " time=") && strstr(r.out, "s\n"), "%s", r.out);
+		cr_assert_null(strchr(bar + 1, '|'), "one | only: %s", r.out);
+	}
+	harness_run_free(&r);
+}
+
+Test(nagios, ok_when_clean)
+{
+	const char *a[] = {"-H", "192.0.2.99", "-r", resolver, "-l", "bl.test", "-l", "bl2.test", NULL};
+	expect(a, 0, "BLMON OK - 192.0.2.99 not listed (2 clean) | ",
+	       "| listed=0;0;0;0;2 unknown=0;;;0;2 clean=2 time=");
+}
+
+Test(nagios, warning_and_critical_by_thresholds)
+{
+	const char *w[] = {"-H", "192.0.2.10", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			   "-w", "0", "-c", "1", NULL};
+	const char *c[] = {"-H", "192.0.2.12", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			   "-w", "0", "-c", "1", NULL};
+	const char *dflt[] = {"-H", "192.0.2.10", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			      NULL};
+	const char *ok[] = {"-H", "192.0.2.10", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			    "-w", "1", "-c", "2", NULL};
+
+	expect(w, 1, "BLMON WARNING - 192.0.2.10 listed on 1 of 2 lists: bl.test (bl.test) | ",
+	       "| listed=1;0;1;0;2 unknown=0;;;0;2 clean=1 time=");
+	expect(c, 2, "BLMON CRITICAL - 192.0.2.12 listed on 2 of 2 lists: bl.test (bl.test), "
+		     "bl2.test (bl2.test) | ",
+	       "| listed=2;0;1;0;2 unknown=0;;;0;2 clean=0 time=");
+	expect(dflt, 2, "BLMON CRITICAL - 192.0.2.10 listed on 1 of 2 lists", "listed=1;0;0;0;2");
+	expect(ok, 0, "BLMON OK - 192.0.2.10 listed on 1 of 2 lists: bl.test (bl.test) (within "
+		      "thresholds)", "listed=1;1;2;0;2");
+}
+
+Test(nagios, unknown_when_lists_cannot_answer)
+{
+	const char *none[] = {"-H", "192.0.2.99", "-r", resolver, "-l", "dead.test", NULL};
+	const char *one[] = {"-H", "192.0.2.99", "-r", resolver, "-l", "bl.test", "-l", "dead.test",
+			     NULL};
+	const char *lim[] = {"-H", "192.0.2.99", "-r", resolver, "-l", "bl.test", "-l", "dead.test",
+			     "--unknown-limit", "2", NULL};
+	const char *off[] = {"-H", "192.0.2.99", "-r", resolver, "-l", "dead.test",
+			     "--unknown-limit", "0", NULL};
+	const char *listed[] = {"-H", "192.0.2.10", "-r", resolver, "-l", "bl.test", "-l",
+				"dead.test", NULL};
+
+	expect(none, 3, "BLMON UNKNOWN - 192.0.2.99: nothing could be checked, 1 unknown "
+			"(192.0.2.99 on dead.test: list dead)",
+	       "| listed=0;0;0;0;1 unknown=1;;;0;1 clean=0 time=");
+	expect(one, 3, "BLMON UNKNOWN - 192.0.2.99: 1 of 2 results could not be checked",
+	       "unknown=1;;;0;2 clean=1");
+	expect(lim, 0, "BLMON OK - 192.0.2.99 not listed (1 clean, unknown: ", "unknown=1;;;0;2");
+	expect(off, 3, "BLMON UNKNOWN - 192.0.2.99: nothing could be checked", NULL);
+	/* a listing outranks an unknown */
+	expect(listed, 2, "BLMON CRITICAL - 192.0.2.10 listed on 1 of 2 lists: bl.test (bl.test); "
+			  "unknown: ", "listed=1;0;0;0;2 unknown=1;;;0;2 clean=0");
+}
+
+Test(nagios, resolver_down_is_unknown)
+{
+	char dead_resolver[64], conf[1100];
+	const char *a[] = {"-H", "192.0.2.10", "-r", dead_resolver, "-C", conf, NULL};
+
+	snprintf(dead_resolver, sizeof(dead_resolver), "127.0.0.1:%d", harness_closed_port());
+	snprintf(conf, sizeof(conf), "%s/fast.conf", dir);
+	expect(a, 3, "BLMON UNKNOWN - 192.0.2.10: nothing could be checked", "unknown=1;;;0;1");
+}
+
+Test(nagios, ignore_and_scope_ip)
+{
+	const char *ign[] = {"-H", "192.0.2.12", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			     "--ignore", "bl2.test", "-w", "0", "-c", "1", NULL};
+	const char *hood[] = {"-H", "192.0.2.13", "-r", resolver, "-l", "bl.test", "-l",
+			      "uceprotect-2", NULL};
+	const char *ip[] = {"-H", "192.0.2.13", "-r", resolver, "-l", "bl.test", "-l",
+			    "uceprotect-2", "--scope", "ip", NULL};
+
+	expect(ign, 1, "BLMON WARNING - 192.0.2.12 listed on 1 of 1 list: bl.test",
+	       "listed=1;0;1;0;1 unknown=0;;;0;1 clean=0");
+	expect(hood, 2, "BLMON CRITICAL - 192.0.2.13 listed on 1 of 2 lists: UCEPROTECT Level 2 "
+			"(dnsbl-2.uceprotect.net)", "listed=1;0;0;0;2");
+	expect(ip, 0, "BLMON OK - 192.0.2.13 not listed (1 clean)", "listed=0;0;0;0;1");
+}
+
+Test(nagios, usage_errors_are_unknown)
+{
+	const char *none[] = {NULL};
+	const char *badw[] = {"-H", "192.0.2.10", "-w", "x", NULL};
+	const char *badopt[] = {"-H", "192.0.2.10", "--bogus", NULL};
+	const char *badurl[] = {"--url", "ftp://x", NULL};
+	const char *badtarget[] = {"-H", "not a target!", "-r", resolver, NULL};
+
+	expect(none, 3, "BLMON UNKNOWN - give -H TARGET (live) or --url URL (daemon)", NULL);
+	expect(badw, 3, "BLMON UNKNOWN - -w: 'x' is not a range", NULL);
+	expect(badopt, 3, "BLMON UNKNOWN - unknown option --bogus", NULL);
+	expect(badurl, 3, "BLMON UNKNOWN - --url: 'ftp://x' is not an http", NULL);
+	expect(badtarget, 3, "BLMON UNKNOWN - ", NULL);
+}
+
+Test(nagios, daemon_mode_reads_the_status_api)
+{
+	char dead_url[64];
+	const char *one[] = {"--url", url, "-H", "192.0.2.10", NULL};
+	const char *ip[] = {"--url", url, "-H", "192.0.2.10", "--scope", "ip", "--ignore", "bl.test",
+			    NULL};
+	const char *host[] = {"--url", url, "-H", "host:mail.example.com", NULL};
+	const char *net[] = {"--url", url, "-H", "192.0.2.0/24", "-w", "0", "-c", "2", NULL};
+	const char *all[] = {"--url", url, "--unknown-limit", "2", NULL};
+	const char *missing[] = {"--url", url, "-H", "192.0.2.77", NULL};
+	const char *down[] = {"--url", dead_url, "-H", "192.0.2.10", NULL};
+	const char *unk[] = {"--url", url, "-H", "198.51.100.7", NULL};
+
+	snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", harness_closed_port());
+	expect(one, 2, "BLMON CRITICAL - 192.0.2.10 listed on 2 of 3 lists: Test BL (bl.test), "
+		       "UCEPROTECT Level 2 (dnsbl-2.uceprotect.net) | ",
+	       "| listed=2;0;0;0;3 unknown=0;;;0;3 clean=1 time=");
+	expect(ip, 0, "BLMON OK - 192.0.2.10 not listed (1 clean)", "listed=0;0;0;0;1");
+	expect(host, 0, "BLMON OK - 192.0.2.99 not listed (2 clean)", "listed=0;0;0;0;2");
+	expect(net, 1, "BLMON WARNING - 2 targets: 2 listings in 5 results: 192.0.2.10 on Test BL",
+	       "listed=2;0;2;0;5 unknown=0;;;0;5 clean=3");
+	expect(all, 2, "BLMON CRITICAL - 4 targets: 2 listings in 6 results", "unknown=1;;;0;6");
+	expect(missing, 3, "BLMON UNKNOWN - 192.0.2.77 is not monitored by the daemon at ", NULL);
+	expect(down, 3, "BLMON UNKNOWN - cannot read the daemon's status at http://127.0.0.1:", NULL);
+	/* the reason's '|' must not start the perfdata early */
+	expect(unk, 3, "BLMON UNKNOWN - 198.51.100.7: nothing could be checked, 1 unknown "
+		       "(198.51.100.7 on bl.test: timeout / after 3 tries)", "unknown=1;;;0;1");
+}

@@ -1,0 +1,875 @@
+/* test_web.c -- the HTTP server: JSON API, errors, headers, /metrics, /healthz, the dashboard.
+ * The `web` suite runs the real daemon against rbldnsd; `web_unit` runs http_start in-process on a
+ * database written with the store API, for states a live daemon rarely shows (stale, ASNs, tokens). */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../checks/catalog.h"
+#include "../monitor/store.h"
+#include "../web/http.h"
+#include "../web/metrics.h"
+#include "../web/query.h"
+#include "harness.h"
+
+/* ---- an HTTP client on libcurl ---- */
+
+typedef struct {
+	long status;
+	char *body, *hdrs;
+	size_t len, hlen;
+} resp_t;
+
+/* Appends to the NUL-terminated malloc'd string *ud. */
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
+	char **buf = ud;
+	size_t add = sz * n, have = *buf ? strlen(*buf) : 0;
+	char *nb = realloc(*buf, have + add + 1);
+
+	if (!nb)
+		return 0;
+	memcpy(nb + have, p, add);
+	nb[have + add] = '\0';
+	*buf = nb;
+	return add;
+}
+
+static void resp_free(resp_t *r)
+{
+	free(r->body);
+	free(r->hdrs);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sends method path to 127.0.0.1:port; auth is a whole Authorization value or NULL. */
+static int req(int port, const char *method, const char *path, const char *auth, resp_t *r)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[2048], ah[512];
+	CURLcode rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!c)
+		return -1;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->hdrs);
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET"))
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (auth) {
+		snprintf(ah, sizeof(ah), "Authorization: %s", auth);
+		h = curl_slist_append(h, ah);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	}
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (!r->body)
+		r->body = strdup("");
+	if (!r->hdrs)
+		r->hdrs = strdup("");
+	r->len = strlen(r->body);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* The value of response header name (case-insensitive), or "" (static buffer). */
+static const char *header(const resp_t *r, const char *name)
+{
+	static char val[1024];
+	size_t n = strlen(name);
+
+	val[0] = '\0';
+	for (const char *p = r->hdrs; p && *p;) {
+		const char *eol = strstr(p, "\r\n");
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > n && !strncasecmp(p, name, n) && p[n] == ':') {
+			const char *v = p + n + 1;
+			while (*v == ' ')
+				v++;
+			snprintf(val, sizeof(val), "%.*s", (int)(len - (size_t)(v - p)), v);
+		}
+		p = eol ? eol + 2 : p + len;
+	}
+	return val;
+}
+
+/* GET path, expect status, parse JSON (caller deletes). */
+static cJSON *get_json(int port, const char *path, long want)
+{
+	resp_t r;
+	cJSON *doc;
+
+	cr_assert_eq(req(port, "GET", path, NULL, &r), 0, "GET %s failed", path);
+	cr_assert_eq(r.status, want, "GET %s: %ld, want %ld: %s", path, r.status, want, r.body);
+	cr_assert(strstr(header(&r, "Content-Type"), "application/json"), "%s", path);
+	doc = cJSON_Parse(r.body);
+	cr_assert_not_null(doc, "GET %s: not JSON: %s", path, r.body);
+	resp_free(&r);
+	return doc;
+}
+
+/* GET path and validate it against schemas/api/SCHEMA. */
+static void assert_schema(int port, const char *path, long want, const char *schema)
+{
+	resp_t r;
+	char sch[128];
+
+	snprintf(sch, sizeof(sch), "api/%s.schema.json", schema);
+	cr_assert_eq(req(port, "GET", path, NULL, &r), 0);
+	cr_assert_eq(r.status, want, "GET %s: %ld: %s", path, r.status, r.body);
+	cr_assert_eq(harness_schema_valid(sch, r.body), 0, "GET %s does not match %s: %s", path, sch,
+		     r.body);
+	resp_free(&r);
+}
+
+static int free_tcp_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Runs a shell command line; its exit status. Output goes to stderr. */
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* ===== the `web` suite: the real daemon ===== */
+
+static char *dir;
+static harness_server_t dns;
+static char conf[1024], db[1024], logpath[1024];
+static pid_t daemon_pid;
+static int port;
+
+/* TXT served for listings: hostile markup, quotes and a backslash */
+#define HOSTILE "Listed <script>window.__pwned=1</script> \"><img src=x onerror=window.__pwned=2> back\\slash"
+
+static const char zone_bl[] = ":127.0.0.2:" HOSTILE "\n127.0.0.2\n192.0.2.10\n"
+			      "192.0.2.30 :127.255.255.254:Refused\n";
+static const char zone_hood[] = ":127.0.0.2:Network of a spam operation\n127.0.0.2\n192.0.2.8/30\n";
+static const char zone_dead[] = "# a domain list without its TEST point: dead\nother.example\n";
+
+static void write_conf(const char *extra_http)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\n"
+		 "timeout = 300ms\nretries = 1\n"
+		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.20\nip = 192.0.2.30\n"
+		 "[lists]\ndefault = no\n"
+		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "error = 127.255.255.254 Query refused: use your own resolver\n"
+		 "removal = https://bl.test/remove?ip={target}\n"
+		 "[list hood.test]\nname = Hood BL\nscope = network\n"
+		 "code = 127.0.0.2 Network of a spam operation\nremoval = javascript:window.__pwned=3\n"
+		 "[list dead.test]\nname = Dead DBL\ntype = domain\nscope = domain\n"
+		 "code = 127.0.1.2 Spam domain\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n%s",
+		 dns.port, db, port, extra_http ? extra_http : "");
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+}
+
+static void fail_with_log(const char *what)
+{
+	char *text = harness_read(logpath);
+	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
+}
+
+/* Starts the daemon and waits until a cycle has recorded all three targets. */
+static void start_daemon(const char *extra_http)
+{
+	const char *args[] = {"run", "-c", conf, NULL};
+
+	write_conf(extra_http);
+	daemon_pid = harness_blmon_start(args, logpath);
+	cr_assert_gt(daemon_pid, 0);
+	for (int waited = 0; waited < 10000; waited += 100) {
+		resp_t r;
+		cJSON *doc;
+		bool ready = false;
+		if (req(port, "GET", "/api/v1/status", extra_http ? "Bearer s3cret" : NULL, &r) == 0 &&
+		    r.status == 200 && (doc = cJSON_Parse(r.body))) {
+			cJSON *sum = cJSON_GetObjectItem(doc, "summary");
+			ready = cJSON_GetObjectItem(sum, "targets")->valueint == 3 &&
+				!cJSON_IsNull(cJSON_GetObjectItem(doc, "last_cycle"));
+			cJSON_Delete(doc);
+		}
+		resp_free(&r);
+		if (ready)
+			return;
+		if (harness_wait_exit(daemon_pid, 0) >= 0) {
+			daemon_pid = 0;
+			fail_with_log("the daemon exited");
+		}
+		usleep(100000);
+	}
+	fail_with_log("no cycle seen through /api/v1/status");
+}
+
+/* SIGTERM: the daemon must stop its HTTP server and exit 0 (under ASan, also leak-free). */
+static void stop_daemon(void)
+{
+	int st;
+
+	kill(daemon_pid, SIGTERM);
+	st = harness_wait_exit(daemon_pid, 5000);
+	daemon_pid = 0;
+	if (st != 0)
+		fail_with_log("the daemon did not exit 0 on SIGTERM");
+}
+
+static void setup(void)
+{
+	static const char *const zones[] = {"bl.test:ip4set:bl", "hood.test:ip4set:hood",
+					    "dead.test:dnset:dead", NULL};
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write_zone(dir, "bl", zone_bl), 0);
+	cr_assert_eq(harness_write_zone(dir, "hood", zone_hood), 0);
+	cr_assert_eq(harness_write_zone(dir, "dead", zone_dead), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
+	snprintf(db, sizeof(db), "%s/blmon.db", dir);
+	snprintf(logpath, sizeof(logpath), "%s/blmon.log", dir);
+	port = free_tcp_port();
+	daemon_pid = 0;
+}
+
+static void teardown(void)
+{
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGTERM);
+		if (harness_wait_exit(daemon_pid, 3000) < 0) {
+			kill(daemon_pid, SIGKILL);
+			harness_wait_exit(daemon_pid, 2000);
+		}
+	}
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(web, .init = setup, .fini = teardown, .timeout = 60);
+
+static cJSON *find_by(cJSON *arr, const char *key, const char *val)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(it, key));
+		if (v && !strcmp(v, val))
+			return it;
+	}
+	return NULL;
+}
+
+Test(web, status_shows_the_fixture_state)
+{
+	cJSON *doc, *t, *r, *l, *sum;
+	resp_t raw;
+
+	start_daemon(NULL);
+	doc = get_json(port, "/api/v1/status", 200);
+	sum = cJSON_GetObjectItem(doc, "summary");
+	cr_assert_eq(cJSON_GetObjectItem(sum, "listed")->valueint, 1);
+	cr_assert_eq(cJSON_GetObjectItem(sum, "unknown")->valueint, 1);
+	cr_assert_eq(cJSON_GetObjectItem(sum, "clean")->valueint, 1);
+
+	t = find_by(cJSON_GetObjectItem(doc, "targets"), "target", "192.0.2.10");
+	cr_assert_not_null(t);
+	cr_assert_str_eq(harness_str(t, "status"), "listed");
+	cr_assert_str_eq(harness_str(t, "type"), "ipv4");
+	r = find_by(cJSON_GetObjectItem(t, "results"), "zone", "bl.test");
+	cr_assert_not_null(r);
+	cr_assert_str_eq(harness_str(r, "status"), "listed");
+	cr_assert_str_eq(harness_str(r, "name"), "Test BL");
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "codes"), 0)->valuestring,
+			 "127.0.0.2");
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "meanings"), 0)->valuestring,
+			 "Spam source");
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "txt"), 0)->valuestring, HOSTILE,
+			 "TXT must come back as it was served, as a JSON string");
+	cr_assert_str_eq(harness_str(r, "removal_url"), "https://bl.test/remove?ip=192.0.2.10");
+	cr_assert_not_null(harness_str(r, "since"));
+	/* the network-scope listing is reported, with its scope */
+	r = find_by(cJSON_GetObjectItem(t, "results"), "zone", "hood.test");
+	cr_assert_not_null(r);
+	cr_assert_str_eq(harness_str(r, "status"), "listed");
+	cr_assert_str_eq(harness_str(r, "scope"), "network");
+
+	t = find_by(cJSON_GetObjectItem(doc, "targets"), "target", "192.0.2.30");
+	cr_assert_str_eq(harness_str(t, "status"), "unknown");
+	r = find_by(cJSON_GetObjectItem(t, "results"), "zone", "bl.test");
+	cr_assert(strstr(harness_str(r, "reason"), "Query refused"), "%s", harness_str(r, "reason"));
+	t = find_by(cJSON_GetObjectItem(doc, "targets"), "target", "192.0.2.20");
+	cr_assert_str_eq(harness_str(t, "status"), "clean");
+
+	l = find_by(cJSON_GetObjectItem(doc, "lists"), "zone", "dead.test");
+	cr_assert_not_null(l, "the dead list must be in the health list");
+	cr_assert_str_eq(harness_str(l, "health"), "dead");
+	cr_assert_not_null(harness_str(l, "advice"));
+	cJSON_Delete(doc);
+
+	/* raw bytes: markup never appears unescaped, even inside JSON strings */
+	cr_assert_eq(req(port, "GET", "/api/v1/status", NULL, &raw), 0);
+	cr_assert_null(strstr(raw.body, "<script"), "raw JSON holds markup: %s", raw.body);
+	cr_assert_null(strstr(raw.body, "<img"));
+	cr_assert(strstr(raw.body, "\\u003cscript\\u003e"));
+	cr_assert_str_eq(header(&raw, "X-Content-Type-Options"), "nosniff");
+	cr_assert(strstr(header(&raw, "Content-Security-Policy"), "default-src 'self'"));
+	cr_assert_str_eq(header(&raw, "Cache-Control"), "no-store");
+	resp_free(&raw);
+	cr_assert_neq(harness_schema_valid("api/status.schema.json", "{}"), 0,
+		      "the schema must refuse an empty object");
+	assert_schema(port, "/api/v1/status", 200, "status");
+	assert_schema(port, "/api/v1/status?only=problems", 200, "status");
+	doc = get_json(port, "/api/v1/status?only=problems", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "targets")), 2);
+	cJSON_Delete(doc);
+	stop_daemon();
+}
+
+Test(web, target_events_lists_asns_healthz)
+{
+	cJSON *doc, *ev, *first;
+	char path[512];
+	int n, total;
+
+	start_daemon(NULL);
+	doc = get_json(port, "/api/v1/targets/192.0.2.10", 200);
+	cr_assert_str_eq(harness_str(doc, "status"), "listed");
+	ev = cJSON_GetObjectItem(doc, "events");
+	cr_assert_eq(cJSON_GetArraySize(ev), 2, "first observations on bl.test and hood.test");
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(ev, 0), "from")));
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/targets/192.0.2.10", 200, "target");
+	assert_schema(port, "/api/v1/targets/192.0.2.99", 404, "error");
+
+	/* events: newest first, paged with next, filters */
+	doc = get_json(port, "/api/v1/events", 200);
+	total = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events"));
+	cr_assert_eq(total, 6, "3 targets x 2 IP lists, first observations");
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "next")));
+	cJSON_Delete(doc);
+	snprintf(path, sizeof(path), "/api/v1/events?limit=4");
+	n = 0;
+	for (int page = 0; page < 5 && path[0]; page++) {
+		cJSON *e;
+		long long prev = 1LL << 62;
+		doc = get_json(port, path, 200);
+		cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "events"))
+		{
+			long long id = (long long)cJSON_GetObjectItem(e, "id")->valuedouble;
+			cr_assert_lt(id, prev, "events must come newest first");
+			prev = id;
+			n++;
+		}
+		first = cJSON_GetObjectItem(doc, "next");
+		snprintf(path, sizeof(path), "%s", cJSON_IsString(first) ? first->valuestring : "");
+		cJSON_Delete(doc);
+	}
+	cr_assert_eq(n, total, "paging with next must give every event once");
+	doc = get_json(port, "/api/v1/events?target=192.0.2.20&zone=bl.test", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 1);
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "events"), 0), "to"),
+			 "clean");
+	cJSON_Delete(doc);
+	doc = get_json(port, "/api/v1/events?since=2999-01-01T00:00:00Z", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 0);
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/events?limit=2", 200, "events");
+
+	doc = get_json(port, "/api/v1/lists", 200);
+	first = find_by(cJSON_GetObjectItem(doc, "lists"), "zone", "bl.test");
+	cr_assert_not_null(first);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(first, "enabled")));
+	cr_assert_str_eq(harness_str(first, "health"), "ok");
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/lists", 200, "lists");
+	assert_schema(port, "/api/v1/asns", 200, "asns");
+	assert_schema(port, "/healthz", 200, "healthz");
+}
+
+Test(web, errors_are_json_with_the_right_status)
+{
+	static const struct {
+		const char *method, *path;
+		long status;
+		const char *needle;
+	} cases[] = {
+		{"GET", "/nope", 404, "/nope"},
+		{"GET", "/api/v1/status/", 404, "no such"},
+		{"GET", "/api/v2/status", 404, "no such"},
+		{"GET", "/api/v1/targets/198.51.100.1", 404, "198.51.100.1"},
+		{"POST", "/api/v1/status", 405, "POST"},
+		{"DELETE", "/api/v1/events", 405, "DELETE"},
+		{"PUT", "/metrics", 405, "PUT"},
+		{"GET", "/api/v1/events?limit=abc", 400, "limit"},
+		{"GET", "/api/v1/events?limit=100000", 400, "limit"},
+		{"GET", "/api/v1/events?since=yesterday", 400, "since"},
+		{"GET", "/api/v1/events?before=-3", 400, "before"},
+		{"GET", "/api/v1/events?colour=red", 400, "colour"},
+		{"GET", "/api/v1/status?only=everything", 400, "only"},
+		{"GET", "/api/v1/lists?x=%3Cb%3E", 400, "x"},
+	};
+
+	start_daemon(NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		resp_t r;
+		cJSON *doc;
+		cr_assert_eq(req(port, cases[i].method, cases[i].path, NULL, &r), 0);
+		cr_assert_eq(r.status, cases[i].status, "%s %s: %ld %s", cases[i].method,
+			     cases[i].path, r.status, r.body);
+		cr_assert(strstr(header(&r, "Content-Type"), "application/json"));
+		doc = cJSON_Parse(r.body);
+		cr_assert_not_null(doc, "%s", r.body);
+		cr_assert(strstr(harness_str(doc, "error"), cases[i].needle), "%s %s: %s",
+			  cases[i].method, cases[i].path, r.body);
+		cr_assert_eq(cJSON_GetObjectItem(doc, "status")->valueint, cases[i].status);
+		if (cases[i].status == 405)
+			cr_assert_str_eq(header(&r, "Allow"), "GET, HEAD");
+		cr_assert_eq(harness_schema_valid("api/error.schema.json", r.body), 0, "%s", r.body);
+		cJSON_Delete(doc);
+		resp_free(&r);
+	}
+	/* HEAD: headers, no body */
+	{
+		resp_t r;
+		cr_assert_eq(req(port, "HEAD", "/api/v1/status", NULL, &r), 0);
+		cr_assert_eq(r.status, 200);
+		cr_assert_eq(r.len, 0);
+		resp_free(&r);
+	}
+}
+
+Test(web, metrics_pass_promtool)
+{
+	resp_t r;
+	char path[1200], cmd[1400];
+
+	start_daemon(NULL);
+	cr_assert_eq(req(port, "GET", "/metrics", NULL, &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert(strstr(header(&r, "Content-Type"), "text/plain; version=0.0.4"));
+	cr_assert(strstr(r.body, "# TYPE blmon_listed gauge\n"));
+	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.10\",zone=\"bl.test\",scope=\"ip\"} 1\n"),
+		  "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.10\",zone=\"hood.test\",scope=\"network\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.20\",zone=\"bl.test\",scope=\"ip\"} 0\n"));
+	cr_assert(strstr(r.body, "blmon_unknown{target=\"192.0.2.30\",zone=\"bl.test\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"bl.test\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"dead.test\"} 0\n"));
+	cr_assert(strstr(r.body, "blmon_listing_since_seconds{target=\"192.0.2.10\",zone=\"bl.test\"} "));
+	/* TXT quotes and backslashes escaped per the exposition format */
+	cr_assert(strstr(r.body, "reason=\"Listed <script>window.__pwned=1</script> \\\"><img src=x "
+				 "onerror=window.__pwned=2> back\\\\slash\",removal_url=\"https://bl.test/"
+				 "remove?ip=192.0.2.10\"} 1\n"),
+		  "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_events_total{to=\"listed\"} 2\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "# TYPE blmon_dns_queries_total counter\n"));
+	cr_assert(strstr(r.body, "blmon_last_cycle_timestamp_seconds "));
+	cr_assert(strstr(r.body, "blmon_cycle_duration_seconds "));
+	cr_assert_eq(harness_write(dir, "metrics.txt", r.body), 0);
+	resp_free(&r);
+	snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
+	cr_assert_eq(sh(cmd), 0, "promtool check metrics failed on our /metrics");
+	stop_daemon();
+}
+
+Test(web, prometheus_rules_pass_promtool)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[1200];
+
+	snprintf(cmd, sizeof(cmd), "promtool check rules '%s/contrib/prometheus-rules.yml' 1>&2",
+		 root ? root : ".");
+	cr_assert_eq(sh(cmd), 0);
+}
+
+Test(web, dashboard_assets_and_headers)
+{
+	static const struct {
+		const char *path, *ctype, *needle;
+	} assets[] = {
+		{"/", "text/html", "<script src=\"/app.js\""},
+		{"/index.html", "text/html", "id=\"targets\""},
+		{"/app.js", "text/javascript", "textContent"},
+		{"/style.css", "text/css", "@media"},
+	};
+
+	start_daemon(NULL);
+	for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++) {
+		resp_t r;
+		cr_assert_eq(req(port, "GET", assets[i].path, NULL, &r), 0);
+		cr_assert_eq(r.status, 200, "%s", assets[i].path);
+		cr_assert(strstr(header(&r, "Content-Type"), assets[i].ctype), "%s", assets[i].path);
+		cr_assert_str_eq(header(&r, "X-Content-Type-Options"), "nosniff");
+		cr_assert(strstr(header(&r, "Content-Security-Policy"), "default-src 'self'"));
+		cr_assert(strstr(r.body, assets[i].needle), "%s", assets[i].path);
+		if (strstr(assets[i].ctype, "html")) {
+			/* no inline script: every <script> element loads a file */
+			for (const char *p = strstr(r.body, "<script"); p; p = strstr(p + 1, "<script"))
+				cr_assert(!strncmp(p, "<script src=", 12), "inline script in %s", assets[i].path);
+			cr_assert_null(strstr(r.body, " on"), "inline event handler in %s",
+				       assets[i].path);
+		} else if (strstr(assets[i].ctype, "javascript")) {
+			cr_assert_null(strstr(r.body, "innerHTML"));
+			cr_assert_null(strstr(r.body, "eval("));
+		}
+		resp_free(&r);
+	}
+}
+
+Test(web, token_guards_api_and_metrics)
+{
+	resp_t r;
+
+	start_daemon("token = s3cret\n");
+	cr_assert_eq(req(port, "GET", "/api/v1/status", NULL, &r), 0);
+	cr_assert_eq(r.status, 401);
+	cr_assert(strstr(header(&r, "WWW-Authenticate"), "Bearer"));
+	resp_free(&r);
+	cr_assert_eq(req(port, "GET", "/metrics", "Bearer s3cre", &r), 0);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	cr_assert_eq(req(port, "GET", "/metrics", "Bearer s3cret!", &r), 0);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	cr_assert_eq(req(port, "GET", "/metrics", "Bearer s3cret", &r), 0);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	/* probes and the page itself need no token */
+	cr_assert_eq(req(port, "GET", "/healthz", NULL, &r), 0);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	cr_assert_eq(req(port, "GET", "/", NULL, &r), 0);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+}
+
+Test(web, listen_address_in_use_is_a_startup_error)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	const char *args[] = {"run", "-c", conf, NULL};
+	harness_run_t r;
+
+	a.sin_port = htons((uint16_t)port);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	write_conf(NULL);
+	cr_assert_eq(harness_run(&r, 10, args), 0);
+	close(fd);
+	cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_assert(strstr(r.err, "[http] listen = 127.0.0.1:") && strstr(r.err, "Address already in use"),
+		  "%s", r.err);
+	harness_run_free(&r);
+}
+
+Test(web, dashboard_in_headless_chromium, .timeout = 90)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+
+	start_daemon(NULL);
+	if (!root)
+		root = ".";
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts 1>&2",
+		 root, port);
+	cr_assert_eq(sh(cmd), 0, "the dashboard test failed (its output is above); screenshots in "
+				 "tests/artifacts/");
+}
+
+/* ===== the `web_unit` suite: http_start in-process on a prepared database ===== */
+
+static char *udir;
+static char udb[1024];
+static catalog_t *ucat;
+
+static void unit_setup(void)
+{
+	char err[256];
+	catalog_list_t *l;
+
+	udir = harness_tmpdir();
+	cr_assert_not_null(udir);
+	snprintf(udb, sizeof(udb), "%s/blmon.db", udir);
+	ucat = catalog_new_builtin();
+	for (size_t i = 0; i < ucat->n; i++)
+		ucat->lists[i].enabled = false;
+	l = catalog_add(ucat, "bl.test");
+	free(l->name);
+	l->name = strdup("Test BL");
+	cr_assert_eq(catalog_code_add(l, "127.0.0.2 Spam source", CODE_LISTED, err, sizeof(err)), 0);
+	l->enabled = true;
+	l = catalog_add(ucat, "asn.test");
+	free(l->name);
+	l->name = strdup("ASN BL");
+	l->scope = SCOPE_ASN;
+	cr_assert_eq(catalog_code_add(l, "127.0.0.2 ASN of spammers", CODE_LISTED, err, sizeof(err)), 0);
+	l->enabled = true;
+}
+
+static void unit_teardown(void)
+{
+	catalog_free(ucat);
+	harness_tmpdir_free(udir);
+}
+
+TestSuite(web_unit, .init = unit_setup, .fini = unit_teardown, .timeout = 30);
+
+/* Writes a database: two targets, a listing, an ASN, and one cycle ended at `ended`. */
+static void write_db(int64_t ended, int nevents)
+{
+	char err[256];
+	store_t *s = store_open(udb, err, sizeof(err));
+	target_t t1 = {.type = TARGET_IPV4}, t2 = {.type = TARGET_IPV4};
+	store_state_t st;
+	int64_t id1, id2, lbl, lasn, cid, now = time(NULL);
+	store_cycle_t cyc = {2, 2, 10, 1, 1, 0};
+
+	cr_assert_not_null(s, "%s", err);
+	snprintf(t1.name, sizeof(t1.name), "198.51.100.7");
+	snprintf(t2.name, sizeof(t2.name), "198.51.100.8");
+	cr_assert_eq(store_begin(s), 0);
+	id1 = store_target_id(s, &t1, now);
+	id2 = store_target_id(s, &t2, now);
+	lbl = store_list_id(s, catalog_find(ucat, "bl.test"));
+	lasn = store_list_id(s, catalog_find(ucat, "asn.test"));
+	cr_assert(id1 > 0 && id2 > 0 && lbl > 0 && lasn > 0);
+	memset(&st, 0, sizeof(st));
+	snprintf(st.status, sizeof(st.status), "clean");
+	st.since = st.checked_at = now - 100;
+	cr_assert_eq(store_state_put(s, id1, lbl, &st), 0);
+	cr_assert_eq(store_state_put(s, id2, lbl, &st), 0);
+	snprintf(st.status, sizeof(st.status), "listed");
+	snprintf(st.codes, sizeof(st.codes), "[\"127.0.0.2\"]");
+	snprintf(st.txt, sizeof(st.txt), "[\"AS listed\\u0000\\u001b[31m\"]");
+	cr_assert_eq(store_state_put(s, id1, lasn, &st), 0);
+	for (int i = 0; i < nevents; i++) {
+		store_event_t ev = {now - 1000 + i, i % 2 ? id1 : id2, lbl, i ? "listed" : NULL,
+				    i % 2 ? "clean" : "listed", "[]", "[]", NULL};
+		cr_assert_gt(store_event_add(s, &ev), 0);
+	}
+	store_scalar(s, "INSERT INTO asn (target_id, asn, prefix, country, registry, name, fetched) "
+			"SELECT id, 64500, '198.51.100.0/24', 'ZZ', 'test', 'EXAMPLE-NET <b>', 1 "
+			"FROM targets");
+	cid = store_cycle_begin(s, ended - 5);
+	cr_assert_eq(store_cycle_end(s, cid, ended, &cyc), 0);
+	cr_assert_eq(store_commit(s), 0);
+	store_close(s);
+}
+
+static http_t *unit_start(const char *token)
+{
+	char err[512];
+	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, token};
+	http_t *h = http_start(&o, err, sizeof(err));
+
+	cr_assert_not_null(h, "%s", err);
+	cr_assert_gt(http_port(h), 0);
+	return h;
+}
+
+Test(web_unit, healthz_turns_503_when_cycles_stop)
+{
+	http_t *h;
+	cJSON *doc;
+
+	write_db(time(NULL) - 1000, 0);
+	h = unit_start(NULL);
+	doc = get_json(http_port(h), "/healthz", 503);
+	cr_assert_str_eq(harness_str(doc, "status"), "unhealthy");
+	cr_assert(strstr(harness_str(doc, "reason"), "more than two intervals (20s)"), "%s",
+		  harness_str(doc, "reason"));
+	cJSON_Delete(doc);
+	assert_schema(http_port(h), "/healthz", 503, "healthz");
+	write_db(time(NULL), 0); /* a fresh cycle */
+	doc = get_json(http_port(h), "/healthz", 200);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "reason")));
+	cJSON_Delete(doc);
+	http_stop(h);
+}
+
+Test(web_unit, healthz_without_cycles_is_503)
+{
+	char err[256];
+	store_t *s = store_open(udb, err, sizeof(err));
+	http_t *h;
+	cJSON *doc;
+
+	cr_assert_not_null(s);
+	store_close(s);
+	h = unit_start(NULL);
+	doc = get_json(http_port(h), "/healthz", 503);
+	cr_assert(strstr(harness_str(doc, "reason"), "no check cycle"));
+	cJSON_Delete(doc);
+	doc = get_json(http_port(h), "/api/v1/status", 200);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "last_cycle")));
+	cJSON_Delete(doc);
+	assert_schema(http_port(h), "/api/v1/status", 200, "status");
+	http_stop(h);
+}
+
+Test(web_unit, asns_group_addresses_and_neighbourhood_listings)
+{
+	http_t *h;
+	cJSON *doc, *a, *l;
+
+	write_db(time(NULL), 0);
+	h = unit_start(NULL);
+	doc = get_json(http_port(h), "/api/v1/asns", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "asns")), 1);
+	a = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "asns"), 0);
+	cr_assert_eq(cJSON_GetObjectItem(a, "asn")->valueint, 64500);
+	cr_assert_str_eq(harness_str(a, "name"), "EXAMPLE-NET <b>");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a, "targets")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a, "listings")), 1);
+	l = cJSON_GetArrayItem(cJSON_GetObjectItem(a, "listings"), 0);
+	cr_assert_str_eq(harness_str(l, "target"), "198.51.100.7");
+	cr_assert_str_eq(harness_str(l, "scope"), "asn");
+	cr_assert_str_eq(harness_str(l, "zone"), "asn.test");
+	cJSON_Delete(doc);
+	assert_schema(http_port(h), "/api/v1/asns", 200, "asns");
+	doc = get_json(http_port(h), "/api/v1/targets/198.51.100.7", 200);
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "asn"), "asn")->valueint, 64500);
+	cJSON_Delete(doc);
+	assert_schema(http_port(h), "/api/v1/targets/198.51.100.7", 200, "target");
+	http_stop(h);
+}
+
+Test(web_unit, events_page_through_many)
+{
+	http_t *h;
+	char path[512] = "/api/v1/events?limit=7&target=198.51.100.8";
+	int n = 0, pages = 0;
+
+	write_db(time(NULL), 40);
+	h = unit_start(NULL);
+	while (path[0]) {
+		cJSON *doc = get_json(http_port(h), path, 200), *next;
+		n += cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events"));
+		next = cJSON_GetObjectItem(doc, "next");
+		snprintf(path, sizeof(path), "%s", cJSON_IsString(next) ? next->valuestring : "");
+		cr_assert(!path[0] || strstr(path, "target=198.51.100.8"), "%s", path);
+		cJSON_Delete(doc);
+		cr_assert_lt(++pages, 10);
+	}
+	cr_assert_eq(n, 20, "the even-numbered events are 198.51.100.8's");
+	cr_assert_eq(pages, 3);
+	http_stop(h);
+}
+
+Test(web_unit, bind_failure_names_the_address)
+{
+	char err[512];
+	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, NULL};
+	http_t *h, *h2;
+	char listen[64];
+
+	write_db(time(NULL), 0);
+	h = unit_start(NULL);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", http_port(h));
+	o.listen = listen;
+	h2 = http_start(&o, err, sizeof(err));
+	cr_assert_null(h2);
+	cr_assert(strstr(err, listen) && strstr(err, "Address already in use"), "%s", err);
+	http_stop(h);
+}
+
+Test(web_unit, token_compare_is_exact)
+{
+	http_t *h;
+	resp_t r;
+	static const char *const bad[] = {"Bearer to", "Bearer tokk", "Bearer ", "Basic tok", "tok"};
+
+	write_db(time(NULL), 0);
+	h = unit_start("tok");
+	cr_assert_eq(req(http_port(h), "GET", "/api/v1/lists", "Bearer tok", &r), 0);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	cr_assert_eq(req(http_port(h), "GET", "/api/v1/lists", "bearer tok", &r), 0);
+	cr_assert_eq(r.status, 200, "the scheme is case-insensitive");
+	resp_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(req(http_port(h), "GET", "/api/v1/lists", bad[i], &r), 0);
+		cr_assert_eq(r.status, 401, "%s", bad[i]);
+		resp_free(&r);
+	}
+	http_stop(h);
+}
+
+/* ===== pure functions ===== */
+
+Test(web_pure, rfc3339_times)
+{
+	int64_t t;
+
+	cr_assert_eq(query_time_parse("2026-01-02T03:04:05Z", &t), 0);
+	cr_assert_eq(t, 1767323045);
+	cr_assert_eq(query_time_parse("2026-01-02t03:04:05.123z", &t), 0);
+	cr_assert_eq(t, 1767323045);
+	cr_assert_eq(query_time_parse("2026-01-02T05:04:05+02:00", &t), 0);
+	cr_assert_eq(t, 1767323045);
+	cr_assert_eq(query_time_parse("2026-01-01T22:04:05-05:00", &t), 0);
+	cr_assert_eq(t, 1767323045);
+	static const char *const bad[] = {"", "2026-01-02", "2026-01-02T03:04:05", "2026-13-02T03:04:05Z",
+					  "2026-02-30T03:04:05Z", "2026-01-02T24:00:00Z",
+					  "2026-01-02T03:04:05Zjunk", "2026-01-02T03:04:05+2:00",
+					  "2026-01-02 03:04:05Z", "1969-12-31T23:59:59Z", "2026-01-02T03:04:05."};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(query_time_parse(bad[i], &t), -1, "'%s' accepted", bad[i]);
+	{
+		char buf[32];
+		query_time_str(1767323045, buf);
+		cr_assert_str_eq(buf, "2026-01-02T03:04:05Z");
+	}
+}
+
+Test(web_pure, metric_label_escaping)
+{
+	char out[256];
+
+	metrics_label_escape("a\"b\\c\nd\te\x1b" "f", out, sizeof(out), 100);
+	cr_assert_str_eq(out, "a\\\"b\\\\c\\nd e f");
+	metrics_label_escape("bad \xff utf8", out, sizeof(out), 100);
+	cr_assert_str_eq(out, "bad \xef\xbf\xbd utf8");
+	metrics_label_escape("0123456789", out, sizeof(out), 4);
+	cr_assert_str_eq(out, "0123");
+	metrics_label_escape(NULL, out, sizeof(out), 4);
+	cr_assert_str_eq(out, "");
+}

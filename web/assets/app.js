@@ -1,0 +1,237 @@
+// app.js -- blmon's dashboard: fetches /api/v1/status and /api/v1/events every 10 s and redraws.
+// TXT records and reasons come from whoever runs a DNS zone: text is only ever set with
+// textContent (never parsed as HTML), and only http(s) URLs become links. No inline script.
+"use strict";
+
+(function () {
+  const REFRESH_MS = 10000;
+  const EVENTS_SHOWN = 20;
+  const TOKEN_KEY = "blmon-token";
+  const ALL_TARGETS_MAX = 300; // above this many targets, only listed and unknown ones are drawn
+  let onlyProblems = true; // until the first answer says how many targets there are
+
+  const $ = (id) => document.getElementById(id);
+
+  // el("div", {class: "x"}, child, "text", ...): children are nodes or plain text.
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") e.className = v;
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  // Only http and https URLs are rendered as links; anything else stays text.
+  function safeLink(url, text) {
+    let u;
+    try {
+      u = new URL(url);
+    } catch (_) {
+      return el("span", {}, url);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") return el("span", {}, url);
+    return el("a", {href: u.href, rel: "noopener noreferrer", target: "_blank"}, text || url);
+  }
+
+  function ago(iso) {
+    if (!iso) return "";
+    const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    if (!isFinite(s)) return "";
+    if (s < 90) return s <= 1 ? "just now" : s + " s ago";
+    if (s < 5400) return Math.round(s / 60) + " min ago";
+    if (s < 129600) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " days ago";
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleString();
+  }
+
+  function headers() {
+    const t = sessionStorage.getItem(TOKEN_KEY);
+    return t ? {Authorization: "Bearer " + t} : {};
+  }
+
+  async function getJSON(path) {
+    const r = await fetch(path, {headers: headers(), cache: "no-store"});
+    if (r.status === 401) {
+      const e = new Error("unauthorized");
+      e.unauthorized = true;
+      throw e;
+    }
+    const body = await r.json().catch(() => null);
+    if (!r.ok) throw new Error((body && body.error) || "HTTP " + r.status);
+    return body;
+  }
+
+  // ---- drawing ----
+
+  function drawSummary(st) {
+    for (const k of ["listed", "unknown", "clean"]) $("count-" + k).textContent = st.summary[k];
+    const c = st.last_cycle;
+    $("meta").textContent = c
+      ? "Last check " + ago(c.ended) + " (" + c.targets + " targets, " + c.lists +
+        " lists, " + c.queries + " queries, " + c.duration_seconds + " s). Updated " +
+        new Date().toLocaleTimeString() + "."
+      : "No check cycle has finished yet. Updated " + new Date().toLocaleTimeString() + ".";
+    document.title = (st.summary.listed ? "(" + st.summary.listed + " listed) " : "") +
+      "blmon — blocklist status";
+  }
+
+  function drawHealth(st) {
+    const box = $("health");
+    box.replaceChildren();
+    for (const l of st.lists) {
+      if (l.health === "ok" || l.health === "untested") continue;
+      box.append(el("div", {class: "banner", role: "alert", "data-zone": l.zone},
+        el("strong", {}, l.name + " (" + l.zone + ") is " + l.health),
+        l.detail ? el("span", {class: "detail"}, ": " + l.detail) : null,
+        l.advice ? el("div", {class: "advice"}, "What to do: " + l.advice) : null,
+        el("div", {class: "small"}, "Its results are unknown until it passes its test points" +
+          (l.since ? " (since " + when(l.since) + ")" : "") + ".")));
+    }
+  }
+
+  function listingItem(r, target) {
+    const neighbourhood = r.scope === "network" || r.scope === "asn";
+    const li = el("li", {class: "listing " + r.status + (neighbourhood ? " hood" : ""),
+                         "data-zone": r.zone});
+    li.append(el("div", {class: "lhead"},
+      el("span", {class: "badge " + r.status}, r.status),
+      el("strong", {}, r.name), " ", el("span", {class: "zone"}, r.zone),
+      r.kind !== "block" ? el("span", {class: "tag"}, r.kind + " list") : null,
+      neighbourhood ? el("span", {class: "tag hoodtag"},
+        r.scope === "asn" ? "whole ASN listed" : "network listed") : null));
+    if (r.codes.length && (r.status === "listed" || !r.reason)) {
+      const codes = r.codes.join(", ");
+      li.append(el("div", {class: "meaning"},
+        r.meanings.length ? r.meanings.join("; ") + " (" + codes + ")" : codes));
+    }
+    for (const t of r.txt) li.append(el("div", {class: "txt"}, el("span", {class: "k"}, "TXT "), t));
+    if (r.reason) li.append(el("div", {class: "reason"}, r.reason));
+    const foot = el("div", {class: "small"});
+    if (r.since) foot.append((r.status === "listed" ? "Listed since " : "Since ") + when(r.since) +
+      " (" + ago(r.since) + ")");
+    if (r.removal_url && r.status === "listed") {
+      foot.append(r.since ? " · " : "", safeLink(r.removal_url, "removal request"));
+    }
+    if (foot.childNodes.length) li.append(foot);
+    return li;
+  }
+
+  function drawTargets(st) {
+    const box = $("targets");
+    box.replaceChildren();
+    if (onlyProblems) {
+      box.append(el("p", {class: "small"}, st.summary.clean + " clean targets are not shown (" +
+        st.summary.targets + " in all)."));
+    }
+    if (!st.targets.length) {
+      box.append(el("p", {class: "empty"},
+        onlyProblems ? "Nothing is listed or unknown." : "No target has been checked yet."));
+      return;
+    }
+    for (const t of st.targets) {
+      const own = [], hood = [];
+      let nclean = 0, nblock = 0;
+      for (const r of t.results) {
+        if (r.kind === "block") {
+          nblock++;
+          if (r.status === "clean") nclean++;
+        }
+        if (r.status === "clean" || (r.kind !== "block" && r.status !== "listed")) continue;
+        (r.scope === "network" || r.scope === "asn" ? hood : own).push(r);
+      }
+      const row = el("article", {class: "target " + t.status, "data-target": t.target,
+                                 "data-status": t.status});
+      const asn = t.asn && t.asn.asn !== null && t.asn.asn !== undefined
+        ? "AS" + t.asn.asn + (t.asn.name ? " " + t.asn.name : "") : null;
+      row.append(el("div", {class: "thead"},
+        el("span", {class: "dot " + t.status, title: t.status, "aria-label": t.status}),
+        el("span", {class: "tname"}, t.target),
+        el("span", {class: "status " + t.status}, t.status.toUpperCase()),
+        el("span", {class: "small"}, nclean + " of " + nblock + " block lists clean" +
+          (t.discovered_from ? " · address of " + t.discovered_from : "") +
+          (asn ? " · " + asn : ""))));
+      if (own.length) row.append(el("ul", {class: "listings"}, ...own.map((r) => listingItem(r, t))));
+      if (hood.length) {
+        row.append(el("div", {class: "hoodh"},
+          "Neighbourhood: the network or ASN around this address is listed, not only the address"));
+        row.append(el("ul", {class: "listings hoodlist"}, ...hood.map((r) => listingItem(r, t))));
+      }
+      box.append(row);
+    }
+  }
+
+  function drawEvents(ev) {
+    const box = $("events");
+    box.replaceChildren();
+    if (!ev.events.length) {
+      box.append(el("li", {class: "empty"}, "No changes recorded yet."));
+      return;
+    }
+    for (const e of ev.events) {
+      box.append(el("li", {class: "event to-" + e.to},
+        el("time", {datetime: e.at, title: when(e.at)}, ago(e.at)), " ",
+        el("span", {class: "tname"}, e.target), " on ", el("strong", {}, e.name), " ",
+        el("span", {class: "zone"}, e.zone), ": ",
+        el("span", {class: "badge " + (e.from || "new")}, e.from || "new"), " → ",
+        el("span", {class: "badge " + e.to}, e.to),
+        e.meanings.length && e.to === "listed" ? el("span", {class: "small"}, " " + e.meanings.join("; ")) : null,
+        e.reason ? el("span", {class: "small"}, " " + e.reason) : null));
+    }
+  }
+
+  function problem(msg) {
+    const p = $("problem");
+    p.hidden = !msg;
+    p.textContent = msg || "";
+  }
+
+  async function refresh() {
+    try {
+      const [st, ev] = await Promise.all([
+        getJSON(onlyProblems ? "/api/v1/status?only=problems" : "/api/v1/status"),
+        getJSON("/api/v1/events?limit=" + EVENTS_SHOWN),
+      ]);
+      $("auth").hidden = true;
+      problem(null);
+      drawSummary(st);
+      drawHealth(st);
+      const small = st.summary.targets <= ALL_TARGETS_MAX;
+      if (onlyProblems && small) {
+        onlyProblems = false;
+        return refresh(); // few targets: draw every one, clean ones too
+      }
+      onlyProblems = !small;
+      drawTargets(st);
+      drawEvents(ev);
+    } catch (e) {
+      if (e.unauthorized) {
+        $("auth").hidden = false;
+        problem("Access token needed.");
+      } else {
+        problem("Could not refresh: " + e.message + " (showing the last known state)");
+      }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("auth").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, $("token").value);
+      $("token").value = "";
+      refresh();
+    });
+    refresh();
+    setInterval(refresh, REFRESH_MS);
+  });
+})();

@@ -1,0 +1,695 @@
+/* http.c -- the daemon's HTTP server on libmicrohttpd: routing, headers, auth, the embedded dashboard.
+ * Handlers read the database through pooled read-only connections; they never see the scheduler. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../checks/target.h"
+#include "../checks/text.h"
+#include "../checks/xmalloc.h"
+#include "metrics.h"
+#include "query.h"
+#include "web_assets.h" /* generated from web/assets/: web_asset_* arrays */
+
+#define POOL_MAX 8     /* idle database connections kept */
+#define THREADS 4      /* libmicrohttpd's thread pool */
+#define MAX_CONNS 256
+#define CONN_TIMEOUT 15 /* seconds a client may idle (slow clients do not hold threads) */
+
+#define CSP "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#define JSON_TYPE "application/json; charset=utf-8"
+
+struct http {
+	struct MHD_Daemon *d;
+	char *database, *token;
+	unsigned interval_s, health_interval_s;
+	catalog_t *catalog;
+	int port;
+	metrics_t *metrics;
+	pthread_mutex_t lock; /* guards pool */
+	sqlite3 *pool[POOL_MAX];
+	size_t npool;
+};
+
+/* One request being answered. */
+typedef struct {
+	http_t *h;
+	struct MHD_Connection *conn;
+	const char *path;
+	sqlite3 *db; /* acquired on first use */
+	query_ctx_t ctx;
+	/* the response */
+	unsigned status;
+	char *body; /* malloc'd, or NULL for asset */
+	size_t len;
+	const void *asset;
+	const char *ctype;
+	const char *allow, *www_auth;
+	char bad_param[128];
+} req_t;
+
+/* ---- database pool ---- */
+
+static sqlite3 *db_get(req_t *r, char *err, size_t errlen)
+{
+	http_t *h = r->h;
+
+	if (r->db)
+		return r->db;
+	pthread_mutex_lock(&h->lock);
+	if (h->npool)
+		r->db = h->pool[--h->npool];
+	pthread_mutex_unlock(&h->lock);
+	if (!r->db)
+		r->db = query_open(h->database, err, errlen);
+	return r->db;
+}
+
+static void db_put(req_t *r)
+{
+	http_t *h = r->h;
+
+	if (!r->db)
+		return;
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_lock(&h->lock);
+	if (h->npool < POOL_MAX) {
+		h->pool[h->npool++] = r->db;
+		r->db = NULL;
+	}
+	pthread_mutex_unlock(&h->lock);
+	query_close(r->db); /* the pool was full */
+	r->db = NULL;
+}
+
+/* ---- responses ---- */
+
+static void reply_json(req_t *r, unsigned status, cJSON *doc)
+{
+	char *s = cJSON_PrintUnformatted(doc), *o;
+	size_t n = 0;
+
+	cJSON_Delete(doc);
+	/* '<', '>' and '&' only occur inside strings: written as \u escapes, no
+	 * TXT record reads as markup even to a sniffing or careless client */
+	for (const char *p = s; *p; p++)
+		n += strchr("<>&", *p) ? 6 : 1;
+	r->body = o = xmalloc(n + 2);
+	for (const char *p = s; *p; p++) {
+		if (strchr("<>&", *p)) {
+			snprintf(o, 7, "\\u%04x", (unsigned)*p);
+			o += 6;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\n';
+	*o = '\0';
+	cJSON_free(s);
+	r->len = n + 1;
+	r->status = status;
+	r->ctype = JSON_TYPE;
+}
+
+/* {"error": msg, "status": status}; msg may quote request input, so it is cleaned. */
+static void reply_error(req_t *r, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reply_error(req_t *r, unsigned status, const char *fmt, ...)
+{
+	char msg[1024], clean[1024];
+	cJSON *doc = cJSON_CreateObject();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	text_utf8_clean(msg, clean, sizeof(clean));
+	cJSON_AddStringToObject(doc, "error", clean);
+	cJSON_AddNumberToObject(doc, "status", status);
+	reply_json(r, status, doc);
+}
+
+static void reply_doc(req_t *r, cJSON *doc, const char *err)
+{
+	if (doc)
+		reply_json(r, 200, doc);
+	else
+		reply_error(r, 503, "%s", err);
+}
+
+/* ---- parameters ---- */
+
+static const char *param(req_t *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+struct param_check {
+	const char *allowed; /* space-separated */
+	char *bad;
+	size_t badlen;
+};
+
+static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct param_check *pc = cls;
+	size_t n = strlen(key);
+	const char *p = pc->allowed;
+
+	(void)kind;
+	(void)value;
+	while (p && *p) {
+		size_t w = strcspn(p, " ");
+		if (w == n && !strncmp(p, key, n))
+			return MHD_YES;
+		p += w + (p[w] == ' ');
+	}
+	if (!pc->bad[0])
+		snprintf(pc->bad, pc->badlen, "%.100s", key);
+	return MHD_YES;
+}
+
+/* Parses a decimal integer in [lo, hi]. 0 or -1. */
+static int parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The stored form of a target name: canonical address, or lower-case domain
+ * without a trailing dot. */
+static void target_canonical(const char *in, char *out, size_t len)
+{
+	target_t t;
+	size_t n;
+
+	if (target_parse_ip(in, &t) == 0) {
+		snprintf(out, len, "%s", t.name);
+		return;
+	}
+	snprintf(out, len, "%s", in);
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	n = strlen(out);
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+}
+
+/* ---- handlers ---- */
+
+static void h_status(req_t *r)
+{
+	char err[512];
+	const char *only = param(r, "only");
+	sqlite3 *db;
+
+	if (only && strcmp(only, "problems")) {
+		reply_error(r, 400, "only: must be 'problems' (targets listed or unknown)");
+		return;
+	}
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, query_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
+}
+
+static void h_target(req_t *r)
+{
+	char err[512], name[TARGET_NAME_MAX];
+	const char *raw = r->path + strlen("/api/v1/targets/");
+	sqlite3 *db;
+	cJSON *doc;
+	int rc;
+
+	if (!*raw || strlen(raw) >= TARGET_NAME_MAX || strchr(raw, '/')) {
+		reply_error(r, 404, "no monitored target '%.300s'", raw);
+		return;
+	}
+	target_canonical(raw, name, sizeof(name));
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	rc = query_target(db, &r->ctx, name, &doc, err, sizeof(err));
+	if (rc < 0)
+		reply_error(r, 503, "%s", err);
+	else if (rc == 0)
+		reply_error(r, 404, "no monitored target '%.300s'", name);
+	else
+		reply_json(r, 200, doc);
+}
+
+static void h_events(req_t *r)
+{
+	char err[512], target[TARGET_NAME_MAX];
+	query_events_t q = {0, 0, QUERY_EVENTS_DEFAULT, NULL, NULL};
+	const char *since = param(r, "since"), *limit = param(r, "limit"),
+		   *before = param(r, "before"), *t = param(r, "target"), *zone = param(r, "zone");
+	long long v;
+	sqlite3 *db;
+
+	if (since && query_time_parse(since, &q.since) < 0) {
+		reply_error(r, 400, "since: not an RFC 3339 date-time (e.g. 2026-01-02T03:04:05Z)");
+		return;
+	}
+	if (limit) {
+		if (parse_int(limit, 1, QUERY_EVENTS_MAX, &v) < 0) {
+			reply_error(r, 400, "limit: must be an integer from 1 to %d", QUERY_EVENTS_MAX);
+			return;
+		}
+		q.limit = (unsigned)v;
+	}
+	if (before) {
+		if (parse_int(before, 1, INT64_MAX, &v) < 0) {
+			reply_error(r, 400, "before: must be an event id (a positive integer), as "
+					    "given in `next`");
+			return;
+		}
+		q.before = v;
+	}
+	if (t) {
+		if (!*t || strlen(t) >= TARGET_NAME_MAX) {
+			reply_error(r, 400, "target: must be an address or domain name");
+			return;
+		}
+		target_canonical(t, target, sizeof(target));
+		q.target = target;
+	}
+	if (zone) {
+		if (!*zone || strlen(zone) > 255) {
+			reply_error(r, 400, "zone: must be a list's zone or id");
+			return;
+		}
+		q.zone = zone;
+	}
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, query_events(db, &r->ctx, &q, err, sizeof(err)), err);
+}
+
+static void h_lists(req_t *r)
+{
+	char err[512];
+	sqlite3 *db = db_get(r, err, sizeof(err));
+
+	if (!db) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, query_lists(db, &r->ctx, err, sizeof(err)), err);
+}
+
+static void h_asns(req_t *r)
+{
+	char err[512];
+	sqlite3 *db = db_get(r, err, sizeof(err));
+
+	if (!db) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, query_asns(db, &r->ctx, err, sizeof(err)), err);
+}
+
+static void h_health(req_t *r)
+{
+	char err[512];
+	sqlite3 *db = db_get(r, err, sizeof(err));
+	cJSON *doc = NULL;
+	int rc = -1;
+
+	if (db)
+		rc = query_health(db, &r->ctx, r->h->health_interval_s, &doc, err, sizeof(err));
+	if (!db || rc < 0) {
+		char ts[32];
+		doc = cJSON_CreateObject();
+		cJSON_AddStringToObject(doc, "status", "unhealthy");
+		query_time_str(r->ctx.now, ts);
+		cJSON_AddStringToObject(doc, "generated_at", ts);
+		cJSON_AddNullToObject(doc, "last_cycle_ended");
+		cJSON_AddNullToObject(doc, "age_seconds");
+		cJSON_AddNumberToObject(doc, "max_age_seconds", 2.0 * r->h->health_interval_s);
+		{
+			char msg[700], clean[700];
+			snprintf(msg, sizeof(msg), "database: %s", err);
+			text_utf8_clean(msg, clean, sizeof(clean));
+			cJSON_AddStringToObject(doc, "reason", clean);
+		}
+		rc = 0;
+	}
+	reply_json(r, rc == 1 ? 200 : 503, doc);
+}
+
+static void h_metrics(req_t *r)
+{
+	char err[512];
+	sqlite3 *db = db_get(r, err, sizeof(err));
+	size_t len;
+	char *text;
+
+	if (!db) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	text = metrics_render(r->h->metrics, db, &r->ctx, &len, err, sizeof(err));
+	if (!text) {
+		reply_error(r, 503, "%s", err);
+		return;
+	}
+	r->body = text;
+	r->len = len;
+	r->status = 200;
+	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* The dashboard's files, compiled in. */
+static const struct asset {
+	const char *path;
+	const unsigned char *data;
+	size_t len;
+	const char *ctype;
+} assets[] = {
+	{"/", web_asset_index_html, sizeof(web_asset_index_html), "text/html; charset=utf-8"},
+	{"/index.html", web_asset_index_html, sizeof(web_asset_index_html),
+	 "text/html; charset=utf-8"},
+	{"/app.js", web_asset_app_js, sizeof(web_asset_app_js), "text/javascript; charset=utf-8"},
+	{"/style.css", web_asset_style_css, sizeof(web_asset_style_css), "text/css; charset=utf-8"},
+	{"/favicon.svg", web_asset_favicon_svg, sizeof(web_asset_favicon_svg), "image/svg+xml"},
+};
+
+static void h_asset(req_t *r)
+{
+	for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++)
+		if (!strcmp(r->path, assets[i].path)) {
+			r->asset = assets[i].data;
+			r->len = assets[i].len;
+			r->ctype = assets[i].ctype;
+			r->status = 200;
+			return;
+		}
+}
+
+enum { R_AUTH = 1, R_PREFIX = 2 };
+
+static const struct route {
+	const char *path;
+	int flags;
+	const char *params; /* the query parameters it takes, space-separated */
+	void (*fn)(req_t *r);
+} routes[] = {
+	{"/api/v1/status", R_AUTH, "only", h_status},
+	{"/api/v1/targets/", R_AUTH | R_PREFIX, "", h_target},
+	{"/api/v1/events", R_AUTH, "since limit before target zone", h_events},
+	{"/api/v1/lists", R_AUTH, "", h_lists},
+	{"/api/v1/asns", R_AUTH, "", h_asns},
+	{"/healthz", 0, "", h_health},
+	{"/metrics", R_AUTH, "", h_metrics},
+	{"/", 0, NULL, h_asset},
+	{"/index.html", 0, NULL, h_asset},
+	{"/app.js", 0, NULL, h_asset},
+	{"/style.css", 0, NULL, h_asset},
+	{"/favicon.svg", 0, NULL, h_asset},
+};
+
+static const struct route *route_find(const char *path)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+		if (rt->flags & R_PREFIX ? !strncmp(path, rt->path, strlen(rt->path))
+					 : !strcmp(path, rt->path))
+			return rt;
+	}
+	return NULL;
+}
+
+/* Constant-time comparison of the Authorization header with the token: the
+ * time taken depends only on the token's length. */
+static bool auth_ok(const http_t *h, const char *hdr)
+{
+	const char *given;
+	size_t glen, tlen = strlen(h->token);
+	unsigned char diff;
+
+	if (!hdr || strncasecmp(hdr, "Bearer ", 7))
+		return false;
+	given = hdr + 7;
+	while (*given == ' ')
+		given++;
+	glen = strlen(given);
+	diff = glen != tlen;
+	for (size_t i = 0; i < tlen; i++)
+		diff |= (unsigned char)(h->token[i] ^ (i < glen ? given[i] : 0));
+	return diff == 0;
+}
+
+static void dispatch(req_t *r, const char *method)
+{
+	const struct route *rt = route_find(r->path);
+	struct param_check pc = {NULL, r->bad_param, sizeof(r->bad_param)};
+
+	if (!rt) {
+		reply_error(r, 404, "no such resource: %.300s", r->path);
+		return;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		r->allow = "GET, HEAD";
+		reply_error(r, 405, "method %.20s not allowed on %.300s: use GET", method, r->path);
+		return;
+	}
+	if ((rt->flags & R_AUTH) && r->h->token &&
+	    !auth_ok(r->h, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization"))) {
+		r->www_auth = "Bearer realm=\"blmon\"";
+		reply_error(r, 401, "this server needs Authorization: Bearer TOKEN ([http] token)");
+		return;
+	}
+	if (rt->params) {
+		pc.allowed = rt->params;
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+		if (r->bad_param[0]) {
+			if (rt->params[0])
+				reply_error(r, 400, "%s: unknown parameter (known: %s)", r->bad_param,
+					    rt->params);
+			else
+				reply_error(r, 400, "%s: unknown parameter (%s takes none)",
+					    r->bad_param, rt->path);
+			return;
+		}
+	}
+	rt->fn(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	static int seen; /* marks a request whose headers were seen */
+	req_t r;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload_data;
+	if (!*con_cls) {
+		*con_cls = &seen;
+		/* GET and HEAD are answered once the request is complete, so the
+		 * connection can stay open; anything else is refused at once */
+		if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+			return MHD_YES;
+	} else if (*upload_data_size) {
+		*upload_data_size = 0; /* a body on GET: ignored */
+		return MHD_YES;
+	}
+	memset(&r, 0, sizeof(r));
+	r.h = cls;
+	r.conn = conn;
+	r.path = url;
+	r.ctx.catalog = r.h->catalog;
+	r.ctx.interval_s = r.h->interval_s;
+	r.ctx.now = time(NULL);
+	dispatch(&r, method);
+	db_put(&r);
+	if (!r.status)
+		reply_error(&r, 500, "no response");
+	if (r.asset)
+		resp = MHD_create_response_from_buffer(r.len, (void *)r.asset, MHD_RESPMEM_PERSISTENT);
+	else
+		resp = MHD_create_response_from_buffer(r.len, r.body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(r.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", r.ctype);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cache-Control", r.asset ? "no-cache" : "no-store");
+	if (r.allow)
+		MHD_add_response_header(resp, "Allow", r.allow);
+	if (r.www_auth)
+		MHD_add_response_header(resp, "WWW-Authenticate", r.www_auth);
+	ret = MHD_queue_response(conn, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- lifecycle ---- */
+
+/* Binds and listens on "IP:PORT" / "[IPv6]:PORT". Returns the socket or -1. */
+static int listen_on(const char *spec, int *port, char *err, size_t errlen)
+{
+	char host[128];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = -1, one = 1, rc;
+	size_t hl;
+
+	if (!colon || colon == spec) {
+		snprintf(err, errlen, "%s: not IP:PORT", spec);
+		return -1;
+	}
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		spec++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "%s: not IP:PORT", spec);
+		return -1;
+	}
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: socket: %s", spec, strerror(errno));
+		goto fail;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", spec, strerror(errno));
+		goto fail;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						       : ((struct sockaddr_in *)&ss)->sin_port);
+	freeaddrinfo(ai);
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return -1;
+}
+
+/* How often cycles run: the shortest interval of an enabled list. */
+static unsigned shortest_interval(const http_opts_t *o)
+{
+	unsigned iv = 0;
+
+	for (size_t i = 0; o->catalog && i < o->catalog->n; i++) {
+		const catalog_list_t *l = &o->catalog->lists[i];
+		unsigned li = l->interval_s ? l->interval_s : o->interval_s;
+		if (l->enabled && l->zone && (!iv || li < iv))
+			iv = li;
+	}
+	return iv ? iv : o->interval_s;
+}
+
+http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
+{
+	http_t *h = xcalloc(1, sizeof(*h));
+	sqlite3 *db;
+	int fd;
+
+	pthread_mutex_init(&h->lock, NULL);
+	h->database = xstrdup(o->database);
+	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
+	h->interval_s = o->interval_s;
+	h->health_interval_s = shortest_interval(o);
+	h->catalog = o->catalog;
+	db = query_open(h->database, err, errlen);
+	if (!db)
+		goto fail;
+	h->metrics = metrics_new(db);
+	h->pool[h->npool++] = db;
+	fd = listen_on(o->listen, &h->port, err, errlen);
+	if (fd < 0)
+		goto fail;
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
+				on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+				MHD_OPTION_END);
+	if (!h->d) {
+		snprintf(err, errlen, "%s: the HTTP server (libmicrohttpd) did not start", o->listen);
+		if (fcntl(fd, F_GETFD) != -1)
+			close(fd);
+		goto fail;
+	}
+	return h;
+fail:
+	http_stop(h);
+	return NULL;
+}
+
+void http_stop(http_t *h)
+{
+	if (!h)
+		return;
+	if (h->d)
+		MHD_stop_daemon(h->d); /* joins the threads and closes the listening socket */
+	for (size_t i = 0; i < h->npool; i++)
+		query_close(h->pool[i]);
+	metrics_free(h->metrics);
+	pthread_mutex_destroy(&h->lock);
+	free(h->database);
+	free(h->token);
+	free(h);
+}
+
+int http_port(const http_t *h)
+{
+	return h->port;
+}

@@ -1,0 +1,34 @@
+/* http.h -- the daemon's HTTP server: dashboard at /, JSON API under /api/v1/, /metrics, /healthz.
+ * Runs on libmicrohttpd's own threads and reads only the database, never the scheduler's memory. */
+#ifndef BLMON_HTTP_H
+#define BLMON_HTTP_H
+
+#include <stddef.h>
+
+#include "../checks/catalog.h"
+
+typedef struct http http_t;
+
+typedef struct {
+	const char *listen;   /* "IP:PORT" or "[IPv6]:PORT"; port 0 picks a free one */
+	const char *database; /* path of the daemon's SQLite database (must exist) */
+	unsigned interval_s;  /* [monitor] interval: /healthz allows two of the shortest list interval */
+	catalog_t *catalog;   /* borrowed and only read (names, code meanings, removal links);
+				 must stay unchanged until http_stop returns */
+	const char *token;    /* NULL or "": no authentication; else the API and /metrics
+				 need "Authorization: Bearer TOKEN" */
+} http_opts_t;
+
+/* Binds o->listen and starts serving. The strings of o are copied. Returns
+ * NULL with a message in err (e.g. "127.0.0.1:8053: Address already in use").
+ * Caller owns the result; http_stop stops and frees it. */
+http_t *http_start(const http_opts_t *o, char *err, size_t errlen);
+
+/* Stops serving: waits for requests in progress, closes the socket and the
+ * database connections, frees h. NULL is fine. */
+void http_stop(http_t *h);
+
+/* The TCP port bound (useful with port 0). */
+int http_port(const http_t *h);
+
+#endif
