@@ -26,6 +26,7 @@ struct hood {
 	struct prefix_hit cache[PREFIX_CACHE];
 	size_t ncache, next;
 	char txt[2][512];
+	bool asn_failing; /* the last cycle's lookups failed: say so once, not every cycle */
 };
 
 hood_t *hood_new(void)
@@ -207,10 +208,15 @@ int hood_asn_refresh(hood_t *h, dnsbl_t *d, store_t *s, const targetset_t *ts,
 			if (rc < 0) {
 				/* the resolver cannot answer Cymru now: one warning, and
 				 * no hammering it for every other address of the cycle */
-				log_warn("ASN of %s: %s (ASN lookups paused until the next cycle)",
-					 t.name, err);
+				log_msg(h->asn_failing ? LOG_DEBUG : LOG_WARN,
+					"ASN of %s: %s (ASN lookups paused until the next cycle)",
+					t.name, err);
+				h->asn_failing = true;
 				break;
 			}
+			if (h->asn_failing)
+				log_info("ASN lookups work again");
+			h->asn_failing = false;
 			memset(&got, 0, sizeof(got));
 			got.asn = rc == 1 && ai.nasn ? (int64_t)ai.asn[0] : -1;
 			snprintf(got.prefix, sizeof(got.prefix), "%s", ai.prefix);
