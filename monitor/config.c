@@ -562,29 +562,41 @@ static int enter_list(struct ctx *x, const char *section)
 	return 0;
 }
 
+/* Enters a [section]: checks that it is known and, for [list ZONE], finds or
+ * adds the list. Called when the section changes, from the reader as soon as
+ * the header is read (libinih says nothing about sections without keys, yet
+ * an empty [list ZONE] adds a list with default rules). */
+static void enter_section(struct ctx *x, const char *section)
+{
+	bool known = strncmp(section, "list ", 5) == 0;
+
+	snprintf(x->section, sizeof(x->section), "%s", section);
+	x->list = NULL;
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]) && !known; i++)
+		known = strcmp(section, sections[i]) == 0;
+	if (!known)
+		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
+		     "drop, http, email, webhook, alerts)", section);
+	else if (!strncmp(section, "list ", 5))
+		enter_list(x, section);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ctx *x = user;
 	bool is_list = strncmp(section, "list ", 5) == 0;
 	bool known = is_list;
 
-	if (strcmp(section, x->section) != 0) {
-		snprintf(x->section, sizeof(x->section), "%s", section);
-		x->list = NULL;
-		if (is_list && enter_list(x, section) < 0)
-			return 1;
-	}
+	if (strcmp(section, x->section) != 0)
+		enter_section(x, section);
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]) && !known; i++)
 		known = strcmp(section, sections[i]) == 0;
 	if (!*section) {
 		cerr(x, NULL, NULL, "'%s' is outside any [section]", name);
 		return 1;
 	}
-	if (!known) {
-		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "drop, http, email, webhook, alerts)", section);
-		return 1;
-	}
+	if (!known)
+		return 1; /* reported when the section was entered */
 	if (is_list && !x->list)
 		return 1; /* the section header was already reported */
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -620,6 +632,15 @@ static char *reader(char *str, int num, void *stream)
 		size_t lead = strspn(str, " \t");
 		if (lead)
 			memmove(str, str + lead, n - lead + 1);
+	}
+	if (str[0] == '[') {
+		char *end = strchr(str, ']');
+		if (end) {
+			char name[256];
+			snprintf(name, sizeof(name), "%.*s", (int)(end - str - 1), str + 1);
+			if (strcmp(name, x->section) != 0)
+				enter_section(x, name);
+		}
 	}
 	return str;
 }

@@ -455,6 +455,18 @@ static int load(const char *path, config_t **out, int *code, char *err, size_t e
 		*code = 2;
 		return -1;
 	}
+	{
+		size_t on = 0;
+		for (size_t i = 0; i < c->catalog->n; i++)
+			on += c->catalog->lists[i].enabled && c->catalog->lists[i].zone;
+		if (on == 0) {
+			snprintf(err, errlen, "%s: no lists enabled: see [lists] (default, enable, only)",
+				 path);
+			config_free(c);
+			*code = 2;
+			return -1;
+		}
+	}
 	if (sched_budget_check(c, report, sizeof(report)) > 0) {
 		if (!c->budget_warn) {
 			snprintf(err, errlen, "%s\n(set budget = warn in [monitor] to run anyway)", report);
@@ -588,10 +600,7 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		}
 		alert_idle(s->alert, now);
 		/* sleep until the next list is due; signals cut the wait short */
-		{
-			int64_t ms = (next - now) * 1000;
-			poll(NULL, 0, ms > 1000 ? 1000 : (int)ms);
-		}
+		poll(NULL, 0, next - now >= 1 ? 1000 : (int)((next - now) * 1000));
 	}
 	log_info("blmon stopping");
 	return 0;

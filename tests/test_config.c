@@ -221,3 +221,15 @@ Test(config, missing_file)
 	cr_assert_eq(config_load("/nonexistent/blmon.conf", &c, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "/nonexistent/blmon.conf: cannot open"), "%s", err);
 }
+
+Test(config, sections_without_keys_still_count)
+{
+	config_t *c = load("[list empty.example.net]\n[targets]\nip = 192.0.2.1\n");
+
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_not_null(catalog_find(c->catalog, "empty.example.net"),
+			   "an empty [list ZONE] adds a list with default rules");
+	config_free(c);
+	expect_error("[monitor]\ninterval = 1h\n[montor]\n[targets]\nip = 192.0.2.1\n",
+		     ":3: unknown section [montor]");
+}
