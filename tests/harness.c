@@ -200,31 +200,26 @@ void harness_server_stop(harness_server_t *s)
 	s->dir = NULL;
 }
 
-int harness_http_start(harness_server_t *s, const char *dir)
+/* Starts a fixture script that binds its own port and prints it on stdout
+ * once it listens: no race for a port between finding it and binding it.
+ * Waits up to timeout_ms for that line. 0, or -1 with a message naming what. */
+static int start_printing_port(harness_server_t *s, char *const *argv, const char *dir,
+			       const char *what, int timeout_ms)
 {
-	const char *root = getenv("BLMON_ROOT");
-	char script[1024], line[32] = "";
+	char line[32] = "";
 	size_t got = 0;
 	int fds[2];
 
 	memset(s, 0, sizeof(s[0]));
-	if (!root)
-		root = ".";
-	snprintf(script, sizeof(script), "%s/tests/httpfixture.py", root);
 	/* close-on-exec: the child must hold only its own dup of the write end */
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
-	{
-		char *const argv[] = {"python3", "-u", script, (char *)dir, NULL};
-		s->pid = spawn(argv, fds[1], 2);
-	}
+	s->pid = spawn(argv, fds[1], 2);
 	close(fds[1]);
-	/* the fixture binds port 0 itself and prints the port once it listens:
-	 * no race for a port between finding it and binding it */
 	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
 		struct pollfd p = {fds[0], POLLIN, 0};
 		ssize_t r;
-		if (poll(&p, 1, 10000) <= 0)
+		if (poll(&p, 1, timeout_ms) <= 0)
 			break;
 		r = read(fds[0], line + got, sizeof(line) - 1 - got);
 		if (r <= 0)
@@ -235,7 +230,7 @@ int harness_http_start(harness_server_t *s, const char *dir)
 	close(fds[0]);
 	s->port = atoi(line);
 	if (s->pid < 0 || !strchr(line, '\n') || s->port <= 0) {
-		fprintf(stderr, "httpfixture did not start (read \"%s\")\n", line);
+		fprintf(stderr, "%s did not start (read \"%s\")\n", what, line);
 		if (s->pid > 0) {
 			kill(s->pid, SIGKILL);
 			waitpid(s->pid, NULL, 0);
@@ -245,6 +240,16 @@ int harness_http_start(harness_server_t *s, const char *dir)
 	}
 	s->dir = strdup(dir);
 	return 0;
+}
+
+int harness_http_start(harness_server_t *s, const char *dir)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char script[1024];
+	char *const argv[] = {"python3", "-u", script, (char *)dir, NULL};
+
+	snprintf(script, sizeof(script), "%s/tests/httpfixture.py", root ? root : ".");
+	return start_printing_port(s, argv, dir, "httpfixture", 10000);
 }
 
 static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
@@ -482,44 +487,10 @@ int harness_smtp_start(harness_server_t *s, const char *dir, int port, const cha
 	const char *root = getenv("BLMON_ROOT");
 	/* Debian's python3 has python3-aiosmtpd; another python3 first on PATH may not */
 	const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-	char script[1024], portarg[16], line[32] = "";
-	size_t got = 0;
-	int fds[2];
+	char script[1024], portarg[16];
+	char *const argv[] = {(char *)py, "-u", script, (char *)dir, portarg, (char *)auth, NULL};
 
-	memset(s, 0, sizeof(s[0]));
 	snprintf(script, sizeof(script), "%s/tests/smtpsink.py", root ? root : ".");
 	snprintf(portarg, sizeof(portarg), "%d", port);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	{
-		char *const argv[] = {(char *)py, "-u", script, (char *)dir, portarg,
-				      (char *)auth, NULL};
-		s->pid = spawn(argv, fds[1], 2);
-	}
-	close(fds[1]);
-	/* the sink prints its port once it accepts connections */
-	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
-		struct pollfd p = {fds[0], POLLIN, 0};
-		ssize_t r;
-		if (poll(&p, 1, 15000) <= 0)
-			break;
-		r = read(fds[0], line + got, sizeof(line) - 1 - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		line[got] = '\0';
-	}
-	close(fds[0]);
-	s->port = atoi(line);
-	if (s->pid < 0 || !strchr(line, '\n') || s->port <= 0) {
-		fprintf(stderr, "smtpsink did not start (read \"%s\")\n", line);
-		if (s->pid > 0) {
-			kill(s->pid, SIGKILL);
-			waitpid(s->pid, NULL, 0);
-		}
-		s->pid = 0;
-		return -1;
-	}
-	s->dir = strdup(dir);
-	return 0;
+	return start_printing_port(s, argv, dir, "smtpsink", 15000);
 }
