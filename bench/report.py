@@ -101,13 +101,23 @@ def main():
                 note.append("lists not ok: %s" % ", ".join(bad))
             note.append("server saw %s" % fmt(r["server"]))
             label = {"tune": "blmon (settings sweep)", "scale": "blmon (best setting)",
-                     "default": "blmon (defaults)"}[r["group"]]
+                     "default": "blmon (defaults)",
+                     "rate": "blmon, per-list rate limit"}[r["group"]]
+            if r.get("rate") and v.get("duration_seconds"):
+                # each list answers one query per target: its achieved rate is
+                # targets / the run's duration
+                ntargets = 2 ** (32 - int(r["network"].split("/")[1]))
+                achieved = ntargets / v["duration_seconds"]
+                r["achieved"] = achieved
+                note.insert(0, "limit %d/s per list; achieved %.0f/s per list (%+.1f%%)"
+                            % (r["rate"], achieved, 100 * (achieved - r["rate"]) / r["rate"]))
             row = {"run": label, "scope": r["network"] + " x %d" % nz,
                    "settings": "c=%d t=%s" % (r["concurrency"], r["timeout"]),
                    "queries": q, "wall": wall, "qps": qps, "rss": rss,
                    "wrong": v.get("wrong"), "unknown": v.get("unknown"), "lost": v.get("unknown"),
                    "drops": r["drops"], "note": "; ".join(note), "ok": v.get("ok"),
-                   "group": r["group"], "network": r["network"], "server": r["server"]}
+                   "group": r["group"], "network": r["network"], "server": r["server"],
+                   "rate": r.get("rate", 0), "achieved": r.get("achieved")}
             exp = manifest["sweeps"].get(r["network"].split("/")[1], {}).get("expected_queries")
             if exp is not None and q is not None and q != exp:
                 note.insert(0, "queries %s, expected %s" % (fmt(q), fmt(exp)))
@@ -221,6 +231,11 @@ def main():
         lin = (scale[2]["wall"] / scale[1]["wall"]) / (scale[2]["queries"] / scale[1]["queries"])
         target("linear: /16 time vs /18 time, per query, within 25%", 0.75 <= lin <= 1.25,
                "%.2f (1.00 = exactly linear)" % lin)
+    for r in runs:
+        if r.get("rate") and r.get("achieved"):
+            dev = abs(r["achieved"] - r["rate"]) / r["rate"]
+            target("rate limit honoured within 5%% (%d/s per list)" % r["rate"], dev <= 0.05,
+                   "achieved %.0f/s per list (%.1f%% off)" % (r["achieved"], 100 * dev))
     target("bench under 10 minutes", machine["bench_seconds"] < 600,
            "%d s for the whole run" % machine["bench_seconds"])
 

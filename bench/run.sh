@@ -177,19 +177,19 @@ done | sort -gr | head -1 | sed 's/.*dnsperf-c\([0-9]*\)-q\([0-9]*\)/\1 \2/')
 # ---------------------------------------------------------------- 2. blmon
 # run_blmon LABEL CIDR CONCURRENCY TIMEOUT GROUP
 run_blmon() {
-	local label=$1 cidr=$2 conc=$3 tmo=$4 group=$5 rc=0 d0 d1 srv vrc=0
+	local label=$1 cidr=$2 conc=$3 tmo=$4 group=$5 conf=${6:-} rate=${7:-0} rc=0 d0 d1 srv vrc=0
 	local json=$WORK/blmon-$label.json
 	server_count >/dev/null
 	d0=$(sock_drops)
 	timeout 300 /usr/bin/time -v -o "$OUT/blmon-$label.time" \
-		"$BLMON" check --resolver "127.0.0.1:$PORT" "${LIST_ARGS[@]}" --json --color never \
+		"$BLMON" check ${conf:+-c "$conf"} --resolver "127.0.0.1:$PORT" "${LIST_ARGS[@]}" --json --color never \
 		--concurrency "$conc" --timeout "$tmo" --retries 2 "$cidr" >"$json" 2>"$OUT/blmon-$label.err" || rc=$?
 	d1=$(sock_drops)
 	srv=$(server_count)
 	python3 "$HERE/verify.py" blmon "$json" --truth "$WORK/truth.tsv" --network "$cidr" \
 		--zones "$ZONES_CSV" >"$OUT/blmon-$label.verify.json" || vrc=$?
-	printf '{"kind":"blmon","group":"%s","label":"%s","network":"%s","concurrency":%d,"timeout":"%s","rc":%d,"verify_rc":%d,"drops":%d,"server":%d}\n' \
-		"$group" "$label" "$cidr" "$conc" "$tmo" "$rc" "$vrc" $((d1 - d0)) "$srv" >>"$ROWS"
+	printf '{"kind":"blmon","group":"%s","label":"%s","network":"%s","concurrency":%d,"timeout":"%s","rc":%d,"verify_rc":%d,"drops":%d,"server":%d,"rate":%d}\n' \
+		"$group" "$label" "$cidr" "$conc" "$tmo" "$rc" "$vrc" $((d1 - d0)) "$srv" "$rate" >>"$ROWS"
 	rm -f "$json"
 	say "  $label: $cidr c=$conc t=$tmo exit $rc, $(grep -o 'Elapsed.*' "$OUT/blmon-$label.time" | awk '{print $NF}') wall," \
 		"$((d1 - d0)) dropped, verify: $(python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); print("wrong", v["wrong"], "unknown", v["unknown"], "ok" if v["ok"] else "NOT OK")' "$OUT/blmon-$label.verify.json")"
@@ -228,12 +228,14 @@ run_dnsperf "$DP_C" "$DP_Q" -after-blmon
 say "blmon: /16 at its defaults (concurrency 200, timeout 2s)"
 run_blmon default-16 198.18.0.0/16 200 2s default
 
-# --- RATE-LIMITED ROW (placeholder) --------------------------------------------------
-# Per-list rate limits are a later step. When blmon has them, run it here over the /16
-# with a limit per list (e.g. run_blmon ratelimited-16 198.18.0.0/16 ... with the new
-# option) and drop the placeholder below. Do not emulate rate limiting here.
-printf '{"kind":"placeholder","label":"blmon, per-list rate limit","note":"not implemented yet (later step)"}\n' >>"$ROWS"
-# --------------------------------------------------------------------------------------
+# --- per-list rate limit: each list of a /20 sweep held to RATE queries/s ---------------
+RATE=${RATE:-1000}
+: >"$WORK/rate.conf"
+for z in ${ZONES_CSV//,/ }; do
+	printf '[list %s]\nrate = %d/s\n' "$z" "$RATE" >>"$WORK/rate.conf"
+done
+say "blmon: /20 with rate = $RATE/s on every list"
+run_blmon rate-20 198.18.0.0/20 200 2s rate "$WORK/rate.conf" "$RATE"
 
 # ---------------------------------------------------------------- 3. the tools users run today
 SAMPLE_FILE=$WORK/sample.txt

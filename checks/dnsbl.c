@@ -18,6 +18,10 @@
 #define TXT_MAX 2048     /* TXT bytes kept per result: zones are not ours to trust */
 #define MAX_ADDRS 16     /* A records read per answer */
 #define WINDOW_MIN 8.0
+/* Start below a typical server socket's capacity and grow (slow start): a
+ * first burst of `concurrency` datagrams is what overflows a busy server, and
+ * each datagram lost costs a whole timeout. */
+#define WINDOW_START 64.0
 #define RING_PER_QUERY 256 /* ring slots per allowed in-flight query: a lost datagram holds
                            * its target for a whole timeout, and the ring must not fill
                            * meanwhile (2 s at 90k q/s is ~22k targets of 8 lists) */
@@ -605,7 +609,7 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	d->head = d->count = 0;
 	d->inflight = 0;
 	d->run_start = now_s();
-	d->window = d->opts.concurrency;
+	d->window = d->opts.concurrency < WINDOW_START ? d->opts.concurrency : WINDOW_START;
 	d->last_cut = d->last_grow = 0;
 	d->started = 0;
 	d->wait_ms = 0;
