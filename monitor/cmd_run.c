@@ -61,6 +61,28 @@ static int web_start(const char *path, config_t **cfg, http_t **web, char *err, 
 	return 0;
 }
 
+/* The HTTP server and the config it was started with. */
+struct web {
+	const char *path;
+	config_t *cfg;
+	http_t *http;
+};
+
+/* After a reload the server must show the new lists and listen where the new
+ * config says: restart it with a fresh copy of the config. */
+static void web_reload(void *ud)
+{
+	struct web *w = ud;
+	char err[1024];
+
+	http_stop(w->http);
+	config_free(w->cfg);
+	w->http = NULL;
+	w->cfg = NULL;
+	if (web_start(w->path, &w->cfg, &w->http, err, sizeof(err)) < 0)
+		log_error("HTTP server not restarted after the reload: %s", err);
+}
+
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -86,8 +108,7 @@ int cmd_run(int argc, char **argv)
 	char err[8192];
 	struct sigaction sa;
 	sched_t *s;
-	config_t *web_cfg = NULL;
-	http_t *web = NULL;
+	struct web w = {NULL, NULL, NULL};
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -118,15 +139,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "blmon run: %s\n", err);
 		return code;
 	}
-	if (web_start(path, &web_cfg, &web, err, sizeof(err)) < 0) {
+	w.path = path;
+	if (web_start(path, &w.cfg, &w.http, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blmon run: %s\n", err);
-		config_free(web_cfg);
+		config_free(w.cfg);
 		sched_free(s);
 		return 1;
 	}
+	sched_on_reload(s, web_reload, &w);
 	sched_run(s, &reload_flag, once ? 1 : 0);
-	http_stop(web);
+	http_stop(w.http);
 	sched_free(s);
-	config_free(web_cfg);
+	config_free(w.cfg);
 	return 0;
 }

@@ -43,6 +43,8 @@ struct sched {
 	store_cycle_t cyc;
 	int failed; /* a store write failed this cycle */
 	unsigned rng;
+	void (*on_reload)(void *ud); /* told after a successful reload */
+	void *on_reload_ud;
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
 };
 
@@ -201,7 +203,12 @@ static void observe(sched_t *s, const target_t *t, int64_t tid, const dnsbl_resu
 				    st.codes, st.txt, st.reason};
 		if (store_event_add(s->store, &ev) < 0)
 			s->failed = 1;
-		if (tr == TRACK_CHANGED || strcmp(st.status, "clean"))
+		/* a sidelined list was logged once with its health; its first unknown
+		 * verdicts for every target would only bury that line */
+		bool sidelined = r->v.reason >= REASON_LIST_DEAD && r->v.reason <= REASON_LIST_UNREACHABLE;
+		if (tr == TRACK_FIRST && sidelined)
+			log_debug("%s %s: unknown (list not usable this run)", t->name, l->zone);
+		else if (tr == TRACK_CHANGED || strcmp(st.status, "clean"))
 			log_change(s, tid, t, l, tr == TRACK_FIRST ? NULL : from, &st, r, reason);
 	} else if (tr == TRACK_PENDING) {
 		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone, status,
@@ -522,6 +529,12 @@ fail:
 	return NULL;
 }
 
+void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud)
+{
+	s->on_reload = fn;
+	s->on_reload_ud = ud;
+}
+
 void sched_free(sched_t *s)
 {
 	if (!s)
@@ -567,6 +580,8 @@ static void reload(sched_t *s)
 	set_lists(s);
 	alert_set_config(s->alert, s->cfg);
 	log_info("reloaded %s: %zu target entries", s->path, c->ntargets);
+	if (s->on_reload)
+		s->on_reload(s->on_reload_ud);
 }
 
 int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycles)

@@ -1,6 +1,7 @@
 /* test_daemon.c -- `blmon run` against a changing rbldnsd: history, confirmation, health, restarts.
  * Each test runs the real daemon with a 1-second interval and edits zone files under it. */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -310,5 +311,66 @@ Test(daemon, full_disk_is_reported_and_nothing_is_lost)
 	cr_assert_eq(prlimit(daemon_pid, RLIMIT_FSIZE, &lim, NULL), 0);
 	if (!wait_for(EV("192.0.2.10", "clean"), 1, 80000))
 		fail_with_log("change not recorded once the disk had space again");
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+static size_t sink(char *p, size_t sz, size_t n, void *ud)
+{
+	char **buf = ud;
+	size_t old = *buf ? strlen(*buf) : 0;
+
+	*buf = realloc(*buf, old + sz * n + 1);
+	memcpy(*buf + old, p, sz * n);
+	(*buf)[old + sz * n] = '\0';
+	return sz * n;
+}
+
+/* GET http://127.0.0.1:port/path; the body (caller frees) or NULL. */
+static char *http_get(int port, const char *path)
+{
+	CURL *c = curl_easy_init();
+	char url[256], *body = NULL;
+	long code = 0;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	if (curl_easy_perform(c) != CURLE_OK ||
+	    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200) {
+		free(body);
+		body = NULL;
+	}
+	curl_easy_cleanup(c);
+	return body;
+}
+
+Test(daemon, reload_restarts_the_web_server_with_the_new_config)
+{
+	char text[1024], *body = NULL;
+	int port = harness_free_tcp_port();
+
+	write_conf(1, NULL);
+	start_daemon();
+	if (!wait_for(EV("192.0.2.10", "listed"), 1, 5000))
+		fail_with_log("first listing not recorded");
+	/* a second list and a new HTTP port */
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\n[targets]\nip = 192.0.2.10\n[lists]\ndefault = no\n"
+		 "[list bl.test]\n[list other.test]\n[http]\nlisten = 127.0.0.1:%d\n",
+		 dns.port, db, port);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+	kill(daemon_pid, SIGHUP);
+	for (int i = 0; i < 100 && !(body && strstr(body, "other.test")); i++) {
+		free(body);
+		usleep(50000);
+		body = http_get(port, "/api/v1/lists");
+	}
+	if (!body || !strstr(body, "other.test"))
+		fail_with_log("the web server did not follow the reload");
+	free(body);
 	cr_assert_eq(stop_daemon(), 0);
 }

@@ -873,3 +873,46 @@ Test(web_pure, metric_label_escaping)
 	metrics_label_escape(NULL, out, sizeof(out), 4);
 	cr_assert_str_eq(out, "");
 }
+
+Test(web_unit, status_cache_follows_new_cycles_and_events)
+{
+	char err[256];
+	http_t *h;
+	cJSON *doc, *t;
+	store_t *s;
+	int64_t tid, lid;
+	store_state_t st;
+
+	write_db(time(NULL), 0);
+	h = unit_start(NULL);
+	doc = get_json(http_port(h), "/api/v1/status", 200);
+	t = find_by(cJSON_GetObjectItem(doc, "targets"), "target", "198.51.100.8");
+	cr_assert_not_null(t);
+	cr_assert_str_eq(harness_str(t, "status"), "clean");
+	cJSON_Delete(doc);
+	/* served again unchanged while nothing happened */
+	doc = get_json(http_port(h), "/api/v1/status", 200);
+	cr_assert_str_eq(harness_str(find_by(cJSON_GetObjectItem(doc, "targets"), "target",
+					     "198.51.100.8"), "status"), "clean");
+	cJSON_Delete(doc);
+	/* a confirmed change (an event) must show at once, cache or not */
+	s = store_open(udb, err, sizeof(err));
+	cr_assert_not_null(s, "%s", err);
+	tid = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.8'");
+	lid = store_scalar(s, "SELECT id FROM lists WHERE zone = 'bl.test'");
+	cr_assert_eq(store_state_get(s, tid, lid, &st), 1);
+	snprintf(st.status, sizeof(st.status), "listed");
+	snprintf(st.codes, sizeof(st.codes), "[\"127.0.0.2\"]");
+	cr_assert_eq(store_state_put(s, tid, lid, &st), 0);
+	{
+		store_event_t ev = {time(NULL), tid, lid, "clean", "listed", "[\"127.0.0.2\"]", "[]", NULL};
+		cr_assert_gt(store_event_add(s, &ev), 0);
+	}
+	store_close(s);
+	doc = get_json(http_port(h), "/api/v1/status", 200);
+	cr_assert_str_eq(harness_str(find_by(cJSON_GetObjectItem(doc, "targets"), "target",
+					     "198.51.100.8"), "status"), "listed",
+			 "the status document did not follow a new event");
+	cJSON_Delete(doc);
+	http_stop(h);
+}

@@ -44,6 +44,15 @@ struct http {
 	pthread_mutex_t lock; /* guards pool */
 	sqlite3 *pool[POOL_MAX];
 	size_t npool;
+	/* The status document of a large network is megabytes of JSON: it is
+	 * built once per (last finished cycle, last event) and served from here
+	 * until either changes. [0] whole, [1] ?only=problems. */
+	pthread_mutex_t cache_lock;
+	struct {
+		int64_t cycle, event;
+		char *body;
+		size_t len;
+	} cache[2];
 };
 
 /* One request being answered. */
@@ -236,6 +245,37 @@ static void h_status(req_t *r)
 	if (!(db = db_get(r, err, sizeof(err)))) {
 		reply_error(r, 503, "database: %s", err);
 		return;
+	}
+	{
+		int64_t cycle, event;
+		int k = only != NULL;
+		http_t *h = r->h;
+
+		if (query_status_key(db, &cycle, &event) == 0) {
+			pthread_mutex_lock(&h->cache_lock);
+			if (h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event) {
+				r->body = xmalloc(h->cache[k].len + 1);
+				memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
+				r->len = h->cache[k].len;
+				r->status = 200;
+				r->ctype = JSON_TYPE;
+				pthread_mutex_unlock(&h->cache_lock);
+				return;
+			}
+			pthread_mutex_unlock(&h->cache_lock);
+			reply_doc(r, query_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
+			if (r->status == 200) {
+				pthread_mutex_lock(&h->cache_lock);
+				free(h->cache[k].body);
+				h->cache[k].body = xmalloc(r->len + 1);
+				memcpy(h->cache[k].body, r->body, r->len + 1);
+				h->cache[k].len = r->len;
+				h->cache[k].cycle = cycle;
+				h->cache[k].event = event;
+				pthread_mutex_unlock(&h->cache_lock);
+			}
+			return;
+		}
 	}
 	reply_doc(r, query_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
 }
@@ -643,6 +683,7 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	int fd;
 
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->cache_lock, NULL);
 	h->database = xstrdup(o->database);
 	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
 	h->interval_s = o->interval_s;
@@ -684,6 +725,9 @@ void http_stop(http_t *h)
 		query_close(h->pool[i]);
 	metrics_free(h->metrics);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->cache_lock);
+	free(h->cache[0].body);
+	free(h->cache[1].body);
 	free(h->database);
 	free(h->token);
 	free(h);

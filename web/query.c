@@ -1080,3 +1080,23 @@ void query_close(sqlite3 *db)
 {
 	sqlite3_close(db);
 }
+
+int query_status_key(sqlite3 *db, int64_t *cycle, int64_t *event)
+{
+	char err[256];
+	sqlite3_stmt *st = prep(db,
+				"SELECT (SELECT ifnull(max(id), 0) FROM cycles WHERE ended IS NOT NULL), "
+				"(SELECT ifnull(max(id), 0) FROM events)",
+				err, sizeof(err));
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*cycle = sqlite3_column_int64(st, 0);
+		*event = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}

@@ -111,4 +111,8 @@ int query_time_parse(const char *s, int64_t *out);
  * `blmon check`). A static string. */
 const char *query_target_status(const cJSON *results);
 
+/* What the status document depends on: the last finished cycle and the last
+ * event. Equal keys mean an equal document (but for generated_at). 0 or -1. */
+int query_status_key(sqlite3 *db, int64_t *cycle, int64_t *event);
+
 #endif
