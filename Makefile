@@ -39,7 +39,14 @@ LIB_SRCS := \
 	monitor/report.c \
 	monitor/cmd_check.c \
 	monitor/cmd_lists.c \
+	monitor/reject_rules.c \
+	monitor/logwatch.c \
+	monitor/logwatch_postfix.c \
+	monitor/logwatch_exim.c \
+	monitor/incident.c \
+	monitor/cmd_reroute.c \
 	web/query.c \
+	web/query_incidents.c \
 	web/metrics.c \
 	web/http.c
 

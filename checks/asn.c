@@ -218,21 +218,6 @@ int asn_parse_name(const char *txt, asn_info_t *out)
 	return 0;
 }
 
-static const char *outcome_name(dns_outcome_t o)
-{
-	switch (o) {
-	case DNS_OK: return "ok";
-	case DNS_NXDOMAIN: return "NXDOMAIN";
-	case DNS_NODATA: return "no data";
-	case DNS_TIMEOUT: return "timeout";
-	case DNS_SERVFAIL: return "SERVFAIL";
-	case DNS_REFUSED: return "REFUSED";
-	case DNS_CONNREFUSED: return "connection refused";
-	case DNS_OTHER: break;
-	}
-	return "DNS error";
-}
-
 /* Fills out->name from the AS record of out->asn[0]; a failure leaves it empty,
  * since the origin answer alone is already worth reporting. */
 static void lookup_name(dnsbl_t *d, asn_info_t *out)
@@ -274,7 +259,7 @@ int asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_
 		goto out;
 	}
 	if (oc != DNS_OK) {
-		snprintf(err, errlen, "%s: ASN lookup (%s) failed: %s", ip->name, qn, outcome_name(oc));
+		snprintf(err, errlen, "%s: ASN lookup (%s) failed: %s", ip->name, qn, verdict_outcome_name(oc));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -198,21 +198,6 @@ static void warnf(struct disc *c, const char *fmt, ...)
 	c->warn[used + len] = '\0';
 }
 
-static const char *outcome_name(dns_outcome_t o)
-{
-	switch (o) {
-	case DNS_OK: return "ok";
-	case DNS_NXDOMAIN: return "no such domain";
-	case DNS_NODATA: return "no record";
-	case DNS_TIMEOUT: return "timeout";
-	case DNS_SERVFAIL: return "SERVFAIL";
-	case DNS_REFUSED: return "REFUSED";
-	case DNS_CONNREFUSED: return "connection refused";
-	case DNS_OTHER: break;
-	}
-	return "DNS error";
-}
-
 static unsigned spec_bits(const target_spec_t *s)
 {
 	if (s->count == 1)
@@ -433,7 +418,7 @@ static int spf_walk(struct disc *c, const char *name)
 			nspf++;
 		}
 	if (!answered(oc)) {
-		warnf(c, "SPF of %s: TXT lookup failed: %s", name, outcome_name(oc));
+		warnf(c, "SPF of %s: TXT lookup failed: %s", name, verdict_outcome_name(oc));
 		ret = 0;
 		goto out;
 	}
@@ -553,7 +538,7 @@ int discover_domain(dnsbl_t *d, const char *domain, const target_limits_t *lim, 
 		      out->n > before ? ": its own address is its mail host (implicit MX)"
 				      : " and no address");
 	} else if (mx != DNS_OK) {
-		warnf(c, "%s: MX lookup failed: %s", dom, outcome_name(mx));
+		warnf(c, "%s: MX lookup failed: %s", dom, verdict_outcome_name(mx));
 	}
 	if (spf_walk(c, dom) < 0)
 		goto interrupted;
@@ -563,7 +548,7 @@ int discover_domain(dnsbl_t *d, const char *domain, const target_limits_t *lim, 
 	}
 	if (!answered(mx) && !answered(c->root_txt)) {
 		snprintf(err, errlen, "%s: no answer from DNS (MX: %s, TXT: %s)", dom,
-			 outcome_name(mx), outcome_name(c->root_txt));
+			 verdict_outcome_name(mx), verdict_outcome_name(c->root_txt));
 		goto out;
 	}
 	ret = (int)(out->n - c->start);

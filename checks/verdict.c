@@ -15,6 +15,21 @@ const char *verdict_status_name(verdict_status_t s)
 	return "?";
 }
 
+const char *verdict_outcome_name(dns_outcome_t o)
+{
+	switch (o) {
+	case DNS_OK: return "ok";
+	case DNS_NXDOMAIN: return "NXDOMAIN";
+	case DNS_NODATA: return "no record";
+	case DNS_TIMEOUT: return "timeout";
+	case DNS_SERVFAIL: return "SERVFAIL";
+	case DNS_REFUSED: return "REFUSED";
+	case DNS_CONNREFUSED: return "connection refused";
+	case DNS_OTHER: break;
+	}
+	return "DNS error";
+}
+
 void verdict_addr_str(uint32_t a, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);

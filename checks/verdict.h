@@ -69,6 +69,9 @@ size_t verdict_meanings(const verdict_t *v, const catalog_list_t *l, const char 
 
 const char *verdict_status_name(verdict_status_t s);
 
+/* Short text for a DNS outcome ("NXDOMAIN", "timeout", "REFUSED", ...). */
+const char *verdict_outcome_name(dns_outcome_t o);
+
 /* Formats a host-order IPv4 address. buf must hold 16 bytes. */
 void verdict_addr_str(uint32_t a, char *buf);
 

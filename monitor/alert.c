@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../checks/text.h"
 #include "../checks/xmalloc.h"
 #include "alert_channel.h"
 #include "alert_msg.h"
 #include "log.h"
+#include "reject_rules.h"
 
 #define DELIVER_MAX 50        /* messages tried per call */
 #define BACKOFF_FIRST 5       /* seconds before the first retry */
@@ -53,6 +55,13 @@ enum {
 	Q_DONE,
 	Q_FAIL,
 	Q_PRUNE,
+	Q_INC_PENDING,
+	Q_INC_NEW,
+	Q_INC_DOMAINS,
+	Q_INC_MARK_OPEN,
+	Q_INC_MARK_CLOSE,
+	Q_INC_LISTED,
+	Q_INC_TARGET,
 	Q_COUNT
 };
 
@@ -111,6 +120,23 @@ static const char *const sqls[Q_COUNT] = {
 	[Q_FAIL] = "UPDATE alerts SET attempts = attempts + 1, last_attempt = ?2, last_error = ?3, "
 		   "next_attempt = ?4, gave_up = ?5 WHERE id = ?1",
 	[Q_PRUNE] = "DELETE FROM alerts WHERE ifnull(delivered, gave_up) < ?1",
+	[Q_INC_PENDING] = "SELECT count(*) FROM incidents WHERE alerted_open IS NULL OR "
+			  "(closed IS NOT NULL AND alerted_close IS NULL)",
+	[Q_INC_NEW] = "SELECT id, provider, opened, ifnull(closed, 0), kind, code, meaning, "
+		      "ifnull(sending_ip, ''), removal, advice, sample, rejections, "
+		      "alerted_open IS NULL FROM incidents WHERE alerted_open IS NULL OR "
+		      "(closed IS NOT NULL AND alerted_close IS NULL) ORDER BY id LIMIT 20",
+	[Q_INC_DOMAINS] = "SELECT domain FROM incident_domains WHERE incident_id = ?1 "
+			  "ORDER BY rejections DESC, domain LIMIT 30",
+	[Q_INC_MARK_OPEN] = "UPDATE incidents SET alerted_open = ?2 WHERE id = ?1",
+	[Q_INC_MARK_CLOSE] = "UPDATE incidents SET alerted_close = ?2 WHERE id = ?1",
+	[Q_INC_LISTED] = "SELECT t.target, l.zone, l.name, l.scope, s.since, ifnull(a.asn, -1), "
+			 "ifnull(a.name, ''), ifnull(a.prefix, '') FROM state s "
+			 "JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id "
+			 "LEFT JOIN asn a ON a.target_id = t.id WHERE s.status = 'listed' AND "
+			 "l.kind = 'block' AND t.active = 1 AND (?1 = '' OR t.target = ?1) "
+			 "ORDER BY t.target, l.name LIMIT 50",
+	[Q_INC_TARGET] = "SELECT count(*) FROM targets WHERE target = ?1 AND active = 1",
 };
 
 struct alert {
@@ -786,6 +812,147 @@ static int changes_phase(alert_t *a, int64_t now, int64_t *last)
 	return queued;
 }
 
+/* ---- provider incidents (from the mail log: incident.c) ---- */
+
+/* Where the sending IP (or, when the reply did not name it, any monitored
+ * address) is listed now, for people: the admin's first question. */
+static void incident_dnsbl(alert_t *a, const char *ip, char *buf, size_t len)
+{
+	sqlite3_stmt *st = q(a, Q_INC_LISTED);
+	size_t o = 0;
+	unsigned n = 0;
+
+	buf[0] = '\0';
+	bind_text(st, 1, ip);
+	while (row(a, st) && o < len) {
+		const char *target = (const char *)sqlite3_column_text(st, 0);
+		const char *zone = (const char *)sqlite3_column_text(st, 1);
+		const char *name = (const char *)sqlite3_column_text(st, 2);
+		const char *scope = (const char *)sqlite3_column_text(st, 3);
+		const char *asname = (const char *)sqlite3_column_text(st, 6);
+		const char *prefix = (const char *)sqlite3_column_text(st, 7);
+		int64_t since = sqlite3_column_int64(st, 4), asn = sqlite3_column_int64(st, 5);
+		char day[16], who[300];
+		time_t tt = (time_t)since;
+		struct tm tm;
+
+		if (!target || !zone || !name || !scope || !in_use(a->cfg, zone))
+			continue;
+		gmtime_r(&tt, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		if (!strcmp(scope, "asn") && asn >= 0)
+			snprintf(who, sizeof(who), "your provider AS%lld%s%s%s", (long long)asn,
+				 asname && *asname ? " (" : "", asname ? asname : "",
+				 asname && *asname ? ")" : "");
+		else if (!strcmp(scope, "network") && prefix && *prefix)
+			snprintf(who, sizeof(who), "your network %s", prefix);
+		else
+			snprintf(who, sizeof(who), "%s", target);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s lists %s since %s", n ? "; " : "", name,
+				      who, day);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (n)
+		return;
+	if (*ip) {
+		int64_t known;
+		st = q(a, Q_INC_TARGET);
+		bind_text(st, 1, ip);
+		known = row(a, st) ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (known)
+			snprintf(buf, len, "%s is on none of the %u block lists blmon checks: this block "
+				 "is the provider's own", ip, lists_in_use(a->cfg));
+		else
+			snprintf(buf, len, "%s is not among blmon's targets: add it to [targets] to see "
+				 "its DNSBL listings", ip);
+	} else {
+		snprintf(buf, len, "none of blmon's targets is listed on the %u block lists it checks",
+			 lists_in_use(a->cfg));
+	}
+}
+
+static void incident_fill(alert_t *a, sqlite3_stmt *st, alert_item_t *it)
+{
+	sqlite3_stmt *d;
+	char raw[256];
+	size_t o = 0;
+
+	it->incident_id = sqlite3_column_int64(st, 0);
+	col_copy(st, 1, raw, sizeof(raw));
+	text_escape_term(raw, it->provider, sizeof(it->provider));
+	text_escape_term(reject_provider_name(raw), it->provider_name, sizeof(it->provider_name));
+	it->at = sqlite3_column_int64(st, 2);
+	it->closed = sqlite3_column_int64(st, 3);
+	col_copy(st, 4, it->rkind, sizeof(it->rkind));
+	col_copy(st, 5, raw, sizeof(raw));
+	text_escape_term(raw, it->rcode, sizeof(it->rcode));
+	col_copy(st, 6, it->meaning, sizeof(it->meaning));
+	col_copy(st, 7, it->sending_ip, sizeof(it->sending_ip));
+	col_copy(st, 8, it->removal, sizeof(it->removal));
+	col_copy(st, 9, it->advice, sizeof(it->advice));
+	col_copy(st, 10, it->sample, sizeof(it->sample));
+	it->rejections = (unsigned)sqlite3_column_int64(st, 11);
+	it->window_s = a->cfg->lw_window_s;
+	d = q(a, Q_INC_DOMAINS);
+	sqlite3_bind_int64(d, 1, it->incident_id);
+	while (row(a, d) && o + 1 < sizeof(it->domains)) {
+		char dom[256];
+		col_copy(d, 0, raw, sizeof(raw));
+		text_escape_term(raw, dom, sizeof(dom));
+		if (o + strlen(dom) + 8 >= sizeof(it->domains)) {
+			o += (size_t)snprintf(it->domains + o, sizeof(it->domains) - o, ", ...");
+			break;
+		}
+		o += (size_t)snprintf(it->domains + o, sizeof(it->domains) - o, "%s%s", o ? ", " : "",
+				      dom);
+	}
+	sqlite3_reset(d);
+	incident_dnsbl(a, it->sending_ip, it->dnsbl, sizeof(it->dnsbl));
+}
+
+/* Each incident is alerted once when it opens and once when it closes. */
+static int incident_phase(alert_t *a, int64_t now)
+{
+	sqlite3_stmt *st = q(a, Q_INC_NEW);
+	alert_msg_t *msgs = NULL;
+	size_t n = 0, cap = 0;
+	int queued = 0;
+
+	while (row(a, st)) {
+		bool opening = sqlite3_column_int(st, 12);
+		for (int pass = 0; pass < 2; pass++) {
+			alert_msg_t *m;
+			size_t icap = 0;
+			alert_item_t *it;
+			if (pass == 0 && !opening)
+				continue;
+			if (pass == 1 && !sqlite3_column_int64(st, 3))
+				continue;
+			xgrow((void **)&msgs, &cap, n + 1, sizeof(*msgs));
+			m = &msgs[n++];
+			memset(m, 0, sizeof(*m));
+			m->kind = ALERT_MSG_INCIDENT;
+			it = msg_add(m, &icap, pass ? ALERT_ITEM_INCIDENT_CLOSED : ALERT_ITEM_INCIDENT_OPEN);
+			incident_fill(a, st, it);
+		}
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		alert_item_t *it = &msgs[i].items[0];
+		sqlite3_stmt *mk = q(a, it->kind == ALERT_ITEM_INCIDENT_OPEN ? Q_INC_MARK_OPEN
+									: Q_INC_MARK_CLOSE);
+		queued += enqueue(a, &msgs[i], now);
+		sqlite3_bind_int64(mk, 1, it->incident_id);
+		sqlite3_bind_int64(mk, 2, now);
+		done(a, mk);
+		free(msgs[i].items);
+	}
+	free(msgs);
+	return queued;
+}
+
 int alert_produce(alert_t *a, int64_t now, bool after_cycle)
 {
 	int64_t last_event = 0, last_health = 0;
@@ -800,7 +967,8 @@ int alert_produce(alert_t *a, int64_t now, bool after_cycle)
 	if (!have && !after_cycle)
 		return 0; /* the first run waits for a whole cycle's state */
 	/* nothing new and nobody flapping: no write transaction at all */
-	if (have && scalar(a, Q_MAX_EVENT) <= last_event && scalar(a, Q_MAX_HEALTH) <= last_health) {
+	if (have && scalar(a, Q_MAX_EVENT) <= last_event && scalar(a, Q_MAX_HEALTH) <= last_health &&
+	    !scalar(a, Q_INC_PENDING)) {
 		bool flaps = row(a, q(a, Q_FLAP_ALL));
 		sqlite3_reset(a->st[Q_FLAP_ALL]);
 		if (!flaps)
@@ -815,6 +983,7 @@ int alert_produce(alert_t *a, int64_t now, bool after_cycle)
 	} else {
 		queued += health_phase(a, now, &last_health);
 		queued += changes_phase(a, now, &last_event);
+		queued += incident_phase(a, now);
 		kv_set(a, "last_event", last_event);
 		kv_set(a, "last_health", last_health);
 	}

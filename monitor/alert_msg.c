@@ -330,6 +330,15 @@ static void item_subject(const alert_item_t *it, char *buf, size_t len)
 	case ALERT_ITEM_LIST_OK:
 		snprintf(buf, len, "list %s (%s) is ok again", it->list_name, it->zone);
 		break;
+	case ALERT_ITEM_INCIDENT_OPEN:
+		snprintf(buf, len, "%s REJECTS mail%s%s (%s%s%s)", it->provider_name,
+			 it->sending_ip[0] ? " from " : "", it->sending_ip, it->rcode,
+			 it->rcode[0] ? ", " : "", it->rkind);
+		break;
+	case ALERT_ITEM_INCIDENT_CLOSED:
+		snprintf(buf, len, "%s accepts mail%s%s again", it->provider_name,
+			 it->sending_ip[0] ? " from " : "", it->sending_ip);
+		break;
 	}
 }
 
@@ -359,7 +368,8 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 	char names[300], parts[200] = "";
 	size_t o = 0;
 
-	if (m->n == 1 && m->total <= 1 && m->kind != ALERT_MSG_SUMMARY) {
+	if ((m->n == 1 && m->total <= 1 && m->kind != ALERT_MSG_SUMMARY) ||
+	    (m->kind == ALERT_MSG_INCIDENT && m->n)) {
 		item_subject(&m->items[0], buf, len);
 		return;
 	}
@@ -397,15 +407,58 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 		snprintf(buf, len, "%u changes: %s (%s)", m->total, parts, names);
 		break;
 	}
+	case ALERT_MSG_INCIDENT:
+		snprintf(buf, len, "provider incident");
+		break;
 	}
 }
 
 /* ---- the body ---- */
 
+/* A provider incident: who rejects what, where, and what to do. */
+static void incident_text(sbuf_t *b, const alert_item_t *it)
+{
+	char t[64], dur[32], clean[1100];
+
+	human_time(it->at, t, sizeof(t));
+	if (it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
+		char t2[64];
+		human_time(it->closed, t2, sizeof(t2));
+		sb_printf(b, "%s accepts mail%s%s again.\n", it->provider_name,
+			  it->sending_ip[0] ? " from " : "", it->sending_ip);
+		sb_printf(b, LABEL "%s -> %s (%u rejections)\n", "Incident:", t, t2, it->rejections);
+		human_duration(it->window_s, dur, sizeof(dur));
+		sb_printf(b, LABEL "no rejection for %s, and mail to it was delivered since\n",
+			  "Closed:", dur);
+		if (it->domains[0])
+			sb_printf(b, LABEL "%s\n", "Domains:", it->domains);
+		return;
+	}
+	sb_printf(b, "%s rejects mail%s%s (%s%s%s)\n", it->provider_name,
+		  it->sending_ip[0] ? " from " : "", it->sending_ip, it->rcode,
+		  it->rcode[0] ? ": " : "", it->meaning);
+	human_duration(it->window_s, dur, sizeof(dur));
+	sb_printf(b, LABEL "%s: %u rejections within %s ([logwatch] threshold)\n", "Since:", t,
+		  it->rejections, dur);
+	sb_printf(b, LABEL "%s\n", "Kind:", it->rkind);
+	if (it->domains[0])
+		sb_printf(b, LABEL "%s\n", "Domains:", it->domains);
+	alert_text_clean(it->sample, clean, sizeof(clean));
+	sb_printf(b, LABEL "%s\n", "Log line:", clean);
+	sb_printf(b, LABEL "%s\n", "DNSBLs now:", it->dnsbl);
+	if (it->removal[0])
+		sb_printf(b, LABEL "%s\n", "Removal:", it->removal);
+	sb_printf(b, LABEL "%s\n", "What to do:", it->advice);
+}
+
 static void item_text(sbuf_t *b, const alert_item_t *it)
 {
 	char t[64], t2[64], line[1024], dur[32], subj[512];
 
+	if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
+		incident_text(b, it);
+		return;
+	}
 	human_time(it->at, t, sizeof(t));
 	if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK) {
 		char det[sizeof(it->detail)];
@@ -525,6 +578,9 @@ char *alert_msg_text(const alert_msg_t *m)
 		sb_printf(&b, "blmon recorded %u confirmed change%s:\n\n", m->total,
 			  m->total == 1 ? "" : "s");
 		break;
+	case ALERT_MSG_INCIDENT:
+		sb_printf(&b, "blmon read this in your mail server's log:\n\n");
+		break;
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		item_text(&b, &m->items[i]);
@@ -550,6 +606,7 @@ static const char *const kind_names[] = {
 	[ALERT_ITEM_CHANGED] = "changed",   [ALERT_ITEM_EXISTING] = "existing",
 	[ALERT_ITEM_FLAPPING] = "flapping", [ALERT_ITEM_SETTLED] = "settled",
 	[ALERT_ITEM_LIST_PROBLEM] = "list_problem", [ALERT_ITEM_LIST_OK] = "list_ok",
+	[ALERT_ITEM_INCIDENT_OPEN] = "incident_open", [ALERT_ITEM_INCIDENT_CLOSED] = "incident_closed",
 };
 
 static void add_time(cJSON *o, const char *key, int64_t t)
@@ -677,6 +734,34 @@ static cJSON *list_json(const alert_item_t *it)
 	return o;
 }
 
+static cJSON *incident_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateArray();
+	char clean[1100], dom[1024], *p, *save = NULL;
+
+	cJSON_AddNumberToObject(o, "id", (double)it->incident_id);
+	cJSON_AddStringToObject(o, "state", it->kind == ALERT_ITEM_INCIDENT_OPEN ? "open" : "closed");
+	cJSON_AddStringToObject(o, "provider", it->provider);
+	cJSON_AddStringToObject(o, "provider_name", it->provider_name);
+	add_time(o, "opened", it->at);
+	add_time(o, "closed", it->closed);
+	cJSON_AddStringToObject(o, "kind", it->rkind);
+	add_str_or_null(o, "code", it->rcode);
+	cJSON_AddStringToObject(o, "meaning", it->meaning);
+	add_str_or_null(o, "sending_ip", it->sending_ip);
+	cJSON_AddNumberToObject(o, "rejections", it->rejections);
+	snprintf(dom, sizeof(dom), "%s", it->domains);
+	for (p = strtok_r(dom, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+		cJSON_AddItemToArray(d, cJSON_CreateString(p));
+	cJSON_AddItemToObject(o, "domains", d);
+	alert_text_clean(it->sample, clean, sizeof(clean));
+	cJSON_AddStringToObject(o, "sample", clean);
+	cJSON_AddStringToObject(o, "dnsbl", it->dnsbl);
+	add_str_or_null(o, "removal", it->removal);
+	cJSON_AddStringToObject(o, "advice", it->advice);
+	return o;
+}
+
 /* A short text for chat tools that show a "text" field. */
 static char *chat_text(const alert_msg_t *m, const char *subject)
 {
@@ -700,7 +785,7 @@ static char *chat_text(const alert_msg_t *m, const char *subject)
 
 char *alert_msg_json(const alert_msg_t *m)
 {
-	static const char *const msg_kinds[] = {"changes", "summary", "list_health"};
+	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident"};
 	cJSON *o = cJSON_CreateObject(), *events, *lists;
 	char subject[600], *text, *s, *ret;
 
@@ -717,6 +802,8 @@ char *alert_msg_json(const alert_msg_t *m)
 		const alert_item_t *it = &m->items[i];
 		if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK)
 			cJSON_AddItemToArray(lists, list_json(it));
+		else if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED)
+			cJSON_AddItemToObject(o, "incident", incident_json(it));
 		else
 			cJSON_AddItemToArray(events, event_json(it));
 	}

@@ -23,9 +23,16 @@ typedef enum {
 	ALERT_ITEM_SETTLED,  /* a flapping pair that stopped changing */
 	ALERT_ITEM_LIST_PROBLEM, /* a list went dead, wildcard, refused or unreachable */
 	ALERT_ITEM_LIST_OK,      /* ... and is ok again */
+	ALERT_ITEM_INCIDENT_OPEN,   /* a provider rejects our mail (the MTA log, incident.c) */
+	ALERT_ITEM_INCIDENT_CLOSED, /* ... and accepts it again */
 } alert_item_kind_t;
 
-typedef enum { ALERT_MSG_CHANGES, ALERT_MSG_SUMMARY, ALERT_MSG_HEALTH } alert_msg_kind_t;
+typedef enum {
+	ALERT_MSG_CHANGES,
+	ALERT_MSG_SUMMARY,
+	ALERT_MSG_HEALTH,
+	ALERT_MSG_INCIDENT, /* one provider incident, opened or closed */
+} alert_msg_kind_t;
 
 /* One thing that happened, with what a person needs to act on it. */
 typedef struct {
@@ -52,6 +59,13 @@ typedef struct {
 	unsigned changes, window_s;
 	/* list health */
 	char health[16], prev_health[16], detail[512];
+	/* provider incident: what the incidents row says (sample escaped already) */
+	int64_t incident_id, closed;
+	unsigned rejections;
+	char provider[128], provider_name[128], rkind[24], rcode[32], sending_ip[48];
+	char meaning[256], removal[256], advice[600], sample[1024];
+	char domains[1024]; /* recipient domains, ", "-separated */
+	char dnsbl[1024];   /* the sending IP's DNSBL listings now, for people */
 } alert_item_t;
 
 typedef struct {

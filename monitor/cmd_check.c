@@ -243,7 +243,6 @@ int cmd_check(int argc, char **argv)
 	char err[8192];
 	struct timespec t0;
 	int ret = EXIT_USAGE, rc;
-	dnsbl_opts_t o = DNSBL_OPTS_DEFAULT;
 	bool v6 = false;
 	struct sigaction sa;
 
@@ -288,12 +287,7 @@ int cmd_check(int argc, char **argv)
 	if (collect_targets(c, argc - optind, argv + optind, &ts, &hosts, &nhosts) < 0)
 		goto out;
 
-	o.resolver = c->resolver;
-	o.concurrency = c->concurrency;
-	o.timeout_ms = c->timeout_ms;
-	o.tries = c->retries + 1;
-	o.stop = &stop_flag;
-	d = dnsbl_new(&o, err, sizeof(err));
+	d = config_engine(c, &stop_flag, err, sizeof(err));
 	if (!d) {
 		fprintf(stderr, "blmon check: %s\n", err);
 		goto out;

@@ -242,7 +242,6 @@ static int live(struct nag *n, char *err, size_t errlen)
 	dnsbl_list_state_t *states = NULL;
 	dnsbl_t *d = NULL;
 	targetset_t ts;
-	dnsbl_opts_t o = DNSBL_OPTS_DEFAULT;
 	size_t nl = 0;
 	bool v6 = false;
 	int ret = -1;
@@ -263,12 +262,7 @@ static int live(struct nag *n, char *err, size_t errlen)
 	}
 	if (select_lists(c, n, &lists, &nl, err, errlen) < 0)
 		goto out;
-	o.resolver = c->resolver;
-	o.concurrency = c->concurrency;
-	o.timeout_ms = c->timeout_ms;
-	o.tries = c->retries + 1;
-	o.stop = &stop_flag;
-	d = dnsbl_new(&o, err, errlen);
+	d = config_engine(c, &stop_flag, err, errlen);
 	if (!d)
 		goto out;
 	if (!strncmp(host, "host:", 5)) {

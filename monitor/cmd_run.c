@@ -51,6 +51,8 @@ static int web_start(const char *path, config_t **cfg, http_t **web, char *err, 
 	o.interval_s = (*cfg)->interval_s;
 	o.catalog = (*cfg)->catalog;
 	o.token = (*cfg)->http_token;
+	o.cert = (*cfg)->http_cert;
+	o.key = (*cfg)->http_key;
 	*web = http_start(&o, e, sizeof(e));
 	if (!*web) {
 		snprintf(err, errlen, "[http] listen = %s: %s", o.listen, e);

@@ -16,6 +16,7 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_LINE 199 /* libinih's line buffer holds 200 bytes */
+#define DAY 86400ULL
 
 /* Parser state passed through libinih as its user pointer. */
 struct ctx {
@@ -475,9 +476,56 @@ static int lset_key(struct ctx *x, const struct keydef *k, void *base, const cha
 	return 0;
 }
 
+/* [logwatch] file = PATH (repeatable) */
+static int set_logfile(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+
+	if (*v != '/') {
+		cerr(x, x->section, k->key, "'%s' is not an absolute path (e.g. /var/log/mail.log)", v);
+		return -1;
+	}
+	push_str(&c->logfiles, &c->nlogfiles, &c->caplogfiles, v, x->line);
+	return 0;
+}
+
+static int set_logformat(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	if (strcmp(v, "postfix") && strcmp(v, "exim") && strcmp(v, "auto")) {
+		cerr(x, x->section, k->key, "'%s' is not postfix, exim or auto", v);
+		return -1;
+	}
+	return set_str(x, k, base, v);
+}
+
+/* threshold = N in DURATION (e.g. 3 in 10m) */
+static int set_threshold(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	char *end;
+	unsigned long n;
+	unsigned long long ms;
+	const char *in;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	in = end;
+	while (*in == ' ')
+		in++;
+	if (!isdigit((unsigned char)*v) || errno || n < 1 || n > 100000 || strncmp(in, "in ", 3) ||
+	    config_duration_ms(in + 3 + strspn(in + 3, " "), &ms) < 0 || ms < 1000 ||
+	    ms > 30 * DAY * 1000) {
+		cerr(x, x->section, k->key, "'%s' is not 'N in DURATION' (e.g. 3 in 10m; N from 1, "
+		     "DURATION from 1s to 30d)", v);
+		return -1;
+	}
+	c->lw_threshold = (unsigned)n;
+	c->lw_window_s = (unsigned)(ms / 1000);
+	return 0;
+}
+
 #define CO(f) offsetof(config_t, f)
 #define LO(f) offsetof(catalog_list_t, f)
-#define DAY 86400ULL
 
 static const struct keydef keys[] = {
 	{"monitor", "interval", set_duration, CO(interval_s), 1, 30 * DAY, "s"},
@@ -521,6 +569,8 @@ static const struct keydef keys[] = {
 	{"drop", "refresh", set_duration, CO(drop_refresh_s), 3600, 30 * DAY, "s"},
 	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
 	{"http", "token", set_str, CO(http_token), 0, 0, ""},
+	{"http", "cert", set_str, CO(http_cert), 0, 0, ""},
+	{"http", "key", set_str, CO(http_key), 0, 0, ""},
 	{"email", "smtp", set_smtp_url, CO(smtp), 0, 0, ""},
 	{"email", "from", set_from, CO(from), 0, 0, ""},
 	{"email", "to", set_email_to, 0, 0, 0, ""},
@@ -535,10 +585,14 @@ static const struct keydef keys[] = {
 	{"alerts", "flap_limit", set_flap_limit, CO(flap_limit), 0, 1000, ""},
 	{"alerts", "flap_window", set_duration, CO(flap_window_s), 1, 30 * DAY, "s"},
 	{"alerts", "give_up", set_duration, CO(alert_give_up_s), 1, 30 * DAY, "s"},
+	{"logwatch", "file", set_logfile, 0, 0, 0, ""},
+	{"logwatch", "format", set_logformat, CO(logwatch_format), 0, 0, ""},
+	{"logwatch", "threshold", set_threshold, 0, 0, 0, ""},
+	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
 };
 
 static const char *const sections[] = {"monitor", "targets", "lists", "drop", "http", "email",
-				       "webhook", "alerts"};
+				       "webhook", "alerts", "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -576,7 +630,7 @@ static void enter_section(struct ctx *x, const char *section)
 		known = strcmp(section, sections[i]) == 0;
 	if (!known)
 		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "drop, http, email, webhook, alerts)", section);
+		     "drop, http, email, webhook, alerts, logwatch)", section);
 	else if (!strncmp(section, "list ", 5))
 		enter_list(x, section);
 }
@@ -707,6 +761,10 @@ config_t *config_new_default(void)
 	c->flap_limit = 4;
 	c->flap_window_s = 6 * 3600;
 	c->alert_give_up_s = 2 * 86400;
+	c->logwatch_format = xstrdup("auto");
+	c->lw_threshold = 3;
+	c->lw_window_s = 600;
+	c->lw_quiet_s = 1800;
 	c->catalog = catalog_new_builtin();
 	return c;
 }
@@ -868,6 +926,8 @@ void config_free(config_t *c)
 	catalog_free(c->catalog);
 	free(c->http_listen);
 	free(c->http_token);
+	free(c->http_cert);
+	free(c->http_key);
 	free(c->drop_url_v4);
 	free(c->drop_url_v6);
 	free(c->drop_url_asn);
@@ -878,5 +938,19 @@ void config_free(config_t *c)
 	free(c->smtp_password_file);
 	free(c->subject_prefix);
 	free_strs(c->webhook_headers, c->nwebhook_headers);
+	free_strs(c->logfiles, c->nlogfiles);
+	free(c->logwatch_format);
 	free(c);
+}
+
+dnsbl_t *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	dnsbl_opts_t o = DNSBL_OPTS_DEFAULT;
+
+	o.resolver = c->resolver;
+	o.concurrency = c->concurrency;
+	o.timeout_ms = c->timeout_ms;
+	o.tries = c->retries + 1;
+	o.stop = stop;
+	return dnsbl_new(&o, err, errlen);
 }

@@ -3,6 +3,7 @@
 #ifndef BLMON_CONFIG_H
 #define BLMON_CONFIG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -50,6 +51,7 @@ typedef struct config {
 	unsigned drop_refresh_s;
 	/* [http] */
 	char *http_listen;
+	char *http_cert, *http_key; /* PEM files: serve HTTPS */
 	char *http_token; /* NULL: the API and /metrics need no Authorization */
 	/* [email] */
 	char *smtp, *from;
@@ -69,6 +71,13 @@ typedef struct config {
 	unsigned flap_limit;      /* this many changes within flap_window: flapping; 0 = off */
 	unsigned flap_window_s;
 	unsigned alert_give_up_s; /* an undelivered alert is dropped this long after it was made */
+	/* [logwatch] the MTA's mail log (monitor/logwatch.c) */
+	config_str_t *logfiles; /* file = (repeatable) */
+	size_t nlogfiles, caplogfiles;
+	char *logwatch_format;  /* "postfix", "exim" or "auto" (default) */
+	unsigned lw_threshold;  /* threshold = N in DURATION: rejections per provider ... */
+	unsigned lw_window_s;   /* ... within this window open an incident (default 3 in 10m) */
+	unsigned lw_quiet_s;    /* quiet = no rejection for this long (and a delivery) closes it */
 } config_t;
 
 /* A config with every default and the built-in catalog (caller owns). */
@@ -80,6 +89,12 @@ config_t *config_new_default(void);
 int config_load(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *c);
+
+/* An engine with the config's resolver, concurrency, timeout and retries;
+ * stop may be NULL. NULL with a message in err. Caller owns the result. */
+struct dnsbl;
+struct dnsbl *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err,
+			    size_t errlen);
 
 /* Parses a duration ("90s", "30m", "6h", "2d", "1500ms", bare seconds) into
  * milliseconds. 0 or -1. */

@@ -19,6 +19,7 @@ static const char usage[] =
 	"  run -c FILE         the monitor daemon: check on an interval, record changes\n"
 	"  nagios -H TARGET    a Nagios/Icinga check (live, or --url for the daemon's view)\n"
 	"  lists               print the list catalog (built-in plus config)\n"
+	"  reroute --provider P --via HOP   a Postfix transport map around a rejecting provider\n"
 	"  config-test FILE    validate a config file; exit 0 if it is good\n"
 	"\n"
 	"Run `blmon COMMAND --help` for a command's options.\n"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "nagios"))
 		return cmd_nagios(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reroute"))
+		return cmd_reroute(argc - 1, argv + 1);
 	if (!strcmp(cmd, "lists"))
 		return cmd_lists(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config-test"))

@@ -18,6 +18,7 @@
 #include "alert.h"
 #include "hood.h"
 #include "log.h"
+#include "logwatch.h"
 #include "store.h"
 #include "track.h"
 
@@ -46,6 +47,7 @@ struct sched {
 	void (*on_reload)(void *ud); /* told after a successful reload */
 	void *on_reload_ud;
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
+	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
 };
 
 static unsigned list_interval(const config_t *c, const catalog_list_t *l)
@@ -305,19 +307,6 @@ static void build_targets(sched_t *s, targetset_t *ts)
 	}
 }
 
-static dnsbl_t *make_engine(const config_t *c, volatile sig_atomic_t *stop, char *err,
-			    size_t errlen)
-{
-	dnsbl_opts_t o = DNSBL_OPTS_DEFAULT;
-
-	o.resolver = c->resolver;
-	o.concurrency = c->concurrency;
-	o.timeout_ms = c->timeout_ms;
-	o.tries = c->retries + 1;
-	o.stop = stop;
-	return dnsbl_new(&o, err, errlen);
-}
-
 static unsigned jitter(sched_t *s, unsigned interval)
 {
 	/* up to 5% of the interval, so restarts and many daemons do not align */
@@ -419,6 +408,8 @@ static int run_cycle(sched_t *s)
 	if (store_cycle_end(s->store, cid, time(NULL), &s->cyc) < 0 ||
 	    store_prune(s->store, s->now - (int64_t)c->retention_s) < 0)
 		goto store_fail;
+	if (s->lw)
+		logwatch_poll(s->lw, time(NULL));
 	alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld unknown, %.2f s",
@@ -512,7 +503,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	s->store = store_open(s->cfg->database, err, errlen);
 	if (!s->store)
 		goto fail;
-	s->dns = make_engine(s->cfg, stop, err, errlen);
+	s->dns = config_engine(s->cfg, stop, err, errlen);
 	if (!s->dns) {
 		*code = 2;
 		goto fail;
@@ -521,6 +512,9 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	s->hood = hood_new();
 	s->alert = alert_new(s->cfg, stop, err, errlen);
 	if (!s->alert)
+		goto fail;
+	s->lw = logwatch_new(s->cfg, err, errlen);
+	if (!s->lw)
 		goto fail;
 	set_lists(s);
 	return s;
@@ -539,6 +533,7 @@ void sched_free(sched_t *s)
 {
 	if (!s)
 		return;
+	logwatch_free(s->lw);
 	alert_free(s->alert);
 	dnsbl_free(s->dns);
 	hood_free(s->hood);
@@ -567,7 +562,7 @@ static void reload(sched_t *s)
 		free(c->database);
 		c->database = xstrdup(s->cfg->database);
 	}
-	d = make_engine(c, s->stop, err, sizeof(err));
+	d = config_engine(c, s->stop, err, sizeof(err));
 	if (!d) {
 		log_error("reload refused: %s", err);
 		config_free(c);
@@ -579,6 +574,18 @@ static void reload(sched_t *s)
 	s->cfg = c;
 	set_lists(s);
 	alert_set_config(s->alert, s->cfg);
+	{
+		/* files may have changed: positions are in the database, nothing is lost */
+		logwatch_t *lw = logwatch_new(s->cfg, err, sizeof(err));
+		if (lw) {
+			logwatch_free(s->lw);
+			s->lw = lw;
+		} else {
+			log_error("reload: logwatch: %s", err);
+			logwatch_free(s->lw);
+			s->lw = NULL;
+		}
+	}
 	log_info("reloaded %s: %zu target entries", s->path, c->ntargets);
 	if (s->on_reload)
 		s->on_reload(s->on_reload_ud);
@@ -613,6 +620,8 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 				break;
 			continue;
 		}
+		if (s->lw)
+			logwatch_poll(s->lw, now);
 		alert_idle(s->alert, now);
 		/* sleep until the next list is due; signals cut the wait short */
 		poll(NULL, 0, next - now >= 1 ? 1000 : (int)((next - now) * 1000));

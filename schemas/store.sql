@@ -142,3 +142,86 @@ CREATE TABLE alert_flapping (
     since     INTEGER NOT NULL,
     PRIMARY KEY (target_id, list_id)
 );
+
+-- migration 3
+-- Mail log watching (monitor/logwatch.c, monitor/incident.c). Where each followed log file was
+-- read up to: offset is just after the last complete line consumed, saved in the same
+-- transaction as what those lines recorded, so a restart neither rereads nor skips a line.
+-- A different inode (rotated while blmon was down) or a size below offset (truncated) starts
+-- the file from its beginning.
+CREATE TABLE logwatch_files (
+    path    TEXT PRIMARY KEY,
+    inode   INTEGER NOT NULL,
+    size    INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
+    updated INTEGER NOT NULL
+);
+
+-- One row per rejection: a deferral or bounce with the remote server's reply, classified by
+-- monitor/reject_rules.c. line is the log line, escaped and bounded (logs are hostile).
+-- Rows older than [monitor] retention are pruned; rejection_counts keeps the totals.
+CREATE TABLE rejections (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    provider   TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('ip-blocklisted', 'rate-limited', 'reputation',
+                                             'policy', 'other')),
+    code       TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('deferred', 'bounced')),
+    domain     TEXT NOT NULL,
+    relay      TEXT NOT NULL,
+    sending_ip TEXT,
+    line       TEXT NOT NULL
+);
+CREATE INDEX rejections_provider_at ON rejections (provider, at);
+
+CREATE TABLE rejection_counts (
+    provider TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (provider, kind)
+);
+
+-- Recipient domains seen in the log and the provider of the relay that last answered for
+-- them (`blmon reroute` reads them).
+CREATE TABLE log_domains (
+    domain     TEXT PRIMARY KEY,
+    provider   TEXT NOT NULL,
+    relay      TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    sent       INTEGER NOT NULL DEFAULT 0,
+    rejected   INTEGER NOT NULL DEFAULT 0
+);
+
+-- Provider incidents: opened when [logwatch] threshold rejections of an incident kind
+-- (ip-blocklisted, rate-limited, reputation) from one provider fall within its window, closed
+-- once no such rejection came for [logwatch] quiet and mail to that provider was delivered
+-- since the last one. alerted_open / alerted_close: when the alert producer queued the
+-- messages (each once).
+CREATE TABLE incidents (
+    id             INTEGER PRIMARY KEY,
+    provider       TEXT NOT NULL,
+    opened         INTEGER NOT NULL,
+    closed         INTEGER,
+    kind           TEXT NOT NULL,
+    code           TEXT NOT NULL,
+    meaning        TEXT NOT NULL,
+    sending_ip     TEXT,
+    removal        TEXT NOT NULL,
+    advice         TEXT NOT NULL,
+    sample         TEXT NOT NULL,
+    rejections     INTEGER NOT NULL,
+    last_rejection INTEGER NOT NULL,
+    last_sent      INTEGER,
+    alerted_open   INTEGER,
+    alerted_close  INTEGER
+);
+CREATE INDEX incidents_provider ON incidents (provider, closed);
+
+CREATE TABLE incident_domains (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    domain      TEXT NOT NULL,
+    rejections  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (incident_id, domain)
+);

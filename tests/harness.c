@@ -2,6 +2,8 @@
  * Ports are found free on 127.0.0.1; nothing here ever talks to a non-loopback address. */
 #include "harness.h"
 
+#include "../monitor/store.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -493,4 +495,27 @@ int harness_smtp_start(harness_server_t *s, const char *dir, int port, const cha
 	snprintf(script, sizeof(script), "%s/tests/smtpsink.py", root ? root : ".");
 	snprintf(portarg, sizeof(portarg), "%d", port);
 	return start_printing_port(s, argv, dir, "smtpsink", 15000);
+}
+
+long long harness_db_value(const char *db, const char *sql)
+{
+	char err[512];
+	store_t *s = store_open_readonly(db, err, sizeof(err));
+	long long v;
+
+	if (!s)
+		return -1;
+	v = store_scalar(s, sql);
+	store_close(s);
+	return v;
+}
+
+bool harness_db_wait(const char *db, const char *sql, long long want, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 50) {
+		if (harness_db_value(db, sql) == want)
+			return true;
+		usleep(50000);
+	}
+	return false;
 }

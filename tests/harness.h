@@ -78,6 +78,12 @@ int harness_wait_exit(pid_t pid, int timeout_ms);
 /* A TCP port on 127.0.0.1 that was free a moment ago (for [http] listen). */
 int harness_free_tcp_port(void);
 
+/* The first column of the first row of sql on the daemon's database db,
+ * read-only as the web reads it; -1 when it cannot be read. */
+long long harness_db_value(const char *db, const char *sql);
+/* Polls until sql gives want, for up to ms milliseconds. */
+bool harness_db_wait(const char *db, const char *sql, long long want, int ms);
+
 /* The whole file as a string (empty when missing). Caller frees. */
 char *harness_read(const char *path);
 

@@ -85,26 +85,12 @@ static int stop_daemon(void)
 /* Value of a query against the daemon's database (read-only, as the web will). */
 static long long q(const char *sql)
 {
-	char err[512];
-	store_t *s = store_open_readonly(db, err, sizeof(err));
-	long long v;
-
-	if (!s)
-		return -1;
-	v = store_scalar(s, sql);
-	store_close(s);
-	return v;
+	return harness_db_value(db, sql);
 }
 
-/* Polls until sql returns want, for up to ms milliseconds. */
 static bool wait_for(const char *sql, long long want, int ms)
 {
-	for (int waited = 0; waited < ms; waited += 50) {
-		if (q(sql) == want)
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return harness_db_wait(db, sql, want, ms);
 }
 
 #define EV(target, to) \

@@ -59,25 +59,12 @@ TestSuite(hood, .init = setup, .fini = teardown, .timeout = 60);
 
 static long long q(const char *sql)
 {
-	char err[512];
-	store_t *s = store_open_readonly(db, err, sizeof(err));
-	long long v;
-
-	if (!s)
-		return -1;
-	v = store_scalar(s, sql);
-	store_close(s);
-	return v;
+	return harness_db_value(db, sql);
 }
 
 static bool wait_for(const char *sql, long long want, int ms)
 {
-	for (int waited = 0; waited < ms; waited += 50) {
-		if (q(sql) == want)
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return harness_db_wait(db, sql, want, ms);
 }
 
 Test(hood, asn_named_and_drop_listings_recorded)

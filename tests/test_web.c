@@ -697,7 +697,7 @@ static void write_db(int64_t ended, int nevents)
 static http_t *unit_start(const char *token)
 {
 	char err[512];
-	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, token};
+	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, token, NULL, NULL};
 	http_t *h = http_start(&o, err, sizeof(err));
 
 	cr_assert_not_null(h, "%s", err);
@@ -797,7 +797,7 @@ Test(web_unit, events_page_through_many)
 Test(web_unit, bind_failure_names_the_address)
 {
 	char err[512];
-	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, NULL};
+	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, NULL, NULL, NULL};
 	http_t *h, *h2;
 	char listen[64];
 
@@ -915,4 +915,53 @@ Test(web_unit, status_cache_follows_new_cycles_and_events)
 			 "the status document did not follow a new event");
 	cJSON_Delete(doc);
 	http_stop(h);
+}
+
+Test(web_unit, https_with_cert_and_key)
+{
+	char cmd[2048], cert[1100], key[1100], url[128], err[512];
+	char *body = NULL;
+	CURL *c;
+	CURLcode rc;
+	long code = 0;
+	http_t *h;
+	http_opts_t o = {"127.0.0.1:0", udb, 10, ucat, NULL, cert, key};
+
+	write_db(time(NULL), 0);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", udir);
+	snprintf(key, sizeof(key), "%s/key.pem", udir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s "
+		 ">/dev/null 2>&1", key, cert);
+	cr_assert_eq(system(cmd), 0, "openssl could not make a test certificate");
+	h = http_start(&o, err, sizeof(err));
+	cr_assert_not_null(h, "%s", err);
+	/* the certificate is verified for real: CA = the self-signed cert, name = 127.0.0.1 */
+	c = curl_easy_init();
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/v1/lists", http_port(h));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_CAINFO, cert);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	cr_assert_eq(rc, CURLE_OK, "%s", curl_easy_strerror(rc));
+	cr_assert_eq(code, 200);
+	cr_assert(body && strstr(body, "bl.test"), "%s", body ? body : "(no body)");
+	free(body);
+	/* plain HTTP on the TLS port gets no answer */
+	{
+		resp_t r;
+		cr_assert(req(http_port(h), "GET", "/api/v1/lists", NULL, &r) < 0 || r.status != 200);
+		resp_free(&r);
+	}
+	http_stop(h);
+	/* half a configuration is an error, not plain HTTP */
+	o.key = NULL;
+	cr_assert_null(http_start(&o, err, sizeof(err)));
+	cr_assert(strstr(err, "both cert and key"), "%s", err);
 }

@@ -23,6 +23,7 @@
 #include "../checks/text.h"
 #include "../checks/xmalloc.h"
 #include "metrics.h"
+#include "query_incidents.h"
 #include "query.h"
 #include "web_assets.h" /* generated from web/assets/: web_asset_* arrays */
 
@@ -47,6 +48,7 @@ struct http {
 	/* The status document of a large network is megabytes of JSON: it is
 	 * built once per (last finished cycle, last event) and served from here
 	 * until either changes. [0] whole, [1] ?only=problems. */
+	char *tls_cert, *tls_key; /* PEM text, alive as long as the daemon */
 	pthread_mutex_t cache_lock;
 	struct {
 		int64_t cycle, event;
@@ -380,6 +382,24 @@ static void h_asns(req_t *r)
 	reply_doc(r, query_asns(db, &r->ctx, err, sizeof(err)), err);
 }
 
+static void h_incidents(req_t *r)
+{
+	char err[512];
+	const char *limit = param(r, "limit");
+	long long v = QUERY_INCIDENTS_DEFAULT;
+	sqlite3 *db;
+
+	if (limit && parse_int(limit, 1, QUERY_INCIDENTS_MAX, &v) < 0) {
+		reply_error(r, 400, "limit: must be an integer from 1 to %d", QUERY_INCIDENTS_MAX);
+		return;
+	}
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, query_incidents(db, r->ctx.now, (unsigned)v, err, sizeof(err)), err);
+}
+
 static void h_health(req_t *r)
 {
 	char err[512];
@@ -471,6 +491,7 @@ static const struct route {
 	{"/api/v1/events", R_AUTH, "since limit before target zone", h_events},
 	{"/api/v1/lists", R_AUTH, "", h_lists},
 	{"/api/v1/asns", R_AUTH, "", h_asns},
+	{"/api/v1/incidents", R_AUTH, "limit", h_incidents},
 	{"/healthz", 0, "", h_health},
 	{"/metrics", R_AUTH, "", h_metrics},
 	{"/", 0, NULL, h_asset},
@@ -676,6 +697,29 @@ static unsigned shortest_interval(const http_opts_t *o)
 	return iv ? iv : o->interval_s;
 }
 
+/* A PEM file's text (caller frees), or NULL with a message naming the file. */
+static char *read_pem(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(64 * 1024 + 1);
+	n = fread(buf, 1, 64 * 1024, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (n == 0 || n == 64 * 1024 || !strstr(buf, "-----BEGIN ")) {
+		snprintf(err, errlen, "%s: not a PEM file (or larger than 64 KiB)", path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 {
 	http_t *h = xcalloc(1, sizeof(*h));
@@ -694,15 +738,37 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 		goto fail;
 	h->metrics = metrics_new(db);
 	h->pool[h->npool++] = db;
+	if ((o->cert && *o->cert) != (o->key && *o->key)) {
+		snprintf(err, errlen, "HTTPS needs both cert and key");
+		goto fail;
+	}
+	if (o->cert && *o->cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(err, errlen, "this libmicrohttpd was built without TLS support");
+			goto fail;
+		}
+		if (!(h->tls_cert = read_pem(o->cert, err, errlen)) ||
+		    !(h->tls_key = read_pem(o->key, err, errlen)))
+			goto fail;
+	}
 	fd = listen_on(o->listen, &h->port, err, errlen);
 	if (fd < 0)
 		goto fail;
-	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
-				on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-				MHD_OPTION_END);
+	if (h->tls_cert)
+		h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS, 0,
+					NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+					MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+					MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+					MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
+	else
+		h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
+					on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+					MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+					MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "%s: the HTTP server (libmicrohttpd) did not start", o->listen);
 		if (fcntl(fd, F_GETFD) != -1)
@@ -728,6 +794,8 @@ void http_stop(http_t *h)
 	pthread_mutex_destroy(&h->cache_lock);
 	free(h->cache[0].body);
 	free(h->cache[1].body);
+	free(h->tls_cert);
+	free(h->tls_key);
 	free(h->database);
 	free(h->token);
 	free(h);

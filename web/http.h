@@ -17,6 +17,7 @@ typedef struct {
 				 must stay unchanged until http_stop returns */
 	const char *token;    /* NULL or "": no authentication; else the API and /metrics
 				 need "Authorization: Bearer TOKEN" */
+	const char *cert, *key; /* PEM files: serve HTTPS (both or neither); NULL = HTTP */
 } http_opts_t;
 
 /* Binds o->listen and starts serving. The strings of o are copied. Returns

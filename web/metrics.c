@@ -13,6 +13,7 @@
 #include "../checks/text.h"
 #include "../checks/verdict.h"
 #include "../checks/xmalloc.h"
+#include "query_incidents.h"
 
 #define REASON_MAX 300 /* bytes of TXT kept in a label: a label is not a document */
 
@@ -334,6 +335,14 @@ char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *le
 	       "Confirmed state changes recorded in the database, by the new status.");
 	for (int i = 0; i < 3; i++)
 		bprintf(&out, "blmon_events_total{to=\"%s\"} %lld\n", tos[i], events[i]);
+	{
+		/* provider rejections and incidents from the MTA log ([logwatch]) */
+		char *inc = query_incidents_metrics(db, err, errlen);
+		if (!inc)
+			goto done;
+		bprintf(&out, "%s", inc);
+		free(inc);
+	}
 	ok = true;
 	goto done;
 dberr:

@@ -1,0 +1,431 @@
+/* logwatch.c -- follows mail logs like `tail -F` (rename and copytruncate rotation) inside the daemon's loop.
+ * Each file's offset and inode are saved with what its lines recorded, in one transaction. */
+#include "logwatch.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../checks/text.h"
+#include "../checks/xmalloc.h"
+#include "incident.h"
+#include "log.h"
+#include "logwatch_format.h"
+
+#define READ_CHUNK 65536
+#define READ_MAX (4 << 20) /* bytes per file per poll: the loop has other work */
+
+static const logwatch_format_t *const formats[] = {&logwatch_format_postfix,
+						   &logwatch_format_exim};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+typedef struct {
+	char *path;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	int64_t off;  /* just after the last complete line consumed */
+	int64_t rpos; /* read position */
+	int64_t saved; /* offset last saved */
+	char *line;   /* the line being assembled, LOGWATCH_LINE_MAX + 1 bytes */
+	size_t llen;
+	bool overlong;
+	bool warned;
+} lwfile_t;
+
+struct logwatch {
+	const config_t *cfg;
+	sqlite3 *db;
+	sqlite3_stmt *get, *put;
+	incident_t *inc;
+	lwfile_t *files;
+	size_t nfiles;
+	unsigned long long overlong; /* lines cut to LOGWATCH_LINE_MAX */
+	int recorded;
+	bool failed;
+};
+
+/* ---- helpers shared with the format parsers ---- */
+
+void logwatch_copy(char *dst, size_t len, const char *s, size_t n)
+{
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+void logwatch_set_domain(logwatch_entry_t *e)
+{
+	const char *at = strrchr(e->rcpt, '@');
+	size_t i;
+
+	e->domain[0] = '\0';
+	if (!at)
+		return;
+	for (i = 0; at[1 + i] && i + 1 < sizeof(e->domain); i++)
+		e->domain[i] = (char)tolower((unsigned char)at[1 + i]);
+	e->domain[i] = '\0';
+}
+
+void logwatch_reply_join(char *r)
+{
+	char code[4], ecode[16] = "";
+	size_t elen = 0;
+	char *w, *p;
+
+	if (!(isdigit((unsigned char)r[0]) && isdigit((unsigned char)r[1]) &&
+	      isdigit((unsigned char)r[2]) && r[3] == '-'))
+		return; /* a one-line reply */
+	memcpy(code, r, 3);
+	code[3] = '\0';
+	r[3] = ' ';
+	p = r + 4;
+	if (strchr("245", *p) && p[1] == '.') {
+		elen = strcspn(p, " ");
+		if (elen >= sizeof(ecode))
+			elen = 0;
+		else
+			logwatch_copy(ecode, sizeof(ecode), p, elen);
+	}
+	w = p = r + 4 + (elen ? elen : 0);
+	while (*p) {
+		if (*p == ' ' && !strncmp(p + 1, code, 3) && (p[4] == '-' || p[4] == ' ')) {
+			char *q = p + 5;
+			if (elen && !strncmp(q, ecode, elen) && (q[elen] == ' ' || !q[elen]))
+				q += elen;
+			while (*q == ' ')
+				q++;
+			if (*q)
+				*w++ = ' ';
+			p = q;
+			continue;
+		}
+		*w++ = *p++;
+	}
+	*w = '\0';
+}
+
+bool logwatch_format_valid(const char *format)
+{
+	if (!strcmp(format, "auto"))
+		return true;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (!strcmp(format, formats[i]->name))
+			return true;
+	return false;
+}
+
+int logwatch_parse(const char *format, const char *line, logwatch_entry_t *e)
+{
+	bool any = !format || !strcmp(format, "auto");
+
+	for (size_t i = 0; i < NFORMATS; i++) {
+		if (!any && strcmp(format, formats[i]->name))
+			continue;
+		memset(e, 0, sizeof(*e));
+		if (formats[i]->parse(line, e))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static void file_close(lwfile_t *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->llen = 0;
+	f->overlong = false;
+}
+
+static void files_free(logwatch_t *w)
+{
+	for (size_t i = 0; i < w->nfiles; i++) {
+		file_close(&w->files[i]);
+		free(w->files[i].path);
+		free(w->files[i].line);
+	}
+	free(w->files);
+	w->files = NULL;
+	w->nfiles = 0;
+}
+
+static void files_set(logwatch_t *w)
+{
+	const config_t *c = w->cfg;
+
+	files_free(w);
+	w->files = xcalloc(c->nlogfiles ? c->nlogfiles : 1, sizeof(*w->files));
+	w->nfiles = c->nlogfiles;
+	for (size_t i = 0; i < c->nlogfiles; i++) {
+		w->files[i].path = xstrdup(c->logfiles[i].value);
+		w->files[i].fd = -1;
+		w->files[i].saved = -1;
+		w->files[i].line = xmalloc(LOGWATCH_LINE_MAX + 1);
+	}
+}
+
+logwatch_t *logwatch_new(const config_t *c, char *err, size_t errlen)
+{
+	logwatch_t *w = xcalloc(1, sizeof(*w));
+
+	w->cfg = c;
+	if (sqlite3_open_v2(c->database, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", c->database, w->db ? sqlite3_errmsg(w->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(w->db, 5000);
+	if (sqlite3_prepare_v2(w->db, "SELECT inode, \"offset\" FROM logwatch_files WHERE path = ?1",
+			       -1, &w->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO logwatch_files (path, inode, size, "
+			       "\"offset\", updated) VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &w->put, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: logwatch: %s", c->database, sqlite3_errmsg(w->db));
+		goto fail;
+	}
+	w->inc = incident_new(w->db, err, errlen);
+	if (!w->inc)
+		goto fail;
+	files_set(w);
+	return w;
+fail:
+	logwatch_free(w);
+	return NULL;
+}
+
+void logwatch_free(logwatch_t *w)
+{
+	if (!w)
+		return;
+	files_free(w);
+	incident_free(w->inc);
+	sqlite3_finalize(w->get);
+	sqlite3_finalize(w->put);
+	sqlite3_close(w->db);
+	free(w);
+}
+
+/* ---- following a file ---- */
+
+static void shown_path(const lwfile_t *f, char *buf, size_t len)
+{
+	text_escape_term(f->path, buf, len);
+}
+
+/* Opens f->path. from_start: a new file after rotation (read it whole);
+ * otherwise the saved position decides, or the end for a file never seen. */
+static void file_open(logwatch_t *w, lwfile_t *f, bool from_start, int64_t now)
+{
+	struct stat st;
+	char p[600];
+	int64_t start = 0;
+	int fd;
+
+	shown_path(f, p, sizeof(p));
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (!f->warned)
+			log_warn("logwatch: %s: %s (waiting for it to appear)", p, strerror(errno));
+		f->warned = true;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (!from_start) {
+		int rc;
+		sqlite3_reset(w->get);
+		sqlite3_bind_text(w->get, 1, f->path, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(w->get);
+		if (rc == SQLITE_ROW) {
+			int64_t ino = sqlite3_column_int64(w->get, 0), off = sqlite3_column_int64(w->get, 1);
+			if ((ino_t)ino == st.st_ino && off <= st.st_size) {
+				start = off;
+				log_info("logwatch: following %s from offset %lld", p, (long long)off);
+			} else {
+				log_info("logwatch: %s was rotated or truncated while blmon was not "
+					 "running: reading it from the start", p);
+			}
+		} else if (rc == SQLITE_DONE && f->warned) {
+			log_info("logwatch: %s appeared: reading it from the start", p);
+		} else if (rc == SQLITE_DONE) {
+			start = st.st_size; /* first run: only what is new */
+			log_info("logwatch: following %s from its end", p);
+		} else {
+			log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
+			close(fd);
+			sqlite3_reset(w->get);
+			return;
+		}
+		sqlite3_reset(w->get);
+	}
+	if (lseek(fd, start, SEEK_SET) < 0) {
+		log_warn("logwatch: %s: %s", p, strerror(errno));
+		close(fd);
+		return;
+	}
+	f->warned = false;
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->off = f->rpos = start;
+	f->saved = -1; /* save the (new) inode now */
+	f->llen = 0;
+	f->overlong = false;
+	(void)now;
+}
+
+static void line_done(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	logwatch_entry_t *e = xmalloc(sizeof(*e));
+
+	f->line[f->llen] = '\0';
+	if (f->overlong)
+		w->overlong++;
+	if (!w->failed && logwatch_parse(w->cfg->logwatch_format, f->line, e)) {
+		incident_rules_t r = {w->cfg->lw_threshold, w->cfg->lw_window_s, w->cfg->lw_quiet_s,
+				      w->cfg->retention_s};
+		if (incident_record(w->inc, &r, e, f->line, now) < 0)
+			w->failed = true;
+		else
+			w->recorded++;
+	}
+	free(e);
+	f->llen = 0;
+	f->overlong = false;
+}
+
+/* Feeds n bytes read at f->rpos into lines. */
+static void feed(logwatch_t *w, lwfile_t *f, const char *buf, size_t n, int64_t now)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(buf + i, '\n', n - i);
+		size_t seg = nl ? (size_t)(nl - (buf + i)) : n - i;
+		size_t room = LOGWATCH_LINE_MAX - f->llen;
+		size_t take = seg < room ? seg : room;
+
+		for (size_t k = 0; k < take; k++) /* a NUL would end the line early */
+			f->line[f->llen + k] = buf[i + k] ? buf[i + k] : ' ';
+		f->llen += take;
+		if (take < seg)
+			f->overlong = true;
+		i += seg;
+		if (nl) {
+			i++;
+			if (f->llen && f->line[f->llen - 1] == '\r')
+				f->llen--;
+			line_done(w, f, now);
+			f->off = f->rpos + (int64_t)i;
+		}
+	}
+	f->rpos += (int64_t)n;
+}
+
+static void save(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	struct stat st;
+
+	if (f->fd < 0 || f->saved == f->off || w->failed)
+		return;
+	if (fstat(f->fd, &st) < 0)
+		st.st_size = f->rpos;
+	sqlite3_reset(w->put);
+	sqlite3_bind_text(w->put, 1, f->path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(w->put, 2, (int64_t)f->ino);
+	sqlite3_bind_int64(w->put, 3, (int64_t)st.st_size);
+	sqlite3_bind_int64(w->put, 4, f->off);
+	sqlite3_bind_int64(w->put, 5, now);
+	if (sqlite3_step(w->put) != SQLITE_DONE) {
+		log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
+		w->failed = true;
+	} else {
+		f->saved = f->off;
+	}
+	sqlite3_reset(w->put);
+}
+
+static void follow(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	char *buf = xmalloc(READ_CHUNK), p[600];
+	size_t total = 0;
+
+	for (int round = 0; round < 4 && !w->failed; round++) {
+		struct stat st;
+		ssize_t n = 0;
+
+		if (f->fd < 0)
+			file_open(w, f, round > 0, now);
+		if (f->fd < 0)
+			break;
+		while (total < READ_MAX && (n = read(f->fd, buf, READ_CHUNK)) > 0 && !w->failed) {
+			feed(w, f, buf, (size_t)n, now);
+			total += (size_t)n;
+		}
+		if (n != 0 || w->failed)
+			break; /* more to read next time, or an error */
+		/* at the end of what we have: was the file rotated? */
+		shown_path(f, p, sizeof(p));
+		if (stat(f->path, &st) < 0)
+			break; /* renamed away and not yet recreated: keep the old one */
+		if (st.st_ino != f->ino || st.st_dev != f->dev) {
+			if (f->llen) /* the old file's unterminated last line */
+				line_done(w, f, now);
+			log_info("logwatch: %s was rotated: following the new file", p);
+			file_close(f);
+			continue; /* round > 0 opens it from its start */
+		}
+		if (st.st_size < f->rpos) {
+			log_info("logwatch: %s was truncated (copytruncate): reading it from the start", p);
+			if (lseek(f->fd, 0, SEEK_SET) < 0) {
+				file_close(f);
+				break;
+			}
+			f->off = f->rpos = 0;
+			f->llen = 0;
+			f->overlong = false;
+			continue;
+		}
+		break;
+	}
+	save(w, f, now);
+	free(buf);
+}
+
+int logwatch_poll(logwatch_t *w, int64_t now)
+{
+	incident_rules_t r = {w->cfg->lw_threshold, w->cfg->lw_window_s, w->cfg->lw_quiet_s,
+			      w->cfg->retention_s};
+
+	if (!w->nfiles)
+		return 0;
+	w->failed = false;
+	w->recorded = 0;
+	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
+		return -1;
+	}
+	for (size_t i = 0; i < w->nfiles && !w->failed; i++)
+		follow(w, &w->files[i], now);
+	if (!w->failed && incident_tick(w->inc, &r, now) < 0)
+		w->failed = true;
+	if (w->failed || sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (!w->failed)
+			log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+		/* what was read is read again from the saved positions */
+		for (size_t i = 0; i < w->nfiles; i++)
+			file_close(&w->files[i]);
+		return -1;
+	}
+	return w->recorded;
+}

@@ -1,0 +1,60 @@
+/* logwatch.h -- follows the MTA's mail log like `tail -F` and turns delivery results into rejections.
+ * Runs inside the daemon's loop (no threads); its position in each file is kept in the database. */
+#ifndef BLMON_LOGWATCH_H
+#define BLMON_LOGWATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Longest log line kept; the rest of a longer line is dropped (counted). */
+#define LOGWATCH_LINE_MAX 8192
+
+typedef struct logwatch logwatch_t;
+
+typedef enum { LOGWATCH_SENT, LOGWATCH_DEFERRED, LOGWATCH_BOUNCED } logwatch_status_t;
+
+/* One delivery attempt as a format parser understood it. Strings are
+ * NUL-terminated copies of the (untrusted) line's parts. */
+typedef struct {
+	logwatch_status_t status;
+	char rcpt[256];     /* recipient address, without <> */
+	char domain[256];   /* its domain, lower case */
+	char relay[256];    /* remote host name ("" when unknown) */
+	char relay_ip[64];
+	char dsn[16];       /* enhanced status code as the MTA logged it */
+	char reply[LOGWATCH_LINE_MAX]; /* the remote server's reply, multi-line fragments joined;
+					  "" when the remote server said nothing */
+} logwatch_entry_t;
+
+/* Opens a connection of its own to c->database (created and migrated by the
+ * store already) and starts following c's [logwatch] files; a file seen for
+ * the first time is followed from its end. c is borrowed until the next
+ * logwatch_set_config or logwatch_free. Returns NULL with a message in err.
+ * Caller owns the result; logwatch_free frees it (NULL is fine). */
+logwatch_t *logwatch_new(const config_t *c, char *err, size_t errlen);
+void logwatch_free(logwatch_t *w);
+
+/* Reads what was appended since the last call (bounded per call), follows
+ * rename and copytruncate rotation, records rejections and deliveries, opens
+ * and closes provider incidents, and saves each file's position in the same
+ * transaction. now: unix seconds, the time given to what is read. Returns
+ * the number of delivery lines recorded, or -1 on a database error (logged;
+ * the lines are read again next time). */
+int logwatch_poll(logwatch_t *w, int64_t now);
+
+/* Parses one line with the named format ("postfix", "exim" or "auto").
+ * Returns 1 and fills e for a delivery result, 0 for any other line. Never
+ * fails on hostile input. */
+int logwatch_parse(const char *format, const char *line, logwatch_entry_t *e);
+
+/* Joins the fragments of a multi-line SMTP reply as MTAs log them
+ * ("421-4.7.0 a 421-4.7.0 b 421 4.7.0 c" -> "421 4.7.0 a b c"), in place. */
+void logwatch_reply_join(char *reply);
+
+/* Is format one of "postfix", "exim", "auto"? */
+bool logwatch_format_valid(const char *format);
+
+#endif

@@ -1,0 +1,752 @@
+/* test_logwatch.c -- mail log watching: rejection rules, Postfix/Exim parsers, and the real daemon following a log.
+ * Fixtures are written here: realistic Postfix lines appended to a file while `blmon run` follows it. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../monitor/config.h"
+#include "../monitor/logwatch.h"
+#include "../monitor/reject_rules.h"
+#include "../monitor/store.h"
+#include "../web/query_incidents.h"
+#include "harness.h"
+
+/* ---- the rule table ---- */
+
+typedef struct {
+	const char *relay, *domain, *reply;
+	const char *provider, *kind, *code, *ip, *removal_part;
+} rule_case_t;
+
+static const rule_case_t cases[] = {
+	{"contoso-com.mail.protection.outlook.com", "contoso.com",
+	 "550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. Please contact your "
+	 "Internet service provider since part of their network is on our block list (S3150).",
+	 "microsoft", "ip-blocklisted", "S3150", "198.51.100.7", "sender.office.com"},
+	{"eur.olc.protection.outlook.com", "hotmail.com",
+	 "550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. ... (S3140).",
+	 "microsoft", "ip-blocklisted", "S3140", "198.51.100.7", "sender.office.com"},
+	{"contoso-com.mail.protection.outlook.com", "contoso.com",
+	 "550 5.7.606 Access denied, banned sending IP [198.51.100.7]. To request removal from this "
+	 "list please visit https://sender.office.com/", "microsoft", "ip-blocklisted", "5.7.606",
+	 "198.51.100.7", "sender.office.com"},
+	{"contoso-com.mail.protection.outlook.com", "contoso.com", "550 5.7.511 Access denied, banned sender[198.51.100.7]",
+	 "microsoft", "ip-blocklisted", "5.7.511", "198.51.100.7", "delist@microsoft.com"},
+	{"outlook-com.olc.protection.outlook.com", "outlook.com",
+	 "550 5.7.1 Service unavailable, Client host [198.51.100.7] blocked using Blocklist 1; To "
+	 "request removal from this list please forward this message to delist@microsoft.com",
+	 "microsoft", "ip-blocklisted", "Blocklist 1", "198.51.100.7", "delist@microsoft.com"},
+	{"contoso-com.mail.protection.outlook.com", "contoso.com",
+	 "451 4.7.500 Server busy. Please try again later from [198.51.100.7]. (S77714)",
+	 "microsoft", "rate-limited", "4.7.500", "198.51.100.7", "sender.office.com"},
+	{"contoso-com.mail.protection.outlook.com", "contoso.com",
+	 "451 4.7.650 The mail server [198.51.100.7] has been temporarily rate limited due to IP "
+	 "reputation. (S775)", "microsoft", "reputation", "4.7.650", "198.51.100.7", "sender.office.com"},
+	{"gmail-smtp-in.l.google.com", "gmail.com",
+	 "421 4.7.28 [198.51.100.7      15] Our system has detected an unusual rate of unsolicited "
+	 "mail originating from your IP address.", "google", "rate-limited", "4.7.28",
+	 "198.51.100.7", "postmaster.google.com"},
+	{"aspmx.l.google.com", "example.org",
+	 "550 5.7.1 [198.51.100.7] Our system has detected that this message is likely suspicious "
+	 "due to the very low reputation of the sending IP address.", "google", "reputation", "5.7.1",
+	 "198.51.100.7", "postmaster.google.com"},
+	{"mta7.am0.yahoodns.net", "yahoo.com",
+	 "421 4.7.0 [TSS04] Messages from 198.51.100.7 temporarily deferred due to unexpected volume "
+	 "or user complaints - 4.16.55.1", "yahoo", "reputation", "TSS04", "198.51.100.7",
+	 "senders.yahooinc.com"},
+	{"mx-aol.mail.gm0.yahoodns.net", "aol.com",
+	 "553 5.7.2 [TSS09] All messages from 198.51.100.7 will be permanently deferred; Retrying "
+	 "will NOT succeed.", "yahoo", "reputation", "TSS09", "198.51.100.7", "senders.yahooinc.com"},
+	{"mta5.am0.yahoodns.net", "yahoo.com",
+	 "553 5.7.1 [BL21] Connections will not be accepted from 198.51.100.7, because the ip is in "
+	 "Spamhaus's list; see http://postmaster.yahoo.com/550-bl23.html", "yahoo", "ip-blocklisted",
+	 "BL21", "198.51.100.7", "spamhaus"},
+	{"mx.example.net", "example.net", "550 5.1.1 <bob@example.net>: Recipient address rejected",
+	 "example.net", "other", "5.1.1", "", ""},
+	{"mail.example.co.uk", "example.co.uk", "554 5.7.1 rejected by DMARC policy",
+	 "example.co.uk", "policy", "5.7.1", "", ""},
+	{"", "hotmail.com", "garbage \x01\x02 ::: [[[ 999.1.2.3", "microsoft", "other", "", "", ""},
+	{NULL, NULL, NULL, "unknown", "other", "", "", ""},
+};
+
+Test(reject_rules, every_provider_code)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const rule_case_t *c = &cases[i];
+		reject_t r;
+
+		reject_rules_classify(c->relay, c->domain, c->reply, &r);
+		cr_expect_str_eq(r.provider, c->provider, "case %zu provider", i);
+		cr_expect_str_eq(reject_kind_name(r.kind), c->kind, "case %zu (%s) kind", i, c->code);
+		cr_expect_str_eq(r.code, c->code, "case %zu code", i);
+		cr_expect_str_eq(r.sending_ip, c->ip, "case %zu ip", i);
+		cr_expect(strstr(r.removal, c->removal_part), "case %zu removal %s", i, r.removal);
+		cr_expect(r.advice && r.meaning, "case %zu", i);
+	}
+}
+
+Test(reject_rules, providers_by_host_and_domain)
+{
+	cr_assert_str_eq(reject_rules_provider_of_host("contoso-com.mail.protection.outlook.com."),
+			 "microsoft");
+	cr_assert_str_eq(reject_rules_provider_of_host("eur.olc.protection.outlook.com"), "microsoft");
+	cr_assert_str_eq(reject_rules_provider_of_host("hotmail-com.olc.protection.outlook.com"),
+			 "microsoft");
+	cr_assert_str_eq(reject_rules_provider_of_host("ASPMX.L.GOOGLE.COM"), "google");
+	cr_assert_str_eq(reject_rules_provider_of_host("mta6.am0.yahoodns.net"), "yahoo");
+	cr_assert_null(reject_rules_provider_of_host("notoutlook.com"));
+	cr_assert_null(reject_rules_provider_of_host("mx.example.net"));
+	cr_assert_str_eq(reject_rules_provider_of_domain("aol.com"), "yahoo");
+	cr_assert(reject_kind_incident(REJECT_IP_BLOCKLISTED) && !reject_kind_incident(REJECT_POLICY));
+}
+
+/* ---- parsers ---- */
+
+#define PF_BOUNCE(to, relay, ip, reply) \
+	"Jan  6 13:43:04 mail1 postfix/smtp[2318]: 4F1A2B3C: to=<" to ">, relay=" relay "[" ip \
+	"]:25, delay=7.5, delays=2.2/0/0.28/5.1, dsn=5.7.1, status=bounced (host " relay "[" ip \
+	"] said: " reply " (in reply to RCPT TO command))"
+
+Test(parse, postfix_bounce_deferral_sent)
+{
+	logwatch_entry_t e;
+
+	cr_assert_eq(logwatch_parse("postfix",
+				    PF_BOUNCE("ann@Contoso.com", "contoso-com.mail.protection.outlook.com",
+					      "192.0.2.10",
+					      "550 5.7.1 Service unavailable; Client host [198.51.100.7] "
+					      "blocked using Blocklist 1"),
+				    &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_str_eq(e.rcpt, "ann@Contoso.com");
+	cr_assert_str_eq(e.domain, "contoso.com");
+	cr_assert_str_eq(e.relay, "contoso-com.mail.protection.outlook.com");
+	cr_assert_str_eq(e.relay_ip, "192.0.2.10");
+	cr_assert_str_eq(e.dsn, "5.7.1");
+	cr_assert_str_eq(e.reply, "550 5.7.1 Service unavailable; Client host [198.51.100.7] blocked "
+				  "using Blocklist 1");
+	/* a multi-line reply: 421-4.7.0 fragments joined */
+	cr_assert_eq(logwatch_parse("auto",
+				    "2024-06-20T13:43:04.123456+00:00 mail1 postfix/smtp[99]: ABC: "
+				    "to=<bob@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.27]:25, "
+				    "delay=1, delays=0/0/0.5/0.5, dsn=4.7.0, status=deferred (host "
+				    "gmail-smtp-in.l.google.com[192.0.2.27] said: 421-4.7.0 [198.51.100.7 "
+				    "     15] Our system has detected that this message is 421-4.7.0 "
+				    "suspicious due to the very low reputation of the sending IP 421-4.7.0 "
+				    "address. 421 4.7.0  https://support.google.com/mail/answer/188131 - "
+				    "gsmtp (in reply to end of DATA command))",
+				    &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_DEFERRED);
+	cr_assert_str_eq(e.reply, "421 4.7.0 [198.51.100.7      15] Our system has detected that "
+				  "this message is suspicious due to the very low reputation of the "
+				  "sending IP address. https://support.google.com/mail/answer/188131 - "
+				  "gsmtp");
+	cr_assert_eq(logwatch_parse("postfix",
+				    "Jan  6 13:44:00 mail1 postfix/smtp[2318]: 5A: to=<ann@contoso.com>, "
+				    "relay=contoso-com.mail.protection.outlook.com[192.0.2.10]:25, "
+				    "delay=1.1, delays=0.1/0/0.4/0.6, dsn=2.6.0, status=sent (250 2.6.0 "
+				    "<x@y> [InternalId=1] Queued mail for delivery)",
+				    &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_SENT);
+	cr_assert_str_eq(e.reply, "");
+	/* not delivery results */
+	cr_assert_eq(logwatch_parse("postfix", "Jan  6 13:43:04 mail1 postfix/qmgr[1]: 4F1A: "
+					       "from=<a@b>, size=1, nrcpt=1 (queue active)", &e), 0);
+	cr_assert_eq(logwatch_parse("postfix", "Jan  6 13:43:04 mail1 postfix/smtp[1]: 4F1A: "
+					       "to=<a@b.c>, relay=none, delay=30, dsn=4.4.1, "
+					       "status=expired, returned to sender", &e), 0);
+	cr_assert_eq(logwatch_parse("auto", "", &e), 0);
+	cr_assert_eq(logwatch_parse("auto", "random text status=bounced to=<x@y>", &e), 0);
+}
+
+Test(parse, exim_mainlog)
+{
+	logwatch_entry_t e;
+
+	cr_assert_eq(logwatch_parse("exim",
+				    "2024-06-20 13:43:04 1sK3Xz-000abc-12 ** ann@contoso.com "
+				    "R=dnslookup T=remote_smtp H=contoso-com.mail.protection.outlook.com "
+				    "[192.0.2.10]: SMTP error from remote mail server after RCPT "
+				    "TO:<ann@contoso.com>: 550 5.7.1 Unfortunately, messages from "
+				    "[198.51.100.7] weren't sent. (S3150)",
+				    &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_str_eq(e.domain, "contoso.com");
+	cr_assert_str_eq(e.relay, "contoso-com.mail.protection.outlook.com");
+	cr_assert_str_eq(e.relay_ip, "192.0.2.10");
+	cr_assert(!strncmp(e.reply, "550 5.7.1 Unfortunately", 23), "%s", e.reply);
+	cr_assert_str_eq(e.dsn, "5.7.1");
+	cr_assert_eq(logwatch_parse("auto",
+				    "2024-06-20 13:43:05 1sK3Xz-000abc-13 == bob@yahoo.com R=dnslookup "
+				    "T=remote_smtp defer (-44) H=mta7.am0.yahoodns.net [192.0.2.30]: SMTP "
+				    "error from remote mail server after MAIL FROM:<a@b> SIZE=1: 421 4.7.0 "
+				    "[TSS04] Messages from 198.51.100.7 temporarily deferred",
+				    &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_DEFERRED);
+	cr_assert(strstr(e.reply, "TSS04"));
+	cr_assert_eq(logwatch_parse("exim",
+				    "2024-06-20 13:43:06 1sK3Xz-000abc-14 => ann@contoso.com "
+				    "R=dnslookup T=remote_smtp H=contoso-com.mail.protection.outlook.com "
+				    "[192.0.2.10] X=TLS1.2 C=\"250 2.6.0 Queued\"", &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_SENT);
+	cr_assert_eq(logwatch_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 Completed", &e), 0);
+	cr_assert_eq(logwatch_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 == a@b "
+					    "R=dnslookup T=remote_smtp defer (-53): retry time not "
+					    "reached for any host", &e), 0);
+}
+
+Test(parse, hostile_input_never_crashes)
+{
+	char *line = malloc(LOGWATCH_LINE_MAX + 1);
+	logwatch_entry_t *e = malloc(sizeof(*e));
+	unsigned seed = 12345;
+	static const char *const pieces[] = {"postfix/smtp[", "]: ", " to=<", ">", ", relay=", "[",
+					     "]:25", ", dsn=", " status=bounced (", " said: ",
+					     "421-4.7.0 ", "421 4.7.0", " ** ", " H=", " [",
+					     "SMTP error from remote mail server after ", ": 5",
+					     "2024-06-20 13:43:04 ", "\xff\xfe", "\x01", " ", ")",
+					     "(in reply to "};
+
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0, want;
+		seed = seed * 1103515245u + 12345u;
+		want = (seed >> 8) % LOGWATCH_LINE_MAX;
+		while (n < want) {
+			const char *p;
+			size_t l;
+			seed = seed * 1103515245u + 12345u;
+			p = pieces[(seed >> 10) % (sizeof(pieces) / sizeof(pieces[0]))];
+			l = strlen(p);
+			if (n + l > want)
+				break;
+			memcpy(line + n, p, l);
+			n += l;
+		}
+		line[n] = '\0';
+		if (logwatch_parse("auto", line, e)) {
+			reject_t r;
+			cr_assert_lt(strlen(e->reply), sizeof(e->reply));
+			reject_rules_classify(e->relay, e->domain, e->reply, &r);
+		}
+	}
+	free(line);
+	free(e);
+}
+
+Test(config, logwatch_section)
+{
+	char *d = harness_tmpdir(), path[1024], err[2048];
+	config_t *c;
+
+	snprintf(path, sizeof(path), "%s/c.conf", d);
+	cr_assert_eq(harness_write(d, "c.conf",
+				   "[targets]\nip = 192.0.2.1\n[logwatch]\nfile = /var/log/mail.log\n"
+				   "file = /var/log/exim4/mainlog\nformat = exim\nthreshold = 5 in 2h\n"
+				   "quiet = 45m\n"), 0);
+	cr_assert_eq(config_load(path, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c->nlogfiles, 2);
+	cr_assert_str_eq(c->logwatch_format, "exim");
+	cr_assert_eq(c->lw_threshold, 5);
+	cr_assert_eq(c->lw_window_s, 7200);
+	cr_assert_eq(c->lw_quiet_s, 2700);
+	config_free(c);
+	cr_assert_eq(harness_write(d, "c.conf",
+				   "[logwatch]\nfile = mail.log\nformat = qmail\nthreshold = 3 per 10m\n"
+				   "threshold = 0 in 10m\n"), 0);
+	cr_assert_eq(config_load(path, &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, ":2: [logwatch] file:"), "%s", err);
+	cr_assert(strstr(err, ":3: [logwatch] format: 'qmail' is not postfix, exim or auto"), "%s", err);
+	cr_assert(strstr(err, ":4: [logwatch] threshold:"), "%s", err);
+	cr_assert(strstr(err, ":5: [logwatch] threshold:"), "%s", err);
+	harness_tmpdir_free(d);
+}
+
+/* ---- the real daemon following a log ---- */
+
+static char *dir;
+static harness_server_t dns, smtp;
+static char conf[1024], db[1024], logpath[1024], mlog[1024], edir[1100];
+static pid_t daemon_pid;
+
+static void setup(void)
+{
+	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam source\n127.0.0.2\n198.51.100.7\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
+	snprintf(db, sizeof(db), "%s/blmon.db", dir);
+	snprintf(logpath, sizeof(logpath), "%s/blmon.log", dir);
+	snprintf(mlog, sizeof(mlog), "%s/mail.log", dir);
+	snprintf(edir, sizeof(edir), "%s/mails", dir);
+	mkdir(edir, 0700);
+	smtp.pid = 0;
+	daemon_pid = 0;
+}
+
+static void teardown(void)
+{
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGKILL);
+		harness_wait_exit(daemon_pid, 2000);
+	}
+	if (smtp.pid > 0)
+		harness_server_stop(&smtp);
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(logwatch, .init = setup, .fini = teardown, .timeout = 120);
+
+static void write_conf(const char *quiet, bool mail)
+{
+	char text[4096], email[512] = "";
+
+	if (mail)
+		snprintf(email, sizeof(email),
+			 "[email]\nsmtp = smtp://127.0.0.1:%d\nstarttls = no\nfrom = blmon@example.org\n"
+			 "to = admin@example.org\n[alerts]\nbatch = 0s\n", smtp.port);
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n[targets]\nip = 198.51.100.7\n"
+		 "[lists]\ndefault = no\n[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n%s"
+		 "[logwatch]\nfile = %s\nformat = postfix\nthreshold = 3 in 1m\nquiet = %s\n",
+		 dns.port, db, harness_free_tcp_port(), email, mlog, quiet);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+}
+
+static void start_daemon(void)
+{
+	const char *args[] = {"run", "-c", conf, NULL};
+
+	daemon_pid = harness_blmon_start(args, logpath);
+	cr_assert_gt(daemon_pid, 0);
+}
+
+static int stop_daemon(void)
+{
+	int st;
+
+	kill(daemon_pid, SIGTERM);
+	st = harness_wait_exit(daemon_pid, 3000);
+	daemon_pid = 0;
+	return st;
+}
+
+static long long q(const char *sql)
+{
+	char err[512];
+	store_t *s = store_open_readonly(db, err, sizeof(err));
+	long long v;
+
+	if (!s)
+		return -1;
+	v = store_scalar(s, sql);
+	store_close(s);
+	return v;
+}
+
+static bool wait_for(const char *sql, long long want, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 50) {
+		if (q(sql) == want)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static void fail_with_log(const char *what)
+{
+	char *text = harness_read(logpath);
+	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
+}
+
+#define WAIT(sql, want, ms) \
+	do { \
+		if (!wait_for(sql, want, ms)) { \
+			char m_[512]; \
+			snprintf(m_, sizeof(m_), "%s did not become %lld (is %lld)", sql, \
+				 (long long)(want), q(sql)); \
+			fail_with_log(m_); \
+		} \
+	} while (0)
+
+static void append(const char *text)
+{
+	FILE *f = fopen(mlog, "a");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int seq;
+
+/* A Postfix S3150 bounce from Office 365 for user@domain. */
+static void s3150(char *buf, size_t len, const char *domain)
+{
+	char relay[300];
+
+	snprintf(relay, sizeof(relay), "%s.mail.protection.outlook.com", domain);
+	for (char *p = relay; *p && p < relay + strlen(domain); p++)
+		if (*p == '.')
+			*p = '-';
+	snprintf(buf, len,
+		 "Jun 20 13:43:%02d mail1 postfix/smtp[2318]: 4F1A%04X: to=<user%d@%s>, relay=%s"
+		 "[192.0.2.10]:25, delay=7.5, delays=2.2/0/0.28/5.1, dsn=5.7.1, status=bounced (host "
+		 "%s[192.0.2.10] said: 550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't "
+		 "sent. Please contact your Internet service provider since part of their network is "
+		 "on our block list (S3150). You can also refer your provider to "
+		 "http://mail.live.com/mail/troubleshooting.aspx#errors. (in reply to MAIL FROM "
+		 "command))\n",
+		 seq % 60, (unsigned)seq, seq, domain, relay, relay);
+	seq++;
+}
+
+static void sent(char *buf, size_t len, const char *domain)
+{
+	snprintf(buf, len,
+		 "Jun 20 14:43:%02d mail1 postfix/smtp[2318]: 5B1A%04X: to=<user%d@%s>, "
+		 "relay=x.mail.protection.outlook.com[192.0.2.10]:25, delay=1, delays=0/0/0.5/0.5, "
+		 "dsn=2.6.0, status=sent (250 2.6.0 <a@b> Queued mail for delivery)\n",
+		 seq % 60, (unsigned)seq, seq, domain);
+	seq++;
+}
+
+/* Noise around the results: what a real mail.log is mostly made of. */
+static const char noise[] =
+	"Jun 20 13:43:00 mail1 postfix/smtpd[811]: connect from unknown[203.0.113.5]\n"
+	"Jun 20 13:43:00 mail1 postfix/cleanup[812]: 4F1A0000: message-id=<x@example.org>\n"
+	"Jun 20 13:43:00 mail1 postfix/qmgr[700]: 4F1A0000: from=<a@example.org>, size=1234, "
+	"nrcpt=1 (queue active)\n"
+	"Jun 20 13:43:01 mail1 postfix/smtp[2318]: 4F1A0001: to=<x@nowhere.invalid>, relay=none, "
+	"delay=0.1, delays=0/0/0.1/0, dsn=5.4.4, status=bounced (Host or domain name not found. "
+	"Name service error for name=nowhere.invalid type=A: Host not found)\n";
+
+/* The number of the first mail containing needle, or 0. */
+static int mail_with(const char *needle)
+{
+	char path[1200];
+
+	for (int n = 1;; n++) {
+		char *m;
+		bool has;
+		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n);
+		if (access(path, F_OK) != 0)
+			return 0;
+		m = harness_read(path);
+		has = strstr(m, needle) != NULL;
+		free(m);
+		if (has)
+			return n;
+	}
+}
+
+static int mails_with(const char *needle)
+{
+	char path[1200];
+	int count = 0;
+
+	for (int n = 1;; n++) {
+		char *m;
+		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n);
+		if (access(path, F_OK) != 0)
+			return count;
+		m = harness_read(path);
+		count += strstr(m, needle) != NULL;
+		free(m);
+	}
+}
+
+static int mails(void)
+{
+	char path[1200];
+	int n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n + 1);
+		if (access(path, F_OK) != 0)
+			return n;
+	}
+}
+
+#define INC_OPEN "SELECT count(*) FROM incidents WHERE closed IS NULL"
+#define REJ "SELECT count(*) FROM rejections"
+
+Test(logwatch, s3150_burst_opens_one_incident_alerts_once_and_closes)
+{
+	char line[2048], path[1200], *m;
+
+	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, NULL), 0, "smtpsink did not start");
+	/* history before blmon starts is not news: it starts at the end */
+	for (int i = 0; i < 5; i++) {
+		s3150(line, sizeof(line), "old.example");
+		append(line);
+	}
+	write_conf("2s", true);
+	start_daemon();
+	WAIT("SELECT count(*) FROM logwatch_files", 1, 8000);
+	append(noise);
+	s3150(line, sizeof(line), "contoso.example");
+	append(line);
+	s3150(line, sizeof(line), "fabrikam.example");
+	append(line);
+	WAIT(REJ, 2, 5000);
+	cr_assert_eq(q("SELECT count(*) FROM incidents"), 0, "2 rejections are below the threshold");
+	s3150(line, sizeof(line), "contoso.example");
+	append(line);
+	WAIT(INC_OPEN, 1, 5000);
+	for (int i = 0; i < 4; i++) {
+		s3150(line, sizeof(line), "northwind.example");
+		append(line);
+	}
+	WAIT(REJ, 7, 5000);
+	cr_assert_eq(q("SELECT count(*) FROM incidents"), 1, "a burst is one incident");
+	cr_assert_eq(q("SELECT rejections FROM incidents"), 7);
+	cr_assert_eq(q("SELECT count(*) FROM incidents WHERE provider = 'microsoft' AND code = "
+		       "'S3150' AND kind = 'ip-blocklisted' AND sending_ip = '198.51.100.7'"), 1);
+	cr_assert_eq(q("SELECT count(*) FROM incident_domains"), 3);
+	cr_assert_eq(q("SELECT count(*) FROM log_domains WHERE domain = 'nowhere.invalid'"), 1);
+	cr_assert_eq(q("SELECT n FROM rejection_counts WHERE provider = 'microsoft' AND kind = "
+		       "'ip-blocklisted'"), 7);
+	for (int w = 0; w < 100 && !mail_with("REJECTS"); w++)
+		usleep(100000);
+	if (!mail_with("REJECTS"))
+		fail_with_log("no incident mail");
+	snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, mail_with("REJECTS"));
+	m = harness_read(path);
+	cr_assert(strstr(m, "Subject: [blmon] Microsoft (Outlook.com, Office 365) REJECTS mail from"),
+		  "%s", m);
+	cr_assert(strstr(m, "S3150"), "%s", m);
+	cr_assert(strstr(m, "contoso.example") && strstr(m, "fabrikam.example"), "%s", m);
+	cr_assert(strstr(m, "Test BL lists 198.51.100.7 since"), "DNSBL context missing:\n%s", m);
+	cr_assert(strstr(m, "https://sender.office.com"), "%s", m);
+	cr_assert(strstr(m, "postfix/smtp[2318]"), "sample line missing:\n%s", m);
+	free(m);
+	/* deliveries to Microsoft again: closed after the quiet period, alerted once more */
+	sent(line, sizeof(line), "contoso.example");
+	append(line);
+	WAIT(INC_OPEN, 0, 8000);
+	for (int w = 0; w < 100 && !mail_with("accepts mail from 198.51.100.7 again"); w++)
+		usleep(100000);
+	cr_assert(mail_with("accepts mail from 198.51.100.7 again"), "no closing mail");
+	sleep(2);
+	cr_assert_eq(mails_with("REJECTS mail"), 1, "the incident is alerted exactly once");
+	cr_assert_eq(mails_with("accepts mail from 198.51.100.7 again"), 1);
+	cr_assert_eq(mails(), 3, "first-run summary, opening, closing: nothing else");
+	cr_assert_eq(q("SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND subject LIKE "
+		       "'%REJECTS%'"), 1);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(logwatch, restart_mid_file_and_partial_lines_count_once)
+{
+	char line[2048];
+	size_t half;
+
+	write_conf("30m", false);
+	append(noise);
+	start_daemon();
+	WAIT("SELECT count(*) FROM logwatch_files", 1, 8000);
+	for (int i = 0; i < 2; i++) {
+		s3150(line, sizeof(line), "contoso.example");
+		append(line);
+	}
+	/* a line written in two parts: nothing counts until it is whole */
+	s3150(line, sizeof(line), "fabrikam.example");
+	half = strlen(line) / 2;
+	{
+		char first[2048];
+		snprintf(first, sizeof(first), "%.*s", (int)half, line);
+		append(first);
+	}
+	WAIT(REJ, 2, 5000);
+	usleep(1500000);
+	cr_assert_eq(q(REJ), 2, "a partial last line is held until complete");
+	cr_assert_eq(stop_daemon(), 0);
+	/* written while blmon was down: the rest of the line, and more */
+	append(line + half);
+	for (int i = 0; i < 3; i++) {
+		s3150(line, sizeof(line), "northwind.example");
+		append(line);
+	}
+	start_daemon();
+	WAIT(REJ, 6, 8000);
+	sleep(2);
+	cr_assert_eq(q(REJ), 6, "nothing reread, nothing skipped");
+	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE domain = 'fabrikam.example'"), 1);
+	cr_assert_eq(q("SELECT count(*) FROM incidents"), 1);
+	cr_assert_eq(q("SELECT rejections FROM incidents"), 6, "opened at the third, then extended");
+	cr_assert_eq(stop_daemon(), 0);
+	start_daemon();
+	sleep(2);
+	cr_assert_eq(q(REJ), 6, "a restart with nothing new adds nothing");
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(logwatch, rename_and_copytruncate_rotation)
+{
+	char line[2048], rotated[1100];
+
+	write_conf("30m", false);
+	append("");
+	start_daemon();
+	WAIT("SELECT count(*) FROM logwatch_files", 1, 8000);
+	s3150(line, sizeof(line), "a.example");
+	append(line);
+	WAIT(REJ, 1, 5000);
+	/* logrotate's default: rename, then the MTA writes a new file */
+	snprintf(rotated, sizeof(rotated), "%s.1", mlog);
+	cr_assert_eq(rename(mlog, rotated), 0);
+	s3150(line, sizeof(line), "b.example");
+	{
+		FILE *f = fopen(rotated, "a"); /* a last line still written to the old file */
+		fputs(line, f);
+		fclose(f);
+	}
+	usleep(300000);
+	s3150(line, sizeof(line), "c.example");
+	append(line);
+	s3150(line, sizeof(line), "d.example");
+	append(line);
+	WAIT(REJ, 4, 8000);
+	/* copytruncate: copied away, then truncated in place */
+	cr_assert_eq(truncate(mlog, 0), 0);
+	usleep(1500000);
+	s3150(line, sizeof(line), "e.example");
+	append(line);
+	WAIT(REJ, 5, 8000);
+	sleep(1);
+	cr_assert_eq(q(REJ), 5);
+	cr_assert_eq(q("SELECT count(DISTINCT domain) FROM rejections"), 5);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(logwatch, hostile_line_is_bounded_and_escaped)
+{
+	char line[2048];
+	size_t big = 100000;
+	char *h = malloc(big + 2048), *doc;
+	cJSON *j;
+	sqlite3 *sdb;
+	char err[512];
+
+	write_conf("30m", false);
+	append("");
+	start_daemon();
+	WAIT("SELECT count(*) FROM logwatch_files", 1, 8000);
+	/* a huge line with binary bytes and markup in the reply text */
+	snprintf(h, 2048,
+		 "Jun 20 13:43:04 mail1 postfix/smtp[1]: 4F: to=<x@contoso.example>, "
+		 "relay=contoso-example.mail.protection.outlook.com[192.0.2.10]:25, dsn=5.7.1, "
+		 "status=bounced (host h[192.0.2.10] said: 550 5.7.1 <script>alert(1)</script> "
+		 "\x1b[31m\x01\xff\xfe (S3150) ");
+	for (size_t n = strlen(h); n < big; n++)
+		h[n] = (char)(n % 7 ? 'A' + n % 26 : '\x02');
+	h[big] = '\0';
+	strcat(h, ")\n");
+	append(h);
+	for (int i = 0; i < 3; i++) {
+		s3150(line, sizeof(line), "contoso.example");
+		append(line);
+	}
+	WAIT(REJ, 4, 8000);
+	cr_assert_leq(q("SELECT max(length(line)) FROM rejections"), 1024);
+	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE line LIKE '%<script>%'"), 1,
+		     "the text is kept, as text");
+	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE instr(line, char(27)) OR "
+		       "instr(line, char(1)) OR instr(line, char(2))"), 0, "control bytes escaped");
+	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE code = 'S3150'"), 4);
+	cr_assert(sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	j = query_incidents(sdb, time(NULL), 50, err, sizeof(err));
+	cr_assert_not_null(j, "%s", err);
+	doc = cJSON_PrintUnformatted(j);
+	cr_assert_eq(harness_schema_valid("api/incidents.schema.json", doc), 0, "%s", doc);
+	free(doc);
+	cJSON_Delete(j);
+	{
+		char *mt = query_incidents_metrics(sdb, err, sizeof(err));
+		cr_assert_not_null(mt, "%s", err);
+		cr_assert(strstr(mt, "blmon_provider_rejections_total{provider=\"microsoft\",kind=\""
+				     "ip-blocklisted\"} 4"), "%s", mt);
+		cr_assert(strstr(mt, "blmon_provider_incident{provider=\"microsoft\"} 1"), "%s", mt);
+		free(mt);
+	}
+	sqlite3_close(sdb);
+	free(h);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+/* ---- blmon reroute ---- */
+
+Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
+{
+	static const char *const zones[] = {"fixture.test:generic:mx", NULL};
+	harness_server_t mx;
+	harness_run_t r;
+	char text[2048], err[512];
+	store_t *s;
+	const char *args[] = {"reroute", "--provider", "microsoft", "--via",
+			      "[relay.example.net]:587", "-c", conf, NULL};
+
+	cr_assert_eq(harness_write(dir, "mx",
+				   "contoso MX 10 contoso-fixture-test.mail.protection.outlook.com\n"
+				   "fabrikam MX 10 fabrikam-fixture-test.mail.protection.outlook.com\n"
+				   "fabrikam MX 20 backup.fabrikam.example\n"
+				   "gmailer MX 5 aspmx.l.google.com\n"
+				   "self MX 10 mail.self.fixture.test\n"
+				   "mail.self A 192.0.2.55\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start(&mx, dir, zones), 0, "rbldnsd did not start");
+	snprintf(text, sizeof(text),
+		 "[monitor]\nresolver = 127.0.0.1:%d\ndatabase = %s\ntimeout = 500ms\n"
+		 "[targets]\nip = 198.51.100.7\n",
+		 mx.port, db);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+	s = store_open(db, err, sizeof(err));
+	cr_assert_not_null(s, "%s", err);
+	store_close(s);
+	{
+		sqlite3 *w;
+		cr_assert(sqlite3_open(db, &w) == SQLITE_OK);
+		cr_assert(sqlite3_exec(w,
+				       "INSERT INTO log_domains (domain, provider, relay, first_seen, "
+				       "last_seen) VALUES ('contoso.fixture.test', 'microsoft', '', 1, 1), "
+				       "('fabrikam.fixture.test', 'microsoft', '', 1, 1), "
+				       "('gmailer.fixture.test', 'google', '', 1, 1), "
+				       "('self.fixture.test', 'fixture.test', '', 1, 1), "
+				       "('gone.fixture.test', 'microsoft', '', 1, 1), "
+				       "('bad domain;rm', 'microsoft', '', 1, 1)",
+				       NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_close(w);
+	}
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\ncontoso.fixture.test\tsmtp:[relay.example.net]:587\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "\nfabrikam.fixture.test\tsmtp:[relay.example.net]:587\n"), "%s",
+		  r.out);
+	cr_assert_null(strstr(r.out, "gmailer"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "self.fixture"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "gone.fixture"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "bad domain"), "%s", r.out);
+	cr_assert(strstr(r.out, "# 2 of 5 domains"), "%s", r.out);
+	harness_run_free(&r);
+	{
+		const char *bad[] = {"reroute", "--provider", "hotmail", "--via", "[x]:587", "-c", conf,
+				     NULL};
+		cr_assert_eq(harness_run(&r, 10, bad), 0);
+		cr_assert_eq(r.status, 2);
+		harness_run_free(&r);
+	}
+	harness_server_stop(&mx);
+}
