@@ -124,9 +124,11 @@ asan: deps-test
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/tests/run -j2 --timeout 240
 
+# the service on config.example: one check now, then the daemon (dashboard on 127.0.0.1:8053)
 run: deps
 	$(MAKE) all
-	./blmon check -c config.example
+	./blmon config-test config.example
+	./blmon run -c config.example
 
 clean:
 	rm -rf build build-asan blmon
