@@ -23,6 +23,10 @@ struct report {
 	unsigned long long listed, unknown, clean;
 	bool first_target;
 	struct timespec start, last_progress;
+	/* Per list, its result object for a plain NXDOMAIN, printed once by
+	 * cJSON: most results of a network sweep are exactly that, and building
+	 * and freeing a tree for each cost most of a sweep's CPU. */
+	char **clean_json;
 };
 
 static const char *col(const report_t *r, const char *code)
@@ -53,6 +57,11 @@ report_t *report_new(const report_opts_t *o, catalog_list_t *const *lists, size_
 
 void report_free(report_t *r)
 {
+	if (!r)
+		return;
+	for (size_t i = 0; r->clean_json && i < r->nlists; i++)
+		cJSON_free(r->clean_json[i]);
+	free(r->clean_json);
 	free(r);
 }
 
@@ -314,12 +323,62 @@ static void human_target(report_t *r, const target_t *t, const dnsbl_result_t *r
 	}
 }
 
+/* A result that says nothing but "not listed": its JSON is the same for every
+ * target of its list. */
+static bool plain_clean(const dnsbl_result_t *x)
+{
+	return x->v.status == VERDICT_CLEAN && x->v.reason == REASON_NXDOMAIN && x->v.ncodes == 0 &&
+	       x->ntxt == 0 && !x->skipped;
+}
+
+/* Prints a target whose results are all plain NXDOMAINs from the cached
+ * objects. Target names are canonical addresses or validated LDH domains:
+ * nothing in them needs JSON escaping. */
+static bool print_plain(report_t *r, const target_t *t, const dnsbl_result_t *res, size_t nres,
+			verdict_status_t st)
+{
+	if (t->from)
+		return false;
+	for (size_t i = 0; i < nres; i++)
+		if (!plain_clean(&res[i]))
+			return false;
+	if (!r->clean_json) {
+		target_t dummy;
+		memset(&dummy, 0, sizeof(dummy));
+		r->clean_json = xcalloc(r->nlists, sizeof(*r->clean_json));
+		for (size_t i = 0; i < r->nlists; i++) {
+			dnsbl_result_t x;
+			cJSON *o;
+			memset(&x, 0, sizeof(x));
+			x.list = (uint16_t)i;
+			x.v.status = VERDICT_CLEAN;
+			x.v.reason = REASON_NXDOMAIN;
+			o = result_json(r, &dummy, &x);
+			r->clean_json[i] = cJSON_PrintUnformatted(o);
+			cJSON_Delete(o);
+		}
+	}
+	fprintf(r->o.out, "%s{\"target\":\"%s\",\"type\":\"%s\",\"status\":\"%s\",\"results\":[",
+		r->first_target ? "" : ",\n", t->name, target_type_name(t->type),
+		verdict_status_name(st));
+	for (size_t i = 0; i < nres; i++) {
+		if (i)
+			fputc(',', r->o.out);
+		fputs(r->clean_json[res[i].list], r->o.out);
+	}
+	fputs("]}", r->o.out);
+	r->first_target = false;
+	return true;
+}
+
 void report_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
 {
 	report_t *r = ud;
 	verdict_status_t st = report_target_status(r->lists, res, nres);
 
 	count(r, st);
+	if (r->o.json && print_plain(r, t, res, nres, st))
+		return;
 	if (r->o.json) {
 		cJSON *o = cJSON_CreateObject(), *arr;
 		cJSON_AddStringToObject(o, "target", t->name);
