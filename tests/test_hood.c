@@ -18,7 +18,7 @@ static void setup(void)
 {
 	static const char *const zones[] = {
 		"dnsbl-3.uceprotect.net:ip4set:uce3", "origin.asn.cymru.com:generic:origin",
-		"asn.cymru.com:generic:asname", NULL};
+		"asn.cymru.com:generic:asname", "example.test:generic:domain", NULL};
 
 	dir = harness_tmpdir();
 	cr_assert_not_null(dir);
@@ -28,6 +28,11 @@ static void setup(void)
 				   "20.2.0.192 TXT \"64500 | 192.0.2.0/24 | ZZ | test | 2024-01-01\"\n"), 0);
 	cr_assert_eq(harness_write(dir, "asname",
 				   "AS64500 TXT \"64500 | ZZ | test | 2024-01-01 | EXAMPLE-HOSTING\"\n"), 0);
+	/* a domain whose mail goes out through 192.0.2.10 (MX) and 192.0.2.20 (SPF) */
+	cr_assert_eq(harness_write(dir, "domain",
+				   "@ MX 10 mail.example.test\n"
+				   "mail A 192.0.2.10\n"
+				   "@ TXT \"v=spf1 mx ip4:192.0.2.20 -all\"\n"), 0);
 	cr_assert_eq(harness_write(dir, "drop_v4.json",
 				   "{\"cidr\":\"192.0.2.16/28\",\"sblid\":\"SBL000001\",\"rir\":\"test\"}\n"
 				   "{\"type\":\"metadata\",\"timestamp\":1700000000,\"size\":100,\"records\":1}\n"), 0);
@@ -114,6 +119,34 @@ Test(hood, asn_named_and_drop_listings_recorded)
 		cr_assert_eq(n, 1, "drop_v4.json fetched %d times:\n%s", n, reqs);
 		free(reqs);
 	}
+	kill(daemon_pid, SIGTERM);
+	cr_assert_eq(harness_wait_exit(daemon_pid, 1500), 0);
+	daemon_pid = 0;
+}
+
+Test(hood, domain_brings_in_its_mx_and_spf_addresses)
+{
+	char text[2048], *logtext;
+	const char *args[] = {"run", "-c", conf, NULL};
+
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\n[targets]\ndomain = example.test\n"
+		 "[lists]\nonly = uceprotect-3\n[http]\nlisten = 127.0.0.1:%d\n",
+		 dns.port, db, harness_free_tcp_port());
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+	daemon_pid = harness_blmon_start(args, logpath);
+	if (!wait_for("SELECT count(*) FROM cycles WHERE ended IS NOT NULL", 1, 8000)) {
+		logtext = harness_read(logpath);
+		cr_assert_fail("no cycle:\n%s", logtext);
+	}
+	logtext = harness_read(logpath);
+	cr_assert_eq(q("SELECT count(*) FROM targets WHERE target IN ('192.0.2.10', '192.0.2.20') "
+		       "AND discovered_from = 'example.test'"), 2, "%s", logtext);
+	/* the discovered addresses are checked like any other: 192.0.2.0/24 is on the L3 zone */
+	cr_assert_eq(q("SELECT count(*) FROM state s JOIN targets t ON t.id = s.target_id "
+		       "WHERE t.discovered_from = 'example.test' AND s.status = 'listed'"), 2, "%s", logtext);
+	free(logtext);
 	kill(daemon_pid, SIGTERM);
 	cr_assert_eq(harness_wait_exit(daemon_pid, 1500), 0);
 	daemon_pid = 0;
