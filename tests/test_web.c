@@ -179,6 +179,8 @@ static const char zone_bl[] = ":127.0.0.2:" HOSTILE "\n127.0.0.2\n192.0.2.10\n"
 static const char zone_hood[] = ":127.0.0.2:Network of a spam operation\n127.0.0.2\n192.0.2.8/30\n";
 static const char zone_dead[] = "# a domain list without its TEST point: dead\nother.example\n";
 
+static const char *extra_conf = ""; /* more sections, appended after [http] */
+
 static void write_conf(const char *extra_http)
 {
 	char text[4096];
@@ -195,8 +197,8 @@ static void write_conf(const char *extra_http)
 		 "code = 127.0.0.2 Network of a spam operation\nremoval = javascript:window.__pwned=3\n"
 		 "[list dead.test]\nname = Dead DBL\ntype = domain\nscope = domain\n"
 		 "code = 127.0.1.2 Spam domain\n"
-		 "[http]\nlisten = 127.0.0.1:%d\n%s",
-		 dns.port, db, port, extra_http ? extra_http : "");
+		 "[http]\nlisten = 127.0.0.1:%d\n%s%s",
+		 dns.port, db, port, extra_http ? extra_http : "", extra_conf);
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 }
 
@@ -602,9 +604,33 @@ Test(web, listen_address_in_use_is_a_startup_error)
 Test(web, dashboard_in_headless_chromium, .timeout = 90)
 {
 	const char *root = getenv("BLMON_ROOT");
-	char cmd[2048];
+	char cmd[2048], logconf[1200], lines[4096];
+	size_t n = 0;
 
+	/* the mail log appears after start, so the daemon reads it whole: three
+	 * Microsoft S3150 bounces open a provider incident the page must show */
+	snprintf(logconf, sizeof(logconf), "[logwatch]\nfile = %s/mail.log\n", dir);
+	extra_conf = logconf;
 	start_daemon(NULL);
+	for (int i = 0; i < 3; i++)
+		n += (size_t)snprintf(lines + n, sizeof(lines) - n,
+				      "Jan  6 13:43:0%d mx postfix/smtp[123]: 4F1A2B3C%d: to=<user%d@example.net>, "
+				      "relay=example-net.mail.protection.outlook.com[192.0.2.10]:25, delay=7.5, "
+				      "delays=2.2/0/0.28/5.1, dsn=5.7.1, status=bounced (host "
+				      "example-net.mail.protection.outlook.com[192.0.2.10] said: 550 5.7.1 "
+				      "Unfortunately, messages from [198.51.100.7] weren't sent. Please contact "
+				      "your Internet service provider since part of their network is on our "
+				      "block list (S3150). (in reply to RCPT TO command))\n", i, i, i);
+	cr_assert_eq(harness_write(dir, "mail.log", lines), 0);
+	for (int waited = 0; waited < 10000; waited += 100) {
+		resp_t r;
+		bool open = req(port, "GET", "/api/v1/incidents", NULL, &r) == 0 && r.status == 200 &&
+			    strstr(r.body, "\"state\":\"open\"");
+		resp_free(&r);
+		if (open)
+			break;
+		usleep(100000);
+	}
 	if (!root)
 		root = ".";
 	snprintf(cmd, sizeof(cmd),

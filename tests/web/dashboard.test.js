@@ -98,6 +98,12 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     check(await banner.count() === 1, "dead list shown in a banner");
     check((await banner.innerText()).includes("What to do"), "banner says what to do");
     check(await page.locator("#events li.event").count() === 6, "timeline shows the 6 events");
+    // a provider incident from the mail log, with what to do
+    const inc = page.locator('#incidents article.incident.open[data-provider="microsoft"]');
+    check(await inc.count() === 1, "the open Microsoft incident is shown");
+    const incText = await inc.innerText().catch(() => "");
+    check(incText.includes("S3150") && incText.includes("example.net") &&
+          incText.includes("What to do"), "incident names the code, the domain and what to do");
 
     // auto-refresh without reloading: advance the page's clock past 10 s
     const before = requests.filter((p) => p === "/api/v1/status").length;

@@ -190,6 +190,41 @@
     }
   }
 
+  // Rejections by big providers seen in the MTA's log ([logwatch]). Every string
+  // came from a log line or a remote server: text only, links only for http(s).
+  function drawIncidents(inc) {
+    const sec = $("incidents-s"), box = $("incidents");
+    box.replaceChildren();
+    const list = inc && inc.incidents ? inc.incidents : [];
+    sec.hidden = !list.length;
+    for (const i of list) {
+      const removal = /^https?:\/\//i.test(i.removal) ? safeLink(i.removal, i.removal)
+        : i.removal ? el("span", {}, i.removal) : null;
+      const card = el("article", {class: "incident " + i.state, "data-provider": i.provider,
+                                  "data-state": i.state});
+      card.append(el("div", {class: "lhead"},
+        el("span", {class: "badge " + (i.state === "open" ? "listed" : "clean")},
+          i.state === "open" ? "open" : "closed"), " ",
+        el("strong", {}, i.provider_name), " rejects our mail",
+        i.code ? el("span", {class: "tag"}, i.code) : null,
+        el("span", {class: "tag"}, i.kind)));
+      if (i.meaning) card.append(el("div", {class: "meaning"}, i.meaning));
+      card.append(el("div", {class: "small"},
+        i.rejections + " rejection" + (i.rejections === 1 ? "" : "s") +
+        (i.sending_ip ? " of mail from " + i.sending_ip : "") +
+        " · opened " + when(i.opened) + " (" + ago(i.opened) + ")" +
+        (i.closed ? " · closed " + when(i.closed) : "")));
+      if (i.domains.length) {
+        card.append(el("div", {class: "small"}, "Recipient domains: " +
+          i.domains.map((d) => d.domain + " (" + d.rejections + ")").join(", ")));
+      }
+      if (i.advice) card.append(el("div", {class: "advice"}, "What to do: " + i.advice));
+      if (removal) card.append(el("div", {class: "small"}, "Removal: ", removal));
+      if (i.sample) card.append(el("div", {class: "txt"}, el("span", {class: "k"}, "log "), i.sample));
+      box.append(card);
+    }
+  }
+
   function problem(msg) {
     const p = $("problem");
     p.hidden = !msg;
@@ -214,6 +249,8 @@
       onlyProblems = !small;
       drawTargets(st);
       drawEvents(ev);
+      // incidents are extra: a server without them must not break the page
+      drawIncidents(await getJSON("/api/v1/incidents?limit=10").catch(() => null));
     } catch (e) {
       if (e.unauthorized) {
         $("auth").hidden = false;
