@@ -1128,3 +1128,27 @@ void alert_idle(alert_t *a, int64_t now)
 	alert_produce(a, now, false);
 	alert_deliver(a, now);
 }
+
+/* libcurl's progress hook, used only to abort a transfer on SIGTERM. */
+static int abort_on_stop(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	volatile sig_atomic_t *stop = ud;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return stop && *stop; /* non-zero aborts the transfer */
+}
+
+void alert_curl_common(CURL *h, long connect_timeout, long timeout, volatile sig_atomic_t *stop,
+		       char *errbuf)
+{
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, connect_timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)stop);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+}

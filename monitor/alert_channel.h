@@ -3,6 +3,7 @@
 #ifndef BLMON_ALERT_CHANNEL_H
 #define BLMON_ALERT_CHANNEL_H
 
+#include <curl/curl.h>
 #include <signal.h>
 #include <stddef.h>
 
@@ -21,6 +22,12 @@ typedef struct {
 
 extern const alert_channel_t alert_channel_email;   /* alert_email.c: SMTP via libcurl */
 extern const alert_channel_t alert_channel_webhook; /* alert_webhook.c: HTTP POST via libcurl */
+
+/* Sets what every channel's transfer shares: connect and total timeouts (s),
+ * no signals, an abort as soon as *stop is set (stop may be NULL), and errbuf
+ * (CURL_ERROR_SIZE bytes) for libcurl's message. */
+void alert_curl_common(CURL *h, long connect_timeout, long timeout, volatile sig_atomic_t *stop,
+		       char *errbuf);
 
 /* The email destination for c: its recipients joined with ", " (caller frees). */
 char *alert_email_destination(const config_t *c);

@@ -30,17 +30,6 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static int progress_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	volatile sig_atomic_t *stop = ud;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	return stop && *stop; /* non-zero aborts the transfer */
-}
-
 char *alert_email_destination(const config_t *c)
 {
 	size_t len = 1, o = 0;
@@ -128,13 +117,7 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 		curl_easy_setopt(h, CURLOPT_PASSWORD,
 				 c->smtp_password ? c->smtp_password : password);
 	}
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, EMAIL_CONNECT_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, EMAIL_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)stop);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	alert_curl_common(h, EMAIL_CONNECT_TIMEOUT, EMAIL_TIMEOUT, stop, cerr);
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {

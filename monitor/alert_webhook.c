@@ -32,17 +32,6 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static int progress_cb(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	volatile sig_atomic_t *stop = ud;
-
-	(void)dt;
-	(void)dn;
-	(void)ut;
-	(void)un;
-	return stop && *stop;
-}
-
 void alert_dest_shown(const char *dest, char *buf, size_t len)
 {
 	const char *p = strstr(dest, "://");
@@ -91,13 +80,7 @@ static int webhook_send(const config_t *c, const char *destination, const char *
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "blmon/" BLMON_VERSION);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, WEBHOOK_CONNECT_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, WEBHOOK_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)stop);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	alert_curl_common(h, WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_TIMEOUT, stop, cerr);
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
 		/* libcurl's message may quote the URL: keep only the reason */
