@@ -954,3 +954,14 @@ dnsbl_t *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err
 	o.stop = stop;
 	return dnsbl_new(&o, err, errlen);
 }
+
+size_t config_key_count(void)
+{
+	return sizeof(keys) / sizeof(keys[0]);
+}
+
+const char *config_key_name(size_t i, const char **section)
+{
+	*section = keys[i].section;
+	return keys[i].key;
+}

@@ -90,6 +90,11 @@ int config_load(const char *path, config_t **out, char *err, size_t errlen);
 
 void config_free(config_t *c);
 
+/* The i-th key blmon accepts (i < config_key_count()); *section gets its
+ * section ("list" for [list ZONE]). Borrowed static strings. For docs and tests. */
+size_t config_key_count(void);
+const char *config_key_name(size_t i, const char **section);
+
 /* An engine with the config's resolver, concurrency, timeout and retries;
  * stop may be NULL. NULL with a message in err. Caller owns the result. */
 struct dnsbl;

@@ -1,6 +1,7 @@
 /* test_config.c -- config loading: defaults, every error names FILE:LINE and key, nothing half-loaded. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../monitor/config.h"
@@ -232,4 +233,37 @@ Test(config, sections_without_keys_still_count)
 	config_free(c);
 	expect_error("[monitor]\ninterval = 1h\n[montor]\n[targets]\nip = 192.0.2.1\n",
 		     ":3: unknown section [montor]");
+}
+
+Test(config, the_shipped_example_is_valid_and_documents_every_key)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char example[1024], *text;
+	config_t *c = NULL;
+	FILE *f;
+	long len;
+	const char *section;
+
+	snprintf(example, sizeof(example), "%s/config.example", root ? root : ".");
+	cr_assert_eq(config_load(example, &c, err, sizeof(err)), 0, "config.example: %s", err);
+	cr_assert_gt(c->ntargets, 0);
+	config_free(c);
+	/* every key blmon knows is shown in the example, set or commented out */
+	f = fopen(example, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = malloc((size_t)len + 1);
+	text[fread(text, 1, (size_t)len, f)] = '\0';
+	fclose(f);
+	for (size_t i = 0; i < config_key_count(); i++) {
+		const char *key = config_key_name(i, &section);
+		char pat[64], pat2[64];
+		snprintf(pat, sizeof(pat), "\n%s = ", key);
+		snprintf(pat2, sizeof(pat2), "\n#%s = ", key);
+		cr_assert(strstr(text, pat) || strstr(text, pat2),
+			  "config.example does not show [%s] %s", section, key);
+	}
+	free(text);
 }
