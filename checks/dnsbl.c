@@ -25,7 +25,8 @@
 #define RING_PER_QUERY 256 /* ring slots per allowed in-flight query: a lost datagram holds
                            * its target for a whole timeout, and the ring must not fill
                            * meanwhile (2 s at 90k q/s is ~22k targets of 8 lists) */
-#define RING_MAX 32768
+#define RING_MAX_RESULTS 262144 /* results held in the ring at most (~15 MiB), whatever
+				* the number of lists: the ring is bookkeeping, not output */
 
 enum qphase { PH_A, PH_TXT };
 
@@ -589,8 +590,8 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	/* The ring holds targets between their first query and their turn to be
 	 * reported: large enough that one slow target does not stall the window. */
 	d->ringcap = d->opts.concurrency * RING_PER_QUERY;
-	if (d->ringcap > RING_MAX)
-		d->ringcap = RING_MAX;
+	if (d->ringcap > RING_MAX_RESULTS / n)
+		d->ringcap = (uint32_t)(RING_MAX_RESULTS / n);
 	if (d->ringcap < 1024)
 		d->ringcap = 1024;
 	if (d->ringcap > ts->total)
