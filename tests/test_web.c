@@ -820,6 +820,133 @@ Test(web_unit, events_page_through_many)
 	http_stop(h);
 }
 
+/* Adds two provider incidents to write_db's database (events at now - 1000 + i, ids i + 1):
+ * #1 opened with event 4 (same second) and closed with event 8, #2 opened with event 9. */
+static int64_t add_incidents(void)
+{
+	char err[256], sql[1024];
+	store_t *s = store_open(udb, err, sizeof(err));
+	int64_t base = store_scalar(s, "SELECT min(at) FROM events");
+
+	cr_assert_not_null(s, "%s", err);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO incidents (id, provider, opened, closed, kind, code, meaning, sending_ip, "
+		 "removal, advice, sample, rejections, last_rejection, last_sent) VALUES "
+		 "(1, 'microsoft', %lld, %lld, 'ip-blocklisted', 'S3150', "
+		 "'part of your network is on our block list ' || CAST(X'FF3C623E' AS TEXT), "
+		 "'198.51.100.7', 'https://sender.office.com', 'ask', 'a line', 3, %lld, %lld), "
+		 "(2, 'google', %lld, NULL, 'reputation', '', 'low reputation', NULL, '', 'wait', "
+		 "'a line', 4, %lld, NULL)",
+		 (long long)base + 3, (long long)base + 7, (long long)base + 5, (long long)base + 7,
+		 (long long)base + 8, (long long)base + 8);
+	store_scalar(s, sql);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM incidents"), 2, "incidents not written");
+	store_close(s);
+	return base;
+}
+
+/* "d<id>" for a DNSBL event, "o<id>"/"c<id>" for an incident opened/closed, appended to buf. */
+static void event_keys(cJSON *doc, char *buf, size_t len)
+{
+	cJSON *e;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "events"))
+	{
+		size_t o = strlen(buf);
+		const char *src = harness_str(e, "source");
+		cr_assert_not_null(src, "every event has a source");
+		if (!strcmp(src, "dnsbl"))
+			snprintf(buf + o, len - o, "d%d ", cJSON_GetObjectItem(e, "id")->valueint);
+		else
+			snprintf(buf + o, len - o, "%c%d ", strcmp(harness_str(e, "to"), "open") ? 'c' : 'o',
+				 cJSON_GetObjectItem(e, "incident_id")->valueint);
+	}
+}
+
+static void assert_keys(int port_, const char *path, const char *want)
+{
+	char got[1024] = "";
+	cJSON *doc = get_json(port_, path, 200);
+
+	event_keys(doc, got, sizeof(got));
+	cJSON_Delete(doc);
+	cr_assert_str_eq(got, want, "GET %s", path);
+}
+
+Test(web_unit, events_merge_incidents_in_order)
+{
+	static const char all[] = "d10 o2 d9 c1 d8 d7 d6 d5 o1 d4 d3 d2 d1 ";
+	http_t *h;
+	cJSON *doc, *e;
+	resp_t r;
+	int64_t base;
+	int p;
+
+	write_db(time(NULL), 10);
+	base = add_incidents();
+	h = unit_start(NULL);
+	p = http_port(h);
+	assert_keys(p, "/api/v1/events", all);
+	assert_keys(p, "/api/v1/events?source=incident", "o2 c1 o1 ");
+	assert_keys(p, "/api/v1/events?source=dnsbl", "d10 d9 d8 d7 d6 d5 d4 d3 d2 d1 ");
+	assert_keys(p, "/api/v1/events?target=198.51.100.8", "d9 d7 d5 d3 d1 ");
+	assert_keys(p, "/api/v1/events?zone=bl.test", "d10 d9 d8 d7 d6 d5 d4 d3 d2 d1 ");
+	assert_keys(p, "/api/v1/events?target=198.51.100.8&source=incident", "");
+	assert_keys(p, "/api/v1/events?before=9", "c1 d8 d7 d6 d5 o1 d4 d3 d2 d1 ");
+	{
+		char since[32], path[128];
+		query_time_str(base + 7, since);
+		snprintf(path, sizeof(path), "/api/v1/events?since=%s", since);
+		assert_keys(p, path, "d10 o2 d9 c1 d8 ");
+	}
+
+	/* an incident event's fields, cleaned to UTF-8 */
+	doc = get_json(p, "/api/v1/events?source=incident", 200);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "events"), 1);
+	cr_assert_str_eq(harness_str(e, "provider"), "microsoft");
+	cr_assert_str_eq(harness_str(e, "provider_name"), "Microsoft (Outlook.com, Office 365)");
+	cr_assert_str_eq(harness_str(e, "to"), "closed");
+	cr_assert_str_eq(harness_str(e, "code"), "S3150");
+	cr_assert_str_eq(harness_str(e, "kind"), "ip-blocklisted");
+	cr_assert_str_eq(harness_str(e, "sending_ip"), "198.51.100.7");
+	cr_assert(strstr(harness_str(e, "meaning"), "block list \xef\xbf\xbd<b>"), "%s",
+		  harness_str(e, "meaning"));
+	cJSON_Delete(doc);
+
+	/* paging across both sources: every event once, in the same order */
+	for (int limit = 1; limit <= 5; limit++) {
+		char path[512], got[1024] = "";
+		int pages = 0;
+		snprintf(path, sizeof(path), "/api/v1/events?limit=%d", limit);
+		while (path[0]) {
+			cJSON *next;
+			doc = get_json(p, path, 200);
+			event_keys(doc, got, sizeof(got));
+			next = cJSON_GetObjectItem(doc, "next");
+			snprintf(path, sizeof(path), "%s", cJSON_IsString(next) ? next->valuestring : "");
+			cJSON_Delete(doc);
+			cr_assert_lt(++pages, 20);
+		}
+		cr_assert_str_eq(got, all, "limit=%d", limit);
+	}
+	/* a filter stays in `next` */
+	doc = get_json(p, "/api/v1/events?source=incident&limit=2", 200);
+	cr_assert(strstr(harness_str(doc, "next"), "source=incident"), "%s", harness_str(doc, "next"));
+	cJSON_Delete(doc);
+
+	assert_schema(p, "/api/v1/events", 200, "events");
+	assert_schema(p, "/api/v1/events?source=incident&limit=2", 200, "events");
+	assert_schema(p, "/api/v1/targets/198.51.100.7", 200, "target");
+	cr_assert_eq(req(p, "GET", "/api/v1/events?source=mta", NULL, &r), 0);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert(strstr(r.body, "source"), "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(req(p, "GET", "/api/v1/events?before=5.3.1", NULL, &r), 0);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	resp_free(&r);
+	http_stop(h);
+}
+
 Test(web_unit, bind_failure_names_the_address)
 {
 	char err[512];

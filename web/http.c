@@ -308,12 +308,45 @@ static void h_target(req_t *r)
 		reply_json(r, 200, doc);
 }
 
+/* `before`: AT.SEQ.ID as written in `next`, or a bare event id (older `next` URLs). */
+static int events_cursor(const char *s, query_events_t *q)
+{
+	char buf[96], *dot1, *dot2;
+	long long v;
+
+	if (!strchr(s, '.')) {
+		if (parse_int(s, 1, INT64_MAX, &v) < 0)
+			return -1;
+		q->before = v;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	dot1 = strchr(buf, '.');
+	*dot1++ = '\0';
+	if (!(dot2 = strchr(dot1, '.')))
+		return -1;
+	*dot2++ = '\0';
+	if (parse_int(buf, 1, INT64_MAX, &v) < 0)
+		return -1;
+	q->before_at = v;
+	if (parse_int(dot1, 0, 2, &v) < 0)
+		return -1;
+	q->before_seq = (int)v;
+	if (parse_int(dot2, 1, INT64_MAX, &v) < 0)
+		return -1;
+	q->before = v;
+	return 0;
+}
+
 static void h_events(req_t *r)
 {
 	char err[512], target[TARGET_NAME_MAX];
-	query_events_t q = {0, 0, QUERY_EVENTS_DEFAULT, NULL, NULL};
+	query_events_t q = {0, 0, QUERY_EVENTS_DEFAULT, NULL, NULL, NULL, 0, 0};
 	const char *since = param(r, "since"), *limit = param(r, "limit"),
-		   *before = param(r, "before"), *t = param(r, "target"), *zone = param(r, "zone");
+		   *before = param(r, "before"), *t = param(r, "target"), *zone = param(r, "zone"),
+		   *source = param(r, "source");
 	long long v;
 	sqlite3 *db;
 
@@ -328,13 +361,16 @@ static void h_events(req_t *r)
 		}
 		q.limit = (unsigned)v;
 	}
-	if (before) {
-		if (parse_int(before, 1, INT64_MAX, &v) < 0) {
-			reply_error(r, 400, "before: must be an event id (a positive integer), as "
-					    "given in `next`");
+	if (before && events_cursor(before, &q) < 0) {
+		reply_error(r, 400, "before: must be a cursor as given in `next` (or an event id)");
+		return;
+	}
+	if (source) {
+		if (strcmp(source, "dnsbl") && strcmp(source, "incident")) {
+			reply_error(r, 400, "source: must be dnsbl or incident");
 			return;
 		}
-		q.before = v;
+		q.source = source;
 	}
 	if (t) {
 		if (!*t || strlen(t) >= TARGET_NAME_MAX) {
@@ -488,7 +524,7 @@ static const struct route {
 } routes[] = {
 	{"/api/v1/status", R_AUTH, "only", h_status},
 	{"/api/v1/targets/", R_AUTH | R_PREFIX, "", h_target},
-	{"/api/v1/events", R_AUTH, "since limit before target zone", h_events},
+	{"/api/v1/events", R_AUTH, "since limit before target zone source", h_events},
 	{"/api/v1/lists", R_AUTH, "", h_lists},
 	{"/api/v1/asns", R_AUTH, "", h_asns},
 	{"/api/v1/incidents", R_AUTH, "limit", h_incidents},

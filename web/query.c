@@ -14,6 +14,7 @@
 #include "../checks/text.h"
 #include "../checks/verdict.h"
 #include "../checks/xmalloc.h"
+#include "../monitor/reject_rules.h"
 
 #define MAX_MEANINGS 16
 #define TEXT_MAX 4096
@@ -602,6 +603,7 @@ static cJSON *event_json(const query_ctx_t *c, const query_lists_t *ls, sqlite3_
 	const query_list_t *l = query_lists_get(ls, sqlite3_column_int64(st, 3));
 	verdict_t v;
 
+	cJSON_AddStringToObject(o, "source", "dnsbl");
 	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
 	add_time(o, "at", sqlite3_column_int64(st, 1));
 	add_str(o, "target", col_str(st, 2));
@@ -697,15 +699,59 @@ static size_t url_param(char *buf, size_t len, size_t o, const char *key, const 
 	return o;
 }
 
+/* An incident opening (seq 1) or closing (seq 2) as an event (columns from 0: id, opened,
+ * closed, provider, kind, code, meaning, sending_ip). */
+static cJSON *incident_event_json(sqlite3_stmt *st, int seq)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *prov = col_str(st, 3);
+
+	cJSON_AddStringToObject(o, "source", "incident");
+	cJSON_AddNumberToObject(o, "incident_id", (double)sqlite3_column_int64(st, 0));
+	add_time(o, "at", sqlite3_column_int64(st, seq == 2 ? 2 : 1));
+	add_str(o, "provider", prov);
+	add_str(o, "provider_name", reject_provider_name(prov ? prov : ""));
+	cJSON_AddStringToObject(o, "to", seq == 2 ? "closed" : "open");
+	add_str(o, "kind", col_str(st, 4));
+	add_str(o, "code", col_str(st, 5));
+	add_str(o, "meaning", col_str(st, 6));
+	add_text(o, "sending_ip", col_str(st, 7));
+	return o;
+}
+
+/* The merged history, in one order over both sources: at DESC, seq DESC, id DESC, where seq is
+ * 0 for a DNSBL event (id: the event's), 1 for an incident opened, 2 for one closed (id: the
+ * incident's). The cursor is the (at, seq, id) of the last row shown; the next page starts below
+ * it, so rows added meanwhile (all newer) neither repeat nor shift a page. Each branch is
+ * limited on its own index before the merge. ?1 target, ?2 zone, ?3 since, ?4 cursor id (0:
+ * none), ?5 limit, ?6 cursor at, ?7 cursor seq, ?8 source. */
+#define EVENTS_MERGED                                                                               \
+	"SELECT at, seq, id FROM ("                                                                \
+	"SELECT * FROM (SELECT e.at AS at, 0 AS seq, e.id AS id FROM events e "                    \
+	"JOIN targets t ON t.id = e.target_id JOIN lists l ON l.id = e.list_id "                  \
+	"WHERE (?8 IS NULL OR ?8 = 'dnsbl') AND (?1 IS NULL OR t.target = ?1) "                    \
+	"AND (?2 IS NULL OR l.zone = ?2 COLLATE NOCASE) AND e.at >= ?3 "                           \
+	"AND (?4 = 0 OR (e.at, 0, e.id) < (?6, ?7, ?4)) ORDER BY e.at DESC, e.id DESC LIMIT ?5) "  \
+	"UNION ALL SELECT * FROM (SELECT i.opened, 1, i.id FROM incidents i "                      \
+	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL AND i.opened >= ?3 "  \
+	"AND (?4 = 0 OR (i.opened, 1, i.id) < (?6, ?7, ?4)) ORDER BY i.opened DESC, i.id DESC "    \
+	"LIMIT ?5) "                                                                               \
+	"UNION ALL SELECT * FROM (SELECT i.closed, 2, i.id FROM incidents i "                      \
+	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL "                     \
+	"AND i.closed IS NOT NULL AND i.closed >= ?3 "                                             \
+	"AND (?4 = 0 OR (i.closed, 2, i.id) < (?6, ?7, ?4)) ORDER BY i.closed DESC, i.id DESC "    \
+	"LIMIT ?5)) ORDER BY at DESC, seq DESC, id DESC LIMIT ?5"
+
 cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, char *err,
 		    size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *ev = NULL, *inc = NULL;
 	query_lists_t ls = {0};
 	cJSON *doc = NULL, *arr;
 	const char *zone = q->zone;
 	catalog_list_t *cl = zone && c->catalog ? catalog_find(c->catalog, zone) : NULL;
-	int64_t last = 0;
+	int64_t last_at = 0, last_id = 0, before_at = q->before_at;
+	int last_seq = 0, before_seq = q->before_seq;
 	unsigned n = 0;
 	int rc;
 
@@ -716,12 +762,32 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 		return NULL;
 	if (query_lists_load(db, c, &ls, err, errlen) < 0)
 		goto done;
-	st = prep(db,
-		  EVENT_COLS "JOIN lists l ON l.id = e.list_id WHERE (?1 IS NULL OR t.target = ?1) "
-			     "AND (?2 IS NULL OR l.zone = ?2 COLLATE NOCASE) AND e.at >= ?3 "
-			     "AND (?4 = 0 OR e.id < ?4) ORDER BY e.id DESC LIMIT ?5",
-		  err, errlen);
-	if (!st)
+	if (q->before && !before_at) {
+		/* a bare event id (a `next` from before incidents were events): continue below it */
+		st = prep(db,
+			  "SELECT coalesce((SELECT at FROM events WHERE id = ?1), "
+			  "(SELECT max(at) FROM events WHERE id < ?1), 0)",
+			  err, errlen);
+		if (!st)
+			goto done;
+		sqlite3_bind_int64(st, 1, q->before);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			dberr(db, "reading events", err, errlen);
+			goto done;
+		}
+		before_at = sqlite3_column_int64(st, 0);
+		before_seq = 0;
+		sqlite3_finalize(st);
+		if (before_at <= 0)
+			before_at = 1; /* nothing below: an empty page */
+	}
+	st = prep(db, EVENTS_MERGED, err, errlen);
+	ev = prep(db, EVENT_COLS "WHERE e.id = ?1", err, errlen);
+	inc = prep(db,
+		   "SELECT id, opened, closed, provider, kind, code, meaning, sending_ip FROM incidents "
+		   "WHERE id = ?1",
+		   err, errlen);
+	if (!st || !ev || !inc)
 		goto done;
 	if (q->target)
 		sqlite3_bind_text(st, 1, q->target, -1, SQLITE_STATIC);
@@ -730,14 +796,29 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 	sqlite3_bind_int64(st, 3, q->since);
 	sqlite3_bind_int64(st, 4, q->before);
 	sqlite3_bind_int64(st, 5, (int64_t)q->limit + 1); /* one more: is there a next page? */
+	sqlite3_bind_int64(st, 6, before_at);
+	sqlite3_bind_int(st, 7, before_seq);
+	if (q->source)
+		sqlite3_bind_text(st, 8, q->source, -1, SQLITE_STATIC);
 	doc = cJSON_CreateObject();
 	add_time(doc, "generated_at", c->now);
 	arr = cJSON_AddArrayToObject(doc, "events");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_stmt *one;
 		if (n == q->limit)
 			break;
-		cJSON_AddItemToArray(arr, event_json(c, &ls, st));
-		last = sqlite3_column_int64(st, 0);
+		last_at = sqlite3_column_int64(st, 0);
+		last_seq = sqlite3_column_int(st, 1);
+		last_id = sqlite3_column_int64(st, 2);
+		one = last_seq ? inc : ev;
+		sqlite3_reset(one);
+		sqlite3_bind_int64(one, 1, last_id);
+		if (sqlite3_step(one) != SQLITE_ROW) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		cJSON_AddItemToArray(arr, last_seq ? incident_event_json(one, last_seq)
+						   : event_json(c, &ls, one));
 		n++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -748,8 +829,9 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 	}
 	if (rc == SQLITE_ROW) {
 		char url[2048], ts[32];
-		size_t o = (size_t)snprintf(url, sizeof(url), "/api/v1/events?limit=%u&before=%lld",
-					    q->limit, (long long)last);
+		size_t o = (size_t)snprintf(url, sizeof(url),
+					    "/api/v1/events?limit=%u&before=%lld.%d.%lld", q->limit,
+					    (long long)last_at, last_seq, (long long)last_id);
 		if (q->since) {
 			query_time_str(q->since, ts);
 			o = url_param(url, sizeof(url), o, "since", ts);
@@ -757,13 +839,17 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 		if (q->target)
 			o = url_param(url, sizeof(url), o, "target", q->target);
 		if (q->zone)
-			url_param(url, sizeof(url), o, "zone", q->zone);
+			o = url_param(url, sizeof(url), o, "zone", q->zone);
+		if (q->source)
+			url_param(url, sizeof(url), o, "source", q->source);
 		add_str(doc, "next", url);
 	} else {
 		cJSON_AddNullToObject(doc, "next");
 	}
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(ev);
+	sqlite3_finalize(inc);
 	query_lists_free(&ls);
 	snap_end(db);
 	return doc;

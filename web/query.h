@@ -39,16 +39,20 @@ int query_target(sqlite3 *db, const query_ctx_t *c, const char *name, cJSON **ou
 
 typedef struct {
 	int64_t since;      /* events at or after this time; 0: all */
-	int64_t before;     /* events with an id below this (the `next` cursor); 0: from the newest */
+	int64_t before;     /* the `next` cursor's id; 0: from the newest */
 	unsigned limit;     /* 1..QUERY_EVENTS_MAX */
-	const char *target; /* only this target; NULL: any */
-	const char *zone;   /* only this list (zone or list id); NULL: any */
+	const char *target; /* only this target's DNSBL events; NULL: any (and incidents) */
+	const char *zone;   /* only this list's DNSBL events (zone or list id); NULL: any */
+	const char *source; /* "dnsbl" or "incident": only those; NULL: both */
+	int64_t before_at;  /* the cursor's time; 0: `before` is a bare DNSBL event id (old URLs) */
+	int before_seq;     /* the cursor's source: 0 DNSBL, 1 incident opened, 2 incident closed */
 } query_events_t;
 
 #define QUERY_EVENTS_DEFAULT 50
 #define QUERY_EVENTS_MAX 500
 
-/* GET /api/v1/events: state changes, newest first, and `next`, the URL of
+/* GET /api/v1/events: DNSBL state changes and provider incidents opened and
+ * closed, newest first (by time, then source, then id), and `next`, the URL of
  * the following page (null on the last). */
 cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, char *err,
 		    size_t errlen);

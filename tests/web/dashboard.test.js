@@ -97,7 +97,13 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     const banner = page.locator('.banner[data-zone="dead.test"]');
     check(await banner.count() === 1, "dead list shown in a banner");
     check((await banner.innerText()).includes("What to do"), "banner says what to do");
-    check(await page.locator("#events li.event").count() === 6, "timeline shows the 6 events");
+    check(await page.locator("#events li.event:not(.incident)").count() === 6,
+          "timeline shows the 6 DNSBL events");
+    const incEv = page.locator('#events li.event.incident[data-provider="microsoft"]');
+    const incEvText = await incEv.first().textContent().catch(() => "");
+    check(await incEv.count() === 1 && incEvText.includes("rejects our mail (S3150)") &&
+          incEvText.includes("incident opened"),
+          "timeline shows the Microsoft incident opened (got " + JSON.stringify(incEvText) + ")");
     // a provider incident from the mail log, with what to do
     const inc = page.locator('#incidents article.incident.open[data-provider="microsoft"]');
     check(await inc.count() === 1, "the open Microsoft incident is shown");

@@ -179,6 +179,15 @@
       return;
     }
     for (const e of ev.events) {
+      if (e.source === "incident") {
+        // a provider incident from the MTA's log: strings from log lines, as text only
+        box.append(el("li", {class: "event incident to-" + e.to, "data-provider": e.provider},
+          el("time", {datetime: e.at, title: when(e.at)}, ago(e.at)), " ",
+          el("strong", {}, e.provider_name), " rejects our mail" + (e.code ? " (" + e.code + ")" : "") + ": ",
+          el("span", {class: "badge " + (e.to === "open" ? "listed" : "clean")},
+            "incident " + (e.to === "open" ? "opened" : "closed"))));
+        continue;
+      }
       box.append(el("li", {class: "event to-" + e.to},
         el("time", {datetime: e.at, title: when(e.at)}, ago(e.at)), " ",
         el("span", {class: "tname"}, e.target), " on ", el("strong", {}, e.name), " ",
