@@ -489,6 +489,24 @@ static int set_logfile(struct ctx *x, const struct keydef *k, void *base, const 
 	return 0;
 }
 
+/* [logwatch] command = SHELL COMMAND (repeatable), e.g. journalctl -f -n 0 -u postfix@- */
+static int set_logcmd(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+
+	if (!v[strspn(v, " \t")]) {
+		cerr(x, x->section, k->key, "empty value (e.g. journalctl -f -n 0 -u postfix@-)");
+		return -1;
+	}
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\t') {
+			cerr(x, x->section, k->key, "contains a control character");
+			return -1;
+		}
+	push_str(&c->logcmds, &c->nlogcmds, &c->caplogcmds, v, x->line);
+	return 0;
+}
+
 static int set_logformat(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	if (strcmp(v, "postfix") && strcmp(v, "exim") && strcmp(v, "auto")) {
@@ -586,6 +604,7 @@ static const struct keydef keys[] = {
 	{"alerts", "flap_window", set_duration, CO(flap_window_s), 1, 30 * DAY, "s"},
 	{"alerts", "give_up", set_duration, CO(alert_give_up_s), 1, 30 * DAY, "s"},
 	{"logwatch", "file", set_logfile, 0, 0, 0, ""},
+	{"logwatch", "command", set_logcmd, 0, 0, 0, ""},
 	{"logwatch", "format", set_logformat, CO(logwatch_format), 0, 0, ""},
 	{"logwatch", "threshold", set_threshold, 0, 0, 0, ""},
 	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
@@ -939,6 +958,7 @@ void config_free(config_t *c)
 	free(c->subject_prefix);
 	free_strs(c->webhook_headers, c->nwebhook_headers);
 	free_strs(c->logfiles, c->nlogfiles);
+	free_strs(c->logcmds, c->nlogcmds);
 	free(c->logwatch_format);
 	free(c);
 }

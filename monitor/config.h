@@ -74,6 +74,8 @@ typedef struct config {
 	/* [logwatch] the MTA's mail log (monitor/logwatch.c) */
 	config_str_t *logfiles; /* file = (repeatable) */
 	size_t nlogfiles, caplogfiles;
+	config_str_t *logcmds;  /* command = (repeatable): a shell command whose stdout is a log */
+	size_t nlogcmds, caplogcmds;
 	char *logwatch_format;  /* "postfix", "exim" or "auto" (default) */
 	unsigned lw_threshold;  /* threshold = N in DURATION: rejections per provider ... */
 	unsigned lw_window_s;   /* ... within this window open an incident (default 3 in 10m) */

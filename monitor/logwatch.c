@@ -1,15 +1,21 @@
 /* logwatch.c -- follows mail logs like `tail -F` (rename and copytruncate rotation) inside the daemon's loop.
- * Each file's offset and inode are saved with what its lines recorded, in one transaction. */
+ * Each file's offset and inode are saved with what its lines recorded, in one transaction.
+ * A command source (journalctl -f ...) is a child whose stdout is read the same way; it has no offset. */
 #include "logwatch.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../checks/text.h"
@@ -20,6 +26,8 @@
 
 #define READ_CHUNK 65536
 #define READ_MAX (4 << 20) /* bytes per file per poll: the loop has other work */
+#define CMD_BACKOFF_MAX 60 /* seconds between restarts of a command that keeps exiting */
+#define CMD_STOP_MS 1000   /* SIGTERM, then SIGKILL after this long */
 
 static const logwatch_format_t *const formats[] = {&logwatch_format_postfix,
 						   &logwatch_format_exim};
@@ -37,6 +45,12 @@ typedef struct {
 	size_t llen;
 	bool overlong;
 	bool warned;
+	/* a command source: path is the shell command, fd its stdout, no offset */
+	bool is_cmd;
+	pid_t pid;          /* 0: not running */
+	int64_t started;    /* when it was started (unix seconds) */
+	int64_t restart_at; /* when to start it (again) */
+	unsigned backoff;   /* seconds before the next restart, 1 doubling to CMD_BACKOFF_MAX */
 } lwfile_t;
 
 struct logwatch {
@@ -147,9 +161,42 @@ static void file_close(lwfile_t *f)
 	f->overlong = false;
 }
 
+static void shown_path(const lwfile_t *f, char *buf, size_t len);
+
+/* Kills a command's process group (SIGTERM, SIGKILL after CMD_STOP_MS) and reaps it. */
+static void cmd_stop(lwfile_t *f)
+{
+	char p[600];
+	int st;
+
+	if (f->pid > 0) {
+		pid_t r = 0;
+		kill(-f->pid, SIGTERM);
+		kill(f->pid, SIGTERM);
+		for (int waited = 0; waited < CMD_STOP_MS; waited += 10) {
+			r = waitpid(f->pid, &st, WNOHANG);
+			if (r == f->pid || (r < 0 && errno != EINTR))
+				break;
+			usleep(10000);
+		}
+		if (r != f->pid) {
+			kill(-f->pid, SIGKILL);
+			kill(f->pid, SIGKILL);
+			while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		shown_path(f, p, sizeof(p));
+		log_info("logwatch: stopped command `%s` (pid %d)", p, (int)f->pid);
+		f->pid = 0;
+	}
+	file_close(f);
+}
+
 static void files_free(logwatch_t *w)
 {
 	for (size_t i = 0; i < w->nfiles; i++) {
+		if (w->files[i].is_cmd)
+			cmd_stop(&w->files[i]);
 		file_close(&w->files[i]);
 		free(w->files[i].path);
 		free(w->files[i].line);
@@ -164,13 +211,44 @@ static void files_set(logwatch_t *w)
 	const config_t *c = w->cfg;
 
 	files_free(w);
-	w->files = xcalloc(c->nlogfiles ? c->nlogfiles : 1, sizeof(*w->files));
-	w->nfiles = c->nlogfiles;
-	for (size_t i = 0; i < c->nlogfiles; i++) {
-		w->files[i].path = xstrdup(c->logfiles[i].value);
-		w->files[i].fd = -1;
-		w->files[i].saved = -1;
-		w->files[i].line = xmalloc(LOGWATCH_LINE_MAX + 1);
+	w->nfiles = c->nlogfiles + c->nlogcmds;
+	w->files = xcalloc(w->nfiles ? w->nfiles : 1, sizeof(*w->files));
+	for (size_t i = 0; i < w->nfiles; i++) {
+		lwfile_t *f = &w->files[i];
+		f->is_cmd = i >= c->nlogfiles;
+		f->path = xstrdup(f->is_cmd ? c->logcmds[i - c->nlogfiles].value : c->logfiles[i].value);
+		f->fd = -1;
+		f->saved = -1;
+		f->line = xmalloc(LOGWATCH_LINE_MAX + 1);
+	}
+}
+
+void logwatch_adopt(logwatch_t *w, logwatch_t *old)
+{
+	if (!w || !old)
+		return;
+	for (size_t i = 0; i < w->nfiles; i++) {
+		lwfile_t *f = &w->files[i];
+		for (size_t j = 0; f->is_cmd && j < old->nfiles; j++) {
+			lwfile_t *o = &old->files[j];
+			char *line;
+			if (!o->is_cmd || (o->pid <= 0 && o->fd < 0) || strcmp(o->path, f->path))
+				continue;
+			line = f->line; /* swap the buffers: the partial line goes with the child */
+			f->line = o->line;
+			o->line = line;
+			f->llen = o->llen;
+			f->overlong = o->overlong;
+			f->fd = o->fd;
+			f->pid = o->pid;
+			f->started = o->started;
+			f->restart_at = o->restart_at;
+			f->backoff = o->backoff;
+			o->fd = -1;
+			o->pid = 0;
+			o->llen = 0;
+			break;
+		}
 	}
 }
 
@@ -335,7 +413,7 @@ static void save(logwatch_t *w, lwfile_t *f, int64_t now)
 {
 	struct stat st;
 
-	if (f->fd < 0 || f->saved == f->off || w->failed)
+	if (f->is_cmd || f->fd < 0 || f->saved == f->off || w->failed)
 		return;
 	if (fstat(f->fd, &st) < 0)
 		st.st_size = f->rpos;
@@ -401,6 +479,161 @@ static void follow(logwatch_t *w, lwfile_t *f, int64_t now)
 	free(buf);
 }
 
+/* ---- a command source ---- */
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void cmd_child_close_from(int lowfd)
+{
+	struct rlimit rl;
+	long max = 65536;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0U) == 0)
+		return;
+#endif
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur < max)
+		max = (long)rl.rlim_cur;
+	for (long fd = lowfd; fd < max; fd++)
+		close((int)fd);
+}
+
+static void cmd_start(lwfile_t *f, int64_t now)
+{
+	char p[600];
+	int pfd[2];
+	pid_t parent = getpid(), pid;
+
+	shown_path(f, p, sizeof(p));
+	f->restart_at = now + (f->backoff ? f->backoff : 1); /* in case this fails */
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		log_error("logwatch: command `%s`: pipe: %s", p, strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("logwatch: command `%s`: fork: %s", p, strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
+		int nul;
+
+		/* ignored signals (SIGPIPE, SIGXFSZ) and the mask survive exec: undo them */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &sa, NULL);
+		sigaction(SIGXFSZ, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0); /* its own group: stopping it stops its children too */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127); /* blmon died before prctl */
+		if (pfd[1] == STDOUT_FILENO)
+			fcntl(pfd[1], F_SETFD, 0);
+		else if (dup2(pfd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		nul = open("/dev/null", O_RDONLY);
+		if (nul < 0 || (nul != STDIN_FILENO && dup2(nul, STDIN_FILENO) < 0))
+			_exit(127);
+		/* stderr stays the daemon's: the command's complaints go to blmon's log */
+		cmd_child_close_from(STDERR_FILENO + 1);
+		execl("/bin/sh", "sh", "-c", f->path, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid); /* also here: whichever runs first */
+	close(pfd[1]);
+	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0)
+		log_warn("logwatch: command `%s`: %s", p, strerror(errno));
+	f->fd = pfd[0];
+	f->pid = pid;
+	f->started = now;
+	f->llen = 0;
+	f->overlong = false;
+	log_info("logwatch: started command `%s` (pid %d); a stream has no offset: lines written "
+		 "while blmon was not running are not read", p, (int)pid);
+}
+
+/* Reads what the command wrote. Returns 0 at EOF (or an error), 1 otherwise. */
+static int cmd_read(logwatch_t *w, lwfile_t *f, char *buf, int64_t now)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < READ_MAX && !w->failed) {
+		n = read(f->fd, buf, READ_CHUNK);
+		if (n > 0) {
+			feed(w, f, buf, (size_t)n, now);
+			total += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n < 0) {
+			char p[600];
+			shown_path(f, p, sizeof(p));
+			log_warn("logwatch: command `%s`: read: %s", p, strerror(errno));
+		}
+		if (f->llen) /* an unterminated last line */
+			line_done(w, f, now);
+		file_close(f);
+		return 0;
+	}
+	return 1;
+}
+
+static void follow_cmd(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	char *buf, p[600];
+	siginfo_t si;
+
+	if (f->pid <= 0 && f->fd < 0) {
+		if (now < f->restart_at)
+			return;
+		cmd_start(f, now);
+		if (f->pid <= 0)
+			return;
+	}
+	buf = xmalloc(READ_CHUNK);
+	if (f->fd >= 0)
+		cmd_read(w, f, buf, now);
+	memset(&si, 0, sizeof(si));
+	if (f->pid > 0 && waitid(P_PID, (id_t)f->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    si.si_pid == f->pid) {
+		int st;
+		int64_t ran = now - f->started;
+
+		/* what it left running in its group holds the pipe open: end it, then read the rest */
+		kill(-f->pid, SIGKILL);
+		while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (f->fd >= 0 && cmd_read(w, f, buf, now))
+			file_close(f); /* more than READ_MAX left over: dropped */
+		if (f->llen)
+			line_done(w, f, now);
+		f->llen = 0;
+		f->pid = 0;
+		f->backoff = ran >= CMD_BACKOFF_MAX || !f->backoff
+				     ? 1
+				     : (f->backoff * 2 > CMD_BACKOFF_MAX ? CMD_BACKOFF_MAX : f->backoff * 2);
+		f->restart_at = now + f->backoff;
+		shown_path(f, p, sizeof(p));
+		if (WIFEXITED(st))
+			log_warn("logwatch: command `%s` exited with status %d after %llds; restarting "
+				 "it in %us", p, WEXITSTATUS(st), (long long)ran, f->backoff);
+		else
+			log_warn("logwatch: command `%s` was killed by signal %d after %llds; "
+				 "restarting it in %us", p, WTERMSIG(st), (long long)ran, f->backoff);
+	}
+	free(buf);
+}
+
 int logwatch_poll(logwatch_t *w, int64_t now)
 {
 	incident_rules_t r = {w->cfg->lw_threshold, w->cfg->lw_window_s, w->cfg->lw_quiet_s,
@@ -414,17 +647,23 @@ int logwatch_poll(logwatch_t *w, int64_t now)
 		log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
 		return -1;
 	}
-	for (size_t i = 0; i < w->nfiles && !w->failed; i++)
-		follow(w, &w->files[i], now);
+	for (size_t i = 0; i < w->nfiles && !w->failed; i++) {
+		if (w->files[i].is_cmd)
+			follow_cmd(w, &w->files[i], now);
+		else
+			follow(w, &w->files[i], now);
+	}
 	if (!w->failed && incident_tick(w->inc, &r, now) < 0)
 		w->failed = true;
 	if (w->failed || sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (!w->failed)
 			log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-		/* what was read is read again from the saved positions */
+		/* what was read is read again from the saved positions (files; what a
+		 * command wrote cannot be read again) */
 		for (size_t i = 0; i < w->nfiles; i++)
-			file_close(&w->files[i]);
+			if (!w->files[i].is_cmd)
+				file_close(&w->files[i]);
 		return -1;
 	}
 	return w->recorded;

@@ -1,5 +1,7 @@
 /* logwatch.h -- follows the MTA's mail log like `tail -F` and turns delivery results into rejections.
- * Runs inside the daemon's loop (no threads); its position in each file is kept in the database. */
+ * Runs inside the daemon's loop (no threads); its position in each file is kept in the database.
+ * [logwatch] command = sources are children whose stdout is read like a file (no position kept);
+ * they are restarted with backoff when they exit and killed by logwatch_free. */
 #ifndef BLMON_LOGWATCH_H
 #define BLMON_LOGWATCH_H
 
@@ -36,6 +38,11 @@ typedef struct {
  * Caller owns the result; logwatch_free frees it (NULL is fine). */
 logwatch_t *logwatch_new(const config_t *c, char *err, size_t errlen);
 void logwatch_free(logwatch_t *w);
+
+/* After a reload: w (new) takes over old's running [logwatch] command
+ * children whose command is unchanged, so they are not restarted; the
+ * commands left in old are killed and reaped by logwatch_free(old). */
+void logwatch_adopt(logwatch_t *w, logwatch_t *old);
 
 /* Reads what was appended since the last call (bounded per call), follows
  * rename and copytruncate rotation, records rejections and deliveries, opens

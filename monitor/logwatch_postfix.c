@@ -25,17 +25,24 @@ static int parse(const char *line, logwatch_entry_t *e)
 	tag = strstr(line, "/smtp[");
 	if (!tag)
 		tag = strstr(line, "/lmtp[");
-	if (!tag)
-		return 0;
-	p = tag;
-	while (p > line && p[-1] != ' ')
-		p--;
-	if (strncmp(p, "postfix", 7))
-		return 0;
-	p = strstr(tag, "]: ");
-	if (!p)
-		return 0;
-	p += 3;
+	if (tag) {
+		p = tag;
+		while (p > line && p[-1] != ' ')
+			p--;
+		if (strncmp(p, "postfix", 7))
+			return 0;
+		p = strstr(tag, "]: ");
+		if (!p)
+			return 0;
+		p += 3;
+	} else {
+		/* `journalctl -o cat` drops the syslog prefix and the tag: the line
+		 * starts with the queue id, "4F1A2B3C: to=<...>, relay=..." */
+		size_t q = strspn(line, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+		if (q < 5 || strncmp(line + q, ": to=<", 6))
+			return 0;
+		p = line + q + 1; /* field() looks for " to=<" */
+	}
 	if (!(v = field(p, " to=<", &n)))
 		return 0;
 	if (n && v[n - 1] == '>')

@@ -575,9 +575,11 @@ static void reload(sched_t *s)
 	set_lists(s);
 	alert_set_config(s->alert, s->cfg);
 	{
-		/* files may have changed: positions are in the database, nothing is lost */
+		/* files may have changed: positions are in the database, nothing is lost;
+		 * removed commands are killed */
 		logwatch_t *lw = logwatch_new(s->cfg, err, sizeof(err));
 		if (lw) {
+			logwatch_adopt(lw, s->lw); /* unchanged commands keep running */
 			logwatch_free(s->lw);
 			s->lw = lw;
 		} else {

@@ -1,6 +1,7 @@
 /* test_logwatch.c -- mail log watching: rejection rules, Postfix/Exim parsers, and the real daemon following a log.
  * Fixtures are written here: realistic Postfix lines appended to a file while `blmon run` follows it. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,9 +251,12 @@ Test(config, logwatch_section)
 	cr_assert_eq(harness_write(d, "c.conf",
 				   "[targets]\nip = 192.0.2.1\n[logwatch]\nfile = /var/log/mail.log\n"
 				   "file = /var/log/exim4/mainlog\nformat = exim\nthreshold = 5 in 2h\n"
-				   "quiet = 45m\n"), 0);
+				   "quiet = 45m\ncommand = journalctl -f -o cat -u postfix@-\n"
+				   "command = tail -F /var/log/other.log\n"), 0);
 	cr_assert_eq(config_load(path, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c->nlogfiles, 2);
+	cr_assert_eq(c->nlogcmds, 2);
+	cr_assert_str_eq(c->logcmds[0].value, "journalctl -f -o cat -u postfix@-");
 	cr_assert_str_eq(c->logwatch_format, "exim");
 	cr_assert_eq(c->lw_threshold, 5);
 	cr_assert_eq(c->lw_window_s, 7200);
@@ -259,12 +264,13 @@ Test(config, logwatch_section)
 	config_free(c);
 	cr_assert_eq(harness_write(d, "c.conf",
 				   "[logwatch]\nfile = mail.log\nformat = qmail\nthreshold = 3 per 10m\n"
-				   "threshold = 0 in 10m\n"), 0);
+				   "threshold = 0 in 10m\ncommand =\n"), 0);
 	cr_assert_eq(config_load(path, &c, err, sizeof(err)), -1);
 	cr_assert(strstr(err, ":2: [logwatch] file:"), "%s", err);
 	cr_assert(strstr(err, ":3: [logwatch] format: 'qmail' is not postfix, exim or auto"), "%s", err);
 	cr_assert(strstr(err, ":4: [logwatch] threshold:"), "%s", err);
 	cr_assert(strstr(err, ":5: [logwatch] threshold:"), "%s", err);
+	cr_assert(strstr(err, ":6: [logwatch] command: empty value"), "%s", err);
 	harness_tmpdir_free(d);
 }
 
@@ -749,4 +755,170 @@ Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
 		harness_run_free(&r);
 	}
 	harness_server_stop(&mx);
+}
+
+/* ---- a command source ([logwatch] command = ...) ---- */
+
+static char pidfile[1100], linesfile[1100];
+
+/* A config following only the shell command cmd (no file). */
+static void write_conf_cmd(const char *cmd)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n[targets]\nip = 198.51.100.7\n"
+		 "[lists]\ndefault = no\n[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n"
+		 "[logwatch]\ncommand = %s\nformat = postfix\nthreshold = 3 in 1m\nquiet = 1h\n",
+		 dns.port, db, harness_free_tcp_port(), cmd);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+}
+
+/* Writes n S3150 bounces (with noise) to linesfile, for the command to print. */
+static void write_lines(int n)
+{
+	char line[2048];
+	FILE *f;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/cmd.pids", dir);
+	snprintf(linesfile, sizeof(linesfile), "%s/lines.txt", dir);
+	f = fopen(linesfile, "w");
+	cr_assert_not_null(f);
+	fputs(noise, f);
+	for (int i = 0; i < n; i++) {
+		s3150(line, sizeof(line), i % 2 ? "fabrikam.example" : "contoso.example");
+		fputs(line, f);
+	}
+	fclose(f);
+}
+
+/* The pids the command wrote to pidfile, one a line; returns how many. */
+static int read_pids(pid_t *pids, int max)
+{
+	FILE *f = fopen(pidfile, "r");
+	int n = 0;
+	long v;
+
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%ld", &v) == 1)
+		pids[n++] = (pid_t)v;
+	fclose(f);
+	return n;
+}
+
+static bool log_has(const char *needle)
+{
+	char *text = harness_read(logpath);
+	bool has = text && strstr(text, needle);
+
+	free(text);
+	return has;
+}
+
+Test(logwatch, command_source_opens_incident_like_a_file_and_dies_with_blmon)
+{
+	char cmd[3000];
+	pid_t pids[4];
+
+	write_lines(3);
+	/* prints three bounces, then stays (a stream, like journalctl -f) */
+	snprintf(cmd, sizeof(cmd), "echo $$ >>%s && cat %s && exec sleep 300", pidfile, linesfile);
+	write_conf_cmd(cmd);
+	start_daemon();
+	WAIT(REJ, 3, 8000);
+	WAIT(INC_OPEN, 1, 5000);
+	cr_assert_eq(q("SELECT count(*) FROM incidents WHERE provider = 'microsoft' AND code = "
+		       "'S3150' AND kind = 'ip-blocklisted' AND sending_ip = '198.51.100.7'"), 1);
+	cr_assert_eq(q("SELECT count(*) FROM incident_domains"), 2);
+	cr_assert_eq(q("SELECT count(*) FROM log_domains WHERE domain = 'nowhere.invalid'"), 1);
+	cr_assert_eq(q("SELECT count(*) FROM logwatch_files"), 0, "a stream keeps no offset");
+	cr_assert_eq(read_pids(pids, 4), 1);
+	cr_assert_eq(kill(pids[0], 0), 0, "the command runs");
+
+	/* a reload that keeps the command keeps the child (no restart, no rereading) */
+	kill(daemon_pid, SIGHUP);
+	for (int i = 0; i < 100 && !log_has("reloaded "); i++)
+		usleep(20000);
+	cr_assert(log_has("reloaded "));
+	usleep(1500000);
+	cr_assert_eq(read_pids(pids, 4), 1, "the command was restarted by the reload");
+	cr_assert_eq(kill(pids[0], 0), 0);
+	cr_assert_eq(q(REJ), 3);
+
+	cr_assert_eq(stop_daemon(), 0);
+	cr_assert_eq(kill(pids[0], 0), -1, "the command outlived blmon");
+	cr_assert_eq(errno, ESRCH);
+}
+
+Test(logwatch, command_that_exits_is_restarted_with_backoff)
+{
+	char cmd[3000];
+	pid_t pids[16];
+	int n;
+
+	write_lines(1);
+	snprintf(cmd, sizeof(cmd), "echo $$ >>%s && cat %s", pidfile, linesfile);
+	write_conf_cmd(cmd);
+	start_daemon();
+	WAIT(REJ, 1, 8000);
+	for (int waited = 0; q(REJ) < 2 && waited < 8000; waited += 50)
+		usleep(50000);
+	if (q(REJ) < 2)
+		fail_with_log("the command's output did not appear a second time");
+	cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "blmon stopped");
+	if (!log_has("exited with status 0 after") || !log_has("restarting it in 1s"))
+		fail_with_log("the exit was not logged");
+	n = read_pids(pids, 16);
+	cr_assert_geq(n, 2);
+	cr_assert_eq(stop_daemon(), 0);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(kill(pids[i], 0), -1, "pid %d is still there", (int)pids[i]);
+}
+
+Test(logwatch, command_removed_on_reload_is_killed)
+{
+	char cmd[3000];
+	pid_t pids[4];
+
+	write_lines(1);
+	snprintf(cmd, sizeof(cmd), "echo $$ >>%s && cat %s && exec sleep 300", pidfile, linesfile);
+	write_conf_cmd(cmd);
+	start_daemon();
+	WAIT(REJ, 1, 8000);
+	cr_assert_eq(read_pids(pids, 4), 1);
+	write_conf("1h", false); /* the file only */
+	kill(daemon_pid, SIGHUP);
+	for (int i = 0; i < 200 && kill(pids[0], 0) == 0; i++)
+		usleep(20000);
+	cr_assert_eq(kill(pids[0], 0), -1, "the removed command still runs");
+	cr_assert(log_has("stopped command"));
+	cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "blmon stopped");
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(parse, journalctl_cat_lines_without_the_syslog_prefix)
+{
+	logwatch_entry_t e;
+
+	/* what `journalctl -o cat -u postfix@-` prints: no date, host or program tag */
+	cr_assert_eq(logwatch_parse("postfix",
+				    "4F1A2B3C: to=<user@example.net>, "
+				    "relay=example-net.mail.protection.outlook.com[192.0.2.10]:25, delay=7.5, "
+				    "delays=2.2/0/0.28/5.1, dsn=5.7.1, status=bounced (host "
+				    "example-net.mail.protection.outlook.com[192.0.2.10] said: 550 5.7.1 "
+				    "Service unavailable; Client host [198.51.100.7] blocked using Blocklist 1 "
+				    "(in reply to RCPT TO command))", &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_str_eq(e.domain, "example.net");
+	cr_assert_str_eq(e.relay, "example-net.mail.protection.outlook.com");
+	cr_assert(strstr(e.reply, "Blocklist 1"), "%s", e.reply);
+	cr_assert_eq(logwatch_parse("auto", "4F1A2B3C: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, "
+				    "dsn=2.0.0, status=sent (250 ok)", &e), 1);
+	cr_assert_eq(e.status, LOGWATCH_SENT);
+	/* other Postfix lines of the same queue id are not deliveries */
+	cr_assert_eq(logwatch_parse("postfix", "4F1A2B3C: removed", &e), 0);
+	cr_assert_eq(logwatch_parse("postfix", "4F1A2B3C: from=<a@b.example>, size=1, nrcpt=1", &e), 0);
 }
