@@ -519,3 +519,22 @@ bool harness_db_wait(const char *db, const char *sql, long long want, int ms)
 	}
 	return false;
 }
+
+int harness_blmon_stop(pid_t *pid, int timeout_ms)
+{
+	int st;
+
+	kill(*pid, SIGTERM);
+	st = harness_wait_exit(*pid, timeout_ms);
+	*pid = 0;
+	return st;
+}
+
+void harness_blmon_kill(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		harness_wait_exit(*pid, 2000);
+	}
+	*pid = 0;
+}

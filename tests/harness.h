@@ -84,6 +84,12 @@ long long harness_db_value(const char *db, const char *sql);
 /* Polls until sql gives want, for up to ms milliseconds. */
 bool harness_db_wait(const char *db, const char *sql, long long want, int ms);
 
+/* SIGTERM to a daemon started by harness_blmon_start, then its exit status
+ * within timeout_ms (-1 if still running); *pid is reset to 0. */
+int harness_blmon_stop(pid_t *pid, int timeout_ms);
+/* For teardown: SIGKILL and reap *pid if it is set; *pid is reset to 0. */
+void harness_blmon_kill(pid_t *pid);
+
 /* The whole file as a string (empty when missing). Caller frees. */
 char *harness_read(const char *path);
 

@@ -486,10 +486,7 @@ static void e2e_setup(void)
 
 static void e2e_teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		harness_wait_exit(daemon_pid, 2000);
-	}
+	harness_blmon_kill(&daemon_pid);
 	harness_server_stop(&smtp);
 	harness_server_stop(&http);
 	harness_server_stop(&dns);
@@ -635,25 +632,13 @@ Test(alert_e2e, summary_listing_batch_delisting_and_flapping_mails)
 	expect_mail(5, "\r\nSubject: [blmon] 192.0.2.11 FLAPPING on Test BL\r\n");
 	expect_mail(5, "3 changes within 1m");
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
-	{
-		char sql[] = "SELECT count(*) FROM events WHERE \"to\" = 'clean' AND \"from\" = 'listed'";
-		char err[256];
-		for (int i = 0; i < 160; i++) {
-			store_t *s = store_open_readonly(db, err, sizeof(err));
-			long long n = s ? store_scalar(s, sql) : -1;
-			store_close(s);
-			if (n == 3)
-				break;
-			usleep(50000);
-		}
-	}
+	harness_db_wait(db, "SELECT count(*) FROM events WHERE \"to\" = 'clean' AND \"from\" = 'listed'",
+			3, 8000);
 	sleep(2); /* time for anything that should not come */
 	cr_assert_eq(mails(edir), 5, "flapping must be quiet after its one message");
 	cr_assert_eq(hook_calls("main", &accepted, true), 5);
 	cr_assert_eq(accepted, 5);
-	kill(daemon_pid, SIGTERM);
-	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
-	daemon_pid = 0;
+	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
 }
 
 /* Waits until rbldnsd serves the rewritten zone: ip no longer listed. */
@@ -710,20 +695,11 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	}
 	/* a listing while both receivers fail */
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
-	for (int i = 0; i < 200; i++) {
-		store_t *s = store_open_readonly(db, err, sizeof(err));
-		long long n = s ? store_scalar(s, sql_q) : -1;
-		store_close(s);
-		if (n == 2)
-			break;
-		if (i == 199)
-			fail_with_log("the listing was not attempted and kept queued");
-		usleep(50000);
-	}
+	if (!harness_db_wait(db, sql_q, 2, 10000))
+		fail_with_log("the listing was not attempted and kept queued");
 	cr_assert_eq(mails(edir), 0);
 	/* a restart resumes the queue; the receiver comes back meanwhile */
-	kill(daemon_pid, SIGTERM);
-	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
+	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
 	cr_assert_eq(harness_smtp_start(&smtp, edir, port, NULL), 0, "smtpsink did not restart");
 	start_daemon();
 	wait_mails(1, 12000, "the queued mail never arrived");
@@ -747,9 +723,7 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 		cr_assert_null(strstr(log, "/hook/down"), "webhook paths (tokens) are not logged: %s", log);
 		free(log);
 	}
-	kill(daemon_pid, SIGTERM);
-	cr_assert_eq(harness_wait_exit(daemon_pid, 3000), 0);
-	daemon_pid = 0;
+	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
 }
 
 /* ---- the keys of [email], [webhook] and [alerts] ---- */

@@ -38,10 +38,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		harness_wait_exit(daemon_pid, 2000);
-	}
+	harness_blmon_kill(&daemon_pid);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
 }
@@ -74,12 +71,7 @@ static void start_daemon(void)
 
 static int stop_daemon(void)
 {
-	int st;
-
-	kill(daemon_pid, SIGTERM);
-	st = harness_wait_exit(daemon_pid, 1500);
-	daemon_pid = 0;
-	return st;
+	return harness_blmon_stop(&daemon_pid, 1500);
 }
 
 /* Value of a query against the daemon's database (read-only, as the web will). */

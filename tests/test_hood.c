@@ -51,10 +51,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		harness_wait_exit(daemon_pid, 2000);
-	}
+	harness_blmon_kill(&daemon_pid);
 	harness_server_stop(&web);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
@@ -119,9 +116,7 @@ Test(hood, asn_named_and_drop_listings_recorded)
 		cr_assert_eq(n, 1, "drop_v4.json fetched %d times:\n%s", n, reqs);
 		free(reqs);
 	}
-	kill(daemon_pid, SIGTERM);
-	cr_assert_eq(harness_wait_exit(daemon_pid, 1500), 0);
-	daemon_pid = 0;
+	cr_assert_eq(harness_blmon_stop(&daemon_pid, 1500), 0);
 }
 
 Test(hood, domain_brings_in_its_mx_and_spf_addresses)
@@ -147,7 +142,5 @@ Test(hood, domain_brings_in_its_mx_and_spf_addresses)
 	cr_assert_eq(q("SELECT count(*) FROM state s JOIN targets t ON t.id = s.target_id "
 		       "WHERE t.discovered_from = 'example.test' AND s.status = 'listed'"), 2, "%s", logtext);
 	free(logtext);
-	kill(daemon_pid, SIGTERM);
-	cr_assert_eq(harness_wait_exit(daemon_pid, 1500), 0);
-	daemon_pid = 0;
+	cr_assert_eq(harness_blmon_stop(&daemon_pid, 1500), 0);
 }

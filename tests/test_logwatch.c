@@ -301,10 +301,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGKILL);
-		harness_wait_exit(daemon_pid, 2000);
-	}
+	harness_blmon_kill(&daemon_pid);
 	if (smtp.pid > 0)
 		harness_server_stop(&smtp);
 	harness_server_stop(&dns);
@@ -341,35 +338,17 @@ static void start_daemon(void)
 
 static int stop_daemon(void)
 {
-	int st;
-
-	kill(daemon_pid, SIGTERM);
-	st = harness_wait_exit(daemon_pid, 3000);
-	daemon_pid = 0;
-	return st;
+	return harness_blmon_stop(&daemon_pid, 3000);
 }
 
 static long long q(const char *sql)
 {
-	char err[512];
-	store_t *s = store_open_readonly(db, err, sizeof(err));
-	long long v;
-
-	if (!s)
-		return -1;
-	v = store_scalar(s, sql);
-	store_close(s);
-	return v;
+	return harness_db_value(db, sql);
 }
 
 static bool wait_for(const char *sql, long long want, int ms)
 {
-	for (int waited = 0; waited < ms; waited += 50) {
-		if (q(sql) == want)
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return harness_db_wait(db, sql, want, ms);
 }
 
 static void fail_with_log(const char *what)

@@ -244,9 +244,7 @@ static void stop_daemon(void)
 {
 	int st;
 
-	kill(daemon_pid, SIGTERM);
-	st = harness_wait_exit(daemon_pid, 5000);
-	daemon_pid = 0;
+	st = harness_blmon_stop(&daemon_pid, 5000);
 	if (st != 0)
 		fail_with_log("the daemon did not exit 0 on SIGTERM");
 }
