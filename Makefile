@@ -1,70 +1,92 @@
 # Makefile -- builds blmon, its tests and its sanitizer build with plain GNU make.
 # `make test` and `make run` first install missing dependencies (scripts/install-deps.sh).
 
+VERSION   := 0.2.0
 PKGS      := libcares inih libcjson sqlite3 libcurl libmicrohttpd
 CC        ?= cc
-# snprintf truncation is deliberate (bounded messages), so its warning is off
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR    ?= $(PREFIX)/bin
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment (a packager's) are honoured; the warnings
+# and -Werror below are always added. snprintf truncation is deliberate (bounded messages).
+CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wstrict-prototypes -Wshadow -Werror -Wno-format-truncation
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g $(WARN) -MMD -MP
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
+BASE_CPPFLAGS := -I. -Ibuild/gen -DBLMON_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-CFLAGS    ?= -O2
-ASAN_FLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-
+# The layers, bottom up: lib <- checks <- store <- web, monitor (see README "Layout";
+# `make check-layers` enforces it).
 LIB_SRCS := \
-	checks/xmalloc.c \
+	lib/xmalloc.c \
+	lib/sbuf.c \
+	lib/text.c \
+	lib/timefmt.c \
+	lib/jsonx.c \
+	lib/curlx.c \
+	lib/log.c
+
+CHECKS_SRCS := \
 	checks/target.c \
 	checks/qname.c \
 	checks/catalog.c \
 	checks/catalog_data.c \
 	checks/verdict.c \
-	checks/text.c \
 	checks/dnsbl.c \
 	checks/asn.c \
 	checks/discover.c \
-	monitor/config.c \
-	monitor/store.c \
-	monitor/track.c \
-	monitor/log.c \
-	monitor/hood.c \
-	monitor/sched.c \
-	monitor/alert.c \
-	monitor/alert_msg.c \
-	monitor/alert_email.c \
-	monitor/alert_webhook.c \
-	monitor/cmd_nagios.c \
-	monitor/cmd_run.c \
-	monitor/drop.c \
-	monitor/report.c \
-	monitor/cmd_check.c \
-	monitor/cmd_lists.c \
-	monitor/reject_rules.c \
-	monitor/logwatch.c \
-	monitor/logwatch_postfix.c \
-	monitor/logwatch_exim.c \
-	monitor/incident.c \
-	monitor/cmd_reroute.c \
+	checks/reject_rules.c
+
+STORE_SRCS := \
+	store/store.c
+
+WEB_SRCS := \
 	web/query.c \
 	web/query_incidents.c \
+	web/prom.c \
 	web/metrics.c \
 	web/http.c
 
+MONITOR_SRCS := \
+	monitor/config.c \
+	monitor/daemon/confirm.c \
+	monitor/daemon/neighbourhood.c \
+	monitor/daemon/drop.c \
+	monitor/daemon/sched.c \
+	monitor/alert/alert.c \
+	monitor/alert/alert_msg.c \
+	monitor/alert/alert_email.c \
+	monitor/alert/alert_webhook.c \
+	monitor/mtalog/logwatch.c \
+	monitor/mtalog/logline.c \
+	monitor/mtalog/logline_postfix.c \
+	monitor/mtalog/logline_exim.c \
+	monitor/mtalog/incident.c \
+	monitor/cli/check_report.c \
+	monitor/cli/check.c \
+	monitor/cli/nagios.c \
+	monitor/cli/lists.c \
+	monitor/cli/run.c \
+	monitor/cli/reroute.c
+
+LIB_ALL   := $(LIB_SRCS) $(CHECKS_SRCS) $(STORE_SRCS) $(WEB_SRCS) $(MONITOR_SRCS)
 MAIN_SRC  := monitor/main.c
 TEST_SRCS := $(sort $(wildcard tests/test_*.c)) tests/harness.c
 
-OBJS      := $(LIB_SRCS:%.c=build/%.o)
+OBJS      := $(LIB_ALL:%.c=build/%.o)
 MAIN_OBJ  := build/$(MAIN_SRC:.c=.o)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)
-AOBJS     := $(LIB_SRCS:%.c=build-asan/%.o)
+AOBJS     := $(LIB_ALL:%.c=build-asan/%.o)
 AMAIN_OBJ := build-asan/$(MAIN_SRC:.c=.o)
 ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 
-.PHONY: all test asan run deps deps-test clean check-asan bench
+.PHONY: all test test-unit asan run deps deps-test clean bench install uninstall check-layers
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # schemas/store.sql is compiled in as a C string: blmon applies it itself
 build/gen/store_sql.h: schemas/store.sql
@@ -72,7 +94,7 @@ build/gen/store_sql.h: schemas/store.sql
 	{ echo 'static const char store_schema_sql[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
 
-build/monitor/store.o build-asan/monitor/store.o: build/gen/store_sql.h
+build/store/store.o build-asan/store/store.o: build/gen/store_sql.h
 
 # the dashboard's files (web/assets/) are compiled in as byte arrays: no file is read at run time
 WEB_ASSETS := web/assets/index.html web/assets/app.js web/assets/style.css web/assets/favicon.svg
@@ -86,16 +108,21 @@ build/gen/web_assets.h: $(WEB_ASSETS)
 
 build/web/http.o build-asan/web/http.o: build/gen/web_assets.h
 
+# `make V=1` shows the compiler's command lines
+Q := $(if $(V),,@)
+
 build/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build-asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
+	@$(if $(V),,echo "  CC asan $<")
+	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build/tests/run: $(OBJS) $(TEST_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
 
 build-asan/blmon: $(AOBJS) $(AMAIN_OBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
@@ -111,10 +138,18 @@ deps-test:
 
 # Tests run the real binary (BLMON_BIN) against real servers they start on loopback.
 TEST_ENV = BLMON_ROOT=$(CURDIR)
+# Suites that need no server, no process and no network: `make test-unit` runs only these.
+UNIT_SUITES := $(shell cat tests/unit-suites 2>/dev/null)
+UNIT_FILTER := @($(shell echo $(UNIT_SUITES) | tr ' ' '|'))/*
 
 test: deps-test
 	$(MAKE) all build/tests/run
+	scripts/check-layers.sh
 	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120
+
+test-unit:
+	$(MAKE) all build/tests/run
+	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --filter '$(UNIT_FILTER)'
 
 asan: deps-test
 	$(MAKE) build-asan/blmon build-asan/tests/run
@@ -124,11 +159,21 @@ asan: deps-test
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/tests/run -j2 --timeout 240
 
+check-layers:
+	scripts/check-layers.sh
+
 # the service on config.example: one check now, then the daemon (dashboard on 127.0.0.1:8053)
 run: deps
 	$(MAKE) all
 	./blmon config-test config.example
 	./blmon run -c config.example
+
+install: blmon
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 blmon $(DESTDIR)$(BINDIR)/blmon
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/blmon
 
 clean:
 	rm -rf build build-asan blmon

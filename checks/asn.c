@@ -1,13 +1,13 @@
 /* asn.c -- origin ASN, prefix and AS name of an address from Team Cymru's DNS TXT records.
  * The TXT comes from the network, so every field is bounded and validated before it is kept. */
-#include "asn.h"
+#include "checks/asn.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "qname.h"
+#include "checks/qname.h"
 
 #define FIELDS_MAX 6
 

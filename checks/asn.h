@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dnsbl.h"
-#include "target.h"
+#include "checks/dnsbl.h"
+#include "checks/target.h"
 
 #define ASN_MAX 8 /* origin ASNs kept per prefix (multi-origin prefixes list several) */
 

@@ -1,14 +1,13 @@
 /* catalog.c -- the runtime list catalog: built-in rows plus what the config adds.
  * Code rows are parsed once into octet ranges so matching an answer is a few compares. */
-#include "catalog.h"
+#include "checks/catalog.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog_data.h"
-#include "xmalloc.h"
+#include "lib/xmalloc.h"
 
 static const char *const kind_names[] = {"block", "allow", "info"};
 static const char *const scope_names[] = {"ip", "network", "asn", "domain"};

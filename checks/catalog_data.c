@@ -1,7 +1,7 @@
 /* catalog_data.c -- the built-in DNSBL catalog: one row per list, one line per code.
  * Sources: each list's public usage page, collected in shared/dnsbl-reference.md. Dead lists
  * (SORBS, AHBL, dul.ru, DSBL, ...) are deliberately absent: their test points fail. */
-#include "catalog_data.h"
+#include "checks/catalog.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* discover.c -- finds the mail addresses of a domain from its MX hosts and its SPF record.
  * SPF text is untrusted: terms are bounded, names validated, warnings made printable. */
-#include "discover.h"
+#include "checks/discover.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "xmalloc.h"
+#include "lib/xmalloc.h"
 
 /* root plus one domain per followed include/redirect, which the limit bounds */
 #define WALK_MAX (DISCOVER_SPF_LIMIT + 1)

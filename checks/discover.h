@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dnsbl.h"
-#include "target.h"
+#include "checks/dnsbl.h"
+#include "checks/target.h"
 
 #define DISCOVER_SPF_LIMIT 10 /* RFC 7208 4.6.4: include a mx ptr exists redirect */
 #define DISCOVER_MX_HOSTS 10  /* hosts looked at per SPF mx mechanism (RFC 7208 4.6.4) */

@@ -1,6 +1,6 @@
 /* dnsbl.c -- the check engine: keeps a bounded window of c-ares queries in flight.
  * Targets enter a ring in input order, leave it in input order once all their lists answered. */
-#include "dnsbl.h"
+#include "checks/dnsbl.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "qname.h"
-#include "xmalloc.h"
+#include "checks/qname.h"
+#include "lib/xmalloc.h"
 
 #define TXT_MAX 2048     /* TXT bytes kept per result: zones are not ours to trust */
 #define MAX_ADDRS 16     /* A records read per answer */

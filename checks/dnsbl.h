@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "catalog.h"
-#include "target.h"
-#include "verdict.h"
+#include "checks/catalog.h"
+#include "checks/target.h"
+#include "checks/verdict.h"
 
 typedef struct dnsbl dnsbl_t;
 

@@ -1,6 +1,6 @@
 /* qname.c -- builds DNSBL query names without allocating.
  * Called once per query on the sweep's hot path, so it writes straight into the caller's buffer. */
-#include "qname.h"
+#include "checks/qname.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "target.h"
+#include "checks/target.h"
 
 #define QNAME_MAX 1025 /* 253-byte names plus room for nibble forms */
 

@@ -1,6 +1,6 @@
 /* target.c -- parsing of target arguments and iteration over target sets.
  * Networks are kept as (first address, count) so a /16 costs 1 spec, not 65,536. */
-#include "target.h"
+#include "checks/target.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmalloc.h"
+#include "lib/xmalloc.h"
 
 const char *target_type_name(target_type_t t)
 {

@@ -1,6 +1,6 @@
 /* verdict.c -- the rules that decide what a DNSBL answer means.
  * Three outcomes, never two: anything that is not certain evidence is "unknown" with a reason. */
-#include "verdict.h"
+#include "checks/verdict.h"
 
 #include <stdio.h>
 #include <string.h>

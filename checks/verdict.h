@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "catalog.h"
+#include "checks/catalog.h"
 
 /* Order matters: a target's status is the highest of its block-list verdicts. */
 typedef enum { VERDICT_CLEAN = 0, VERDICT_UNKNOWN = 1, VERDICT_LISTED = 2 } verdict_status_t;

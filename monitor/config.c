@@ -1,6 +1,6 @@
 /* config.c -- table-driven INI loading on top of libinih.
  * One row per key: adding a key is one line, and every error reads FILE:LINE: [section] key: problem. */
-#include "config.h"
+#include "monitor/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../checks/dnsbl.h"
-#include "../checks/xmalloc.h"
+#include "checks/dnsbl.h"
+#include "lib/xmalloc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_LINE 199 /* libinih's line buffer holds 200 bytes */

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../checks/catalog.h"
-#include "../checks/target.h"
+#include "checks/catalog.h"
+#include "checks/target.h"
 
 typedef enum { CT_IP, CT_NETWORK, CT_HOST, CT_DOMAIN } config_target_kind_t;
 

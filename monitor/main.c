@@ -3,11 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "monitor/cli/cli.h"
 
-#ifndef BLMON_VERSION
-#define BLMON_VERSION "0.1.0"
-#endif
 
 static const char usage[] =
 	"blmon " BLMON_VERSION " -- DNS blocklist reputation monitor\n"

@@ -1,8 +1,8 @@
 /* harness.c -- starts real peers (rbldnsd, silent UDP ports) and runs blmon for the tests.
  * Ports are found free on 127.0.0.1; nothing here ever talks to a non-loopback address. */
-#include "harness.h"
+#include "tests/harness.h"
 
-#include "../monitor/store.h"
+#include "store/store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../monitor/alert.h"
-#include "../monitor/alert_channel.h"
-#include "../monitor/alert_msg.h"
-#include "../monitor/config.h"
-#include "../monitor/store.h"
-#include "harness.h"
+#include "monitor/alert/alert.h"
+#include "monitor/alert/alert_channel.h"
+#include "monitor/alert/alert_msg.h"
+#include "lib/text.h"
+#include "lib/timefmt.h"
+#include "monitor/config.h"
+#include "store/store.h"
+#include "tests/harness.h"
 
 /* ---- pure building blocks ---- */
 
@@ -21,11 +23,11 @@ Test(alert_format, text_clean_strips_control_characters)
 {
 	char out[128];
 
-	alert_text_clean("Evil \033[31mred\033[0m\r\nnext\ttab \xc2\x85 end \xff", out, sizeof(out));
+	text_oneline("Evil \033[31mred\033[0m\r\nnext\ttab \xc2\x85 end \xff", out, sizeof(out));
 	cr_assert_str_eq(out, "Evil [31mred [0m next tab end");
-	alert_text_clean("caf\xc3\xa9 ok", out, sizeof(out));
+	text_oneline("caf\xc3\xa9 ok", out, sizeof(out));
 	cr_assert_str_eq(out, "caf\xc3\xa9 ok", "valid UTF-8 is kept");
-	alert_text_clean("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
+	text_oneline("\xc3\xa9\xc3\xa9\xc3\xa9", out, 4);
 	cr_assert_str_eq(out, "\xc3\xa9", "cut at a character boundary");
 }
 
@@ -68,7 +70,7 @@ Test(alert_format, headers_fold_and_encode)
 	}
 	alert_header("Subject", "[blmon] liste \xc3\xa9 noire", buf, sizeof(buf));
 	cr_assert(!strncmp(buf, "Subject: =?UTF-8?B?", 19), "%s", buf);
-	alert_date(0, buf);
+	timefmt_rfc5322(0, buf);
 	cr_assert_str_eq(buf, "Thu, 01 Jan 1970 00:00:00 +0000");
 }
 

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../checks/asn.h"
-#include "../checks/qname.h"
-#include "harness.h"
+#include "checks/asn.h"
+#include "checks/qname.h"
+#include "tests/harness.h"
 
 /* ---- pure parsers ---- */
 

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/harness.h"
 
 static char *dir;
 static harness_server_t dns;

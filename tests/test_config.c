@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../monitor/config.h"
-#include "harness.h"
+#include "monitor/config.h"
+#include "tests/harness.h"
 
 static char *dir;
 static char path[1024];

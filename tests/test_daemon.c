@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../monitor/store.h"
-#include "harness.h"
+#include "store/store.h"
+#include "tests/harness.h"
 
 static char *dir;
 static harness_server_t dns;

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../checks/discover.h"
-#include "harness.h"
+#include "checks/discover.h"
+#include "tests/harness.h"
 
 /* ---- pure SPF text ---- */
 

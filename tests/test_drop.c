@@ -8,8 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../monitor/drop.h"
-#include "harness.h"
+#include "lib/curlx.h"
+#include "monitor/daemon/drop.h"
+#include "tests/harness.h"
 
 #define META(n) "{\"type\":\"metadata\",\"timestamp\":1700000000,\"size\":1234,\"records\":" #n "}\n"
 
@@ -585,7 +586,7 @@ Test(drop, http_good_200, .init = http_setup, .fini = http_teardown)
 	cr_assert(drop_match_asn(set, 208046, NULL));
 
 	log = requests();
-	cr_assert(strstr(log, "/drop_v4.json ua=blmon/0.1 inm=None ims=None\n"), "%s", log);
+	cr_assert(strstr(log, "/drop_v4.json ua=" CURLX_USER_AGENT " inm=None ims=None\n"), "%s", log);
 	free(log);
 }
 
@@ -611,7 +612,7 @@ Test(drop, http_304_with_etag, .init = http_setup, .fini = http_teardown)
 	drop_fetch_free(&r2);
 
 	log = requests();
-	snprintf(want, sizeof(want), "/drop_v4.json ua=blmon/0.1 inm=%s ims=%s\n", r.etag,
+	snprintf(want, sizeof(want), "/drop_v4.json ua=" CURLX_USER_AGENT " inm=%s ims=%s\n", r.etag,
 		 r.last_modified);
 	cr_assert(strstr(log, want), "want %s in\n%s", want, log);
 	free(log);

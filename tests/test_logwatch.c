@@ -13,12 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../monitor/config.h"
-#include "../monitor/logwatch.h"
-#include "../monitor/reject_rules.h"
-#include "../monitor/store.h"
-#include "../web/query_incidents.h"
-#include "harness.h"
+#include "monitor/config.h"
+#include "monitor/mtalog/logline.h"
+#include "monitor/mtalog/logwatch.h"
+#include "checks/reject_rules.h"
+#include "store/store.h"
+#include "web/query_incidents.h"
+#include "tests/harness.h"
 
 /* ---- the rule table ---- */
 
@@ -118,15 +119,15 @@ Test(reject_rules, providers_by_host_and_domain)
 
 Test(parse, postfix_bounce_deferral_sent)
 {
-	logwatch_entry_t e;
+	logline_t e;
 
-	cr_assert_eq(logwatch_parse("postfix",
+	cr_assert_eq(logline_parse("postfix",
 				    PF_BOUNCE("ann@Contoso.com", "contoso-com.mail.protection.outlook.com",
 					      "192.0.2.10",
 					      "550 5.7.1 Service unavailable; Client host [198.51.100.7] "
 					      "blocked using Blocklist 1"),
 				    &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_eq(e.status, LOGLINE_BOUNCED);
 	cr_assert_str_eq(e.rcpt, "ann@Contoso.com");
 	cr_assert_str_eq(e.domain, "contoso.com");
 	cr_assert_str_eq(e.relay, "contoso-com.mail.protection.outlook.com");
@@ -135,7 +136,7 @@ Test(parse, postfix_bounce_deferral_sent)
 	cr_assert_str_eq(e.reply, "550 5.7.1 Service unavailable; Client host [198.51.100.7] blocked "
 				  "using Blocklist 1");
 	/* a multi-line reply: 421-4.7.0 fragments joined */
-	cr_assert_eq(logwatch_parse("auto",
+	cr_assert_eq(logline_parse("auto",
 				    "2024-06-20T13:43:04.123456+00:00 mail1 postfix/smtp[99]: ABC: "
 				    "to=<bob@gmail.com>, relay=gmail-smtp-in.l.google.com[192.0.2.27]:25, "
 				    "delay=1, delays=0/0/0.5/0.5, dsn=4.7.0, status=deferred (host "
@@ -145,69 +146,69 @@ Test(parse, postfix_bounce_deferral_sent)
 				    "address. 421 4.7.0  https://support.google.com/mail/answer/188131 - "
 				    "gsmtp (in reply to end of DATA command))",
 				    &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_DEFERRED);
+	cr_assert_eq(e.status, LOGLINE_DEFERRED);
 	cr_assert_str_eq(e.reply, "421 4.7.0 [198.51.100.7      15] Our system has detected that "
 				  "this message is suspicious due to the very low reputation of the "
 				  "sending IP address. https://support.google.com/mail/answer/188131 - "
 				  "gsmtp");
-	cr_assert_eq(logwatch_parse("postfix",
+	cr_assert_eq(logline_parse("postfix",
 				    "Jan  6 13:44:00 mail1 postfix/smtp[2318]: 5A: to=<ann@contoso.com>, "
 				    "relay=contoso-com.mail.protection.outlook.com[192.0.2.10]:25, "
 				    "delay=1.1, delays=0.1/0/0.4/0.6, dsn=2.6.0, status=sent (250 2.6.0 "
 				    "<x@y> [InternalId=1] Queued mail for delivery)",
 				    &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_SENT);
+	cr_assert_eq(e.status, LOGLINE_SENT);
 	cr_assert_str_eq(e.reply, "");
 	/* not delivery results */
-	cr_assert_eq(logwatch_parse("postfix", "Jan  6 13:43:04 mail1 postfix/qmgr[1]: 4F1A: "
+	cr_assert_eq(logline_parse("postfix", "Jan  6 13:43:04 mail1 postfix/qmgr[1]: 4F1A: "
 					       "from=<a@b>, size=1, nrcpt=1 (queue active)", &e), 0);
-	cr_assert_eq(logwatch_parse("postfix", "Jan  6 13:43:04 mail1 postfix/smtp[1]: 4F1A: "
+	cr_assert_eq(logline_parse("postfix", "Jan  6 13:43:04 mail1 postfix/smtp[1]: 4F1A: "
 					       "to=<a@b.c>, relay=none, delay=30, dsn=4.4.1, "
 					       "status=expired, returned to sender", &e), 0);
-	cr_assert_eq(logwatch_parse("auto", "", &e), 0);
-	cr_assert_eq(logwatch_parse("auto", "random text status=bounced to=<x@y>", &e), 0);
+	cr_assert_eq(logline_parse("auto", "", &e), 0);
+	cr_assert_eq(logline_parse("auto", "random text status=bounced to=<x@y>", &e), 0);
 }
 
 Test(parse, exim_mainlog)
 {
-	logwatch_entry_t e;
+	logline_t e;
 
-	cr_assert_eq(logwatch_parse("exim",
+	cr_assert_eq(logline_parse("exim",
 				    "2024-06-20 13:43:04 1sK3Xz-000abc-12 ** ann@contoso.com "
 				    "R=dnslookup T=remote_smtp H=contoso-com.mail.protection.outlook.com "
 				    "[192.0.2.10]: SMTP error from remote mail server after RCPT "
 				    "TO:<ann@contoso.com>: 550 5.7.1 Unfortunately, messages from "
 				    "[198.51.100.7] weren't sent. (S3150)",
 				    &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_eq(e.status, LOGLINE_BOUNCED);
 	cr_assert_str_eq(e.domain, "contoso.com");
 	cr_assert_str_eq(e.relay, "contoso-com.mail.protection.outlook.com");
 	cr_assert_str_eq(e.relay_ip, "192.0.2.10");
 	cr_assert(!strncmp(e.reply, "550 5.7.1 Unfortunately", 23), "%s", e.reply);
 	cr_assert_str_eq(e.dsn, "5.7.1");
-	cr_assert_eq(logwatch_parse("auto",
+	cr_assert_eq(logline_parse("auto",
 				    "2024-06-20 13:43:05 1sK3Xz-000abc-13 == bob@yahoo.com R=dnslookup "
 				    "T=remote_smtp defer (-44) H=mta7.am0.yahoodns.net [192.0.2.30]: SMTP "
 				    "error from remote mail server after MAIL FROM:<a@b> SIZE=1: 421 4.7.0 "
 				    "[TSS04] Messages from 198.51.100.7 temporarily deferred",
 				    &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_DEFERRED);
+	cr_assert_eq(e.status, LOGLINE_DEFERRED);
 	cr_assert(strstr(e.reply, "TSS04"));
-	cr_assert_eq(logwatch_parse("exim",
+	cr_assert_eq(logline_parse("exim",
 				    "2024-06-20 13:43:06 1sK3Xz-000abc-14 => ann@contoso.com "
 				    "R=dnslookup T=remote_smtp H=contoso-com.mail.protection.outlook.com "
 				    "[192.0.2.10] X=TLS1.2 C=\"250 2.6.0 Queued\"", &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_SENT);
-	cr_assert_eq(logwatch_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 Completed", &e), 0);
-	cr_assert_eq(logwatch_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 == a@b "
+	cr_assert_eq(e.status, LOGLINE_SENT);
+	cr_assert_eq(logline_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 Completed", &e), 0);
+	cr_assert_eq(logline_parse("exim", "2024-06-20 13:43:06 1sK3Xz-000abc-14 == a@b "
 					    "R=dnslookup T=remote_smtp defer (-53): retry time not "
 					    "reached for any host", &e), 0);
 }
 
 Test(parse, hostile_input_never_crashes)
 {
-	char *line = malloc(LOGWATCH_LINE_MAX + 1);
-	logwatch_entry_t *e = malloc(sizeof(*e));
+	char *line = malloc(LOGLINE_MAX + 1);
+	logline_t *e = malloc(sizeof(*e));
 	unsigned seed = 12345;
 	static const char *const pieces[] = {"postfix/smtp[", "]: ", " to=<", ">", ", relay=", "[",
 					     "]:25", ", dsn=", " status=bounced (", " said: ",
@@ -219,7 +220,7 @@ Test(parse, hostile_input_never_crashes)
 	for (int round = 0; round < 20000; round++) {
 		size_t n = 0, want;
 		seed = seed * 1103515245u + 12345u;
-		want = (seed >> 8) % LOGWATCH_LINE_MAX;
+		want = (seed >> 8) % LOGLINE_MAX;
 		while (n < want) {
 			const char *p;
 			size_t l;
@@ -232,7 +233,7 @@ Test(parse, hostile_input_never_crashes)
 			n += l;
 		}
 		line[n] = '\0';
-		if (logwatch_parse("auto", line, e)) {
+		if (logline_parse("auto", line, e)) {
 			reject_t r;
 			cr_assert_lt(strlen(e->reply), sizeof(e->reply));
 			reject_rules_classify(e->relay, e->domain, e->reply, &r);
@@ -880,24 +881,24 @@ Test(logwatch, command_removed_on_reload_is_killed)
 
 Test(parse, journalctl_cat_lines_without_the_syslog_prefix)
 {
-	logwatch_entry_t e;
+	logline_t e;
 
 	/* what `journalctl -o cat -u postfix@-` prints: no date, host or program tag */
-	cr_assert_eq(logwatch_parse("postfix",
+	cr_assert_eq(logline_parse("postfix",
 				    "4F1A2B3C: to=<user@example.net>, "
 				    "relay=example-net.mail.protection.outlook.com[192.0.2.10]:25, delay=7.5, "
 				    "delays=2.2/0/0.28/5.1, dsn=5.7.1, status=bounced (host "
 				    "example-net.mail.protection.outlook.com[192.0.2.10] said: 550 5.7.1 "
 				    "Service unavailable; Client host [198.51.100.7] blocked using Blocklist 1 "
 				    "(in reply to RCPT TO command))", &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_BOUNCED);
+	cr_assert_eq(e.status, LOGLINE_BOUNCED);
 	cr_assert_str_eq(e.domain, "example.net");
 	cr_assert_str_eq(e.relay, "example-net.mail.protection.outlook.com");
 	cr_assert(strstr(e.reply, "Blocklist 1"), "%s", e.reply);
-	cr_assert_eq(logwatch_parse("auto", "4F1A2B3C: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, "
+	cr_assert_eq(logline_parse("auto", "4F1A2B3C: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, "
 				    "dsn=2.0.0, status=sent (250 ok)", &e), 1);
-	cr_assert_eq(e.status, LOGWATCH_SENT);
+	cr_assert_eq(e.status, LOGLINE_SENT);
 	/* other Postfix lines of the same queue id are not deliveries */
-	cr_assert_eq(logwatch_parse("postfix", "4F1A2B3C: removed", &e), 0);
-	cr_assert_eq(logwatch_parse("postfix", "4F1A2B3C: from=<a@b.example>, size=1, nrcpt=1", &e), 0);
+	cr_assert_eq(logline_parse("postfix", "4F1A2B3C: removed", &e), 0);
+	cr_assert_eq(logline_parse("postfix", "4F1A2B3C: from=<a@b.example>, size=1, nrcpt=1", &e), 0);
 }

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../checks/qname.h"
+#include "checks/qname.h"
 
 static const char *build(const char *target, const char *zone)
 {

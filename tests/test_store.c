@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../monitor/store.h"
-#include "harness.h"
+#include "store/store.h"
+#include "tests/harness.h"
 
 static char *dir;
 static char path[1024];

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../checks/target.h"
+#include "checks/target.h"
 
 static const target_limits_t lim = {16, 112};
 

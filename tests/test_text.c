@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../checks/text.h"
+#include "lib/text.h"
 
 Test(text, terminal_escapes_controls_and_keeps_utf8)
 {

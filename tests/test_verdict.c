@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../checks/catalog.h"
-#include "../checks/verdict.h"
+#include "checks/catalog.h"
+#include "checks/verdict.h"
 
 #define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 

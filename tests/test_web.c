@@ -14,12 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../checks/catalog.h"
-#include "../monitor/store.h"
-#include "../web/http.h"
-#include "../web/metrics.h"
-#include "../web/query.h"
-#include "harness.h"
+#include "checks/catalog.h"
+#include "store/store.h"
+#include "web/http.h"
+#include "web/metrics.h"
+#include "web/prom.h"
+#include "web/query.h"
+#include "lib/timefmt.h"
+#include "tests/harness.h"
 
 /* ---- an HTTP client on libcurl ---- */
 
@@ -892,8 +894,8 @@ Test(web_unit, events_merge_incidents_in_order)
 	assert_keys(p, "/api/v1/events?target=198.51.100.8&source=incident", "");
 	assert_keys(p, "/api/v1/events?before=9", "c1 d8 d7 d6 d5 o1 d4 d3 d2 d1 ");
 	{
-		char since[32], path[128];
-		query_time_str(base + 7, since);
+		char since[TIMEFMT_MAX], path[128];
+		timefmt_rfc3339(base + 7, since);
 		snprintf(path, sizeof(path), "/api/v1/events?since=%s", since);
 		assert_keys(p, path, "d10 o2 d9 c1 d8 ");
 	}
@@ -990,23 +992,23 @@ Test(web_pure, rfc3339_times)
 {
 	int64_t t;
 
-	cr_assert_eq(query_time_parse("2026-01-02T03:04:05Z", &t), 0);
+	cr_assert_eq(timefmt_parse_rfc3339("2026-01-02T03:04:05Z", &t), 0);
 	cr_assert_eq(t, 1767323045);
-	cr_assert_eq(query_time_parse("2026-01-02t03:04:05.123z", &t), 0);
+	cr_assert_eq(timefmt_parse_rfc3339("2026-01-02t03:04:05.123z", &t), 0);
 	cr_assert_eq(t, 1767323045);
-	cr_assert_eq(query_time_parse("2026-01-02T05:04:05+02:00", &t), 0);
+	cr_assert_eq(timefmt_parse_rfc3339("2026-01-02T05:04:05+02:00", &t), 0);
 	cr_assert_eq(t, 1767323045);
-	cr_assert_eq(query_time_parse("2026-01-01T22:04:05-05:00", &t), 0);
+	cr_assert_eq(timefmt_parse_rfc3339("2026-01-01T22:04:05-05:00", &t), 0);
 	cr_assert_eq(t, 1767323045);
 	static const char *const bad[] = {"", "2026-01-02", "2026-01-02T03:04:05", "2026-13-02T03:04:05Z",
 					  "2026-02-30T03:04:05Z", "2026-01-02T24:00:00Z",
 					  "2026-01-02T03:04:05Zjunk", "2026-01-02T03:04:05+2:00",
 					  "2026-01-02 03:04:05Z", "1969-12-31T23:59:59Z", "2026-01-02T03:04:05."};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_eq(query_time_parse(bad[i], &t), -1, "'%s' accepted", bad[i]);
+		cr_assert_eq(timefmt_parse_rfc3339(bad[i], &t), -1, "'%s' accepted", bad[i]);
 	{
-		char buf[32];
-		query_time_str(1767323045, buf);
+		char buf[TIMEFMT_MAX];
+		timefmt_rfc3339(1767323045, buf);
 		cr_assert_str_eq(buf, "2026-01-02T03:04:05Z");
 	}
 }
@@ -1015,13 +1017,13 @@ Test(web_pure, metric_label_escaping)
 {
 	char out[256];
 
-	metrics_label_escape("a\"b\\c\nd\te\x1b" "f", out, sizeof(out), 100);
+	prom_label_escape("a\"b\\c\nd\te\x1b" "f", out, sizeof(out), 100);
 	cr_assert_str_eq(out, "a\\\"b\\\\c\\nd e f");
-	metrics_label_escape("bad \xff utf8", out, sizeof(out), 100);
+	prom_label_escape("bad \xff utf8", out, sizeof(out), 100);
 	cr_assert_str_eq(out, "bad \xef\xbf\xbd utf8");
-	metrics_label_escape("0123456789", out, sizeof(out), 4);
+	prom_label_escape("0123456789", out, sizeof(out), 4);
 	cr_assert_str_eq(out, "0123");
-	metrics_label_escape(NULL, out, sizeof(out), 4);
+	prom_label_escape(NULL, out, sizeof(out), 4);
 	cr_assert_str_eq(out, "");
 }
 

@@ -1,6 +1,6 @@
 /* http.c -- the daemon's HTTP server on libmicrohttpd: routing, headers, auth, the embedded dashboard.
  * Handlers read the database through pooled read-only connections; they never see the scheduler. */
-#include "http.h"
+#include "web/http.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,12 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../checks/target.h"
-#include "../checks/text.h"
-#include "../checks/xmalloc.h"
-#include "metrics.h"
-#include "query_incidents.h"
-#include "query.h"
+#include "checks/target.h"
+#include "lib/text.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "web/metrics.h"
+#include "web/query_incidents.h"
+#include "web/query.h"
 #include "web_assets.h" /* generated from web/assets/: web_asset_* arrays */
 
 #define POOL_MAX 8     /* idle database connections kept */
@@ -350,7 +351,7 @@ static void h_events(req_t *r)
 	long long v;
 	sqlite3 *db;
 
-	if (since && query_time_parse(since, &q.since) < 0) {
+	if (since && timefmt_parse_rfc3339(since, &q.since) < 0) {
 		reply_error(r, 400, "since: not an RFC 3339 date-time (e.g. 2026-01-02T03:04:05Z)");
 		return;
 	}
@@ -446,10 +447,10 @@ static void h_health(req_t *r)
 	if (db)
 		rc = query_health(db, &r->ctx, r->h->health_interval_s, &doc, err, sizeof(err));
 	if (!db || rc < 0) {
-		char ts[32];
+		char ts[TIMEFMT_MAX];
 		doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "status", "unhealthy");
-		query_time_str(r->ctx.now, ts);
+		timefmt_rfc3339(r->ctx.now, ts);
 		cJSON_AddStringToObject(doc, "generated_at", ts);
 		cJSON_AddNullToObject(doc, "last_cycle_ended");
 		cJSON_AddNullToObject(doc, "age_seconds");

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "../checks/catalog.h"
+#include "checks/catalog.h"
 
 typedef struct http http_t;
 

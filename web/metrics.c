@@ -1,6 +1,6 @@
 /* metrics.c -- /metrics: the database as Prometheus text exposition, HELP and TYPE on every family.
  * Label values come from DNS zones (TXT) and config: cleaned to UTF-8 and escaped per the format. */
-#include "metrics.h"
+#include "web/metrics.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../checks/text.h"
-#include "../checks/verdict.h"
-#include "../checks/xmalloc.h"
-#include "query_incidents.h"
+#include "lib/text.h"
+#include "checks/verdict.h"
+#include "lib/sbuf.h"
+#include "lib/xmalloc.h"
+#include "web/prom.h"
+#include "web/query_incidents.h"
 
 #define REASON_MAX 300 /* bytes of TXT kept in a label: a label is not a document */
 
@@ -22,67 +24,6 @@ struct metrics {
 	int64_t last_cycle;         /* cycles up to this id are counted */
 	long long answered, failed; /* queries of the cycles counted */
 };
-
-/* A growing text buffer. */
-typedef struct {
-	char *s;
-	size_t n, cap;
-} buf_t;
-
-__attribute__((format(printf, 2, 3))) static void bprintf(buf_t *b, const char *fmt, ...)
-{
-	va_list ap;
-	int need;
-
-	for (;;) {
-		va_start(ap, fmt);
-		need = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-		va_end(ap);
-		if (need < 0)
-			return;
-		if (b->s && (size_t)need < b->cap - b->n) {
-			b->n += (size_t)need;
-			return;
-		}
-		xgrow((void **)&b->s, &b->cap, b->n + (size_t)need + 1 + 4096, 1);
-	}
-}
-
-static void bappend(buf_t *b, const buf_t *src)
-{
-	if (!src->n)
-		return;
-	xgrow((void **)&b->s, &b->cap, b->n + src->n + 1, 1);
-	memcpy(b->s + b->n, src->s, src->n);
-	b->n += src->n;
-	b->s[b->n] = '\0';
-}
-
-size_t metrics_label_escape(const char *s, char *dst, size_t dstlen, size_t max)
-{
-	char clean[4096];
-	size_t o = 0, n;
-
-	text_utf8_clean(s ? s : "", clean, max + 1 < sizeof(clean) ? max + 1 : sizeof(clean));
-	n = strlen(clean);
-	for (size_t i = 0; i < n && o + 3 < dstlen; i++) {
-		unsigned char ch = (unsigned char)clean[i];
-		if (ch == '\\' || ch == '"') {
-			dst[o++] = '\\';
-			dst[o++] = (char)ch;
-		} else if (ch == '\n') {
-			dst[o++] = '\\';
-			dst[o++] = 'n';
-		} else if (ch < 0x20 || ch == 0x7f) {
-			dst[o++] = ' ';
-		} else {
-			dst[o++] = (char)ch;
-		}
-	}
-	if (dstlen)
-		dst[o < dstlen ? o : dstlen - 1] = '\0';
-	return o;
-}
 
 /* ---- lifecycle ---- */
 
@@ -139,11 +80,6 @@ static int count_cycles(metrics_t *m, sqlite3 *db, long long *answered, long lon
 
 /* ---- rendering ---- */
 
-static void family(buf_t *b, const char *name, const char *type, const char *help)
-{
-	bprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
 /* The reason of a listing for a label: its TXT records, else the meanings of its codes. */
 static void listing_reason(const query_list_t *l, const char *txt, const char *codes, char *out,
 			   size_t len)
@@ -183,7 +119,8 @@ static void listing_reason(const query_list_t *l, const char *txt, const char *c
 char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *len, char *err,
 		     size_t errlen)
 {
-	buf_t out = {0}, listed = {0}, unknown = {0}, since = {0}, info = {0};
+	sbuf_t out = SBUF_INIT, listed = SBUF_INIT, unknown = SBUF_INIT, since = SBUF_INIT,
+	       info = SBUF_INIT;
 	query_lists_t ls = {0};
 	sqlite3_stmt *st = NULL;
 	long long answered = 0, failed = 0, nstatus[3] = {0, 0, 0}, events[3] = {0};
@@ -234,23 +171,23 @@ char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *le
 		v = !strcmp(status, "listed") ? 2 : !strcmp(status, "unknown") ? 1 : 0;
 		if (v > worst)
 			worst = v;
-		metrics_label_escape(target, tl, sizeof(tl), 255);
-		metrics_label_escape(query_zone_shown(c, l->zone), zl, sizeof(zl), 255);
-		metrics_label_escape(l->scope, sl, sizeof(sl), 16);
-		bprintf(&listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl, sl,
+		prom_label_escape(target, tl, sizeof(tl), 255);
+		prom_label_escape(query_zone_shown(c, l->zone), zl, sizeof(zl), 255);
+		prom_label_escape(l->scope, sl, sizeof(sl), 16);
+		sbuf_printf(&listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl, sl,
 			v == 2);
-		bprintf(&unknown, "blmon_unknown{target=\"%s\",zone=\"%s\"} %d\n", tl, zl, v == 1);
+		sbuf_printf(&unknown, "blmon_unknown{target=\"%s\",zone=\"%s\"} %d\n", tl, zl, v == 1);
 		if (v == 2) {
 			char reason[REASON_MAX + 1], rl[4 * REASON_MAX], url[1024], ul[2048];
 			listing_reason(l, (const char *)sqlite3_column_text(st, 6),
 				       (const char *)sqlite3_column_text(st, 5), reason, sizeof(reason));
 			if (!l->cl || catalog_removal_url(l->cl, target, url, sizeof(url)) < 0)
 				url[0] = '\0';
-			metrics_label_escape(reason, rl, sizeof(rl), REASON_MAX);
-			metrics_label_escape(url, ul, sizeof(ul), 1000);
-			bprintf(&since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n",
+			prom_label_escape(reason, rl, sizeof(rl), REASON_MAX);
+			prom_label_escape(url, ul, sizeof(ul), 1000);
+			sbuf_printf(&since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n",
 				tl, zl, (long long)sqlite3_column_int64(st, 4));
-			bprintf(&info,
+			sbuf_printf(&info,
 				"blmon_listing_info{target=\"%s\",zone=\"%s\",reason=\"%s\","
 				"removal_url=\"%s\"} 1\n",
 				tl, zl, rl, ul);
@@ -290,57 +227,61 @@ char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *le
 	if (rc != SQLITE_DONE)
 		goto dberr;
 
-	family(&out, "blmon_listed", "gauge",
+	prom_family(&out, "blmon_listed", "gauge",
 	       "1 when the target is listed on the block list, else 0 (unknown is 0 here and 1 in "
 	       "blmon_unknown). Allow and info lists are not included.");
-	bappend(&out, &listed);
-	family(&out, "blmon_unknown", "gauge",
+	if (listed.len)
+		sbuf_add(&out, listed.p, listed.len);
+	prom_family(&out, "blmon_unknown", "gauge",
 	       "1 when the target's status on the block list is unknown: the list or the resolver "
 	       "failed, so neither listed nor clean is known.");
-	bappend(&out, &unknown);
-	family(&out, "blmon_listing_since_seconds", "gauge",
+	if (unknown.len)
+		sbuf_add(&out, unknown.p, unknown.len);
+	prom_family(&out, "blmon_listing_since_seconds", "gauge",
 	       "Unix time the current listing of the target on the list began.");
-	bappend(&out, &since);
-	family(&out, "blmon_listing_info", "gauge",
+	if (since.len)
+		sbuf_add(&out, since.p, since.len);
+	prom_family(&out, "blmon_listing_info", "gauge",
 	       "A current listing with the list's reason (TXT, untrusted text, else the meaning of "
 	       "its codes) and removal link. Always 1.");
-	bappend(&out, &info);
-	family(&out, "blmon_list_healthy", "gauge",
+	if (info.len)
+		sbuf_add(&out, info.p, info.len);
+	prom_family(&out, "blmon_list_healthy", "gauge",
 	       "1 when the list passed its test points in its last cycle (health ok), else 0.");
 	for (size_t i = 0; i < ls.n; i++) {
 		char zl[600];
 		if (!ls.v[i].in_use)
 			continue;
-		metrics_label_escape(query_zone_shown(c, ls.v[i].zone), zl, sizeof(zl), 255);
-		bprintf(&out, "blmon_list_healthy{zone=\"%s\"} %d\n", zl,
+		prom_label_escape(query_zone_shown(c, ls.v[i].zone), zl, sizeof(zl), 255);
+		sbuf_printf(&out, "blmon_list_healthy{zone=\"%s\"} %d\n", zl,
 			!strcmp(ls.v[i].health, "ok"));
 	}
-	family(&out, "blmon_targets", "gauge", "Monitored targets by their worst block-list status.");
+	prom_family(&out, "blmon_targets", "gauge", "Monitored targets by their worst block-list status.");
 	for (int i = 0; i < 3; i++)
-		bprintf(&out, "blmon_targets{status=\"%s\"} %lld\n", tos[i], nstatus[i]);
-	family(&out, "blmon_last_cycle_timestamp_seconds", "gauge",
+		sbuf_printf(&out, "blmon_targets{status=\"%s\"} %lld\n", tos[i], nstatus[i]);
+	prom_family(&out, "blmon_last_cycle_timestamp_seconds", "gauge",
 	       "Unix time the last check cycle ended.");
 	if (cyc_ended)
-		bprintf(&out, "blmon_last_cycle_timestamp_seconds %lld\n", (long long)cyc_ended);
-	family(&out, "blmon_cycle_duration_seconds", "gauge", "Duration of the last check cycle.");
+		sbuf_printf(&out, "blmon_last_cycle_timestamp_seconds %lld\n", (long long)cyc_ended);
+	prom_family(&out, "blmon_cycle_duration_seconds", "gauge", "Duration of the last check cycle.");
 	if (cyc_ended)
-		bprintf(&out, "blmon_cycle_duration_seconds %lld\n",
+		sbuf_printf(&out, "blmon_cycle_duration_seconds %lld\n",
 			(long long)(cyc_ended - cyc_started));
-	family(&out, "blmon_dns_queries_total", "counter",
+	prom_family(&out, "blmon_dns_queries_total", "counter",
 	       "DNS queries (A and TXT, test points excluded) of the check cycles ended since the "
 	       "server started, by outcome: answered, or failed (timeout or resolver error).");
-	bprintf(&out, "blmon_dns_queries_total{outcome=\"answered\"} %lld\n", answered);
-	bprintf(&out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
-	family(&out, "blmon_events_total", "counter",
+	sbuf_printf(&out, "blmon_dns_queries_total{outcome=\"answered\"} %lld\n", answered);
+	sbuf_printf(&out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
+	prom_family(&out, "blmon_events_total", "counter",
 	       "Confirmed state changes recorded in the database, by the new status.");
 	for (int i = 0; i < 3; i++)
-		bprintf(&out, "blmon_events_total{to=\"%s\"} %lld\n", tos[i], events[i]);
+		sbuf_printf(&out, "blmon_events_total{to=\"%s\"} %lld\n", tos[i], events[i]);
 	{
 		/* provider rejections and incidents from the MTA log ([logwatch]) */
 		char *inc = query_incidents_metrics(db, err, errlen);
 		if (!inc)
 			goto done;
-		bprintf(&out, "%s", inc);
+		sbuf_printf(&out, "%s", inc);
 		free(inc);
 	}
 	ok = true;
@@ -351,14 +292,14 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	query_lists_free(&ls);
-	free(listed.s);
-	free(unknown.s);
-	free(since.s);
-	free(info.s);
+	sbuf_free(&listed);
+	sbuf_free(&unknown);
+	sbuf_free(&since);
+	sbuf_free(&info);
 	if (!ok) {
-		free(out.s);
+		sbuf_free(&out);
 		return NULL;
 	}
-	*len = out.n;
-	return out.s;
+	*len = out.len;
+	return sbuf_take(&out);
 }

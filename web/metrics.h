@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#include "query.h"
+#include "web/query.h"
 
 typedef struct metrics metrics_t;
 
@@ -22,10 +22,5 @@ void metrics_free(metrics_t *m);
  * be read. */
 char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *len, char *err,
 		     size_t errlen);
-
-/* Writes s as a label value (escaping backslash, double quote and newline,
- * other control bytes as spaces, invalid UTF-8 replaced) into dst, at most
- * max bytes of s. Returns the length written. */
-size_t metrics_label_escape(const char *s, char *dst, size_t dstlen, size_t max);
 
 #endif

@@ -1,6 +1,6 @@
 /* query.c -- the web's reads of the daemon's database: status, targets, events, lists, ASNs, health.
  * Plain SQL on a read-only connection; TXT, reasons and names are cleaned to valid UTF-8 for JSON. */
-#include "query.h"
+#include "web/query.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -9,12 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "../checks/dnsbl.h"
-#include "../checks/target.h"
-#include "../checks/text.h"
-#include "../checks/verdict.h"
-#include "../checks/xmalloc.h"
-#include "../monitor/reject_rules.h"
+#include "checks/dnsbl.h"
+#include "checks/target.h"
+#include "lib/text.h"
+#include "checks/verdict.h"
+#include "lib/jsonx.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "checks/reject_rules.h"
 
 #define MAX_MEANINGS 16
 #define TEXT_MAX 4096
@@ -57,104 +59,6 @@ static void snap_end(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-}
-
-/* A string member cleaned to valid UTF-8; null for NULL or empty. */
-static void add_text(cJSON *o, const char *key, const char *s)
-{
-	char buf[TEXT_MAX];
-
-	if (!s || !*s) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	text_utf8_clean(s, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, key, buf);
-}
-
-/* A string member cleaned to valid UTF-8; "" for NULL. */
-static void add_str(cJSON *o, const char *key, const char *s)
-{
-	char buf[TEXT_MAX];
-
-	text_utf8_clean(s ? s : "", buf, sizeof(buf));
-	cJSON_AddStringToObject(o, key, buf);
-}
-
-/* An RFC 3339 time member; null for 0 (never). */
-static void add_time(cJSON *o, const char *key, int64_t t)
-{
-	char buf[32];
-
-	if (t <= 0) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	query_time_str(t, buf);
-	cJSON_AddStringToObject(o, key, buf);
-}
-
-void query_time_str(int64_t t, char *buf)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int query_time_parse(const char *s, int64_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	const char *p;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    digits(s + 17, 2, &sec))
-		return -1;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if ((*p == 'Z' || *p == 'z') && !p[1]) {
-		sign = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
-		   p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return -1;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec > 59 ? 59 : sec;
-	*out = (int64_t)timegm(&tm) - sign * (oh * 3600 + om * 60);
-	return 0;
 }
 
 bool query_list_in_use(const query_ctx_t *c, const char *zone)
@@ -287,17 +191,17 @@ static cJSON *health_json(const query_ctx_t *c, const query_list_t *l)
 	cJSON *o = cJSON_CreateObject();
 	const char *advice = health_advice(l->health);
 
-	add_str(o, "zone", query_zone_shown(c, l->zone));
-	add_str(o, "id", l->cl && l->cl->id ? l->cl->id : l->zone);
-	add_str(o, "name", l->name);
-	add_str(o, "kind", l->kind);
+	jsonx_add_str(o, "zone", query_zone_shown(c, l->zone));
+	jsonx_add_str(o, "id", l->cl && l->cl->id ? l->cl->id : l->zone);
+	jsonx_add_str(o, "name", l->name);
+	jsonx_add_str(o, "kind", l->kind);
 	cJSON_AddStringToObject(o, "type",
 				l->cl ? catalog_qtype_name(l->cl->qtype)
 				      : !strcmp(l->scope, "domain") ? "domain" : "ip");
-	add_str(o, "scope", l->scope);
-	add_str(o, "health", l->health);
-	add_text(o, "detail", l->detail);
-	add_time(o, "since", l->health_since);
+	jsonx_add_str(o, "scope", l->scope);
+	jsonx_add_str(o, "health", l->health);
+	jsonx_add_text(o, "detail", l->detail);
+	jsonx_add_time(o, "since", l->health_since);
 	if (advice)
 		cJSON_AddStringToObject(o, "advice", advice);
 	else
@@ -363,8 +267,8 @@ static cJSON *txt_json(const char *json)
 
 static void add_list_fields(cJSON *o, const query_ctx_t *c, const query_list_t *l)
 {
-	add_str(o, "zone", query_zone_shown(c, l->zone));
-	add_str(o, "name", l->name);
+	jsonx_add_str(o, "zone", query_zone_shown(c, l->zone));
+	jsonx_add_str(o, "name", l->name);
 }
 
 /* One result: the fields of `blmon check --json` results, plus since and checked_at. */
@@ -378,20 +282,20 @@ static cJSON *result_json(const query_ctx_t *c, const query_list_t *l, const cha
 
 	add_list_fields(o, c, l);
 	cJSON_AddStringToObject(o, "status", s->status);
-	add_str(o, "scope", l->scope);
-	add_str(o, "kind", l->kind);
+	jsonx_add_str(o, "scope", l->scope);
+	jsonx_add_str(o, "kind", l->kind);
 	cJSON_AddItemToObject(o, "codes", codes_json(s->codes, &v));
 	cJSON_AddItemToObject(o, "meanings", meanings_json(&v, l->cl));
 	cJSON_AddItemToObject(o, "txt", txt_json(s->txt));
-	add_text(o, "reason", s->reason);
+	jsonx_add_text(o, "reason", s->reason);
 	if (!strcmp(s->status, "listed") && l->cl &&
 	    catalog_removal_url(l->cl, target, url, sizeof(url)) == 0)
-		add_str(o, "removal_url", url);
+		jsonx_add_str(o, "removal_url", url);
 	else
 		cJSON_AddNullToObject(o, "removal_url");
 	cJSON_AddNumberToObject(o, "ttl", (double)(ttl > 0 ? ttl : 0));
-	add_time(o, "since", s->since);
-	add_time(o, "checked_at", s->checked_at);
+	jsonx_add_time(o, "since", s->since);
+	jsonx_add_time(o, "checked_at", s->checked_at);
 	return o;
 }
 
@@ -434,10 +338,10 @@ static cJSON *asn_json(sqlite3_stmt *st)
 		cJSON_AddNullToObject(o, "asn");
 	else
 		cJSON_AddNumberToObject(o, "asn", (double)sqlite3_column_int64(st, 8));
-	add_text(o, "prefix", col_str(st, 9));
-	add_text(o, "country", col_str(st, 10));
-	add_text(o, "registry", col_str(st, 11));
-	add_text(o, "name", col_str(st, 12));
+	jsonx_add_text(o, "prefix", col_str(st, 9));
+	jsonx_add_text(o, "country", col_str(st, 10));
+	jsonx_add_text(o, "registry", col_str(st, 11));
+	jsonx_add_text(o, "name", col_str(st, 12));
 	return o;
 }
 
@@ -445,13 +349,13 @@ static cJSON *target_head(sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	add_str(o, "target", col_str(st, 1));
-	add_str(o, "type", col_str(st, 2));
+	jsonx_add_str(o, "target", col_str(st, 1));
+	jsonx_add_str(o, "type", col_str(st, 2));
 	cJSON_AddStringToObject(o, "status", "unknown"); /* set once the results are in */
 	cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 4) != 0);
-	add_text(o, "discovered_from", col_str(st, 3));
-	add_time(o, "first_seen", sqlite3_column_int64(st, 5));
-	add_time(o, "last_seen", sqlite3_column_int64(st, 6));
+	jsonx_add_text(o, "discovered_from", col_str(st, 3));
+	jsonx_add_time(o, "first_seen", sqlite3_column_int64(st, 5));
+	jsonx_add_time(o, "last_seen", sqlite3_column_int64(st, 6));
 	cJSON_AddItemToObject(o, "asn", asn_json(st));
 	cJSON_AddArrayToObject(o, "results");
 	return o;
@@ -527,8 +431,8 @@ static cJSON *cycle_json(sqlite3 *db, char *err, size_t errlen, int *ret)
 						   "unknown"};
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		add_time(o, "started", sqlite3_column_int64(st, 1));
-		add_time(o, "ended", sqlite3_column_int64(st, 2));
+		jsonx_add_time(o, "started", sqlite3_column_int64(st, 1));
+		jsonx_add_time(o, "ended", sqlite3_column_int64(st, 2));
 		cJSON_AddNumberToObject(o, "duration_seconds",
 					(double)(sqlite3_column_int64(st, 2) - sqlite3_column_int64(st, 1)));
 		for (int i = 0; i < 6; i++)
@@ -562,7 +466,7 @@ cJSON *query_status(sqlite3 *db, const query_ctx_t *c, bool only_problems, char 
 	if (ret < 0)
 		goto done;
 	doc = cJSON_CreateObject();
-	add_time(doc, "generated_at", c->now);
+	jsonx_add_time(doc, "generated_at", c->now);
 	cJSON_AddNumberToObject(doc, "interval_seconds", c->interval_s);
 	cJSON_AddItemToObject(doc, "last_cycle", cyc);
 	sum = cJSON_AddObjectToObject(doc, "summary");
@@ -605,24 +509,24 @@ static cJSON *event_json(const query_ctx_t *c, const query_lists_t *ls, sqlite3_
 
 	cJSON_AddStringToObject(o, "source", "dnsbl");
 	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-	add_time(o, "at", sqlite3_column_int64(st, 1));
-	add_str(o, "target", col_str(st, 2));
+	jsonx_add_time(o, "at", sqlite3_column_int64(st, 1));
+	jsonx_add_str(o, "target", col_str(st, 2));
 	if (l) {
 		add_list_fields(o, c, l);
-		add_str(o, "scope", l->scope);
-		add_str(o, "kind", l->kind);
+		jsonx_add_str(o, "scope", l->scope);
+		jsonx_add_str(o, "kind", l->kind);
 	} else { /* cannot happen with foreign keys on; keep the document valid */
 		cJSON_AddStringToObject(o, "zone", "");
 		cJSON_AddStringToObject(o, "name", "");
 		cJSON_AddStringToObject(o, "scope", "ip");
 		cJSON_AddStringToObject(o, "kind", "block");
 	}
-	add_text(o, "from", col_str(st, 4));
-	add_str(o, "to", col_str(st, 5));
+	jsonx_add_text(o, "from", col_str(st, 4));
+	jsonx_add_str(o, "to", col_str(st, 5));
 	cJSON_AddItemToObject(o, "codes", codes_json(col_str(st, 6), &v));
 	cJSON_AddItemToObject(o, "meanings", meanings_json(&v, l ? l->cl : NULL));
 	cJSON_AddItemToObject(o, "txt", txt_json(col_str(st, 7)));
-	add_text(o, "reason", col_str(st, 8));
+	jsonx_add_text(o, "reason", col_str(st, 8));
 	return o;
 }
 
@@ -668,7 +572,7 @@ int query_target(sqlite3 *db, const query_ctx_t *c, const char *name, cJSON **ou
 		goto done;
 	}
 	*out = cJSON_DetachItemViaPointer(arr, arr->child);
-	add_time(*out, "generated_at", c->now);
+	jsonx_add_time(*out, "generated_at", c->now);
 	ret = 1;
 done:
 	cJSON_Delete(arr);
@@ -708,14 +612,14 @@ static cJSON *incident_event_json(sqlite3_stmt *st, int seq)
 
 	cJSON_AddStringToObject(o, "source", "incident");
 	cJSON_AddNumberToObject(o, "incident_id", (double)sqlite3_column_int64(st, 0));
-	add_time(o, "at", sqlite3_column_int64(st, seq == 2 ? 2 : 1));
-	add_str(o, "provider", prov);
-	add_str(o, "provider_name", reject_provider_name(prov ? prov : ""));
+	jsonx_add_time(o, "at", sqlite3_column_int64(st, seq == 2 ? 2 : 1));
+	jsonx_add_str(o, "provider", prov);
+	jsonx_add_str(o, "provider_name", reject_provider_name(prov ? prov : ""));
 	cJSON_AddStringToObject(o, "to", seq == 2 ? "closed" : "open");
-	add_str(o, "kind", col_str(st, 4));
-	add_str(o, "code", col_str(st, 5));
-	add_str(o, "meaning", col_str(st, 6));
-	add_text(o, "sending_ip", col_str(st, 7));
+	jsonx_add_str(o, "kind", col_str(st, 4));
+	jsonx_add_str(o, "code", col_str(st, 5));
+	jsonx_add_str(o, "meaning", col_str(st, 6));
+	jsonx_add_text(o, "sending_ip", col_str(st, 7));
 	return o;
 }
 
@@ -801,7 +705,7 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 	if (q->source)
 		sqlite3_bind_text(st, 8, q->source, -1, SQLITE_STATIC);
 	doc = cJSON_CreateObject();
-	add_time(doc, "generated_at", c->now);
+	jsonx_add_time(doc, "generated_at", c->now);
 	arr = cJSON_AddArrayToObject(doc, "events");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		sqlite3_stmt *one;
@@ -828,12 +732,12 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 		goto done;
 	}
 	if (rc == SQLITE_ROW) {
-		char url[2048], ts[32];
+		char url[2048], ts[TIMEFMT_MAX];
 		size_t o = (size_t)snprintf(url, sizeof(url),
 					    "/api/v1/events?limit=%u&before=%lld.%d.%lld", q->limit,
 					    (long long)last_at, last_seq, (long long)last_id);
 		if (q->since) {
-			query_time_str(q->since, ts);
+			timefmt_rfc3339(q->since, ts);
 			o = url_param(url, sizeof(url), o, "since", ts);
 		}
 		if (q->target)
@@ -842,7 +746,7 @@ cJSON *query_events(sqlite3 *db, const query_ctx_t *c, const query_events_t *q, 
 			o = url_param(url, sizeof(url), o, "zone", q->zone);
 		if (q->source)
 			url_param(url, sizeof(url), o, "source", q->source);
-		add_str(doc, "next", url);
+		jsonx_add_str(doc, "next", url);
 	} else {
 		cJSON_AddNullToObject(doc, "next");
 	}
@@ -877,7 +781,7 @@ static cJSON *code_row_json(const catalog_code_t *k)
 	cJSON_AddStringToObject(o, "class", k->cls == CODE_LISTED    ? "listed"
 					    : k->cls == CODE_NEUTRAL ? "neutral"
 								     : "error");
-	add_str(o, "meaning", k->meaning);
+	jsonx_add_str(o, "meaning", k->meaning);
 	return o;
 }
 
@@ -886,9 +790,9 @@ static void add_health(cJSON *o, const query_ctx_t *c, const query_list_t *row)
 	const char *advice;
 
 	(void)c;
-	add_str(o, "health", row ? row->health : "untested");
-	add_text(o, "detail", row ? row->detail : NULL);
-	add_time(o, "health_since", row ? row->health_since : 0);
+	jsonx_add_str(o, "health", row ? row->health : "untested");
+	jsonx_add_text(o, "detail", row ? row->detail : NULL);
+	jsonx_add_time(o, "health_since", row ? row->health_since : 0);
 	advice = row ? health_advice(row->health) : NULL;
 	if (advice)
 		cJSON_AddStringToObject(o, "advice", advice);
@@ -934,7 +838,7 @@ cJSON *query_lists(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 		goto done;
 	}
 	doc = cJSON_CreateObject();
-	add_time(doc, "generated_at", c->now);
+	jsonx_add_time(doc, "generated_at", c->now);
 	cJSON_AddNumberToObject(doc, "queries_today", (double)sqlite3_column_int64(st, 0));
 	arr = cJSON_AddArrayToObject(doc, "lists");
 	for (size_t i = 0; c->catalog && i < c->catalog->n; i++) {
@@ -944,9 +848,9 @@ cJSON *query_lists(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 		unsigned iv = l->interval_s ? l->interval_s : c->interval_s;
 		bool on = l->enabled && l->zone;
 
-		add_str(o, "zone", l->zone ? query_zone_shown(c, l->zone) : l->zone_tmpl);
-		add_str(o, "id", l->id ? l->id : l->zone_tmpl);
-		add_str(o, "name", l->name);
+		jsonx_add_str(o, "zone", l->zone ? query_zone_shown(c, l->zone) : l->zone_tmpl);
+		jsonx_add_str(o, "id", l->id ? l->id : l->zone_tmpl);
+		jsonx_add_str(o, "name", l->name);
 		cJSON_AddStringToObject(o, "kind", catalog_kind_name(l->kind));
 		cJSON_AddStringToObject(o, "type", catalog_qtype_name(l->qtype));
 		cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
@@ -974,7 +878,7 @@ cJSON *query_lists(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 			cJSON_AddNumberToObject(o, "budget", l->budget);
 		else
 			cJSON_AddNullToObject(o, "budget");
-		add_text(o, "removal", l->removal);
+		jsonx_add_text(o, "removal", l->removal);
 		codes = cJSON_AddArrayToObject(o, "codes");
 		for (size_t k = 0; k < l->ncodes; k++)
 			cJSON_AddItemToArray(codes, code_row_json(&l->codes[k]));
@@ -1014,7 +918,7 @@ cJSON *query_asns(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 	if (!st || !sst)
 		goto done;
 	doc = cJSON_CreateObject();
-	add_time(doc, "generated_at", c->now);
+	jsonx_add_time(doc, "generated_at", c->now);
 	arr = cJSON_AddArrayToObject(doc, "asns");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t asn = sqlite3_column_int64(st, 0);
@@ -1026,9 +930,9 @@ cJSON *query_asns(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 		if (asn != cur_asn) {
 			cur = cJSON_CreateObject();
 			cJSON_AddNumberToObject(cur, "asn", (double)asn);
-			add_text(cur, "name", col_str(st, 4));
-			add_text(cur, "country", col_str(st, 2));
-			add_text(cur, "registry", col_str(st, 3));
+			jsonx_add_text(cur, "name", col_str(st, 4));
+			jsonx_add_text(cur, "country", col_str(st, 2));
+			jsonx_add_text(cur, "registry", col_str(st, 3));
 			cJSON_AddArrayToObject(cur, "prefixes");
 			cJSON_AddArrayToObject(cur, "targets");
 			cJSON_AddArrayToObject(cur, "listings");
@@ -1062,8 +966,8 @@ cJSON *query_asns(sqlite3 *db, const query_ctx_t *c, char *err, size_t errlen)
 			break;
 		}
 		tobj = cJSON_CreateObject();
-		add_str(tobj, "target", target);
-		add_text(tobj, "prefix", prefix);
+		jsonx_add_str(tobj, "target", target);
+		jsonx_add_text(tobj, "prefix", prefix);
 		cJSON_AddStringToObject(tobj, "status", query_target_status(results));
 		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(cur, "targets"), tobj);
 		/* the neighbourhood: listings of the network or AS, not only the address */
@@ -1134,14 +1038,14 @@ int query_health(sqlite3 *db, const query_ctx_t *c, unsigned interval_s, cJSON *
 	ret = reason[0] ? 0 : 1;
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "status", ret ? "ok" : "unhealthy");
-	add_time(doc, "generated_at", c->now);
-	add_time(doc, "last_cycle_ended", ended);
+	jsonx_add_time(doc, "generated_at", c->now);
+	jsonx_add_time(doc, "last_cycle_ended", ended);
 	if (ended)
 		cJSON_AddNumberToObject(doc, "age_seconds", (double)age);
 	else
 		cJSON_AddNullToObject(doc, "age_seconds");
 	cJSON_AddNumberToObject(doc, "max_age_seconds", (double)max_age);
-	add_text(doc, "reason", reason);
+	jsonx_add_text(doc, "reason", reason);
 	*out = doc;
 	return ret;
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../checks/catalog.h"
+#include "checks/catalog.h"
 
 /* What every document builder needs besides the database. */
 typedef struct {
@@ -102,13 +102,6 @@ int query_lists_load(sqlite3 *db, const query_ctx_t *c, query_lists_t *ls, char 
 /* The row with this id (borrowed from ls), or NULL. */
 const query_list_t *query_lists_get(const query_lists_t *ls, int64_t id);
 void query_lists_free(query_lists_t *ls);
-
-/* Formats unix seconds as RFC 3339 UTC ("2026-01-02T03:04:05Z"); buf holds 32. */
-void query_time_str(int64_t t, char *buf);
-
-/* Parses an RFC 3339 date-time ("2026-01-02T03:04:05Z", "...+02:00", optional
- * fraction) into unix seconds. 0 or -1. */
-int query_time_parse(const char *s, int64_t *out);
 
 /* The worst block-list status in a target's results array ("listed" >
  * "unknown" > "clean"; "unknown" when no block list applies, as in

@@ -1,6 +1,6 @@
 /* query_incidents.c -- provider incidents as JSON (GET /api/v1/incidents) and as Prometheus families.
  * Everything here came from a mail log: strings are cleaned to UTF-8 before they reach a document. */
-#include "query_incidents.h"
+#include "web/query_incidents.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../checks/text.h"
-#include "../checks/xmalloc.h"
-#include "../monitor/reject_rules.h"
-#include "metrics.h"
-#include "query.h"
+#include "lib/text.h"
+#include "lib/sbuf.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+#include "checks/reject_rules.h"
+#include "web/prom.h"
+#include "web/query.h"
 
 static void add_str(cJSON *o, const char *key, const unsigned char *v)
 {
@@ -28,13 +30,13 @@ static void add_str(cJSON *o, const char *key, const unsigned char *v)
 
 static void add_time(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 {
-	char buf[32];
+	char buf[TIMEFMT_MAX];
 
 	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
 		cJSON_AddNullToObject(o, key);
 		return;
 	}
-	query_time_str(sqlite3_column_int64(st, col), buf);
+	timefmt_rfc3339(sqlite3_column_int64(st, col), buf);
 	cJSON_AddStringToObject(o, key, buf);
 }
 
@@ -42,13 +44,13 @@ cJSON *query_incidents(sqlite3 *db, int64_t now, unsigned limit, char *err, size
 {
 	sqlite3_stmt *st = NULL, *d = NULL;
 	cJSON *doc = cJSON_CreateObject(), *arr;
-	char ts[32];
+	char ts[TIMEFMT_MAX];
 	int rc;
 	bool ok = false;
 
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
-	query_time_str(now, ts);
+	timefmt_rfc3339(now, ts);
 	cJSON_AddStringToObject(doc, "generated_at", ts);
 	arr = cJSON_AddArrayToObject(doc, "incidents");
 	if (sqlite3_prepare_v2(db,
@@ -114,35 +116,13 @@ done:
 	return doc;
 }
 
-typedef struct {
-	char *s;
-	size_t n, cap;
-} mbuf_t;
-
-__attribute__((format(printf, 2, 3))) static void mprintf(mbuf_t *b, const char *fmt, ...)
-{
-	va_list ap;
-	int need;
-
-	va_start(ap, fmt);
-	need = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (need < 0)
-		return;
-	xgrow((void **)&b->s, &b->cap, b->n + (size_t)need + 1, 1);
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)need;
-}
-
 char *query_incidents_metrics(sqlite3 *db, char *err, size_t errlen)
 {
-	mbuf_t b = {NULL, 0, 0};
+	sbuf_t b = SBUF_INIT;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	mprintf(&b, "# HELP blmon_provider_rejections_total Rejections read in the MTA's log "
+	sbuf_printf(&b, "# HELP blmon_provider_rejections_total Rejections read in the MTA's log "
 		    "([logwatch]), by provider and kind (ip-blocklisted, rate-limited, reputation, "
 		    "policy, other).\n# TYPE blmon_provider_rejections_total counter\n");
 	if (sqlite3_prepare_v2(db, "SELECT provider, kind, n FROM rejection_counts ORDER BY 1, 2", -1,
@@ -150,16 +130,16 @@ char *query_incidents_metrics(sqlite3 *db, char *err, size_t errlen)
 		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char pl[600], kl[64];
-		metrics_label_escape((const char *)sqlite3_column_text(st, 0), pl, sizeof(pl), 200);
-		metrics_label_escape((const char *)sqlite3_column_text(st, 1), kl, sizeof(kl), 20);
-		mprintf(&b, "blmon_provider_rejections_total{provider=\"%s\",kind=\"%s\"} %lld\n", pl,
+		prom_label_escape((const char *)sqlite3_column_text(st, 0), pl, sizeof(pl), 200);
+		prom_label_escape((const char *)sqlite3_column_text(st, 1), kl, sizeof(kl), 20);
+		sbuf_printf(&b, "blmon_provider_rejections_total{provider=\"%s\",kind=\"%s\"} %lld\n", pl,
 			kl, (long long)sqlite3_column_int64(st, 2));
 	}
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	sqlite3_finalize(st);
 	st = NULL;
-	mprintf(&b, "# HELP blmon_provider_incident 1 while a provider incident is open (the "
+	sbuf_printf(&b, "# HELP blmon_provider_incident 1 while a provider incident is open (the "
 		    "provider rejects our mail), else 0.\n# TYPE blmon_provider_incident gauge\n");
 	if (sqlite3_prepare_v2(db,
 			       "SELECT provider, max(closed IS NULL) FROM incidents GROUP BY provider "
@@ -168,17 +148,17 @@ char *query_incidents_metrics(sqlite3 *db, char *err, size_t errlen)
 		goto dberr;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char pl[600];
-		metrics_label_escape((const char *)sqlite3_column_text(st, 0), pl, sizeof(pl), 200);
-		mprintf(&b, "blmon_provider_incident{provider=\"%s\"} %d\n", pl,
+		prom_label_escape((const char *)sqlite3_column_text(st, 0), pl, sizeof(pl), 200);
+		sbuf_printf(&b, "blmon_provider_incident{provider=\"%s\"} %d\n", pl,
 			sqlite3_column_int(st, 1));
 	}
 	if (rc != SQLITE_DONE)
 		goto dberr;
 	sqlite3_finalize(st);
-	return b.s;
+	return sbuf_take(&b);
 dberr:
 	snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	free(b.s);
+	sbuf_free(&b);
 	return NULL;
 }

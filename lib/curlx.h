@@ -1,0 +1,39 @@
+/* curlx.h -- the one libcurl preset: protocols, timeouts, User-Agent blmon/VERSION, abort on stop.
+ * SMTP, webhooks, DROP downloads and the Nagios plugin all set their transfers up here. */
+#ifndef BLMON_CURLX_H
+#define BLMON_CURLX_H
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CURLX_USER_AGENT "blmon/" BLMON_VERSION
+
+typedef struct {
+	const char *protocols;         /* allowed schemes, e.g. "http,https" or "smtp,smtps" */
+	long connect_timeout_s;        /* 0: 10 */
+	long timeout_s;                /* whole transfer; 0: 60 */
+	volatile sig_atomic_t *stop;   /* borrowed, may be NULL: a set flag aborts the transfer */
+	char *errbuf;                  /* CURL_ERROR_SIZE bytes for libcurl's message, may be NULL */
+} curlx_opts_t;
+
+/* A new easy handle with the preset applied (never NULL: a failed init is out of memory,
+ * which aborts). Caller owns it: curl_easy_cleanup. */
+CURL *curlx_new(const curlx_opts_t *o);
+
+/* A body collected in memory, at most max bytes (0: unbounded); too_big is set and the
+ * transfer aborted when the server sends more. p is NUL-terminated; caller frees p. */
+typedef struct {
+	char *p;
+	size_t len, cap, max;
+	bool too_big;
+} curlx_body_t;
+
+/* Makes h write its response body into b. */
+void curlx_collect(CURL *h, curlx_body_t *b);
+
+/* curl_slist_append that treats failure as out of memory (aborts). */
+struct curl_slist *curlx_slist_add(struct curl_slist *l, const char *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* text.h -- making untrusted text (TXT records, zone answers) safe to show.
+ * TXT comes from whoever runs a DNS zone: it may hold control bytes, ANSI escapes or bad UTF-8. */
+#ifndef BLMON_TEXT_H
+#define BLMON_TEXT_H
+
+#include <stddef.h>
+
+/* For a terminal: copies src into dst, writing valid UTF-8 as is and every
+ * control byte, DEL and invalid UTF-8 byte as \xNN. Always NUL-terminates;
+ * truncates at a character boundary. Returns the length written. */
+size_t text_escape_term(const char *src, char *dst, size_t dstlen);
+
+/* For JSON and HTML producers: copies src into dst replacing invalid UTF-8
+ * with U+FFFD so encoders emit valid documents. Control characters are kept
+ * (the JSON encoder escapes them). Returns the length written. */
+size_t text_utf8_clean(const char *src, char *dst, size_t dstlen);
+
+/* For one line of prose (mail bodies, chat text): copies src dropping control
+ * characters (C0, DEL, C1) and invalid UTF-8; runs of whitespace become one
+ * space; at most dstlen - 1 bytes, cut at a character boundary. Returns the length. */
+size_t text_oneline(const char *src, char *dst, size_t dstlen);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is invalid
+ * (overlong forms, surrogates and code points above U+10FFFF are). */
+size_t text_utf8_len(const unsigned char *s);
+
+#endif

@@ -1,0 +1,47 @@
+/* alert.h -- alerts: recorded changes become messages, queued in the database, then delivered.
+ * The scheduler calls in after each cycle and when idle; channels (email, webhook) sit behind it. */
+#ifndef BLMON_ALERT_H
+#define BLMON_ALERT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/config.h"
+
+typedef struct alert alert_t;
+
+/* Opens a connection of its own to c->database, which the store must have
+ * created and migrated already. c is borrowed and must stay valid until the
+ * next alert_set_config or alert_free; stop (borrowed, may be NULL) cuts a
+ * delivery in progress short. Returns NULL with a message in err. Caller owns
+ * the result; alert_free frees it. */
+alert_t *alert_new(const config_t *c, volatile sig_atomic_t *stop, char *err, size_t errlen);
+void alert_free(alert_t *a);
+
+/* After a reload: c (borrowed, as in alert_new) replaces the config. */
+void alert_set_config(alert_t *a, const config_t *c);
+
+/* After a cycle: queues the messages that are due (the first time on a
+ * database, one summary of what is listed), then delivers what is due. */
+void alert_cycle_done(alert_t *a, int64_t now);
+
+/* Between cycles: queues batches whose window has closed and flapping pairs
+ * that settled, then delivers what is due. Cheap when there is nothing to do. */
+void alert_idle(alert_t *a, int64_t now);
+
+/* The two halves of the above, for tests. alert_produce turns events and
+ * list-health rows newer than the last ones alerted into queued messages (one
+ * row per channel destination), all in one transaction with the new position;
+ * after_cycle allows the first-run summary. Returns messages queued or -1.
+ * alert_deliver sends the rows whose next attempt is due; returns how many
+ * were accepted, or -1 on a database error. */
+int alert_produce(alert_t *a, int64_t now, bool after_cycle);
+int alert_deliver(alert_t *a, int64_t now);
+
+/* Seconds to wait after the attempts-th failed attempt (attempts >= 1):
+ * 5 s doubling each time, at most an hour. */
+unsigned alert_backoff(unsigned attempts);
+
+#endif

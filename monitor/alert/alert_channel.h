@@ -1,0 +1,32 @@
+/* alert_channel.h -- the ways an alert leaves blmon, one file each behind alert.c.
+ * A channel only sends; queueing, retries and giving up are alert.c's. */
+#ifndef BLMON_ALERT_CHANNEL_H
+#define BLMON_ALERT_CHANNEL_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "monitor/config.h"
+
+typedef struct {
+	const char *name; /* alerts.channel: "email", "webhook" */
+	/* Is destination (alerts.destination) still one of c's? */
+	int (*configured)(const config_t *c, const char *destination);
+	/* Sends payload to destination with c's settings. Returns 0 only when the
+	 * server accepted it (SMTP 250 after DATA, HTTP 2xx); else -1 with what
+	 * went wrong in err. A set *stop (may be NULL) aborts the transfer. */
+	int (*send)(const config_t *c, const char *destination, const char *payload,
+		    volatile sig_atomic_t *stop, char *err, size_t errlen);
+} alert_channel_t;
+
+extern const alert_channel_t alert_channel_email;   /* alert_email.c: SMTP via libcurl */
+extern const alert_channel_t alert_channel_webhook; /* alert_webhook.c: HTTP POST via libcurl */
+
+/* The email destination for c: its recipients joined with ", " (caller frees). */
+char *alert_email_destination(const config_t *c);
+
+/* A destination as logged and stored in last_error: an URL only up to its
+ * host ("https://hooks.example.com/..."), as chat webhook paths hold tokens. */
+void alert_dest_shown(const char *dest, char *buf, size_t len);
+
+#endif

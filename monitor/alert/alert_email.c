@@ -1,0 +1,136 @@
+/* alert_email.c -- the email channel: one SMTP transaction per queued message, through libcurl.
+ * smtp:// (STARTTLS per [email] starttls) or smtps://; accepted means 250 after DATA. */
+#include "monitor/alert/alert_channel.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/curlx.h"
+#include "lib/xmalloc.h"
+
+#define EMAIL_CONNECT_TIMEOUT 10L
+#define EMAIL_TIMEOUT 60L
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ud)
+{
+	struct upload *u = ud;
+	size_t n = size * nmemb;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(buf, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+char *alert_email_destination(const config_t *c)
+{
+	size_t len = 1, o = 0;
+	char *s;
+
+	for (size_t i = 0; i < c->nto; i++)
+		len += strlen(c->to[i].value) + 2;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (size_t i = 0; i < c->nto; i++)
+		o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", c->to[i].value);
+	return s;
+}
+
+static int email_configured(const config_t *c, const char *destination)
+{
+	(void)destination; /* recipients were fixed when the message was made */
+	return c->smtp && c->from && c->nto;
+}
+
+/* The first line of the password file, without its line end. */
+static int read_password(const char *path, char *buf, size_t len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read password_file %s", path);
+		return -1;
+	}
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int email_send(const config_t *c, const char *destination, const char *payload,
+		      volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	CURL *h = NULL;
+	struct curl_slist *rcpt = NULL;
+	struct upload up = {payload, strlen(payload)};
+	char from[320], cerr[CURL_ERROR_SIZE] = "", password[512] = "";
+	char *dest = xstrdup(destination), *save = NULL;
+	long code = 0;
+	int ret = -1;
+	CURLcode rc;
+
+	if (!c->smtp || !c->from) {
+		snprintf(err, errlen, "no [email] smtp and from configured");
+		goto done;
+	}
+	for (char *tok = strtok_r(dest, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char addr[320];
+		snprintf(addr, sizeof(addr), "<%s>", tok);
+		rcpt = curlx_slist_add(rcpt, addr);
+	}
+	if (!rcpt) {
+		snprintf(err, errlen, "no recipients");
+		goto done;
+	}
+	if (c->smtp_password_file &&
+	    read_password(c->smtp_password_file, password, sizeof(password), err, errlen) < 0)
+		goto done;
+	h = curlx_new(&(curlx_opts_t){"smtp,smtps", EMAIL_CONNECT_TIMEOUT, EMAIL_TIMEOUT, stop, cerr});
+	snprintf(from, sizeof(from), "<%s>", c->from);
+	curl_easy_setopt(h, CURLOPT_URL, c->smtp);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, &up);
+	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.left);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+			 c->starttls == CONFIG_STARTTLS_NO	  ? (long)CURLUSESSL_NONE
+			 : c->starttls == CONFIG_STARTTLS_REQUIRED ? (long)CURLUSESSL_ALL
+								   : (long)CURLUSESSL_TRY);
+	if (c->smtp_user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, c->smtp_user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD,
+				 c->smtp_password ? c->smtp_password : password);
+	}
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		if (code)
+			snprintf(err, errlen, "SMTP %s: %s (last reply %ld)", c->smtp,
+				 cerr[0] ? cerr : curl_easy_strerror(rc), code);
+		else
+			snprintf(err, errlen, "SMTP %s: %s", c->smtp,
+				 cerr[0] ? cerr : curl_easy_strerror(rc));
+		goto done;
+	}
+	ret = 0;
+done:
+	memset(password, 0, sizeof(password));
+	curl_easy_cleanup(h);
+	curl_slist_free_all(rcpt);
+	free(dest);
+	return ret;
+}
+
+const alert_channel_t alert_channel_email = {"email", email_configured, email_send};

@@ -1,0 +1,846 @@
+/* alert_msg.c -- the words of an alert: subject, body, RFC 5322 mail, webhook JSON.
+ * Text from the lists (TXT) is untrusted: control characters are stripped before a person sees it. */
+#include "monitor/alert/alert_msg.h"
+
+#include <arpa/inet.h>
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks/verdict.h"
+#include "lib/jsonx.h"
+#include "lib/sbuf.h"
+#include "lib/text.h"
+#include "lib/timefmt.h"
+#include "lib/xmalloc.h"
+
+#define LABEL "  %-14s"
+#define MAX_CODES 8
+#define MAX_MEANINGS 16
+#define TXT_SHOWN 300 /* bytes of one TXT record in a mail */
+#define CHAT_LINES 10
+
+static const char *health_advice(const char *h)
+{
+	if (!strcmp(h, "dead"))
+		return "check the resolver; if the list is gone, disable it in [lists]";
+	if (!strcmp(h, "wildcard"))
+		return "the list answers 'listed' for everything: disable it in [lists]";
+	if (!strcmp(h, "refused"))
+		return "use a local recursive resolver (unbound) instead of a public one, or a key "
+		       "(DQS) for lists that need one";
+	if (!strcmp(h, "unreachable"))
+		return "check that the resolver is running and reachable";
+	return "";
+}
+
+/* ---- codes, meanings, TXT ---- */
+
+/* Parses a JSON array of dotted quads into host-order addresses. */
+static size_t parse_codes(const char *json, uint32_t *out, size_t max)
+{
+	cJSON *arr = cJSON_Parse(json), *v;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(v, arr)
+	{
+		struct in_addr a;
+		if (n < max && cJSON_IsString(v) && inet_pton(AF_INET, v->valuestring, &a) == 1)
+			out[n++] = ntohl(a.s_addr);
+	}
+	cJSON_Delete(arr);
+	return n;
+}
+
+/* The meanings of one code on the item's list (borrowed from the catalog). */
+static size_t code_meanings(const alert_item_t *it, uint32_t code, const char **m, size_t max)
+{
+	verdict_t one;
+
+	if (!it->list)
+		return 0;
+	memset(&one, 0, sizeof(one));
+	one.status = VERDICT_LISTED;
+	one.ncodes = 1;
+	one.codes[0] = code;
+	return verdict_meanings(&one, it->list, m, max);
+}
+
+static void codes_text(sbuf_t *b, const alert_item_t *it, const char *label, const char *json)
+{
+	uint32_t codes[MAX_CODES];
+	size_t n = parse_codes(json, codes, MAX_CODES);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *m[MAX_MEANINGS];
+		size_t nm = code_meanings(it, codes[i], m, MAX_MEANINGS);
+		char a[16], mean[600] = "";
+		size_t o = 0;
+
+		verdict_addr_str(codes[i], a);
+		for (size_t k = 0; k < nm && o < sizeof(mean); k++)
+			o += (size_t)snprintf(mean + o, sizeof(mean) - o, "%s%s", k ? "; " : "", m[k]);
+		sbuf_printf(b, LABEL "%s%s%s%s\n", i ? "" : label, a, nm ? " (" : "", mean, nm ? ")" : "");
+	}
+}
+
+static void txt_text(sbuf_t *b, const char *json)
+{
+	cJSON *arr = cJSON_Parse(json), *v;
+	bool first = true;
+
+	cJSON_ArrayForEach(v, arr)
+	{
+		char clean[TXT_SHOWN + 1];
+		if (!cJSON_IsString(v) || !text_oneline(v->valuestring, clean, sizeof(clean)))
+			continue;
+		sbuf_printf(b, LABEL "\"%s\"%s\n", first ? "TXT reason:" : "", clean,
+			  first ? " (the list's own words)" : "");
+		first = false;
+	}
+	cJSON_Delete(arr);
+}
+
+static bool is_listed_now(const alert_item_t *it)
+{
+	return !strcmp(it->to, "listed");
+}
+
+static void scope_text(const alert_item_t *it, char *buf, size_t len)
+{
+	char name[200];
+
+	text_oneline(it->as_name, name, sizeof(name));
+	if (!strcmp(it->scope, "asn")) {
+		if (it->have_asn && it->asn >= 0)
+			snprintf(buf, len, "ASN: AS%lld (%s) is listed: this affects every IP of that "
+				 "network, not only this one", (long long)it->asn, name);
+		else
+			snprintf(buf, len, "ASN: this address's whole ASN is listed: every IP of that "
+				 "network is affected");
+	} else if (!strcmp(it->scope, "network")) {
+		if (it->have_asn && it->asn >= 0 && it->prefix[0])
+			snprintf(buf, len, "network: the listing covers the neighbourhood of %s "
+				 "(BGP prefix %s, AS%lld %s), not only this address", it->target,
+				 it->prefix, (long long)it->asn, name);
+		else
+			snprintf(buf, len, "network: the listing covers the network around %s, not "
+				 "only this address", it->target);
+	} else if (!strcmp(it->scope, "domain")) {
+		snprintf(buf, len, "domain: %s itself", it->target);
+	} else {
+		snprintf(buf, len, "IP: this address only");
+	}
+}
+
+static void overall_text(const alert_item_t *it, char *buf, size_t len)
+{
+	const char *pl = it->n_block == 1 ? "" : "s";
+
+	if (!it->n_block)
+		snprintf(buf, len, "%s is checked on no block list now", it->target);
+	else if (it->n_listed)
+		snprintf(buf, len, "%s is LISTED on %u of %u block list%s (%s)%s", it->target,
+			 it->n_listed, it->n_block, pl, it->listed_on,
+			 it->n_unknown ? "; some could not be checked" : "");
+	else if (it->n_unknown)
+		snprintf(buf, len, "%s is not listed on the block lists that answered; %u of %u could "
+			 "not be checked (unknown)", it->target, it->n_unknown, it->n_block);
+	else if (it->n_block == 1)
+		snprintf(buf, len, "%s is clean on its 1 block list", it->target);
+	else
+		snprintf(buf, len, "%s is clean on all %u block lists", it->target, it->n_block);
+}
+
+/* ---- subjects ---- */
+
+static void health_upper(const char *h, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; h[i] && i + 1 < len; i++)
+		buf[i] = (char)(h[i] >= 'a' && h[i] <= 'z' ? h[i] - 32 : h[i]);
+	buf[i] = '\0';
+}
+
+static void item_subject(const alert_item_t *it, char *buf, size_t len)
+{
+	char h[16];
+
+	switch (it->kind) {
+	case ALERT_ITEM_LISTED:
+	case ALERT_ITEM_EXISTING:
+		snprintf(buf, len, "%s LISTED on %s", it->target, it->list_name);
+		break;
+	case ALERT_ITEM_DELISTED:
+		snprintf(buf, len, "%s DELISTED from %s", it->target, it->list_name);
+		break;
+	case ALERT_ITEM_CHANGED:
+		snprintf(buf, len, "%s listing CHANGED on %s", it->target, it->list_name);
+		break;
+	case ALERT_ITEM_FLAPPING:
+		snprintf(buf, len, "%s FLAPPING on %s", it->target, it->list_name);
+		break;
+	case ALERT_ITEM_SETTLED:
+		snprintf(buf, len, "%s settled on %s: %s", it->target, it->list_name,
+			 is_listed_now(it) ? "LISTED" : it->to);
+		break;
+	case ALERT_ITEM_LIST_PROBLEM:
+		health_upper(it->health, h, sizeof(h));
+		snprintf(buf, len, "list %s (%s) is %s", it->list_name, it->zone, h);
+		break;
+	case ALERT_ITEM_LIST_OK:
+		snprintf(buf, len, "list %s (%s) is ok again", it->list_name, it->zone);
+		break;
+	case ALERT_ITEM_INCIDENT_OPEN:
+		snprintf(buf, len, "%s REJECTS mail%s%s (%s%s%s)", it->provider_name,
+			 it->sending_ip[0] ? " from " : "", it->sending_ip, it->rcode,
+			 it->rcode[0] ? ", " : "", it->rkind);
+		break;
+	case ALERT_ITEM_INCIDENT_CLOSED:
+		snprintf(buf, len, "%s accepts mail%s%s again", it->provider_name,
+			 it->sending_ip[0] ? " from " : "", it->sending_ip);
+		break;
+	}
+}
+
+/* Up to three distinct target names of the items, ", "-separated. */
+static void some_targets(const alert_msg_t *m, char *buf, size_t len)
+{
+	size_t o = 0, shown = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n && o < len; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(m->items[k].target, m->items[i].target);
+		if (seen)
+			continue;
+		if (shown == 3) {
+			o += (size_t)snprintf(buf + o, len - o, ", ...");
+			break;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", shown ? ", " : "", m->items[i].target);
+		shown++;
+	}
+}
+
+void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
+{
+	char names[300], parts[200] = "";
+	size_t o = 0;
+
+	if ((m->n == 1 && m->total <= 1 && m->kind != ALERT_MSG_SUMMARY) ||
+	    (m->kind == ALERT_MSG_INCIDENT && m->n)) {
+		item_subject(&m->items[0], buf, len);
+		return;
+	}
+	some_targets(m, names, sizeof(names));
+	switch (m->kind) {
+	case ALERT_MSG_SUMMARY:
+		if (m->total == 1) {
+			char one[400];
+			item_subject(&m->items[0], one, sizeof(one));
+			snprintf(buf, len, "first check of %u target%s: %s", m->ntargets,
+				 m->ntargets == 1 ? "" : "s", one);
+		} else {
+			snprintf(buf, len, "first check of %u target%s: %u listings (%s)", m->ntargets,
+				 m->ntargets == 1 ? "" : "s", m->total, names);
+		}
+		break;
+	case ALERT_MSG_HEALTH:
+		for (size_t i = 0; i < m->n && i < 3; i++)
+			o += (size_t)snprintf(parts + o, o < sizeof(parts) ? sizeof(parts) - o : 0,
+					      "%s%s %s", i ? ", " : "", m->items[i].list_name,
+					      m->items[i].kind == ALERT_ITEM_LIST_OK ? "ok again"
+										: m->items[i].health);
+		snprintf(buf, len, "%zu lists changed health: %s%s", m->n, parts, m->n > 3 ? ", ..." : "");
+		break;
+	case ALERT_MSG_CHANGES: {
+		unsigned other = m->total - m->total_listed - m->total_delisted;
+		if (m->total_listed)
+			o += (size_t)snprintf(parts + o, sizeof(parts) - o, "%u LISTED", m->total_listed);
+		if (m->total_delisted)
+			o += (size_t)snprintf(parts + o, o < sizeof(parts) ? sizeof(parts) - o : 0,
+					      "%s%u DELISTED", o ? ", " : "", m->total_delisted);
+		if (other)
+			snprintf(parts + o, o < sizeof(parts) ? sizeof(parts) - o : 0, "%s%u other",
+				 o ? ", " : "", other);
+		snprintf(buf, len, "%u changes: %s (%s)", m->total, parts, names);
+		break;
+	}
+	case ALERT_MSG_INCIDENT:
+		snprintf(buf, len, "provider incident");
+		break;
+	}
+}
+
+/* ---- the body ---- */
+
+/* A provider incident: who rejects what, where, and what to do. */
+static void incident_text(sbuf_t *b, const alert_item_t *it)
+{
+	char t[64], dur[32], clean[1100];
+
+	timefmt_human(it->at, t);
+	if (it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
+		char t2[64];
+		timefmt_human(it->closed, t2);
+		sbuf_printf(b, "%s accepts mail%s%s again.\n", it->provider_name,
+			  it->sending_ip[0] ? " from " : "", it->sending_ip);
+		sbuf_printf(b, LABEL "%s -> %s (%u rejections)\n", "Incident:", t, t2, it->rejections);
+		timefmt_duration(it->window_s, dur, sizeof(dur));
+		sbuf_printf(b, LABEL "no rejection for %s, and mail to it was delivered since\n",
+			  "Closed:", dur);
+		if (it->domains[0])
+			sbuf_printf(b, LABEL "%s\n", "Domains:", it->domains);
+		return;
+	}
+	sbuf_printf(b, "%s rejects mail%s%s (%s%s%s)\n", it->provider_name,
+		  it->sending_ip[0] ? " from " : "", it->sending_ip, it->rcode,
+		  it->rcode[0] ? ": " : "", it->meaning);
+	timefmt_duration(it->window_s, dur, sizeof(dur));
+	sbuf_printf(b, LABEL "%s: %u rejections within %s ([logwatch] threshold)\n", "Since:", t,
+		  it->rejections, dur);
+	sbuf_printf(b, LABEL "%s\n", "Kind:", it->rkind);
+	if (it->domains[0])
+		sbuf_printf(b, LABEL "%s\n", "Domains:", it->domains);
+	text_oneline(it->sample, clean, sizeof(clean));
+	sbuf_printf(b, LABEL "%s\n", "Log line:", clean);
+	sbuf_printf(b, LABEL "%s\n", "DNSBLs now:", it->dnsbl);
+	if (it->removal[0])
+		sbuf_printf(b, LABEL "%s\n", "Removal:", it->removal);
+	sbuf_printf(b, LABEL "%s\n", "What to do:", it->advice);
+}
+
+static void item_text(sbuf_t *b, const alert_item_t *it)
+{
+	char t[64], t2[64], line[1024], dur[32], subj[512];
+
+	if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
+		incident_text(b, it);
+		return;
+	}
+	timefmt_human(it->at, t);
+	if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK) {
+		char det[sizeof(it->detail)];
+		item_subject(it, subj, sizeof(subj));
+		sbuf_printf(b, "The %s\n", subj);
+		sbuf_printf(b, LABEL "%s -> %s at %s\n", "What changed:",
+			  it->prev_health[0] ? it->prev_health : "untested", it->health, t);
+		if (it->kind == ALERT_ITEM_LIST_PROBLEM) {
+			text_oneline(it->detail, det, sizeof(det));
+			if (det[0])
+				sbuf_printf(b, LABEL "%s\n", "Seen:", det);
+			sbuf_printf(b, LABEL "%s\n", "What to do:", health_advice(it->health));
+			sbuf_printf(b, LABEL "%s\n", "Meanwhile:",
+				  "its verdicts are \"unknown\": never counted as listed or clean");
+		}
+		return;
+	}
+	switch (it->kind) {
+	case ALERT_ITEM_LISTED:
+	case ALERT_ITEM_EXISTING:
+		sbuf_printf(b, "%s is LISTED on %s (%s)\n", it->target, it->list_name, it->zone);
+		break;
+	case ALERT_ITEM_DELISTED:
+		sbuf_printf(b, "%s is no longer listed on %s (%s)\n", it->target, it->list_name, it->zone);
+		break;
+	case ALERT_ITEM_CHANGED:
+		sbuf_printf(b, "%s is listed differently on %s (%s)\n", it->target, it->list_name,
+			  it->zone);
+		break;
+	case ALERT_ITEM_FLAPPING:
+		sbuf_printf(b, "%s is FLAPPING on %s (%s)\n", it->target, it->list_name, it->zone);
+		break;
+	case ALERT_ITEM_SETTLED:
+		sbuf_printf(b, "%s stopped flapping on %s (%s): %s now\n", it->target, it->list_name,
+			  it->zone, is_listed_now(it) ? "LISTED" : it->to);
+		break;
+	default:
+		break;
+	}
+	if (it->discovered_from[0])
+		sbuf_printf(b, LABEL "%s\n", "Address of:", it->discovered_from);
+	switch (it->kind) {
+	case ALERT_ITEM_EXISTING:
+		timefmt_human(it->since ? it->since : it->at, t2);
+		sbuf_printf(b, LABEL "listed since %s (when blmon first checked it)\n", "Since:", t2);
+		break;
+	case ALERT_ITEM_LISTED:
+		if (it->from[0])
+			sbuf_printf(b, LABEL "%s -> listed at %s: listed since then\n", "What changed:",
+				  it->from, t);
+		else
+			sbuf_printf(b, LABEL "first checked at %s and found listed\n", "What changed:", t);
+		break;
+	case ALERT_ITEM_DELISTED:
+		if (it->prev_since) {
+			timefmt_human(it->prev_since, t2);
+			sbuf_printf(b, LABEL "listed -> clean at %s (it was listed since %s)\n",
+				  "What changed:", t, t2);
+		} else {
+			sbuf_printf(b, LABEL "listed -> clean at %s\n", "What changed:", t);
+		}
+		break;
+	case ALERT_ITEM_CHANGED:
+		sbuf_printf(b, LABEL "other codes at %s; before:\n", "What changed:", t);
+		codes_text(b, it, "", it->prev_codes);
+		break;
+	case ALERT_ITEM_FLAPPING:
+		timefmt_duration(it->window_s, dur, sizeof(dur));
+		sbuf_printf(b, LABEL "%u changes within %s, the last one to %s at %s\n",
+			  "What changed:", it->changes, dur, it->to, t);
+		sbuf_printf(b, LABEL "further changes of this listing are not reported until it "
+			  "settles (no change for %s)\n", "Quiet:", dur);
+		break;
+	case ALERT_ITEM_SETTLED:
+		timefmt_duration(it->window_s, dur, sizeof(dur));
+		timefmt_human(it->since ? it->since : it->at, t2);
+		sbuf_printf(b, LABEL "no change for %s; %s since %s\n", "Settled:", dur, it->to, t2);
+		break;
+	default:
+		break;
+	}
+	if (is_listed_now(it)) {
+		char url[512];
+		codes_text(b, it, "Codes:", it->codes);
+		txt_text(b, it->txt);
+		scope_text(it, line, sizeof(line));
+		sbuf_printf(b, LABEL "%s\n", "Scope:", line);
+		if (it->list && catalog_removal_url(it->list, it->target, url, sizeof(url)) == 0)
+			sbuf_printf(b, LABEL "%s\n", "Removal:", url);
+	}
+	if (it->reason[0]) {
+		char r[sizeof(it->reason)];
+		text_oneline(it->reason, r, sizeof(r));
+		sbuf_printf(b, LABEL "%s\n", "Note:", r);
+	}
+	overall_text(it, line, sizeof(line));
+	sbuf_printf(b, LABEL "%s\n", "Target now:", line);
+}
+
+char *alert_msg_text(const alert_msg_t *m)
+{
+	sbuf_t b = SBUF_INIT;
+	unsigned shown = (unsigned)m->n;
+
+	switch (m->kind) {
+	case ALERT_MSG_SUMMARY:
+		sbuf_printf(&b, "blmon checked %u target%s against %u list%s for the first time.\n",
+			  m->ntargets, m->ntargets == 1 ? "" : "s", m->nlists, m->nlists == 1 ? "" : "s");
+		sbuf_printf(&b, "%u listing%s already exist%s:\n\n", m->total, m->total == 1 ? "" : "s",
+			  m->total == 1 ? "s" : "");
+		break;
+	case ALERT_MSG_HEALTH:
+		sbuf_printf(&b, "The health of %zu list%s changed (RFC 5782 test points):\n\n", m->n,
+			  m->n == 1 ? "" : "s");
+		break;
+	case ALERT_MSG_CHANGES:
+		sbuf_printf(&b, "blmon recorded %u confirmed change%s:\n\n", m->total,
+			  m->total == 1 ? "" : "s");
+		break;
+	case ALERT_MSG_INCIDENT:
+		sbuf_printf(&b, "blmon read this in your mail server's log:\n\n");
+		break;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		item_text(&b, &m->items[i]);
+		sbuf_printf(&b, "\n");
+	}
+	if (m->total > shown)
+		sbuf_printf(&b, "... and %u more not shown here: see the dashboard or the events API.\n\n",
+			  m->total - shown);
+	if (m->kind == ALERT_MSG_SUMMARY && m->nunknown)
+		sbuf_printf(&b, "%u result%s could not be checked (unknown): see the dashboard.\n\n",
+			  m->nunknown, m->nunknown == 1 ? "" : "s");
+	if (m->kind == ALERT_MSG_SUMMARY)
+		sbuf_printf(&b, "From now on, each confirmed change is reported.\n\n");
+	sbuf_printf(&b, "-- \nblmon, DNS blocklist monitor. TXT reasons are the lists' own words,\n"
+		      "shown with control characters removed.\n");
+	return sbuf_take(&b);
+}
+
+/* ---- JSON ---- */
+
+static const char *const kind_names[] = {
+	[ALERT_ITEM_LISTED] = "listed",	    [ALERT_ITEM_DELISTED] = "delisted",
+	[ALERT_ITEM_CHANGED] = "changed",   [ALERT_ITEM_EXISTING] = "existing",
+	[ALERT_ITEM_FLAPPING] = "flapping", [ALERT_ITEM_SETTLED] = "settled",
+	[ALERT_ITEM_LIST_PROBLEM] = "list_problem", [ALERT_ITEM_LIST_OK] = "list_ok",
+	[ALERT_ITEM_INCIDENT_OPEN] = "incident_open", [ALERT_ITEM_INCIDENT_CLOSED] = "incident_closed",
+};
+
+static cJSON *codes_json(const char *json)
+{
+	uint32_t codes[MAX_CODES];
+	size_t n = parse_codes(json, codes, MAX_CODES);
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++) {
+		char a[16];
+		verdict_addr_str(codes[i], a);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(a));
+	}
+	return arr;
+}
+
+/* The same shape as a result of `blmon check --json` and the API. */
+static cJSON *result_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject(), *means, *txt, *arr;
+	uint32_t codes[MAX_CODES];
+	size_t n = parse_codes(it->codes, codes, MAX_CODES);
+	char url[512];
+	bool listed = is_listed_now(it);
+
+	cJSON_AddStringToObject(o, "zone", it->zone);
+	cJSON_AddStringToObject(o, "name", it->list_name);
+	cJSON_AddStringToObject(o, "status", it->to);
+	cJSON_AddStringToObject(o, "scope", it->scope);
+	cJSON_AddStringToObject(o, "kind", it->list_kind);
+	cJSON_AddItemToObject(o, "codes", codes_json(it->codes));
+	means = cJSON_AddArrayToObject(o, "meanings");
+	for (size_t i = 0; i < n; i++) {
+		const char *m[MAX_MEANINGS];
+		size_t nm = code_meanings(it, codes[i], m, MAX_MEANINGS);
+		for (size_t k = 0; k < nm; k++)
+			cJSON_AddItemToArray(means, cJSON_CreateString(m[k]));
+	}
+	txt = cJSON_AddArrayToObject(o, "txt");
+	arr = cJSON_Parse(it->txt);
+	{
+		cJSON *v;
+		cJSON_ArrayForEach(v, arr)
+		{
+			if (cJSON_IsString(v))
+				cJSON_AddItemToArray(txt, cJSON_CreateString(v->valuestring));
+		}
+	}
+	cJSON_Delete(arr);
+	jsonx_add_text(o, "reason", it->reason);
+	if (listed && it->list && catalog_removal_url(it->list, it->target, url, sizeof(url)) == 0)
+		cJSON_AddStringToObject(o, "removal_url", url);
+	else
+		cJSON_AddNullToObject(o, "removal_url");
+	cJSON_AddNumberToObject(o, "ttl", 0);
+	return o;
+}
+
+static cJSON *event_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", kind_names[it->kind]);
+	jsonx_add_time(o, "at", it->at);
+	jsonx_add_time(o, "since", it->since);
+	cJSON_AddStringToObject(o, "target", it->target);
+	cJSON_AddStringToObject(o, "target_type", it->target_type);
+	jsonx_add_text(o, "discovered_from", it->discovered_from);
+	jsonx_add_text(o, "from", it->from);
+	cJSON_AddStringToObject(o, "to", it->to);
+	cJSON_AddStringToObject(o, "target_status", it->overall);
+	cJSON_AddItemToObject(o, "result", result_json(it));
+	if (it->have_asn && it->asn >= 0) {
+		cJSON *h = cJSON_AddObjectToObject(o, "neighbourhood");
+		cJSON_AddNumberToObject(h, "asn", (double)it->asn);
+		jsonx_add_text(h, "as_name", it->as_name);
+		jsonx_add_text(h, "prefix", it->prefix);
+		jsonx_add_text(h, "country", it->country);
+	} else {
+		cJSON_AddNullToObject(o, "neighbourhood");
+	}
+	if (it->kind == ALERT_ITEM_CHANGED)
+		cJSON_AddItemToObject(o, "previous_codes", codes_json(it->prev_codes));
+	if (it->kind == ALERT_ITEM_FLAPPING) {
+		cJSON_AddNumberToObject(o, "changes", it->changes);
+		cJSON_AddNumberToObject(o, "window_seconds", it->window_s);
+	}
+	if (it->kind == ALERT_ITEM_SETTLED)
+		cJSON_AddNumberToObject(o, "window_seconds", it->window_s);
+	return o;
+}
+
+static cJSON *list_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "kind", kind_names[it->kind]);
+	jsonx_add_time(o, "at", it->at);
+	cJSON_AddStringToObject(o, "zone", it->zone);
+	cJSON_AddStringToObject(o, "name", it->list_name);
+	cJSON_AddStringToObject(o, "health", it->health);
+	jsonx_add_text(o, "previous", it->prev_health);
+	jsonx_add_text(o, "detail", it->detail);
+	jsonx_add_text(o, "advice", health_advice(it->health));
+	return o;
+}
+
+static cJSON *incident_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject(), *d = cJSON_CreateArray();
+	char clean[1100], dom[1024], *p, *save = NULL;
+
+	cJSON_AddNumberToObject(o, "id", (double)it->incident_id);
+	cJSON_AddStringToObject(o, "state", it->kind == ALERT_ITEM_INCIDENT_OPEN ? "open" : "closed");
+	cJSON_AddStringToObject(o, "provider", it->provider);
+	cJSON_AddStringToObject(o, "provider_name", it->provider_name);
+	jsonx_add_time(o, "opened", it->at);
+	jsonx_add_time(o, "closed", it->closed);
+	cJSON_AddStringToObject(o, "kind", it->rkind);
+	jsonx_add_text(o, "code", it->rcode);
+	cJSON_AddStringToObject(o, "meaning", it->meaning);
+	jsonx_add_text(o, "sending_ip", it->sending_ip);
+	cJSON_AddNumberToObject(o, "rejections", it->rejections);
+	snprintf(dom, sizeof(dom), "%s", it->domains);
+	for (p = strtok_r(dom, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+		cJSON_AddItemToArray(d, cJSON_CreateString(p));
+	cJSON_AddItemToObject(o, "domains", d);
+	text_oneline(it->sample, clean, sizeof(clean));
+	cJSON_AddStringToObject(o, "sample", clean);
+	cJSON_AddStringToObject(o, "dnsbl", it->dnsbl);
+	jsonx_add_text(o, "removal", it->removal);
+	cJSON_AddStringToObject(o, "advice", it->advice);
+	return o;
+}
+
+/* A short text for chat tools that show a "text" field. */
+static char *chat_text(const alert_msg_t *m, const char *subject)
+{
+	sbuf_t b = SBUF_INIT;
+
+	sbuf_printf(&b, "blmon: %s", subject);
+	for (size_t i = 0; i < m->n && i < CHAT_LINES && m->total > 1; i++) {
+		char s[512];
+		item_subject(&m->items[i], s, sizeof(s));
+		sbuf_printf(&b, "\n- %s", s);
+	}
+	if (m->n == 1 && is_listed_now(&m->items[0]) && m->items[0].list) {
+		char url[512];
+		if (catalog_removal_url(m->items[0].list, m->items[0].target, url, sizeof(url)) == 0)
+			sbuf_printf(&b, "\nremoval: %s", url);
+	}
+	if (m->total > CHAT_LINES && m->total > 1)
+		sbuf_printf(&b, "\n... %u in all", m->total);
+	return sbuf_take(&b);
+}
+
+char *alert_msg_json(const alert_msg_t *m)
+{
+	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident"};
+	cJSON *o = cJSON_CreateObject(), *events, *lists;
+	char subject[600], *text, *s, *ret;
+
+	alert_msg_subject(m, subject, sizeof(subject));
+	text = chat_text(m, subject);
+	cJSON_AddNumberToObject(o, "version", 1);
+	cJSON_AddStringToObject(o, "kind", msg_kinds[m->kind]);
+	jsonx_add_time(o, "created", m->created);
+	cJSON_AddStringToObject(o, "subject", subject);
+	cJSON_AddStringToObject(o, "text", text);
+	events = cJSON_AddArrayToObject(o, "events");
+	lists = cJSON_AddArrayToObject(o, "lists");
+	for (size_t i = 0; i < m->n; i++) {
+		const alert_item_t *it = &m->items[i];
+		if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK)
+			cJSON_AddItemToArray(lists, list_json(it));
+		else if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED)
+			cJSON_AddItemToObject(o, "incident", incident_json(it));
+		else
+			cJSON_AddItemToArray(events, event_json(it));
+	}
+	cJSON_AddNumberToObject(o, "total", m->total);
+	cJSON_AddNumberToObject(o, "omitted", m->total > m->n ? m->total - (unsigned)m->n : 0);
+	s = cJSON_PrintUnformatted(o);
+	ret = xstrdup(s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+	free(text);
+	return ret;
+}
+
+/* ---- RFC 5322 / MIME ---- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static size_t base64(const unsigned char *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void alert_header(const char *name, const char *value, char *buf, size_t len)
+{
+	size_t o, col;
+	bool ascii = true;
+
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		ascii &= *p >= 0x20 && *p < 0x7f;
+	o = (size_t)snprintf(buf, len, "%s:", name);
+	col = o;
+	if (ascii) {
+		/* fold between words so lines stay within 78 characters where words allow */
+		const char *p = value;
+		bool first = true;
+		while (*p) {
+			size_t w;
+			while (*p == ' ')
+				p++;
+			w = strcspn(p, " ");
+			if (!w)
+				break;
+			if (!first && col + 1 + w > 78) {
+				o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "\r\n");
+				col = 0;
+			}
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0, " %.*s", (int)w, p);
+			col += 1 + w;
+			p += w;
+			first = false;
+		}
+		return;
+	}
+	/* RFC 2047 encoded words of whole UTF-8 characters, at most 45 bytes each */
+	{
+		const unsigned char *p = (const unsigned char *)value;
+		bool first = true;
+		while (*p && o + 1 < len) {
+			unsigned char chunk[48];
+			char enc[72];
+			size_t n = 0;
+			while (*p) {
+				size_t cl = text_utf8_len(p);
+				if (cl == 0) { /* invalid byte: skipped */
+					p++;
+					continue;
+				}
+				if (n + cl > 45)
+					break;
+				memcpy(chunk + n, p, cl);
+				n += cl;
+				p += cl;
+			}
+			base64(chunk, n, enc);
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s=?UTF-8?B?%s?=",
+					      first ? " " : "\r\n ", enc);
+			first = false;
+		}
+		if (o >= len)
+			buf[len - 1] = '\0';
+	}
+}
+
+char *alert_qp_encode(const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	sbuf_t b = SBUF_INIT;
+	const unsigned char *p = (const unsigned char *)text;
+
+	while (*p) {
+		size_t col = 0;
+		while (*p && *p != '\n') {
+			char tok[4];
+			bool last = p[1] == '\n' || p[1] == '\0';
+			if ((*p >= 33 && *p <= 126 && *p != '=') || ((*p == ' ' || *p == '\t') && !last)) {
+				tok[0] = (char)*p;
+				tok[1] = '\0';
+			} else {
+				tok[0] = '=';
+				tok[1] = hex[*p >> 4];
+				tok[2] = hex[*p & 15];
+				tok[3] = '\0';
+			}
+			if (col + strlen(tok) > 75) {
+				sbuf_printf(&b, "=\r\n");
+				col = 0;
+			}
+			sbuf_printf(&b, "%s", tok);
+			col += strlen(tok);
+			p++;
+		}
+		sbuf_printf(&b, "\r\n");
+		if (*p == '\n')
+			p++;
+	}
+	return sbuf_take(&b);
+}
+
+/* CRLF line ends; 7bit is enough when every byte is ASCII and lines are short. */
+static char *body_7bit(const char *text)
+{
+	sbuf_t b = SBUF_INIT;
+	size_t col = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p >= 0x80 || (*p < 0x20 && *p != '\n' && *p != '\t') || col > 900) {
+			sbuf_free(&b);
+			return NULL;
+		}
+		if (*p == '\n') {
+			sbuf_printf(&b, "\r\n");
+			col = 0;
+		} else {
+			sbuf_printf(&b, "%c", *p);
+			col++;
+		}
+	}
+	return sbuf_take(&b);
+}
+
+char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *msgid_token)
+{
+	sbuf_t b = SBUF_INIT;
+	char subject[700], full[800], hdr[2048], date[40], *text, *body, *to = NULL;
+	const char *domain = c->from ? strchr(c->from, '@') : NULL;
+	bool qp = false;
+	size_t tolen = 1, o = 0;
+
+	alert_msg_subject(m, subject, sizeof(subject));
+	if (c->subject_prefix && c->subject_prefix[0])
+		snprintf(full, sizeof(full), "%s %s", c->subject_prefix, subject);
+	else
+		snprintf(full, sizeof(full), "%s", subject);
+	text = alert_msg_text(m);
+	body = body_7bit(text);
+	if (!body) {
+		body = alert_qp_encode(text);
+		qp = true;
+	}
+	for (size_t i = 0; i < c->nto; i++)
+		tolen += strlen(c->to[i].value) + 2;
+	to = xmalloc(tolen);
+	to[0] = '\0';
+	for (size_t i = 0; i < c->nto; i++)
+		o += (size_t)snprintf(to + o, tolen - o, "%s%s", i ? ", " : "", c->to[i].value);
+	timefmt_rfc5322(m->created, date);
+	sbuf_printf(&b, "Date: %s\r\n", date);
+	sbuf_printf(&b, "From: %s\r\n", c->from ? c->from : "blmon@localhost");
+	alert_header("To", to, hdr, sizeof(hdr));
+	sbuf_printf(&b, "%s\r\n", hdr);
+	alert_header("Subject", full, hdr, sizeof(hdr));
+	sbuf_printf(&b, "%s\r\n", hdr);
+	sbuf_printf(&b, "Message-ID: <%s@%s>\r\n", msgid_token, domain ? domain + 1 : "blmon.invalid");
+	sbuf_printf(&b, "MIME-Version: 1.0\r\n");
+	sbuf_printf(&b, "Content-Type: text/plain; charset=UTF-8\r\n");
+	sbuf_printf(&b, "Content-Transfer-Encoding: %s\r\n", qp ? "quoted-printable" : "7bit");
+	sbuf_printf(&b, "Auto-Submitted: auto-generated\r\n");
+	sbuf_printf(&b, "X-Mailer: blmon\r\n");
+	sbuf_printf(&b, "\r\n%s", body);
+	free(text);
+	free(body);
+	free(to);
+	return sbuf_take(&b);
+}

@@ -1,0 +1,179 @@
+/* lists.c -- `blmon lists` (the catalog in use) and `blmon config-test`.
+ * Both only read: they load the config and print what blmon would do with it. */
+#include <cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/verdict.h"
+#include "monitor/cli/cli.h"
+#include "monitor/config.h"
+
+static const char lists_usage[] =
+	"Usage: blmon lists [-c FILE] [--json]\n"
+	"\n"
+	"Prints the list catalog: built-in lists plus [list ZONE] sections of the\n"
+	"config, whether each is enabled, and what each return code means.\n"
+	"\n"
+	"  -c, --config FILE   apply this config's [lists] and [list ZONE] sections\n"
+	"  -j, --json          print JSON\n"
+	"  -v, --verbose       human output: show every return code\n";
+
+static const char *const cls_name[] = {"listed", "neutral", "error"};
+
+static void code_str(const catalog_code_t *k, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (int i = 0; i < 4 && o < len; i++) {
+		if (k->lo[i] == 0 && k->hi[i] == 255)
+			o += (size_t)snprintf(buf + o, len - o, "%s*", i ? "." : "");
+		else if (k->lo[i] == k->hi[i])
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "." : "", k->lo[i]);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%s%u-%u", i ? "." : "", k->lo[i],
+					      k->hi[i]);
+	}
+}
+
+static cJSON *list_json(const catalog_list_t *l)
+{
+	cJSON *o = cJSON_CreateObject(), *codes;
+
+	cJSON_AddStringToObject(o, "id", l->id);
+	cJSON_AddStringToObject(o, "zone", l->zone_tmpl);
+	cJSON_AddStringToObject(o, "name", l->name);
+	cJSON_AddStringToObject(o, "kind", catalog_kind_name(l->kind));
+	cJSON_AddStringToObject(o, "type", catalog_qtype_name(l->qtype));
+	cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
+	cJSON_AddBoolToObject(o, "ipv6", l->ipv6);
+	cJSON_AddBoolToObject(o, "needs_key", strstr(l->zone_tmpl, "{key}") != NULL);
+	cJSON_AddBoolToObject(o, "enabled", l->enabled && l->zone);
+	cJSON_AddBoolToObject(o, "builtin", l->builtin);
+	if (l->budget)
+		cJSON_AddNumberToObject(o, "budget_per_day", l->budget);
+	else
+		cJSON_AddNullToObject(o, "budget_per_day");
+	if (l->rate > 0)
+		cJSON_AddNumberToObject(o, "rate_per_second", l->rate);
+	else
+		cJSON_AddNullToObject(o, "rate_per_second");
+	if (l->removal)
+		cJSON_AddStringToObject(o, "removal", l->removal);
+	else
+		cJSON_AddNullToObject(o, "removal");
+	codes = cJSON_AddArrayToObject(o, "codes");
+	for (size_t i = 0; i < l->ncodes; i++) {
+		cJSON *c = cJSON_CreateObject();
+		char a[64];
+		code_str(&l->codes[i], a, sizeof(a));
+		cJSON_AddStringToObject(c, "code", a);
+		cJSON_AddStringToObject(c, "class", cls_name[l->codes[i].cls]);
+		cJSON_AddStringToObject(c, "meaning", l->codes[i].meaning);
+		cJSON_AddItemToArray(codes, c);
+	}
+	return o;
+}
+
+int cmd_lists(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *path = NULL;
+	int json = 0, verbose = 0, ch;
+	config_t *c = NULL;
+	char err[8192];
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:jvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'j': json = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': fputs(lists_usage, stdout); return 0;
+		default: fputs(lists_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "blmon lists: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (path) {
+		if (config_load(path, &c, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return EXIT_USAGE;
+		}
+	} else {
+		c = config_new_default();
+	}
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+		char *s;
+		for (size_t i = 0; i < c->catalog->n; i++)
+			cJSON_AddItemToArray(arr, list_json(&c->catalog->lists[i]));
+		s = cJSON_Print(arr);
+		puts(s);
+		cJSON_free(s);
+		cJSON_Delete(arr);
+	} else {
+		printf("%-3s %-18s %-34s %-6s %-7s %-8s %-4s %s\n", "ON", "ID", "ZONE", "KIND", "TYPE",
+		       "SCOPE", "IPV6", "NAME");
+		for (size_t i = 0; i < c->catalog->n; i++) {
+			const catalog_list_t *l = &c->catalog->lists[i];
+			printf("%-3s %-18s %-34s %-6s %-7s %-8s %-4s %s%s\n",
+			       l->enabled && l->zone ? "yes" : l->zone ? "no" : "key",
+			       l->id, l->zone_tmpl, catalog_kind_name(l->kind),
+			       catalog_qtype_name(l->qtype), catalog_scope_name(l->scope),
+			       l->ipv6 ? "yes" : "no", l->name, l->builtin ? "" : " (config)");
+			for (size_t k = 0; verbose && k < l->ncodes; k++) {
+				char a[64];
+				code_str(&l->codes[k], a, sizeof(a));
+				printf("      %-16s %-7s %s\n", a, cls_name[l->codes[k].cls],
+				       l->codes[k].meaning);
+			}
+		}
+		printf("\nON: yes = checked, no = disabled, key = needs key = in [list ZONE].\n");
+	}
+	config_free(c);
+	return 0;
+}
+
+int cmd_config_test(int argc, char **argv)
+{
+	config_t *c = NULL;
+	char err[8192];
+	const char *path;
+	size_t on = 0;
+
+	if (argc == 3 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config")))
+		path = argv[2];
+	else if (argc == 2 && argv[1][0] != '-')
+		path = argv[1];
+	else {
+		fputs("Usage: blmon config-test FILE\n\nValidates FILE; prints every problem as "
+		      "FILE:LINE: [section] key: problem, and exits 2 if there is any.\n",
+		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+	}
+	if (config_load(path, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (c->ntargets == 0) {
+		fprintf(stderr, "%s: no targets: add ip, network, host or domain keys to [targets]\n",
+			path);
+		config_free(c);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < c->catalog->n; i++)
+		on += c->catalog->lists[i].enabled && c->catalog->lists[i].zone;
+	printf("%s: OK: %zu target entr%s, %zu list%s enabled, resolver %s\n", path, c->ntargets,
+	       c->ntargets == 1 ? "y" : "ies", on, on == 1 ? "" : "s",
+	       c->resolver ? c->resolver : "system");
+	config_free(c);
+	return 0;
+}

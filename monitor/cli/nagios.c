@@ -1,0 +1,608 @@
+/* nagios.c -- `blmon nagios`: a Nagios/Icinga plugin after the Monitoring Plugins guidelines.
+ * Live (-H: checks now through the engine) or daemon mode (--url: reads the daemon's status API). */
+#include <arpa/inet.h>
+#include <cJSON.h>
+#include <curl/curl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks/dnsbl.h"
+#include "lib/curlx.h"
+#include "lib/jsonx.h"
+#include "lib/xmalloc.h"
+#include "monitor/cli/cli.h"
+#include "monitor/config.h"
+
+enum { NAG_OK, NAG_WARNING, NAG_CRITICAL, NAG_UNKNOWN };
+static const char *const nag_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+
+#define NAG_SHOWN 5                      /* listings named in the status line */
+#define NAG_BODY_MAX (256L * 1024 * 1024) /* a /16's status document fits */
+#define NAG_STATUS_PATH "/api/v1/status"
+
+static const char nagios_usage[] =
+	"Usage: blmon nagios -H TARGET [OPTIONS]                 (live)\n"
+	"       blmon nagios --url http://127.0.0.1:8053 [-H TARGET] [OPTIONS]  (daemon)\n"
+	"\n"
+	"A Nagios / Icinga plugin (Monitoring Plugins guidelines): prints one line\n"
+	"\"BLMON OK|WARNING|CRITICAL|UNKNOWN - text | perfdata\" and exits 0, 1, 2 or 3.\n"
+	"Live mode checks TARGET now through blmon's engine; daemon mode reads what the\n"
+	"running `blmon run` already knows (GET /api/v1/status), so monitoring never adds\n"
+	"queries against the lists. Counts are of (target, block list) results: for one\n"
+	"IP, the lists. Allow and info lists never count.\n"
+	"\n"
+	"Options:\n"
+	"  -H, --hostname TARGET     IP, network, domain or host:NAME (daemon mode: only\n"
+	"                            this target, its network's or its domain's addresses)\n"
+	"  -U, --url URL             daemon mode: the daemon's HTTP address ([http] listen)\n"
+	"  -w, --warning RANGE       listings giving WARNING (Nagios range; default 0: any)\n"
+	"  -c, --critical RANGE      listings giving CRITICAL (Nagios range; default 0: any)\n"
+	"  -u, --unknown-limit N     this many unknown results make the result UNKNOWN\n"
+	"                            (default 1; 0: never). Nothing checked is never OK.\n"
+	"  -s, --scope ip|all        ip: ignore network and ASN listings (the neighbourhood)\n"
+	"  -i, --ignore ZONE         leave this list out (zone or id; repeatable)\n"
+	"  -l, --list ZONE           live: check only this list (repeatable)\n"
+	"  -r, --resolver IP[:PORT]  live: DNS server to ask (default: config, else system)\n"
+	"  -C, --config FILE         live: lists, keys and resolver from FILE\n"
+	"  -t, --timeout SECONDS     give up after this long: UNKNOWN (default 30)\n"
+	"  -h, --help                this text\n"
+	"\n"
+	"Ranges: N alerts above N, N: below N, N:M outside N..M, @N:M inside N..M.\n"
+	"Perfdata: listed=N;WARN;CRIT;0;RESULTS unknown=N;;;0;RESULTS clean=N time=Xs\n"
+	"\n"
+	"Examples:\n"
+	"  blmon nagios -H 192.0.2.10 --resolver 127.0.0.1 -w 0 -c 1\n"
+	"  blmon nagios --url http://127.0.0.1:8053 -H 192.0.2.10 --scope ip\n";
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* A Monitoring Plugins threshold range. */
+typedef struct {
+	bool inside; /* '@': alert inside start..end */
+	bool start_inf, end_inf;
+	double start, end;
+	char text[32];
+} range_t;
+
+static int range_parse(const char *s, range_t *r)
+{
+	const char *p = s, *colon;
+	char *end;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) >= sizeof(r->text) || !*s)
+		return -1;
+	snprintf(r->text, sizeof(r->text), "%s", s);
+	if (*p == '@') {
+		r->inside = true;
+		p++;
+	}
+	colon = strchr(p, ':');
+	if (colon) {
+		if (colon - p == 1 && *p == '~')
+			r->start_inf = true;
+		else if (colon != p) {
+			r->start = strtod(p, &end);
+			if (end != colon)
+				return -1;
+		}
+		p = colon + 1;
+		if (!*p)
+			r->end_inf = true;
+	}
+	if (!r->end_inf) {
+		r->end = strtod(p, &end);
+		if (end == p || *end)
+			return -1;
+	}
+	if (!r->start_inf && !r->end_inf && r->start > r->end)
+		return -1;
+	return 0;
+}
+
+static bool range_alert(const range_t *r, double v)
+{
+	bool in = (r->start_inf || v >= r->start) && (r->end_inf || v <= r->end);
+	return r->inside ? in : !in;
+}
+
+struct nag {
+	/* options */
+	const char *host, *url, *resolver, *config, *scope;
+	const char **ignore, **lists;
+	size_t nignore, nlists;
+	range_t warn, crit;
+	long unknown_limit, timeout;
+	/* counts */
+	unsigned listed, unknown, clean;
+	unsigned ntargets;
+	char first_target[TARGET_NAME_MAX];
+	char shown[NAG_SHOWN][300];
+	size_t nshown;
+	char unk_first[300];
+};
+
+static bool ignored(const struct nag *n, const char *zone, const char *id)
+{
+	for (size_t i = 0; i < n->nignore; i++)
+		if (!strcasecmp(n->ignore[i], zone) || (id && !strcasecmp(n->ignore[i], id)))
+			return true;
+	return false;
+}
+
+/* Counts one result; status "listed", "clean" or "unknown". */
+static void count(struct nag *n, const char *target, const char *zone, const char *id,
+		  const char *name, const char *kind, const char *scope, const char *status,
+		  const char *reason)
+{
+	if (strcmp(kind, "block") || ignored(n, zone, id))
+		return;
+	if (n->scope && !strcmp(n->scope, "ip") && (!strcmp(scope, "network") || !strcmp(scope, "asn")))
+		return;
+	if (!strcmp(status, "listed")) {
+		if (n->listed < NAG_SHOWN)
+			snprintf(n->shown[n->nshown++], sizeof(n->shown[0]), "%s%s%s (%s)", target,
+				 target[0] ? " on " : "", name, zone);
+		n->listed++;
+	} else if (!strcmp(status, "clean")) {
+		n->clean++;
+	} else {
+		if (!n->unknown)
+			snprintf(n->unk_first, sizeof(n->unk_first), "%s%s%s%s%.120s", target,
+				 target[0] ? " on " : "", zone, reason && *reason ? ": " : "",
+				 reason ? reason : "");
+		n->unknown++;
+	}
+}
+
+static void seen_target(struct nag *n, const char *name)
+{
+	if (!n->ntargets++)
+		snprintf(n->first_target, sizeof(n->first_target), "%s", name);
+}
+
+/* ---- live mode ---- */
+
+struct live {
+	struct nag *n;
+	catalog_list_t **lists;
+	const dnsbl_list_state_t *states;
+};
+
+static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
+{
+	struct live *lv = ud;
+
+	seen_target(lv->n, t->name);
+	for (size_t i = 0; i < nres; i++) {
+		const catalog_list_t *l = lv->lists[res[i].list];
+		char reason[400];
+		verdict_reason(&res[i].v, l, reason, sizeof(reason));
+		if (res[i].v.reason >= REASON_LIST_DEAD && res[i].v.reason <= REASON_LIST_UNREACHABLE)
+			snprintf(reason, sizeof(reason), "list %s",
+				 dnsbl_health_name(lv->states[res[i].list].health));
+		count(lv->n, t->name, l->zone, l->id, l->name, catalog_kind_name(l->kind),
+		      catalog_scope_name(l->scope), verdict_status_name((verdict_status_t)res[i].v.status),
+		      reason);
+	}
+}
+
+static int select_lists(config_t *c, struct nag *n, catalog_list_t ***out, size_t *k,
+			char *err, size_t errlen)
+{
+	catalog_t *cat = c->catalog;
+	catalog_list_t **sel;
+
+	*k = 0;
+	for (size_t i = 0; i < n->nlists; i++) {
+		if (catalog_find(cat, n->lists[i]))
+			continue;
+		if (!target_domain_valid(n->lists[i], true)) {
+			snprintf(err, errlen, "--list %s: no such list and not a zone name", n->lists[i]);
+			return -1;
+		}
+		catalog_add(cat, n->lists[i]); /* an ad-hoc list: any 127/8 answer but .1 is a listing */
+	}
+	sel = xcalloc(cat->n + 1, sizeof(*sel));
+	for (size_t i = 0; i < n->nlists; i++) {
+		catalog_list_t *l = catalog_find(cat, n->lists[i]);
+		bool dup = false;
+		if (!l->zone) {
+			snprintf(err, errlen, "--list %s needs a key (key = in [list %s], with -C)",
+				 n->lists[i], l->zone_tmpl);
+			free(sel);
+			return -1;
+		}
+		for (size_t j = 0; j < *k; j++)
+			dup |= sel[j] == l;
+		if (!dup)
+			sel[(*k)++] = l;
+	}
+	for (size_t i = 0; i < cat->n && n->nlists == 0; i++)
+		if (cat->lists[i].zone && cat->lists[i].enabled)
+			sel[(*k)++] = &cat->lists[i];
+	*out = sel;
+	return 0;
+}
+
+/* Returns -1 with err when the check could not run at all. */
+static int live(struct nag *n, char *err, size_t errlen)
+{
+	config_t *c = NULL;
+	catalog_list_t **lists = NULL;
+	dnsbl_list_state_t *states = NULL;
+	dnsbl_t *d = NULL;
+	targetset_t ts;
+	size_t nl = 0;
+	bool v6 = false;
+	int ret = -1;
+	const char *host = n->host;
+
+	targetset_init(&ts);
+	if (n->config) {
+		if (config_load(n->config, &c, err, errlen) < 0)
+			goto out;
+	} else {
+		c = config_new_default();
+	}
+	if (n->resolver) {
+		if (dnsbl_resolver_check(n->resolver, err, errlen) < 0)
+			goto out;
+		free(c->resolver);
+		c->resolver = xstrdup(n->resolver);
+	}
+	if (select_lists(c, n, &lists, &nl, err, errlen) < 0)
+		goto out;
+	d = config_engine(c, &stop_flag, err, errlen);
+	if (!d)
+		goto out;
+	if (!strncmp(host, "host:", 5)) {
+		if (dnsbl_resolve_host(d, host + 5, &ts, err, errlen) < 0)
+			goto out;
+	} else {
+		target_spec_t spec;
+		if (target_parse(host, &c->limits, &spec, err, errlen) < 0)
+			goto out;
+		targetset_add(&ts, &spec);
+	}
+	for (size_t i = 0; i < ts.n; i++)
+		v6 |= ts.specs[i].first.type == TARGET_IPV6;
+	states = xcalloc(nl ? nl : 1, sizeof(*states));
+	if (dnsbl_test_lists(d, lists, nl, v6, states) < 0) {
+		snprintf(err, errlen, "timed out after %lds", n->timeout);
+		goto out;
+	}
+	{
+		struct live lv = {n, lists, states};
+		if (dnsbl_run(d, lists, nl, states, &ts, on_target, &lv) < 0) {
+			snprintf(err, errlen, "timed out after %lds", n->timeout);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(states);
+	dnsbl_free(d);
+	targetset_free(&ts);
+	free(lists);
+	config_free(c);
+	return ret;
+}
+
+/* ---- daemon mode ---- */
+
+/* Does the daemon's target (name, discovered_from) belong to what -H names? */
+static bool wanted(const char *want, const target_spec_t *spec, bool have_spec, const char *name,
+		   const char *from)
+{
+	target_t t;
+
+	if (!want)
+		return true;
+	if (!strncmp(want, "host:", 5))
+		want += 5;
+	if (!strcasecmp(want, name) || (from && !strcasecmp(want, from)))
+		return true;
+	if (!have_spec || !spec->prefix || target_parse_ip(name, &t) < 0 || t.type != spec->first.type)
+		return false;
+	for (unsigned bit = 0; bit < spec->prefix; bit++) {
+		unsigned byte = bit / 8, mask = 0x80u >> (bit % 8);
+		if ((t.addr[byte] & mask) != (spec->first.addr[byte] & mask))
+			return false;
+	}
+	return true;
+}
+
+static int daemon_mode(struct nag *n, char *err, size_t errlen)
+{
+	CURL *h;
+	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
+	char url[2048], cerr[CURL_ERROR_SIZE] = "";
+	cJSON *doc = NULL, *t;
+	long code = 0;
+	int ret = -1;
+	size_t ul = strlen(n->url);
+	target_spec_t spec;
+	bool have_spec = false;
+	CURLcode rc;
+
+	if (n->host && strncmp(n->host, "host:", 5)) {
+		target_limits_t lim = {0, 0}; /* any size: only compared against */
+		char e[200];
+		have_spec = target_parse(n->host, &lim, &spec, e, sizeof(e)) == 0;
+	}
+	h = curlx_new(&(curlx_opts_t){"http,https", 10, n->timeout, &stop_flag, cerr});
+	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && n->url[ul - 1] == '/' ? ul - 1 : ul), n->url,
+		 NAG_STATUS_PATH);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curlx_collect(h, &b);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", url,
+			 cerr[0] ? cerr : curl_easy_strerror(rc));
+		goto out;
+	}
+	if (code != 200) {
+		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, url);
+		goto out;
+	}
+	doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "targets"))) {
+		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", url);
+		goto out;
+	}
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
+	{
+		const char *name = jsonx_str(t, "target"), *from = jsonx_str(t, "discovered_from");
+		cJSON *r;
+		if (!name || !wanted(n->host, &spec, have_spec, name, from))
+			continue;
+		seen_target(n, name);
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "results"))
+		{
+			const char *zone = jsonx_str(r, "zone"), *status = jsonx_str(r, "status");
+			const char *kind = jsonx_str(r, "kind"), *scope = jsonx_str(r, "scope");
+			const char *lname = jsonx_str(r, "name");
+			if (!zone || !status || !kind || !scope)
+				continue;
+			count(n, name, zone, NULL, lname ? lname : zone, kind, scope, status,
+			      jsonx_str(r, "reason"));
+		}
+	}
+	if (n->host && !n->ntargets) {
+		snprintf(err, errlen, "%s is not monitored by the daemon at %s", n->host, n->url);
+		goto out;
+	}
+	ret = 0;
+out:
+	cJSON_Delete(doc);
+	free(b.p);
+	curl_easy_cleanup(h);
+	return ret;
+}
+
+/* ---- the status line ---- */
+
+/* The plugin output must stay one line, and '|' starts the perfdata. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (*s == '|')
+			*s = '/';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+static void listing_text(const struct nag *n, const char *who, unsigned total, const char *names,
+			 char *buf, size_t len)
+{
+	if (n->ntargets == 1)
+		snprintf(buf, len, "%s listed on %u of %u list%s: %s", who, n->listed, total,
+			 total == 1 ? "" : "s", names);
+	else
+		snprintf(buf, len, "%s: %u listing%s in %u results: %s", who, n->listed,
+			 n->listed == 1 ? "" : "s", total, names);
+}
+
+static int finish(struct nag *n, double secs)
+{
+	unsigned total = n->listed + n->unknown + n->clean;
+	char text[2048], who[300], names[1600] = "";
+	size_t o = 0;
+	int st;
+
+	/* one target: name it once and list the lists; several: "N targets" */
+	if (n->ntargets == 1)
+		snprintf(who, sizeof(who), "%s", n->first_target);
+	else
+		snprintf(who, sizeof(who), "%u targets", n->ntargets);
+	for (size_t i = 0; i < n->nshown && o < sizeof(names); i++) {
+		const char *s = n->shown[i];
+		if (n->ntargets == 1 && !strncmp(s, n->first_target, strlen(n->first_target)) &&
+		    !strncmp(s + strlen(n->first_target), " on ", 4))
+			s += strlen(n->first_target) + 4;
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", s);
+	}
+	if (n->listed > n->nshown && o < sizeof(names))
+		snprintf(names + o, sizeof(names) - o, ", ...");
+
+	if (n->listed + n->clean == 0) {
+		st = NAG_UNKNOWN;
+		if (total == 0)
+			snprintf(text, sizeof(text), "%s: no block list applies%s", who,
+				 n->nignore || n->scope ? " (after --ignore/--scope)" : "");
+		else
+			snprintf(text, sizeof(text), "%s: nothing could be checked, %u unknown (%s)", who,
+				 n->unknown, n->unk_first);
+	} else if (range_alert(&n->crit, n->listed) || range_alert(&n->warn, n->listed)) {
+		st = range_alert(&n->crit, n->listed) ? NAG_CRITICAL : NAG_WARNING;
+		listing_text(n, who, total, names, text, sizeof(text));
+		if (n->unknown)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "; unknown: %s",
+				 n->unk_first);
+	} else if (n->unknown_limit && n->unknown >= (unsigned long)n->unknown_limit) {
+		st = NAG_UNKNOWN;
+		snprintf(text, sizeof(text), "%s: %u of %u results could not be checked (%s)%s%s", who,
+			 n->unknown, total, n->unk_first, n->listed ? "; listed: " : "", names);
+	} else {
+		st = NAG_OK;
+		if (n->listed) {
+			listing_text(n, who, total, names, text, sizeof(text));
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), " (within thresholds)");
+		} else {
+			snprintf(text, sizeof(text), "%s not listed (%u clean%s%s)", who, n->clean,
+				 n->unknown ? ", unknown: " : "", n->unknown ? n->unk_first : "");
+		}
+	}
+	sanitize(text);
+	printf("BLMON %s - %s | listed=%u;%s;%s;0;%u unknown=%u;;;0;%u clean=%u time=%.3fs\n",
+	       nag_names[st], text, n->listed, n->warn.text, n->crit.text, total, n->unknown, total,
+	       n->clean, secs);
+	return st;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	sanitize(msg);
+	printf("BLMON UNKNOWN - %s (see blmon nagios --help)\n", msg);
+	return NAG_UNKNOWN;
+}
+
+int cmd_nagios(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"hostname", required_argument, NULL, 'H'}, {"url", required_argument, NULL, 'U'},
+		{"warning", required_argument, NULL, 'w'},  {"critical", required_argument, NULL, 'c'},
+		{"unknown-limit", required_argument, NULL, 'u'},
+		{"scope", required_argument, NULL, 's'},    {"ignore", required_argument, NULL, 'i'},
+		{"list", required_argument, NULL, 'l'},     {"resolver", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'C'},   {"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	};
+	struct nag n;
+	struct timespec t0, t1;
+	struct sigaction sa;
+	char err[8192] = "", *end;
+	int ch, ret = NAG_UNKNOWN, rc;
+
+	memset(&n, 0, sizeof(n));
+	range_parse("0", &n.warn);
+	range_parse("0", &n.crit);
+	n.unknown_limit = 1;
+	n.timeout = 30;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': n.host = optarg; break;
+		case 'U': n.url = optarg; break;
+		case 'w':
+			if (range_parse(optarg, &n.warn) < 0) {
+				ret = usage_error("-w: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
+				goto out;
+			}
+			break;
+		case 'c':
+			if (range_parse(optarg, &n.crit) < 0) {
+				ret = usage_error("-c: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
+				goto out;
+			}
+			break;
+		case 'u':
+			n.unknown_limit = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n.unknown_limit < 0 || n.unknown_limit > 1000000) {
+				ret = usage_error("--unknown-limit: '%s' is not a count", optarg);
+				goto out;
+			}
+			break;
+		case 's':
+			if (strcmp(optarg, "ip") && strcmp(optarg, "all")) {
+				ret = usage_error("--scope: '%s' is not ip or all", optarg);
+				goto out;
+			}
+			n.scope = optarg;
+			break;
+		case 'i':
+			n.ignore = xrealloc(n.ignore, (n.nignore + 1) * sizeof(*n.ignore));
+			n.ignore[n.nignore++] = optarg;
+			break;
+		case 'l':
+			n.lists = xrealloc(n.lists, (n.nlists + 1) * sizeof(*n.lists));
+			n.lists[n.nlists++] = optarg;
+			break;
+		case 'r': n.resolver = optarg; break;
+		case 'C': n.config = optarg; break;
+		case 't':
+			n.timeout = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n.timeout < 1 || n.timeout > 3600) {
+				ret = usage_error("--timeout: '%s' is not seconds from 1 to 3600", optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(nagios_usage, stdout);
+			ret = NAG_OK;
+			goto out;
+		case ':':
+			ret = usage_error("option %s needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			ret = usage_error("unknown option %s", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		ret = usage_error("unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (!n.host && !n.url) {
+		ret = usage_error("%s", "give -H TARGET (live) or --url URL (daemon)");
+		goto out;
+	}
+	if (n.url && strncmp(n.url, "http://", 7) && strncmp(n.url, "https://", 8)) {
+		ret = usage_error("--url: '%s' is not an http:// or https:// URL", n.url);
+		goto out;
+	}
+	if (n.url && (n.resolver || n.nlists || n.config)) {
+		ret = usage_error("%s", "--resolver, --list and --config are for live mode, not --url");
+		goto out;
+	}
+	/* the plugin's own deadline: a stop flag the engine and libcurl honour */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	alarm((unsigned)n.timeout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = n.url ? daemon_mode(&n, err, sizeof(err)) : live(&n, err, sizeof(err));
+	alarm(0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc < 0) {
+		sanitize(err);
+		printf("BLMON UNKNOWN - %s\n", err);
+		ret = NAG_UNKNOWN;
+		goto out;
+	}
+	ret = finish(&n, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+out:
+	fflush(stdout);
+	free(n.ignore);
+	free(n.lists);
+	return ret;
+}

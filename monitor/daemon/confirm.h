@@ -1,0 +1,25 @@
+/* confirm.h -- the confirmation rule: when an observed verdict becomes the recorded state.
+ * Pure logic over store_state_t, so restarts, flaps and unknown periods are unit-tested. */
+#ifndef BLMON_CONFIRM_H
+#define BLMON_CONFIRM_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef enum {
+	CONFIRM_SAME,    /* matches the recorded state (any pending change is dropped) */
+	CONFIRM_PENDING, /* differs, seen fewer than `confirm` times in a row */
+	CONFIRM_CHANGED, /* confirmed: st now holds the new state; *from the old status */
+	CONFIRM_FIRST,   /* first observation ever: recorded at once */
+} confirm_result_t;
+
+/* Applies one observation (status "listed"/"clean"/"unknown", codes as a JSON
+ * array) made at now. A change must be seen `confirm` times in a row. Writes
+ * the previous status into from (8 bytes) on CONFIRM_CHANGED. Listed states
+ * differ by their codes too (SBL -> SBL+XBL is a change); clean and unknown
+ * states ignore codes. */
+confirm_result_t confirm_observe(store_state_t *st, const char *status, const char *codes,
+			     unsigned confirm, int64_t now, char *from);
+
+#endif

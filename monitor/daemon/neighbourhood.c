@@ -1,0 +1,282 @@
+/* neighbourhood.c -- origin ASN lookups with a per-prefix cache, and Spamhaus DROP refresh and matching.
+ * UCEPROTECT L2/L3 and ASN-DROP list neighbourhoods; this is what names the neighbourhood. */
+#include "monitor/daemon/neighbourhood.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/asn.h"
+#include "lib/xmalloc.h"
+#include "monitor/daemon/drop.h"
+#include "lib/log.h"
+
+#define PREFIX_CACHE 64
+
+struct prefix_hit {
+	target_spec_t net; /* the announced prefix, as a network */
+	store_asn_t info;
+};
+
+struct neighbourhood {
+	drop_set_t *drop;
+	bool loaded[3];
+	catalog_list_t lists[2];
+	struct prefix_hit cache[PREFIX_CACHE];
+	size_t ncache, next;
+	char txt[2][512];
+	bool asn_failing; /* the last cycle's lookups failed: say so once, not every cycle */
+};
+
+neighbourhood_t *neighbourhood_new(void)
+{
+	neighbourhood_t *h = xcalloc(1, sizeof(*h));
+	static const char *const zone[2] = {"drop.spamhaus.org", "asn-drop.spamhaus.org"};
+	static const char *const name[2] = {"Spamhaus DROP", "Spamhaus ASN-DROP"};
+
+	h->drop = drop_set_new();
+	for (int i = 0; i < 2; i++) {
+		catalog_list_t *l = &h->lists[i];
+		l->id = xstrdup(zone[i]);
+		l->zone_tmpl = xstrdup(zone[i]);
+		l->zone = xstrdup(zone[i]);
+		l->name = xstrdup(name[i]);
+		l->removal = xstrdup("https://check.spamhaus.org/");
+		l->kind = LIST_BLOCK;
+		l->qtype = QTYPE_IP;
+		l->scope = i ? SCOPE_ASN : SCOPE_NETWORK;
+		l->ipv4 = l->ipv6 = true;
+		l->enabled = true;
+	}
+	return h;
+}
+
+void neighbourhood_free(neighbourhood_t *h)
+{
+	if (!h)
+		return;
+	drop_set_free(h->drop);
+	for (int i = 0; i < 2; i++) {
+		catalog_list_t *l = &h->lists[i];
+		free(l->id);
+		free(l->zone_tmpl);
+		free(l->zone);
+		free(l->name);
+		free(l->removal);
+	}
+	free(h);
+}
+
+catalog_list_t *neighbourhood_drop_list(neighbourhood_t *h) { return &h->lists[0]; }
+catalog_list_t *neighbourhood_asndrop_list(neighbourhood_t *h) { return &h->lists[1]; }
+
+bool neighbourhood_drop_active(const neighbourhood_t *h)
+{
+	return h->loaded[0] || h->loaded[1] || h->loaded[2];
+}
+
+/* One DROP file: stored copy first, then the server when due. */
+static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, unsigned refresh_s,
+			store_t *s, int64_t now)
+{
+	char etag[256], lm[256], err[512];
+	char *body = NULL;
+	size_t len = 0;
+	int64_t fetched, checked;
+	drop_fetch_t res;
+	int have = store_file_get(s, url, &body, &len, etag, lm, &fetched, &checked);
+
+	if (have < 0) {
+		log_error("DROP %s: %s", url, store_error(s));
+		return;
+	}
+	if (have && !h->loaded[kind]) {
+		if (drop_parse(kind, body, len, h->drop, err, sizeof(err)) == 0)
+			h->loaded[kind] = true;
+		else
+			log_warn("DROP %s: stored copy unusable: %s", url, err);
+	}
+	free(body);
+	if (have && now - checked < (int64_t)refresh_s && now >= checked)
+		return;
+	if (!drop_fetch_due((time_t)(have ? checked : 0), (time_t)now))
+		return;
+	memset(&res, 0, sizeof(res));
+	if (drop_fetch(url, have && etag[0] ? etag : NULL, have && lm[0] ? lm : NULL, 60, &res, err,
+		       sizeof(err)) < 0) {
+		log_warn("DROP %s: download failed, keeping the last good copy: %s", url, err);
+		if (have)
+			store_file_put(s, url, NULL, 0, NULL, NULL, now);
+	} else if (res.status == DROP_FETCH_NOT_MODIFIED) {
+		store_file_put(s, url, NULL, 0, NULL, NULL, now);
+	} else if (drop_parse(kind, res.body, res.len, h->drop, err, sizeof(err)) < 0) {
+		/* a truncated or malformed file never replaces good data */
+		log_warn("DROP %s: refused the new file, keeping the last good copy: %s", url, err);
+		if (have)
+			store_file_put(s, url, NULL, 0, NULL, NULL, now);
+	} else {
+		h->loaded[kind] = true;
+		if (store_file_put(s, url, res.body, res.len, res.etag, res.last_modified, now) < 0)
+			log_error("DROP %s: %s", url, store_error(s));
+		log_info("DROP %s: new file loaded", url);
+	}
+	drop_fetch_free(&res);
+}
+
+void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now)
+{
+	if (!c->drop_enabled)
+		return;
+	refresh_one(h, DROP_V4, c->drop_url_v4, c->drop_refresh_s, s, now);
+	refresh_one(h, DROP_V6, c->drop_url_v6, c->drop_refresh_s, s, now);
+	refresh_one(h, DROP_ASN, c->drop_url_asn, c->drop_refresh_s, s, now);
+}
+
+/* Is t inside the network spec? */
+static bool in_net(const target_spec_t *net, const target_t *t)
+{
+	size_t len = t->type == TARGET_IPV6 ? 16 : 4;
+	unsigned bits = net->prefix;
+
+	if (net->first.type != t->type)
+		return false;
+	for (size_t i = 0; i < len && bits > 0; i++) {
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		if ((t->addr[i] & mask) != (net->first.addr[i] & mask))
+			return false;
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+	return true;
+}
+
+static const store_asn_t *cache_find(neighbourhood_t *h, const target_t *t)
+{
+	for (size_t i = 0; i < h->ncache; i++)
+		if (in_net(&h->cache[i].net, t))
+			return &h->cache[i].info;
+	return NULL;
+}
+
+static void cache_add(neighbourhood_t *h, const store_asn_t *info)
+{
+	target_limits_t any = {0, 0};
+	target_spec_t net;
+	char err[200];
+
+	if (!info->prefix[0] || target_parse(info->prefix, &any, &net, err, sizeof(err)) < 0 ||
+	    net.prefix == 0)
+		return;
+	h->cache[h->next].net = net;
+	h->cache[h->next].info = *info;
+	h->next = (h->next + 1) % PREFIX_CACHE;
+	if (h->ncache < PREFIX_CACHE)
+		h->ncache++;
+}
+
+int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const targetset_t *ts,
+		     unsigned refresh_s, int64_t now)
+{
+	targetset_iter_t it = {0, 0};
+	target_t t;
+	int lookups = 0;
+
+	h->ncache = h->next = 0;
+	if (store_begin(s) < 0)
+		return -1;
+	while (targetset_next(ts, &it, &t)) {
+		store_asn_t cur, got;
+		const store_asn_t *hit;
+		asn_info_t ai;
+		char err[300];
+		int64_t tid;
+		int rc;
+
+		if (t.type == TARGET_DOMAIN)
+			continue;
+		tid = store_target_id(s, &t, now);
+		if (tid < 0 || store_asn_get(s, tid, &cur) < 0)
+			goto fail;
+		if (cur.fetched && now - cur.fetched < (int64_t)refresh_s && now >= cur.fetched)
+			continue;
+		hit = cache_find(h, &t);
+		if (hit) {
+			got = *hit;
+		} else {
+			rc = asn_lookup(d, &t, &ai, err, sizeof(err));
+			lookups++;
+			if (rc < 0) {
+				/* the resolver cannot answer Cymru now: one warning, and
+				 * no hammering it for every other address of the cycle */
+				log_msg(h->asn_failing ? LOG_DEBUG : LOG_WARN,
+					"ASN of %s: %s (ASN lookups paused until the next cycle)",
+					t.name, err);
+				h->asn_failing = true;
+				break;
+			}
+			if (h->asn_failing)
+				log_info("ASN lookups work again");
+			h->asn_failing = false;
+			memset(&got, 0, sizeof(got));
+			got.asn = rc == 1 && ai.nasn ? (int64_t)ai.asn[0] : -1;
+			snprintf(got.prefix, sizeof(got.prefix), "%s", ai.prefix);
+			snprintf(got.country, sizeof(got.country), "%s", ai.country);
+			snprintf(got.registry, sizeof(got.registry), "%s", ai.registry);
+			snprintf(got.name, sizeof(got.name), "%s", ai.name);
+			cache_add(h, &got);
+		}
+		got.fetched = now;
+		if (store_asn_put(s, tid, &got) < 0)
+			goto fail;
+	}
+	if (store_commit(s) < 0)
+		goto fail;
+	return lookups;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+size_t neighbourhood_drop_results(neighbourhood_t *h, store_t *s, int64_t tid, const target_t *t,
+			 dnsbl_result_t *out, uint16_t idx_drop, uint16_t idx_asndrop)
+{
+	const char *sblid = NULL, *asname = NULL;
+	store_asn_t asn;
+	bool asn_known;
+
+	if (t->type == TARGET_DOMAIN || !neighbourhood_drop_active(h))
+		return 0;
+	memset(out, 0, 2 * sizeof(*out));
+	out[0].list = idx_drop;
+	out[1].list = idx_asndrop;
+	/* DROP lists networks, so a match is a listing of this IP's network */
+	if (h->loaded[t->type == TARGET_IPV6 ? DROP_V6 : DROP_V4]) {
+		if (drop_match_ip(h->drop, t, &sblid)) {
+			out[0].v.status = VERDICT_LISTED;
+			out[0].v.reason = REASON_LISTED;
+			snprintf(h->txt[0], sizeof(h->txt[0]), "%s", sblid);
+			out[0].txt = h->txt[0];
+			out[0].ntxt = 1;
+		} else {
+			out[0].v.reason = REASON_NXDOMAIN;
+		}
+	} else {
+		out[0].skipped = 1;
+	}
+	asn_known = store_asn_get(s, tid, &asn) == 1 && asn.asn >= 0;
+	if (h->loaded[DROP_ASN] && asn_known) {
+		if (drop_match_asn(h->drop, (uint32_t)asn.asn, &asname)) {
+			out[1].v.status = VERDICT_LISTED;
+			out[1].v.reason = REASON_LISTED;
+			snprintf(h->txt[1], sizeof(h->txt[1]), "AS%lld %s is on Spamhaus ASN-DROP",
+				 (long long)asn.asn, asname ? asname : "");
+			out[1].txt = h->txt[1];
+			out[1].ntxt = 1;
+		} else {
+			out[1].v.reason = REASON_NXDOMAIN;
+		}
+	} else {
+		out[1].skipped = 1; /* no ASN known yet: nothing can be said */
+	}
+	return 2;
+}

@@ -1,0 +1,36 @@
+/* sched.h -- the monitor daemon's loop: runs check cycles on each list's interval and records changes.
+ * Owns the config, the engine and the writing store connection; readers use the database. */
+#ifndef BLMON_SCHED_H
+#define BLMON_SCHED_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "monitor/config.h"
+
+typedef struct sched sched_t;
+
+/* Loads config_path, checks query budgets and opens the database. A set
+ * *stop (borrowed; set from signal handlers) interrupts a cycle within a
+ * second. Returns NULL with a message in err (config errors, budget exceeded,
+ * database); *code is then the exit status to use: 2 for config and budget,
+ * 1 for runtime errors. Caller owns the result; sched_free frees it. */
+sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *code, char *err,
+		   size_t errlen);
+void sched_free(sched_t *s);
+
+/* Runs cycles until *stop is set (or max_cycles cycles ran, when > 0). A set
+ * *reload re-reads the config at the next opportunity; a bad new config is
+ * logged and the running one kept. Returns 0. */
+int sched_run(sched_t *s, volatile sig_atomic_t *reload, unsigned max_cycles);
+
+/* Registers fn to be called (with ud) after each successful config reload,
+ * from the scheduler's thread, between cycles. */
+void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud);
+
+/* Writes into report one line per list whose implied queries per day exceed
+ * its budget; returns how many do. ntargets: static targets of the config. */
+int sched_budget_check(const config_t *c, char *report, size_t len);
+
+#endif
