@@ -33,14 +33,18 @@ CHECKS_SRCS := \
 	checks/qname.c \
 	checks/catalog.c \
 	checks/catalog_data.c \
+	checks/status.c \
 	checks/verdict.c \
+	checks/result.c \
 	checks/dnsbl.c \
 	checks/asn.c \
 	checks/discover.c \
 	checks/reject_rules.c
 
 STORE_SRCS := \
-	store/store.c
+	store/store.c \
+	store/store_state.c \
+	store/store_hood.c
 
 WEB_SRCS := \
 	web/query.c \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/xmalloc.h"
 
@@ -188,6 +189,20 @@ int catalog_removal_url(const catalog_list_t *l, const char *target, char *buf, 
 	snprintf(buf, len, "%s", url ? url : l->removal);
 	free(url);
 	return 0;
+}
+
+const char *catalog_zone_shown(const catalog_list_t *l, const char *zone)
+{
+	if (!zone)
+		return l ? l->zone_tmpl : "";
+	if (l && l->key && l->zone && strcasecmp(l->zone, zone) == 0 && strstr(l->zone_tmpl, "{key}"))
+		return l->zone_tmpl;
+	return zone;
+}
+
+const char *catalog_zone_shown_in(catalog_t *c, const char *zone)
+{
+	return catalog_zone_shown(c && zone ? catalog_find(c, zone) : NULL, zone);
 }
 
 static catalog_list_t *list_push(catalog_t *c)

@@ -79,6 +79,13 @@ int catalog_set_key(catalog_list_t *l, const char *key, char *err, size_t errlen
 size_t catalog_codes_match(const catalog_list_t *l, uint32_t a, const catalog_code_t **out,
 			   size_t max);
 
+/* The zone as it may be shown (logs, mail, webhooks, API, metrics): a keyed
+ * zone shows its template ("{key}.zen.dq.spamhaus.net"), never the key. zone is
+ * the zone as queried or stored; l (may be NULL) the list it belongs to, or
+ * the catalog is searched when c is given. Borrowed from l or zone. */
+const char *catalog_zone_shown(const catalog_list_t *l, const char *zone);
+const char *catalog_zone_shown_in(catalog_t *c, const char *zone);
+
 /* Writes the removal URL for target into buf; returns 0, or -1 if none. */
 int catalog_removal_url(const catalog_list_t *l, const char *target, char *buf, size_t len);
 

@@ -114,11 +114,22 @@ static bool pace_ok(dnsbl_t *d, double rate, uint64_t started)
 	return false;
 }
 
+static const char *const health_names[] = {"ok", "dead", "wildcard", "unreachable", "refused",
+					   "untested"};
+
 const char *dnsbl_health_name(dnsbl_health_t h)
 {
-	static const char *const names[] = {"ok", "dead", "wildcard", "unreachable", "refused",
-					    "untested"};
-	return names[h];
+	return health_names[h];
+}
+
+int dnsbl_health_parse(const char *s, dnsbl_health_t *out)
+{
+	for (size_t i = 0; s && i < sizeof(health_names) / sizeof(health_names[0]); i++)
+		if (!strcmp(s, health_names[i])) {
+			*out = (dnsbl_health_t)i;
+			return 0;
+		}
+	return -1;
 }
 
 const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d)
@@ -403,9 +414,9 @@ static void qctx_put(dnsbl_t *d, struct qctx *q)
 
 static void count_verdict(dnsbl_t *d, const verdict_t *v)
 {
-	if (v->status == VERDICT_LISTED)
+	if (v->status == STATUS_LISTED)
 		d->stats.listed++;
-	else if (v->status == VERDICT_CLEAN)
+	else if (v->status == STATUS_CLEAN)
 		d->stats.clean++;
 	else
 		d->stats.unknown++;
@@ -460,13 +471,13 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 		d->stats.queries++;
 		if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION) {
 			memset(&r->v, 0, sizeof(r->v));
-			r->v.status = VERDICT_UNKNOWN;
+			r->v.status = STATUS_UNKNOWN;
 			r->v.reason = REASON_NOT_RUN;
 		} else {
 			verdict_from_answer(l, o, addrs, na, &r->v);
 		}
 		count_verdict(d, &r->v);
-		if (r->v.status == VERDICT_LISTED && !stopping(d)) {
+		if (r->v.status == STATUS_LISTED && !stopping(d)) {
 			/* the reason text lives in TXT at the same name */
 			if (qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) > 0) {
 				q->phase = PH_TXT;
@@ -495,7 +506,7 @@ static void health_verdict(dnsbl_health_t h, verdict_t *v)
 		[HEALTH_UNTESTED] = REASON_LIST_UNREACHABLE,
 	};
 	memset(v, 0, sizeof(*v));
-	v->status = VERDICT_UNKNOWN;
+	v->status = STATUS_UNKNOWN;
 	v->reason = (uint8_t)map[h];
 }
 
@@ -521,7 +532,7 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			memset(r, 0, sizeof(*r));
 			r->list = (uint16_t)li;
 			r->skipped = 1;
-			r->v.status = VERDICT_UNKNOWN;
+			r->v.status = STATUS_UNKNOWN;
 			r->v.reason = REASON_NOT_RUN;
 			continue;
 		}
@@ -537,7 +548,7 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			continue;
 		}
 		if (qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) < 0) {
-			r->v.status = VERDICT_UNKNOWN;
+			r->v.status = STATUS_UNKNOWN;
 			r->v.reason = REASON_BADNAME;
 			count_verdict(d, &r->v);
 			continue;
@@ -629,7 +640,7 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 					dnsbl_result_t *r = &s->res[s->nres++];
 					memset(r, 0, sizeof(*r));
 					r->list = (uint16_t)next_list;
-					r->v.status = VERDICT_UNKNOWN;
+					r->v.status = STATUS_UNKNOWN;
 					r->v.reason = REASON_NOT_RUN;
 				}
 				d->ring[cur].pending--;
@@ -730,7 +741,7 @@ static dnsbl_health_t tp_judge(const verdict_t *pos, const verdict_t *neg,
 	/* A refusal or failure on either point hides the list's state entirely. */
 	for (int i = 0; i < 2; i++) {
 		bad = i == 0 ? pos : neg;
-		if (bad->status != VERDICT_UNKNOWN)
+		if (bad->status != STATUS_UNKNOWN)
 			continue;
 		if (bad->reason == REASON_ERROR_CODE || bad->reason == REASON_REFUSED ||
 		    (bad->reason == REASON_LOOPBACK && bad == pos)) {
@@ -742,13 +753,13 @@ static dnsbl_health_t tp_judge(const verdict_t *pos, const verdict_t *neg,
 			return HEALTH_UNREACHABLE;
 		}
 	}
-	if (neg->status != VERDICT_CLEAN || pos->reason == REASON_OUTSIDE_127) {
+	if (neg->status != STATUS_CLEAN || pos->reason == REASON_OUTSIDE_127) {
 		snprintf(detail, len,
 			 "never-listed test point %s is listed (%s): the list answers for every "
-			 "address; its answers are ignored", negname, neg->status != VERDICT_CLEAN ? n : p);
+			 "address; its answers are ignored", negname, neg->status != STATUS_CLEAN ? n : p);
 		return HEALTH_WILDCARD;
 	}
-	if (pos->status != VERDICT_LISTED) {
+	if (pos->status != STATUS_LISTED) {
 		snprintf(detail, len,
 			 "test point %s is not listed (%s): the list is dead, emptied, or refusing "
 			 "this resolver (public resolvers often are); its answers are ignored",
@@ -811,7 +822,7 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 					target_parse_ip(name, &tt);
 				}
 				if (qname_build(&tt, l->zone, d->qbuf, sizeof(d->qbuf)) < 0) {
-					t->v.status = VERDICT_UNKNOWN;
+					t->v.status = STATUS_UNKNOWN;
 					t->v.reason = REASON_BADNAME;
 					t->done = true;
 					continue;

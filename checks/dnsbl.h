@@ -120,5 +120,7 @@ const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d);
 bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t);
 
 const char *dnsbl_health_name(dnsbl_health_t h);
+/* Parses a name as dnsbl_health_name writes it; 0, or -1 when it is none. */
+int dnsbl_health_parse(const char *s, dnsbl_health_t *out);
 
 #endif

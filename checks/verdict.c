@@ -5,16 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *verdict_status_name(verdict_status_t s)
-{
-	switch (s) {
-	case VERDICT_CLEAN: return "clean";
-	case VERDICT_LISTED: return "listed";
-	case VERDICT_UNKNOWN: return "unknown";
-	}
-	return "?";
-}
-
 const char *verdict_outcome_name(dns_outcome_t o)
 {
 	switch (o) {
@@ -51,7 +41,7 @@ void verdict_from_answer(const catalog_list_t *l, dns_outcome_t outcome, const u
 	memset(out, 0, sizeof(*out));
 	if (outcome != DNS_OK || naddrs == 0) {
 		bool clean = outcome == DNS_NXDOMAIN || outcome == DNS_NODATA || outcome == DNS_OK;
-		out->status = clean ? VERDICT_CLEAN : VERDICT_UNKNOWN;
+		out->status = clean ? STATUS_CLEAN : STATUS_UNKNOWN;
 		out->reason = outcome == DNS_OK ? REASON_NODATA : outcome_reason[outcome];
 		return;
 	}
@@ -93,13 +83,13 @@ void verdict_from_answer(const catalog_list_t *l, dns_outcome_t outcome, const u
 			out->codes[k - 1] = t;
 		}
 	if (bad != REASON_NONE) {
-		out->status = VERDICT_UNKNOWN;
+		out->status = STATUS_UNKNOWN;
 		out->reason = bad;
 	} else if (listed) {
-		out->status = VERDICT_LISTED;
+		out->status = STATUS_LISTED;
 		out->reason = REASON_LISTED;
 	} else {
-		out->status = VERDICT_CLEAN;
+		out->status = STATUS_CLEAN;
 		out->reason = REASON_NEUTRAL;
 	}
 }

@@ -7,9 +7,7 @@
 #include <stdint.h>
 
 #include "checks/catalog.h"
-
-/* Order matters: a target's status is the highest of its block-list verdicts. */
-typedef enum { VERDICT_CLEAN = 0, VERDICT_UNKNOWN = 1, VERDICT_LISTED = 2 } verdict_status_t;
+#include "checks/status.h"
 
 /* Why a verdict is what it is; formatted by verdict_reason(). */
 typedef enum {
@@ -49,7 +47,7 @@ typedef enum {
 } dns_outcome_t;
 
 typedef struct {
-	uint8_t status;  /* verdict_status_t */
+	uint8_t status;  /* status_t */
 	uint8_t reason;  /* verdict_reason_t */
 	uint8_t ncodes;
 	uint32_t codes[VERDICT_MAX_CODES]; /* A answers, host order, all of them (up to 8) */
@@ -66,8 +64,6 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 /* Appends to out (up to max, borrowed from the catalog) the meanings of v's codes. */
 size_t verdict_meanings(const verdict_t *v, const catalog_list_t *l, const char **out,
 			size_t max);
-
-const char *verdict_status_name(verdict_status_t s);
 
 /* Short text for a DNS outcome ("NXDOMAIN", "timeout", "REFUSED", ...). */
 const char *verdict_outcome_name(dns_outcome_t o);

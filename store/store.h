@@ -1,117 +1,181 @@
-/* store.h -- blmon's history in SQLite: targets, lists, confirmed state, events, cycles.
- * The interface between the scheduler (writer) and the web and alert modules (readers). */
+/* store.h -- the one owner of blmon's database: connections, migrations, typed rows.
+ * Nobody else writes SQL: the scheduler, alerts, the log watcher and the web call these functions. */
 #ifndef BLMON_STORE_H
 #define BLMON_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "checks/catalog.h"
+#include "checks/dnsbl.h"
+#include "checks/result.h"
+#include "checks/status.h"
 #include "checks/target.h"
+
+/* Errors: functions return 0 (or an id, a count, 1 for "found") and -1 on a
+ * database error, whose message store_error() gives. Rows are plain values
+ * the caller owns; nothing returned points into the store unless it says so. */
 
 typedef struct store store_t;
 
-#define STORE_CODES_MAX 256
+typedef enum {
+	STORE_RW, /* the daemon's thread: creates and migrates the database */
+	STORE_RO, /* readers (the web's threads, tools): the database must exist */
+} store_mode_t;
+
+/* Opens path with the pragmas every connection shares (WAL, busy timeout of
+ * STORE_BUSY_MS, foreign keys on); STORE_RW creates the file and applies the
+ * migrations of schemas/store.sql. One connection per thread. Returns NULL
+ * with "PATH: what" in err. Caller owns the result (store_close). */
+#define STORE_BUSY_MS 5000
+store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errlen);
+void store_close(store_t *s);
+
+/* The last error (borrowed; valid until the next call on s). */
+const char *store_error(const store_t *s);
+
+/* A transaction: on STORE_RW a write transaction (BEGIN IMMEDIATE), on STORE_RO
+ * one consistent snapshot for the reads of a document. Not nested. */
+int store_begin(store_t *s);
+int store_commit(store_t *s);
+int store_rollback(store_t *s); /* a no-op when no transaction is open */
+
+/* Schema version of the open database (the last migration applied). */
+int store_schema_version(store_t *s);
+
+/* For tests and tools: the first column of the first row of a read query, or -1. */
+int64_t store_scalar(store_t *s, const char *sql);
+
+/* ---- typed rows ---- */
+
 #define STORE_TXT_MAX 2048
 #define STORE_REASON_MAX 512
+#define STORE_DETAIL_MAX 512
 
-/* The stored state of one (target, list). status is "listed", "clean",
- * "unknown", or "" when never observed. pending is "status:codes" of a
- * change seen pending_count times but not yet confirmed, or "". */
+/* What an answer said, as stored with a state or an event. */
 typedef struct {
-	char status[8];
-	int64_t since;
-	char codes[STORE_CODES_MAX]; /* JSON array */
-	char txt[STORE_TXT_MAX];     /* JSON array */
-	char reason[STORE_REASON_MAX];
-	int64_t checked_at;
-	int64_t ttl_until;
-	char pending[STORE_CODES_MAX + 16];
-	int pending_count;
+	uint8_t ncodes;
+	uint32_t codes[RESULT_MAX_CODES]; /* A records, host order, sorted */
+	uint16_t ntxt;
+	char txt[STORE_TXT_MAX];          /* ntxt NUL-separated TXT records (untrusted text) */
+	char reason[STORE_REASON_MAX];    /* "" when there is nothing to say */
+} store_answer_t;
+
+/* Fills a from an engine result; reason may be NULL. TXT records are kept
+ * cleaned to valid UTF-8 and bounded. */
+void store_answer_set(store_answer_t *a, const dnsbl_result_t *res, const char *reason);
+/* Points r's codes, TXT and reason at a (borrowed: a must outlive r's use). */
+void store_answer_to_result(const store_answer_t *a, result_t *r);
+/* Do a and b hold the same codes? */
+bool store_answer_same_codes(const store_answer_t *a, const store_answer_t *b);
+
+/* A monitored target. */
+typedef struct {
+	int64_t id;
+	char name[TARGET_NAME_MAX];
+	target_type_t type;
+	char from[TARGET_NAME_MAX]; /* host or domain it was discovered from; "" */
+	bool active;                /* still in the config (or discovered) */
+} store_target_t;
+
+/* A list as recorded, with its health. */
+typedef struct {
+	int64_t id;
+	char zone[256];
+	char name[128];
+	list_kind_t kind;
+	list_scope_t scope;
+	dnsbl_health_t health;
+	char detail[STORE_DETAIL_MAX];
+	int64_t health_since;       /* 0: never tested */
+} store_list_t;
+
+/* The recorded state of one (target, list), and a change seen but not yet
+ * confirmed. */
+typedef struct {
+	bool present;               /* false: never observed (the rest is zero) */
+	status_t status;
+	int64_t since;              /* when this status began */
+	int64_t checked_at;         /* last observation */
+	int64_t ttl_until;          /* no re-query of this name before */
+	store_answer_t ans;         /* the latest answer of this status */
+	int pending_count;          /* 0: nothing pending */
+	status_t pending_status;
+	uint8_t pending_ncodes;
+	uint32_t pending_codes[RESULT_MAX_CODES];
 } store_state_t;
 
+/* One confirmed change. */
 typedef struct {
-	int64_t at;
-	int64_t target_id, list_id;
-	const char *from; /* NULL for a first observation */
-	const char *to;
-	const char *codes, *txt, *reason; /* JSON arrays and text; reason may be NULL */
+	int64_t id, at, target_id, list_id;
+	bool first;                 /* the first observation: there is no `from` */
+	status_t from, to;
+	store_answer_t ans;
 } store_event_t;
+
+/* ---- the scheduler's writes (store_state.c) ---- */
+
+/* Upserts a target (marks it active, updates last_seen and discovered_from)
+ * and returns its id. */
+int64_t store_target_id(store_t *s, const target_t *t, int64_t now);
+/* The id of a known target, 0 when it was never stored, -1 on error. */
+int64_t store_target_known(store_t *s, const char *name);
+/* Marks every target not seen since `before` inactive. */
+int store_targets_retire(store_t *s, int64_t before);
+/* Upserts a list by zone and returns its id. */
+int64_t store_list_id(store_t *s, const catalog_list_t *l);
+
+/* Loads the state of (target, list): 1 found, 0 none (out->present false). */
+int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
+int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
+
+/* Appends an event (ev->id is ignored); returns its id. */
+int64_t store_event_add(store_t *s, const store_event_t *ev);
+
+/* Records a list's health at time now when it differs from the stored one
+ * (only the health counts: a new wording of the same problem is no change).
+ * Returns 1 when it changed, 0 when not. */
+int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,
+		      int64_t now);
 
 typedef struct {
 	int64_t lists, targets, queries, errors, listed, unknown;
 } store_cycle_t;
 
-/* Opens (creating and migrating) the database at path for writing: WAL mode,
- * busy timeout, foreign keys. Returns NULL with a message in err. Caller owns
- * the result; store_close frees it. */
-store_t *store_open(const char *path, char *err, size_t errlen);
-/* Opens an existing database read-only (for the web and alert readers). */
-store_t *store_open_readonly(const char *path, char *err, size_t errlen);
-void store_close(store_t *s);
-
-/* Last error message (borrowed; valid until the next call). */
-const char *store_error(const store_t *s);
-
-/* Transactions: a cycle's writes are grouped so a crash loses at most the
- * open batch, never half a change. 0 or -1. */
-int store_begin(store_t *s);
-int store_commit(store_t *s);
-int store_rollback(store_t *s);
-
-/* Upserts a target (marks it active, updates last_seen and discovered_from)
- * and returns its id, or -1. */
-int64_t store_target_id(store_t *s, const target_t *t, int64_t now);
-/* The id of a known target, or -1 when it was never stored (or on error). */
-int64_t store_target_known(store_t *s, const char *name);
-/* Marks every target not seen since `before` inactive. */
-int store_targets_retire(store_t *s, int64_t before);
-/* Upserts a list by zone and returns its id, or -1. */
-int64_t store_list_id(store_t *s, const catalog_list_t *l);
-
-/* Loads the state of (target, list): 1 found, 0 none (out zeroed), -1 error. */
-int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
-int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
-
-/* Appends an event; returns its id or -1. */
-int64_t store_event_add(store_t *s, const store_event_t *ev);
-
-/* Records a list's health at time now when it differs from the stored one.
- * Returns 1 if it changed, 0 if not, -1 on error. */
-int store_list_health(store_t *s, int64_t list_id, const char *health, const char *detail,
-		      int64_t now);
-
 int64_t store_cycle_begin(store_t *s, int64_t now);
 int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c);
 
-/* Deletes cycle and list-health rows older than before; never state or events. */
+/* Deletes cycle and list-health rows older than before (the latest health
+ * row of each list stays); never state or events. */
 int store_prune(store_t *s, int64_t before);
 
-/* Origin ASN of a target as last looked up; asn is -1 when not routed. */
+/* ---- the neighbourhood (store_hood.c) ---- */
+
+/* Origin ASN of a target as last looked up. */
 typedef struct {
-	int64_t asn;
+	int64_t asn;                /* -1: not routed */
 	char prefix[64], country[8], registry[16], name[160];
 	int64_t fetched;
 } store_asn_t;
 
-/* 1 found, 0 never looked up, -1 error. */
+/* 1 found, 0 never looked up. */
 int store_asn_get(store_t *s, int64_t target_id, store_asn_t *out);
 int store_asn_put(store_t *s, int64_t target_id, const store_asn_t *in);
 
-/* The last good copy of a downloaded file (Spamhaus DROP) and when the
- * server was last asked. store_file_get returns 1 with *body (caller frees)
- * or 0 when none; etag/last_modified get "" when absent (256 bytes each). */
-int store_file_get(store_t *s, const char *url, char **body, size_t *len, char *etag,
-		   char *last_modified, int64_t *fetched, int64_t *checked);
+/* The last good copy of a downloaded file (Spamhaus DROP) and when the server
+ * was last asked. */
+typedef struct {
+	char *body;                 /* caller frees; NUL-terminated */
+	size_t len;
+	char etag[256], last_modified[256]; /* "" when absent */
+	int64_t fetched, checked;
+} store_file_t;
+
+/* 1 with *out filled, 0 when none. */
+int store_file_get(store_t *s, const char *url, store_file_t *out);
 /* Saves a new good copy (body non-NULL) or only the time asked (body NULL). */
 int store_file_put(store_t *s, const char *url, const char *body, size_t len, const char *etag,
 		   const char *last_modified, int64_t now);
-
-/* Runs a read query for tests and tools: the first column of the first row
- * as an integer, or -1. */
-int64_t store_scalar(store_t *s, const char *sql);
-
-/* Schema version of the open database. */
-int store_schema_version(store_t *s);
 
 #endif

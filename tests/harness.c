@@ -500,7 +500,7 @@ int harness_smtp_start(harness_server_t *s, const char *dir, int port, const cha
 long long harness_db_value(const char *db, const char *sql)
 {
 	char err[512];
-	store_t *s = store_open_readonly(db, err, sizeof(err));
+	store_t *s = store_open(db, STORE_RO, err, sizeof(err));
 	long long v;
 
 	if (!s)
@@ -537,4 +537,27 @@ void harness_blmon_kill(pid_t *pid)
 		harness_wait_exit(*pid, 2000);
 	}
 	*pid = 0;
+}
+
+void harness_answer(void *answer, const char *codes_json, const char *txt)
+{
+	store_answer_t *a = answer;
+	const char *p = codes_json;
+
+	memset(a, 0, sizeof(*a));
+	while (p && (p = strchr(p, '"'))) {
+		char ip[16];
+		struct in_addr in;
+		const char *end = strchr(p + 1, '"');
+		if (!end)
+			break;
+		snprintf(ip, sizeof(ip), "%.*s", (int)(end - p - 1), p + 1);
+		if (inet_pton(AF_INET, ip, &in) == 1 && a->ncodes < RESULT_MAX_CODES)
+			a->codes[a->ncodes++] = ntohl(in.s_addr);
+		p = end + 1;
+	}
+	if (txt) {
+		snprintf(a->txt, sizeof(a->txt), "%s", txt);
+		a->ntxt = 1;
+	}
 }

@@ -100,4 +100,8 @@ char *harness_read(const char *path);
  * its port. Stop it with harness_server_stop. Returns 0 or -1. */
 int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth);
 
+/* Fills a typed answer from codes written as JSON ("[\"127.0.0.2\"]") and one TXT
+ * record (NULL: none), as the scheduler would store them. */
+void harness_answer(void *answer, const char *codes_json, const char *txt);
+
 #endif

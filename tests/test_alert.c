@@ -112,7 +112,7 @@ static void db_open(const char *extra)
 	cr_assert_eq(harness_write(dir, "blmon.conf", conf), 0);
 	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
 	cr_assert_eq(config_load(conf, &cfg, err, sizeof(err)), 0, "%s", err);
-	st = store_open(dbpath, err, sizeof(err));
+	st = store_open(dbpath, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(st, "%s", err);
 	al = alert_new(cfg, NULL, err, sizeof(err));
 	cr_assert_not_null(al, "%s", err);
@@ -150,14 +150,22 @@ static int64_t lid(const char *zone)
 static void change(int64_t at, const char *ip, const char *zone, const char *from, const char *to,
 		   const char *codes)
 {
-	store_event_t e = {at, tid(ip), lid(zone), from, to, codes, "[\"Spam source \\u001b[1m here\"]",
-			   NULL};
+	store_event_t e;
 	store_state_t s;
 
+	memset(&e, 0, sizeof(e));
+	e.at = at;
+	e.target_id = tid(ip);
+	e.list_id = lid(zone);
+	e.first = !from;
+	if (from)
+		cr_assert_eq(status_parse(from, &e.from), 0);
+	cr_assert_eq(status_parse(to, &e.to), 0);
+	harness_answer(&e.ans, codes, "Spam source \033[1m here");
 	memset(&s, 0, sizeof(s));
-	snprintf(s.status, sizeof(s.status), "%s", to);
-	snprintf(s.codes, sizeof(s.codes), "%s", codes);
-	snprintf(s.txt, sizeof(s.txt), "%s", e.txt);
+	s.present = true;
+	s.status = e.to;
+	s.ans = e.ans;
 	s.since = s.checked_at = at;
 	cr_assert_gt(store_event_add(st, &e), 0, "%s", store_error(st));
 	cr_assert_eq(store_state_put(st, e.target_id, e.list_id, &s), 0);
@@ -349,18 +357,18 @@ Test(alert_db, list_health_problems_are_their_own_messages)
 {
 	int64_t l = lid("bl.test");
 
-	cr_assert_eq(store_list_health(st, l, "dead", "127.0.0.2 (the test point) is not listed", T0), 1);
+	cr_assert_eq(store_list_health(st, l, HEALTH_DEAD, "127.0.0.2 (the test point) is not listed", T0), 1);
 	change(T0, "192.0.2.10", "bl.test", NULL, "unknown", "[]");
 	cr_assert_eq(alert_produce(al, T0, true), 2, "a list dead at the start is reported");
 	expect_subject(1, "list Test BL (bl.test) is DEAD");
 	expect_body(1, "Seen:         127.0.0.2 (the test point) is not listed");
 	expect_body(1, "What to do:");
 	expect_webhook_valid(1);
-	cr_assert_eq(store_list_health(st, l, "ok", "", T0 + 10), 1);
+	cr_assert_eq(store_list_health(st, l, HEALTH_OK, "", T0 + 10), 1);
 	cr_assert_eq(alert_produce(al, T0 + 10, false), 2);
 	expect_subject(2, "list Test BL (bl.test) is ok again");
-	cr_assert_eq(store_list_health(st, l, "refused", "REFUSED", T0 + 20), 1);
-	cr_assert_eq(store_list_health(st, lid("net.test"), "unreachable", "timeout", T0 + 20), 1);
+	cr_assert_eq(store_list_health(st, l, HEALTH_REFUSED, "REFUSED", T0 + 20), 1);
+	cr_assert_eq(store_list_health(st, lid("net.test"), HEALTH_UNREACHABLE, "timeout", T0 + 20), 1);
 	cr_assert_eq(alert_produce(al, T0 + 20, false), 2);
 	expect_subject(3, "2 lists changed health: Test BL refused, Net BL unreachable");
 	expect_webhook_valid(3);
@@ -680,7 +688,7 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	write_conf(port, "down?fail=1", "batch = 0s\n");
 	start_daemon();
 	for (int i = 0; i < 100; i++) {
-		store_t *s = store_open_readonly(db, err, sizeof(err));
+		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
 		long long n = s ? store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL") : 0;
 		store_close(s);
 		if (n >= 2)
@@ -688,7 +696,7 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 		usleep(50000);
 	}
 	{
-		store_t *s = store_open_readonly(db, err, sizeof(err));
+		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
 		cr_assert_not_null(s, "%s", err);
 		cr_assert_geq(store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), 2);
 		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts"), 0,
@@ -713,7 +721,7 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	cr_assert_eq(hook_calls("down", &accepted, true), 2, "a 500, then one accepted POST");
 	cr_assert_eq(accepted, 1);
 	{
-		store_t *s = store_open_readonly(db, err, sizeof(err));
+		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
 		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL"), 2);
 		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE channel = 'webhook' AND "
 					     "attempts = 2 AND last_error LIKE '%HTTP 500%'"), 1);

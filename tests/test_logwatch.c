@@ -699,7 +699,7 @@ Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
 		 "[targets]\nip = 198.51.100.7\n",
 		 mx.port, db);
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
-	s = store_open(db, err, sizeof(err));
+	s = store_open(db, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(s, "%s", err);
 	store_close(s);
 	{

@@ -57,7 +57,7 @@ static void teardown(void)
 	harness_tmpdir_free(dir);
 }
 
-TestSuite(hood, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(neighbourhood, .init = setup, .fini = teardown, .timeout = 60);
 
 static long long q(const char *sql)
 {

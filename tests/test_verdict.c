@@ -32,9 +32,9 @@ static void reason(const char *list, const verdict_t *v, char *buf)
 Test(verdict, nxdomain_is_clean)
 {
 	verdict_t v = judge("zen.spamhaus.org", DNS_NXDOMAIN, NULL, 0);
-	cr_assert_eq(v.status, VERDICT_CLEAN);
+	cr_assert_eq(v.status, STATUS_CLEAN);
 	v = judge("zen.spamhaus.org", DNS_NODATA, NULL, 0);
-	cr_assert_eq(v.status, VERDICT_CLEAN);
+	cr_assert_eq(v.status, STATUS_CLEAN);
 }
 
 Test(verdict, resolver_failures_are_unknown_never_clean)
@@ -44,7 +44,7 @@ Test(verdict, resolver_failures_are_unknown_never_clean)
 
 	for (size_t i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
 		verdict_t v = judge("zen.spamhaus.org", fails[i], NULL, 0);
-		cr_assert_eq(v.status, VERDICT_UNKNOWN, "outcome %d", fails[i]);
+		cr_assert_eq(v.status, STATUS_UNKNOWN, "outcome %d", fails[i]);
 		reason("zen.spamhaus.org", &v, buf);
 		cr_assert_gt(strlen(buf), 10, "no reason for outcome %d", fails[i]);
 	}
@@ -60,7 +60,7 @@ Test(verdict, listing_with_every_a_record_counted)
 	verdict_t v = judge("zen.spamhaus.org", DNS_OK, a, 3);
 	size_t n;
 
-	cr_assert_eq(v.status, VERDICT_LISTED);
+	cr_assert_eq(v.status, STATUS_LISTED);
 	cr_assert_eq(v.ncodes, 3);
 	n = verdict_meanings(&v, catalog_find(cat, "zen.spamhaus.org"), m, 16);
 	cr_assert_eq(n, 3);
@@ -76,7 +76,7 @@ Test(verdict, spamhaus_refusal_codes_are_unknown_with_advice)
 
 	for (size_t i = 0; i < 3; i++) {
 		verdict_t v = judge("zen.spamhaus.org", DNS_OK, &codes[i], 1);
-		cr_assert_eq(v.status, VERDICT_UNKNOWN);
+		cr_assert_eq(v.status, STATUS_UNKNOWN);
 		cr_assert_eq(v.reason, REASON_ERROR_CODE);
 	}
 	verdict_t v = judge("zen.spamhaus.org", DNS_OK, &codes[1], 1);
@@ -86,7 +86,7 @@ Test(verdict, spamhaus_refusal_codes_are_unknown_with_advice)
 	cr_assert(strstr(buf, "DQS"), "%s", buf);
 	/* the same code on a domain list of Spamhaus */
 	v = judge("dbl.spamhaus.org", DNS_OK, &codes[1], 1);
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 }
 
 Test(verdict, a_refusal_record_taints_a_listing)
@@ -94,7 +94,7 @@ Test(verdict, a_refusal_record_taints_a_listing)
 	/* one good code and one error code: the answer as a whole is unusable */
 	uint32_t a[] = {IP(127, 0, 0, 2), IP(127, 255, 255, 254)};
 	verdict_t v = judge("zen.spamhaus.org", DNS_OK, a, 2);
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 }
 
 Test(verdict, loopback_answer_is_never_a_listing)
@@ -103,13 +103,13 @@ Test(verdict, loopback_answer_is_never_a_listing)
 	char buf[400];
 	verdict_t v = judge("bl.spamcop.net", DNS_OK, &a, 1);
 
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 	cr_assert_eq(v.reason, REASON_LOOPBACK);
 	reason("bl.spamcop.net", &v, buf);
 	cr_assert(strstr(buf, "127.0.0.1"), "%s", buf);
 	/* URIBL's catalog says what 127.0.0.1 means there */
 	v = judge("multi.uribl.com", DNS_OK, &a, 1);
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 }
 
 Test(verdict, answer_outside_127_is_a_hijack_not_a_listing)
@@ -118,7 +118,7 @@ Test(verdict, answer_outside_127_is_a_hijack_not_a_listing)
 	char buf[400];
 	verdict_t v = judge("bl.spamcop.net", DNS_OK, a, 2);
 
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 	cr_assert_eq(v.reason, REASON_OUTSIDE_127);
 	reason("bl.spamcop.net", &v, buf);
 	cr_assert(strstr(buf, "176.107.178.7"), "%s", buf);
@@ -128,9 +128,9 @@ Test(verdict, mailspike_good_reputation_is_not_a_listing)
 {
 	uint32_t good = IP(127, 0, 0, 18), neutral = IP(127, 0, 0, 15), bad = IP(127, 0, 0, 10);
 
-	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &good, 1).status, VERDICT_CLEAN);
-	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &neutral, 1).status, VERDICT_CLEAN);
-	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &bad, 1).status, VERDICT_LISTED);
+	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &good, 1).status, STATUS_CLEAN);
+	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &neutral, 1).status, STATUS_CLEAN);
+	cr_assert_eq(judge("rep.mailspike.net", DNS_OK, &bad, 1).status, STATUS_LISTED);
 }
 
 Test(verdict, dnswl_codes_carry_category_and_trust)
@@ -140,12 +140,12 @@ Test(verdict, dnswl_codes_carry_category_and_trust)
 	verdict_t v = judge("list.dnswl.org", DNS_OK, &a, 1);
 	size_t n = verdict_meanings(&v, catalog_find(cat, "dnswl"), m, 16);
 
-	cr_assert_eq(v.status, VERDICT_LISTED); /* listed on an allow list: good news */
+	cr_assert_eq(v.status, STATUS_LISTED); /* listed on an allow list: good news */
 	cr_assert_eq(catalog_find(cat, "dnswl")->kind, LIST_ALLOW);
 	cr_assert_eq(n, 2);
 	cr_assert(strstr(m[0], "service/network providers"), "%s", m[0]);
 	cr_assert(strstr(m[1], "trust: medium"), "%s", m[1]);
-	cr_assert_eq(judge("list.dnswl.org", DNS_OK, &blocked, 1).status, VERDICT_UNKNOWN);
+	cr_assert_eq(judge("list.dnswl.org", DNS_OK, &blocked, 1).status, STATUS_UNKNOWN);
 }
 
 Test(verdict, unknown_code_inside_127_is_still_a_listing)
@@ -154,7 +154,7 @@ Test(verdict, unknown_code_inside_127_is_still_a_listing)
 	const char *m[4];
 	verdict_t v = judge("bl.spamcop.net", DNS_OK, &a, 1);
 
-	cr_assert_eq(v.status, VERDICT_LISTED);
+	cr_assert_eq(v.status, STATUS_LISTED);
 	cr_assert_eq(verdict_meanings(&v, catalog_find(cat, "spamcop"), m, 4), 1);
 	cr_assert(strstr(m[0], "not in the catalog"));
 }
@@ -170,11 +170,11 @@ Test(verdict, user_codes_and_errors)
 	cr_assert_eq(catalog_code_add(l, "127.0.0.250 Over quota", CODE_ERROR, err, sizeof(err)), 0);
 	cr_assert_eq(catalog_code_add(l, "127.0.0.20 Known good", CODE_NEUTRAL, err, sizeof(err)), 0);
 	verdict_from_answer(l, DNS_OK, &listed, 1, &v);
-	cr_assert_eq(v.status, VERDICT_LISTED);
+	cr_assert_eq(v.status, STATUS_LISTED);
 	verdict_from_answer(l, DNS_OK, &refused, 1, &v);
-	cr_assert_eq(v.status, VERDICT_UNKNOWN);
+	cr_assert_eq(v.status, STATUS_UNKNOWN);
 	verdict_from_answer(l, DNS_OK, &ok, 1, &v);
-	cr_assert_eq(v.status, VERDICT_CLEAN);
+	cr_assert_eq(v.status, STATUS_CLEAN);
 	cr_assert_eq(catalog_code_add(l, "127.0.0 Missing octet", CODE_LISTED, err, sizeof(err)), -1);
 	cr_assert_eq(catalog_code_add(l, "127.0.0.300 Too big", CODE_LISTED, err, sizeof(err)), -1);
 	cr_assert_eq(catalog_code_add(l, "127.0.0.9-2 Backwards", CODE_LISTED, err, sizeof(err)), -1);

@@ -682,7 +682,7 @@ TestSuite(web_unit, .init = unit_setup, .fini = unit_teardown, .timeout = 30);
 static void write_db(int64_t ended, int nevents)
 {
 	char err[256];
-	store_t *s = store_open(udb, err, sizeof(err));
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
 	target_t t1 = {.type = TARGET_IPV4}, t2 = {.type = TARGET_IPV4};
 	store_state_t st;
 	int64_t id1, id2, lbl, lasn, cid, now = time(NULL);
@@ -698,17 +698,23 @@ static void write_db(int64_t ended, int nevents)
 	lasn = store_list_id(s, catalog_find(ucat, "asn.test"));
 	cr_assert(id1 > 0 && id2 > 0 && lbl > 0 && lasn > 0);
 	memset(&st, 0, sizeof(st));
-	snprintf(st.status, sizeof(st.status), "clean");
+	st.present = true;
+	st.status = STATUS_CLEAN;
 	st.since = st.checked_at = now - 100;
 	cr_assert_eq(store_state_put(s, id1, lbl, &st), 0);
 	cr_assert_eq(store_state_put(s, id2, lbl, &st), 0);
-	snprintf(st.status, sizeof(st.status), "listed");
-	snprintf(st.codes, sizeof(st.codes), "[\"127.0.0.2\"]");
-	snprintf(st.txt, sizeof(st.txt), "[\"AS listed\\u0000\\u001b[31m\"]");
+	st.status = STATUS_LISTED;
+	harness_answer(&st.ans, "[\"127.0.0.2\"]", "AS listed\001\033[31m");
 	cr_assert_eq(store_state_put(s, id1, lasn, &st), 0);
 	for (int i = 0; i < nevents; i++) {
-		store_event_t ev = {now - 1000 + i, i % 2 ? id1 : id2, lbl, i ? "listed" : NULL,
-				    i % 2 ? "clean" : "listed", "[]", "[]", NULL};
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = now - 1000 + i;
+		ev.target_id = i % 2 ? id1 : id2;
+		ev.list_id = lbl;
+		ev.first = i == 0;
+		ev.from = STATUS_LISTED;
+		ev.to = i % 2 ? STATUS_CLEAN : STATUS_LISTED;
 		cr_assert_gt(store_event_add(s, &ev), 0);
 	}
 	store_scalar(s, "INSERT INTO asn (target_id, asn, prefix, country, registry, name, fetched) "
@@ -754,7 +760,7 @@ Test(web_unit, healthz_turns_503_when_cycles_stop)
 Test(web_unit, healthz_without_cycles_is_503)
 {
 	char err[256];
-	store_t *s = store_open(udb, err, sizeof(err));
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
 	http_t *h;
 	cJSON *doc;
 
@@ -825,7 +831,7 @@ Test(web_unit, events_page_through_many)
 static int64_t add_incidents(void)
 {
 	char err[256], sql[1024];
-	store_t *s = store_open(udb, err, sizeof(err));
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
 	int64_t base = store_scalar(s, "SELECT min(at) FROM events");
 
 	cr_assert_not_null(s, "%s", err);
@@ -1049,16 +1055,23 @@ Test(web_unit, status_cache_follows_new_cycles_and_events)
 					     "198.51.100.8"), "status"), "clean");
 	cJSON_Delete(doc);
 	/* a confirmed change (an event) must show at once, cache or not */
-	s = store_open(udb, err, sizeof(err));
+	s = store_open(udb, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(s, "%s", err);
 	tid = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.8'");
 	lid = store_scalar(s, "SELECT id FROM lists WHERE zone = 'bl.test'");
 	cr_assert_eq(store_state_get(s, tid, lid, &st), 1);
-	snprintf(st.status, sizeof(st.status), "listed");
-	snprintf(st.codes, sizeof(st.codes), "[\"127.0.0.2\"]");
+	st.status = STATUS_LISTED;
+	harness_answer(&st.ans, "[\"127.0.0.2\"]", NULL);
 	cr_assert_eq(store_state_put(s, tid, lid, &st), 0);
 	{
-		store_event_t ev = {time(NULL), tid, lid, "clean", "listed", "[\"127.0.0.2\"]", "[]", NULL};
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = time(NULL);
+		ev.target_id = tid;
+		ev.list_id = lid;
+		ev.from = STATUS_CLEAN;
+		ev.to = STATUS_LISTED;
+		ev.ans = st.ans;
 		cr_assert_gt(store_event_add(s, &ev), 0);
 	}
 	store_close(s);

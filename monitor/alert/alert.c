@@ -557,7 +557,7 @@ static int health_phase(alert_t *a, int64_t now, int64_t *last)
 
 typedef struct {
 	int64_t id, at, tid, lid;
-	char to[8], codes[STORE_CODES_MAX], txt[STORE_TXT_MAX], reason[STORE_REASON_MAX], kind[8];
+	char to[8], codes[ALERT_CODES_MAX], txt[STORE_TXT_MAX], reason[STORE_REASON_MAX], kind[8];
 } event_t;
 
 /* Do two definite states differ (listings also by their codes)? */
@@ -585,7 +585,7 @@ static bool classify(alert_t *a, const event_t *e, alert_item_kind_t *kind, char
 	have = row(a, st);
 	if (have) {
 		col_copy(st, 0, prev, 8);
-		col_copy(st, 1, prev_codes, STORE_CODES_MAX);
+		col_copy(st, 1, prev_codes, ALERT_CODES_MAX);
 	}
 	sqlite3_reset(st);
 	if (!have) {
@@ -604,7 +604,7 @@ static bool classify(alert_t *a, const event_t *e, alert_item_kind_t *kind, char
 /* Changes of (tid, lid) within the flap window that ends with event e. */
 static unsigned flap_changes(alert_t *a, const event_t *e, unsigned window)
 {
-	char cur[8] = "", curc[STORE_CODES_MAX] = "";
+	char cur[8] = "", curc[ALERT_CODES_MAX] = "";
 	sqlite3_stmt *st = q(a, Q_BEFORE_WINDOW);
 	unsigned n = 0;
 
@@ -622,7 +622,7 @@ static unsigned flap_changes(alert_t *a, const event_t *e, unsigned window)
 	sqlite3_bind_int64(st, 3, e->at - window);
 	sqlite3_bind_int64(st, 4, e->id);
 	while (row(a, st)) {
-		char s[8], c[STORE_CODES_MAX];
+		char s[8], c[ALERT_CODES_MAX];
 		col_copy(st, 0, s, sizeof(s));
 		col_copy(st, 1, c, sizeof(c));
 		if (cur[0] && differs(cur, curc, s, c))
@@ -732,7 +732,7 @@ static int window_phase(alert_t *a, int64_t now, int64_t *last, bool *closed, al
 	sqlite3_bind_int64(st, 1, *last);
 	while (row(a, st)) {
 		alert_item_kind_t kind = ALERT_ITEM_LISTED;
-		char prev[8], prev_codes[STORE_CODES_MAX];
+		char prev[8], prev_codes[ALERT_CODES_MAX];
 		alert_item_t *it;
 		unsigned changes;
 		bool worth;

@@ -63,7 +63,7 @@ static size_t code_meanings(const alert_item_t *it, uint32_t code, const char **
 	if (!it->list)
 		return 0;
 	memset(&one, 0, sizeof(one));
-	one.status = VERDICT_LISTED;
+	one.status = STATUS_LISTED;
 	one.ncodes = 1;
 	one.codes[0] = code;
 	return verdict_meanings(&one, it->list, m, max);
@@ -489,7 +489,7 @@ static cJSON *codes_json(const char *json)
 }
 
 /* The same shape as a result of `blmon check --json` and the API. */
-static cJSON *result_json(const alert_item_t *it)
+static cJSON *item_result_json(const alert_item_t *it)
 {
 	cJSON *o = cJSON_CreateObject(), *means, *txt, *arr;
 	uint32_t codes[MAX_CODES];
@@ -543,7 +543,7 @@ static cJSON *event_json(const alert_item_t *it)
 	jsonx_add_text(o, "from", it->from);
 	cJSON_AddStringToObject(o, "to", it->to);
 	cJSON_AddStringToObject(o, "target_status", it->overall);
-	cJSON_AddItemToObject(o, "result", result_json(it));
+	cJSON_AddItemToObject(o, "result", item_result_json(it));
 	if (it->have_asn && it->asn >= 0) {
 		cJSON *h = cJSON_AddObjectToObject(o, "neighbourhood");
 		cJSON_AddNumberToObject(h, "asn", (double)it->asn);

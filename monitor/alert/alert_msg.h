@@ -13,6 +13,8 @@
 
 /* Detailed items per message at most; the rest are only counted. */
 #define ALERT_MSG_MAX_ITEMS 100
+/* a JSON array of codes, as the events table holds them */
+#define ALERT_CODES_MAX 256
 
 typedef enum {
 	ALERT_ITEM_LISTED,   /* clean (or never seen) -> listed */
@@ -44,7 +46,7 @@ typedef struct {
 	char zone[256], list_name[128], scope[8], list_kind[8];
 	const catalog_list_t *list; /* borrowed from the config; NULL when not configured */
 	char from[8], to[8];        /* from "" for a first observation */
-	char codes[STORE_CODES_MAX], prev_codes[STORE_CODES_MAX]; /* JSON arrays */
+	char codes[ALERT_CODES_MAX], prev_codes[ALERT_CODES_MAX]; /* JSON arrays */
 	char txt[STORE_TXT_MAX];    /* JSON array, untrusted */
 	char reason[STORE_REASON_MAX];
 	/* neighbourhood (IP targets) */

@@ -8,12 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/result.h"
 #include "lib/text.h"
 #include "lib/jsonx.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 
-#define MAX_MEANINGS 16
 #define HUMAN_ALL_LIMIT 256 /* above this many targets, clean ones are not printed */
 
 struct check_report {
@@ -67,20 +67,14 @@ void check_report_free(check_report_t *r)
 	free(r);
 }
 
-verdict_status_t check_report_target_status(catalog_list_t *const *lists, const dnsbl_result_t *res,
-				      size_t nres)
+status_t check_report_target_status(catalog_list_t *const *lists, const dnsbl_result_t *res,
+				    size_t nres)
 {
-	verdict_status_t worst = VERDICT_CLEAN;
-	bool any = false;
+	result_tally_t t = RESULT_TALLY_INIT;
 
-	for (size_t i = 0; i < nres; i++) {
-		if (lists[res[i].list]->kind != LIST_BLOCK)
-			continue; /* allow and info lists never make a target worse */
-		any = true;
-		if (res[i].v.status > worst)
-			worst = (verdict_status_t)res[i].v.status;
-	}
-	return any ? worst : VERDICT_UNKNOWN; /* nothing checked is never "clean" */
+	for (size_t i = 0; i < nres; i++)
+		result_tally_add(&t, lists[res[i].list]->kind, (status_t)res[i].v.status);
+	return result_tally_status(&t);
 }
 
 static void print_json(check_report_t *r, cJSON *j)
@@ -88,23 +82,6 @@ static void print_json(check_report_t *r, cJSON *j)
 	char *s = cJSON_PrintUnformatted(j);
 	fputs(s, r->o.out);
 	cJSON_free(s);
-}
-
-static const char *health_advice(dnsbl_health_t h)
-{
-	switch (h) {
-	case HEALTH_DEAD:
-		return "check the resolver; if the list is gone, disable it in [lists]";
-	case HEALTH_WILDCARD:
-		return "the list answers 'listed' for everything: disable it in [lists]";
-	case HEALTH_REFUSED:
-		return "use a local recursive resolver (unbound) instead of a public one, or a key "
-		       "(DQS) for lists that need one";
-	case HEALTH_UNREACHABLE:
-		return "check that the resolver is running and reachable";
-	default:
-		return "";
-	}
 }
 
 void check_report_begin(check_report_t *r)
@@ -121,17 +98,9 @@ void check_report_begin(check_report_t *r)
 			cJSON_Delete(res);
 		}
 		for (size_t i = 0; i < r->nlists; i++) {
-			const catalog_list_t *l = r->lists[i];
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "zone", l->zone);
-			cJSON_AddStringToObject(o, "id", l->id);
-			cJSON_AddStringToObject(o, "name", l->name);
-			cJSON_AddStringToObject(o, "kind", catalog_kind_name(l->kind));
-			cJSON_AddStringToObject(o, "type", catalog_qtype_name(l->qtype));
-			cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
-			cJSON_AddStringToObject(o, "health", dnsbl_health_name(r->states[i].health));
-			jsonx_add_text(o, "detail", r->states[i].detail);
-			cJSON_AddItemToArray(lists, o);
+			result_list_t rl;
+			result_list_from_catalog(&rl, r->lists[i], &r->states[i]);
+			cJSON_AddItemToArray(lists, result_list_json(&rl));
 		}
 		fputs(",\"lists\":", r->o.out);
 		print_json(r, lists);
@@ -151,69 +120,27 @@ void check_report_begin(check_report_t *r)
 		text_escape_term(s->detail, det, sizeof(det));
 		fprintf(r->o.out, "%s! %s (%s) is %s%s: %s\n    -> %s\n", col(r, YEL), r->lists[i]->name,
 			r->lists[i]->zone, dnsbl_health_name(s->health), col(r, RST), det,
-			health_advice(s->health));
+			result_health_advice(s->health));
 	}
 	fputc('\n', r->o.out);
 }
 
-/* The reason of a result; for lists sidelined by their test points, the
- * list's own detail says what was seen. */
-static void result_reason(const check_report_t *r, const dnsbl_result_t *res, char *buf, size_t len)
+static cJSON *target_result_json(const check_report_t *r, const target_t *t,
+				 const dnsbl_result_t *res)
 {
-	const catalog_list_t *l = r->lists[res->list];
+	result_t x;
+	char reason[RESULT_REASON_MAX];
 
-	verdict_reason(&res->v, l, buf, len);
-	if (res->v.reason >= REASON_LIST_DEAD && res->v.reason <= REASON_LIST_UNREACHABLE &&
-	    r->states[res->list].detail[0])
-		snprintf(buf, len, "list %s is %s, not used this run: %s", l->name,
-			 dnsbl_health_name(r->states[res->list].health), r->states[res->list].detail);
+	result_from_engine(&x, r->lists[res->list], res, &r->states[res->list], reason);
+	return result_json(&x, t->name, RESULT_JSON_CHECK);
 }
 
-static cJSON *result_json(const check_report_t *r, const target_t *t, const dnsbl_result_t *res)
-{
-	const catalog_list_t *l = r->lists[res->list];
-	cJSON *o = cJSON_CreateObject(), *codes, *means, *txt;
-	const char *m[MAX_MEANINGS];
-	size_t nm = verdict_meanings(&res->v, l, m, MAX_MEANINGS);
-	char reason[400], url[512], a[16];
-	const char *p = res->txt;
-
-	cJSON_AddStringToObject(o, "zone", l->zone);
-	cJSON_AddStringToObject(o, "name", l->name);
-	cJSON_AddStringToObject(o, "status", verdict_status_name((verdict_status_t)res->v.status));
-	cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
-	cJSON_AddStringToObject(o, "kind", catalog_kind_name(l->kind));
-	codes = cJSON_AddArrayToObject(o, "codes");
-	for (size_t i = 0; i < res->v.ncodes; i++) {
-		verdict_addr_str(res->v.codes[i], a);
-		cJSON_AddItemToArray(codes, cJSON_CreateString(a));
-	}
-	means = cJSON_AddArrayToObject(o, "meanings");
-	for (size_t i = 0; i < nm; i++)
-		cJSON_AddItemToArray(means, cJSON_CreateString(m[i]));
-	txt = cJSON_AddArrayToObject(o, "txt");
-	for (uint16_t i = 0; i < res->ntxt; i++) {
-		char clean[4096];
-		text_utf8_clean(p, clean, sizeof(clean));
-		cJSON_AddItemToArray(txt, cJSON_CreateString(clean));
-		p += strlen(p) + 1;
-	}
-	result_reason(r, res, reason, sizeof(reason));
-	jsonx_add_text(o, "reason", reason);
-	if (res->v.status == VERDICT_LISTED && catalog_removal_url(l, t->name, url, sizeof(url)) == 0)
-		cJSON_AddStringToObject(o, "removal_url", url);
-	else
-		cJSON_AddNullToObject(o, "removal_url");
-	cJSON_AddNumberToObject(o, "ttl", res->ttl);
-	return o;
-}
-
-static void count(check_report_t *r, verdict_status_t st)
+static void count(check_report_t *r, status_t st)
 {
 	r->done++;
-	if (st == VERDICT_LISTED)
+	if (st == STATUS_LISTED)
 		r->listed++;
-	else if (st == VERDICT_UNKNOWN)
+	else if (st == STATUS_UNKNOWN)
 		r->unknown++;
 	else
 		r->clean++;
@@ -239,20 +166,20 @@ static void progress(check_report_t *r)
 }
 
 static void human_target(check_report_t *r, const target_t *t, const dnsbl_result_t *res, size_t nres,
-			 verdict_status_t st)
+			 status_t st)
 {
 	size_t nclean = 0, nblock = 0;
-	const char *stc = st == VERDICT_LISTED ? RED : st == VERDICT_UNKNOWN ? YEL : GRN;
+	const char *stc = st == STATUS_LISTED ? RED : st == STATUS_UNKNOWN ? YEL : GRN;
 
 	for (size_t i = 0; i < nres; i++)
 		if (r->lists[res[i].list]->kind == LIST_BLOCK) {
 			nblock++;
-			nclean += res[i].v.status == VERDICT_CLEAN;
+			nclean += res[i].v.status == STATUS_CLEAN;
 		}
-	if (st == VERDICT_CLEAN && !r->o.verbose && r->total > HUMAN_ALL_LIMIT)
+	if (st == STATUS_CLEAN && !r->o.verbose && r->total > HUMAN_ALL_LIMIT)
 		return;
 	fprintf(r->o.out, "%s%s%s  %s%s%s", col(r, "\033[1m"), t->name, col(r, RST), col(r, stc),
-		st == VERDICT_LISTED ? "LISTED" : st == VERDICT_UNKNOWN ? "UNKNOWN" : "clean",
+		st == STATUS_LISTED ? "LISTED" : st == STATUS_UNKNOWN ? "UNKNOWN" : "clean",
 		col(r, RST));
 	if (t->from)
 		fprintf(r->o.out, "  (address of %s)", t->from);
@@ -260,40 +187,42 @@ static void human_target(check_report_t *r, const target_t *t, const dnsbl_resul
 	for (size_t i = 0; i < nres; i++) {
 		const dnsbl_result_t *x = &res[i];
 		const catalog_list_t *l = r->lists[x->list];
-		const char *m[MAX_MEANINGS];
-		size_t nm;
-		char reason[400], esc[4096], url[512], a[16];
+		result_t rx;
+		char reason[RESULT_REASON_MAX], esc[4096], url[512];
 		const char *p = x->txt;
 		bool allow = l->kind != LIST_BLOCK;
 
-		if (x->v.status == VERDICT_CLEAN && !r->o.verbose && x->v.ncodes == 0)
+		if (x->v.status == STATUS_CLEAN && !r->o.verbose && x->v.ncodes == 0)
 			continue;
 		if (x->v.reason >= REASON_LIST_DEAD && x->v.reason <= REASON_LIST_UNREACHABLE &&
 		    !r->o.verbose)
 			continue; /* the list's health banner already said it, once */
+		result_from_engine(&rx, l, x, &r->states[x->list], reason);
 		fprintf(r->o.out, "  %s%-8s%s %s (%s)",
-			col(r, x->v.status == VERDICT_LISTED ? (allow ? GRN : RED)
-			       : x->v.status == VERDICT_UNKNOWN ? YEL : GRN),
-			verdict_status_name((verdict_status_t)x->v.status), col(r, RST), l->name,
-			l->zone);
-		if (allow && x->v.status == VERDICT_LISTED)
+			col(r, x->v.status == STATUS_LISTED ? (allow ? GRN : RED)
+			       : x->v.status == STATUS_UNKNOWN ? YEL : GRN),
+			status_name(rx.status), col(r, RST), l->name, result_zone_shown(&rx));
+		if (allow && x->v.status == STATUS_LISTED)
 			fprintf(r->o.out, " [%s list: not a problem]", catalog_kind_name(l->kind));
 		else if (l->scope == SCOPE_NETWORK || l->scope == SCOPE_ASN)
 			fprintf(r->o.out, " [%s listing: your neighbourhood, not only this IP]",
 				catalog_scope_name(l->scope));
 		fputc('\n', r->o.out);
 		/* each code with what it means on this list */
-		for (size_t k = 0; k < x->v.ncodes && x->v.reason != REASON_ERROR_CODE; k++) {
-			verdict_t one = x->v;
+		for (size_t k = 0; k < rx.ncodes && x->v.reason != REASON_ERROR_CODE; k++) {
+			result_t one = rx;
+			const char *m[RESULT_MAX_MEANINGS];
+			size_t nm;
+			char a[16];
+
 			one.ncodes = 1;
-			one.codes[0] = x->v.codes[k];
-			nm = verdict_meanings(&one, l, m, MAX_MEANINGS);
-			verdict_addr_str(x->v.codes[k], a);
+			one.codes[0] = rx.codes[k];
+			nm = result_meanings(&one, m, RESULT_MAX_MEANINGS);
+			verdict_addr_str(rx.codes[k], a);
 			fprintf(r->o.out, "           %-15s %s\n", a, nm ? m[0] : "");
 			for (size_t j = 1; j < nm; j++)
 				fprintf(r->o.out, "           %-15s %s\n", "", m[j]);
 		}
-		result_reason(r, x, reason, sizeof(reason));
 		if (reason[0]) {
 			text_escape_term(reason, esc, sizeof(esc));
 			fprintf(r->o.out, "           %s\n", esc);
@@ -303,8 +232,7 @@ static void human_target(check_report_t *r, const target_t *t, const dnsbl_resul
 			fprintf(r->o.out, "           TXT: %s\n", esc);
 			p += strlen(p) + 1;
 		}
-		if (x->v.status == VERDICT_LISTED && !allow &&
-		    catalog_removal_url(l, t->name, url, sizeof(url)) == 0)
+		if (result_removal_url(&rx, t->name, url, sizeof(url)) == 0)
 			fprintf(r->o.out, "           removal: %s\n", url);
 	}
 }
@@ -313,7 +241,7 @@ static void human_target(check_report_t *r, const target_t *t, const dnsbl_resul
  * target of its list. */
 static bool plain_clean(const dnsbl_result_t *x)
 {
-	return x->v.status == VERDICT_CLEAN && x->v.reason == REASON_NXDOMAIN && x->v.ncodes == 0 &&
+	return x->v.status == STATUS_CLEAN && x->v.reason == REASON_NXDOMAIN && x->v.ncodes == 0 &&
 	       x->ntxt == 0 && !x->skipped;
 }
 
@@ -321,7 +249,7 @@ static bool plain_clean(const dnsbl_result_t *x)
  * objects. Target names are canonical addresses or validated LDH domains:
  * nothing in them needs JSON escaping. */
 static bool print_plain(check_report_t *r, const target_t *t, const dnsbl_result_t *res, size_t nres,
-			verdict_status_t st)
+			status_t st)
 {
 	if (t->from)
 		return false;
@@ -337,16 +265,16 @@ static bool print_plain(check_report_t *r, const target_t *t, const dnsbl_result
 			cJSON *o;
 			memset(&x, 0, sizeof(x));
 			x.list = (uint16_t)i;
-			x.v.status = VERDICT_CLEAN;
+			x.v.status = STATUS_CLEAN;
 			x.v.reason = REASON_NXDOMAIN;
-			o = result_json(r, &dummy, &x);
+			o = target_result_json(r, &dummy, &x);
 			r->clean_json[i] = cJSON_PrintUnformatted(o);
 			cJSON_Delete(o);
 		}
 	}
 	fprintf(r->o.out, "%s{\"target\":\"%s\",\"type\":\"%s\",\"status\":\"%s\",\"results\":[",
 		r->first_target ? "" : ",\n", t->name, target_type_name(t->type),
-		verdict_status_name(st));
+		status_name(st));
 	for (size_t i = 0; i < nres; i++) {
 		if (i)
 			fputc(',', r->o.out);
@@ -360,7 +288,7 @@ static bool print_plain(check_report_t *r, const target_t *t, const dnsbl_result
 void check_report_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
 {
 	check_report_t *r = ud;
-	verdict_status_t st = check_report_target_status(r->lists, res, nres);
+	status_t st = check_report_target_status(r->lists, res, nres);
 
 	count(r, st);
 	if (r->o.json && print_plain(r, t, res, nres, st))
@@ -369,12 +297,12 @@ void check_report_target(void *ud, const target_t *t, const dnsbl_result_t *res,
 		cJSON *o = cJSON_CreateObject(), *arr;
 		cJSON_AddStringToObject(o, "target", t->name);
 		cJSON_AddStringToObject(o, "type", target_type_name(t->type));
-		cJSON_AddStringToObject(o, "status", verdict_status_name(st));
+		cJSON_AddStringToObject(o, "status", status_name(st));
 		if (t->from)
 			cJSON_AddStringToObject(o, "discovered_from", t->from);
 		arr = cJSON_AddArrayToObject(o, "results");
 		for (size_t i = 0; i < nres; i++)
-			cJSON_AddItemToArray(arr, result_json(r, t, &res[i]));
+			cJSON_AddItemToArray(arr, target_result_json(r, t, &res[i]));
 		if (!r->first_target)
 			fputs(",\n", r->o.out);
 		r->first_target = false;
@@ -390,7 +318,7 @@ void check_report_unchecked(check_report_t *r, const char *name, const char *rea
 {
 	char esc[512];
 
-	count(r, VERDICT_UNKNOWN);
+	count(r, STATUS_UNKNOWN);
 	if (r->o.json) {
 		cJSON *o = cJSON_CreateObject();
 		char clean[512];

@@ -40,7 +40,7 @@ int check_report_end(check_report_t *r, const dnsbl_stats_t *st, double seconds)
 
 /* Status of a target from its results: the worst block-list verdict;
  * unknown when no block list could say anything. */
-verdict_status_t check_report_target_status(catalog_list_t *const *lists, const dnsbl_result_t *res,
+status_t check_report_target_status(catalog_list_t *const *lists, const dnsbl_result_t *res,
 				      size_t nres);
 
 #endif

@@ -193,7 +193,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 			snprintf(reason, sizeof(reason), "list %s",
 				 dnsbl_health_name(lv->states[res[i].list].health));
 		count(lv->n, t->name, l->zone, l->id, l->name, catalog_kind_name(l->kind),
-		      catalog_scope_name(l->scope), verdict_status_name((verdict_status_t)res[i].v.status),
+		      catalog_scope_name(l->scope), status_name((status_t)res[i].v.status),
 		      reason);
 	}
 }

@@ -2,52 +2,50 @@
  * "unknown" is a state of its own: it never turns listed into clean, it starts and ends. */
 #include "monitor/daemon/confirm.h"
 
-#include <stdio.h>
 #include <string.h>
 
-/* The identity of a state: status, plus the codes for listings. */
-static void key_of(const char *status, const char *codes, char *buf, size_t len)
+/* Is (status, codes) the same state as (b_status, b_codes)? Codes count for listings only. */
+static bool same(status_t a, uint8_t na, const uint32_t *ca, status_t b, uint8_t nb,
+		 const uint32_t *cb)
 {
-	if (!strcmp(status, "listed"))
-		snprintf(buf, len, "%s:%s", status, codes);
-	else
-		snprintf(buf, len, "%s", status);
+	if (a != b)
+		return false;
+	return a != STATUS_LISTED || (na == nb && !memcmp(ca, cb, sizeof(ca[0]) * na));
 }
 
-confirm_result_t confirm_observe(store_state_t *st, const char *status, const char *codes,
-			     unsigned confirm, int64_t now, char *from)
+confirm_result_t confirm_observe(store_state_t *st, status_t status, const store_answer_t *obs,
+				 unsigned confirm, int64_t now, status_t *from)
 {
-	char cur[sizeof(st->pending)], obs[sizeof(st->pending)];
-
 	st->checked_at = now;
-	if (!st->status[0]) {
-		snprintf(st->status, sizeof(st->status), "%s", status);
-		snprintf(st->codes, sizeof(st->codes), "%s", codes);
+	if (!st->present) {
+		st->present = true;
+		st->status = status;
+		st->ans.ncodes = obs->ncodes;
+		memcpy(st->ans.codes, obs->codes, sizeof(obs->codes[0]) * obs->ncodes);
 		st->since = now;
-		st->pending[0] = '\0';
 		st->pending_count = 0;
 		return CONFIRM_FIRST;
 	}
-	key_of(st->status, st->codes, cur, sizeof(cur));
-	key_of(status, codes, obs, sizeof(obs));
-	if (!strcmp(cur, obs)) {
-		st->pending[0] = '\0';
+	if (same(st->status, st->ans.ncodes, st->ans.codes, status, obs->ncodes, obs->codes)) {
 		st->pending_count = 0;
 		return CONFIRM_SAME;
 	}
-	if (!strcmp(st->pending, obs))
+	if (st->pending_count && same(st->pending_status, st->pending_ncodes, st->pending_codes,
+				      status, obs->ncodes, obs->codes)) {
 		st->pending_count++;
-	else {
-		snprintf(st->pending, sizeof(st->pending), "%s", obs);
+	} else {
+		st->pending_status = status;
+		st->pending_ncodes = obs->ncodes;
+		memcpy(st->pending_codes, obs->codes, sizeof(obs->codes[0]) * obs->ncodes);
 		st->pending_count = 1;
 	}
 	if ((unsigned)st->pending_count < (confirm ? confirm : 1))
 		return CONFIRM_PENDING;
-	snprintf(from, 8, "%s", st->status);
-	snprintf(st->status, sizeof(st->status), "%s", status);
-	snprintf(st->codes, sizeof(st->codes), "%s", codes);
+	*from = st->status;
+	st->status = status;
+	st->ans.ncodes = obs->ncodes;
+	memcpy(st->ans.codes, obs->codes, sizeof(obs->codes[0]) * obs->ncodes);
 	st->since = now;
-	st->pending[0] = '\0';
 	st->pending_count = 0;
 	return CONFIRM_CHANGED;
 }

@@ -14,12 +14,12 @@ typedef enum {
 	CONFIRM_FIRST,   /* first observation ever: recorded at once */
 } confirm_result_t;
 
-/* Applies one observation (status "listed"/"clean"/"unknown", codes as a JSON
- * array) made at now. A change must be seen `confirm` times in a row. Writes
- * the previous status into from (8 bytes) on CONFIRM_CHANGED. Listed states
- * differ by their codes too (SBL -> SBL+XBL is a change); clean and unknown
- * states ignore codes. */
-confirm_result_t confirm_observe(store_state_t *st, const char *status, const char *codes,
-			     unsigned confirm, int64_t now, char *from);
+/* Applies one observation (status, and the codes of obs) made at now. A change
+ * must be seen `confirm` times in a row. Sets *from to the previous status on
+ * CONFIRM_CHANGED. Listed states differ by their codes too (SBL -> SBL+XBL is
+ * a change); clean and unknown states ignore codes. The state's TXT and reason
+ * are the caller's to update. */
+confirm_result_t confirm_observe(store_state_t *st, status_t status, const store_answer_t *obs,
+				 unsigned confirm, int64_t now, status_t *from);
 
 #endif

@@ -80,30 +80,29 @@ bool neighbourhood_drop_active(const neighbourhood_t *h)
 static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, unsigned refresh_s,
 			store_t *s, int64_t now)
 {
-	char etag[256], lm[256], err[512];
-	char *body = NULL;
-	size_t len = 0;
-	int64_t fetched, checked;
+	char err[512];
+	store_file_t f;
 	drop_fetch_t res;
-	int have = store_file_get(s, url, &body, &len, etag, lm, &fetched, &checked);
+	int have = store_file_get(s, url, &f);
 
 	if (have < 0) {
 		log_error("DROP %s: %s", url, store_error(s));
 		return;
 	}
 	if (have && !h->loaded[kind]) {
-		if (drop_parse(kind, body, len, h->drop, err, sizeof(err)) == 0)
+		if (drop_parse(kind, f.body, f.len, h->drop, err, sizeof(err)) == 0)
 			h->loaded[kind] = true;
 		else
 			log_warn("DROP %s: stored copy unusable: %s", url, err);
 	}
-	free(body);
-	if (have && now - checked < (int64_t)refresh_s && now >= checked)
+	free(f.body);
+	if (have && now - f.checked < (int64_t)refresh_s && now >= f.checked)
 		return;
-	if (!drop_fetch_due((time_t)(have ? checked : 0), (time_t)now))
+	if (!drop_fetch_due((time_t)(have ? f.checked : 0), (time_t)now))
 		return;
 	memset(&res, 0, sizeof(res));
-	if (drop_fetch(url, have && etag[0] ? etag : NULL, have && lm[0] ? lm : NULL, 60, &res, err,
+	if (drop_fetch(url, have && f.etag[0] ? f.etag : NULL,
+		       have && f.last_modified[0] ? f.last_modified : NULL, 60, &res, err,
 		       sizeof(err)) < 0) {
 		log_warn("DROP %s: download failed, keeping the last good copy: %s", url, err);
 		if (have)
@@ -252,7 +251,7 @@ size_t neighbourhood_drop_results(neighbourhood_t *h, store_t *s, int64_t tid, c
 	/* DROP lists networks, so a match is a listing of this IP's network */
 	if (h->loaded[t->type == TARGET_IPV6 ? DROP_V6 : DROP_V4]) {
 		if (drop_match_ip(h->drop, t, &sblid)) {
-			out[0].v.status = VERDICT_LISTED;
+			out[0].v.status = STATUS_LISTED;
 			out[0].v.reason = REASON_LISTED;
 			snprintf(h->txt[0], sizeof(h->txt[0]), "%s", sblid);
 			out[0].txt = h->txt[0];
@@ -266,7 +265,7 @@ size_t neighbourhood_drop_results(neighbourhood_t *h, store_t *s, int64_t tid, c
 	asn_known = store_asn_get(s, tid, &asn) == 1 && asn.asn >= 0;
 	if (h->loaded[DROP_ASN] && asn_known) {
 		if (drop_match_asn(h->drop, (uint32_t)asn.asn, &asname)) {
-			out[1].v.status = VERDICT_LISTED;
+			out[1].v.status = STATUS_LISTED;
 			out[1].v.reason = REASON_LISTED;
 			snprintf(h->txt[1], sizeof(h->txt[1]), "AS%lld %s is on Spamhaus ASN-DROP",
 				 (long long)asn.asn, asname ? asname : "");

@@ -2,7 +2,6 @@
  * The only writer of the database; one cycle's changes are committed in batches. */
 #include "monitor/daemon/sched.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -102,39 +101,6 @@ int sched_budget_check(const config_t *c, char *report, size_t len)
 
 /* ---- results into the store ---- */
 
-static void codes_json(const verdict_t *v, char *buf, size_t len)
-{
-	size_t o = (size_t)snprintf(buf, len, "[");
-	char a[16];
-
-	for (size_t i = 0; i < v->ncodes && o < len; i++) {
-		verdict_addr_str(v->codes[i], a);
-		o += (size_t)snprintf(buf + o, len - o, "%s\"%s\"", i ? "," : "", a);
-	}
-	if (o < len)
-		snprintf(buf + o, len - o, "]");
-}
-
-static void txt_json(const dnsbl_result_t *r, char *buf, size_t len)
-{
-	cJSON *arr = cJSON_CreateArray();
-	const char *p = r->txt;
-	char clean[1024], *s;
-
-	for (uint16_t i = 0; i < r->ntxt; i++) {
-		text_utf8_clean(p, clean, sizeof(clean));
-		cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
-		p += strlen(p) + 1;
-	}
-	s = cJSON_PrintUnformatted(arr);
-	if (strlen(s) < len)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "[]"); /* never store a cut, invalid JSON array */
-	cJSON_free(s);
-	cJSON_Delete(arr);
-}
-
 static void log_change(sched_t *s, int64_t tid, const target_t *t, const catalog_list_t *l,
 		       const char *from, const store_state_t *st, const dnsbl_result_t *r,
 		       const char *reason)
@@ -159,7 +125,7 @@ static void log_change(sched_t *s, int64_t tid, const target_t *t, const catalog
 				 known ? "" : "/allocation");
 	}
 
-	if (r->v.status == VERDICT_LISTED)
+	if (r->v.status == STATUS_LISTED)
 		for (size_t i = 0; i < r->v.ncodes && o < sizeof(what); i++) {
 			verdict_t one = r->v;
 			const char *m[4];
@@ -173,8 +139,8 @@ static void log_change(sched_t *s, int64_t tid, const target_t *t, const catalog
 					      verdict_meanings(&one, l, m, 4) ? ")" : "");
 		}
 	text_escape_term(reason, esc, sizeof(esc));
-	log_info("%s %s (%s): %s -> %s%s%s%s%s", t->name, l->name, l->zone, from ? from : "new",
-		 st->status, what, r->v.status == VERDICT_LISTED ? hood : "", esc[0] ? ": " : "", esc);
+	log_info("%s %s (%s): %s -> %s%s%s%s%s", t->name, l->name, catalog_zone_shown(l, l->zone),
+		 from ? from : "new", status_name(st->status), what, r->v.status == STATUS_LISTED ? hood : "", esc[0] ? ": " : "", esc);
 }
 
 static void observe(sched_t *s, const target_t *t, int64_t tid, const dnsbl_result_t *r)
@@ -182,39 +148,49 @@ static void observe(sched_t *s, const target_t *t, int64_t tid, const dnsbl_resu
 	const catalog_list_t *l = s->run[r->list];
 	int64_t lid = s->run_lid[r->list];
 	store_state_t st;
-	char codes[STORE_CODES_MAX], reason[STORE_REASON_MAX], from[8] = "";
-	const char *status = verdict_status_name((verdict_status_t)r->v.status);
-	confirm_result_t tr;
+	store_answer_t obs;
+	char reason[STORE_REASON_MAX];
+	status_t status = (status_t)r->v.status, from = STATUS_UNKNOWN;
+	confirm_result_t cr;
 
 	if (store_state_get(s->store, tid, lid, &st) < 0) {
 		s->failed = 1;
 		return;
 	}
-	codes_json(&r->v, codes, sizeof(codes));
 	verdict_reason(&r->v, l, reason, sizeof(reason));
-	tr = confirm_observe(&st, status, codes, s->cfg->confirm, s->now, from);
-	if (tr != CONFIRM_PENDING) {
+	store_answer_set(&obs, r, reason);
+	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, s->now, &from);
+	if (cr != CONFIRM_PENDING) {
 		/* the confirmed state's details follow the latest answer */
-		txt_json(r, st.txt, sizeof(st.txt));
-		snprintf(st.reason, sizeof(st.reason), "%s", reason);
+		memcpy(st.ans.txt, obs.txt, sizeof(obs.txt));
+		st.ans.ntxt = obs.ntxt;
+		memcpy(st.ans.reason, obs.reason, sizeof(obs.reason));
 	}
 	/* an answer may be reused for its TTL; errors and clean answers are re-asked */
-	st.ttl_until = r->v.status == VERDICT_LISTED ? s->now + r->ttl : 0;
-	if (tr == CONFIRM_FIRST || tr == CONFIRM_CHANGED) {
-		store_event_t ev = {s->now, tid, lid, tr == CONFIRM_FIRST ? NULL : from, st.status,
-				    st.codes, st.txt, st.reason};
+	st.ttl_until = r->v.status == STATUS_LISTED ? s->now + r->ttl : 0;
+	if (cr == CONFIRM_FIRST || cr == CONFIRM_CHANGED) {
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = s->now;
+		ev.target_id = tid;
+		ev.list_id = lid;
+		ev.first = cr == CONFIRM_FIRST;
+		ev.from = from;
+		ev.to = st.status;
+		ev.ans = st.ans;
 		if (store_event_add(s->store, &ev) < 0)
 			s->failed = 1;
 		/* a sidelined list was logged once with its health; its first unknown
 		 * verdicts for every target would only bury that line */
 		bool sidelined = r->v.reason >= REASON_LIST_DEAD && r->v.reason <= REASON_LIST_UNREACHABLE;
-		if (tr == CONFIRM_FIRST && sidelined)
+		if (cr == CONFIRM_FIRST && sidelined)
 			log_debug("%s %s: unknown (list not usable this run)", t->name, l->zone);
-		else if (tr == CONFIRM_CHANGED || strcmp(st.status, "clean"))
-			log_change(s, tid, t, l, tr == CONFIRM_FIRST ? NULL : from, &st, r, reason);
-	} else if (tr == CONFIRM_PENDING) {
-		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone, status,
-			  st.pending_count, s->cfg->confirm);
+		else if (cr == CONFIRM_CHANGED || st.status != STATUS_CLEAN)
+			log_change(s, tid, t, l, cr == CONFIRM_FIRST ? NULL : status_name(from), &st, r,
+				   reason);
+	} else if (cr == CONFIRM_PENDING) {
+		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone,
+			  status_name(status), st.pending_count, s->cfg->confirm);
 	}
 	if (store_state_put(s->store, tid, lid, &st) < 0)
 		s->failed = 1;
@@ -240,9 +216,9 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 	for (size_t i = 0; i < nres; i++) {
 		if (res[i].skipped || res[i].v.reason == REASON_NOT_RUN)
 			continue; /* fresh by TTL, or interrupted: nothing was learned */
-		if (res[i].v.status == VERDICT_LISTED)
+		if (res[i].v.status == STATUS_LISTED)
 			s->cyc.listed++;
-		else if (res[i].v.status == VERDICT_UNKNOWN)
+		else if (res[i].v.status == STATUS_UNKNOWN)
 			s->cyc.unknown++;
 		observe(s, t, tid, &res[i]);
 	}
@@ -252,7 +228,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 					     (uint16_t)(s->nrun + 1));
 		for (size_t i = 0; i < n; i++)
 			if (!dr[i].skipped) {
-				s->cyc.listed += dr[i].v.status == VERDICT_LISTED;
+				s->cyc.listed += dr[i].v.status == STATUS_LISTED;
 				observe(s, t, tid, &dr[i]);
 			}
 	}
@@ -272,7 +248,7 @@ static bool skip_fresh(void *ud, const target_t *t, size_t list)
 
 	/* look the target up without creating it: a new target is never fresh */
 	tid = store_target_known(s->store, t->name);
-	if (tid < 0)
+	if (tid <= 0)
 		return false;
 	if (store_state_get(s->store, tid, s->run_lid[list], &st) != 1)
 		return false;
@@ -371,7 +347,7 @@ static int run_cycle(sched_t *s)
 	if (dnsbl_test_lists(s->dns, s->run, s->nrun, v6, states) < 0)
 		goto out; /* stopping */
 	for (size_t i = 0; i < s->nrun; i++) {
-		int ch = store_list_health(s->store, s->run_lid[i], dnsbl_health_name(states[i].health),
+		int ch = store_list_health(s->store, s->run_lid[i], states[i].health,
 					   states[i].detail, s->now);
 		if (ch < 0)
 			goto store_fail;
@@ -500,7 +476,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	if (load(config_path, &s->cfg, code, err, errlen) < 0)
 		goto fail;
 	*code = 1;
-	s->store = store_open(s->cfg->database, err, errlen);
+	s->store = store_open(s->cfg->database, STORE_RW, err, errlen);
 	if (!s->store)
 		goto fail;
 	s->dns = config_engine(s->cfg, stop, err, errlen);

@@ -1,0 +1,57 @@
+/* store_int.h -- what the store's own files share: the connection, the statement cache, encodings.
+ * Only the store/ files include this; everyone else sees store.h and the area headers beside it. */
+#ifndef BLMON_STORE_INT_H
+#define BLMON_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_STMT_MAX 160 /* distinct statements one connection prepares at most */
+
+struct store {
+	sqlite3 *db;
+	store_mode_t mode;
+	char err[512];
+	/* Prepared statements, keyed by the address of their (static) SQL text:
+	 * each statement is prepared once per connection, on first use. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STORE_STMT_MAX];
+	size_t ncache;
+};
+
+/* The statement for sql (a string literal or static array: its address is the
+ * key), reset and with its bindings cleared; NULL with the error set. */
+sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+
+/* Sets s's error from the connection's ("what: sqlite message"); returns -1. */
+int store_fail(store_t *s, const char *what);
+
+/* Steps st to completion (no row wanted); resets it. 0 or -1. */
+int store_done(store_t *s, sqlite3_stmt *st);
+/* Steps st once: 1 a row, 0 done (st reset), -1 error (st reset). */
+int store_row(store_t *s, sqlite3_stmt *st);
+
+/* Runs literal SQL (no parameters). 0 or -1. */
+int store_exec(store_t *s, const char *sql);
+
+/* NULL binds NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* "" binds NULL. */
+void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
+/* Copies column i as text ("" for NULL), bounded. */
+void store_col_copy(sqlite3_stmt *st, int i, char *dst, size_t len);
+/* Column i as text, or NULL (borrowed until the next step). */
+const char *store_col_str(sqlite3_stmt *st, int i);
+
+/* The stored encodings of an answer's parts (JSON arrays in TEXT columns). */
+void store_codes_encode(const uint32_t *codes, size_t n, char *buf, size_t len);
+size_t store_codes_decode(const char *json, uint32_t *out, size_t max);
+void store_txt_encode(const char *txt, uint16_t ntxt, char *buf, size_t len);
+uint16_t store_txt_decode(const char *json, char *buf, size_t len);
+/* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */
+void store_answer_cols(sqlite3_stmt *st, int codes, int txt, int reason, store_answer_t *a);
+
+#endif

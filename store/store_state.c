@@ -1,0 +1,300 @@
+/* store_state.c -- the scheduler's writes: targets, lists and their health, state, events, cycles.
+ * Each (target, list) has one state row; events are append-only; a cycle's writes come in batches. */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX 8192 /* an encoded TXT array: STORE_TXT_MAX bytes of text, escaped */
+
+static const char SQL_TARGET_UPSERT[] =
+	"INSERT INTO targets (target, type, discovered_from, first_seen, last_seen, active) "
+	"VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (target) DO UPDATE SET "
+	"last_seen = excluded.last_seen, active = 1, discovered_from = excluded.discovered_from";
+static const char SQL_TARGET_ID[] = "SELECT id FROM targets WHERE target = ?1";
+static const char SQL_TARGET_RETIRE[] =
+	"UPDATE targets SET active = 0 WHERE last_seen < ?1 AND active = 1";
+static const char SQL_LIST_UPSERT[] =
+	"INSERT INTO lists (zone, name, kind, scope) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT (zone) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+	"scope = excluded.scope";
+static const char SQL_LIST_ID[] = "SELECT id FROM lists WHERE zone = ?1";
+static const char SQL_STATE_GET[] =
+	"SELECT status, since, codes, txt, reason, checked_at, ttl_until, pending, pending_count "
+	"FROM state WHERE target_id = ?1 AND list_id = ?2";
+static const char SQL_STATE_PUT[] =
+	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
+	"checked_at, ttl_until, pending, pending_count) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char SQL_EVENT_ADD[] =
+	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_HEALTH_GET[] = "SELECT health FROM lists WHERE id = ?1";
+static const char SQL_HEALTH_SET[] =
+	"UPDATE lists SET health = ?2, health_detail = ?3, health_since = ?4 WHERE id = ?1";
+static const char SQL_HEALTH_ADD[] =
+	"INSERT INTO list_health (list_id, at, health, detail) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_CYCLE_BEGIN[] = "INSERT INTO cycles (started) VALUES (?1)";
+static const char SQL_CYCLE_END[] =
+	"UPDATE cycles SET ended = ?2, lists = ?3, targets = ?4, queries = ?5, errors = ?6, "
+	"listed = ?7, unknown = ?8 WHERE id = ?1";
+static const char SQL_PRUNE_CYCLES[] = "DELETE FROM cycles WHERE started < ?1";
+static const char SQL_PRUNE_HEALTH[] =
+	"DELETE FROM list_health WHERE at < ?1 AND id NOT IN "
+	"(SELECT max(id) FROM list_health GROUP BY list_id)";
+
+/* Looks up an id by one text key: the id, 0 when absent, -1 on error. */
+static int64_t id_by(store_t *s, const char *sql, const char *key)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int64_t id;
+	int rc;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, key);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+int64_t store_target_id(store_t *s, const target_t *t, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_UPSERT);
+	int64_t id;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, t->name);
+	store_bind_text(st, 2, target_type_name(t->type));
+	store_bind_text(st, 3, t->from);
+	sqlite3_bind_int64(st, 4, now);
+	if (store_done(s, st) < 0)
+		return -1;
+	id = id_by(s, SQL_TARGET_ID, t->name);
+	return id > 0 ? id : -1;
+}
+
+int64_t store_target_known(store_t *s, const char *name)
+{
+	return id_by(s, SQL_TARGET_ID, name);
+}
+
+int store_targets_retire(store_t *s, int64_t before)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_RETIRE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	return store_done(s, st);
+}
+
+int64_t store_list_id(store_t *s, const catalog_list_t *l)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LIST_UPSERT);
+	int64_t id;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, l->zone);
+	store_bind_text(st, 2, l->name);
+	store_bind_text(st, 3, catalog_kind_name(l->kind));
+	store_bind_text(st, 4, catalog_scope_name(l->scope));
+	if (store_done(s, st) < 0)
+		return -1;
+	id = id_by(s, SQL_LIST_ID, l->zone);
+	return id > 0 ? id : -1;
+}
+
+/* The pending column: "status" or, for a listing, "listed:[codes]", as the
+ * confirmation rule compares them. */
+static void pending_encode(const store_state_t *st, char *buf, size_t len)
+{
+	char codes[256];
+
+	buf[0] = '\0';
+	if (!st->pending_count)
+		return;
+	if (st->pending_status != STATUS_LISTED) {
+		snprintf(buf, len, "%s", status_name(st->pending_status));
+		return;
+	}
+	store_codes_encode(st->pending_codes, st->pending_ncodes, codes, sizeof(codes));
+	snprintf(buf, len, "listed:%s", codes);
+}
+
+static void pending_decode(const char *v, store_state_t *st)
+{
+	char name[16];
+	const char *colon;
+	size_t n;
+
+	if (!v || !*v) {
+		st->pending_count = 0;
+		return;
+	}
+	colon = strchr(v, ':');
+	n = colon ? (size_t)(colon - v) : strlen(v);
+	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), v);
+	if (status_parse(name, &st->pending_status) < 0) {
+		st->pending_count = 0; /* unreadable: start confirming afresh */
+		return;
+	}
+	if (colon)
+		st->pending_ncodes = (uint8_t)store_codes_decode(colon + 1, st->pending_codes,
+								  RESULT_MAX_CODES);
+}
+
+int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	out->present = status_parse(store_col_str(st, 0), &out->status) == 0;
+	out->since = sqlite3_column_int64(st, 1);
+	store_answer_cols(st, 2, 3, 4, &out->ans);
+	out->checked_at = sqlite3_column_int64(st, 5);
+	out->ttl_until = sqlite3_column_int64(st, 6);
+	out->pending_count = sqlite3_column_int(st, 8);
+	pending_decode(store_col_str(st, 7), out);
+	sqlite3_reset(st);
+	return out->present ? 1 : 0;
+}
+
+int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *in)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PUT);
+	char codes[256], txt[JSON_MAX], pending[300];
+
+	if (!st)
+		return -1;
+	store_codes_encode(in->ans.codes, in->ans.ncodes, codes, sizeof(codes));
+	store_txt_encode(in->ans.txt, in->ans.ntxt, txt, sizeof(txt));
+	pending_encode(in, pending, sizeof(pending));
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	store_bind_text(st, 3, status_name(in->status));
+	sqlite3_bind_int64(st, 4, in->since);
+	store_bind_text(st, 5, codes);
+	store_bind_text(st, 6, txt);
+	store_bind_text_or_null(st, 7, in->ans.reason);
+	sqlite3_bind_int64(st, 8, in->checked_at);
+	sqlite3_bind_int64(st, 9, in->ttl_until);
+	store_bind_text_or_null(st, 10, pending);
+	sqlite3_bind_int(st, 11, in->pending_count);
+	return store_done(s, st);
+}
+
+int64_t store_event_add(store_t *s, const store_event_t *ev)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
+	char codes[256], txt[JSON_MAX];
+
+	if (!st)
+		return -1;
+	store_codes_encode(ev->ans.codes, ev->ans.ncodes, codes, sizeof(codes));
+	store_txt_encode(ev->ans.txt, ev->ans.ntxt, txt, sizeof(txt));
+	sqlite3_bind_int64(st, 1, ev->at);
+	sqlite3_bind_int64(st, 2, ev->target_id);
+	sqlite3_bind_int64(st, 3, ev->list_id);
+	store_bind_text(st, 4, ev->first ? NULL : status_name(ev->from));
+	store_bind_text(st, 5, status_name(ev->to));
+	store_bind_text(st, 6, codes);
+	store_bind_text(st, 7, txt);
+	store_bind_text_or_null(st, 8, ev->ans.reason);
+	if (store_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,
+		      int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_HEALTH_GET);
+	const char *name = dnsbl_health_name(health);
+	char old[32] = "";
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	rc = store_row(s, st);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		store_col_copy(st, 0, old, sizeof(old));
+		sqlite3_reset(st);
+	}
+	if (!strcmp(old, name))
+		return 0;
+	if (!(st = store_stmt(s, SQL_HEALTH_SET)))
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	store_bind_text(st, 2, name);
+	store_bind_text_or_null(st, 3, detail);
+	sqlite3_bind_int64(st, 4, now);
+	if (store_done(s, st) < 0 || !(st = store_stmt(s, SQL_HEALTH_ADD)))
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, name);
+	store_bind_text_or_null(st, 4, detail);
+	if (store_done(s, st) < 0)
+		return -1;
+	return 1;
+}
+
+int64_t store_cycle_begin(store_t *s, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_CYCLE_BEGIN);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (store_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_CYCLE_END);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, c->lists);
+	sqlite3_bind_int64(st, 4, c->targets);
+	sqlite3_bind_int64(st, 5, c->queries);
+	sqlite3_bind_int64(st, 6, c->errors);
+	sqlite3_bind_int64(st, 7, c->listed);
+	sqlite3_bind_int64(st, 8, c->unknown);
+	return store_done(s, st);
+}
+
+int store_prune(store_t *s, int64_t before)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_PRUNE_CYCLES);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (store_done(s, st) < 0 || !(st = store_stmt(s, SQL_PRUNE_HEALTH)))
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	return store_done(s, st);
+}
