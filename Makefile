@@ -55,9 +55,11 @@ WEB_SRCS := \
 
 MONITOR_SRCS := \
 	monitor/config.c \
+	monitor/config_runnable.c \
 	monitor/daemon/confirm.c \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
+	monitor/daemon/cycle.c \
 	monitor/daemon/sched.c \
 	monitor/alert/alert.c \
 	monitor/alert/alert_msg.c \

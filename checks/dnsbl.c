@@ -147,6 +147,19 @@ bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t)
 	return false;
 }
 
+unsigned long long dnsbl_queries_per_day(const catalog_list_t *l, unsigned interval_s,
+					 const unsigned long long targets[3])
+{
+	unsigned long long per_cycle = DNSBL_TEST_QUERIES;
+
+	for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
+		if (dnsbl_list_applies(l, (target_type_t)k))
+			per_cycle += targets[k];
+	if (!interval_s)
+		return 0;
+	return (per_cycle * 86400ULL + interval_s - 1) / interval_s; /* cycles may start mid-day */
+}
+
 /* c-ares tells us which sockets to watch; we keep a pollfd array in step. */
 static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writable)
 {

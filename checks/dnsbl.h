@@ -119,6 +119,16 @@ const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d);
 /* Does list l apply to target type t at all? */
 bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t);
 
+/* Test-point queries a list costs per cycle (positive and negative, IPv4 and IPv6). */
+#define DNSBL_TEST_QUERIES 4
+
+/* The queries a day list l costs when checked every interval_s seconds with
+ * targets[TARGET_IPV4], [TARGET_IPV6], [TARGET_DOMAIN] targets of each type:
+ * the applicable targets plus the test points, every cycle. The one formula
+ * of the budget check and the lists API. */
+unsigned long long dnsbl_queries_per_day(const catalog_list_t *l, unsigned interval_s,
+					 const unsigned long long targets[3]);
+
 const char *dnsbl_health_name(dnsbl_health_t h);
 /* Parses a name as dnsbl_health_name writes it; 0, or -1 when it is none. */
 int dnsbl_health_parse(const char *s, dnsbl_health_t *out);

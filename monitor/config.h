@@ -103,6 +103,19 @@ struct dnsbl;
 struct dnsbl *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err,
 			    size_t errlen);
 
+/* ---- is the config runnable (config_runnable.c) ---- */
+
+/* A list's check interval: its own, else [monitor] interval. */
+unsigned config_list_interval(const config_t *c, const catalog_list_t *l);
+/* How many lists are enabled and have what they need (a key). */
+size_t config_lists_enabled(const config_t *c);
+/* Writes into report one line per list whose implied queries per day exceed
+ * its budget; returns how many do. */
+int config_budget_check(const config_t *c, char *report, size_t len);
+/* Can the daemon run c: it has targets and an enabled list? 0, or -1 with
+ * "FILE: what is missing" in err. (Budgets are config_budget_check's.) */
+int config_runnable(const config_t *c, char *err, size_t errlen);
+
 /* Parses a duration ("90s", "30m", "6h", "2d", "1500ms", bare seconds) into
  * milliseconds. 0 or -1. */
 int config_duration_ms(const char *s, unsigned long long *ms);

@@ -29,8 +29,4 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload, unsigned max_cycles);
  * from the scheduler's thread, between cycles. */
 void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud);
 
-/* Writes into report one line per list whose implied queries per day exceed
- * its budget; returns how many do. ntargets: static targets of the config. */
-int sched_budget_check(const config_t *c, char *report, size_t len);
-
 #endif

@@ -1,0 +1,427 @@
+/* cycle.c -- one check cycle of the daemon: due lists, targets, test points, the engine, history.
+ * Results are confirmed (confirm.c) and written in batches of BATCH targets per transaction. */
+#include "monitor/daemon/cycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks/discover.h"
+#include "checks/dnsbl.h"
+#include "lib/log.h"
+#include "lib/text.h"
+#include "lib/xmalloc.h"
+#include "monitor/alert/alert.h"
+#include "monitor/daemon/confirm.h"
+#include "monitor/daemon/neighbourhood.h"
+#include "monitor/daemon/daemon.h"
+#include "monitor/mtalog/logwatch.h"
+
+#define BATCH 500         /* targets per transaction */
+#define SPREAD 4          /* a cycle's queries are spread over interval / SPREAD */
+#define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
+
+/* The cycle in progress. */
+struct cycle {
+	struct sched *s;
+	int64_t now, id;
+	catalog_list_t **run; /* DNS lists of the cycle, then the DROP pseudo-lists */
+	int64_t *run_lid;
+	size_t nrun;          /* DNS lists */
+	bool drop;            /* run[nrun], run[nrun + 1] are DROP and ASN-DROP */
+	unsigned min_iv;      /* the shortest interval of the lists run */
+	targetset_t ts;
+	dnsbl_list_state_t *states;
+	dnsbl_stats_t before;
+	unsigned batch;       /* targets written in the open transaction */
+	store_cycle_t rec;
+	int failed;           /* a store write failed */
+};
+
+/* ---- results into the store ---- */
+
+static void log_change(struct cycle *cy, int64_t tid, const target_t *t, const catalog_list_t *l,
+		       const char *from, const store_state_t *st, const dnsbl_result_t *r,
+		       const char *reason)
+{
+	char esc[600], what[600] = "", hood[400] = "", asname[200];
+	size_t o = 0;
+	store_asn_t asn;
+
+	/* a neighbourhood listing names the neighbourhood: that is what the admin must act on */
+	if (l->scope == SCOPE_ASN || l->scope == SCOPE_NETWORK) {
+		bool known = store_asn_get(cy->s->store, tid, &asn) == 1 && asn.asn >= 0;
+		text_escape_term(known ? asn.name : "", asname, sizeof(asname));
+		if (l->scope == SCOPE_ASN && known)
+			snprintf(hood, sizeof(hood), " [AS%lld (%s) is listed: this affects every IP of "
+				 "that network, not only this one]", (long long)asn.asn, asname);
+		else if (l->scope == SCOPE_ASN)
+			snprintf(hood, sizeof(hood), " [this IP's whole ASN is listed: every IP of that "
+				 "network is affected]");
+		else
+			snprintf(hood, sizeof(hood), " [this IP's network%s%s%s is listed, not only "
+				 "the IP]", known ? " " : "", known ? asn.prefix : "",
+				 known ? "" : "/allocation");
+	}
+
+	if (r->v.status == STATUS_LISTED)
+		for (size_t i = 0; i < r->v.ncodes && o < sizeof(what); i++) {
+			verdict_t one = r->v;
+			const char *m[4];
+			char a[16];
+			one.ncodes = 1;
+			one.codes[0] = r->v.codes[i];
+			verdict_addr_str(r->v.codes[i], a);
+			o += (size_t)snprintf(what + o, sizeof(what) - o, "%s%s%s%s%s", i ? ", " : " ", a,
+					      verdict_meanings(&one, l, m, 4) ? " (" : "",
+					      verdict_meanings(&one, l, m, 4) ? m[0] : "",
+					      verdict_meanings(&one, l, m, 4) ? ")" : "");
+		}
+	text_escape_term(reason, esc, sizeof(esc));
+	log_info("%s %s (%s): %s -> %s%s%s%s%s", t->name, l->name, catalog_zone_shown(l, l->zone),
+		 from ? from : "new", status_name(st->status), what, r->v.status == STATUS_LISTED ? hood : "", esc[0] ? ": " : "", esc);
+}
+
+static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r)
+{
+	struct sched *s = cy->s;
+	const catalog_list_t *l = cy->run[r->list];
+	int64_t lid = cy->run_lid[r->list];
+	store_state_t st;
+	store_answer_t obs;
+	char reason[STORE_REASON_MAX];
+	status_t status = (status_t)r->v.status, from = STATUS_UNKNOWN;
+	confirm_result_t cr;
+
+	if (store_state_get(s->store, tid, lid, &st) < 0) {
+		cy->failed = 1;
+		return;
+	}
+	verdict_reason(&r->v, l, reason, sizeof(reason));
+	store_answer_set(&obs, r, reason);
+	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
+	if (cr != CONFIRM_PENDING) {
+		/* the confirmed state's details follow the latest answer */
+		memcpy(st.ans.txt, obs.txt, sizeof(obs.txt));
+		st.ans.ntxt = obs.ntxt;
+		memcpy(st.ans.reason, obs.reason, sizeof(obs.reason));
+	}
+	/* an answer may be reused for its TTL; errors and clean answers are re-asked */
+	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + r->ttl : 0;
+	if (cr == CONFIRM_FIRST || cr == CONFIRM_CHANGED) {
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = cy->now;
+		ev.target_id = tid;
+		ev.list_id = lid;
+		ev.first = cr == CONFIRM_FIRST;
+		ev.from = from;
+		ev.to = st.status;
+		ev.ans = st.ans;
+		if (store_event_add(s->store, &ev) < 0)
+			cy->failed = 1;
+		/* a sidelined list was logged once with its health; its first unknown
+		 * verdicts for every target would only bury that line */
+		bool sidelined = r->v.reason >= REASON_LIST_DEAD && r->v.reason <= REASON_LIST_UNREACHABLE;
+		if (cr == CONFIRM_FIRST && sidelined)
+			log_debug("%s %s: unknown (list not usable this run)", t->name, l->zone);
+		else if (cr == CONFIRM_CHANGED || st.status != STATUS_CLEAN)
+			log_change(cy, tid, t, l, cr == CONFIRM_FIRST ? NULL : status_name(from), &st, r,
+				   reason);
+	} else if (cr == CONFIRM_PENDING) {
+		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone,
+			  status_name(status), st.pending_count, s->cfg->confirm);
+	}
+	if (store_state_put(s->store, tid, lid, &st) < 0)
+		cy->failed = 1;
+}
+
+static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
+{
+	struct cycle *cy = ud;
+	store_t *st = cy->s->store;
+	int64_t tid;
+
+	if (cy->failed)
+		return;
+	if (cy->batch == 0 && store_begin(st) < 0) {
+		cy->failed = 1;
+		return;
+	}
+	tid = store_target_id(st, t, cy->now);
+	if (tid < 0) {
+		cy->failed = 1;
+		return;
+	}
+	cy->rec.targets++;
+	for (size_t i = 0; i < nres; i++) {
+		if (res[i].skipped || res[i].v.reason == REASON_NOT_RUN)
+			continue; /* fresh by TTL, or interrupted: nothing was learned */
+		if (res[i].v.status == STATUS_LISTED)
+			cy->rec.listed++;
+		else if (res[i].v.status == STATUS_UNKNOWN)
+			cy->rec.unknown++;
+		observe(cy, t, tid, &res[i]);
+	}
+	if (cy->drop) {
+		dnsbl_result_t dr[2];
+		size_t n = neighbourhood_drop_results(cy->s->hood, st, tid, t, dr, (uint16_t)cy->nrun,
+						      (uint16_t)(cy->nrun + 1));
+		for (size_t i = 0; i < n; i++)
+			if (!dr[i].skipped) {
+				cy->rec.listed += dr[i].v.status == STATUS_LISTED;
+				observe(cy, t, tid, &dr[i]);
+			}
+	}
+	if (++cy->batch >= BATCH) {
+		if (store_commit(st) < 0)
+			cy->failed = 1;
+		cy->batch = 0;
+	}
+}
+
+/* TTL honoured: a listed answer is not asked again before it expires. */
+static bool skip_fresh(void *ud, const target_t *t, size_t list)
+{
+	struct cycle *cy = ud;
+	store_state_t st;
+	int64_t tid;
+
+	/* look the target up without creating it: a new target is never fresh */
+	tid = store_target_known(cy->s->store, t->name);
+	if (tid <= 0)
+		return false;
+	if (store_state_get(cy->s->store, tid, cy->run_lid[list], &st) != 1)
+		return false;
+	return st.ttl_until > cy->now;
+}
+
+/* ---- the steps of a cycle ---- */
+
+static unsigned jitter(struct sched *s, unsigned interval)
+{
+	/* up to 5% of the interval, so restarts and many daemons do not align */
+	s->rng = s->rng * 1103515245u + 12345u;
+	return interval >= 20 ? (s->rng >> 8) % (interval / 20) : 0;
+}
+
+/* The lists due now, with their ids; each gets its next due time. Returns
+ * how many, or -1 on a store error. */
+static int pick_due_lists(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	config_t *c = s->cfg;
+
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		catalog_list_t *l = &c->catalog->lists[i];
+		unsigned iv = config_list_interval(c, l);
+		if (!l->enabled || !l->zone || s->next_due[i] > cy->now)
+			continue;
+		cy->run[cy->nrun] = l;
+		cy->run_lid[cy->nrun] = store_list_id(s->store, l);
+		if (cy->run_lid[cy->nrun++] < 0)
+			return -1;
+		s->next_due[i] = cy->now + iv + jitter(s, iv);
+		if (!cy->min_iv || iv < cy->min_iv)
+			cy->min_iv = iv;
+	}
+	return (int)cy->nrun;
+}
+
+/* The cycle's targets: the config's addresses, networks and domains, plus
+ * the current addresses of its hosts and what its domains send from. */
+static void build_targets(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	char err[300];
+
+	for (size_t i = 0; i < s->cfg->ntargets; i++) {
+		config_target_t *t = &s->cfg->targets[i];
+		char warn[1024];
+
+		if (t->kind == CT_HOST) {
+			if (dnsbl_resolve_host(s->dns, t->value, &cy->ts, err, sizeof(err)) < 0)
+				log_warn("%s", err);
+			continue;
+		}
+		targetset_add(&cy->ts, &t->spec);
+		/* a domain's mail servers and SPF networks are watched too */
+		if (t->kind == CT_DOMAIN &&
+		    discover_domain(s->dns, t->value, &s->cfg->limits, &cy->ts, warn, sizeof(warn), err,
+				    sizeof(err)) < 0)
+			log_warn("domain %s: no sending addresses discovered: %s", t->value, err);
+		else if (t->kind == CT_DOMAIN && warn[0])
+			log_warn("domain %s: %s", t->value, warn);
+	}
+}
+
+/* The neighbourhood of the targets: origin ASNs as they are due, and the
+ * DROP pseudo-lists once a DROP file is loaded. 0 or -1 (store). */
+static int add_neighbourhood(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	if (neighbourhood_asn_refresh(s->hood, s->dns, s->store, &cy->ts, s->cfg->asn_refresh_s,
+				      cy->now) < 0)
+		return -1;
+	cy->drop = neighbourhood_drop_active(s->hood);
+	if (!cy->drop)
+		return 0;
+	cy->run[cy->nrun] = neighbourhood_drop_list(s->hood);
+	cy->run[cy->nrun + 1] = neighbourhood_asndrop_list(s->hood);
+	cy->run_lid[cy->nrun] = store_list_id(s->store, cy->run[cy->nrun]);
+	cy->run_lid[cy->nrun + 1] = store_list_id(s->store, cy->run[cy->nrun + 1]);
+	return cy->run_lid[cy->nrun] < 0 || cy->run_lid[cy->nrun + 1] < 0 ? -1 : 0;
+}
+
+/* Queries the lists' test points and records each list's health (a change is
+ * logged once). Returns 0, 1 when stopping, -1 on a store error. */
+static int test_lists(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	bool v6 = false;
+
+	for (size_t i = 0; i < cy->ts.n; i++)
+		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
+	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
+	if (dnsbl_test_lists(s->dns, cy->run, cy->nrun, v6, cy->states) < 0)
+		return 1;
+	for (size_t i = 0; i < cy->nrun; i++) {
+		const catalog_list_t *l = cy->run[i];
+		const dnsbl_list_state_t *h = &cy->states[i];
+		int ch = store_list_health(s->store, cy->run_lid[i], h->health, h->detail, cy->now);
+
+		if (ch < 0)
+			return -1;
+		if (ch > 0 && h->health != HEALTH_OK)
+			log_warn("list %s (%s) is %s: %s", l->name, catalog_zone_shown(l, l->zone),
+				 dnsbl_health_name(h->health), h->detail);
+		else if (ch > 0)
+			log_info("list %s (%s) is ok", l->name, catalog_zone_shown(l, l->zone));
+	}
+	return 0;
+}
+
+/* Spreads the cycle's queries over a quarter of the shortest interval
+ * instead of bursting them at the lists. */
+static void pace(struct cycle *cy)
+{
+	unsigned long long expected = 0;
+	double rate;
+
+	for (size_t i = 0; i < cy->nrun; i++)
+		for (size_t k = 0; k < cy->ts.n; k++)
+			if (dnsbl_list_applies(cy->run[i], cy->ts.specs[k].first.type))
+				expected += cy->ts.specs[k].count;
+	rate = (double)expected / ((double)cy->min_iv / SPREAD);
+	dnsbl_set_rate(cy->s->dns, rate < MIN_RATE ? MIN_RATE : rate);
+}
+
+/* Runs the engine over every target and list; results are confirmed and
+ * written as they come, in input order. 0, or -1 on a store error. */
+static int check(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	cy->batch = 0;
+	cy->failed = 0;
+	dnsbl_set_skip(s->dns, skip_fresh, cy);
+	dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
+	dnsbl_set_skip(s->dns, NULL, NULL);
+	if (cy->batch && store_commit(s->store) < 0)
+		cy->failed = 1;
+	cy->batch = 0;
+	return cy->failed ? -1 : 0;
+}
+
+/* Records the cycle's counters and prunes old rows, then lets the mail log
+ * and the alerts see what the cycle wrote. 0 or -1. */
+static int finish(struct cycle *cy, double started)
+{
+	struct sched *s = cy->s;
+	const dnsbl_stats_t *after = dnsbl_stats(s->dns);
+	struct timespec t1;
+
+	cy->rec.queries = (int64_t)(after->queries + after->txt_queries - cy->before.queries -
+				    cy->before.txt_queries);
+	cy->rec.errors = (int64_t)(after->timeouts + after->errors - cy->before.timeouts -
+				   cy->before.errors);
+	if (store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0 ||
+	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0)
+		return -1;
+	if (s->lw)
+		logwatch_poll(s->lw, time(NULL));
+	alert_cycle_done(s->alert, time(NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld unknown, %.2f s",
+		  (long long)cy->id, cy->nrun, (long long)cy->rec.targets, (long long)cy->rec.listed,
+		  (long long)cy->rec.unknown,
+		  (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
+	return 0;
+}
+
+/* What was not written will be seen again: the lists are due again soon. */
+static void store_failed(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	if (cy->batch)
+		store_rollback(s->store);
+	cy->batch = 0;
+	log_error("database %s: %s (state kept as it was; retrying next cycle)", s->cfg->database,
+		  store_error(s->store));
+	for (size_t i = 0; i < s->cfg->catalog->n; i++)
+		if (s->next_due[i] > cy->now + 60)
+			s->next_due[i] = cy->now + 60;
+}
+
+int cycle_run(struct sched *s)
+{
+	struct cycle cy;
+	struct timespec t0;
+	size_t n = s->cfg->catalog->n;
+	int ret = -1, rc;
+
+	memset(&cy, 0, sizeof(cy));
+	cy.s = s;
+	cy.now = time(NULL);
+	cy.run = xcalloc(n + 2, sizeof(*cy.run));
+	cy.run_lid = xcalloc(n + 2, sizeof(*cy.run_lid));
+	targetset_init(&cy.ts);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = pick_due_lists(&cy);
+	if (rc < 0)
+		goto fail;
+	if (rc == 0) {
+		ret = 0; /* nothing due */
+		goto out;
+	}
+	cy.before = *dnsbl_stats(s->dns);
+	cy.rec.lists = (int64_t)cy.nrun;
+	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0)
+		goto fail;
+	build_targets(&cy);
+	if (add_neighbourhood(&cy) < 0)
+		goto fail;
+	rc = test_lists(&cy);
+	if (rc > 0) {
+		ret = 0; /* stopping: the cycle stays unfinished */
+		goto out;
+	}
+	if (rc < 0)
+		goto fail;
+	pace(&cy);
+	if (check(&cy) < 0 || finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	store_failed(&cy);
+out:
+	free(cy.states);
+	free(cy.run);
+	free(cy.run_lid);
+	targetset_free(&cy.ts);
+	return ret;
+}

@@ -1,0 +1,32 @@
+/* daemon.h -- the daemon's context, shared by the files of the daemon room only (sched.c, cycle.c).
+ * One struct made by sched_new and passed explicitly: no other mutable state. */
+#ifndef BLMON_DAEMON_H
+#define BLMON_DAEMON_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "checks/dnsbl.h"
+#include "monitor/alert/alert.h"
+#include "monitor/config.h"
+#include "monitor/daemon/neighbourhood.h"
+#include "monitor/mtalog/logwatch.h"
+#include "store/store.h"
+
+/* sched_t of sched.h */
+struct sched {
+	char *path;
+	config_t *cfg;
+	store_t *store;    /* the daemon thread's connection: the only writer */
+	dnsbl_t *dns;
+	neighbourhood_t *hood;
+	volatile sig_atomic_t *stop;
+	int64_t *next_due; /* per catalog list: when it is checked next */
+	unsigned rng;      /* jitter of next_due */
+	void (*on_reload)(void *ud); /* told after a successful reload */
+	void *on_reload_ud;
+	alert_t *alert; /* alerts: queue and delivery (alert.c) */
+	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
+};
+
+#endif
