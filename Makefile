@@ -71,9 +71,11 @@ MONITOR_SRCS := \
 	monitor/mtalog/logline_exim.c \
 	monitor/mtalog/incident.c \
 	monitor/cli/check_report.c \
+	monitor/cli/live.c \
 	monitor/cli/check.c \
 	monitor/cli/nagios.c \
 	monitor/cli/lists.c \
+	monitor/cli/config_test.c \
 	monitor/cli/run.c \
 	monitor/cli/reroute.c
 

@@ -20,7 +20,7 @@ const char *catalog_qtype_name(list_qtype_t q) { return qtype_names[q]; }
 
 static int name_lookup(const char *const *names, size_t n, const char *s)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; s && i < n; i++)
 		if (strcmp(names[i], s) == 0)
 			return (int)i;
 	return -1;

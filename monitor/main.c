@@ -5,49 +5,52 @@
 
 #include "monitor/cli/cli.h"
 
+/* The commands, in the order help lists them: one row each. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis, *help;
+} commands[] = {
+	{"check", cmd_check, "check [TARGET...]", "check IPs, networks and domains against DNS blocklists now"},
+	{"run", cmd_run, "run -c FILE", "the monitor daemon: check on an interval, record changes"},
+	{"nagios", cmd_nagios, "nagios -H TARGET", "a Nagios/Icinga check (live, or --url for the daemon's view)"},
+	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
+	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
+	{"config-test", cmd_config_test, "config-test FILE", "validate a config file; exit 0 if it is good"},
+};
 
-static const char usage[] =
-	"blmon " BLMON_VERSION " -- DNS blocklist reputation monitor\n"
-	"\n"
-	"Usage: blmon COMMAND [OPTIONS]\n"
-	"\n"
-	"Commands:\n"
-	"  check [TARGET...]   check IPs, networks and domains against DNS blocklists now\n"
-	"  run -c FILE         the monitor daemon: check on an interval, record changes\n"
-	"  nagios -H TARGET    a Nagios/Icinga check (live, or --url for the daemon's view)\n"
-	"  lists               print the list catalog (built-in plus config)\n"
-	"  reroute --provider P --via HOP   a Postfix transport map around a rejecting provider\n"
-	"  config-test FILE    validate a config file; exit 0 if it is good\n"
-	"\n"
-	"Run `blmon COMMAND --help` for a command's options.\n"
-	"\n"
-	"Exit status of check: 0 all clean, 1 something listed, 2 usage or config\n"
-	"error, 3 nothing listed but something could not be checked (unknown).\n";
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fputs("blmon " BLMON_VERSION " -- DNS blocklist reputation monitor\n\n"
+	      "Usage: blmon COMMAND [OPTIONS]\n\nCommands:\n", out);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		int w = (int)strlen(commands[i].synopsis);
+		fprintf(out, "  %s%*s%s\n", commands[i].synopsis, w < 20 ? 20 - w : 3, "",
+			commands[i].help);
+	}
+	fputs("\nRun `blmon COMMAND --help` for a command's options.\n\n"
+	      "Exit status of check: 0 all clean, 1 something listed, 2 usage or config\n"
+	      "error, 3 nothing listed but something could not be checked (unknown).\n", out);
+}
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
 	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
-		fputs(usage, cmd ? stdout : stderr);
+		usage(cmd ? stdout : stderr);
 		return cmd ? 0 : EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		puts("blmon " BLMON_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "nagios"))
-		return cmd_nagios(argc - 1, argv + 1);
-	if (!strcmp(cmd, "reroute"))
-		return cmd_reroute(argc - 1, argv + 1);
-	if (!strcmp(cmd, "lists"))
-		return cmd_lists(argc - 1, argv + 1);
-	if (!strcmp(cmd, "config-test"))
-		return cmd_config_test(argc - 1, argv + 1);
-	fprintf(stderr, "blmon: unknown command '%s'\n\n%s", cmd, usage);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "blmon: unknown command '%s'\n\n", cmd);
+	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checks/dnsbl.h"
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
 #include "monitor/cli/check_report.h"
+#include "monitor/cli/live.h"
 
 static const char check_usage[] =
 	"Usage: blmon check [OPTIONS] [TARGET...]\n"
@@ -136,219 +136,102 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 	return 0;
 }
 
-/* Picks the lists of this run: --list, else --all-lists, else the config's.
- * A --list zone the catalog does not know becomes an ad-hoc IP list (any 127/8
- * answer but 127.0.0.1 is a listing). */
-static int select_lists(config_t *c, const struct check_args *a, catalog_list_t ***out,
-			size_t *n)
+/* The report's options: colours only for a terminal that wants them. */
+static void report_opts(const struct check_args *a, const config_t *c, check_report_opts_t *ro)
 {
-	catalog_t *cat = c->catalog;
-	catalog_list_t **sel = NULL;
-	size_t k = 0;
+	bool tty = isatty(STDOUT_FILENO);
+	const char *term = getenv("TERM");
 
-	/* add ad-hoc zones first: catalog_add moves the list array */
-	for (size_t i = 0; i < a->nlists; i++) {
-		if (catalog_find(cat, a->lists[i]))
-			continue;
-		if (!target_domain_valid(a->lists[i], true)) {
-			fprintf(stderr, "blmon check: --list %s: no such list and not a zone name "
-				"(see `blmon lists`)\n", a->lists[i]);
-			return -1;
-		}
-		catalog_add(cat, a->lists[i]);
-	}
-	sel = xcalloc(cat->n + 1, sizeof(*sel));
-	for (size_t i = 0; i < a->nlists; i++) {
-		catalog_list_t *l = catalog_find(cat, a->lists[i]);
-		bool dup = false;
-
-		if (!l->zone) {
-			fprintf(stderr, "blmon check: --list %s: this list needs a key (key = in "
-				"[list %s])\n", a->lists[i], l->zone_tmpl);
-			goto fail;
-		}
-		for (size_t j = 0; j < k; j++)
-			dup |= sel[j] == l;
-		if (!dup)
-			sel[k++] = l;
-	}
-	for (size_t i = 0; i < cat->n && a->nlists == 0; i++)
-		if (cat->lists[i].zone && (a->all || cat->lists[i].enabled))
-			sel[k++] = &cat->lists[i];
-	if (k == 0) {
-		fprintf(stderr, "blmon check: no lists enabled (see [lists] in the config)\n");
-		goto fail;
-	}
-	*out = sel;
-	*n = k;
-	return 0;
-fail:
-	free(sel);
-	return -1;
+	memset(ro, 0, sizeof(*ro));
+	ro->out = stdout;
+	ro->json = a->json;
+	ro->verbose = a->verbose;
+	ro->color = a->color ? !strcmp(a->color, "always") || (!strcmp(a->color, "auto") && tty) : tty;
+	if (!a->color || !strcmp(a->color, "auto"))
+		ro->color = ro->color && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
+	ro->progress = isatty(STDERR_FILENO) && !a->json;
+	ro->resolver = c->resolver ? c->resolver : "system (/etc/resolv.conf)";
 }
 
-/* Targets from argv (or the config); host names go to hosts for resolving. */
-static int collect_targets(config_t *c, int argc, char **argv, targetset_t *ts,
-			   const char ***hosts, size_t *nhosts)
+/* The targets of the command line, else the config's. */
+static int add_targets(live_t *lv, int argc, char **argv)
 {
-	char err[300];
+	char err[512];
 
-	for (int i = 0; i < argc; i++) {
-		target_spec_t spec;
-		if (!strncmp(argv[i], "host:", 5)) {
-			if (!target_domain_valid(argv[i] + 5, true)) {
-				fprintf(stderr, "blmon check: '%s' is not a host name\n", argv[i] + 5);
-				return -1;
-			}
-			*hosts = xrealloc(*hosts, (*nhosts + 1) * sizeof(**hosts));
-			(*hosts)[(*nhosts)++] = argv[i] + 5;
-			continue;
-		}
-		if (target_parse(argv[i], &c->limits, &spec, err, sizeof(err)) < 0) {
-			fprintf(stderr, "blmon check: target %d: %s\n", i + 1, err);
+	for (int i = 0; i < argc; i++)
+		if (live_add(lv, argv[i], err, sizeof(err)) < 0) {
+			if (!strncmp(argv[i], "host:", 5))
+				fprintf(stderr, "blmon check: %s\n", err);
+			else
+				fprintf(stderr, "blmon check: target %d: %s\n", i + 1, err);
 			return -1;
 		}
-		targetset_add(ts, &spec);
-	}
-	if (argc > 0)
-		return 0;
-	for (size_t i = 0; i < c->ntargets; i++) {
-		if (c->targets[i].kind == CT_HOST) {
-			*hosts = xrealloc(*hosts, (*nhosts + 1) * sizeof(**hosts));
-			(*hosts)[(*nhosts)++] = c->targets[i].value;
-		} else {
-			targetset_add(ts, &c->targets[i].spec);
-		}
-	}
-	if (ts->total == 0 && *nhosts == 0) {
-		fprintf(stderr, "blmon check: no targets: give TARGET arguments%s\n",
-			c->path ? " or ip/network/host/domain keys in [targets]" : " or -c FILE");
+	if (argc == 0 && live_add_config_targets(lv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "blmon check: %s\n", err);
 		return -1;
 	}
 	return 0;
 }
 
+static void on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_args a;
-	config_t *c = NULL;
-	catalog_list_t **lists = NULL;
-	size_t nlists = 0, nhosts = 0;
-	const char **hosts = NULL;
-	char **herr = NULL;
-	targetset_t ts;
-	dnsbl_t *d = NULL;
-	dnsbl_list_state_t *states = NULL;
+	live_opts_t lo;
+	live_t lv;
 	check_report_t *rep = NULL;
+	check_report_opts_t ro;
 	char err[8192];
 	struct timespec t0;
 	int ret = EXIT_USAGE, rc;
-	bool v6 = false;
-	struct sigaction sa;
 
 	memset(&a, 0, sizeof(a));
-	targetset_init(&ts);
+	memset(&lv, 0, sizeof(lv));
 	rc = parse_args(argc, argv, &a);
 	if (rc != 0) {
 		ret = rc > 0 ? 0 : EXIT_USAGE;
 		goto out;
 	}
-	if (a.config) {
-		if (config_load(a.config, &c, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
-			goto out;
-		}
-	} else {
-		c = config_new_default();
-	}
-	if (a.resolver) {
-		if (dnsbl_resolver_check(a.resolver, err, sizeof(err)) < 0) {
-			fprintf(stderr, "blmon check: --%s\n", err);
-			goto out;
-		}
-		free(c->resolver);
-		c->resolver = xstrdup(a.resolver);
-	}
-	if (a.timeout) {
-		unsigned long long ms;
-		if (config_duration_ms(a.timeout, &ms) < 0 || ms < 100 || ms > 60000) {
-			fprintf(stderr, "blmon check: --timeout: '%s' is not a duration from 100ms to 60s\n",
-				a.timeout);
-			goto out;
-		}
-		c->timeout_ms = (unsigned)ms;
-	}
-	if (a.retries >= 0)
-		c->retries = (unsigned)a.retries;
-	if (a.concurrency > 0)
-		c->concurrency = (unsigned)a.concurrency;
-	if (select_lists(c, &a, &lists, &nlists) < 0)
-		goto out;
-	if (collect_targets(c, argc - optind, argv + optind, &ts, &hosts, &nhosts) < 0)
-		goto out;
-
-	d = config_engine(c, &stop_flag, err, sizeof(err));
-	if (!d) {
-		fprintf(stderr, "blmon check: %s\n", err);
+	lo = (live_opts_t){a.config, a.resolver, a.timeout, a.retries, a.concurrency, a.lists,
+			   a.nlists, a.all};
+	if (live_open(&lv, &lo, &stop_flag, err, sizeof(err)) < 0) {
+		fprintf(stderr, a.config && !lv.cfg ? "%s\n" : "blmon check: %s\n", err);
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (add_targets(&lv, argc - optind, argv + optind) < 0)
+		goto out;
+	on_signals();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	herr = xcalloc(nhosts + 1, sizeof(*herr));
-	for (size_t i = 0; i < nhosts; i++)
-		if (dnsbl_resolve_host(d, hosts[i], &ts, err, sizeof(err)) < 0)
-			herr[i] = xstrdup(err);
-	for (size_t i = 0; i < ts.n; i++)
-		v6 |= ts.specs[i].first.type == TARGET_IPV6;
-	states = xcalloc(nlists, sizeof(*states));
-	if (dnsbl_test_lists(d, lists, nlists, v6, states) < 0) {
+	if (live_test(&lv) < 0) {
 		fprintf(stderr, "blmon check: interrupted\n");
 		ret = EXIT_UNKNOWN;
 		goto out;
 	}
-	{
-		check_report_opts_t ro;
-		bool tty = isatty(STDOUT_FILENO);
-		const char *term = getenv("TERM");
-		memset(&ro, 0, sizeof(ro));
-		ro.out = stdout;
-		ro.json = a.json;
-		ro.verbose = a.verbose;
-		ro.color = a.color ? !strcmp(a.color, "always") ||
-					     (!strcmp(a.color, "auto") && tty)
-				   : tty;
-		if (!a.color || !strcmp(a.color, "auto"))
-			ro.color = ro.color && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
-		ro.progress = isatty(STDERR_FILENO) && !a.json;
-		ro.resolver = c->resolver ? c->resolver : "system (/etc/resolv.conf)";
-		rep = check_report_new(&ro, lists, nlists, states, ts.total + nhosts);
-	}
+	report_opts(&a, lv.cfg, &ro);
+	rep = check_report_new(&ro, lv.lists, lv.nlists, lv.states, live_target_count(&lv));
 	check_report_begin(rep);
-	for (size_t i = 0; i < nhosts; i++)
-		if (herr[i])
-			check_report_unchecked(rep, hosts[i], herr[i]);
-	rc = dnsbl_run(d, lists, nlists, states, &ts, check_report_target, rep);
-	ret = check_report_end(rep, dnsbl_stats(d), since(&t0));
+	for (size_t i = 0; i < lv.nhosts; i++)
+		if (lv.host_err[i])
+			check_report_unchecked(rep, lv.hosts[i], lv.host_err[i]);
+	rc = live_run(&lv, check_report_target, rep);
+	ret = check_report_end(rep, dnsbl_stats(lv.dns), since(&t0));
 	if (rc < 0) {
 		fprintf(stderr, "blmon check: interrupted: remaining targets not checked\n");
 		if (ret == 0)
 			ret = EXIT_UNKNOWN; /* an interrupted run never says "all clean" */
 	}
 out:
-	for (size_t i = 0; herr && i < nhosts; i++)
-		free(herr[i]);
-	free(herr);
 	check_report_free(rep);
-	free(states);
-	dnsbl_free(d);
-	targetset_free(&ts);
-	free(hosts);
-	free(lists);
+	live_free(&lv);
 	free(a.lists);
-	config_free(c);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
+#include "monitor/cli/live.h"
 
 enum { NAG_OK, NAG_WARNING, NAG_CRITICAL, NAG_UNKNOWN };
 static const char *const nag_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -141,28 +142,32 @@ static bool ignored(const struct nag *n, const char *zone, const char *id)
 	return false;
 }
 
-/* Counts one result; status "listed", "clean" or "unknown". */
+/* Counts one result of a block list (allow and info lists never count). */
 static void count(struct nag *n, const char *target, const char *zone, const char *id,
-		  const char *name, const char *kind, const char *scope, const char *status,
+		  const char *name, list_kind_t kind, list_scope_t scope, status_t status,
 		  const char *reason)
 {
-	if (strcmp(kind, "block") || ignored(n, zone, id))
+	if (kind != LIST_BLOCK || ignored(n, zone, id))
 		return;
-	if (n->scope && !strcmp(n->scope, "ip") && (!strcmp(scope, "network") || !strcmp(scope, "asn")))
+	if (n->scope && !strcmp(n->scope, "ip") && (scope == SCOPE_NETWORK || scope == SCOPE_ASN))
 		return;
-	if (!strcmp(status, "listed")) {
+	switch (status) {
+	case STATUS_LISTED:
 		if (n->listed < NAG_SHOWN)
 			snprintf(n->shown[n->nshown++], sizeof(n->shown[0]), "%s%s%s (%s)", target,
 				 target[0] ? " on " : "", name, zone);
 		n->listed++;
-	} else if (!strcmp(status, "clean")) {
+		break;
+	case STATUS_CLEAN:
 		n->clean++;
-	} else {
+		break;
+	case STATUS_UNKNOWN:
 		if (!n->unknown)
 			snprintf(n->unk_first, sizeof(n->unk_first), "%s%s%s%s%.120s", target,
 				 target[0] ? " on " : "", zone, reason && *reason ? ": " : "",
 				 reason ? reason : "");
 		n->unknown++;
+		break;
 	}
 }
 
@@ -192,111 +197,38 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 		if (res[i].v.reason >= REASON_LIST_DEAD && res[i].v.reason <= REASON_LIST_UNREACHABLE)
 			snprintf(reason, sizeof(reason), "list %s",
 				 dnsbl_health_name(lv->states[res[i].list].health));
-		count(lv->n, t->name, l->zone, l->id, l->name, catalog_kind_name(l->kind),
-		      catalog_scope_name(l->scope), status_name((status_t)res[i].v.status),
-		      reason);
+		count(lv->n, t->name, catalog_zone_shown(l, l->zone), l->id, l->name, l->kind,
+		      l->scope, (status_t)res[i].v.status, reason);
 	}
-}
-
-static int select_lists(config_t *c, struct nag *n, catalog_list_t ***out, size_t *k,
-			char *err, size_t errlen)
-{
-	catalog_t *cat = c->catalog;
-	catalog_list_t **sel;
-
-	*k = 0;
-	for (size_t i = 0; i < n->nlists; i++) {
-		if (catalog_find(cat, n->lists[i]))
-			continue;
-		if (!target_domain_valid(n->lists[i], true)) {
-			snprintf(err, errlen, "--list %s: no such list and not a zone name", n->lists[i]);
-			return -1;
-		}
-		catalog_add(cat, n->lists[i]); /* an ad-hoc list: any 127/8 answer but .1 is a listing */
-	}
-	sel = xcalloc(cat->n + 1, sizeof(*sel));
-	for (size_t i = 0; i < n->nlists; i++) {
-		catalog_list_t *l = catalog_find(cat, n->lists[i]);
-		bool dup = false;
-		if (!l->zone) {
-			snprintf(err, errlen, "--list %s needs a key (key = in [list %s], with -C)",
-				 n->lists[i], l->zone_tmpl);
-			free(sel);
-			return -1;
-		}
-		for (size_t j = 0; j < *k; j++)
-			dup |= sel[j] == l;
-		if (!dup)
-			sel[(*k)++] = l;
-	}
-	for (size_t i = 0; i < cat->n && n->nlists == 0; i++)
-		if (cat->lists[i].zone && cat->lists[i].enabled)
-			sel[(*k)++] = &cat->lists[i];
-	*out = sel;
-	return 0;
 }
 
 /* Returns -1 with err when the check could not run at all. */
 static int live(struct nag *n, char *err, size_t errlen)
 {
-	config_t *c = NULL;
-	catalog_list_t **lists = NULL;
-	dnsbl_list_state_t *states = NULL;
-	dnsbl_t *d = NULL;
-	targetset_t ts;
-	size_t nl = 0;
-	bool v6 = false;
+	live_opts_t lo = {n->config, n->resolver, NULL, -1, 0, n->lists, n->nlists, false};
+	live_t lv;
+	struct live ctx;
 	int ret = -1;
-	const char *host = n->host;
 
-	targetset_init(&ts);
-	if (n->config) {
-		if (config_load(n->config, &c, err, errlen) < 0)
-			goto out;
-	} else {
-		c = config_new_default();
-	}
-	if (n->resolver) {
-		if (dnsbl_resolver_check(n->resolver, err, errlen) < 0)
-			goto out;
-		free(c->resolver);
-		c->resolver = xstrdup(n->resolver);
-	}
-	if (select_lists(c, n, &lists, &nl, err, errlen) < 0)
+	if (live_open(&lv, &lo, &stop_flag, err, errlen) < 0 ||
+	    live_add(&lv, n->host, err, errlen) < 0)
 		goto out;
-	d = config_engine(c, &stop_flag, err, errlen);
-	if (!d)
-		goto out;
-	if (!strncmp(host, "host:", 5)) {
-		if (dnsbl_resolve_host(d, host + 5, &ts, err, errlen) < 0)
-			goto out;
-	} else {
-		target_spec_t spec;
-		if (target_parse(host, &c->limits, &spec, err, errlen) < 0)
-			goto out;
-		targetset_add(&ts, &spec);
-	}
-	for (size_t i = 0; i < ts.n; i++)
-		v6 |= ts.specs[i].first.type == TARGET_IPV6;
-	states = xcalloc(nl ? nl : 1, sizeof(*states));
-	if (dnsbl_test_lists(d, lists, nl, v6, states) < 0) {
+	if (live_test(&lv) < 0) {
 		snprintf(err, errlen, "timed out after %lds", n->timeout);
 		goto out;
 	}
-	{
-		struct live lv = {n, lists, states};
-		if (dnsbl_run(d, lists, nl, states, &ts, on_target, &lv) < 0) {
-			snprintf(err, errlen, "timed out after %lds", n->timeout);
-			goto out;
-		}
+	if (lv.nhosts && lv.host_err[0]) {
+		snprintf(err, errlen, "%s", lv.host_err[0]);
+		goto out;
+	}
+	ctx = (struct live){n, lv.lists, lv.states};
+	if (live_run(&lv, on_target, &ctx) < 0) {
+		snprintf(err, errlen, "timed out after %lds", n->timeout);
+		goto out;
 	}
 	ret = 0;
 out:
-	free(states);
-	dnsbl_free(d);
-	targetset_free(&ts);
-	free(lists);
-	config_free(c);
+	live_free(&lv);
 	return ret;
 }
 
@@ -373,10 +305,13 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 		seen_target(n, name);
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "results"))
 		{
-			const char *zone = jsonx_str(r, "zone"), *status = jsonx_str(r, "status");
-			const char *kind = jsonx_str(r, "kind"), *scope = jsonx_str(r, "scope");
-			const char *lname = jsonx_str(r, "name");
-			if (!zone || !status || !kind || !scope)
+			const char *zone = jsonx_str(r, "zone"), *lname = jsonx_str(r, "name");
+			list_kind_t kind;
+			list_scope_t scope;
+			status_t status;
+			if (!zone || status_parse(jsonx_str(r, "status"), &status) < 0 ||
+			    catalog_kind_parse(jsonx_str(r, "kind"), &kind) < 0 ||
+			    catalog_scope_parse(jsonx_str(r, "scope"), &scope) < 0)
 				continue;
 			count(n, name, zone, NULL, lname ? lname : zone, kind, scope, status,
 			      jsonx_str(r, "reason"));
@@ -484,7 +419,9 @@ static int usage_error(const char *fmt, const char *arg)
 	return NAG_UNKNOWN;
 }
 
-int cmd_nagios(int argc, char **argv)
+/* Parses the options into n. Returns -1 to go on, or the plugin's exit status
+ * when done (after --help, or a usage error already printed as UNKNOWN). */
+static int parse_options(int argc, char **argv, struct nag *n)
 {
 	static const struct option opts[] = {
 		{"hostname", required_argument, NULL, 'H'}, {"url", required_argument, NULL, 'U'},
@@ -495,94 +432,84 @@ int cmd_nagios(int argc, char **argv)
 		{"config", required_argument, NULL, 'C'},   {"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
-	struct nag n;
-	struct timespec t0, t1;
-	struct sigaction sa;
-	char err[8192] = "", *end;
-	int ch, ret = NAG_UNKNOWN, rc;
+	char *end;
+	int ch;
 
-	memset(&n, 0, sizeof(n));
-	range_parse("0", &n.warn);
-	range_parse("0", &n.crit);
-	n.unknown_limit = 1;
-	n.timeout = 30;
+	range_parse("0", &n->warn);
+	range_parse("0", &n->crit);
+	n->unknown_limit = 1;
+	n->timeout = 30;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'H': n.host = optarg; break;
-		case 'U': n.url = optarg; break;
+		case 'H': n->host = optarg; break;
+		case 'U': n->url = optarg; break;
 		case 'w':
-			if (range_parse(optarg, &n.warn) < 0) {
-				ret = usage_error("-w: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
-				goto out;
-			}
+			if (range_parse(optarg, &n->warn) < 0)
+				return usage_error("-w: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
 			break;
 		case 'c':
-			if (range_parse(optarg, &n.crit) < 0) {
-				ret = usage_error("-c: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
-				goto out;
-			}
+			if (range_parse(optarg, &n->crit) < 0)
+				return usage_error("-c: '%s' is not a range (N, N:, ~:N, N:M, @N:M)", optarg);
 			break;
 		case 'u':
-			n.unknown_limit = strtol(optarg, &end, 10);
-			if (!*optarg || *end || n.unknown_limit < 0 || n.unknown_limit > 1000000) {
-				ret = usage_error("--unknown-limit: '%s' is not a count", optarg);
-				goto out;
-			}
+			n->unknown_limit = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n->unknown_limit < 0 || n->unknown_limit > 1000000)
+				return usage_error("--unknown-limit: '%s' is not a count", optarg);
 			break;
 		case 's':
-			if (strcmp(optarg, "ip") && strcmp(optarg, "all")) {
-				ret = usage_error("--scope: '%s' is not ip or all", optarg);
-				goto out;
-			}
-			n.scope = optarg;
+			if (strcmp(optarg, "ip") && strcmp(optarg, "all"))
+				return usage_error("--scope: '%s' is not ip or all", optarg);
+			n->scope = optarg;
 			break;
 		case 'i':
-			n.ignore = xrealloc(n.ignore, (n.nignore + 1) * sizeof(*n.ignore));
-			n.ignore[n.nignore++] = optarg;
+			n->ignore = xrealloc(n->ignore, (n->nignore + 1) * sizeof(*n->ignore));
+			n->ignore[n->nignore++] = optarg;
 			break;
 		case 'l':
-			n.lists = xrealloc(n.lists, (n.nlists + 1) * sizeof(*n.lists));
-			n.lists[n.nlists++] = optarg;
+			n->lists = xrealloc(n->lists, (n->nlists + 1) * sizeof(*n->lists));
+			n->lists[n->nlists++] = optarg;
 			break;
-		case 'r': n.resolver = optarg; break;
-		case 'C': n.config = optarg; break;
+		case 'r': n->resolver = optarg; break;
+		case 'C': n->config = optarg; break;
 		case 't':
-			n.timeout = strtol(optarg, &end, 10);
-			if (!*optarg || *end || n.timeout < 1 || n.timeout > 3600) {
-				ret = usage_error("--timeout: '%s' is not seconds from 1 to 3600", optarg);
-				goto out;
-			}
+			n->timeout = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n->timeout < 1 || n->timeout > 3600)
+				return usage_error("--timeout: '%s' is not seconds from 1 to 3600", optarg);
 			break;
 		case 'h':
 			fputs(nagios_usage, stdout);
-			ret = NAG_OK;
-			goto out;
+			return NAG_OK;
 		case ':':
-			ret = usage_error("option %s needs a value", argv[optind - 1]);
-			goto out;
+			return usage_error("option %s needs a value", argv[optind - 1]);
 		default:
-			ret = usage_error("unknown option %s", argv[optind - 1]);
-			goto out;
+			return usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		ret = usage_error("unexpected argument '%s'", argv[optind]);
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!n->host && !n->url)
+		return usage_error("%s", "give -H TARGET (live) or --url URL (daemon)");
+	if (n->url && strncmp(n->url, "http://", 7) && strncmp(n->url, "https://", 8))
+		return usage_error("--url: '%s' is not an http:// or https:// URL", n->url);
+	if (n->url && (n->resolver || n->nlists || n->config))
+		return usage_error("%s", "--resolver, --list and --config are for live mode, not --url");
+	return -1;
+}
+
+int cmd_nagios(int argc, char **argv)
+{
+	struct nag n;
+	struct timespec t0, t1;
+	struct sigaction sa;
+	char err[8192] = "";
+	int ret, rc;
+
+	memset(&n, 0, sizeof(n));
+	ret = parse_options(argc, argv, &n);
+	if (ret >= 0)
 		goto out;
-	}
-	if (!n.host && !n.url) {
-		ret = usage_error("%s", "give -H TARGET (live) or --url URL (daemon)");
-		goto out;
-	}
-	if (n.url && strncmp(n.url, "http://", 7) && strncmp(n.url, "https://", 8)) {
-		ret = usage_error("--url: '%s' is not an http:// or https:// URL", n.url);
-		goto out;
-	}
-	if (n.url && (n.resolver || n.nlists || n.config)) {
-		ret = usage_error("%s", "--resolver, --list and --config are for live mode, not --url");
-		goto out;
-	}
 	/* the plugin's own deadline: a stop flag the engine and libcurl honour */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;

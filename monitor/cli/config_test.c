@@ -1,0 +1,42 @@
+/* config_test.c -- `blmon config-test FILE`: is FILE a config the daemon can run, and what is wrong.
+ * Every problem reads FILE:LINE: [section] key: what is wrong; the exit status is 2 if there is any. */
+#include <stdio.h>
+#include <string.h>
+
+#include "monitor/cli/cli.h"
+#include "monitor/config.h"
+
+int cmd_config_test(int argc, char **argv)
+{
+	config_t *c = NULL;
+	char err[8192];
+	const char *path;
+	size_t on = 0;
+
+	if (argc == 3 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config")))
+		path = argv[2];
+	else if (argc == 2 && argv[1][0] != '-')
+		path = argv[1];
+	else {
+		fputs("Usage: blmon config-test FILE\n\nValidates FILE; prints every problem as "
+		      "FILE:LINE: [section] key: problem, and exits 2 if there is any.\n",
+		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+	}
+	if (config_load(path, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (c->ntargets == 0) {
+		fprintf(stderr, "%s: no targets: add ip, network, host or domain keys to [targets]\n",
+			path);
+		config_free(c);
+		return EXIT_USAGE;
+	}
+	on = config_lists_enabled(c);
+	printf("%s: OK: %zu target entr%s, %zu list%s enabled, resolver %s\n", path, c->ntargets,
+	       c->ntargets == 1 ? "y" : "ies", on, on == 1 ? "" : "s",
+	       c->resolver ? c->resolver : "system");
+	config_free(c);
+	return 0;
+}

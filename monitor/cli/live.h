@@ -1,0 +1,66 @@
+/* live.h -- the live check that `blmon check` and `blmon nagios -H` share: config, lists, targets,
+ * engine, test points, run. Each command only parses its options and prints its own way. */
+#ifndef BLMON_LIVE_H
+#define BLMON_LIVE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "checks/dnsbl.h"
+#include "monitor/config.h"
+
+/* What the command line chose. Strings are borrowed (argv). */
+typedef struct {
+	const char *config;    /* -c FILE, or NULL: the built-in catalog and defaults */
+	const char *resolver;  /* overrides the config's */
+	const char *timeout;   /* a duration (100ms..60s), or NULL */
+	long retries;          /* < 0: the config's */
+	long concurrency;      /* <= 0: the config's */
+	const char **lists;    /* --list ZONE (id, zone or an ad-hoc zone), nlists of them */
+	size_t nlists;
+	bool all_lists;        /* every list that has what it needs, enabled or not */
+} live_opts_t;
+
+typedef struct {
+	config_t *cfg;                  /* owned */
+	catalog_list_t **lists;         /* the run's lists (borrowed from cfg's catalog) */
+	size_t nlists;
+	dnsbl_list_state_t *states;     /* per list, after live_test */
+	targetset_t ts;
+	const char **hosts;             /* host names to resolve (borrowed) */
+	char **host_err;                /* per host, why it could not be resolved, or NULL */
+	size_t nhosts;
+	dnsbl_t *dns;
+	volatile sig_atomic_t *stop;    /* borrowed */
+} live_t;
+
+/* Loads the config (or the defaults), applies the overrides, picks the lists
+ * (a --list zone the catalog does not know becomes an ad-hoc IP list: any
+ * 127/8 answer but 127.0.0.1 is a listing) and makes the engine. 0, or -1
+ * with the message in err ("--list X: ..."; config errors as FILE:LINE). lv
+ * must be freed with live_free either way. */
+int live_open(live_t *lv, const live_opts_t *o, volatile sig_atomic_t *stop, char *err,
+	      size_t errlen);
+
+/* Adds a target given as text: an address, a network, a domain, or host:NAME
+ * (resolved by live_test). 0, or -1 with what is wrong in err. */
+int live_add(live_t *lv, const char *arg, char *err, size_t errlen);
+
+/* Adds the config's [targets]. 0, or -1 when there are none. */
+int live_add_config_targets(live_t *lv, char *err, size_t errlen);
+
+/* The targets to check, hosts included (before they are resolved). */
+unsigned long long live_target_count(const live_t *lv);
+
+/* Resolves the hosts (a host that does not resolve keeps its error in
+ * host_err) and tests the lists' RFC 5782 test points. 0, or -1 when stopped. */
+int live_test(live_t *lv);
+
+/* Checks every target against every list; cb gets each target's results in
+ * input order (dnsbl_run). 0, or -1 when stopped early. */
+int live_run(live_t *lv, dnsbl_target_cb cb, void *ud);
+
+void live_free(live_t *lv);
+
+#endif
