@@ -34,6 +34,7 @@ CHECKS_SRCS := \
 	checks/catalog.c \
 	checks/catalog_data.c \
 	checks/status.c \
+	checks/answer.c \
 	checks/verdict.c \
 	checks/result.c \
 	checks/dnsbl.c \

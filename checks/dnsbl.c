@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "checks/qname.h"
 #include "lib/xmalloc.h"
 
 #define TXT_MAX 2048     /* TXT bytes kept per result: zones are not ours to trust */
-#define MAX_ADDRS 16     /* A records read per answer */
+#define MAX_ADDRS 16     /* addresses of a host (host:NAME) read per answer */
 #define WINDOW_MIN 8.0
 /* Start below a typical server socket's capacity and grow (slow start): a
  * first burst of `concurrency` datagrams is what overflows a busy server, and
@@ -36,6 +37,8 @@ struct qctx {
 	uint32_t slot;
 	uint16_t res;   /* index of the result within the slot */
 	uint8_t phase;
+	uint8_t retried;     /* re-sent once after its TCP connection was closed */
+	uint32_t tcp_closed; /* d->tcp_closed when the query was sent */
 	struct qctx *next_free;
 };
 
@@ -51,7 +54,9 @@ struct dnsbl {
 	ares_channel ch;
 	dnsbl_opts_t opts;
 	struct pollfd *pfds;
-	size_t npfds, cappfds;
+	bool *pfd_tcp;        /* per pfds entry: a TCP connection */
+	size_t npfds, cappfds, cappfd_tcp;
+	uint32_t tcp_closed;  /* TCP connections c-ares closed so far */
 	dnsbl_stats_t stats;
 	unsigned inflight;
 	/* per-run state */
@@ -170,12 +175,23 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable, int writab
 		if (d->pfds[i].fd == fd)
 			break;
 	if (!readable && !writable) {
-		if (i < d->npfds)
-			d->pfds[i] = d->pfds[--d->npfds];
+		if (i < d->npfds) {
+			/* c-ares tells before it closes: a closed TCP connection explains the
+			 * "connection refused" of the queries that were on it */
+			d->tcp_closed += d->pfd_tcp[i];
+			d->npfds--;
+			d->pfds[i] = d->pfds[d->npfds];
+			d->pfd_tcp[i] = d->pfd_tcp[d->npfds];
+		}
 		return;
 	}
 	if (i == d->npfds) {
+		int type = 0;
+		socklen_t tl = sizeof(type);
 		xgrow((void **)&d->pfds, &d->cappfds, d->npfds + 1, sizeof(*d->pfds));
+		xgrow((void **)&d->pfd_tcp, &d->cappfd_tcp, d->npfds + 1, sizeof(*d->pfd_tcp));
+		d->pfd_tcp[i] = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+				type == SOCK_STREAM;
 		d->npfds++;
 	}
 	d->pfds[i].fd = fd;
@@ -303,6 +319,7 @@ void dnsbl_free(dnsbl_t *d)
 	if (d->ch)
 		ares_destroy(d->ch);
 	free(d->pfds);
+	free(d->pfd_tcp);
 	free(d);
 }
 
@@ -362,29 +379,12 @@ static dns_outcome_t outcome_of(int status)
 	}
 }
 
-/* Reads the A records of an answer into addrs (host order); sets *ttl. */
-static dns_outcome_t parse_a(int status, const unsigned char *abuf, int alen, uint32_t *addrs,
-			     size_t *naddrs, uint32_t *ttl)
+/* The verdict of an A query's final outcome: the raw answer is read whole by
+ * verdict_from_packet (every record; nothing usable is never clean). */
+static void judge_a(const catalog_list_t *l, int status, const unsigned char *abuf, int alen,
+		    verdict_t *v, uint32_t *ttl)
 {
-	struct ares_addrttl at[MAX_ADDRS];
-	int n = MAX_ADDRS, rc;
-
-	*naddrs = 0;
-	*ttl = 0;
-	if (status != ARES_SUCCESS)
-		return outcome_of(status);
-	rc = ares_parse_a_reply(abuf, alen, NULL, at, &n);
-	if (rc == ARES_ENODATA || (rc == ARES_SUCCESS && n == 0))
-		return DNS_NODATA;
-	if (rc != ARES_SUCCESS)
-		return DNS_OTHER;
-	for (int i = 0; i < n; i++) {
-		addrs[i] = ntohl(at[i].ipaddr.s_addr);
-		if (i == 0 || (uint32_t)at[i].ttl < *ttl)
-			*ttl = at[i].ttl < 0 ? 0 : (uint32_t)at[i].ttl;
-	}
-	*naddrs = (size_t)n;
-	return DNS_OK;
+	verdict_from_packet(l, outcome_of(status), abuf, alen > 0 ? (size_t)alen : 0, v, ttl);
 }
 
 /* Joins the TXT records of an answer into NUL-separated records. Control
@@ -476,24 +476,36 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 
 	if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION)
 		window_update(d, timeouts);
+	/* "Connection refused" after c-ares closed a TCP connection (the server
+	 * hung up after a truncated answer) is not a refusal: ask once more, and
+	 * if it happens again, say what happened */
+	bool tcp_closed = status == ARES_ECONNREFUSED && d->tcp_closed != q->tcp_closed;
+	if (tcp_closed && !q->retried && !stopping(d) &&
+	    qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) > 0) {
+		q->retried = 1;
+		q->tcp_closed = d->tcp_closed;
+		ares_query(d->ch, d->qbuf, ns_c_in, q->phase == PH_A ? ns_t_a : ns_t_txt, query_cb, q);
+		return;
+	}
 	if (q->phase == PH_A) {
-		uint32_t addrs[MAX_ADDRS];
-		size_t na;
-		dns_outcome_t o = parse_a(status, abuf, alen, addrs, &na, &r->ttl);
-
 		d->stats.queries++;
 		if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION) {
 			memset(&r->v, 0, sizeof(r->v));
 			r->v.status = STATUS_UNKNOWN;
 			r->v.reason = REASON_NOT_RUN;
+		} else if (tcp_closed) {
+			verdict_from_answer(l, DNS_TCP_CLOSED, NULL, 0, &r->v);
+			r->ttl = 0;
 		} else {
-			verdict_from_answer(l, o, addrs, na, &r->v);
+			judge_a(l, status, abuf, alen, &r->v, &r->ttl);
 		}
 		count_verdict(d, &r->v);
 		if (r->v.status == STATUS_LISTED && !stopping(d)) {
 			/* the reason text lives in TXT at the same name */
 			if (qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) > 0) {
 				q->phase = PH_TXT;
+				q->retried = 0;
+				q->tcp_closed = d->tcp_closed;
 				ares_query(d->ch, d->qbuf, ns_c_in, ns_t_txt, query_cb, q);
 				return;
 			}
@@ -572,6 +584,8 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 		q->slot = si;
 		q->res = (uint16_t)(s->nres - 1);
 		q->phase = PH_A;
+		q->retried = 0;
+		q->tcp_closed = d->tcp_closed;
 		s->pending++;
 		d->started++;
 		d->lstarted[li]++;
@@ -713,12 +727,10 @@ struct tp {
 static void tp_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct tp *t = arg;
-	uint32_t addrs[MAX_ADDRS], ttl;
-	size_t na;
-	dns_outcome_t o = parse_a(status, abuf, alen, addrs, &na, &ttl);
+	uint32_t ttl;
 
 	(void)timeouts;
-	verdict_from_answer(t->l, o, addrs, na, &t->v);
+	judge_a(t->l, status, abuf, alen, &t->v, &ttl);
 	t->done = true;
 	t->d->inflight--;
 }

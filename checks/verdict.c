@@ -2,6 +2,7 @@
  * Three outcomes, never two: anything that is not certain evidence is "unknown" with a reason. */
 #include "checks/verdict.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ const char *verdict_outcome_name(dns_outcome_t o)
 	case DNS_SERVFAIL: return "SERVFAIL";
 	case DNS_REFUSED: return "REFUSED";
 	case DNS_CONNREFUSED: return "connection refused";
+	case DNS_UNUSABLE: return "unusable answer";
+	case DNS_TCP_CLOSED: return "TCP connection closed";
 	case DNS_OTHER: break;
 	}
 	return "DNS error";
@@ -30,68 +33,152 @@ static const verdict_reason_t outcome_reason[] = {
 	[DNS_NODATA] = REASON_NODATA,     [DNS_TIMEOUT] = REASON_TIMEOUT,
 	[DNS_SERVFAIL] = REASON_SERVFAIL, [DNS_REFUSED] = REASON_REFUSED,
 	[DNS_CONNREFUSED] = REASON_CONNREFUSED, [DNS_OTHER] = REASON_DNS_OTHER,
+	[DNS_UNUSABLE] = REASON_UNUSABLE, [DNS_TCP_CLOSED] = REASON_TCP_CLOSED,
 };
+
+/* How bad a taint is: outside 127/8 (a hijacked zone) > 127.0.0.1 > an error code. */
+static int taint_rank(verdict_reason_t r)
+{
+	return r == REASON_OUTSIDE_127 ? 3 : r == REASON_LOOPBACK ? 2 : r == REASON_ERROR_CODE ? 1 : 0;
+}
+
+static void taint(verdict_acc_t *acc, verdict_reason_t r, uint32_t a)
+{
+	if (taint_rank(r) > taint_rank(acc->bad)) {
+		acc->bad = r;
+		acc->v->bad = a; /* the first address of the worst kind, named in the reason */
+	}
+}
+
+/* Keeps a among the distinct codes, sorted: resolvers may rotate records, and
+ * a stable set keeps "the same answer" equal. */
+static void keep_code(verdict_t *v, uint32_t a)
+{
+	size_t k = 0;
+
+	while (k < v->ncodes && v->codes[k] < a)
+		k++;
+	if (k < v->ncodes && v->codes[k] == a)
+		return;
+	if (v->ncodes == VERDICT_MAX_CODES) {
+		v->more = 1;
+		return;
+	}
+	memmove(v->codes + k + 1, v->codes + k, (v->ncodes - k) * sizeof(v->codes[0]));
+	v->codes[k] = a;
+	v->ncodes++;
+}
+
+void verdict_start(verdict_acc_t *acc, const catalog_list_t *l, verdict_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	acc->l = l;
+	acc->v = out;
+	acc->listed = false;
+	acc->bad = REASON_NONE;
+}
+
+/* Every record counts: one bad record taints the whole answer. */
+void verdict_add(void *ud, uint32_t a)
+{
+	verdict_acc_t *acc = ud;
+	const catalog_code_t *m[VERDICT_MAX_CODES];
+	size_t nm;
+
+	keep_code(acc->v, a);
+	if ((a >> 24) != 127) {
+		taint(acc, REASON_OUTSIDE_127, a);
+		return;
+	}
+	if (a == 0x7f000001) {
+		taint(acc, REASON_LOOPBACK, a);
+		return;
+	}
+	nm = catalog_codes_match(acc->l, a, m, VERDICT_MAX_CODES);
+	if (nm == 0) {
+		acc->listed = true; /* an unlisted code inside 127/8 is still an A record: RFC 5782 */
+		return;
+	}
+	for (size_t k = 0; k < nm; k++) {
+		if (m[k]->cls == CODE_ERROR)
+			taint(acc, REASON_ERROR_CODE, a);
+		else if (m[k]->cls == CODE_LISTED)
+			acc->listed = true;
+	}
+}
+
+void verdict_finish(verdict_acc_t *acc)
+{
+	verdict_t *v = acc->v;
+
+	if (acc->bad != REASON_NONE) {
+		v->status = STATUS_UNKNOWN;
+		v->reason = (uint8_t)acc->bad;
+	} else if (acc->listed) {
+		v->status = STATUS_LISTED;
+		v->reason = REASON_LISTED;
+	} else if (v->ncodes) {
+		v->status = STATUS_CLEAN;
+		v->reason = REASON_NEUTRAL;
+	} else {
+		v->status = STATUS_CLEAN;
+		v->reason = REASON_NODATA;
+	}
+}
+
+/* A verdict from an outcome without records. */
+static void no_records(dns_outcome_t outcome, verdict_t *out)
+{
+	bool clean = outcome == DNS_NXDOMAIN || outcome == DNS_NODATA || outcome == DNS_OK;
+
+	memset(out, 0, sizeof(*out));
+	out->status = clean ? STATUS_CLEAN : STATUS_UNKNOWN;
+	out->reason = outcome == DNS_OK ? REASON_NODATA : outcome_reason[outcome];
+}
 
 void verdict_from_answer(const catalog_list_t *l, dns_outcome_t outcome, const uint32_t *addrs,
 			 size_t naddrs, verdict_t *out)
 {
-	bool listed = false;
-	verdict_reason_t bad = REASON_NONE;
+	verdict_acc_t acc;
 
-	memset(out, 0, sizeof(*out));
 	if (outcome != DNS_OK || naddrs == 0) {
-		bool clean = outcome == DNS_NXDOMAIN || outcome == DNS_NODATA || outcome == DNS_OK;
-		out->status = clean ? STATUS_CLEAN : STATUS_UNKNOWN;
-		out->reason = outcome == DNS_OK ? REASON_NODATA : outcome_reason[outcome];
+		no_records(outcome, out);
 		return;
 	}
-	/* Every record counts: one bad record taints the answer. Severity of the
-	 * taint: outside 127/8 (hijack) > 127.0.0.1 > the list's error codes. */
-	for (size_t i = 0; i < naddrs; i++) {
-		uint32_t a = addrs[i];
-		const catalog_code_t *m[VERDICT_MAX_CODES];
-		size_t nm;
+	verdict_start(&acc, l, out);
+	for (size_t i = 0; i < naddrs; i++)
+		verdict_add(&acc, addrs[i]);
+	verdict_finish(&acc);
+}
 
-		if (out->ncodes < VERDICT_MAX_CODES)
-			out->codes[out->ncodes++] = a;
-		if ((a >> 24) != 127) {
-			bad = REASON_OUTSIDE_127;
-			continue;
-		}
-		if (a == 0x7f000001) {
-			if (bad != REASON_OUTSIDE_127)
-				bad = REASON_LOOPBACK;
-			continue;
-		}
-		nm = catalog_codes_match(l, a, m, VERDICT_MAX_CODES);
-		if (nm == 0) {
-			listed = true; /* an unlisted code inside 127/8 is still an A record: RFC 5782 */
-			continue;
-		}
-		for (size_t k = 0; k < nm; k++) {
-			if (m[k]->cls == CODE_ERROR && bad == REASON_NONE)
-				bad = REASON_ERROR_CODE;
-			else if (m[k]->cls == CODE_LISTED)
-				listed = true;
-		}
+void verdict_from_packet(const catalog_list_t *l, dns_outcome_t outcome, const unsigned char *buf,
+			 size_t len, verdict_t *out, uint32_t *ttl)
+{
+	verdict_acc_t acc;
+	answer_info_t info;
+
+	*ttl = 0;
+	if (outcome != DNS_OK) {
+		no_records(outcome, out);
+		return;
 	}
-	/* resolvers may rotate records: a stable order keeps "same answer" equal */
-	for (size_t i = 1; i < out->ncodes; i++)
-		for (size_t k = i; k > 0 && out->codes[k - 1] > out->codes[k]; k--) {
-			uint32_t t = out->codes[k];
-			out->codes[k] = out->codes[k - 1];
-			out->codes[k - 1] = t;
-		}
-	if (bad != REASON_NONE) {
+	verdict_start(&acc, l, out);
+	switch (answer_read_a(buf, len, verdict_add, &acc, &info)) {
+	case ANSWER_EMPTY:
+		no_records(DNS_NODATA, out);
+		return;
+	case ANSWER_UNUSABLE:
+		/* records, none of them an answer: a broken or lying resolver, never clean */
+		memset(out, 0, sizeof(*out));
 		out->status = STATUS_UNKNOWN;
-		out->reason = bad;
-	} else if (listed) {
-		out->status = STATUS_LISTED;
-		out->reason = REASON_LISTED;
-	} else {
-		out->status = STATUS_CLEAN;
-		out->reason = REASON_NEUTRAL;
+		out->reason = REASON_UNUSABLE;
+		out->flaw = (uint8_t)info.flaw;
+		return;
+	case ANSWER_OK:
+		break;
 	}
+	verdict_finish(&acc);
+	*ttl = info.ttl;
 }
 
 /* The first code of v for which pred holds, or 0. */
@@ -129,16 +216,19 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 		snprintf(buf, len, "answered with a code that is not a listing");
 		break;
 	case REASON_ERROR_CODE:
-		code = first_code(v, l, CODE_ERROR, &row);
+		code = v->bad ? v->bad : first_code(v, l, CODE_ERROR, &row);
+		if (!row) {
+			const catalog_code_t *m[VERDICT_MAX_CODES];
+			size_t nm = catalog_codes_match(l, code, m, VERDICT_MAX_CODES);
+			for (size_t k = 0; k < nm && !row; k++)
+				if (m[k]->cls == CODE_ERROR)
+					row = m[k];
+		}
 		verdict_addr_str(code, a);
 		snprintf(buf, len, "%s (%s)", row ? row->meaning : "error code", a);
 		break;
 	case REASON_OUTSIDE_127:
-		for (size_t i = 0; i < v->ncodes; i++)
-			if ((v->codes[i] >> 24) != 127) {
-				verdict_addr_str(v->codes[i], a);
-				break;
-			}
+		verdict_addr_str(v->bad, a); /* the address that was seen, whichever record it was */
 		snprintf(buf, len,
 			 "answer %s is outside 127.0.0.0/8: the list's domain is hijacked, expired or "
 			 "wildcarded; not a listing", a);
@@ -185,6 +275,15 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 		break;
 	case REASON_NOT_RUN:
 		snprintf(buf, len, "not checked: the run was interrupted");
+		break;
+	case REASON_UNUSABLE:
+		snprintf(buf, len,
+			 "the answer holds records but no usable A record for the name asked (%s): "
+			 "a broken or lying resolver; neither listed nor clean",
+			 answer_flaw_text((answer_flaw_t)v->flaw));
+		break;
+	case REASON_TCP_CLOSED:
+		snprintf(buf, len, "the server closed the TCP connection before answering (retried)");
 		break;
 	}
 }

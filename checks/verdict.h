@@ -3,9 +3,11 @@
 #ifndef BLMON_VERDICT_H
 #define BLMON_VERDICT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checks/answer.h"
 #include "checks/catalog.h"
 #include "checks/status.h"
 
@@ -30,9 +32,12 @@ typedef enum {
 	REASON_LIST_REFUSED,
 	REASON_LIST_UNREACHABLE,
 	REASON_NOT_RUN,      /* the run stopped before this query */
+	REASON_UNUSABLE,     /* records, but no usable A record for the name asked (flaw says why) */
+	REASON_TCP_CLOSED,   /* the server closed the TCP connection the query was on */
 } verdict_reason_t;
 
-#define VERDICT_MAX_CODES 8
+/* Distinct codes kept per verdict; every record is judged, whatever the count. */
+#define VERDICT_MAX_CODES 16
 
 /* The DNS-level outcome of one A query, independent of the resolver library. */
 typedef enum {
@@ -44,18 +49,44 @@ typedef enum {
 	DNS_REFUSED,
 	DNS_CONNREFUSED,
 	DNS_OTHER,
+	DNS_UNUSABLE,    /* NOERROR with records, none of them a usable A record */
+	DNS_TCP_CLOSED,  /* the server closed the TCP connection mid-query */
 } dns_outcome_t;
 
 typedef struct {
 	uint8_t status;  /* status_t */
 	uint8_t reason;  /* verdict_reason_t */
 	uint8_t ncodes;
-	uint32_t codes[VERDICT_MAX_CODES]; /* A answers, host order, all of them (up to 8) */
+	uint8_t more;    /* more distinct codes were answered than codes[] holds */
+	uint8_t flaw;    /* answer_flaw_t, for REASON_UNUSABLE */
+	uint32_t bad;    /* the address that made the answer unusable (outside 127/8,
+			    127.0.0.1 or an error code), for the reason */
+	uint32_t codes[VERDICT_MAX_CODES]; /* the distinct A answers, host order, sorted */
 } verdict_t;
 
 /* Interprets the A records (host order) of an answer for list l. */
 void verdict_from_answer(const catalog_list_t *l, dns_outcome_t outcome, const uint32_t *addrs,
 			 size_t naddrs, verdict_t *out);
+
+/* Interprets a raw answer (the DNS message buf of len bytes, as the resolver
+ * sent it) when outcome is DNS_OK; other outcomes as verdict_from_answer.
+ * Every A record is read, however many. *ttl gets the smallest TTL of the
+ * usable records (0 when none). */
+void verdict_from_packet(const catalog_list_t *l, dns_outcome_t outcome, const unsigned char *buf,
+			 size_t len, verdict_t *out, uint32_t *ttl);
+
+/* Building a verdict one record at a time: start, add every A record (in any
+ * order), finish. verdict_add has the shape of an answer_a_cb. */
+typedef struct {
+	const catalog_list_t *l;
+	verdict_t *v;
+	bool listed;
+	verdict_reason_t bad;
+} verdict_acc_t;
+
+void verdict_start(verdict_acc_t *acc, const catalog_list_t *l, verdict_t *out);
+void verdict_add(void *acc, uint32_t addr);
+void verdict_finish(verdict_acc_t *acc);
 
 /* Writes the human reason for v on list l into buf (e.g. "resolver refused by
  * Spamhaus ... (127.255.255.254)"); empty for plain listings and clean. */

@@ -32,6 +32,16 @@ size_t text_utf8_len(const unsigned char *s)
 	return 0;
 }
 
+/* Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069) reorder
+ * what a terminal shows: hostile TXT could make a listing read as something else. */
+static int bidi_control(const unsigned char *s, size_t n)
+{
+	if (n != 3 || s[0] != 0xe2)
+		return 0;
+	return (s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+	       (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9);
+}
+
 /* Shared walk: emits valid characters through, invalid/unsafe bytes as repl. */
 static size_t walk(const char *src, char *dst, size_t dstlen, int term)
 {
@@ -61,6 +71,14 @@ static size_t walk(const char *src, char *dst, size_t dstlen, int term)
 		} else {
 			out = (const char *)s;
 			outlen = n;
+		}
+		if (term && bidi_control(s, n)) {
+			/* written as the code point, e.g. \u202e */
+			unsigned cp = (unsigned)(s[0] & 0x0f) << 12 | (unsigned)(s[1] & 0x3f) << 6 |
+				      (unsigned)(s[2] & 0x3f);
+			snprintf(rep, sizeof(rep), "\\u%04x", cp);
+			out = rep;
+			outlen = 6;
 		}
 		if (term && n == 1 && s[0] == '\\') {
 			out = "\\\\"; /* keep escapes unambiguous */

@@ -555,6 +555,7 @@ static const struct keydef keys[] = {
 	{"monitor", "concurrency", set_uint, CO(concurrency), 1, 10000, ""},
 	{"monitor", "retention", set_duration, CO(retention_s), 3600, 3650 * DAY, "s"},
 	{"monitor", "asn_refresh", set_duration, CO(asn_refresh_s), 600, 30 * DAY, "s"},
+	{"monitor", "max_ttl", set_duration, CO(max_ttl_s), 0, 7 * DAY, "s"},
 	{"monitor", "budget", set_budget, CO(budget_warn), 0, 0, ""},
 	{"targets", "ip", add_target, CT_IP, 0, 0, ""},
 	{"targets", "network", add_target, CT_NETWORK, 0, 0, ""},
@@ -767,6 +768,7 @@ config_t *config_new_default(void)
 	c->database = xstrdup("blmon.db");
 	c->retention_s = 400 * 86400;
 	c->asn_refresh_s = 6 * 3600;
+	c->max_ttl_s = 3600;
 	c->limits = TARGET_LIMITS_DEFAULT;
 	c->lists_default = true;
 	c->http_listen = xstrdup("127.0.0.1:8053");

@@ -35,6 +35,7 @@ typedef struct config {
 	char *database;
 	unsigned retention_s;  /* cycle rows older than this are pruned */
 	unsigned asn_refresh_s;
+	unsigned max_ttl_s;    /* a listed answer is reused at most this long (and one interval) */
 	bool budget_warn;      /* budget = warn: exceeding a list's budget only warns */
 	/* [targets] */
 	target_limits_t limits;

@@ -254,6 +254,16 @@ int harness_http_start(harness_server_t *s, const char *dir)
 	return start_printing_port(s, argv, dir, "httpfixture", 10000);
 }
 
+int harness_hostile_dns_start(harness_server_t *s, const char *dir)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char script[1024];
+	char *const argv[] = {"python3", script, (char *)dir, NULL};
+
+	snprintf(script, sizeof(script), "%s/tests/hostiledns.py", root ? root : ".");
+	return start_printing_port(s, argv, dir, "hostiledns", 10000);
+}
+
 static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
 {
 	char tmp[8192];

@@ -32,6 +32,11 @@ void harness_server_stop(harness_server_t *s);
  * until it listens. Stop it with harness_server_stop. Returns 0 or -1. */
 int harness_http_start(harness_server_t *s, const char *dir);
 
+/* Starts tests/hostiledns.py, a DNS server on 127.0.0.1 (UDP and TCP) that
+ * answers the zone hostile.test in every broken way the script lists, in dir
+ * (its queries.log). Stop it with harness_server_stop. Returns 0 or -1. */
+int harness_hostile_dns_start(harness_server_t *s, const char *dir);
+
 /* A UDP socket bound on 127.0.0.1 that never answers (a dead resolver that
  * still has its port open). Returns the fd and sets *port. */
 int harness_silent_udp(int *port);

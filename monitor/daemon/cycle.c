@@ -83,6 +83,16 @@ static void log_change(struct cycle *cy, int64_t tid, const target_t *t, const c
 		 from ? from : "new", status_name(st->status), what, r->v.status == STATUS_LISTED ? hood : "", esc[0] ? ": " : "", esc);
 }
 
+/* How long a listed answer with this TTL may be reused. */
+static int64_t reuse_for(const config_t *c, const catalog_list_t *l, uint32_t ttl)
+{
+	int64_t cap = config_list_interval(c, l);
+
+	if (c->max_ttl_s < cap)
+		cap = c->max_ttl_s;
+	return (int64_t)ttl < cap ? (int64_t)ttl : cap;
+}
+
 static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r)
 {
 	struct sched *s = cy->s;
@@ -107,8 +117,10 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		st.ans.ntxt = obs.ntxt;
 		memcpy(st.ans.reason, obs.reason, sizeof(obs.reason));
 	}
-	/* an answer may be reused for its TTL; errors and clean answers are re-asked */
-	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + r->ttl : 0;
+	/* a listing may be reused for its TTL, but a delisting must be seen within a
+	 * cycle: the TTL is capped by the list's interval and max_ttl (a zone can
+	 * claim 68 years); errors and clean answers are re-asked */
+	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + reuse_for(s->cfg, l, r->ttl) : 0;
 	if (cr == CONFIRM_FIRST || cr == CONFIRM_CHANGED) {
 		store_event_t ev;
 		memset(&ev, 0, sizeof(ev));
