@@ -45,7 +45,8 @@ CHECKS_SRCS := \
 STORE_SRCS := \
 	store/store.c \
 	store/store_state.c \
-	store/store_hood.c
+	store/store_hood.c \
+	store/store_mtalog.c
 
 WEB_SRCS := \
 	web/query.c \

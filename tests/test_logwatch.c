@@ -18,6 +18,7 @@
 #include "monitor/mtalog/logwatch.h"
 #include "checks/reject_rules.h"
 #include "store/store.h"
+#include "store/store_mtalog.h"
 #include "web/query_incidents.h"
 #include "tests/harness.h"
 
@@ -672,6 +673,94 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	sqlite3_close(sdb);
 	free(h);
 	cr_assert_eq(stop_daemon(), 0);
+}
+
+/* ---- the store's rows, with explicit times ---- */
+
+Test(logwatch, store_rows_open_extend_and_close_an_incident)
+{
+	char err[512], **domains;
+	size_t n;
+	store_t *s = store_open(db, STORE_RW, err, sizeof(err));
+	store_logfile_t pos = {.inode = 42, .size = 100, .offset = 80, .updated = 1000}, got;
+	store_incident_open_t quiet[4];
+	reject_t blk, pol;
+	int64_t id, again;
+
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_eq(store_logfile_get(s, "/var/log/mail.log", &got), 0);
+	cr_assert_eq(store_logfile_put(s, "/var/log/mail.log", &pos), 0);
+	cr_assert_eq(store_logfile_get(s, "/var/log/mail.log", &got), 1);
+	cr_assert(got.inode == 42 && got.size == 100 && got.offset == 80 && got.updated == 1000);
+
+	reject_rules_classify("contoso-com.mail.protection.outlook.com", "contoso.com",
+			      "550 5.7.1 Unfortunately, messages from [198.51.100.7] weren't sent. "
+			      "(S3150)", &blk);
+	reject_rules_classify("contoso-com.mail.protection.outlook.com", "contoso.com",
+			      "554 5.7.1 rejected by DMARC policy", &pol);
+	cr_assert_eq(blk.kind, REJECT_IP_BLOCKLISTED);
+	cr_assert_eq(pol.kind, REJECT_POLICY);
+	{
+		store_rejection_t r1 = {100, &blk, true, "a.example", "relay.example", "line 1"};
+		store_rejection_t r2 = {110, &blk, false, "b.example", "relay.example", "line 2"};
+		store_rejection_t r3 = {120, &pol, true, "c.example", "relay.example", "line 3"};
+		cr_assert_eq(store_rejection_add(s, &r1), 0, "%s", store_error(s));
+		cr_assert_eq(store_rejection_add(s, &r2), 0);
+		cr_assert_eq(store_rejection_add(s, &r3), 0);
+	}
+	/* a policy rejection is not the provider distrusting our IP */
+	cr_assert_eq(store_rejections_recent(s, "microsoft", 99), 2);
+	cr_assert_eq(store_rejections_recent(s, "microsoft", 100), 1);
+	cr_assert_eq(store_scalar(s, "SELECT n FROM rejection_counts WHERE kind = 'policy'"), 1);
+
+	cr_assert_eq(store_incident_open_get(s, "microsoft", &id), 0);
+	id = store_incident_open(s, &blk, "sample", 2, 99, 110);
+	cr_assert_gt(id, 0, "%s", store_error(s));
+	cr_assert_eq(store_incident_open_get(s, "microsoft", &again), 1);
+	cr_assert_eq(again, id);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM incident_domains"), 2);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM incidents WHERE sending_ip = "
+				     "'198.51.100.7' AND code = 'S3150'"), 1);
+
+	/* quiet only with a delivery since the last rejection */
+	cr_assert_eq(store_incidents_quiet(s, 150, quiet, 4), 0);
+	cr_assert_eq(store_incident_delivered(s, "microsoft", 200), 0);
+	cr_assert_eq(store_incidents_quiet(s, 100, quiet, 4), 0, "rejected at 110");
+	cr_assert_eq(store_incidents_quiet(s, 150, quiet, 4), 1);
+	cr_assert_eq(quiet[0].id, id);
+	cr_assert_str_eq(quiet[0].provider, "microsoft");
+	cr_assert(quiet[0].last_rejection == 110 && quiet[0].last_sent == 200);
+	/* a rejection after the delivery: not quiet any more */
+	cr_assert_eq(store_incident_extend(s, id, "", "c.example", 300), 0);
+	cr_assert_eq(store_incidents_quiet(s, 1000, quiet, 4), 0);
+	cr_assert_eq(store_scalar(s, "SELECT rejections FROM incidents"), 3);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM incident_domains"), 3);
+	cr_assert_eq(store_incident_delivered(s, "microsoft", 400), 0);
+	cr_assert_eq(store_incidents_quiet(s, 400, quiet, 4), 1);
+	cr_assert_eq(store_incident_close(s, id, 500), 0);
+	cr_assert_eq(store_incident_open_get(s, "microsoft", &again), 0);
+
+	cr_assert_eq(store_rejections_prune(s, 111), 0);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM rejections"), 1);
+	cr_assert_eq(store_scalar(s, "SELECT n FROM rejection_counts WHERE kind = "
+				     "'ip-blocklisted'"), 2, "pruning keeps the totals");
+
+	{
+		store_log_domain_t b = {"b.example", "microsoft", "relay.example", false, true};
+		store_log_domain_t a = {"a.example", "microsoft", "relay.example", true, false};
+		store_log_domain_t a2 = {"a.example", "google", "", true, false};
+		cr_assert_eq(store_log_domain_seen(s, &b, 100), 0);
+		cr_assert_eq(store_log_domain_seen(s, &a, 100), 0);
+		cr_assert_eq(store_log_domain_seen(s, &a2, 200), 0);
+	}
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM log_domains WHERE domain = 'a.example' "
+				     "AND provider = 'microsoft' AND sent = 2 AND last_seen = 200"), 1,
+		     "no relay: the provider known stays");
+	cr_assert_eq(store_log_domains(s, 1, &domains, &n), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(domains[0], "a.example");
+	store_log_domains_free(domains, n);
+	store_close(s);
 }
 
 /* ---- blmon reroute ---- */

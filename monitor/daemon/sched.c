@@ -72,7 +72,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	s->alert = alert_new(s->cfg, stop, err, errlen);
 	if (!s->alert)
 		goto fail;
-	s->lw = logwatch_new(s->cfg, err, errlen);
+	s->lw = logwatch_new(s->cfg, s->store, err, errlen);
 	if (!s->lw)
 		goto fail;
 	set_lists(s);
@@ -134,7 +134,7 @@ static void reload(sched_t *s)
 	{
 		/* files may have changed: positions are in the database, nothing is lost;
 		 * removed commands are killed */
-		logwatch_t *lw = logwatch_new(s->cfg, err, sizeof(err));
+		logwatch_t *lw = logwatch_new(s->cfg, s->store, err, sizeof(err));
 		if (lw) {
 			logwatch_adopt(lw, s->lw); /* unchanged commands keep running */
 			logwatch_free(s->lw);

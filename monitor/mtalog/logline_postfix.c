@@ -16,13 +16,14 @@ static const char *field(const char *s, const char *key, size_t *n)
 	return p;
 }
 
-static int parse(const char *line, logline_t *e)
+/* Where the fields of a delivery line start: after the program tag
+ * (postfix/smtp[PID]:, postfix-out/smtp[PID]:, postfix/lmtp[PID]:), or after
+ * the queue id of a `journalctl -o cat` line. NULL when line is neither. */
+static const char *fields_start(const char *line)
 {
-	const char *tag, *p, *v, *said;
-	size_t n;
+	const char *tag = strstr(line, "/smtp["), *p;
+	size_t q;
 
-	/* the program tag: postfix/smtp[PID]:, postfix-out/smtp[PID]:, postfix/lmtp[PID]: */
-	tag = strstr(line, "/smtp[");
 	if (!tag)
 		tag = strstr(line, "/lmtp[");
 	if (tag) {
@@ -30,42 +31,38 @@ static int parse(const char *line, logline_t *e)
 		while (p > line && p[-1] != ' ')
 			p--;
 		if (strncmp(p, "postfix", 7))
-			return 0;
+			return NULL;
 		p = strstr(tag, "]: ");
-		if (!p)
-			return 0;
-		p += 3;
-	} else {
-		/* `journalctl -o cat` drops the syslog prefix and the tag: the line
-		 * starts with the queue id, "4F1A2B3C: to=<...>, relay=..." */
-		size_t q = strspn(line, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-		if (q < 5 || strncmp(line + q, ": to=<", 6))
-			return 0;
-		p = line + q + 1; /* field() looks for " to=<" */
+		return p ? p + 3 : NULL;
 	}
-	if (!(v = field(p, " to=<", &n)))
-		return 0;
-	if (n && v[n - 1] == '>')
-		n--;
-	logline_copy(e->rcpt, sizeof(e->rcpt), v, n);
-	logline_set_domain(e);
-	if ((v = field(p, " relay=", &n))) {
-		const char *br = memchr(v, '[', n);
-		logline_copy(e->relay, sizeof(e->relay), v, br ? (size_t)(br - v) : n);
-		if (br) {
-			const char *end = memchr(br, ']', n - (size_t)(br - v));
-			if (end)
-				logline_copy(e->relay_ip, sizeof(e->relay_ip), br + 1,
-					      (size_t)(end - br - 1));
-		}
-		if (!strcmp(e->relay, "none") || !strcmp(e->relay, "local"))
-			e->relay[0] = '\0';
+	/* `journalctl -o cat` drops the syslog prefix and the tag: the line
+	 * starts with the queue id, "4F1A2B3C: to=<...>, relay=..." */
+	q = strspn(line, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	if (q < 5 || strncmp(line + q, ": to=<", 6))
+		return NULL;
+	return line + q + 1; /* field() looks for " to=<" */
+}
+
+/* relay=host[ip]:port (n bytes at v) into e->relay and e->relay_ip; "none"
+ * and "local" are no remote host. */
+static void relay_set(const char *v, size_t n, logline_t *e)
+{
+	const char *br = memchr(v, '[', n);
+
+	logline_copy(e->relay, sizeof(e->relay), v, br ? (size_t)(br - v) : n);
+	if (br) {
+		const char *end = memchr(br, ']', n - (size_t)(br - v));
+		if (end)
+			logline_copy(e->relay_ip, sizeof(e->relay_ip), br + 1, (size_t)(end - br - 1));
 	}
-	if ((v = field(p, " dsn=", &n)))
-		logline_copy(e->dsn, sizeof(e->dsn), v, n);
-	if (!(v = strstr(p, " status=")))
-		return 0;
-	v += 8;
+	if (!strcmp(e->relay, "none") || !strcmp(e->relay, "local"))
+		e->relay[0] = '\0';
+}
+
+/* The status word at v into e->status: 1, or 0 for expired, deliverable,
+ * undeliverable (not a remote answer). */
+static int status_set(const char *v, logline_t *e)
+{
 	if (!strncmp(v, "sent", 4))
 		e->status = LOGLINE_SENT;
 	else if (!strncmp(v, "deferred", 8))
@@ -73,8 +70,17 @@ static int parse(const char *line, logline_t *e)
 	else if (!strncmp(v, "bounced", 7))
 		e->status = LOGLINE_BOUNCED;
 	else
-		return 0; /* expired, deliverable, undeliverable: not a remote answer */
-	said = strstr(v, " said: ");
+		return 0;
+	return 1;
+}
+
+/* The remote server's reply in the status's parentheses (v: the status
+ * word) into e->reply: what it "said:", or why it "refused to talk to me:". */
+static void reply_set(const char *v, logline_t *e)
+{
+	const char *said = strstr(v, " said: ");
+	size_t n;
+
 	if (said) {
 		const char *end;
 		said += 7;
@@ -99,6 +105,26 @@ static int parse(const char *line, logline_t *e)
 			logline_reply_join(e->reply);
 		}
 	}
+}
+
+static int parse(const char *line, logline_t *e)
+{
+	const char *p = fields_start(line), *v;
+	size_t n;
+
+	if (!p || !(v = field(p, " to=<", &n)))
+		return 0;
+	if (n && v[n - 1] == '>')
+		n--;
+	logline_copy(e->rcpt, sizeof(e->rcpt), v, n);
+	logline_set_domain(e);
+	if ((v = field(p, " relay=", &n)))
+		relay_set(v, n, e);
+	if ((v = field(p, " dsn=", &n)))
+		logline_copy(e->dsn, sizeof(e->dsn), v, n);
+	if (!(v = strstr(p, " status=")) || !status_set(v + 8, e))
+		return 0;
+	reply_set(v + 8, e);
 	return 1;
 }
 

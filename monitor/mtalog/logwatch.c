@@ -3,11 +3,9 @@
  * A command source (journalctl -f ...) is a child whose stdout is read the same way; it has no offset. */
 #include "monitor/mtalog/logwatch.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +16,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
 #include "monitor/mtalog/incident.h"
 #include "monitor/mtalog/logline.h"
-#include "lib/log.h"
+#include "store/store_mtalog.h"
 
 #define READ_CHUNK 65536
 #define READ_MAX (4 << 20) /* bytes per file per poll: the loop has other work */
+#define READ_ROUNDS 4      /* reopenings per file per poll (rotation, truncation) */
 #define CMD_BACKOFF_MAX 60 /* seconds between restarts of a command that keeps exiting */
 #define CMD_STOP_MS 1000   /* SIGTERM, then SIGKILL after this long */
+#define SHOWN_MAX 600      /* a path or command as logged (escaped) */
 
 typedef struct {
 	char *path;
@@ -50,20 +51,35 @@ typedef struct {
 } lwfile_t;
 
 struct logwatch {
-	const config_t *cfg;
-	sqlite3 *db;
-	sqlite3_stmt *get, *put;
+	const config_t *cfg;    /* borrowed */
+	store_t *store;         /* borrowed: the scheduler's connection */
+	incident_rules_t rules; /* from cfg */
 	incident_t *inc;
 	lwfile_t *files;
 	size_t nfiles;
+	char *buf;              /* READ_CHUNK bytes read at a time */
+	logline_t *entry;       /* the line being parsed */
 	unsigned long long overlong; /* lines cut to LOGLINE_MAX */
 	int recorded;
-	bool failed;
+	bool failed;            /* a database write failed: this poll is rolled back */
 };
 
 bool logwatch_format_valid(const char *format)
 {
 	return logline_format_valid(format);
+}
+
+/* A path or command for the log: it comes from the config, but may hold anything. */
+static void shown_path(const lwfile_t *f, char *buf, size_t len)
+{
+	text_escape_term(f->path, buf, len);
+}
+
+/* A database error: logged once, and the poll's transaction is rolled back. */
+static void db_failed(logwatch_t *w)
+{
+	log_error("logwatch: database: %s", store_error(w->store));
+	w->failed = true;
 }
 
 /* ---- lifecycle ---- */
@@ -77,12 +93,10 @@ static void file_close(lwfile_t *f)
 	f->overlong = false;
 }
 
-static void shown_path(const lwfile_t *f, char *buf, size_t len);
-
 /* Kills a command's process group (SIGTERM, SIGKILL after CMD_STOP_MS) and reaps it. */
 static void cmd_stop(lwfile_t *f)
 {
-	char p[600];
+	char p[SHOWN_MAX];
 	int st;
 
 	if (f->pid > 0) {
@@ -122,6 +136,7 @@ static void files_free(logwatch_t *w)
 	w->nfiles = 0;
 }
 
+/* One source per [logwatch] file, then one per command; none is open yet. */
 static void files_set(logwatch_t *w)
 {
 	const config_t *c = w->cfg;
@@ -139,6 +154,25 @@ static void files_set(logwatch_t *w)
 	}
 }
 
+/* Moves old's running child (and its partial line) into f, which runs the same command. */
+static void cmd_take_over(lwfile_t *f, lwfile_t *old)
+{
+	char *line = f->line; /* swap the buffers: the partial line goes with the child */
+
+	f->line = old->line;
+	old->line = line;
+	f->llen = old->llen;
+	f->overlong = old->overlong;
+	f->fd = old->fd;
+	f->pid = old->pid;
+	f->started = old->started;
+	f->restart_at = old->restart_at;
+	f->backoff = old->backoff;
+	old->fd = -1;
+	old->pid = 0;
+	old->llen = 0;
+}
+
 void logwatch_adopt(logwatch_t *w, logwatch_t *old)
 {
 	if (!w || !old)
@@ -147,48 +181,26 @@ void logwatch_adopt(logwatch_t *w, logwatch_t *old)
 		lwfile_t *f = &w->files[i];
 		for (size_t j = 0; f->is_cmd && j < old->nfiles; j++) {
 			lwfile_t *o = &old->files[j];
-			char *line;
 			if (!o->is_cmd || (o->pid <= 0 && o->fd < 0) || strcmp(o->path, f->path))
 				continue;
-			line = f->line; /* swap the buffers: the partial line goes with the child */
-			f->line = o->line;
-			o->line = line;
-			f->llen = o->llen;
-			f->overlong = o->overlong;
-			f->fd = o->fd;
-			f->pid = o->pid;
-			f->started = o->started;
-			f->restart_at = o->restart_at;
-			f->backoff = o->backoff;
-			o->fd = -1;
-			o->pid = 0;
-			o->llen = 0;
+			cmd_take_over(f, o);
 			break;
 		}
 	}
 }
 
-logwatch_t *logwatch_new(const config_t *c, char *err, size_t errlen)
+logwatch_t *logwatch_new(const config_t *c, store_t *store, char *err, size_t errlen)
 {
 	logwatch_t *w = xcalloc(1, sizeof(*w));
 
 	w->cfg = c;
-	if (sqlite3_open_v2(c->database, &w->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", c->database, w->db ? sqlite3_errmsg(w->db) : "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(w->db, 5000);
-	if (sqlite3_prepare_v2(w->db, "SELECT inode, \"offset\" FROM logwatch_files WHERE path = ?1",
-			       -1, &w->get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO logwatch_files (path, inode, size, "
-			       "\"offset\", updated) VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &w->put, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: logwatch: %s", c->database, sqlite3_errmsg(w->db));
-		goto fail;
-	}
-	w->inc = incident_new(w->db, err, errlen);
+	w->store = store;
+	w->rules = (incident_rules_t){c->lw_threshold, c->lw_window_s, c->lw_quiet_s, c->retention_s};
+	w->inc = incident_new(store, err, errlen);
 	if (!w->inc)
 		goto fail;
+	w->buf = xmalloc(READ_CHUNK);
+	w->entry = xmalloc(sizeof(*w->entry));
 	files_set(w);
 	return w;
 fail:
@@ -202,97 +214,25 @@ void logwatch_free(logwatch_t *w)
 		return;
 	files_free(w);
 	incident_free(w->inc);
-	sqlite3_finalize(w->get);
-	sqlite3_finalize(w->put);
-	sqlite3_close(w->db);
+	free(w->buf);
+	free(w->entry);
 	free(w);
 }
 
-/* ---- following a file ---- */
+/* ---- lines ---- */
 
-static void shown_path(const lwfile_t *f, char *buf, size_t len)
-{
-	text_escape_term(f->path, buf, len);
-}
-
-/* Opens f->path. from_start: a new file after rotation (read it whole);
- * otherwise the saved position decides, or the end for a file never seen. */
-static void file_open(logwatch_t *w, lwfile_t *f, bool from_start, int64_t now)
-{
-	struct stat st;
-	char p[600];
-	int64_t start = 0;
-	int fd;
-
-	shown_path(f, p, sizeof(p));
-	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (!f->warned)
-			log_warn("logwatch: %s: %s (waiting for it to appear)", p, strerror(errno));
-		f->warned = true;
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	if (!from_start) {
-		int rc;
-		sqlite3_reset(w->get);
-		sqlite3_bind_text(w->get, 1, f->path, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(w->get);
-		if (rc == SQLITE_ROW) {
-			int64_t ino = sqlite3_column_int64(w->get, 0), off = sqlite3_column_int64(w->get, 1);
-			if ((ino_t)ino == st.st_ino && off <= st.st_size) {
-				start = off;
-				log_info("logwatch: following %s from offset %lld", p, (long long)off);
-			} else {
-				log_info("logwatch: %s was rotated or truncated while blmon was not "
-					 "running: reading it from the start", p);
-			}
-		} else if (rc == SQLITE_DONE && f->warned) {
-			log_info("logwatch: %s appeared: reading it from the start", p);
-		} else if (rc == SQLITE_DONE) {
-			start = st.st_size; /* first run: only what is new */
-			log_info("logwatch: following %s from its end", p);
-		} else {
-			log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
-			close(fd);
-			sqlite3_reset(w->get);
-			return;
-		}
-		sqlite3_reset(w->get);
-	}
-	if (lseek(fd, start, SEEK_SET) < 0) {
-		log_warn("logwatch: %s: %s", p, strerror(errno));
-		close(fd);
-		return;
-	}
-	f->warned = false;
-	f->fd = fd;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->off = f->rpos = start;
-	f->saved = -1; /* save the (new) inode now */
-	f->llen = 0;
-	f->overlong = false;
-	(void)now;
-}
-
+/* The line in f->line is whole: a delivery result in it is recorded. */
 static void line_done(logwatch_t *w, lwfile_t *f, int64_t now)
 {
-	logline_t *e = xmalloc(sizeof(*e));
-
 	f->line[f->llen] = '\0';
 	if (f->overlong)
 		w->overlong++;
-	if (!w->failed && logline_parse(w->cfg->logwatch_format, f->line, e)) {
-		incident_rules_t r = {w->cfg->lw_threshold, w->cfg->lw_window_s, w->cfg->lw_quiet_s,
-				      w->cfg->retention_s};
-		if (incident_record(w->inc, &r, e, f->line, now) < 0)
-			w->failed = true;
+	if (!w->failed && logline_parse(w->cfg->logwatch_format, f->line, w->entry)) {
+		if (incident_record(w->inc, &w->rules, w->entry, f->line, now) < 0)
+			db_failed(w);
 		else
 			w->recorded++;
 	}
-	free(e);
 	f->llen = 0;
 	f->overlong = false;
 }
@@ -325,74 +265,157 @@ static void feed(logwatch_t *w, lwfile_t *f, const char *buf, size_t n, int64_t 
 	f->rpos += (int64_t)n;
 }
 
-static void save(logwatch_t *w, lwfile_t *f, int64_t now)
+/* ---- following a file ---- */
+
+/* Where to start reading f (open, st its status) when no rotation says: the
+ * saved offset while it is still this file's; the start when it was rotated
+ * or truncated while blmon was not running, or appeared after blmon started;
+ * the end the first time (only what is new). 0 with *start set, or -1 on a
+ * database error (logged). */
+static int file_start_offset(logwatch_t *w, const lwfile_t *f, const struct stat *st,
+			     const char *p, int64_t *start)
+{
+	store_logfile_t saved;
+	int rc = store_logfile_get(w->store, f->path, &saved);
+
+	*start = 0;
+	if (rc < 0) {
+		log_error("logwatch: database: %s", store_error(w->store));
+		return -1;
+	}
+	if (rc && (ino_t)saved.inode == st->st_ino && saved.offset <= st->st_size) {
+		*start = saved.offset;
+		log_info("logwatch: following %s from offset %lld", p, (long long)saved.offset);
+	} else if (rc) {
+		log_info("logwatch: %s was rotated or truncated while blmon was not running: reading "
+			 "it from the start", p);
+	} else if (f->warned) {
+		log_info("logwatch: %s appeared: reading it from the start", p);
+	} else {
+		*start = st->st_size;
+		log_info("logwatch: following %s from its end", p);
+	}
+	return 0;
+}
+
+/* Opens f->path. from_start: a new file after rotation (read it whole);
+ * otherwise file_start_offset decides. f stays closed when it cannot be
+ * opened (warned once) or on a database error (tried again next poll). */
+static void file_open(logwatch_t *w, lwfile_t *f, bool from_start)
 {
 	struct stat st;
+	char p[SHOWN_MAX];
+	int64_t start = 0;
+	int fd;
 
-	if (f->is_cmd || f->fd < 0 || f->saved == f->off || w->failed)
+	shown_path(f, p, sizeof(p));
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (!f->warned)
+			log_warn("logwatch: %s: %s (waiting for it to appear)", p, strerror(errno));
+		f->warned = true;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (!from_start && file_start_offset(w, f, &st, p, &start) < 0) {
+		close(fd);
+		return;
+	}
+	if (lseek(fd, start, SEEK_SET) < 0) {
+		log_warn("logwatch: %s: %s", p, strerror(errno));
+		close(fd);
+		return;
+	}
+	f->warned = false;
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->off = f->rpos = start;
+	f->saved = -1; /* save the (new) inode now */
+	f->llen = 0;
+	f->overlong = false;
+}
+
+/* Reads f into lines until its end, *total reaching READ_MAX, or a database
+ * error. Returns true at the end of the file. */
+static bool file_read(logwatch_t *w, lwfile_t *f, size_t *total, int64_t now)
+{
+	ssize_t n = 0;
+
+	while (*total < READ_MAX && (n = read(f->fd, w->buf, READ_CHUNK)) > 0 && !w->failed) {
+		feed(w, f, w->buf, (size_t)n, now);
+		*total += (size_t)n;
+	}
+	return n == 0;
+}
+
+/* At the end of f: was it rotated (a new file at its path) or truncated
+ * (copytruncate)? Returns true when there is more to read: f is then closed
+ * (to be opened again from the new file's start) or rewound. */
+static bool file_rotated(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	struct stat st;
+	char p[SHOWN_MAX];
+
+	shown_path(f, p, sizeof(p));
+	if (stat(f->path, &st) < 0)
+		return false; /* renamed away and not yet recreated: keep the old one */
+	if (st.st_ino != f->ino || st.st_dev != f->dev) {
+		if (f->llen) /* the old file's unterminated last line */
+			line_done(w, f, now);
+		log_info("logwatch: %s was rotated: following the new file", p);
+		file_close(f);
+		return true;
+	}
+	if (st.st_size < f->rpos) {
+		log_info("logwatch: %s was truncated (copytruncate): reading it from the start", p);
+		if (lseek(f->fd, 0, SEEK_SET) < 0) {
+			file_close(f);
+			return false;
+		}
+		f->off = f->rpos = 0;
+		f->llen = 0;
+		f->overlong = false;
+		return true;
+	}
+	return false;
+}
+
+/* Saves f's position (in the poll's transaction) when it moved or is new. */
+static void file_save(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	struct stat st;
+	store_logfile_t pos;
+
+	if (f->fd < 0 || f->saved == f->off || w->failed)
 		return;
 	if (fstat(f->fd, &st) < 0)
 		st.st_size = f->rpos;
-	sqlite3_reset(w->put);
-	sqlite3_bind_text(w->put, 1, f->path, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(w->put, 2, (int64_t)f->ino);
-	sqlite3_bind_int64(w->put, 3, (int64_t)st.st_size);
-	sqlite3_bind_int64(w->put, 4, f->off);
-	sqlite3_bind_int64(w->put, 5, now);
-	if (sqlite3_step(w->put) != SQLITE_DONE) {
-		log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
-		w->failed = true;
-	} else {
+	pos = (store_logfile_t){.inode = (int64_t)f->ino, .size = (int64_t)st.st_size,
+				.offset = f->off, .updated = now};
+	if (store_logfile_put(w->store, f->path, &pos) < 0)
+		db_failed(w);
+	else
 		f->saved = f->off;
-	}
-	sqlite3_reset(w->put);
 }
 
-static void follow(logwatch_t *w, lwfile_t *f, int64_t now)
+/* Reads what was appended to a file (following rotation) and saves its position. */
+static void file_follow(logwatch_t *w, lwfile_t *f, int64_t now)
 {
-	char *buf = xmalloc(READ_CHUNK), p[600];
 	size_t total = 0;
 
-	for (int round = 0; round < 4 && !w->failed; round++) {
-		struct stat st;
-		ssize_t n = 0;
-
+	for (int round = 0; round < READ_ROUNDS && !w->failed; round++) {
 		if (f->fd < 0)
-			file_open(w, f, round > 0, now);
+			file_open(w, f, round > 0); /* after a rotation: the new file from its start */
 		if (f->fd < 0)
 			break;
-		while (total < READ_MAX && (n = read(f->fd, buf, READ_CHUNK)) > 0 && !w->failed) {
-			feed(w, f, buf, (size_t)n, now);
-			total += (size_t)n;
-		}
-		if (n != 0 || w->failed)
+		if (!file_read(w, f, &total, now) || w->failed)
 			break; /* more to read next time, or an error */
-		/* at the end of what we have: was the file rotated? */
-		shown_path(f, p, sizeof(p));
-		if (stat(f->path, &st) < 0)
-			break; /* renamed away and not yet recreated: keep the old one */
-		if (st.st_ino != f->ino || st.st_dev != f->dev) {
-			if (f->llen) /* the old file's unterminated last line */
-				line_done(w, f, now);
-			log_info("logwatch: %s was rotated: following the new file", p);
-			file_close(f);
-			continue; /* round > 0 opens it from its start */
-		}
-		if (st.st_size < f->rpos) {
-			log_info("logwatch: %s was truncated (copytruncate): reading it from the start", p);
-			if (lseek(f->fd, 0, SEEK_SET) < 0) {
-				file_close(f);
-				break;
-			}
-			f->off = f->rpos = 0;
-			f->llen = 0;
-			f->overlong = false;
-			continue;
-		}
-		break;
+		if (!file_rotated(w, f, now))
+			break;
 	}
-	save(w, f, now);
-	free(buf);
+	file_save(w, f, now);
 }
 
 /* ---- a command source ---- */
@@ -414,9 +437,43 @@ static void cmd_child_close_from(int lowfd)
 		close((int)fd);
 }
 
+/* In the child: sets up its signals, group, stdin, stdout (the pipe's write
+ * end wfd) and descriptors, and runs the command. Never returns. */
+static void cmd_child_exec(const char *cmd, int wfd, pid_t parent)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int nul;
+
+	/* ignored signals (SIGPIPE, SIGXFSZ) and the mask survive exec: undo them */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0); /* its own group: stopping it stops its children too */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127); /* blmon died before prctl */
+	if (wfd == STDOUT_FILENO)
+		fcntl(wfd, F_SETFD, 0);
+	else if (dup2(wfd, STDOUT_FILENO) < 0)
+		_exit(127);
+	nul = open("/dev/null", O_RDONLY);
+	if (nul < 0 || (nul != STDIN_FILENO && dup2(nul, STDIN_FILENO) < 0))
+		_exit(127);
+	/* stderr stays the daemon's: the command's complaints go to blmon's log */
+	cmd_child_close_from(STDERR_FILENO + 1);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+/* Starts f's command with its stdout on a pipe f->fd reads; on failure it is
+ * tried again after the backoff. */
 static void cmd_start(lwfile_t *f, int64_t now)
 {
-	char p[600];
+	char p[SHOWN_MAX];
 	int pfd[2];
 	pid_t parent = getpid(), pid;
 
@@ -433,34 +490,8 @@ static void cmd_start(lwfile_t *f, int64_t now)
 		close(pfd[1]);
 		return;
 	}
-	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-		int nul;
-
-		/* ignored signals (SIGPIPE, SIGXFSZ) and the mask survive exec: undo them */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGPIPE, &sa, NULL);
-		sigaction(SIGXFSZ, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpgid(0, 0); /* its own group: stopping it stops its children too */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(127); /* blmon died before prctl */
-		if (pfd[1] == STDOUT_FILENO)
-			fcntl(pfd[1], F_SETFD, 0);
-		else if (dup2(pfd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		nul = open("/dev/null", O_RDONLY);
-		if (nul < 0 || (nul != STDIN_FILENO && dup2(nul, STDIN_FILENO) < 0))
-			_exit(127);
-		/* stderr stays the daemon's: the command's complaints go to blmon's log */
-		cmd_child_close_from(STDERR_FILENO + 1);
-		execl("/bin/sh", "sh", "-c", f->path, (char *)NULL);
-		_exit(127);
-	}
+	if (pid == 0)
+		cmd_child_exec(f->path, pfd[1], parent);
 	setpgid(pid, pid); /* also here: whichever runs first */
 	close(pfd[1]);
 	if (fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0)
@@ -475,15 +506,15 @@ static void cmd_start(lwfile_t *f, int64_t now)
 }
 
 /* Reads what the command wrote. Returns 0 at EOF (or an error), 1 otherwise. */
-static int cmd_read(logwatch_t *w, lwfile_t *f, char *buf, int64_t now)
+static int cmd_read(logwatch_t *w, lwfile_t *f, int64_t now)
 {
 	size_t total = 0;
 	ssize_t n;
 
 	while (total < READ_MAX && !w->failed) {
-		n = read(f->fd, buf, READ_CHUNK);
+		n = read(f->fd, w->buf, READ_CHUNK);
 		if (n > 0) {
-			feed(w, f, buf, (size_t)n, now);
+			feed(w, f, w->buf, (size_t)n, now);
 			total += (size_t)n;
 			continue;
 		}
@@ -492,7 +523,7 @@ static int cmd_read(logwatch_t *w, lwfile_t *f, char *buf, int64_t now)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 1;
 		if (n < 0) {
-			char p[600];
+			char p[SHOWN_MAX];
 			shown_path(f, p, sizeof(p));
 			log_warn("logwatch: command `%s`: read: %s", p, strerror(errno));
 		}
@@ -504,11 +535,57 @@ static int cmd_read(logwatch_t *w, lwfile_t *f, char *buf, int64_t now)
 	return 1;
 }
 
-static void follow_cmd(logwatch_t *w, lwfile_t *f, int64_t now)
+/* Has f's command exited? (It stays a zombie until cmd_reap.) */
+static bool cmd_exited(const lwfile_t *f)
 {
-	char *buf, p[600];
 	siginfo_t si;
 
+	memset(&si, 0, sizeof(si));
+	return f->pid > 0 && waitid(P_PID, (id_t)f->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       si.si_pid == f->pid;
+}
+
+/* The next wait before a restart: 1 s after a run of CMD_BACKOFF_MAX or more,
+ * else doubling up to CMD_BACKOFF_MAX. */
+static unsigned cmd_backoff(unsigned backoff, int64_t ran)
+{
+	if (ran >= CMD_BACKOFF_MAX || !backoff)
+		return 1;
+	return backoff * 2 > CMD_BACKOFF_MAX ? CMD_BACKOFF_MAX : backoff * 2;
+}
+
+/* f's command exited: ends what it left in its group, reaps it, reads the
+ * rest of its output, and schedules the restart (logged once). */
+static void cmd_reap(logwatch_t *w, lwfile_t *f, int64_t now)
+{
+	char p[SHOWN_MAX];
+	int st;
+	int64_t ran = now - f->started;
+
+	/* what it left running in its group holds the pipe open: end it, then read the rest */
+	kill(-f->pid, SIGKILL);
+	while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (f->fd >= 0 && cmd_read(w, f, now))
+		file_close(f); /* more than READ_MAX left over: dropped */
+	if (f->llen)
+		line_done(w, f, now);
+	f->llen = 0;
+	f->pid = 0;
+	f->backoff = cmd_backoff(f->backoff, ran);
+	f->restart_at = now + f->backoff;
+	shown_path(f, p, sizeof(p));
+	if (WIFEXITED(st))
+		log_warn("logwatch: command `%s` exited with status %d after %llds; restarting it in "
+			 "%us", p, WEXITSTATUS(st), (long long)ran, f->backoff);
+	else
+		log_warn("logwatch: command `%s` was killed by signal %d after %llds; restarting it "
+			 "in %us", p, WTERMSIG(st), (long long)ran, f->backoff);
+}
+
+/* Reads what a command wrote, starting it when it is due and reaping it when it exited. */
+static void cmd_follow(logwatch_t *w, lwfile_t *f, int64_t now)
+{
 	if (f->pid <= 0 && f->fd < 0) {
 		if (now < f->restart_at)
 			return;
@@ -516,70 +593,51 @@ static void follow_cmd(logwatch_t *w, lwfile_t *f, int64_t now)
 		if (f->pid <= 0)
 			return;
 	}
-	buf = xmalloc(READ_CHUNK);
 	if (f->fd >= 0)
-		cmd_read(w, f, buf, now);
-	memset(&si, 0, sizeof(si));
-	if (f->pid > 0 && waitid(P_PID, (id_t)f->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-	    si.si_pid == f->pid) {
-		int st;
-		int64_t ran = now - f->started;
+		cmd_read(w, f, now);
+	if (cmd_exited(f))
+		cmd_reap(w, f, now);
+}
 
-		/* what it left running in its group holds the pipe open: end it, then read the rest */
-		kill(-f->pid, SIGKILL);
-		while (waitpid(f->pid, &st, 0) < 0 && errno == EINTR)
-			;
-		if (f->fd >= 0 && cmd_read(w, f, buf, now))
-			file_close(f); /* more than READ_MAX left over: dropped */
-		if (f->llen)
-			line_done(w, f, now);
-		f->llen = 0;
-		f->pid = 0;
-		f->backoff = ran >= CMD_BACKOFF_MAX || !f->backoff
-				     ? 1
-				     : (f->backoff * 2 > CMD_BACKOFF_MAX ? CMD_BACKOFF_MAX : f->backoff * 2);
-		f->restart_at = now + f->backoff;
-		shown_path(f, p, sizeof(p));
-		if (WIFEXITED(st))
-			log_warn("logwatch: command `%s` exited with status %d after %llds; restarting "
-				 "it in %us", p, WEXITSTATUS(st), (long long)ran, f->backoff);
+/* ---- one poll: one transaction ---- */
+
+static void sources_read(logwatch_t *w, int64_t now)
+{
+	for (size_t i = 0; i < w->nfiles && !w->failed; i++) {
+		if (w->files[i].is_cmd)
+			cmd_follow(w, &w->files[i], now);
 		else
-			log_warn("logwatch: command `%s` was killed by signal %d after %llds; "
-				 "restarting it in %us", p, WTERMSIG(st), (long long)ran, f->backoff);
+			file_follow(w, &w->files[i], now);
 	}
-	free(buf);
+}
+
+/* Undoes a failed poll: what was read is read again from the saved positions
+ * (files; what a command wrote cannot be read again). */
+static void poll_undo(logwatch_t *w)
+{
+	store_rollback(w->store);
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (!w->files[i].is_cmd)
+			file_close(&w->files[i]);
 }
 
 int logwatch_poll(logwatch_t *w, int64_t now)
 {
-	incident_rules_t r = {w->cfg->lw_threshold, w->cfg->lw_window_s, w->cfg->lw_quiet_s,
-			      w->cfg->retention_s};
-
 	if (!w->nfiles)
 		return 0;
 	w->failed = false;
 	w->recorded = 0;
-	if (sqlite3_exec(w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
+	if (store_begin(w->store) < 0) {
+		log_error("logwatch: database: %s", store_error(w->store));
 		return -1;
 	}
-	for (size_t i = 0; i < w->nfiles && !w->failed; i++) {
-		if (w->files[i].is_cmd)
-			follow_cmd(w, &w->files[i], now);
-		else
-			follow(w, &w->files[i], now);
-	}
-	if (!w->failed && incident_tick(w->inc, &r, now) < 0)
-		w->failed = true;
-	if (w->failed || sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		if (!w->failed)
-			log_error("logwatch: database: %s", sqlite3_errmsg(w->db));
-		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-		/* what was read is read again from the saved positions (files; what a
-		 * command wrote cannot be read again) */
-		for (size_t i = 0; i < w->nfiles; i++)
-			if (!w->files[i].is_cmd)
-				file_close(&w->files[i]);
+	sources_read(w, now);
+	if (!w->failed && incident_tick(w->inc, &w->rules, now) < 0)
+		db_failed(w);
+	if (!w->failed && store_commit(w->store) < 0)
+		db_failed(w);
+	if (w->failed) {
+		poll_undo(w);
 		return -1;
 	}
 	return w->recorded;
