@@ -235,6 +235,8 @@ catalog_t *catalog_new_builtin(void)
 		l->ipv6 = d->ipv6;
 		l->budget = d->budget;
 		l->builtin = true;
+		l->test_listed = d->test_listed ? xstrdup(d->test_listed) : NULL;
+		l->test_clean = d->test_clean ? xstrdup(d->test_clean) : NULL;
 		/* keyed zones stay off until the config provides a key */
 		l->zone = strstr(d->zone, "{key}") ? NULL : xstrdup(d->zone);
 		l->enabled = l->zone != NULL;
@@ -291,6 +293,8 @@ void catalog_free(catalog_t *c)
 		free(l->name);
 		free(l->removal);
 		free(l->key);
+		free(l->test_listed);
+		free(l->test_clean);
 		for (size_t k = 0; k < l->ncodes; k++)
 			free(l->codes[k].meaning);
 		free(l->codes);

@@ -41,6 +41,9 @@ typedef struct {
 	unsigned budget;       /* free-use queries per day, 0 = none known */
 	unsigned interval_s;   /* per-list check interval, 0 = the monitor's */
 	double rate;           /* queries per second at most, 0 = no limit */
+	char *test_listed;     /* the published entry that must be listed (an address or a
+				  name), or NULL: RFC 5782's 127.0.0.2 / TEST */
+	char *test_clean;      /* ... that must not be listed, or NULL: 127.0.0.1 / INVALID */
 	catalog_code_t *codes;
 	size_t ncodes, capcodes;
 } catalog_list_t;
@@ -112,6 +115,7 @@ struct catalog_def {
 	unsigned budget;
 	const char *removal;
 	const struct catalog_code_def *codes; /* terminated by a NULL spec */
+	const char *test_listed, *test_clean;  /* NULL: RFC 5782's */
 };
 
 extern const struct catalog_def catalog_builtin[];

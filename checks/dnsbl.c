@@ -816,13 +816,30 @@ static int drain(dnsbl_t *d)
 	return 0;
 }
 
+/* The test point of list l for kind (0 IPv4, 1 IPv6, 2 domain): the entry the
+ * list publishes when the catalog or config names one of that kind (Spamhaus
+ * DBL lists dbltest.com, not RFC 5782's TEST), else RFC 5782's. */
+static const char *test_point(const catalog_list_t *l, int kind, bool neg)
+{
+	static const char *const posname[] = {"127.0.0.2", "::ffff:7f00:2", "TEST"};
+	static const char *const negname[] = {"127.0.0.1", "::ffff:7f00:1", "INVALID"};
+	const char *own = neg ? l->test_clean : l->test_listed;
+	target_t t;
+
+	if (own) {
+		bool ip = target_parse_ip(own, &t) == 0;
+		if ((kind == 2 && !ip) || (kind == 0 && ip && t.type == TARGET_IPV4) ||
+		    (kind == 1 && ip && t.type == TARGET_IPV6))
+			return own;
+	}
+	return neg ? negname[kind] : posname[kind];
+}
+
 int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6,
 		     dnsbl_list_state_t *states)
 {
 	/* per list and family: positive then negative test point */
 	struct tp *tps = xcalloc(n * 4, sizeof(*tps));
-	static const char *const posname[] = {"127.0.0.2", "::ffff:7f00:2", "TEST"};
-	static const char *const negname[] = {"127.0.0.1", "::ffff:7f00:1", "INVALID"};
 	int ret;
 
 	for (size_t i = 0; i < n; i++) {
@@ -835,7 +852,7 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 				struct tp *t = &tps[i * 4 + (size_t)fam * 2 + (size_t)neg];
 				target_t tt;
 				int kind = l->qtype == QTYPE_DOMAIN ? 2 : fam;
-				const char *name = neg ? negname[kind] : posname[kind];
+				const char *name = test_point(l, kind, neg);
 
 				t->d = d;
 				t->l = l;
@@ -872,8 +889,8 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 			det[fam][0] = '\0';
 			if (!p->done)
 				continue;
-			st->fam[fam] = tp_judge(&p->v, &p[1].v, l, posname[kind], negname[kind],
-						det[fam], sizeof(det[fam]));
+			st->fam[fam] = tp_judge(&p->v, &p[1].v, l, test_point(l, kind, false),
+						test_point(l, kind, true), det[fam], sizeof(det[fam]));
 			if (health_rank(st->fam[fam]) > health_rank(st->health))
 				st->health = st->fam[fam];
 		}

@@ -459,6 +459,22 @@ static int lset_rate(struct ctx *x, const struct keydef *k, void *base, const ch
 	return 0;
 }
 
+/* test_listed / test_clean: the list's published test entry, an address (IP
+ * lists) or a domain name (domain lists) */
+static int lset_test(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char **f = FIELD(base, k, char *);
+	target_t t;
+
+	if (target_parse_ip(v, &t) < 0 && !target_domain_valid(v, false)) {
+		cerr(x, x->section, k->key, "'%s' is not an address or a domain name", v);
+		return -1;
+	}
+	free(*f);
+	*f = xstrdup(v);
+	return 0;
+}
+
 static int lset_key(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	catalog_list_t *l = base;
@@ -580,6 +596,8 @@ static const struct keydef keys[] = {
 	{"list", "interval", set_duration, LO(interval_s), 1, 30 * DAY, "s"},
 	{"list", "budget", set_uint, LO(budget), 0, 100000000, ""},
 	{"list", "rate", lset_rate, 0, 0, 0, ""},
+	{"list", "test_listed", lset_test, LO(test_listed), 0, 0, ""},
+	{"list", "test_clean", lset_test, LO(test_clean), 0, 0, ""},
 	{"drop", "enabled", set_bool, CO(drop_enabled), 0, 0, ""},
 	{"drop", "url_v4", set_http_url, CO(drop_url_v4), 0, 0, ""},
 	{"drop", "url_v6", set_http_url, CO(drop_url_v6), 0, 0, ""},
@@ -655,6 +673,15 @@ static void enter_section(struct ctx *x, const char *section)
 		enter_list(x, section);
 }
 
+/* The first control character of v (tab is text), or NULL. */
+static const char *control_char(const char *v)
+{
+	for (; *v; v++)
+		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
+			return v;
+	return NULL;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct ctx *x = user;
@@ -673,6 +700,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1; /* reported when the section was entered */
 	if (is_list && !x->list)
 		return 1; /* the section header was already reported */
+	if (control_char(value)) {
+		/* a CR in a webhook header would smuggle another header into a request */
+		cerr(x, section, name, "control character (byte 0x%02x) in the value: only printable "
+		     "text and tabs are allowed", (unsigned char)*control_char(value));
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct keydef *k = &keys[i];
 		if (strcmp(k->key, name) != 0 || strcmp(k->section, is_list ? "list" : section) != 0)

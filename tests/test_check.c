@@ -34,7 +34,7 @@ static const char nix4[] = ":127.0.0.2:NiX v4\n127.0.0.2\n";
 static const char s5h4[] = ":127.0.0.2:s5h\n127.0.0.2\n";
 static const char s5h6[] = ":127.0.0.2:s5h v6\n2001:db8::11\n";
 static const char s5hg[] = "1.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2\n";
-static const char dbl[] = ":127.0.1.2:spam domain\ntest\nbad.example\n";
+static const char dbl[] = ":127.0.1.2:spam domain\ndbltest.com\nbad.example\n";
 static const char gen[] = "mail A 192.0.2.10\nclean A 192.0.2.99\n";
 
 static void setup(void)

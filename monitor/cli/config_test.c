@@ -9,7 +9,7 @@
 int cmd_config_test(int argc, char **argv)
 {
 	config_t *c = NULL;
-	char err[8192];
+	char err[8192], report[4096];
 	const char *path;
 	size_t on = 0;
 
@@ -27,11 +27,19 @@ int cmd_config_test(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
 	}
-	if (c->ntargets == 0) {
-		fprintf(stderr, "%s: no targets: add ip, network, host or domain keys to [targets]\n",
-			path);
+	/* the same question `blmon run` asks before it starts: a config that passes here runs */
+	if (config_runnable(c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
 		config_free(c);
 		return EXIT_USAGE;
+	}
+	if (config_budget_check(c, report, sizeof(report)) > 0) {
+		if (!c->budget_warn) {
+			fprintf(stderr, "%s\n(set budget = warn in [monitor] to run anyway)\n", report);
+			config_free(c);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "warning: %s\n", report);
 	}
 	on = config_lists_enabled(c);
 	printf("%s: OK: %zu target entr%s, %zu list%s enabled, resolver %s\n", path, c->ntargets,

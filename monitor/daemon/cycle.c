@@ -37,6 +37,7 @@ struct cycle {
 	unsigned batch;       /* targets written in the open transaction */
 	store_cycle_t rec;
 	int failed;           /* a store write failed */
+	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
 
 /* ---- results into the store ---- */
@@ -253,19 +254,34 @@ static void build_targets(struct cycle *cy)
 		char warn[1024];
 
 		if (t->kind == CT_HOST) {
-			if (dnsbl_resolve_host(s->dns, t->value, &cy->ts, err, sizeof(err)) < 0)
+			if (dnsbl_resolve_host(s->dns, t->value, &cy->ts, err, sizeof(err)) < 0) {
 				log_warn("%s", err);
+				cy->targets_whole = false;
+			}
 			continue;
 		}
 		targetset_add(&cy->ts, &t->spec);
 		/* a domain's mail servers and SPF networks are watched too */
 		if (t->kind == CT_DOMAIN &&
 		    discover_domain(s->dns, t->value, &s->cfg->limits, &cy->ts, warn, sizeof(warn), err,
-				    sizeof(err)) < 0)
+				    sizeof(err)) < 0) {
 			log_warn("domain %s: no sending addresses discovered: %s", t->value, err);
-		else if (t->kind == CT_DOMAIN && warn[0])
+			cy->targets_whole = false;
+		} else if (t->kind == CT_DOMAIN && warn[0]) {
 			log_warn("domain %s: %s", t->value, warn);
+		}
 	}
+}
+
+/* Targets neither in the config nor discovered this cycle leave the current
+ * state (kept in history; re-adding one brings it back with its history).
+ * Only after a cycle that knew all its targets: a resolver outage that hides
+ * a host's addresses must not retire them. 0 or -1. */
+static int retire_targets(struct cycle *cy)
+{
+	if (!cy->targets_whole)
+		return 0;
+	return store_targets_retire(cy->s->store, cy->now);
 }
 
 /* The neighbourhood of the targets: origin ASNs as they are due, and the
@@ -360,7 +376,8 @@ static int finish(struct cycle *cy, double started)
 	cy->rec.errors = (int64_t)(after->timeouts + after->errors - cy->before.timeouts -
 				   cy->before.errors);
 	if (store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0 ||
-	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0)
+	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
+	    retire_targets(cy) < 0)
 		return -1;
 	if (s->lw)
 		logwatch_poll(s->lw, time(NULL));
@@ -398,6 +415,7 @@ int cycle_run(struct sched *s)
 	memset(&cy, 0, sizeof(cy));
 	cy.s = s;
 	cy.now = time(NULL);
+	cy.targets_whole = true;
 	cy.run = xcalloc(n + 2, sizeof(*cy.run));
 	cy.run_lid = xcalloc(n + 2, sizeof(*cy.run_lid));
 	targetset_init(&cy.ts);
