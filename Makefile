@@ -44,7 +44,8 @@ CHECKS_SRCS := \
 STORE_SRCS := \
 	store/store.c \
 	store/store_state.c \
-	store/store_hood.c
+	store/store_hood.c \
+	store/store_alert.c
 
 WEB_SRCS := \
 	web/query.c \
