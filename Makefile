@@ -61,6 +61,9 @@ MONITOR_SRCS := \
 	monitor/daemon/drop.c \
 	monitor/daemon/sched.c \
 	monitor/alert/alert.c \
+	monitor/alert/alert_changes.c \
+	monitor/alert/alert_incident.c \
+	monitor/alert/alert_queue.c \
 	monitor/alert/alert_msg.c \
 	monitor/alert/alert_email.c \
 	monitor/alert/alert_webhook.c \

@@ -114,7 +114,7 @@ static void db_open(const char *extra)
 	cr_assert_eq(config_load(conf, &cfg, err, sizeof(err)), 0, "%s", err);
 	st = store_open(dbpath, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(st, "%s", err);
-	al = alert_new(cfg, NULL, err, sizeof(err));
+	al = alert_new(cfg, st, NULL, err, sizeof(err));
 	cr_assert_not_null(al, "%s", err);
 }
 
