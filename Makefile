@@ -46,7 +46,8 @@ STORE_SRCS := \
 	store/store.c \
 	store/store_state.c \
 	store/store_hood.c \
-	store/store_mtalog.c
+	store/store_mtalog.c \
+	store/store_alert.c
 
 WEB_SRCS := \
 	web/query.c \
@@ -64,6 +65,9 @@ MONITOR_SRCS := \
 	monitor/daemon/cycle.c \
 	monitor/daemon/sched.c \
 	monitor/alert/alert.c \
+	monitor/alert/alert_changes.c \
+	monitor/alert/alert_incident.c \
+	monitor/alert/alert_queue.c \
 	monitor/alert/alert_msg.c \
 	monitor/alert/alert_email.c \
 	monitor/alert/alert_webhook.c \

@@ -114,7 +114,7 @@ static void db_open(const char *extra)
 	cr_assert_eq(config_load(conf, &cfg, err, sizeof(err)), 0, "%s", err);
 	st = store_open(dbpath, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(st, "%s", err);
-	al = alert_new(cfg, NULL, err, sizeof(err));
+	al = alert_new(cfg, st, NULL, err, sizeof(err));
 	cr_assert_not_null(al, "%s", err);
 }
 
@@ -372,6 +372,33 @@ Test(alert_db, list_health_problems_are_their_own_messages)
 	cr_assert_eq(alert_produce(al, T0 + 20, false), 2);
 	expect_subject(3, "2 lists changed health: Test BL refused, Net BL unreachable");
 	expect_webhook_valid(3);
+}
+
+Test(alert_db, keyed_zone_masked_and_health_advice_shared)
+{
+	const char *advice = result_health_advice(HEALTH_REFUSED);
+	char *p;
+
+	db_teardown(); /* this test's config has a keyed list */
+	db_open("[list {key}.kz.test]\nname = Keyed BL\nkey = S3CRETKEY\ncode = 127.0.0.2 Keyed spam\n");
+	change(T0, "192.0.2.10", "S3CRETKEY.kz.test", NULL, "listed", LISTED);
+	cr_assert_eq(store_list_health(st, lid("bl.test"), HEALTH_REFUSED, "REFUSED", T0), 1);
+	cr_assert_eq(alert_produce(al, T0, true), 4, "a summary and a health message, each twice");
+	expect_subject(1, "first check of 1 target: 192.0.2.10 LISTED on Keyed BL");
+	expect_body(1, "192.0.2.10 is LISTED on Keyed BL ({key}.kz.test)");
+	expect_body(1, "127.0.0.2 (Keyed spam)");
+	expect_body(2, advice); /* the words every surface uses (checks/result.h) */
+	for (int n = 1; n <= 2; n++) {
+		expect_webhook_valid(n);
+		p = queued("email", n, "payload");
+		cr_assert_null(strstr(p, "S3CRETKEY"), "the access key reaches the mail:\n%s", p);
+		free(p);
+		p = queued("webhook", n, "payload");
+		cr_assert_null(strstr(p, "S3CRETKEY"), "the access key reaches the webhook: %s", p);
+		cr_assert(n == 1 ? strstr(p, "\"zone\":\"{key}.kz.test\"") != NULL
+				 : strstr(p, advice) != NULL, "%s", p);
+		free(p);
+	}
 }
 
 Test(alert_db, failed_delivery_backs_off_then_gives_up)

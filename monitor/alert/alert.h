@@ -9,15 +9,18 @@
 #include <stdint.h>
 
 #include "monitor/config.h"
+#include "store/store.h"
 
 typedef struct alert alert_t;
 
-/* Opens a connection of its own to c->database, which the store must have
- * created and migrated already. c is borrowed and must stay valid until the
- * next alert_set_config or alert_free; stop (borrowed, may be NULL) cuts a
- * delivery in progress short. Returns NULL with a message in err. Caller owns
- * the result; alert_free frees it. */
-alert_t *alert_new(const config_t *c, volatile sig_atomic_t *stop, char *err, size_t errlen);
+/* Alerts on the caller's connection: store is borrowed (the scheduler's, opened
+ * STORE_RW and migrated) and must outlive the result; alerts run their own
+ * transactions on it, so the caller holds none open when it calls in. c is
+ * borrowed and must stay valid until the next alert_set_config or alert_free;
+ * stop (borrowed, may be NULL) cuts a delivery in progress short. Returns NULL
+ * with a message in err. Caller owns the result; alert_free frees it (not store). */
+alert_t *alert_new(const config_t *c, store_t *store, volatile sig_atomic_t *stop, char *err,
+		   size_t errlen);
 void alert_free(alert_t *a);
 
 /* After a reload: c (borrowed, as in alert_new) replaces the config. */

@@ -1,5 +1,5 @@
-/* alert_channel.h -- the ways an alert leaves blmon, one file each behind alert.c.
- * A channel only sends; queueing, retries and giving up are alert.c's. */
+/* alert_channel.h -- the ways an alert leaves blmon, one file each behind the queue (alert_queue.c).
+ * A channel only sends; queueing, retries and giving up are alert_queue.c's. */
 #ifndef BLMON_ALERT_CHANNEL_H
 #define BLMON_ALERT_CHANNEL_H
 
@@ -22,7 +22,8 @@ typedef struct {
 extern const alert_channel_t alert_channel_email;   /* alert_email.c: SMTP via libcurl */
 extern const alert_channel_t alert_channel_webhook; /* alert_webhook.c: HTTP POST via libcurl */
 
-/* The email destination for c: its recipients joined with ", " (caller frees). */
+/* The email destination for c: its recipients joined with ", ", as the queue
+ * row and the mail's To header show them (caller frees). */
 char *alert_email_destination(const config_t *c);
 
 /* A destination as logged and stored in last_error: an URL only up to its

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/curlx.h"
+#include "lib/sbuf.h"
 #include "lib/xmalloc.h"
 
 #define EMAIL_CONNECT_TIMEOUT 10L
@@ -33,16 +34,11 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ud)
 
 char *alert_email_destination(const config_t *c)
 {
-	size_t len = 1, o = 0;
-	char *s;
+	sbuf_t b = SBUF_INIT;
 
 	for (size_t i = 0; i < c->nto; i++)
-		len += strlen(c->to[i].value) + 2;
-	s = xmalloc(len);
-	s[0] = '\0';
-	for (size_t i = 0; i < c->nto; i++)
-		o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", c->to[i].value);
-	return s;
+		sbuf_printf(&b, "%s%s", i ? ", " : "", c->to[i].value);
+	return sbuf_take(&b);
 }
 
 static int email_configured(const config_t *c, const char *destination)

@@ -2,13 +2,10 @@
  * Text from the lists (TXT) is untrusted: control characters are stripped before a person sees it. */
 #include "monitor/alert/alert_msg.h"
 
-#include <arpa/inet.h>
 #include <cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "checks/verdict.h"
 #include "lib/jsonx.h"
@@ -18,147 +15,128 @@
 #include "lib/xmalloc.h"
 
 #define LABEL "  %-14s"
-#define MAX_CODES 8
-#define MAX_MEANINGS 16
 #define TXT_SHOWN 300 /* bytes of one TXT record in a mail */
 #define CHAT_LINES 10
 
-static const char *health_advice(const char *h)
+static bool is_listed_now(const alert_item_t *it)
 {
-	if (!strcmp(h, "dead"))
-		return "check the resolver; if the list is gone, disable it in [lists]";
-	if (!strcmp(h, "wildcard"))
-		return "the list answers 'listed' for everything: disable it in [lists]";
-	if (!strcmp(h, "refused"))
-		return "use a local recursive resolver (unbound) instead of a public one, or a key "
-		       "(DQS) for lists that need one";
-	if (!strcmp(h, "unreachable"))
-		return "check that the resolver is running and reachable";
-	return "";
+	return it->to == STATUS_LISTED;
+}
+
+/* The item as a result of the one result vocabulary (checks/result.h): its
+ * pointers are borrowed from it and from the config's catalog. */
+static void item_result(const alert_item_t *it, result_t *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->list = it->cat;
+	r->zone = it->list.zone;
+	r->name = it->list.name;
+	r->scope = it->list.scope;
+	r->kind = it->list.kind;
+	r->status = it->to;
+	store_answer_to_result(&it->ans, r);
+	r->since = it->since;
 }
 
 /* ---- codes, meanings, TXT ---- */
 
-/* Parses a JSON array of dotted quads into host-order addresses. */
-static size_t parse_codes(const char *json, uint32_t *out, size_t max)
+/* One line per code, with the meanings the list gives that code. */
+static void codes_text(sbuf_t *b, const alert_item_t *it, const char *label, const uint32_t *codes,
+		       size_t n)
 {
-	cJSON *arr = cJSON_Parse(json), *v;
-	size_t n = 0;
+	result_t one;
 
-	cJSON_ArrayForEach(v, arr)
-	{
-		struct in_addr a;
-		if (n < max && cJSON_IsString(v) && inet_pton(AF_INET, v->valuestring, &a) == 1)
-			out[n++] = ntohl(a.s_addr);
-	}
-	cJSON_Delete(arr);
-	return n;
-}
-
-/* The meanings of one code on the item's list (borrowed from the catalog). */
-static size_t code_meanings(const alert_item_t *it, uint32_t code, const char **m, size_t max)
-{
-	verdict_t one;
-
-	if (!it->list)
-		return 0;
-	memset(&one, 0, sizeof(one));
-	one.status = STATUS_LISTED;
-	one.ncodes = 1;
-	one.codes[0] = code;
-	return verdict_meanings(&one, it->list, m, max);
-}
-
-static void codes_text(sbuf_t *b, const alert_item_t *it, const char *label, const char *json)
-{
-	uint32_t codes[MAX_CODES];
-	size_t n = parse_codes(json, codes, MAX_CODES);
-
+	item_result(it, &one);
 	for (size_t i = 0; i < n; i++) {
-		const char *m[MAX_MEANINGS];
-		size_t nm = code_meanings(it, codes[i], m, MAX_MEANINGS);
+		const char *m[RESULT_MAX_MEANINGS];
 		char a[16], mean[600] = "";
-		size_t o = 0;
+		size_t nm, o = 0;
 
+		one.ncodes = 1;
+		one.codes[0] = codes[i];
+		nm = result_meanings(&one, m, RESULT_MAX_MEANINGS);
 		verdict_addr_str(codes[i], a);
 		for (size_t k = 0; k < nm && o < sizeof(mean); k++)
 			o += (size_t)snprintf(mean + o, sizeof(mean) - o, "%s%s", k ? "; " : "", m[k]);
-		sbuf_printf(b, LABEL "%s%s%s%s\n", i ? "" : label, a, nm ? " (" : "", mean, nm ? ")" : "");
+		sbuf_printf(b, LABEL "%s%s%s%s\n", i ? "" : label, a, nm ? " (" : "", mean,
+			    nm ? ")" : "");
 	}
 }
 
-static void txt_text(sbuf_t *b, const char *json)
+static void txt_text(sbuf_t *b, const store_answer_t *ans)
 {
-	cJSON *arr = cJSON_Parse(json), *v;
+	const char *p = ans->txt;
 	bool first = true;
 
-	cJSON_ArrayForEach(v, arr)
-	{
+	for (uint16_t i = 0; i < ans->ntxt; i++, p += strlen(p) + 1) {
 		char clean[TXT_SHOWN + 1];
-		if (!cJSON_IsString(v) || !text_oneline(v->valuestring, clean, sizeof(clean)))
+		if (!text_oneline(p, clean, sizeof(clean)))
 			continue;
 		sbuf_printf(b, LABEL "\"%s\"%s\n", first ? "TXT reason:" : "", clean,
 			  first ? " (the list's own words)" : "");
 		first = false;
 	}
-	cJSON_Delete(arr);
-}
-
-static bool is_listed_now(const alert_item_t *it)
-{
-	return !strcmp(it->to, "listed");
 }
 
 static void scope_text(const alert_item_t *it, char *buf, size_t len)
 {
+	const char *target = it->target.name;
 	char name[200];
 
-	text_oneline(it->as_name, name, sizeof(name));
-	if (!strcmp(it->scope, "asn")) {
-		if (it->have_asn && it->asn >= 0)
+	text_oneline(it->asn.name, name, sizeof(name));
+	switch (it->list.scope) {
+	case SCOPE_ASN:
+		if (it->have_asn && it->asn.asn >= 0)
 			snprintf(buf, len, "ASN: AS%lld (%s) is listed: this affects every IP of that "
-				 "network, not only this one", (long long)it->asn, name);
+				 "network, not only this one", (long long)it->asn.asn, name);
 		else
 			snprintf(buf, len, "ASN: this address's whole ASN is listed: every IP of that "
 				 "network is affected");
-	} else if (!strcmp(it->scope, "network")) {
-		if (it->have_asn && it->asn >= 0 && it->prefix[0])
+		break;
+	case SCOPE_NETWORK:
+		if (it->have_asn && it->asn.asn >= 0 && it->asn.prefix[0])
 			snprintf(buf, len, "network: the listing covers the neighbourhood of %s "
-				 "(BGP prefix %s, AS%lld %s), not only this address", it->target,
-				 it->prefix, (long long)it->asn, name);
+				 "(BGP prefix %s, AS%lld %s), not only this address", target,
+				 it->asn.prefix, (long long)it->asn.asn, name);
 		else
 			snprintf(buf, len, "network: the listing covers the network around %s, not "
-				 "only this address", it->target);
-	} else if (!strcmp(it->scope, "domain")) {
-		snprintf(buf, len, "domain: %s itself", it->target);
-	} else {
+				 "only this address", target);
+		break;
+	case SCOPE_DOMAIN:
+		snprintf(buf, len, "domain: %s itself", target);
+		break;
+	case SCOPE_IP:
 		snprintf(buf, len, "IP: this address only");
+		break;
 	}
 }
 
 static void overall_text(const alert_item_t *it, char *buf, size_t len)
 {
-	const char *pl = it->n_block == 1 ? "" : "s";
+	const char *target = it->target.name;
+	unsigned block = it->tally.block, listed = it->tally.n[STATUS_LISTED];
+	unsigned unknown = it->tally.n[STATUS_UNKNOWN];
+	const char *pl = block == 1 ? "" : "s";
 
-	if (!it->n_block)
-		snprintf(buf, len, "%s is checked on no block list now", it->target);
-	else if (it->n_listed)
-		snprintf(buf, len, "%s is LISTED on %u of %u block list%s (%s)%s", it->target,
-			 it->n_listed, it->n_block, pl, it->listed_on,
-			 it->n_unknown ? "; some could not be checked" : "");
-	else if (it->n_unknown)
+	if (!block)
+		snprintf(buf, len, "%s is checked on no block list now", target);
+	else if (listed)
+		snprintf(buf, len, "%s is LISTED on %u of %u block list%s (%s)%s", target, listed, block,
+			 pl, it->listed_on, unknown ? "; some could not be checked" : "");
+	else if (unknown)
 		snprintf(buf, len, "%s is not listed on the block lists that answered; %u of %u could "
-			 "not be checked (unknown)", it->target, it->n_unknown, it->n_block);
-	else if (it->n_block == 1)
-		snprintf(buf, len, "%s is clean on its 1 block list", it->target);
+			 "not be checked (unknown)", target, unknown, block);
+	else if (block == 1)
+		snprintf(buf, len, "%s is clean on its 1 block list", target);
 	else
-		snprintf(buf, len, "%s is clean on all %u block lists", it->target, it->n_block);
+		snprintf(buf, len, "%s is clean on all %u block lists", target, block);
 }
 
 /* ---- subjects ---- */
 
-static void health_upper(const char *h, char *buf, size_t len)
+static void health_upper(dnsbl_health_t health, char *buf, size_t len)
 {
+	const char *h = dnsbl_health_name(health);
 	size_t i;
 
 	for (i = 0; h[i] && i + 1 < len; i++)
@@ -168,32 +146,33 @@ static void health_upper(const char *h, char *buf, size_t len)
 
 static void item_subject(const alert_item_t *it, char *buf, size_t len)
 {
+	const char *target = it->target.name, *list = it->list.name;
 	char h[16];
 
 	switch (it->kind) {
 	case ALERT_ITEM_LISTED:
 	case ALERT_ITEM_EXISTING:
-		snprintf(buf, len, "%s LISTED on %s", it->target, it->list_name);
+		snprintf(buf, len, "%s LISTED on %s", target, list);
 		break;
 	case ALERT_ITEM_DELISTED:
-		snprintf(buf, len, "%s DELISTED from %s", it->target, it->list_name);
+		snprintf(buf, len, "%s DELISTED from %s", target, list);
 		break;
 	case ALERT_ITEM_CHANGED:
-		snprintf(buf, len, "%s listing CHANGED on %s", it->target, it->list_name);
+		snprintf(buf, len, "%s listing CHANGED on %s", target, list);
 		break;
 	case ALERT_ITEM_FLAPPING:
-		snprintf(buf, len, "%s FLAPPING on %s", it->target, it->list_name);
+		snprintf(buf, len, "%s FLAPPING on %s", target, list);
 		break;
 	case ALERT_ITEM_SETTLED:
-		snprintf(buf, len, "%s settled on %s: %s", it->target, it->list_name,
-			 is_listed_now(it) ? "LISTED" : it->to);
+		snprintf(buf, len, "%s settled on %s: %s", target, list,
+			 is_listed_now(it) ? "LISTED" : status_name(it->to));
 		break;
 	case ALERT_ITEM_LIST_PROBLEM:
 		health_upper(it->health, h, sizeof(h));
-		snprintf(buf, len, "list %s (%s) is %s", it->list_name, it->zone, h);
+		snprintf(buf, len, "list %s (%s) is %s", list, it->list.zone, h);
 		break;
 	case ALERT_ITEM_LIST_OK:
-		snprintf(buf, len, "list %s (%s) is ok again", it->list_name, it->zone);
+		snprintf(buf, len, "list %s (%s) is ok again", list, it->list.zone);
 		break;
 	case ALERT_ITEM_INCIDENT_OPEN:
 		snprintf(buf, len, "%s REJECTS mail%s%s (%s%s%s)", it->provider_name,
@@ -216,14 +195,15 @@ static void some_targets(const alert_msg_t *m, char *buf, size_t len)
 	for (size_t i = 0; i < m->n && o < len; i++) {
 		bool seen = false;
 		for (size_t k = 0; k < i && !seen; k++)
-			seen = !strcmp(m->items[k].target, m->items[i].target);
+			seen = !strcmp(m->items[k].target.name, m->items[i].target.name);
 		if (seen)
 			continue;
 		if (shown == 3) {
 			o += (size_t)snprintf(buf + o, len - o, ", ...");
 			break;
 		}
-		o += (size_t)snprintf(buf + o, len - o, "%s%s", shown ? ", " : "", m->items[i].target);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", shown ? ", " : "",
+				      m->items[i].target.name);
 		shown++;
 	}
 }
@@ -254,9 +234,10 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 	case ALERT_MSG_HEALTH:
 		for (size_t i = 0; i < m->n && i < 3; i++)
 			o += (size_t)snprintf(parts + o, o < sizeof(parts) ? sizeof(parts) - o : 0,
-					      "%s%s %s", i ? ", " : "", m->items[i].list_name,
-					      m->items[i].kind == ALERT_ITEM_LIST_OK ? "ok again"
-										: m->items[i].health);
+					      "%s%s %s", i ? ", " : "", m->items[i].list.name,
+					      m->items[i].kind == ALERT_ITEM_LIST_OK
+						      ? "ok again"
+						      : dnsbl_health_name(m->items[i].health));
 		snprintf(buf, len, "%zu lists changed health: %s%s", m->n, parts, m->n > 3 ? ", ..." : "");
 		break;
 	case ALERT_MSG_CHANGES: {
@@ -316,64 +297,74 @@ static void incident_text(sbuf_t *b, const alert_item_t *it)
 	sbuf_printf(b, LABEL "%s\n", "What to do:", it->advice);
 }
 
-static void item_text(sbuf_t *b, const alert_item_t *it)
+/* A list that changed health: what it showed and what to do. */
+static void health_text(sbuf_t *b, const alert_item_t *it)
 {
-	char t[64], t2[64], line[1024], dur[32], subj[512];
+	char t[TIMEFMT_MAX], subj[512], det[sizeof(it->detail)];
+	const char *advice = result_health_advice(it->health);
 
-	if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
-		incident_text(b, it);
-		return;
-	}
 	timefmt_human(it->at, t);
-	if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK) {
-		char det[sizeof(it->detail)];
-		item_subject(it, subj, sizeof(subj));
-		sbuf_printf(b, "The %s\n", subj);
-		sbuf_printf(b, LABEL "%s -> %s at %s\n", "What changed:",
-			  it->prev_health[0] ? it->prev_health : "untested", it->health, t);
-		if (it->kind == ALERT_ITEM_LIST_PROBLEM) {
-			text_oneline(it->detail, det, sizeof(det));
-			if (det[0])
-				sbuf_printf(b, LABEL "%s\n", "Seen:", det);
-			sbuf_printf(b, LABEL "%s\n", "What to do:", health_advice(it->health));
-			sbuf_printf(b, LABEL "%s\n", "Meanwhile:",
-				  "its verdicts are \"unknown\": never counted as listed or clean");
-		}
+	item_subject(it, subj, sizeof(subj));
+	sbuf_printf(b, "The %s\n", subj);
+	sbuf_printf(b, LABEL "%s -> %s at %s\n", "What changed:",
+		    it->have_prev_health ? dnsbl_health_name(it->prev_health) : "untested",
+		    dnsbl_health_name(it->health), t);
+	if (it->kind != ALERT_ITEM_LIST_PROBLEM)
 		return;
-	}
+	text_oneline(it->detail, det, sizeof(det));
+	if (det[0])
+		sbuf_printf(b, LABEL "%s\n", "Seen:", det);
+	sbuf_printf(b, LABEL "%s\n", "What to do:", advice ? advice : "");
+	sbuf_printf(b, LABEL "%s\n", "Meanwhile:",
+		    "its verdicts are \"unknown\": never counted as listed or clean");
+}
+
+/* The first line: what happened to which target on which list. */
+static void headline_text(sbuf_t *b, const alert_item_t *it)
+{
+	const char *target = it->target.name, *list = it->list.name, *zone = it->list.zone;
+
 	switch (it->kind) {
 	case ALERT_ITEM_LISTED:
 	case ALERT_ITEM_EXISTING:
-		sbuf_printf(b, "%s is LISTED on %s (%s)\n", it->target, it->list_name, it->zone);
+		sbuf_printf(b, "%s is LISTED on %s (%s)\n", target, list, zone);
 		break;
 	case ALERT_ITEM_DELISTED:
-		sbuf_printf(b, "%s is no longer listed on %s (%s)\n", it->target, it->list_name, it->zone);
+		sbuf_printf(b, "%s is no longer listed on %s (%s)\n", target, list, zone);
 		break;
 	case ALERT_ITEM_CHANGED:
-		sbuf_printf(b, "%s is listed differently on %s (%s)\n", it->target, it->list_name,
-			  it->zone);
+		sbuf_printf(b, "%s is listed differently on %s (%s)\n", target, list, zone);
 		break;
 	case ALERT_ITEM_FLAPPING:
-		sbuf_printf(b, "%s is FLAPPING on %s (%s)\n", it->target, it->list_name, it->zone);
+		sbuf_printf(b, "%s is FLAPPING on %s (%s)\n", target, list, zone);
 		break;
 	case ALERT_ITEM_SETTLED:
-		sbuf_printf(b, "%s stopped flapping on %s (%s): %s now\n", it->target, it->list_name,
-			  it->zone, is_listed_now(it) ? "LISTED" : it->to);
+		sbuf_printf(b, "%s stopped flapping on %s (%s): %s now\n", target, list, zone,
+			    is_listed_now(it) ? "LISTED" : status_name(it->to));
 		break;
 	default:
 		break;
 	}
-	if (it->discovered_from[0])
-		sbuf_printf(b, LABEL "%s\n", "Address of:", it->discovered_from);
+	if (it->target.from[0])
+		sbuf_printf(b, LABEL "%s\n", "Address of:", it->target.from);
+}
+
+/* The "What changed" part, by kind. */
+static void change_text(sbuf_t *b, const alert_item_t *it)
+{
+	char t[TIMEFMT_MAX], t2[TIMEFMT_MAX], dur[32];
+	const char *to = status_name(it->to);
+
+	timefmt_human(it->at, t);
 	switch (it->kind) {
 	case ALERT_ITEM_EXISTING:
 		timefmt_human(it->since ? it->since : it->at, t2);
 		sbuf_printf(b, LABEL "listed since %s (when blmon first checked it)\n", "Since:", t2);
 		break;
 	case ALERT_ITEM_LISTED:
-		if (it->from[0])
+		if (it->have_prev)
 			sbuf_printf(b, LABEL "%s -> listed at %s: listed since then\n", "What changed:",
-				  it->from, t);
+				    status_name(it->prev.status), t);
 		else
 			sbuf_printf(b, LABEL "first checked at %s and found listed\n", "What changed:", t);
 		break;
@@ -381,42 +372,66 @@ static void item_text(sbuf_t *b, const alert_item_t *it)
 		if (it->prev_since) {
 			timefmt_human(it->prev_since, t2);
 			sbuf_printf(b, LABEL "listed -> clean at %s (it was listed since %s)\n",
-				  "What changed:", t, t2);
+				    "What changed:", t, t2);
 		} else {
 			sbuf_printf(b, LABEL "listed -> clean at %s\n", "What changed:", t);
 		}
 		break;
 	case ALERT_ITEM_CHANGED:
 		sbuf_printf(b, LABEL "other codes at %s; before:\n", "What changed:", t);
-		codes_text(b, it, "", it->prev_codes);
+		codes_text(b, it, "", it->prev.codes, it->prev.ncodes);
 		break;
 	case ALERT_ITEM_FLAPPING:
 		timefmt_duration(it->window_s, dur, sizeof(dur));
 		sbuf_printf(b, LABEL "%u changes within %s, the last one to %s at %s\n",
-			  "What changed:", it->changes, dur, it->to, t);
+			    "What changed:", it->changes, dur, to, t);
 		sbuf_printf(b, LABEL "further changes of this listing are not reported until it "
-			  "settles (no change for %s)\n", "Quiet:", dur);
+			    "settles (no change for %s)\n", "Quiet:", dur);
 		break;
 	case ALERT_ITEM_SETTLED:
 		timefmt_duration(it->window_s, dur, sizeof(dur));
 		timefmt_human(it->since ? it->since : it->at, t2);
-		sbuf_printf(b, LABEL "no change for %s; %s since %s\n", "Settled:", dur, it->to, t2);
+		sbuf_printf(b, LABEL "no change for %s; %s since %s\n", "Settled:", dur, to, t2);
 		break;
 	default:
 		break;
 	}
-	if (is_listed_now(it)) {
-		char url[512];
-		codes_text(b, it, "Codes:", it->codes);
-		txt_text(b, it->txt);
-		scope_text(it, line, sizeof(line));
-		sbuf_printf(b, LABEL "%s\n", "Scope:", line);
-		if (it->list && catalog_removal_url(it->list, it->target, url, sizeof(url)) == 0)
-			sbuf_printf(b, LABEL "%s\n", "Removal:", url);
+}
+
+/* A listing: its codes and their meanings, the list's TXT, scope and removal link. */
+static void listing_text(sbuf_t *b, const alert_item_t *it)
+{
+	char line[1024], url[512];
+	result_t r;
+
+	item_result(it, &r);
+	codes_text(b, it, "Codes:", it->ans.codes, it->ans.ncodes);
+	txt_text(b, &it->ans);
+	scope_text(it, line, sizeof(line));
+	sbuf_printf(b, LABEL "%s\n", "Scope:", line);
+	if (result_removal_url(&r, it->target.name, url, sizeof(url)) == 0)
+		sbuf_printf(b, LABEL "%s\n", "Removal:", url);
+}
+
+static void item_text(sbuf_t *b, const alert_item_t *it)
+{
+	char line[1024];
+
+	if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED) {
+		incident_text(b, it);
+		return;
 	}
-	if (it->reason[0]) {
-		char r[sizeof(it->reason)];
-		text_oneline(it->reason, r, sizeof(r));
+	if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK) {
+		health_text(b, it);
+		return;
+	}
+	headline_text(b, it);
+	change_text(b, it);
+	if (is_listed_now(it))
+		listing_text(b, it);
+	if (it->ans.reason[0]) {
+		char r[sizeof(it->ans.reason)];
+		text_oneline(it->ans.reason, r, sizeof(r));
 		sbuf_printf(b, LABEL "%s\n", "Note:", r);
 	}
 	overall_text(it, line, sizeof(line));
@@ -474,87 +489,48 @@ static const char *const kind_names[] = {
 	[ALERT_ITEM_INCIDENT_OPEN] = "incident_open", [ALERT_ITEM_INCIDENT_CLOSED] = "incident_closed",
 };
 
-static cJSON *codes_json(const char *json)
+/* The codes before a change, written as the result vocabulary writes codes. */
+static cJSON *previous_codes_json(const alert_item_t *it)
 {
-	uint32_t codes[MAX_CODES];
-	size_t n = parse_codes(json, codes, MAX_CODES);
-	cJSON *arr = cJSON_CreateArray();
+	result_t r;
+	cJSON *o, *codes;
 
-	for (size_t i = 0; i < n; i++) {
-		char a[16];
-		verdict_addr_str(codes[i], a);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(a));
-	}
-	return arr;
-}
-
-/* The same shape as a result of `blmon check --json` and the API. */
-static cJSON *item_result_json(const alert_item_t *it)
-{
-	cJSON *o = cJSON_CreateObject(), *means, *txt, *arr;
-	uint32_t codes[MAX_CODES];
-	size_t n = parse_codes(it->codes, codes, MAX_CODES);
-	char url[512];
-	bool listed = is_listed_now(it);
-
-	cJSON_AddStringToObject(o, "zone", it->zone);
-	cJSON_AddStringToObject(o, "name", it->list_name);
-	cJSON_AddStringToObject(o, "status", it->to);
-	cJSON_AddStringToObject(o, "scope", it->scope);
-	cJSON_AddStringToObject(o, "kind", it->list_kind);
-	cJSON_AddItemToObject(o, "codes", codes_json(it->codes));
-	means = cJSON_AddArrayToObject(o, "meanings");
-	for (size_t i = 0; i < n; i++) {
-		const char *m[MAX_MEANINGS];
-		size_t nm = code_meanings(it, codes[i], m, MAX_MEANINGS);
-		for (size_t k = 0; k < nm; k++)
-			cJSON_AddItemToArray(means, cJSON_CreateString(m[k]));
-	}
-	txt = cJSON_AddArrayToObject(o, "txt");
-	arr = cJSON_Parse(it->txt);
-	{
-		cJSON *v;
-		cJSON_ArrayForEach(v, arr)
-		{
-			if (cJSON_IsString(v))
-				cJSON_AddItemToArray(txt, cJSON_CreateString(v->valuestring));
-		}
-	}
-	cJSON_Delete(arr);
-	jsonx_add_text(o, "reason", it->reason);
-	if (listed && it->list && catalog_removal_url(it->list, it->target, url, sizeof(url)) == 0)
-		cJSON_AddStringToObject(o, "removal_url", url);
-	else
-		cJSON_AddNullToObject(o, "removal_url");
-	cJSON_AddNumberToObject(o, "ttl", 0);
-	return o;
+	item_result(it, &r);
+	r.ncodes = it->prev.ncodes;
+	memcpy(r.codes, it->prev.codes, sizeof(r.codes[0]) * it->prev.ncodes);
+	o = result_json(&r, it->target.name, RESULT_JSON_EVENT);
+	codes = cJSON_DetachItemFromObject(o, "codes");
+	cJSON_Delete(o);
+	return codes;
 }
 
 static cJSON *event_json(const alert_item_t *it)
 {
 	cJSON *o = cJSON_CreateObject();
+	result_t r;
 
+	item_result(it, &r);
 	cJSON_AddStringToObject(o, "kind", kind_names[it->kind]);
 	jsonx_add_time(o, "at", it->at);
 	jsonx_add_time(o, "since", it->since);
-	cJSON_AddStringToObject(o, "target", it->target);
-	cJSON_AddStringToObject(o, "target_type", it->target_type);
-	jsonx_add_text(o, "discovered_from", it->discovered_from);
-	jsonx_add_text(o, "from", it->from);
-	cJSON_AddStringToObject(o, "to", it->to);
-	cJSON_AddStringToObject(o, "target_status", it->overall);
-	cJSON_AddItemToObject(o, "result", item_result_json(it));
-	if (it->have_asn && it->asn >= 0) {
+	jsonx_add_str(o, "target", it->target.name);
+	cJSON_AddStringToObject(o, "target_type", target_type_name(it->target.type));
+	jsonx_add_text(o, "discovered_from", it->target.from);
+	jsonx_add_text(o, "from", it->have_prev ? status_name(it->prev.status) : NULL);
+	cJSON_AddStringToObject(o, "to", status_name(it->to));
+	cJSON_AddStringToObject(o, "target_status", status_name(result_tally_status(&it->tally)));
+	cJSON_AddItemToObject(o, "result", result_json(&r, it->target.name, RESULT_JSON_CHECK));
+	if (it->have_asn && it->asn.asn >= 0) {
 		cJSON *h = cJSON_AddObjectToObject(o, "neighbourhood");
-		cJSON_AddNumberToObject(h, "asn", (double)it->asn);
-		jsonx_add_text(h, "as_name", it->as_name);
-		jsonx_add_text(h, "prefix", it->prefix);
-		jsonx_add_text(h, "country", it->country);
+		cJSON_AddNumberToObject(h, "asn", (double)it->asn.asn);
+		jsonx_add_text(h, "as_name", it->asn.name);
+		jsonx_add_text(h, "prefix", it->asn.prefix);
+		jsonx_add_text(h, "country", it->asn.country);
 	} else {
 		cJSON_AddNullToObject(o, "neighbourhood");
 	}
 	if (it->kind == ALERT_ITEM_CHANGED)
-		cJSON_AddItemToObject(o, "previous_codes", codes_json(it->prev_codes));
+		cJSON_AddItemToObject(o, "previous_codes", previous_codes_json(it));
 	if (it->kind == ALERT_ITEM_FLAPPING) {
 		cJSON_AddNumberToObject(o, "changes", it->changes);
 		cJSON_AddNumberToObject(o, "window_seconds", it->window_s);
@@ -570,12 +546,13 @@ static cJSON *list_json(const alert_item_t *it)
 
 	cJSON_AddStringToObject(o, "kind", kind_names[it->kind]);
 	jsonx_add_time(o, "at", it->at);
-	cJSON_AddStringToObject(o, "zone", it->zone);
-	cJSON_AddStringToObject(o, "name", it->list_name);
-	cJSON_AddStringToObject(o, "health", it->health);
-	jsonx_add_text(o, "previous", it->prev_health);
+	jsonx_add_str(o, "zone", it->list.zone);
+	jsonx_add_str(o, "name", it->list.name);
+	cJSON_AddStringToObject(o, "health", dnsbl_health_name(it->health));
+	jsonx_add_text(o, "previous",
+		       it->have_prev_health ? dnsbl_health_name(it->prev_health) : NULL);
 	jsonx_add_text(o, "detail", it->detail);
-	jsonx_add_text(o, "advice", health_advice(it->health));
+	jsonx_add_text(o, "advice", result_health_advice(it->health));
 	return o;
 }
 
@@ -618,9 +595,11 @@ static char *chat_text(const alert_msg_t *m, const char *subject)
 		item_subject(&m->items[i], s, sizeof(s));
 		sbuf_printf(&b, "\n- %s", s);
 	}
-	if (m->n == 1 && is_listed_now(&m->items[0]) && m->items[0].list) {
+	if (m->n == 1 && is_listed_now(&m->items[0])) {
 		char url[512];
-		if (catalog_removal_url(m->items[0].list, m->items[0].target, url, sizeof(url)) == 0)
+		result_t r;
+		item_result(&m->items[0], &r);
+		if (result_removal_url(&r, m->items[0].target.name, url, sizeof(url)) == 0)
 			sbuf_printf(&b, "\nremoval: %s", url);
 	}
 	if (m->total > CHAT_LINES && m->total > 1)
@@ -632,7 +611,7 @@ char *alert_msg_json(const alert_msg_t *m)
 {
 	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident"};
 	cJSON *o = cJSON_CreateObject(), *events, *lists;
-	char subject[600], *text, *s, *ret;
+	char subject[600], *text, *ret;
 
 	alert_msg_subject(m, subject, sizeof(subject));
 	text = chat_text(m, subject);
@@ -654,9 +633,7 @@ char *alert_msg_json(const alert_msg_t *m)
 	}
 	cJSON_AddNumberToObject(o, "total", m->total);
 	cJSON_AddNumberToObject(o, "omitted", m->total > m->n ? m->total - (unsigned)m->n : 0);
-	s = cJSON_PrintUnformatted(o);
-	ret = xstrdup(s);
-	cJSON_free(s);
+	ret = jsonx_print(o);
 	cJSON_Delete(o);
 	free(text);
 	return ret;
@@ -800,13 +777,13 @@ static char *body_7bit(const char *text)
 	return sbuf_take(&b);
 }
 
-char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *msgid_token)
+char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *to,
+		      const char *msgid_token)
 {
 	sbuf_t b = SBUF_INIT;
-	char subject[700], full[800], hdr[2048], date[40], *text, *body, *to = NULL;
+	char subject[700], full[800], hdr[2048], date[TIMEFMT_MAX], *text, *body;
 	const char *domain = c->from ? strchr(c->from, '@') : NULL;
 	bool qp = false;
-	size_t tolen = 1, o = 0;
 
 	alert_msg_subject(m, subject, sizeof(subject));
 	if (c->subject_prefix && c->subject_prefix[0])
@@ -819,12 +796,6 @@ char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *msgid
 		body = alert_qp_encode(text);
 		qp = true;
 	}
-	for (size_t i = 0; i < c->nto; i++)
-		tolen += strlen(c->to[i].value) + 2;
-	to = xmalloc(tolen);
-	to[0] = '\0';
-	for (size_t i = 0; i < c->nto; i++)
-		o += (size_t)snprintf(to + o, tolen - o, "%s%s", i ? ", " : "", c->to[i].value);
 	timefmt_rfc5322(m->created, date);
 	sbuf_printf(&b, "Date: %s\r\n", date);
 	sbuf_printf(&b, "From: %s\r\n", c->from ? c->from : "blmon@localhost");
@@ -841,6 +812,5 @@ char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *msgid
 	sbuf_printf(&b, "\r\n%s", body);
 	free(text);
 	free(body);
-	free(to);
 	return sbuf_take(&b);
 }

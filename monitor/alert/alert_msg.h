@@ -1,5 +1,5 @@
 /* alert_msg.h -- what an alert says: subject, plain-text body, RFC 5322 mail and webhook JSON.
- * Pure formatting over items the producer (alert.c) gathered from the database: no I/O. */
+ * Pure formatting over items the producers (alert*.c) gathered from the database: no I/O. */
 #ifndef BLMON_ALERT_MSG_H
 #define BLMON_ALERT_MSG_H
 
@@ -8,13 +8,14 @@
 #include <stdint.h>
 
 #include "checks/catalog.h"
+#include "checks/result.h"
+#include "checks/status.h"
 #include "monitor/config.h"
 #include "store/store.h"
+#include "store/store_alert.h"
 
 /* Detailed items per message at most; the rest are only counted. */
 #define ALERT_MSG_MAX_ITEMS 100
-/* a JSON array of codes, as the events table holds them */
-#define ALERT_CODES_MAX 256
 
 typedef enum {
 	ALERT_ITEM_LISTED,   /* clean (or never seen) -> listed */
@@ -42,25 +43,26 @@ typedef struct {
 	int64_t at;         /* when it was recorded */
 	int64_t since;      /* the current status's start (0: unknown) */
 	int64_t prev_since; /* delisting: when the listing began (0: unknown) */
-	char target[256], target_type[8], discovered_from[256];
-	char zone[256], list_name[128], scope[8], list_kind[8];
-	const catalog_list_t *list; /* borrowed from the config; NULL when not configured */
-	char from[8], to[8];        /* from "" for a first observation */
-	char codes[ALERT_CODES_MAX], prev_codes[ALERT_CODES_MAX]; /* JSON arrays */
-	char txt[STORE_TXT_MAX];    /* JSON array, untrusted */
-	char reason[STORE_REASON_MAX];
+	store_target_t target;      /* name, type, the host or domain it was found through */
+	store_list_t list;          /* as stored; its zone as shown (an access key masked) */
+	const catalog_list_t *cat;  /* the config's list (borrowed); NULL when not configured */
+	status_t to;                /* the status now */
+	store_answer_t ans;         /* what the list answered: codes, TXT (untrusted), reason */
+	bool have_prev;             /* false for a first observation, a summary, a settling */
+	store_alert_def_t prev;     /* the previous definite status (`from`) and its codes */
 	/* neighbourhood (IP targets) */
 	bool have_asn;
-	int64_t asn;                /* -1: not routed */
-	char as_name[160], prefix[64], country[8];
+	store_asn_t asn;            /* asn -1: not routed */
 	/* the target's overall state now, over the block lists in use */
-	char overall[8];
-	unsigned n_block, n_listed, n_unknown;
+	result_tally_t tally;
 	char listed_on[512];        /* names of the lists it is listed on */
 	/* flapping */
 	unsigned changes, window_s;
 	/* list health */
-	char health[16], prev_health[16], detail[512];
+	dnsbl_health_t health;
+	bool have_prev_health;      /* false: the list's first recorded health */
+	dnsbl_health_t prev_health;
+	char detail[STORE_DETAIL_MAX];
 	/* provider incident: what the incidents row says (sample escaped already) */
 	int64_t incident_id, closed;
 	unsigned rejections;
@@ -90,9 +92,11 @@ char *alert_msg_text(const alert_msg_t *m);
 /* The webhook document (schemas/alert.schema.json), unformatted. Caller frees. */
 char *alert_msg_json(const alert_msg_t *m);
 
-/* A whole RFC 5322 message (CRLF line ends) from c's from/to/subject_prefix;
+/* A whole RFC 5322 message (CRLF line ends) from c's from and subject_prefix,
+ * to the recipients `to` (the email channel's destination, alert_email_destination);
  * msgid_token makes the Message-ID unique. Caller frees. */
-char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *msgid_token);
+char *alert_msg_email(const alert_msg_t *m, const config_t *c, const char *to,
+		      const char *msgid_token);
 
 /* ---- building blocks, tested on their own ---- */
 
@@ -103,6 +107,5 @@ char *alert_qp_encode(const char *text);
 /* "Name: value" for a header, value as RFC 2047 encoded words when it is not
  * plain ASCII, folded so no line passes 78 characters; no trailing CRLF. */
 void alert_header(const char *name, const char *value, char *buf, size_t len);
-
 
 #endif

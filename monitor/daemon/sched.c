@@ -69,7 +69,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	}
 	s->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
 	s->hood = neighbourhood_new();
-	s->alert = alert_new(s->cfg, stop, err, errlen);
+	s->alert = alert_new(s->cfg, s->store, stop, err, errlen);
 	if (!s->alert)
 		goto fail;
 	s->lw = logwatch_new(s->cfg, s->store, err, errlen);

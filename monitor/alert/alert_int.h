@@ -1,0 +1,64 @@
+/* alert_int.h -- what the alert room's files share: the alert's fields, gathering items, queueing.
+ * Only monitor/alert/ includes this; the scheduler and the CLI see alert.h. */
+#ifndef BLMON_ALERT_INT_H
+#define BLMON_ALERT_INT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "monitor/alert/alert.h"
+#include "monitor/alert/alert_msg.h"
+#include "store/store_alert.h"
+
+struct alert {
+	const config_t *cfg;         /* borrowed; replaced by alert_set_config */
+	store_t *store;              /* borrowed: the scheduler's connection */
+	volatile sig_atomic_t *stop; /* borrowed, may be NULL */
+	int64_t pruned;              /* when the queue was last pruned */
+	bool failed;                 /* a store call failed in this production or delivery */
+};
+
+/* ---- alert.c: what every producer shares ---- */
+
+/* Passes rc of a store call through; a failure (negative) is logged once per
+ * production or delivery and remembered in a->failed. */
+int64_t alert_db(alert_t *a, int64_t rc);
+
+/* Is zone one of the lists the config checks now (or a DROP list in use)? */
+bool alert_zone_in_use(const config_t *c, const char *zone);
+/* How many lists the config checks now. */
+unsigned alert_lists_in_use(const config_t *c);
+
+/* A new, zeroed item of kind in m (its array grows, cap is its capacity), or
+ * NULL when m already details ALERT_MSG_MAX_ITEMS (the item is then only
+ * counted). Borrowed: valid until the next alert_item_add on m. */
+alert_item_t *alert_item_add(alert_msg_t *m, size_t *cap, alert_item_kind_t kind);
+/* Fills it's list (zone as shown) and the config's list of it. */
+void alert_item_list(alert_t *a, alert_item_t *it, int64_t list_id);
+/* Fills it's target, neighbourhood and overall status over the block lists in use. */
+void alert_item_target(alert_t *a, alert_item_t *it, int64_t target_id);
+
+/* ---- alert_changes.c: confirmed changes ---- */
+
+/* Queues the flapping pairs that settled and the batches of changes after
+ * event *last whose window has closed; advances *last past what it consumed.
+ * Returns rows queued. */
+int alert_changes_produce(alert_t *a, int64_t now, int64_t *last);
+
+/* ---- alert_incident.c: provider incidents ---- */
+
+/* Queues one message per incident opened or closed and not alerted yet, and
+ * marks it alerted. Returns rows queued. */
+int alert_incident_produce(alert_t *a, int64_t now);
+
+/* ---- alert_queue.c: the queue ---- */
+
+/* Queues m (m->created = now) once per configured channel destination.
+ * Returns rows queued. */
+int alert_queue_add(alert_t *a, alert_msg_t *m, int64_t now);
+/* Deletes rows delivered or given up longer than the retention ago, at most
+ * once an hour. */
+void alert_queue_prune(alert_t *a, int64_t now);
+
+#endif

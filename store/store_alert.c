@@ -1,0 +1,763 @@
+/* store_alert.c -- the alert room's reads and writes: position, typed events, flapping, the queue.
+ * The alert producer runs on the scheduler's connection, inside one transaction per production. */
+#include "store/store_alert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xmalloc.h"
+#include "store/store_int.h"
+
+/* ---- statements ---- */
+
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a limit of store_alert.h spelled into the SQL text */
+
+static const char SQL_KV_GET[] = "SELECT value FROM alert_state WHERE name = ?1";
+static const char SQL_KV_SET[] = "INSERT OR REPLACE INTO alert_state (name, value) VALUES (?1, ?2)";
+static const char SQL_HEADS[] = "SELECT (SELECT ifnull(max(id), 0) FROM events), "
+				"(SELECT ifnull(max(id), 0) FROM list_health)";
+static const char SQL_WORK[] =
+	"SELECT EXISTS (SELECT 1 FROM events WHERE id > ?1) OR "
+	"EXISTS (SELECT 1 FROM list_health WHERE id > ?2) OR "
+	"EXISTS (SELECT 1 FROM incidents WHERE alerted_open IS NULL OR "
+	"(closed IS NOT NULL AND alerted_close IS NULL)) OR EXISTS (SELECT 1 FROM alert_flapping)";
+static const char SQL_EVENTS[] =
+	"SELECT e.id, e.at, e.target_id, e.list_id, e.\"from\", e.\"to\", e.codes, e.txt, e.reason, "
+	"l.kind FROM events e JOIN lists l ON l.id = e.list_id WHERE e.id > ?1 ORDER BY e.id";
+static const char SQL_DEF_BEFORE[] =
+	"SELECT \"to\", codes FROM events WHERE target_id = ?1 AND list_id = ?2 AND id < ?3 AND "
+	"\"to\" != 'unknown' ORDER BY id DESC LIMIT 1";
+static const char SQL_DEF_AT[] =
+	"SELECT \"to\", codes FROM events WHERE target_id = ?1 AND list_id = ?2 AND at <= ?3 AND "
+	"\"to\" != 'unknown' ORDER BY id DESC LIMIT 1";
+static const char SQL_DEFS_BETWEEN[] =
+	"SELECT \"to\", codes FROM events WHERE target_id = ?1 AND list_id = ?2 AND at > ?3 AND "
+	"id <= ?4 AND \"to\" != 'unknown' ORDER BY id";
+static const char SQL_LISTED_SINCE[] =
+	"SELECT ifnull(min(at), 0) FROM events WHERE target_id = ?1 AND list_id = ?2 AND id < ?3 AND "
+	"\"to\" = 'listed' AND id > ifnull((SELECT max(id) FROM events WHERE target_id = ?1 AND "
+	"list_id = ?2 AND id < ?3 AND \"to\" = 'clean'), 0)";
+static const char SQL_TARGET_GET[] =
+	"SELECT id, target, type, ifnull(discovered_from, ''), active FROM targets WHERE id = ?1";
+static const char SQL_LIST_GET[] =
+	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
+	"ifnull(health_since, 0) FROM lists WHERE id = ?1";
+static const char SQL_TARGET_BLOCKS[] =
+	"SELECT l.zone, l.name, s.status FROM state s JOIN lists l ON l.id = s.list_id "
+	"WHERE s.target_id = ?1 AND l.kind = 'block' ORDER BY l.name";
+static const char SQL_STATES[] =
+	"SELECT s.target_id, s.list_id, s.status, s.since, s.codes, s.txt, s.reason, l.zone "
+	"FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id "
+	"WHERE t.active = 1 AND l.kind = 'block' ORDER BY t.target, l.name";
+static const char SQL_ACTIVE[] = "SELECT count(*) FROM targets WHERE active = 1";
+static const char SQL_FLAP_GET[] =
+	"SELECT since FROM alert_flapping WHERE target_id = ?1 AND list_id = ?2";
+static const char SQL_FLAP_ADD[] =
+	"INSERT OR REPLACE INTO alert_flapping (target_id, list_id, since) VALUES (?1, ?2, ?3)";
+static const char SQL_FLAP_DEL[] = "DELETE FROM alert_flapping WHERE target_id = ?1 AND list_id = ?2";
+static const char SQL_FLAPS[] =
+	"SELECT f.target_id, f.list_id, ifnull((SELECT max(at) FROM events e WHERE "
+	"e.target_id = f.target_id AND e.list_id = f.list_id AND e.\"to\" != 'unknown'), f.since) "
+	"FROM alert_flapping f";
+static const char SQL_HEALTH_AFTER[] =
+	"SELECT id, list_id, at, health, ifnull(detail, '') FROM list_health WHERE id > ?1 "
+	"ORDER BY id";
+static const char SQL_HEALTH_PREV[] =
+	"SELECT health FROM list_health WHERE list_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1";
+static const char SQL_LISTS_UNHEALTHY[] =
+	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
+	"ifnull(health_since, 0) FROM lists "
+	"WHERE health IN ('dead', 'wildcard', 'refused', 'unreachable') ORDER BY id";
+static const char SQL_INCIDENTS[] =
+	"SELECT id, provider, opened, ifnull(closed, 0), kind, code, meaning, "
+	"ifnull(sending_ip, ''), removal, advice, sample, rejections, alerted_open IS NULL, "
+	"closed IS NOT NULL AND alerted_close IS NULL FROM incidents WHERE alerted_open IS NULL OR "
+	"(closed IS NOT NULL AND alerted_close IS NULL) ORDER BY id "
+	"LIMIT " STR(STORE_ALERT_INCIDENTS_MAX);
+static const char SQL_INCIDENT_DOMAINS[] =
+	"SELECT domain FROM incident_domains WHERE incident_id = ?1 "
+	"ORDER BY rejections DESC, domain LIMIT " STR(STORE_ALERT_DOMAINS_MAX);
+static const char SQL_INCIDENT_OPENED[] = "UPDATE incidents SET alerted_open = ?2 WHERE id = ?1";
+static const char SQL_INCIDENT_CLOSED[] = "UPDATE incidents SET alerted_close = ?2 WHERE id = ?1";
+static const char SQL_LISTINGS[] =
+	"SELECT t.target, l.zone, l.name, l.scope, s.since, ifnull(a.asn, -1), ifnull(a.name, ''), "
+	"ifnull(a.prefix, '') FROM state s JOIN targets t ON t.id = s.target_id "
+	"JOIN lists l ON l.id = s.list_id LEFT JOIN asn a ON a.target_id = t.id "
+	"WHERE s.status = 'listed' AND l.kind = 'block' AND t.active = 1 AND "
+	"(?1 = '' OR t.target = ?1) ORDER BY t.target, l.name LIMIT " STR(STORE_ALERT_LISTINGS_MAX);
+static const char SQL_TARGET_ACTIVE[] =
+	"SELECT count(*) FROM targets WHERE target = ?1 AND active = 1";
+static const char SQL_ENQUEUE[] =
+	"INSERT INTO alerts (created, channel, destination, subject, payload, next_attempt) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?1)";
+static const char SQL_DUE[] =
+	"SELECT id, channel, destination, subject, payload, attempts, created FROM alerts "
+	"WHERE delivered IS NULL AND gave_up IS NULL AND next_attempt <= ?1 AND id > ?2 "
+	"ORDER BY id LIMIT 1";
+static const char SQL_DONE[] =
+	"UPDATE alerts SET delivered = ?2, last_attempt = ?2, attempts = attempts + 1 WHERE id = ?1";
+static const char SQL_FAILED[] =
+	"UPDATE alerts SET attempts = attempts + 1, last_attempt = ?2, last_error = ?3, "
+	"next_attempt = ?4, gave_up = ?5 WHERE id = ?1";
+static const char SQL_PRUNE[] = "DELETE FROM alerts WHERE ifnull(delivered, gave_up) < ?1";
+
+/* ---- reading columns ---- */
+
+/* A status column; an unreadable one counts as unknown (never alerted on). */
+static status_t col_status(sqlite3_stmt *st, int i)
+{
+	status_t s;
+
+	return status_parse(store_col_str(st, i), &s) == 0 ? s : STATUS_UNKNOWN;
+}
+
+/* A health column; an unreadable one counts as untested (neither a problem nor ok). */
+static dnsbl_health_t col_health(sqlite3_stmt *st, int i)
+{
+	dnsbl_health_t h;
+
+	return dnsbl_health_parse(store_col_str(st, i), &h) == 0 ? h : HEALTH_UNTESTED;
+}
+
+static void col_def(sqlite3_stmt *st, int status, int codes, store_alert_def_t *out)
+{
+	out->status = col_status(st, status);
+	out->ncodes = (uint8_t)store_codes_decode(store_col_str(st, codes), out->codes,
+						  RESULT_MAX_CODES);
+}
+
+static void col_list(sqlite3_stmt *st, store_list_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, out->zone, sizeof(out->zone));
+	store_col_copy(st, 2, out->name, sizeof(out->name));
+	if (catalog_kind_parse(store_col_str(st, 3), &out->kind) < 0)
+		out->kind = LIST_INFO; /* unreadable: never alerted on */
+	if (catalog_scope_parse(store_col_str(st, 4), &out->scope) < 0)
+		out->scope = SCOPE_IP;
+	out->health = col_health(st, 5);
+	store_col_copy(st, 6, out->detail, sizeof(out->detail));
+	out->health_since = sqlite3_column_int64(st, 7);
+}
+
+/* Grows *arr by one zeroed element of size elem; returns it. */
+static void *push(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	char *p;
+
+	xgrow(arr, cap, n + 1, elem);
+	p = (char *)*arr + n * elem;
+	memset(p, 0, elem);
+	return p;
+}
+
+/* The single integer a statement yields, or -1. */
+static int64_t one_int(store_t *s, sqlite3_stmt *st)
+{
+	int64_t v;
+	int rc = store_row(s, st);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* ---- the producer's position ---- */
+
+int store_alert_kv_get(store_t *s, const char *name, int64_t *v)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_KV_GET);
+	int rc;
+
+	*v = 0;
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_kv_set(store_t *s, const char *name, int64_t v)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_KV_SET);
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, v);
+	return store_done(s, st);
+}
+
+int store_alert_heads(store_t *s, int64_t *last_event, int64_t *last_health)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_HEADS);
+	int rc;
+
+	*last_event = *last_health = 0;
+	if (!st)
+		return -1;
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	*last_event = sqlite3_column_int64(st, 0);
+	*last_health = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int store_alert_work(store_t *s, int64_t last_event, int64_t last_health)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_WORK);
+	int64_t v;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, last_event);
+	sqlite3_bind_int64(st, 2, last_health);
+	v = one_int(s, st);
+	return v < 0 ? -1 : v != 0;
+}
+
+/* ---- events and states ---- */
+
+int store_alert_events_after(store_t *s, int64_t after, store_alert_event_fn fn, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_EVENTS);
+	store_alert_event_t *e = xmalloc(sizeof(*e)); /* an answer is large for a stack */
+	int rc;
+
+	if (!st) {
+		free(e);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, after);
+	while ((rc = store_row(s, st)) > 0) {
+		memset(e, 0, sizeof(*e));
+		e->ev.id = sqlite3_column_int64(st, 0);
+		e->ev.at = sqlite3_column_int64(st, 1);
+		e->ev.target_id = sqlite3_column_int64(st, 2);
+		e->ev.list_id = sqlite3_column_int64(st, 3);
+		e->ev.first = sqlite3_column_type(st, 4) == SQLITE_NULL;
+		if (!e->ev.first)
+			e->ev.from = col_status(st, 4);
+		e->ev.to = col_status(st, 5);
+		store_answer_cols(st, 6, 7, 8, &e->ev.ans);
+		if (catalog_kind_parse(store_col_str(st, 9), &e->list_kind) < 0)
+			e->list_kind = LIST_INFO;
+		if (fn(ud, e)) {
+			sqlite3_reset(st);
+			rc = 0;
+			break;
+		}
+	}
+	free(e);
+	return rc < 0 ? -1 : 0;
+}
+
+/* One definite event by the statement sql bound to (target, list, x). */
+static int def_one(store_t *s, const char *sql, int64_t target_id, int64_t list_id, int64_t x,
+		   store_alert_def_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, x);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	col_def(st, 0, 1, out);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_def_before(store_t *s, int64_t target_id, int64_t list_id, int64_t before,
+			   store_alert_def_t *out)
+{
+	return def_one(s, SQL_DEF_BEFORE, target_id, list_id, before, out);
+}
+
+int store_alert_def_at(store_t *s, int64_t target_id, int64_t list_id, int64_t at,
+		       store_alert_def_t *out)
+{
+	return def_one(s, SQL_DEF_AT, target_id, list_id, at, out);
+}
+
+int store_alert_defs_between(store_t *s, int64_t target_id, int64_t list_id, int64_t after,
+			     int64_t upto, store_alert_def_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_DEFS_BETWEEN);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, after);
+	sqlite3_bind_int64(st, 4, upto);
+	while ((rc = store_row(s, st)) > 0)
+		col_def(st, 0, 1, push((void **)out, &cap, n++, sizeof(**out)));
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int64_t store_alert_listed_since(store_t *s, int64_t target_id, int64_t list_id, int64_t before)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LISTED_SINCE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, before);
+	return one_int(s, st);
+}
+
+int store_alert_target_get(store_t *s, int64_t target_id, store_target_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_GET);
+	const char *type;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, out->name, sizeof(out->name));
+	type = store_col_str(st, 2);
+	for (target_type_t t = TARGET_IPV4; t <= TARGET_DOMAIN; t++)
+		if (type && !strcmp(type, target_type_name(t)))
+			out->type = t;
+	store_col_copy(st, 3, out->from, sizeof(out->from));
+	out->active = sqlite3_column_int(st, 4) != 0;
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_list_get(store_t *s, int64_t list_id, store_list_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LIST_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	col_list(st, out);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_target_blocks(store_t *s, int64_t target_id, store_alert_block_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_BLOCKS);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	while ((rc = store_row(s, st)) > 0) {
+		store_alert_block_t *b = push((void **)out, &cap, n++, sizeof(**out));
+		store_col_copy(st, 0, b->zone, sizeof(b->zone));
+		store_col_copy(st, 1, b->name, sizeof(b->name));
+		b->status = col_status(st, 2);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_alert_states(store_t *s, store_alert_state_fn fn, void *ud)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATES);
+	store_alert_state_t *r = xmalloc(sizeof(*r));
+	int rc;
+
+	if (!st) {
+		free(r);
+		return -1;
+	}
+	while ((rc = store_row(s, st)) > 0) {
+		memset(r, 0, sizeof(*r));
+		r->target_id = sqlite3_column_int64(st, 0);
+		r->list_id = sqlite3_column_int64(st, 1);
+		r->state.present = status_parse(store_col_str(st, 2), &r->state.status) == 0;
+		if (!r->state.present)
+			continue; /* the table's CHECK makes this impossible */
+		r->state.since = sqlite3_column_int64(st, 3);
+		store_answer_cols(st, 4, 5, 6, &r->state.ans);
+		store_col_copy(st, 7, r->zone, sizeof(r->zone));
+		if (fn(ud, r)) {
+			sqlite3_reset(st);
+			rc = 0;
+			break;
+		}
+	}
+	free(r);
+	return rc < 0 ? -1 : 0;
+}
+
+int64_t store_alert_active_targets(store_t *s)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_ACTIVE);
+
+	return st ? one_int(s, st) : -1;
+}
+
+/* ---- flapping pairs ---- */
+
+/* Runs sql bound to (target, list[, now]) to completion. */
+static int pair_do(store_t *s, const char *sql, int64_t target_id, int64_t list_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, now);
+	return store_done(s, st);
+}
+
+int store_alert_flap_get(store_t *s, int64_t target_id, int64_t list_id)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_FLAP_GET);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, target_id);
+	sqlite3_bind_int64(st, 2, list_id);
+	rc = store_row(s, st);
+	if (rc > 0)
+		sqlite3_reset(st);
+	return rc;
+}
+
+int store_alert_flap_add(store_t *s, int64_t target_id, int64_t list_id, int64_t now)
+{
+	return pair_do(s, SQL_FLAP_ADD, target_id, list_id, now);
+}
+
+int store_alert_flap_del(store_t *s, int64_t target_id, int64_t list_id)
+{
+	return pair_do(s, SQL_FLAP_DEL, target_id, list_id, 0);
+}
+
+int store_alert_flaps(store_t *s, store_alert_flap_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_FLAPS);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) > 0) {
+		store_alert_flap_t *f = push((void **)out, &cap, n++, sizeof(**out));
+		f->target_id = sqlite3_column_int64(st, 0);
+		f->list_id = sqlite3_column_int64(st, 1);
+		f->last_change = sqlite3_column_int64(st, 2);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+/* ---- list health ---- */
+
+/* The health of list_id before its row id into h: 1, 0 when none. */
+static int health_prev(store_t *s, int64_t list_id, int64_t id, dnsbl_health_t *h)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_HEALTH_PREV);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, id);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	*h = col_health(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_health_after(store_t *s, int64_t after, store_alert_health_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_HEALTH_AFTER);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	while ((rc = store_row(s, st)) > 0) {
+		store_alert_health_t *h = push((void **)out, &cap, n++, sizeof(**out));
+		h->id = sqlite3_column_int64(st, 0);
+		h->list_id = sqlite3_column_int64(st, 1);
+		h->at = sqlite3_column_int64(st, 2);
+		h->health = col_health(st, 3);
+		store_col_copy(st, 4, h->detail, sizeof(h->detail));
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int found = health_prev(s, (*out)[i].list_id, (*out)[i].id, &(*out)[i].prev);
+		if (found < 0)
+			rc = -1;
+		(*out)[i].have_prev = found > 0;
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_alert_lists_unhealthy(store_t *s, store_list_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LISTS_UNHEALTHY);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) > 0)
+		col_list(st, push((void **)out, &cap, n++, sizeof(**out)));
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+/* ---- provider incidents ---- */
+
+static int incident_domains(store_t *s, store_alert_incident_t *inc)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_INCIDENT_DOMAINS);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, inc->id);
+	while ((rc = store_row(s, st)) > 0 && inc->ndomains < STORE_ALERT_DOMAINS_MAX) {
+		store_col_copy(st, 0, inc->domains[inc->ndomains], sizeof(inc->domains[0]));
+		inc->ndomains++;
+	}
+	if (rc > 0)
+		sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_alert_incidents(store_t *s, store_alert_incident_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_INCIDENTS);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) > 0) {
+		store_alert_incident_t *i = push((void **)out, &cap, n++, sizeof(**out));
+		i->id = sqlite3_column_int64(st, 0);
+		store_col_copy(st, 1, i->provider, sizeof(i->provider));
+		i->opened = sqlite3_column_int64(st, 2);
+		i->closed = sqlite3_column_int64(st, 3);
+		store_col_copy(st, 4, i->kind, sizeof(i->kind));
+		store_col_copy(st, 5, i->code, sizeof(i->code));
+		store_col_copy(st, 6, i->meaning, sizeof(i->meaning));
+		store_col_copy(st, 7, i->sending_ip, sizeof(i->sending_ip));
+		store_col_copy(st, 8, i->removal, sizeof(i->removal));
+		store_col_copy(st, 9, i->advice, sizeof(i->advice));
+		store_col_copy(st, 10, i->sample, sizeof(i->sample));
+		i->rejections = (unsigned)sqlite3_column_int64(st, 11);
+		i->alert_open = sqlite3_column_int(st, 12) != 0;
+		i->alert_close = sqlite3_column_int(st, 13) != 0;
+	}
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		rc = incident_domains(s, &(*out)[k]);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_alert_incident_mark(store_t *s, int64_t id, bool closing, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, closing ? SQL_INCIDENT_CLOSED : SQL_INCIDENT_OPENED);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_done(s, st);
+}
+
+int store_alert_listings(store_t *s, const char *target, store_alert_listing_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LISTINGS);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, target);
+	while ((rc = store_row(s, st)) > 0) {
+		store_alert_listing_t *l = push((void **)out, &cap, n++, sizeof(**out));
+		store_col_copy(st, 0, l->target, sizeof(l->target));
+		store_col_copy(st, 1, l->zone, sizeof(l->zone));
+		store_col_copy(st, 2, l->name, sizeof(l->name));
+		if (catalog_scope_parse(store_col_str(st, 3), &l->scope) < 0)
+			l->scope = SCOPE_IP;
+		l->since = sqlite3_column_int64(st, 4);
+		l->asn = sqlite3_column_int64(st, 5);
+		store_col_copy(st, 6, l->as_name, sizeof(l->as_name));
+		store_col_copy(st, 7, l->prefix, sizeof(l->prefix));
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_alert_target_active(store_t *s, const char *target)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_ACTIVE);
+	int64_t v;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, target);
+	v = one_int(s, st);
+	return v < 0 ? -1 : v > 0;
+}
+
+/* ---- the queue ---- */
+
+int64_t store_alert_enqueue(store_t *s, int64_t now, const char *channel, const char *destination,
+			    const char *subject, const char *payload)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_ENQUEUE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, channel);
+	store_bind_text(st, 3, destination);
+	store_bind_text(st, 4, subject);
+	store_bind_text(st, 5, payload);
+	if (store_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_DUE);
+	const char *payload;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, after);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, out->channel, sizeof(out->channel));
+	store_col_copy(st, 2, out->destination, sizeof(out->destination));
+	store_col_copy(st, 3, out->subject, sizeof(out->subject));
+	payload = store_col_str(st, 4);
+	out->payload = xstrdup(payload ? payload : "");
+	out->attempts = (unsigned)sqlite3_column_int64(st, 5);
+	out->created = sqlite3_column_int64(st, 6);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_alert_mark_done(store_t *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_DONE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_done(s, st);
+}
+
+int store_alert_mark_failed(store_t *s, int64_t id, int64_t now, const char *error, int64_t next,
+			    bool give_up)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_FAILED);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, error);
+	sqlite3_bind_int64(st, 4, next);
+	if (give_up)
+		sqlite3_bind_int64(st, 5, now);
+	else
+		sqlite3_bind_null(st, 5);
+	return store_done(s, st);
+}
+
+int store_alert_prune(store_t *s, int64_t before)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_PRUNE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	return store_done(s, st);
+}
