@@ -44,7 +44,9 @@ CHECKS_SRCS := \
 STORE_SRCS := \
 	store/store.c \
 	store/store_state.c \
-	store/store_hood.c
+	store/store_hood.c \
+	store/store_read.c \
+	store/store_read_events.c
 
 WEB_SRCS := \
 	web/query.c \
