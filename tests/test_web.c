@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,12 +17,56 @@
 
 #include "checks/catalog.h"
 #include "store/store.h"
+#include "web/api.h"
 #include "web/http.h"
 #include "web/metrics.h"
 #include "web/prom.h"
-#include "web/query.h"
+#include "web/query_incidents.h"
 #include "lib/timefmt.h"
 #include "tests/harness.h"
+
+/* ---- the bridge for tests/test_logwatch.c (web/query_incidents.h) ---- */
+
+/* A read-only store on the file of db (a test's own sqlite3 connection). */
+static store_t *bridge_open(struct sqlite3 *db, char *err, size_t errlen)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+
+	if (!path || !*path) {
+		snprintf(err, errlen, "the connection has no file");
+		return NULL;
+	}
+	return store_open(path, STORE_RO, err, errlen);
+}
+
+cJSON *query_incidents(struct sqlite3 *db, int64_t now, unsigned limit, char *err, size_t errlen)
+{
+	api_ctx_t c = {NULL, 0, now};
+	store_t *s = bridge_open(db, err, errlen);
+	cJSON *doc = s ? api_incidents(s, &c, limit, err, errlen) : NULL;
+
+	store_close(s);
+	return doc;
+}
+
+char *query_incidents_metrics(struct sqlite3 *db, char *err, size_t errlen)
+{
+	api_ctx_t c = {NULL, 0, time(NULL)};
+	store_t *s = bridge_open(db, err, errlen);
+	metrics_t *m = s ? metrics_new(s) : NULL;
+	size_t len;
+	char *all = s ? metrics_render(m, s, &c, &len, err, errlen) : NULL, *fam = NULL;
+	const char *p = all ? strstr(all, "# HELP blmon_provider_rejections_total") : NULL;
+
+	if (all && !p)
+		snprintf(err, errlen, "no provider families in /metrics");
+	if (p)
+		fam = strdup(p);
+	free(all);
+	metrics_free(m);
+	store_close(s);
+	return fam;
+}
 
 /* ---- an HTTP client on libcurl ---- */
 
