@@ -234,10 +234,46 @@ static void target_canonical(const char *in, char *out, size_t len)
 
 /* ---- handlers ---- */
 
+/* Answers from the status cache slot k when it was built for (cycle, event). 1 when it did. */
+static int status_cached(req_t *r, int k, int64_t cycle, int64_t event)
+{
+	http_t *h = r->h;
+	int hit;
+
+	pthread_mutex_lock(&h->cache_lock);
+	hit = h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event;
+	if (hit) {
+		r->body = xmalloc(h->cache[k].len + 1);
+		memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
+		r->len = h->cache[k].len;
+		r->status = 200;
+		r->ctype = JSON_TYPE;
+	}
+	pthread_mutex_unlock(&h->cache_lock);
+	return hit;
+}
+
+/* Keeps a copy of the status document just answered in slot k, for (cycle, event). */
+static void status_cache_put(req_t *r, int k, int64_t cycle, int64_t event)
+{
+	http_t *h = r->h;
+
+	pthread_mutex_lock(&h->cache_lock);
+	free(h->cache[k].body);
+	h->cache[k].body = xmalloc(r->len + 1);
+	memcpy(h->cache[k].body, r->body, r->len + 1);
+	h->cache[k].len = r->len;
+	h->cache[k].cycle = cycle;
+	h->cache[k].event = event;
+	pthread_mutex_unlock(&h->cache_lock);
+}
+
 static void h_status(req_t *r)
 {
 	char err[512];
 	const char *only = param(r, "only");
+	int k = only != NULL, keyed;
+	int64_t cycle, event;
 	store_t *db;
 
 	if (only && strcmp(only, "problems")) {
@@ -248,38 +284,13 @@ static void h_status(req_t *r)
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	{
-		int64_t cycle, event;
-		int k = only != NULL;
-		http_t *h = r->h;
-
-		if (store_status_key(db, &cycle, &event) == 0) {
-			pthread_mutex_lock(&h->cache_lock);
-			if (h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event) {
-				r->body = xmalloc(h->cache[k].len + 1);
-				memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
-				r->len = h->cache[k].len;
-				r->status = 200;
-				r->ctype = JSON_TYPE;
-				pthread_mutex_unlock(&h->cache_lock);
-				return;
-			}
-			pthread_mutex_unlock(&h->cache_lock);
-			reply_doc(r, api_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
-			if (r->status == 200) {
-				pthread_mutex_lock(&h->cache_lock);
-				free(h->cache[k].body);
-				h->cache[k].body = xmalloc(r->len + 1);
-				memcpy(h->cache[k].body, r->body, r->len + 1);
-				h->cache[k].len = r->len;
-				h->cache[k].cycle = cycle;
-				h->cache[k].event = event;
-				pthread_mutex_unlock(&h->cache_lock);
-			}
-			return;
-		}
-	}
+	/* the document changes only with a finished cycle or a new event */
+	keyed = store_status_key(db, &cycle, &event) == 0;
+	if (keyed && status_cached(r, k, cycle, event))
+		return;
 	reply_doc(r, api_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
+	if (keyed && r->status == 200)
+		status_cache_put(r, k, cycle, event);
 }
 
 static void h_target(req_t *r)
