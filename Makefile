@@ -47,11 +47,16 @@ STORE_SRCS := \
 	store/store_state.c \
 	store/store_hood.c \
 	store/store_mtalog.c \
-	store/store_alert.c
+	store/store_alert.c \
+	store/store_read.c \
+	store/store_read_events.c
 
 WEB_SRCS := \
-	web/query.c \
-	web/query_incidents.c \
+	web/api_lists.c \
+	web/api_status.c \
+	web/api_events.c \
+	web/api_incidents.c \
+	web/api_health.c \
 	web/prom.c \
 	web/metrics.c \
 	web/http.c

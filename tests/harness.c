@@ -343,7 +343,7 @@ void harness_run_free(harness_run_t *r)
 int harness_schema_valid(const char *schema, const char *json)
 {
 	const char *root = getenv("BLMON_ROOT");
-	char dir[] = "/tmp/blmon-schema-XXXXXX", data[128], sch[1024], ajv[1024];
+	char dir[] = "/tmp/blmon-schema-XXXXXX", data[128], sch[1024], defs[1024], ajv[1024];
 	int st;
 	pid_t pid;
 
@@ -355,10 +355,12 @@ int harness_schema_valid(const char *schema, const char *json)
 	if (harness_write(dir, "doc.json", json) < 0)
 		return -1;
 	snprintf(sch, sizeof(sch), "%s/schemas/%s", root, schema);
+	/* every schema refers to the shared definitions (defs.schema.json#/$defs/...) */
+	snprintf(defs, sizeof(defs), "%s/schemas/defs.schema.json", root);
 	snprintf(ajv, sizeof(ajv), "%s/node_modules/ajv-cli/dist/index.js", root);
 	{
 		char *const argv[] = {"node", ajv, "validate", "--spec=draft2020", "--strict=true",
-				      "-c", "ajv-formats", "-s", sch, "-d", data, NULL};
+				      "-c", "ajv-formats", "-s", sch, "-r", defs, "-d", data, NULL};
 		char cwd[1024];
 		pid = fork();
 		if (pid == 0) {

@@ -19,7 +19,8 @@
 #include "checks/reject_rules.h"
 #include "store/store.h"
 #include "store/store_mtalog.h"
-#include "web/query_incidents.h"
+#include "web/api.h"
+#include "web/metrics.h"
 #include "tests/harness.h"
 
 /* ---- the rule table ---- */
@@ -626,7 +627,7 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	size_t big = 100000;
 	char *h = malloc(big + 2048), *doc;
 	cJSON *j;
-	sqlite3 *sdb;
+	store_t *sdb;
 	char err[512];
 
 	write_conf("30m", false);
@@ -655,22 +656,27 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE instr(line, char(27)) OR "
 		       "instr(line, char(1)) OR instr(line, char(2))"), 0, "control bytes escaped");
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE code = 'S3150'"), 4);
-	cr_assert(sqlite3_open_v2(db, &sdb, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	j = query_incidents(sdb, time(NULL), 50, err, sizeof(err));
+	sdb = store_open(db, STORE_RO, err, sizeof(err));
+	cr_assert_not_null(sdb, "%s", err);
+	j = api_incidents(sdb, &(api_ctx_t){NULL, 0, time(NULL)}, 50, err, sizeof(err));
 	cr_assert_not_null(j, "%s", err);
 	doc = cJSON_PrintUnformatted(j);
 	cr_assert_eq(harness_schema_valid("api/incidents.schema.json", doc), 0, "%s", doc);
 	free(doc);
 	cJSON_Delete(j);
 	{
-		char *mt = query_incidents_metrics(sdb, err, sizeof(err));
+		metrics_t *m = metrics_new(sdb);
+		size_t len;
+		char *mt = metrics_render(m, sdb, &(api_ctx_t){NULL, 0, time(NULL)}, &len, err,
+					  sizeof(err));
 		cr_assert_not_null(mt, "%s", err);
 		cr_assert(strstr(mt, "blmon_provider_rejections_total{provider=\"microsoft\",kind=\""
 				     "ip-blocklisted\"} 4"), "%s", mt);
 		cr_assert(strstr(mt, "blmon_provider_incident{provider=\"microsoft\"} 1"), "%s", mt);
 		free(mt);
+		metrics_free(m);
 	}
-	sqlite3_close(sdb);
+	store_close(sdb);
 	free(h);
 	cr_assert_eq(stop_daemon(), 0);
 }

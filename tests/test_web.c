@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,10 +17,10 @@
 
 #include "checks/catalog.h"
 #include "store/store.h"
+#include "web/api.h"
 #include "web/http.h"
 #include "web/metrics.h"
 #include "web/prom.h"
-#include "web/query.h"
 #include "lib/timefmt.h"
 #include "tests/harness.h"
 

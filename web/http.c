@@ -1,5 +1,5 @@
 /* http.c -- the daemon's HTTP server on libmicrohttpd: routing, headers, auth, the embedded dashboard.
- * Handlers read the database through pooled read-only connections; they never see the scheduler. */
+ * Handlers read the store through pooled read-only connections; they never see the scheduler. */
 #include "web/http.h"
 
 #include <arpa/inet.h>
@@ -23,9 +23,9 @@
 #include "lib/text.h"
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
+#include "store/store_read.h"
+#include "web/api.h"
 #include "web/metrics.h"
-#include "web/query_incidents.h"
-#include "web/query.h"
 #include "web_assets.h" /* generated from web/assets/: web_asset_* arrays */
 
 #define POOL_MAX 8     /* idle database connections kept */
@@ -44,7 +44,7 @@ struct http {
 	int port;
 	metrics_t *metrics;
 	pthread_mutex_t lock; /* guards pool */
-	sqlite3 *pool[POOL_MAX];
+	store_t *pool[POOL_MAX]; /* STORE_RO connections, one per thread while in use */
 	size_t npool;
 	/* The status document of a large network is megabytes of JSON: it is
 	 * built once per (last finished cycle, last event) and served from here
@@ -63,8 +63,8 @@ typedef struct {
 	http_t *h;
 	struct MHD_Connection *conn;
 	const char *path;
-	sqlite3 *db; /* acquired on first use */
-	query_ctx_t ctx;
+	store_t *db; /* acquired on first use */
+	api_ctx_t ctx;
 	/* the response */
 	unsigned status;
 	char *body; /* malloc'd, or NULL for asset */
@@ -77,7 +77,7 @@ typedef struct {
 
 /* ---- database pool ---- */
 
-static sqlite3 *db_get(req_t *r, char *err, size_t errlen)
+static store_t *db_get(req_t *r, char *err, size_t errlen)
 {
 	http_t *h = r->h;
 
@@ -88,7 +88,7 @@ static sqlite3 *db_get(req_t *r, char *err, size_t errlen)
 		r->db = h->pool[--h->npool];
 	pthread_mutex_unlock(&h->lock);
 	if (!r->db)
-		r->db = query_open(h->database, err, errlen);
+		r->db = store_open(h->database, STORE_RO, err, errlen);
 	return r->db;
 }
 
@@ -98,15 +98,14 @@ static void db_put(req_t *r)
 
 	if (!r->db)
 		return;
-	if (!sqlite3_get_autocommit(r->db))
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollback(r->db); /* a snapshot a builder left open must not pin old pages */
 	pthread_mutex_lock(&h->lock);
 	if (h->npool < POOL_MAX) {
 		h->pool[h->npool++] = r->db;
 		r->db = NULL;
 	}
 	pthread_mutex_unlock(&h->lock);
-	query_close(r->db); /* the pool was full */
+	store_close(r->db); /* the pool was full */
 	r->db = NULL;
 }
 
@@ -235,11 +234,47 @@ static void target_canonical(const char *in, char *out, size_t len)
 
 /* ---- handlers ---- */
 
+/* Answers from the status cache slot k when it was built for (cycle, event). 1 when it did. */
+static int status_cached(req_t *r, int k, int64_t cycle, int64_t event)
+{
+	http_t *h = r->h;
+	int hit;
+
+	pthread_mutex_lock(&h->cache_lock);
+	hit = h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event;
+	if (hit) {
+		r->body = xmalloc(h->cache[k].len + 1);
+		memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
+		r->len = h->cache[k].len;
+		r->status = 200;
+		r->ctype = JSON_TYPE;
+	}
+	pthread_mutex_unlock(&h->cache_lock);
+	return hit;
+}
+
+/* Keeps a copy of the status document just answered in slot k, for (cycle, event). */
+static void status_cache_put(req_t *r, int k, int64_t cycle, int64_t event)
+{
+	http_t *h = r->h;
+
+	pthread_mutex_lock(&h->cache_lock);
+	free(h->cache[k].body);
+	h->cache[k].body = xmalloc(r->len + 1);
+	memcpy(h->cache[k].body, r->body, r->len + 1);
+	h->cache[k].len = r->len;
+	h->cache[k].cycle = cycle;
+	h->cache[k].event = event;
+	pthread_mutex_unlock(&h->cache_lock);
+}
+
 static void h_status(req_t *r)
 {
 	char err[512];
 	const char *only = param(r, "only");
-	sqlite3 *db;
+	int k = only != NULL, keyed;
+	int64_t cycle, event;
+	store_t *db;
 
 	if (only && strcmp(only, "problems")) {
 		reply_error(r, 400, "only: must be 'problems' (targets listed or unknown)");
@@ -249,45 +284,20 @@ static void h_status(req_t *r)
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	{
-		int64_t cycle, event;
-		int k = only != NULL;
-		http_t *h = r->h;
-
-		if (query_status_key(db, &cycle, &event) == 0) {
-			pthread_mutex_lock(&h->cache_lock);
-			if (h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event) {
-				r->body = xmalloc(h->cache[k].len + 1);
-				memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
-				r->len = h->cache[k].len;
-				r->status = 200;
-				r->ctype = JSON_TYPE;
-				pthread_mutex_unlock(&h->cache_lock);
-				return;
-			}
-			pthread_mutex_unlock(&h->cache_lock);
-			reply_doc(r, query_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
-			if (r->status == 200) {
-				pthread_mutex_lock(&h->cache_lock);
-				free(h->cache[k].body);
-				h->cache[k].body = xmalloc(r->len + 1);
-				memcpy(h->cache[k].body, r->body, r->len + 1);
-				h->cache[k].len = r->len;
-				h->cache[k].cycle = cycle;
-				h->cache[k].event = event;
-				pthread_mutex_unlock(&h->cache_lock);
-			}
-			return;
-		}
-	}
-	reply_doc(r, query_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
+	/* the document changes only with a finished cycle or a new event */
+	keyed = store_status_key(db, &cycle, &event) == 0;
+	if (keyed && status_cached(r, k, cycle, event))
+		return;
+	reply_doc(r, api_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
+	if (keyed && r->status == 200)
+		status_cache_put(r, k, cycle, event);
 }
 
 static void h_target(req_t *r)
 {
 	char err[512], name[TARGET_NAME_MAX];
 	const char *raw = r->path + strlen("/api/v1/targets/");
-	sqlite3 *db;
+	store_t *db;
 	cJSON *doc;
 	int rc;
 
@@ -300,7 +310,7 @@ static void h_target(req_t *r)
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	rc = query_target(db, &r->ctx, name, &doc, err, sizeof(err));
+	rc = api_target(db, &r->ctx, name, &doc, err, sizeof(err));
 	if (rc < 0)
 		reply_error(r, 503, "%s", err);
 	else if (rc == 0)
@@ -310,7 +320,7 @@ static void h_target(req_t *r)
 }
 
 /* `before`: AT.SEQ.ID as written in `next`, or a bare event id (older `next` URLs). */
-static int events_cursor(const char *s, query_events_t *q)
+static int events_cursor(const char *s, api_events_t *q)
 {
 	char buf[96], *dot1, *dot2;
 	long long v;
@@ -344,20 +354,20 @@ static int events_cursor(const char *s, query_events_t *q)
 static void h_events(req_t *r)
 {
 	char err[512], target[TARGET_NAME_MAX];
-	query_events_t q = {0, 0, QUERY_EVENTS_DEFAULT, NULL, NULL, NULL, 0, 0};
+	api_events_t q = {0, 0, API_EVENTS_DEFAULT, NULL, NULL, API_SOURCE_ANY, 0, 0};
 	const char *since = param(r, "since"), *limit = param(r, "limit"),
 		   *before = param(r, "before"), *t = param(r, "target"), *zone = param(r, "zone"),
 		   *source = param(r, "source");
 	long long v;
-	sqlite3 *db;
+	store_t *db;
 
 	if (since && timefmt_parse_rfc3339(since, &q.since) < 0) {
 		reply_error(r, 400, "since: not an RFC 3339 date-time (e.g. 2026-01-02T03:04:05Z)");
 		return;
 	}
 	if (limit) {
-		if (parse_int(limit, 1, QUERY_EVENTS_MAX, &v) < 0) {
-			reply_error(r, 400, "limit: must be an integer from 1 to %d", QUERY_EVENTS_MAX);
+		if (parse_int(limit, 1, API_EVENTS_MAX, &v) < 0) {
+			reply_error(r, 400, "limit: must be an integer from 1 to %d", API_EVENTS_MAX);
 			return;
 		}
 		q.limit = (unsigned)v;
@@ -366,12 +376,9 @@ static void h_events(req_t *r)
 		reply_error(r, 400, "before: must be a cursor as given in `next` (or an event id)");
 		return;
 	}
-	if (source) {
-		if (strcmp(source, "dnsbl") && strcmp(source, "incident")) {
-			reply_error(r, 400, "source: must be dnsbl or incident");
-			return;
-		}
-		q.source = source;
+	if (source && api_source_parse(source, &q.source) < 0) {
+		reply_error(r, 400, "source: must be dnsbl or incident");
+		return;
 	}
 	if (t) {
 		if (!*t || strlen(t) >= TARGET_NAME_MAX) {
@@ -392,76 +399,63 @@ static void h_events(req_t *r)
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	reply_doc(r, query_events(db, &r->ctx, &q, err, sizeof(err)), err);
+	reply_doc(r, api_events(db, &r->ctx, &q, err, sizeof(err)), err);
 }
 
 static void h_lists(req_t *r)
 {
 	char err[512];
-	sqlite3 *db = db_get(r, err, sizeof(err));
+	store_t *db = db_get(r, err, sizeof(err));
 
 	if (!db) {
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	reply_doc(r, query_lists(db, &r->ctx, err, sizeof(err)), err);
+	reply_doc(r, api_lists(db, &r->ctx, err, sizeof(err)), err);
 }
 
 static void h_asns(req_t *r)
 {
 	char err[512];
-	sqlite3 *db = db_get(r, err, sizeof(err));
+	store_t *db = db_get(r, err, sizeof(err));
 
 	if (!db) {
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	reply_doc(r, query_asns(db, &r->ctx, err, sizeof(err)), err);
+	reply_doc(r, api_asns(db, &r->ctx, err, sizeof(err)), err);
 }
 
 static void h_incidents(req_t *r)
 {
 	char err[512];
 	const char *limit = param(r, "limit");
-	long long v = QUERY_INCIDENTS_DEFAULT;
-	sqlite3 *db;
+	long long v = API_INCIDENTS_DEFAULT;
+	store_t *db;
 
-	if (limit && parse_int(limit, 1, QUERY_INCIDENTS_MAX, &v) < 0) {
-		reply_error(r, 400, "limit: must be an integer from 1 to %d", QUERY_INCIDENTS_MAX);
+	if (limit && parse_int(limit, 1, API_INCIDENTS_MAX, &v) < 0) {
+		reply_error(r, 400, "limit: must be an integer from 1 to %d", API_INCIDENTS_MAX);
 		return;
 	}
 	if (!(db = db_get(r, err, sizeof(err)))) {
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	reply_doc(r, query_incidents(db, r->ctx.now, (unsigned)v, err, sizeof(err)), err);
+	reply_doc(r, api_incidents(db, &r->ctx, (unsigned)v, err, sizeof(err)), err);
 }
 
 static void h_health(req_t *r)
 {
-	char err[512];
-	sqlite3 *db = db_get(r, err, sizeof(err));
+	char err[512], why[600];
+	store_t *db = db_get(r, err, sizeof(err));
 	cJSON *doc = NULL;
 	int rc = -1;
 
 	if (db)
-		rc = query_health(db, &r->ctx, r->h->health_interval_s, &doc, err, sizeof(err));
-	if (!db || rc < 0) {
-		char ts[TIMEFMT_MAX];
-		doc = cJSON_CreateObject();
-		cJSON_AddStringToObject(doc, "status", "unhealthy");
-		timefmt_rfc3339(r->ctx.now, ts);
-		cJSON_AddStringToObject(doc, "generated_at", ts);
-		cJSON_AddNullToObject(doc, "last_cycle_ended");
-		cJSON_AddNullToObject(doc, "age_seconds");
-		cJSON_AddNumberToObject(doc, "max_age_seconds", 2.0 * r->h->health_interval_s);
-		{
-			char msg[700], clean[700];
-			snprintf(msg, sizeof(msg), "database: %s", err);
-			text_utf8_clean(msg, clean, sizeof(clean));
-			cJSON_AddStringToObject(doc, "reason", clean);
-		}
-		rc = 0;
+		rc = api_health(db, &r->ctx, r->h->health_interval_s, &doc, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s%s", db ? "" : "database: ", err);
+		doc = api_health_unreadable(&r->ctx, r->h->health_interval_s, why);
 	}
 	reply_json(r, rc == 1 ? 200 : 503, doc);
 }
@@ -469,7 +463,7 @@ static void h_health(req_t *r)
 static void h_metrics(req_t *r)
 {
 	char err[512];
-	sqlite3 *db = db_get(r, err, sizeof(err));
+	store_t *db = db_get(r, err, sizeof(err));
 	size_t len;
 	char *text;
 
@@ -760,7 +754,7 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 {
 	http_t *h = xcalloc(1, sizeof(*h));
-	sqlite3 *db;
+	store_t *db;
 	int fd;
 
 	pthread_mutex_init(&h->lock, NULL);
@@ -770,7 +764,7 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	h->interval_s = o->interval_s;
 	h->health_interval_s = shortest_interval(o);
 	h->catalog = o->catalog;
-	db = query_open(h->database, err, errlen);
+	db = store_open(h->database, STORE_RO, err, errlen);
 	if (!db)
 		goto fail;
 	h->metrics = metrics_new(db);
@@ -825,7 +819,7 @@ void http_stop(http_t *h)
 	if (h->d)
 		MHD_stop_daemon(h->d); /* joins the threads and closes the listening socket */
 	for (size_t i = 0; i < h->npool; i++)
-		query_close(h->pool[i]);
+		store_close(h->pool[i]);
 	metrics_free(h->metrics);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->cache_lock);

@@ -1,23 +1,21 @@
-/* metrics.c -- /metrics: the database as Prometheus text exposition, HELP and TYPE on every family.
- * Label values come from DNS zones (TXT) and config: cleaned to UTF-8 and escaped per the format. */
+/* metrics.c -- /metrics: the store as Prometheus text exposition, HELP and TYPE on every family.
+ * Label values come from DNS zones (TXT), config and mail logs: prom.c escapes them per the format. */
 #include "web/metrics.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/text.h"
-#include "checks/verdict.h"
 #include "lib/sbuf.h"
 #include "lib/xmalloc.h"
+#include "web/api_int.h"
 #include "web/prom.h"
-#include "web/query_incidents.h"
 
 #define REASON_MAX 300 /* bytes of TXT kept in a label: a label is not a document */
+
+/* The order statuses are written in, as label values. */
+static const status_t shown[STATUS_COUNT] = {STATUS_LISTED, STATUS_UNKNOWN, STATUS_CLEAN};
 
 struct metrics {
 	pthread_mutex_t lock;
@@ -27,17 +25,14 @@ struct metrics {
 
 /* ---- lifecycle ---- */
 
-metrics_t *metrics_new(sqlite3 *db)
+metrics_t *metrics_new(store_t *s)
 {
 	metrics_t *m = xcalloc(1, sizeof(*m));
-	sqlite3_stmt *st = NULL;
+	store_cycle_row_t cy;
 
 	pthread_mutex_init(&m->lock, NULL);
-	if (db && sqlite3_prepare_v2(db, "SELECT ifnull(max(id), 0) FROM cycles WHERE ended IS NOT NULL",
-				     -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		m->last_cycle = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (s && store_cycle_last(s, &cy) > 0)
+		m->last_cycle = cy.id;
 	return m;
 }
 
@@ -49,257 +44,290 @@ void metrics_free(metrics_t *m)
 	free(m);
 }
 
-/* Adds the queries of cycles ended since the last call to the counters. */
-static int count_cycles(metrics_t *m, sqlite3 *db, long long *answered, long long *failed)
+/* ---- the DNS query counters ---- */
+
+static int count_cycle(void *arg, const store_cycle_row_t *c)
 {
-	sqlite3_stmt *st = NULL;
+	metrics_t *m = arg;
+	long long q = c->n.queries, e = c->n.errors;
+
+	m->last_cycle = c->id;
+	if (e > q)
+		e = q;
+	m->answered += q - e;
+	m->failed += e;
+	return 0;
+}
+
+/* Adds the queries of cycles ended since the last call to the counters. 0 or -1. */
+static int count_cycles(metrics_t *m, store_t *s, long long *answered, long long *failed)
+{
 	int rc;
 
 	pthread_mutex_lock(&m->lock);
-	rc = sqlite3_prepare_v2(db,
-				"SELECT id, queries, errors FROM cycles WHERE ended IS NOT NULL AND "
-				"id > ?1 ORDER BY id",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, m->last_cycle);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			long long q = sqlite3_column_int64(st, 1), e = sqlite3_column_int64(st, 2);
-			m->last_cycle = sqlite3_column_int64(st, 0);
-			if (e > q)
-				e = q;
-			m->answered += q - e;
-			m->failed += e;
-		}
-	}
+	rc = store_cycles_visit_after(s, m->last_cycle, count_cycle, m);
 	*answered = m->answered;
 	*failed = m->failed;
 	pthread_mutex_unlock(&m->lock);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
-/* ---- rendering ---- */
+static void queries_family(sbuf_t *out, long long answered, long long failed)
+{
+	prom_family(out, "blmon_dns_queries_total", "counter",
+		    "DNS queries (A and TXT, test points excluded) of the check cycles ended since the "
+		    "server started, by outcome: answered, or failed (timeout or resolver error).");
+	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"answered\"} %lld\n", answered);
+	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
+}
+
+/* ---- listings: blmon_listed, blmon_unknown, blmon_listing_since_seconds, blmon_listing_info ---- */
+
+struct listings {
+	const api_ctx_t *c;
+	const api_lists_t *ls;
+	sbuf_t listed, unknown, since, info; /* the families' samples, written in one pass */
+	long long targets[STATUS_COUNT];     /* active targets by status */
+};
 
 /* The reason of a listing for a label: its TXT records, else the meanings of its codes. */
-static void listing_reason(const query_list_t *l, const char *txt, const char *codes, char *out,
-			   size_t len)
+static void listing_reason(const result_t *r, char *out, size_t len)
 {
-	cJSON *doc = txt ? cJSON_Parse(txt) : NULL, *it;
-	size_t o = 0;
+	const char *m[RESULT_MAX_MEANINGS];
+	const char *p = r->txt;
+	size_t o = 0, nm;
 
 	out[0] = '\0';
-	cJSON_ArrayForEach(it, doc)
-	{
-		if (cJSON_IsString(it) && o + 3 < len)
-			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "", it->valuestring);
-	}
-	cJSON_Delete(doc);
-	if (o || !l->cl)
+	for (uint16_t i = 0; p && i < r->ntxt; i++, p += strlen(p) + 1)
+		if (o + 3 < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "", p);
+	if (o || !r->list)
 		return;
-	doc = codes ? cJSON_Parse(codes) : NULL;
-	{
-		verdict_t v;
-		const char *m[8];
-		size_t nm;
-		memset(&v, 0, sizeof(v));
-		cJSON_ArrayForEach(it, doc)
-		{
-			struct in_addr a;
-			if (cJSON_IsString(it) && inet_pton(AF_INET, it->valuestring, &a) == 1 &&
-			    v.ncodes < VERDICT_MAX_CODES)
-				v.codes[v.ncodes++] = ntohl(a.s_addr);
-		}
-		nm = verdict_meanings(&v, l->cl, m, 8);
-		for (size_t i = 0; i < nm && o + 3 < len; i++)
-			o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "", m[i]);
-	}
-	cJSON_Delete(doc);
+	nm = result_meanings(r, m, RESULT_MAX_MEANINGS);
+	for (size_t i = 0; i < nm && o + 3 < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "", m[i]);
 }
 
-char *metrics_render(metrics_t *m, sqlite3 *db, const query_ctx_t *c, size_t *len, char *err,
+/* The samples of one block-list result of target (tl: its escaped label value). */
+static void listing_samples(struct listings *x, const result_t *r, const char *target,
+			    const char *tl)
+{
+	char zl[600], sl[32], reason[REASON_MAX + 1], rl[4 * REASON_MAX], url[1024], ul[2048];
+
+	prom_label_escape(result_zone_shown(r), zl, sizeof(zl), 255);
+	prom_label_escape(catalog_scope_name(r->scope), sl, sizeof(sl), 16);
+	sbuf_printf(&x->listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl,
+		    sl, r->status == STATUS_LISTED);
+	sbuf_printf(&x->unknown, "blmon_unknown{target=\"%s\",zone=\"%s\"} %d\n", tl, zl,
+		    r->status == STATUS_UNKNOWN);
+	if (r->status != STATUS_LISTED)
+		return;
+	listing_reason(r, reason, sizeof(reason));
+	if (result_removal_url(r, target, url, sizeof(url)) < 0)
+		url[0] = '\0';
+	prom_label_escape(reason, rl, sizeof(rl), REASON_MAX);
+	prom_label_escape(url, ul, sizeof(ul), 1000);
+	sbuf_printf(&x->since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n", tl,
+		    zl, (long long)r->since);
+	sbuf_printf(&x->info,
+		    "blmon_listing_info{target=\"%s\",zone=\"%s\",reason=\"%s\",removal_url=\"%s\"} 1\n",
+		    tl, zl, rl, ul);
+}
+
+static int listings_target(void *arg, const store_target_view_t *v)
+{
+	struct listings *x = arg;
+	result_tally_t tally = RESULT_TALLY_INIT;
+	char tl[1024];
+
+	prom_label_escape(v->t.name, tl, sizeof(tl), 255);
+	for (size_t i = 0; i < v->nstates; i++) {
+		const api_list_t *l = api_lists_get(x->ls, v->states[i].list_id);
+		result_t r;
+
+		if (!l || !l->in_use || l->row.kind != LIST_BLOCK)
+			continue; /* allow and info lists are no listing to alert on */
+		api_result_from_state(&r, l, &v->states[i].st, x->c->now);
+		result_tally_add(&tally, r.kind, r.status);
+		listing_samples(x, &r, v->t.name, tl);
+	}
+	x->targets[result_tally_status(&tally)]++;
+	return 0;
+}
+
+/* Appends the samples collected in b (none: the family stays empty). */
+static void samples(sbuf_t *out, const sbuf_t *b)
+{
+	if (b->len)
+		sbuf_add(out, b->p, b->len);
+}
+
+static void listings_families(sbuf_t *out, const struct listings *x)
+{
+	prom_family(out, "blmon_listed", "gauge",
+		    "1 when the target is listed on the block list, else 0 (unknown is 0 here and 1 "
+		    "in blmon_unknown). Allow and info lists are not included.");
+	samples(out, &x->listed);
+	prom_family(out, "blmon_unknown", "gauge",
+		    "1 when the target's status on the block list is unknown: the list or the "
+		    "resolver failed, so neither listed nor clean is known.");
+	samples(out, &x->unknown);
+	prom_family(out, "blmon_listing_since_seconds", "gauge",
+		    "Unix time the current listing of the target on the list began.");
+	samples(out, &x->since);
+	prom_family(out, "blmon_listing_info", "gauge",
+		    "A current listing with the list's reason (TXT, untrusted text, else the meaning "
+		    "of its codes) and removal link. Always 1.");
+	samples(out, &x->info);
+}
+
+/* ---- lists and targets ---- */
+
+static void lists_family(sbuf_t *out, const api_lists_t *ls)
+{
+	prom_family(out, "blmon_list_healthy", "gauge",
+		    "1 when the list passed its test points in its last cycle (health ok), else 0.");
+	for (size_t i = 0; i < ls->n; i++) {
+		const api_list_t *l = &ls->v[i];
+		char zl[600];
+
+		if (!l->in_use)
+			continue;
+		prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
+		sbuf_printf(out, "blmon_list_healthy{zone=\"%s\"} %d\n", zl, l->row.health == HEALTH_OK);
+	}
+}
+
+static void targets_family(sbuf_t *out, const long long n[STATUS_COUNT])
+{
+	prom_family(out, "blmon_targets", "gauge",
+		    "Monitored targets by their worst block-list status.");
+	for (int i = 0; i < STATUS_COUNT; i++)
+		sbuf_printf(out, "blmon_targets{status=\"%s\"} %lld\n", status_name(shown[i]),
+			    n[shown[i]]);
+}
+
+/* ---- cycles and events ---- */
+
+static int cycle_families(sbuf_t *out, store_t *s)
+{
+	store_cycle_row_t cy;
+
+	if (store_cycle_last(s, &cy) < 0)
+		return -1;
+	prom_family(out, "blmon_last_cycle_timestamp_seconds", "gauge",
+		    "Unix time the last check cycle ended.");
+	if (cy.ended)
+		sbuf_printf(out, "blmon_last_cycle_timestamp_seconds %lld\n", (long long)cy.ended);
+	prom_family(out, "blmon_cycle_duration_seconds", "gauge",
+		    "Duration of the last check cycle.");
+	if (cy.ended)
+		sbuf_printf(out, "blmon_cycle_duration_seconds %lld\n",
+			    (long long)(cy.ended - cy.started));
+	return 0;
+}
+
+static int events_family(sbuf_t *out, store_t *s)
+{
+	int64_t n[STATUS_COUNT];
+
+	if (store_events_count(s, n) < 0)
+		return -1;
+	prom_family(out, "blmon_events_total", "counter",
+		    "Confirmed state changes recorded in the database, by the new status.");
+	for (int i = 0; i < STATUS_COUNT; i++)
+		sbuf_printf(out, "blmon_events_total{to=\"%s\"} %lld\n", status_name(shown[i]),
+			    (long long)n[shown[i]]);
+	return 0;
+}
+
+/* ---- provider rejections and incidents from the MTA's log ([logwatch]) ---- */
+
+static int rejection_sample(void *arg, const char *provider, const char *kind, int64_t n)
+{
+	char pl[600], kl[64];
+
+	prom_label_escape(provider, pl, sizeof(pl), 200);
+	prom_label_escape(kind, kl, sizeof(kl), 20);
+	sbuf_printf(arg, "blmon_provider_rejections_total{provider=\"%s\",kind=\"%s\"} %lld\n", pl,
+		    kl, (long long)n);
+	return 0;
+}
+
+static int incident_sample(void *arg, const char *provider, const char *unused, int64_t open)
+{
+	char pl[600];
+
+	(void)unused;
+	prom_label_escape(provider, pl, sizeof(pl), 200);
+	sbuf_printf(arg, "blmon_provider_incident{provider=\"%s\"} %d\n", pl, open != 0);
+	return 0;
+}
+
+static int incident_families(sbuf_t *out, store_t *s)
+{
+	prom_family(out, "blmon_provider_rejections_total", "counter",
+		    "Rejections read in the MTA's log ([logwatch]), by provider and kind "
+		    "(ip-blocklisted, rate-limited, reputation, policy, other).");
+	if (store_rejection_counts_visit(s, rejection_sample, out) < 0)
+		return -1;
+	prom_family(out, "blmon_provider_incident", "gauge",
+		    "1 while a provider incident is open (the provider rejects our mail), else 0.");
+	return store_incident_providers_visit(s, incident_sample, out);
+}
+
+/* ---- the document ---- */
+
+/* Every family, in order, from one snapshot of s. 0 or -1 (the store's error). */
+static int render(sbuf_t *out, store_t *s, struct listings *x, long long answered,
+		  long long failed)
+{
+	if (store_targets_visit(s, STORE_TARGETS_ACTIVE, NULL, listings_target, x) < 0)
+		return -1;
+	listings_families(out, x);
+	lists_family(out, x->ls);
+	targets_family(out, x->targets);
+	if (cycle_families(out, s) < 0)
+		return -1;
+	queries_family(out, answered, failed);
+	if (events_family(out, s) < 0 || incident_families(out, s) < 0)
+		return -1;
+	return 0;
+}
+
+char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, char *err,
 		     size_t errlen)
 {
-	sbuf_t out = SBUF_INIT, listed = SBUF_INIT, unknown = SBUF_INIT, since = SBUF_INIT,
-	       info = SBUF_INIT;
-	query_lists_t ls = {0};
-	sqlite3_stmt *st = NULL;
-	long long answered = 0, failed = 0, nstatus[3] = {0, 0, 0}, events[3] = {0};
-	int64_t cur = -1, cyc_started = 0, cyc_ended = 0;
-	int worst = -1, rc;
-	bool ok = false;
-	static const char *const tos[] = {"listed", "unknown", "clean"};
+	sbuf_t out = SBUF_INIT;
+	api_lists_t ls = {0};
+	struct listings x = {c, &ls, SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT, {0}};
+	long long answered, failed;
+	char *text = NULL;
 
-	err[0] = '\0';
 	*len = 0;
-	if (count_cycles(m, db, &answered, &failed) < 0) {
-		snprintf(err, errlen, "database: reading cycles: %s", sqlite3_errmsg(db));
+	err[0] = '\0';
+	/* outside the snapshot: the counters move on with every finished cycle */
+	if (count_cycles(m, s, &answered, &failed) < 0) {
+		api_dberr(s, err, errlen);
 		return NULL;
 	}
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+	if (api_begin(s, err, errlen) < 0)
 		return NULL;
-	}
-	if (query_lists_load(db, c, &ls, err, errlen) < 0)
-		goto done;
-
-	/* per (target, list) state */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT t.id, t.target, s.list_id, s.status, s.since, s.codes, s.txt "
-			       "FROM targets t LEFT JOIN state s ON s.target_id = t.id "
-			       "WHERE t.active = 1 ORDER BY t.id, s.list_id",
-			       -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *target = (const char *)sqlite3_column_text(st, 1);
-		const char *status = (const char *)sqlite3_column_text(st, 3);
-		const query_list_t *l;
-		char tl[1024], zl[600], sl[32];
-		int v;
-
-		if (id != cur) {
-			if (cur >= 0)
-				nstatus[worst == 2 ? 0 : worst == 0 ? 2 : 1]++;
-			worst = -1;
-			cur = id;
-		}
-		if (!target || !status || sqlite3_column_type(st, 2) == SQLITE_NULL)
-			continue;
-		l = query_lists_get(&ls, sqlite3_column_int64(st, 2));
-		if (!l || !l->in_use || strcmp(l->kind, "block"))
-			continue; /* allow and info lists are no listing to alert on */
-		v = !strcmp(status, "listed") ? 2 : !strcmp(status, "unknown") ? 1 : 0;
-		if (v > worst)
-			worst = v;
-		prom_label_escape(target, tl, sizeof(tl), 255);
-		prom_label_escape(query_zone_shown(c, l->zone), zl, sizeof(zl), 255);
-		prom_label_escape(l->scope, sl, sizeof(sl), 16);
-		sbuf_printf(&listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl, sl,
-			v == 2);
-		sbuf_printf(&unknown, "blmon_unknown{target=\"%s\",zone=\"%s\"} %d\n", tl, zl, v == 1);
-		if (v == 2) {
-			char reason[REASON_MAX + 1], rl[4 * REASON_MAX], url[1024], ul[2048];
-			listing_reason(l, (const char *)sqlite3_column_text(st, 6),
-				       (const char *)sqlite3_column_text(st, 5), reason, sizeof(reason));
-			if (!l->cl || catalog_removal_url(l->cl, target, url, sizeof(url)) < 0)
-				url[0] = '\0';
-			prom_label_escape(reason, rl, sizeof(rl), REASON_MAX);
-			prom_label_escape(url, ul, sizeof(ul), 1000);
-			sbuf_printf(&since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n",
-				tl, zl, (long long)sqlite3_column_int64(st, 4));
-			sbuf_printf(&info,
-				"blmon_listing_info{target=\"%s\",zone=\"%s\",reason=\"%s\","
-				"removal_url=\"%s\"} 1\n",
-				tl, zl, rl, ul);
-		}
-	}
-	if (rc != SQLITE_DONE)
-		goto dberr;
-	if (cur >= 0)
-		nstatus[worst == 2 ? 0 : worst == 0 ? 2 : 1]++;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	/* last cycle, events */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT started, ended FROM cycles WHERE ended IS NOT NULL "
-			       "ORDER BY id DESC LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		cyc_started = sqlite3_column_int64(st, 0);
-		cyc_ended = sqlite3_column_int64(st, 1);
-	} else if (rc != SQLITE_DONE) {
-		goto dberr;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT \"to\", count(*) FROM events GROUP BY \"to\"", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto dberr;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *to = (const char *)sqlite3_column_text(st, 0);
-		for (int i = 0; to && i < 3; i++)
-			if (!strcmp(to, tos[i]))
-				events[i] = sqlite3_column_int64(st, 1);
-	}
-	if (rc != SQLITE_DONE)
-		goto dberr;
-
-	prom_family(&out, "blmon_listed", "gauge",
-	       "1 when the target is listed on the block list, else 0 (unknown is 0 here and 1 in "
-	       "blmon_unknown). Allow and info lists are not included.");
-	if (listed.len)
-		sbuf_add(&out, listed.p, listed.len);
-	prom_family(&out, "blmon_unknown", "gauge",
-	       "1 when the target's status on the block list is unknown: the list or the resolver "
-	       "failed, so neither listed nor clean is known.");
-	if (unknown.len)
-		sbuf_add(&out, unknown.p, unknown.len);
-	prom_family(&out, "blmon_listing_since_seconds", "gauge",
-	       "Unix time the current listing of the target on the list began.");
-	if (since.len)
-		sbuf_add(&out, since.p, since.len);
-	prom_family(&out, "blmon_listing_info", "gauge",
-	       "A current listing with the list's reason (TXT, untrusted text, else the meaning of "
-	       "its codes) and removal link. Always 1.");
-	if (info.len)
-		sbuf_add(&out, info.p, info.len);
-	prom_family(&out, "blmon_list_healthy", "gauge",
-	       "1 when the list passed its test points in its last cycle (health ok), else 0.");
-	for (size_t i = 0; i < ls.n; i++) {
-		char zl[600];
-		if (!ls.v[i].in_use)
-			continue;
-		prom_label_escape(query_zone_shown(c, ls.v[i].zone), zl, sizeof(zl), 255);
-		sbuf_printf(&out, "blmon_list_healthy{zone=\"%s\"} %d\n", zl,
-			!strcmp(ls.v[i].health, "ok"));
-	}
-	prom_family(&out, "blmon_targets", "gauge", "Monitored targets by their worst block-list status.");
-	for (int i = 0; i < 3; i++)
-		sbuf_printf(&out, "blmon_targets{status=\"%s\"} %lld\n", tos[i], nstatus[i]);
-	prom_family(&out, "blmon_last_cycle_timestamp_seconds", "gauge",
-	       "Unix time the last check cycle ended.");
-	if (cyc_ended)
-		sbuf_printf(&out, "blmon_last_cycle_timestamp_seconds %lld\n", (long long)cyc_ended);
-	prom_family(&out, "blmon_cycle_duration_seconds", "gauge", "Duration of the last check cycle.");
-	if (cyc_ended)
-		sbuf_printf(&out, "blmon_cycle_duration_seconds %lld\n",
-			(long long)(cyc_ended - cyc_started));
-	prom_family(&out, "blmon_dns_queries_total", "counter",
-	       "DNS queries (A and TXT, test points excluded) of the check cycles ended since the "
-	       "server started, by outcome: answered, or failed (timeout or resolver error).");
-	sbuf_printf(&out, "blmon_dns_queries_total{outcome=\"answered\"} %lld\n", answered);
-	sbuf_printf(&out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
-	prom_family(&out, "blmon_events_total", "counter",
-	       "Confirmed state changes recorded in the database, by the new status.");
-	for (int i = 0; i < 3; i++)
-		sbuf_printf(&out, "blmon_events_total{to=\"%s\"} %lld\n", tos[i], events[i]);
-	{
-		/* provider rejections and incidents from the MTA log ([logwatch]) */
-		char *inc = query_incidents_metrics(db, err, errlen);
-		if (!inc)
-			goto done;
-		sbuf_printf(&out, "%s", inc);
-		free(inc);
-	}
-	ok = true;
-	goto done;
-dberr:
-	snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
-done:
-	sqlite3_finalize(st);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	query_lists_free(&ls);
-	sbuf_free(&listed);
-	sbuf_free(&unknown);
-	sbuf_free(&since);
-	sbuf_free(&info);
-	if (!ok) {
-		sbuf_free(&out);
-		return NULL;
+	if (api_lists_load(s, c, &ls, err, errlen) < 0)
+		goto out;
+	if (render(&out, s, &x, answered, failed) < 0) {
+		api_dberr(s, err, errlen);
+		goto out;
 	}
 	*len = out.len;
-	return sbuf_take(&out);
+	text = sbuf_take(&out);
+out:
+	api_end(s);
+	api_lists_free(&ls);
+	sbuf_free(&out);
+	sbuf_free(&x.listed);
+	sbuf_free(&x.unknown);
+	sbuf_free(&x.since);
+	sbuf_free(&x.info);
+	return text;
 }

@@ -1,0 +1,255 @@
+/* store_read.c -- reads for the web's documents and /metrics: lists, targets with their states, cycles.
+ * A target's rows come from one join, grouped here, so a document of 65,536 targets holds one at a time. */
+#include "store/store_read.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xmalloc.h"
+#include "store/store_int.h"
+
+static const char SQL_LISTS[] =
+	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
+	"ifnull(health_since, 0) FROM lists ORDER BY id";
+
+/* A target, its ASN and its state rows: one row per (target, list), grouped by target. */
+#define TARGET_COLS                                                                               \
+	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "  \
+	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), ifnull(a.prefix, ''), "         \
+	"ifnull(a.country, ''), ifnull(a.registry, ''), ifnull(a.name, ''), ifnull(a.fetched, 0), " \
+	"s.list_id, s.status, s.since, s.codes, s.txt, s.reason, s.checked_at, s.ttl_until "      \
+	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id "                                    \
+	"LEFT JOIN state s ON s.target_id = t.id "
+static const char SQL_TARGETS_ACTIVE[] = TARGET_COLS "WHERE t.active = 1 ORDER BY t.id, s.list_id";
+static const char SQL_TARGETS_NAMED[] = TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id";
+static const char SQL_TARGETS_ROUTED[] =
+	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id";
+static const char SQL_TARGETS_COUNT[] =
+	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type";
+
+static const char SQL_CYCLE_LAST[] =
+	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown FROM cycles "
+	"WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1";
+static const char SQL_CYCLES_AFTER[] =
+	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown FROM cycles "
+	"WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
+static const char SQL_QUERIES_SINCE[] =
+	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
+static const char SQL_STATUS_KEY[] =
+	"SELECT (SELECT ifnull(max(id), 0) FROM cycles WHERE ended IS NOT NULL), "
+	"(SELECT ifnull(max(id), 0) FROM events)";
+
+/* ---- lists ---- */
+
+int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LISTS);
+	store_list_t l;
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		memset(&l, 0, sizeof(l));
+		l.id = sqlite3_column_int64(st, 0);
+		store_col_copy(st, 1, l.zone, sizeof(l.zone));
+		store_col_copy(st, 2, l.name, sizeof(l.name));
+		/* written from the catalog's names; anything else reads as the defaults */
+		if (catalog_kind_parse(store_col_str(st, 3), &l.kind) < 0)
+			l.kind = LIST_BLOCK;
+		if (catalog_scope_parse(store_col_str(st, 4), &l.scope) < 0)
+			l.scope = SCOPE_IP;
+		if (dnsbl_health_parse(store_col_str(st, 5), &l.health) < 0)
+			l.health = HEALTH_UNTESTED;
+		store_col_copy(st, 6, l.detail, sizeof(l.detail));
+		l.health_since = sqlite3_column_int64(st, 7);
+		if ((rc = fn(arg, &l)) != 0)
+			break;
+	}
+	sqlite3_reset(st); /* also after an early stop: a stepped statement holds a snapshot */
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- targets ---- */
+
+static target_type_t type_parse(const char *s)
+{
+	for (int t = TARGET_IPV4; t <= TARGET_DOMAIN; t++)
+		if (s && !strcmp(s, target_type_name((target_type_t)t)))
+			return (target_type_t)t;
+	return TARGET_DOMAIN;
+}
+
+/* The target's own columns (0..13) into v. */
+static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
+{
+	memset(&v->t, 0, sizeof(v->t));
+	v->t.id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, v->t.name, sizeof(v->t.name));
+	v->t.type = type_parse(store_col_str(st, 2));
+	store_col_copy(st, 3, v->t.from, sizeof(v->t.from));
+	v->t.active = sqlite3_column_int(st, 4) != 0;
+	v->first_seen = sqlite3_column_int64(st, 5);
+	v->last_seen = sqlite3_column_int64(st, 6);
+	v->has_asn = sqlite3_column_int(st, 7) != 0;
+	memset(&v->asn, 0, sizeof(v->asn));
+	v->asn.asn = sqlite3_column_int64(st, 8);
+	store_col_copy(st, 9, v->asn.prefix, sizeof(v->asn.prefix));
+	store_col_copy(st, 10, v->asn.country, sizeof(v->asn.country));
+	store_col_copy(st, 11, v->asn.registry, sizeof(v->asn.registry));
+	store_col_copy(st, 12, v->asn.name, sizeof(v->asn.name));
+	v->asn.fetched = sqlite3_column_int64(st, 13);
+}
+
+/* The state columns (14..21) into x; 0 when the row has none (no state yet). */
+static int state_cols(sqlite3_stmt *st, store_target_state_t *x)
+{
+	if (sqlite3_column_type(st, 14) == SQLITE_NULL)
+		return 0;
+	memset(x, 0, sizeof(*x));
+	x->list_id = sqlite3_column_int64(st, 14);
+	if (status_parse(store_col_str(st, 15), &x->st.status) < 0)
+		return 0; /* the table's CHECK makes this impossible; never guess a status */
+	x->st.present = true;
+	x->st.since = sqlite3_column_int64(st, 16);
+	store_answer_cols(st, 17, 18, 19, &x->st.ans);
+	x->st.checked_at = sqlite3_column_int64(st, 20);
+	x->st.ttl_until = sqlite3_column_int64(st, 21);
+	return 1;
+}
+
+int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
+			void *arg)
+{
+	const char *sql = which == STORE_TARGETS_ACTIVE ? SQL_TARGETS_ACTIVE
+			  : which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED
+							 : SQL_TARGETS_ROUTED;
+	sqlite3_stmt *st = store_stmt(s, sql);
+	store_target_view_t v;
+	store_target_state_t *states = NULL;
+	size_t cap = 0;
+	int64_t cur = -1;
+	int rc, stop = 0, visited = 0;
+
+	memset(&v, 0, sizeof(v));
+	if (!st)
+		return -1;
+	if (which == STORE_TARGETS_NAMED)
+		store_bind_text(st, 1, name);
+	while ((rc = store_row(s, st)) == 1) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id != cur) {
+			if (cur >= 0) {
+				visited++;
+				v.states = states;
+				if ((stop = fn(arg, &v)) != 0)
+					break;
+			}
+			target_cols(st, &v);
+			v.nstates = 0;
+			cur = id;
+		}
+		xgrow((void **)&states, &cap, v.nstates + 1, sizeof(*states));
+		v.nstates += (size_t)state_cols(st, &states[v.nstates]);
+	}
+	if (rc == 0 && cur >= 0) {
+		visited++;
+		v.states = states;
+		stop = fn(arg, &v);
+	}
+	sqlite3_reset(st);
+	free(states);
+	if (rc < 0 || stop < 0)
+		return -1;
+	return visited;
+}
+
+int store_targets_count(store_t *s, int64_t n[3])
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGETS_COUNT);
+	int rc;
+
+	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1)
+		n[type_parse(store_col_str(st, 0))] = sqlite3_column_int64(st, 1);
+	return rc;
+}
+
+/* ---- cycles ---- */
+
+static void cycle_cols(sqlite3_stmt *st, store_cycle_row_t *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->started = sqlite3_column_int64(st, 1);
+	c->ended = sqlite3_column_int64(st, 2);
+	c->n.lists = sqlite3_column_int64(st, 3);
+	c->n.targets = sqlite3_column_int64(st, 4);
+	c->n.queries = sqlite3_column_int64(st, 5);
+	c->n.errors = sqlite3_column_int64(st, 6);
+	c->n.listed = sqlite3_column_int64(st, 7);
+	c->n.unknown = sqlite3_column_int64(st, 8);
+}
+
+int store_cycle_last(store_t *s, store_cycle_row_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_CYCLE_LAST);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	cycle_cols(st, out);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_CYCLES_AFTER);
+	store_cycle_row_t c;
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	while ((rc = store_row(s, st)) == 1) {
+		cycle_cols(st, &c);
+		if ((rc = fn(arg, &c)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int64_t store_queries_since(store_t *s, int64_t since)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_QUERIES_SINCE);
+	int64_t n;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	if (store_row(s, st) <= 0)
+		return -1; /* an aggregate always has a row */
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int store_status_key(store_t *s, int64_t *cycle, int64_t *event)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATUS_KEY);
+
+	if (!st || store_row(s, st) <= 0)
+		return -1;
+	*cycle = sqlite3_column_int64(st, 0);
+	*event = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/* api.h -- the JSON API: one document builder per resource, read from the store (schemas/api/).
+ * http.c calls these on its read-only store connections; nothing here touches the scheduler. */
+#ifndef BLMON_API_H
+#define BLMON_API_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checks/catalog.h"
+#include "store/store.h"
+
+/* What every document builder needs besides the store. */
+typedef struct {
+	catalog_t *catalog;  /* borrowed, only read: names, code meanings, removal links; may be
+				NULL (then every stored list counts as in use) */
+	unsigned interval_s; /* the monitor's interval ([monitor] interval) */
+	int64_t now;         /* unix seconds of the request */
+} api_ctx_t;
+
+/* Every builder returns a new cJSON document (caller owns; cJSON_Delete), or
+ * NULL with a message in err when the store could not be read. s is borrowed
+ * (a STORE_RO connection of the calling thread); each builder reads inside one
+ * store_begin/store_commit, so a document is one consistent snapshot. */
+
+/* GET /api/v1/status (api_status.c): last cycle, summary, list health, every
+ * active target with its results. only_problems leaves clean targets out of
+ * "targets" (the summary still counts them). */
+cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err, size_t errlen);
+
+/* GET /api/v1/targets/NAME (api_status.c): one target (active or not) and its
+ * whole history. Returns 1 with *out set (caller owns), 0 when no such target
+ * was ever monitored, -1 with a message in err. */
+int api_target(store_t *s, const api_ctx_t *c, const char *name, cJSON **out, char *err,
+	       size_t errlen);
+
+/* GET /api/v1/events (api_events.c). */
+typedef enum { API_SOURCE_ANY, API_SOURCE_DNSBL, API_SOURCE_INCIDENT } api_source_t;
+
+typedef struct {
+	int64_t since;      /* events at or after this time; 0: all */
+	int64_t before;     /* the `next` cursor's id; 0: from the newest */
+	unsigned limit;     /* 1..API_EVENTS_MAX */
+	const char *target; /* only this target's DNSBL events; NULL: any (and incidents) */
+	const char *zone;   /* only this list's DNSBL events (zone or list id); NULL: any */
+	api_source_t source;
+	int64_t before_at;  /* the cursor's time; 0: `before` is a bare DNSBL event id (old URLs) */
+	int before_seq;     /* the cursor's source: 0 DNSBL, 1 incident opened, 2 incident closed */
+} api_events_t;
+
+#define API_EVENTS_DEFAULT 50
+#define API_EVENTS_MAX 500
+
+/* "dnsbl" or "incident" as the `source` parameter spells it; "" for API_SOURCE_ANY. */
+const char *api_source_name(api_source_t src);
+/* Parses a `source` parameter. 0, or -1 when it is neither name. */
+int api_source_parse(const char *s, api_source_t *out);
+
+/* DNSBL state changes and provider incidents opened and closed, newest first
+ * (by time, then source, then id), and `next`, the URL of the following page
+ * (null on the last). */
+cJSON *api_events(store_t *s, const api_ctx_t *c, const api_events_t *q, char *err,
+		  size_t errlen);
+
+/* GET /api/v1/lists (api_lists.c): the catalog with health, codes, planned
+ * queries per day against each list's budget, and the queries of today's cycles. */
+cJSON *api_lists(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
+
+/* GET /api/v1/asns (api_lists.c): the ASNs of the monitored addresses, their
+ * addresses and network/ASN-scope listings. Empty until ASN data exists. */
+cJSON *api_asns(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
+
+/* GET /api/v1/incidents (api_incidents.c): provider incidents newest first (at
+ * most limit), each with its recipient domains. */
+#define API_INCIDENTS_DEFAULT 50
+#define API_INCIDENTS_MAX 500
+cJSON *api_incidents(store_t *s, const api_ctx_t *c, unsigned limit, char *err, size_t errlen);
+
+/* GET /healthz (api_health.c): healthy when the last cycle ended within two
+ * intervals (interval_s: the shortest list interval, i.e. how often cycles
+ * run), and never less than API_HEALTH_MIN_AGE seconds. Returns 1 healthy, 0
+ * not (the document's "reason" says why), -1 on error; *out is set (caller
+ * owns) unless -1. */
+#define API_HEALTH_MIN_AGE 10
+int api_health(store_t *s, const api_ctx_t *c, unsigned interval_s, cJSON **out, char *err,
+	       size_t errlen);
+/* The unhealthy document for when the store cannot be read at all (why: the
+ * reason shown, e.g. "database: ..."). Caller owns the result. */
+cJSON *api_health_unreadable(const api_ctx_t *c, unsigned interval_s, const char *why);
+
+#endif
