@@ -90,8 +90,8 @@ MODES = {
     11: lambda q: Reply(listed(q), id_delta=1),                                   # wrong id
     12: lambda q: Reply(listed(q), qname_override="10.10.10.10." + ZONE),         # wrong question
     13: lambda q: Reply(listed(q), tc_udp=True),                                  # TC -> TCP, fine
-    14: lambda q: Reply(raw_answer=b"\xc0\x00" + struct.pack(">HHIH", T_A, C_IN, 60, 4)
-                        + a("127.0.0.2")),                                        # pointer loop
+    14: lambda q: Reply(raw_answer=lambda at: struct.pack(">H", 0xc000 | at)  # a name that
+                        + struct.pack(">HHIH", T_A, C_IN, 60, 4) + a("127.0.0.2")),  # points at itself
     15: lambda q: Reply(listed(q), ancount=5),                                    # lying counts
     16: lambda q: Reply(rcode=2),                                                 # SERVFAIL
     17: lambda q: Reply(rcode=5),                                                 # REFUSED
@@ -156,7 +156,8 @@ def build(qid, question, qname, qtype, r, over_tcp):
     if r.qname_override:
         question = name_wire(r.qname_override) + struct.pack(">HH", qtype, C_IN)
     if r.raw_answer is not None:
-        body, count = r.raw_answer, 1
+        # the raw answer is made knowing its own offset (12 header bytes, then the question)
+        body, count = r.raw_answer(12 + len(question)), 1
     else:
         body, count = b"".join(answers), len(answers)
     if r.ancount is not None and not (r.tc_udp and not over_tcp):

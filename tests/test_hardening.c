@@ -151,13 +151,16 @@ Test(hardening, a_target_removed_from_the_config_is_retired_and_comes_back)
 	snprintf(db, sizeof(db), "%s/blmon.db", dir);
 	snprintf(logp, sizeof(logp), "%s/blmon.log", dir);
 #define CONF "[monitor]\ninterval = 1s\nresolver = %s\ndatabase = %s\nconfirm = 1\ntimeout = 300ms\n" \
-	     "[targets]\nip = 192.0.2.20\n%s[lists]\ndefault = no\n[list bl.test]\n"
-	snprintf(text, sizeof(text), CONF, resolver, db, "ip = 192.0.2.10\n");
+	     "[targets]\nip = 192.0.2.20\n%s[lists]\ndefault = no\n[list bl.test]\n"          \
+	     "[http]\nlisten = 127.0.0.1:%d\n"
+	int port = harness_free_tcp_port();
+
+	snprintf(text, sizeof(text), CONF, resolver, db, "ip = 192.0.2.10\n", port);
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 	pid = harness_blmon_start(args, logp);
 	cr_assert(harness_db_wait(db, "SELECT count(*) FROM events", 2, 8000), "%s", harness_read(logp));
 	/* 192.0.2.10 (listed) leaves the config */
-	snprintf(text, sizeof(text), CONF, resolver, db, "");
+	snprintf(text, sizeof(text), CONF, resolver, db, "", port);
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 	kill(pid, SIGHUP);
 	cr_assert(harness_db_wait(db, "SELECT count(*) FROM targets WHERE target = '192.0.2.10' AND "
@@ -168,7 +171,7 @@ Test(hardening, a_target_removed_from_the_config_is_retired_and_comes_back)
 				      "e.target_id WHERE t.target = '192.0.2.10'"), 1,
 		     "its history is kept");
 	/* re-added: back, with its history and no second first-seen event */
-	snprintf(text, sizeof(text), CONF, resolver, db, "ip = 192.0.2.10\n");
+	snprintf(text, sizeof(text), CONF, resolver, db, "ip = 192.0.2.10\n", port);
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 	kill(pid, SIGHUP);
 	cr_assert(harness_db_wait(db, "SELECT active FROM targets WHERE target = '192.0.2.10'", 1, 8000));

@@ -218,8 +218,9 @@ Test(hostile, a_ttl_of_years_is_capped_by_the_interval)
 	snprintf(logp, sizeof(logp), "%s/blmon.log", dir);
 	snprintf(text, sizeof(text),
 		 "[monitor]\ninterval = 2s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
-		 "[targets]\nip = 10.0.0.10\n[lists]\ndefault = no\n[list hostile.test]\n",
-		 dns.port, db);
+		 "[targets]\nip = 10.0.0.10\n[lists]\ndefault = no\n[list hostile.test]\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 dns.port, db, harness_free_tcp_port());
 	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
 	pid = harness_blmon_start(args, logp);
 	cr_assert_gt(pid, 0);
