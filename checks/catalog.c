@@ -129,6 +129,29 @@ bad:
 	return -1;
 }
 
+void catalog_code_str(const catalog_code_t *k, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < 4 && o < len; i++) {
+		if (k->lo[i] == 0 && k->hi[i] == 255)
+			o += (size_t)snprintf(buf + o, len - o, "%s*", i ? "." : "");
+		else if (k->lo[i] == k->hi[i])
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "." : "", k->lo[i]);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%s%u-%u", i ? "." : "", k->lo[i],
+					      k->hi[i]);
+	}
+}
+
+const char *catalog_code_class_name(code_class_t cls)
+{
+	static const char *const names[] = {[CODE_LISTED] = "listed", [CODE_NEUTRAL] = "neutral",
+					    [CODE_ERROR] = "error"};
+	return (unsigned)cls < 3 ? names[cls] : "error";
+}
+
 size_t catalog_codes_match(const catalog_list_t *l, uint32_t a, const catalog_code_t **out,
 			   size_t max)
 {

@@ -74,6 +74,11 @@ catalog_list_t *catalog_add(catalog_t *c, const char *zone);
 int catalog_code_add(catalog_list_t *l, const char *spec, code_class_t cls,
 		     char *err, size_t errlen);
 
+/* A code row as written in config ("127.0.0.2", "127.0.0.10-13", "127.0.2.*"). */
+void catalog_code_str(const catalog_code_t *k, char *buf, size_t len);
+/* "listed", "neutral", "error". */
+const char *catalog_code_class_name(code_class_t cls);
+
 /* Sets l's key and resolves l->zone; 0 or -1 if the template has no {key}. */
 int catalog_set_key(catalog_list_t *l, const char *key, char *err, size_t errlen);
 

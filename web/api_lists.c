@@ -156,52 +156,27 @@ cJSON *api_list_health_json(const api_list_t *l)
 
 /* ---- GET /api/v1/lists ---- */
 
-static const char *code_class_name(code_class_t cls)
-{
-	switch (cls) {
-	case CODE_LISTED:
-		return "listed";
-	case CODE_NEUTRAL:
-		return "neutral";
-	case CODE_ERROR:
-		break;
-	}
-	return "error";
-}
-
 /* A code row as written in config: octets as a number, a range "a-b", or "*". */
 static cJSON *code_row_json(const catalog_code_t *k)
 {
 	cJSON *o = cJSON_CreateObject();
 	char buf[64];
-	size_t off = 0;
 
-	for (int i = 0; i < 4; i++) {
-		if (k->lo[i] == 0 && k->hi[i] == 255)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s*", i ? "." : "");
-		else if (k->lo[i] == k->hi[i])
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%u", i ? "." : "",
-						k->lo[i]);
-		else
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%u-%u", i ? "." : "",
-						k->lo[i], k->hi[i]);
-	}
+	catalog_code_str(k, buf, sizeof(buf));
 	cJSON_AddStringToObject(o, "answer", buf);
-	cJSON_AddStringToObject(o, "class", code_class_name(k->cls));
+	cJSON_AddStringToObject(o, "class", catalog_code_class_name(k->cls));
 	jsonx_add_str(o, "meaning", k->meaning);
 	return o;
 }
 
-/* Planned queries per day, as the daemon's budget check counts them: the
- * applicable active targets plus 4 test points a cycle. */
+/* Planned queries per day, as the daemon's budget check counts them. */
 static double queries_per_day(const catalog_list_t *l, unsigned iv, const int64_t ntype[3])
 {
-	int64_t per_cycle = 4;
+	unsigned long long n[3];
 
 	for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
-		if (dnsbl_list_applies(l, (target_type_t)k))
-			per_cycle += ntype[k];
-	return (double)per_cycle * (double)((86400ULL + iv - 1) / iv);
+		n[k] = ntype[k] > 0 ? (unsigned long long)ntype[k] : 0;
+	return (double)dnsbl_queries_per_day(l, iv, n);
 }
 
 /* One list of the catalog with its stored health (row, when enabled). */

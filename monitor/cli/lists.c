@@ -20,23 +20,6 @@ static const char lists_usage[] =
 	"  -j, --json          print JSON\n"
 	"  -v, --verbose       human output: show every return code\n";
 
-static const char *const cls_name[] = {"listed", "neutral", "error"};
-
-static void code_str(const catalog_code_t *k, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (int i = 0; i < 4 && o < len; i++) {
-		if (k->lo[i] == 0 && k->hi[i] == 255)
-			o += (size_t)snprintf(buf + o, len - o, "%s*", i ? "." : "");
-		else if (k->lo[i] == k->hi[i])
-			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "." : "", k->lo[i]);
-		else
-			o += (size_t)snprintf(buf + o, len - o, "%s%u-%u", i ? "." : "", k->lo[i],
-					      k->hi[i]);
-	}
-}
-
 static cJSON *list_json(const catalog_list_t *l)
 {
 	cJSON *o = cJSON_CreateObject(), *codes;
@@ -67,9 +50,9 @@ static cJSON *list_json(const catalog_list_t *l)
 	for (size_t i = 0; i < l->ncodes; i++) {
 		cJSON *c = cJSON_CreateObject();
 		char a[64];
-		code_str(&l->codes[i], a, sizeof(a));
+		catalog_code_str(&l->codes[i], a, sizeof(a));
 		cJSON_AddStringToObject(c, "code", a);
-		cJSON_AddStringToObject(c, "class", cls_name[l->codes[i].cls]);
+		cJSON_AddStringToObject(c, "class", catalog_code_class_name(l->codes[i].cls));
 		cJSON_AddStringToObject(c, "meaning", l->codes[i].meaning);
 		cJSON_AddItemToArray(codes, c);
 	}
@@ -131,8 +114,8 @@ int cmd_lists(int argc, char **argv)
 			       l->ipv6 ? "yes" : "no", l->name, l->builtin ? "" : " (config)");
 			for (size_t k = 0; verbose && k < l->ncodes; k++) {
 				char a[64];
-				code_str(&l->codes[k], a, sizeof(a));
-				printf("      %-16s %-7s %s\n", a, cls_name[l->codes[k].cls],
+				catalog_code_str(&l->codes[k], a, sizeof(a));
+				printf("      %-16s %-7s %s\n", a, catalog_code_class_name(l->codes[k].cls),
 				       l->codes[k].meaning);
 			}
 		}
