@@ -331,6 +331,24 @@ void store_answer_cols(sqlite3_stmt *st, int codes, int txt, int reason, store_a
 		a->reason[0] = '\0';
 }
 
+void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, first);
+	store_col_copy(st, first + 1, out->zone, sizeof(out->zone));
+	store_col_copy(st, first + 2, out->name, sizeof(out->name));
+	/* written from the catalog's names; anything unreadable is an info list, which
+	 * never makes a target worse nor alerts */
+	if (catalog_kind_parse(store_col_str(st, first + 3), &out->kind) < 0)
+		out->kind = LIST_INFO;
+	if (catalog_scope_parse(store_col_str(st, first + 4), &out->scope) < 0)
+		out->scope = SCOPE_IP;
+	if (dnsbl_health_parse(store_col_str(st, first + 5), &out->health) < 0)
+		out->health = HEALTH_UNTESTED;
+	store_col_copy(st, first + 6, out->detail, sizeof(out->detail));
+	out->health_since = sqlite3_column_int64(st, first + 7);
+}
+
 /* ---- answers ---- */
 
 void store_answer_set(store_answer_t *a, const dnsbl_result_t *res, const char *reason)
@@ -361,6 +379,19 @@ void store_answer_to_result(const store_answer_t *a, result_t *r)
 	r->txt = a->ntxt ? a->txt : NULL;
 	r->ntxt = a->ntxt;
 	r->reason = a->reason;
+}
+
+void store_result(result_t *r, const catalog_list_t *list, const store_list_t *row,
+		  status_t status, const store_answer_t *ans)
+{
+	memset(r, 0, sizeof(*r));
+	r->list = list;
+	r->zone = row->zone;
+	r->name = row->name;
+	r->scope = row->scope;
+	r->kind = row->kind;
+	r->status = status;
+	store_answer_to_result(ans, r);
 }
 
 bool store_answer_same_codes(const store_answer_t *a, const store_answer_t *b)

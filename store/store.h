@@ -106,6 +106,12 @@ typedef struct {
 	uint32_t pending_codes[RESULT_MAX_CODES];
 } store_state_t;
 
+/* Fills r from a stored list row and what its state (or an event) holds;
+ * list is the catalog's row of it (NULL when no longer configured). Every
+ * pointer of r is borrowed from list, row and ans. */
+void store_result(result_t *r, const catalog_list_t *list, const store_list_t *row,
+		  status_t status, const store_answer_t *ans);
+
 /* One confirmed change. */
 typedef struct {
 	int64_t id, at, target_id, list_id;

@@ -41,9 +41,7 @@ static const char SQL_LISTED_SINCE[] =
 	"list_id = ?2 AND id < ?3 AND \"to\" = 'clean'), 0)";
 static const char SQL_TARGET_GET[] =
 	"SELECT id, target, type, ifnull(discovered_from, ''), active FROM targets WHERE id = ?1";
-static const char SQL_LIST_GET[] =
-	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
-	"ifnull(health_since, 0) FROM lists WHERE id = ?1";
+static const char SQL_LIST_GET[] = "SELECT " STORE_LIST_COLS " FROM lists WHERE id = ?1";
 static const char SQL_TARGET_BLOCKS[] =
 	"SELECT l.zone, l.name, s.status FROM state s JOIN lists l ON l.id = s.list_id "
 	"WHERE s.target_id = ?1 AND l.kind = 'block' ORDER BY l.name";
@@ -67,8 +65,7 @@ static const char SQL_HEALTH_AFTER[] =
 static const char SQL_HEALTH_PREV[] =
 	"SELECT health FROM list_health WHERE list_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1";
 static const char SQL_LISTS_UNHEALTHY[] =
-	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
-	"ifnull(health_since, 0) FROM lists "
+	"SELECT " STORE_LIST_COLS " FROM lists "
 	"WHERE health IN ('dead', 'wildcard', 'refused', 'unreachable') ORDER BY id";
 static const char SQL_INCIDENTS[] =
 	"SELECT id, provider, opened, ifnull(closed, 0), kind, code, meaning, "
@@ -130,17 +127,7 @@ static void col_def(sqlite3_stmt *st, int status, int codes, store_alert_def_t *
 
 static void col_list(sqlite3_stmt *st, store_list_t *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
-	store_col_copy(st, 1, out->zone, sizeof(out->zone));
-	store_col_copy(st, 2, out->name, sizeof(out->name));
-	if (catalog_kind_parse(store_col_str(st, 3), &out->kind) < 0)
-		out->kind = LIST_INFO; /* unreadable: never alerted on */
-	if (catalog_scope_parse(store_col_str(st, 4), &out->scope) < 0)
-		out->scope = SCOPE_IP;
-	out->health = col_health(st, 5);
-	store_col_copy(st, 6, out->detail, sizeof(out->detail));
-	out->health_since = sqlite3_column_int64(st, 7);
+	store_list_cols(st, 0, out);
 }
 
 /* Grows *arr by one zeroed element of size elem; returns it. */

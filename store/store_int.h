@@ -51,6 +51,12 @@ void store_codes_encode(const uint32_t *codes, size_t n, char *buf, size_t len);
 size_t store_codes_decode(const char *json, uint32_t *out, size_t max);
 void store_txt_encode(const char *txt, uint16_t ntxt, char *buf, size_t len);
 uint16_t store_txt_decode(const char *json, char *buf, size_t len);
+/* The columns of a lists row, in the order store_list_cols reads them from `first` on. */
+#define STORE_LIST_COLS                                                                  \
+	"id, zone, name, kind, scope, health, ifnull(health_detail, ''), "               \
+	"ifnull(health_since, 0)"
+void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out);
+
 /* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */
 void store_answer_cols(sqlite3_stmt *st, int codes, int txt, int reason, store_answer_t *a);
 

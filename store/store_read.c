@@ -8,9 +8,7 @@
 #include "lib/xmalloc.h"
 #include "store/store_int.h"
 
-static const char SQL_LISTS[] =
-	"SELECT id, zone, name, kind, scope, health, ifnull(health_detail, ''), "
-	"ifnull(health_since, 0) FROM lists ORDER BY id";
+static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY id";
 
 /* A target, its ASN and its state rows: one row per (target, list), grouped by target. */
 #define TARGET_COLS                                                                               \
@@ -50,19 +48,7 @@ int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
-		memset(&l, 0, sizeof(l));
-		l.id = sqlite3_column_int64(st, 0);
-		store_col_copy(st, 1, l.zone, sizeof(l.zone));
-		store_col_copy(st, 2, l.name, sizeof(l.name));
-		/* written from the catalog's names; anything else reads as the defaults */
-		if (catalog_kind_parse(store_col_str(st, 3), &l.kind) < 0)
-			l.kind = LIST_BLOCK;
-		if (catalog_scope_parse(store_col_str(st, 4), &l.scope) < 0)
-			l.scope = SCOPE_IP;
-		if (dnsbl_health_parse(store_col_str(st, 5), &l.health) < 0)
-			l.health = HEALTH_UNTESTED;
-		store_col_copy(st, 6, l.detail, sizeof(l.detail));
-		l.health_since = sqlite3_column_int64(st, 7);
+		store_list_cols(st, 0, &l);
 		if ((rc = fn(arg, &l)) != 0)
 			break;
 	}

@@ -107,14 +107,7 @@ void api_result_from_state(result_t *r, const api_list_t *l, const store_state_t
 {
 	int64_t ttl = st->ttl_until - now;
 
-	memset(r, 0, sizeof(*r));
-	r->list = l->cl;
-	r->zone = l->row.zone;
-	r->name = l->row.name;
-	r->scope = l->row.scope;
-	r->kind = l->row.kind;
-	r->status = st->status;
-	store_answer_to_result(&st->ans, r);
+	store_result(r, l->cl, &l->row, st->status, &st->ans);
 	r->ttl = ttl <= 0 ? 0 : ttl > UINT32_MAX ? UINT32_MAX : (uint32_t)ttl;
 	r->since = st->since;
 	r->checked_at = st->checked_at;

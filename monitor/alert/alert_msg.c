@@ -27,14 +27,7 @@ static bool is_listed_now(const alert_item_t *it)
  * pointers are borrowed from it and from the config's catalog. */
 static void item_result(const alert_item_t *it, result_t *r)
 {
-	memset(r, 0, sizeof(*r));
-	r->list = it->cat;
-	r->zone = it->list.zone;
-	r->name = it->list.name;
-	r->scope = it->list.scope;
-	r->kind = it->list.kind;
-	r->status = it->to;
-	store_answer_to_result(&it->ans, r);
+	store_result(r, it->cat, &it->list, it->to, &it->ans);
 	r->since = it->since;
 }
 
