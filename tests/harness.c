@@ -261,6 +261,14 @@ int harness_http_start(harness_server_t *s, const char *dir)
 	return start_printing_port(s, argv, dir, "httpfixture", 10000);
 }
 
+char *harness_http_requests(const harness_server_t *s)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/requests.log", s->dir);
+	return harness_read(path);
+}
+
 static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
 {
 	char tmp[8192];

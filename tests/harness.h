@@ -32,6 +32,10 @@ void harness_server_stop(harness_server_t *s);
  * until it listens. Stop it with harness_server_stop. Returns 0 or -1. */
 int harness_http_start(harness_server_t *s, const char *dir);
 
+/* What the HTTP fixture s logged about the requests it received (its
+ * DIR/requests.log, one line per GET; empty when none came). Caller frees. */
+char *harness_http_requests(const harness_server_t *s);
+
 /* A UDP socket bound on 127.0.0.1 that never answers (a dead resolver that
  * still has its port open). Returns the fd and sets *port. */
 int harness_silent_udp(int *port);
