@@ -2,6 +2,7 @@
  * Ports are found free on 127.0.0.1; nothing here ever talks to a non-loopback address. */
 #include "tests/harness.h"
 
+#include "checks/dnsbl.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
@@ -96,6 +97,16 @@ int harness_closed_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+struct dnsbl *harness_dnsbl_new(int port, int timeout_ms, int tries, char *err, size_t errlen)
+{
+	char res[64];
+
+	snprintf(res, sizeof(res), "127.0.0.1:%d", port);
+	return dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20,
+					 .timeout_ms = (unsigned)timeout_ms, .tries = (unsigned)tries},
+			 err, errlen);
 }
 
 /* Forks and execs argv with stdout/stderr to outfd/errfd (or /dev/null when

@@ -43,6 +43,11 @@ int harness_silent_udp(int *port);
 /* A free UDP port on 127.0.0.1 with nothing listening (connection refused). */
 int harness_closed_port(void);
 
+/* A DNS engine (checks/dnsbl.h) asking only 127.0.0.1:port, 20 queries at a
+ * time, timeout_ms per try. Returns NULL with a message in err. Caller owns
+ * the result; free with dnsbl_free. */
+struct dnsbl *harness_dnsbl_new(int port, int timeout_ms, int tries, char *err, size_t errlen);
+
 /* Result of running blmon. */
 typedef struct {
 	int status;  /* exit status, or 128+signal */
