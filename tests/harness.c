@@ -2,15 +2,18 @@
  * Ports are found free on 127.0.0.1; nothing here ever talks to a non-loopback address. */
 #include "tests/harness.h"
 
+#include "checks/dnsbl.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +48,22 @@ void harness_tmpdir_free(char *dir)
 	free(dir);
 }
 
-int harness_write(const char *dir, const char *name, const char *text)
+static int write_path(const char *path, const char *text)
 {
-	char path[1024];
-	FILE *f;
+	FILE *f = fopen(path, "wb");
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
 	if (!f)
 		return -1;
 	fwrite(text, 1, strlen(text), f);
 	return fclose(f);
+}
+
+int harness_write(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return write_path(path, text);
 }
 
 static int bound_udp(int *port)
@@ -89,6 +97,16 @@ int harness_closed_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+struct dnsbl *harness_dnsbl_new(int port, int timeout_ms, int tries, char *err, size_t errlen)
+{
+	char res[64];
+
+	snprintf(res, sizeof(res), "127.0.0.1:%d", port);
+	return dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20,
+					 .timeout_ms = (unsigned)timeout_ms, .tries = (unsigned)tries},
+			 err, errlen);
 }
 
 /* Forks and execs argv with stdout/stderr to outfd/errfd (or /dev/null when
@@ -262,6 +280,14 @@ int harness_hostile_dns_start(harness_server_t *s, const char *dir)
 
 	snprintf(script, sizeof(script), "%s/tests/hostiledns.py", root ? root : ".");
 	return start_printing_port(s, argv, dir, "hostiledns", 10000);
+}
+
+char *harness_http_requests(const harness_server_t *s)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/requests.log", s->dir);
+	return harness_read(path);
 }
 
 static void drain_fd(int fd, char **buf, size_t *len, size_t *cap)
@@ -478,6 +504,16 @@ char *harness_read(const char *path)
 	return buf;
 }
 
+int harness_count(const char *text, const char *needle)
+{
+	size_t len = strlen(needle);
+	int n = 0;
+
+	for (const char *p = text; len && (p = strstr(p, needle)); p += len)
+		n++;
+	return n;
+}
+
 int harness_free_tcp_port(void)
 {
 	struct sockaddr_in sa;
@@ -536,6 +572,8 @@ int harness_blmon_stop(pid_t *pid, int timeout_ms)
 {
 	int st;
 
+	if (*pid <= 0) /* kill(0, ...) would signal the whole test runner */
+		return -1;
 	kill(*pid, SIGTERM);
 	st = harness_wait_exit(*pid, timeout_ms);
 	*pid = 0;
@@ -572,4 +610,191 @@ void harness_answer(void *answer, const char *codes_json, const char *txt)
 		snprintf(a->txt, sizeof(a->txt), "%s", txt);
 		a->ntxt = 1;
 	}
+}
+
+/* ---- the daemon under test ---- */
+
+#define DAEMON_POLL_MS 20
+#define CYCLES_DONE "SELECT count(*) FROM cycles WHERE ended IS NOT NULL"
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void harness_daemon_init(harness_daemon_t *d, const char *dir)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->conf, sizeof(d->conf), "%s/blmon.conf", dir);
+	snprintf(d->db, sizeof(d->db), "%s/blmon.db", dir);
+	snprintf(d->log, sizeof(d->log), "%s/blmon.log", dir);
+}
+
+int harness_daemon_config(harness_daemon_t *d, const char *fmt, ...)
+{
+	char *text = NULL;
+	va_list ap;
+	int n, ret;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	ret = write_path(d->conf, text);
+	free(text);
+	return ret;
+}
+
+int harness_daemon_start(harness_daemon_t *d)
+{
+	const char *args[] = {"run", "-c", d->conf, NULL};
+
+	if (d->pid > 0 && !d->exited)
+		return -1;
+	d->exited = false;
+	d->status = 0;
+	d->pid = harness_blmon_start(args, d->log);
+	if (d->pid < 0)
+		d->pid = 0;
+	return d->pid > 0 ? 0 : -1;
+}
+
+bool harness_daemon_running(harness_daemon_t *d)
+{
+	pid_t r;
+	int st;
+
+	if (d->pid <= 0 || d->exited)
+		return false;
+	r = waitpid(d->pid, &st, WNOHANG);
+	if (r == 0)
+		return true;
+	d->exited = true;
+	/* r < 0: somebody else reaped it; its status is lost */
+	d->status = r < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return false;
+}
+
+int harness_daemon_stop(harness_daemon_t *d, int timeout_ms)
+{
+	pid_t pid = d->pid;
+	int st;
+
+	if (d->exited) {
+		st = d->status;
+		d->pid = 0;
+		d->exited = false;
+		return st;
+	}
+	st = harness_blmon_stop(&d->pid, timeout_ms);
+	if (st < 0) /* still running: it must not outlive the test's next step */
+		harness_blmon_kill(&pid);
+	return st;
+}
+
+void harness_daemon_kill(harness_daemon_t *d)
+{
+	if (!d->exited)
+		harness_blmon_kill(&d->pid);
+	d->pid = 0;
+	d->exited = false;
+}
+
+/* Polls done(d, arg) for up to ms milliseconds. false on timeout, or when
+ * the daemon, if one was started, exited before done came true. */
+static bool daemon_poll(harness_daemon_t *d, bool (*done)(harness_daemon_t *, const void *),
+			const void *arg, int ms)
+{
+	long long deadline = now_ms() + ms;
+
+	for (;;) {
+		if (done(d, arg))
+			return true;
+		if (d->pid > 0 && !harness_daemon_running(d))
+			return done(d, arg); /* what it wrote before exiting still counts */
+		if (now_ms() >= deadline)
+			return false;
+		usleep(DAEMON_POLL_MS * 1000);
+	}
+}
+
+long long harness_daemon_value(harness_daemon_t *d, const char *sql)
+{
+	return harness_db_value(d->db, sql);
+}
+
+struct db_want {
+	const char *sql;
+	long long want;
+};
+
+static bool db_done(harness_daemon_t *d, const void *arg)
+{
+	const struct db_want *w = arg;
+
+	return harness_daemon_value(d, w->sql) == w->want;
+}
+
+bool harness_daemon_wait(harness_daemon_t *d, const char *sql, long long want, int ms)
+{
+	struct db_want w = {sql, want};
+
+	return daemon_poll(d, db_done, &w, ms);
+}
+
+bool harness_daemon_cycles(harness_daemon_t *d, int n, int ms)
+{
+	char sql[128];
+	long long base = harness_daemon_value(d, CYCLES_DONE);
+
+	if (base < 0) /* no database yet: no cycle has finished */
+		base = 0;
+	snprintf(sql, sizeof(sql), "SELECT count(*) >= %lld FROM cycles WHERE ended IS NOT NULL",
+		 base + n);
+	return harness_daemon_wait(d, sql, 1, ms);
+}
+
+struct log_want {
+	const char *text;
+	int n;
+};
+
+static bool log_done(harness_daemon_t *d, const void *arg)
+{
+	const struct log_want *w = arg;
+	char *log = harness_read(d->log);
+	int n = harness_count(log, w->text);
+
+	free(log);
+	return n >= w->n;
+}
+
+bool harness_daemon_wait_log_n(harness_daemon_t *d, const char *text, int n, int ms)
+{
+	struct log_want w = {text, n};
+
+	return daemon_poll(d, log_done, &w, ms);
+}
+
+bool harness_daemon_wait_log(harness_daemon_t *d, const char *text, int ms)
+{
+	return harness_daemon_wait_log_n(d, text, 1, ms);
+}
+
+void harness_daemon_fail_at(harness_daemon_t *d, const char *what, const char *file, int line)
+{
+	char *log = harness_read(d->log);
+	char how[64] = "not running";
+
+	if (harness_daemon_running(d))
+		snprintf(how, sizeof(how), "still running");
+	else if (d->exited)
+		snprintf(how, sizeof(how), "exited with status %d", d->status);
+	cr_assert_fail("%s:%d: %s (daemon %s)\ndaemon log %s:\n%s", file, line, what, how, d->log,
+		       log);
+	abort(); /* not reached; the compiler cannot tell that cr_assert_fail ends the test */
 }

@@ -37,12 +37,21 @@ int harness_http_start(harness_server_t *s, const char *dir);
  * (its queries.log). Stop it with harness_server_stop. Returns 0 or -1. */
 int harness_hostile_dns_start(harness_server_t *s, const char *dir);
 
+/* What the HTTP fixture s logged about the requests it received (its
+ * DIR/requests.log, one line per GET; empty when none came). Caller frees. */
+char *harness_http_requests(const harness_server_t *s);
+
 /* A UDP socket bound on 127.0.0.1 that never answers (a dead resolver that
  * still has its port open). Returns the fd and sets *port. */
 int harness_silent_udp(int *port);
 
 /* A free UDP port on 127.0.0.1 with nothing listening (connection refused). */
 int harness_closed_port(void);
+
+/* A DNS engine (checks/dnsbl.h) asking only 127.0.0.1:port, 20 queries at a
+ * time, timeout_ms per try. Returns NULL with a message in err. Caller owns
+ * the result; free with dnsbl_free. */
+struct dnsbl *harness_dnsbl_new(int port, int timeout_ms, int tries, char *err, size_t errlen);
 
 /* Result of running blmon. */
 typedef struct {
@@ -98,6 +107,9 @@ void harness_blmon_kill(pid_t *pid);
 /* The whole file as a string (empty when missing). Caller frees. */
 char *harness_read(const char *path);
 
+/* How many times needle occurs in text, not overlapping (0 for an empty needle). */
+int harness_count(const char *text, const char *needle);
+
 /* Starts tests/smtpsink.py (aiosmtpd, Debian's python3-aiosmtpd) on 127.0.0.1
  * at port (0: a free one), writing each accepted message to dir as mail-N.eml
  * (N from 1) with its envelope in mail-N.env. auth "USER:PASSWORD" requires
@@ -108,5 +120,88 @@ int harness_smtp_start(harness_server_t *s, const char *dir, int port, const cha
 /* Fills a typed answer from codes written as JSON ("[\"127.0.0.2\"]") and one TXT
  * record (NULL: none), as the scheduler would store them. */
 void harness_answer(void *answer, const char *codes_json, const char *txt);
+
+/* ---- the daemon under test: one fixture for `blmon run` ----
+ *
+ * A test that runs the daemon keeps one harness_daemon_t: its scratch files
+ * (config, database, log) in the test's directory and its process. The waits
+ * below poll for an event -- a database row, a finished cycle, a log line --
+ * and return as soon as it happens; a test never sleeps a fixed time. A wait
+ * also returns false at once when the daemon has exited. Typical use:
+ *
+ *	harness_daemon_init(&d, dir);                       (in the suite's init)
+ *	harness_daemon_config(&d, "[monitor]\ndatabase = %s\n...", d.db);
+ *	cr_assert_eq(harness_daemon_start(&d), 0);
+ *	if (!harness_daemon_wait(&d, "SELECT count(*) FROM events", 2, 5000))
+ *		harness_daemon_fail(&d, "first events not recorded");
+ *	cr_assert_eq(harness_daemon_stop(&d, 1500), 0);
+ *	harness_daemon_kill(&d);                            (in the suite's fini)
+ */
+/* Tests read the fields; only the harness_daemon_* functions write them. */
+typedef struct {
+	char conf[1024]; /* DIR/blmon.conf, written by harness_daemon_config */
+	char db[1024];   /* DIR/blmon.db: give it to the config's `database =` */
+	char log[1024];  /* DIR/blmon.log: stdout and stderr, appended over restarts */
+	pid_t pid;       /* the running daemon (for kill(2), prlimit(2)); 0 when none */
+	bool exited;     /* a wait saw it exit by itself (pid is reaped, not reset) */
+	int status;      /* then its exit status, or 128+signal */
+} harness_daemon_t;
+
+/* Names the fixture's files in dir (copied: dir is borrowed for the call
+ * only); no daemon runs yet. Nothing to free: harness_daemon_kill is the
+ * teardown. */
+void harness_daemon_init(harness_daemon_t *d, const char *dir);
+
+/* Writes the config file from a printf format (replacing it: write, then
+ * SIGHUP d->pid, is a reload). Returns 0 or -1. */
+int harness_daemon_config(harness_daemon_t *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Starts `blmon run -c CONF` in the background (harness_blmon_start); it
+ * dies with the test. Returns 0, or -1 when one is already running or it
+ * could not be started. */
+int harness_daemon_start(harness_daemon_t *d);
+
+/* SIGTERM, then waits up to timeout_ms for the exit: its exit status
+ * (128+signal), or -1 when it did not exit in time (it is SIGKILLed then) or
+ * none was started. An exit a wait already saw is returned as it was.
+ * d->pid is 0 afterwards. */
+int harness_daemon_stop(harness_daemon_t *d, int timeout_ms);
+
+/* Teardown: SIGKILL and reap the daemon if one runs; safe to call at any
+ * time, also when none was started or it already stopped. */
+void harness_daemon_kill(harness_daemon_t *d);
+
+/* Whether the daemon is still running (reaps it and records its status when
+ * it has exited). */
+bool harness_daemon_running(harness_daemon_t *d);
+
+/* The first column of the first row of sql on the daemon's database, read
+ * only, as the web reads it; -1 when it cannot be read (e.g. not created yet). */
+long long harness_daemon_value(harness_daemon_t *d, const char *sql);
+
+/* Polls until sql gives want, for up to ms milliseconds. false on timeout or
+ * when the daemon exited first. */
+bool harness_daemon_wait(harness_daemon_t *d, const char *sql, long long want, int ms);
+
+/* Waits until n MORE check cycles have finished (cycles.ended set) than had
+ * when called -- "a few cycles passed", without sleeping. A cycle commits its
+ * events before it is marked ended, so after this returns everything those
+ * cycles wrote can be read. A cycle running at the call counts as one of the
+ * n: n = 2 guarantees one whole cycle that started after the call. Called
+ * right after harness_daemon_start, it counts that run's cycles (one more if
+ * the first was already over at the call: never fewer). */
+bool harness_daemon_cycles(harness_daemon_t *d, int n, int ms);
+
+/* Waits until the daemon's log contains text (at least n times for the _n
+ * form; the log is kept over restarts, so count what came before). */
+bool harness_daemon_wait_log(harness_daemon_t *d, const char *text, int ms);
+bool harness_daemon_wait_log_n(harness_daemon_t *d, const char *text, int n, int ms);
+
+/* Fails the test (cr_assert_fail) with the caller's file and line, what, the
+ * daemon's exit status if it exited, and its whole log. Does not return. */
+#define harness_daemon_fail(d, what) harness_daemon_fail_at((d), (what), __FILE__, __LINE__)
+void harness_daemon_fail_at(harness_daemon_t *d, const char *what, const char *file, int line)
+	__attribute__((noreturn));
 
 #endif

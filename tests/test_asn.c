@@ -218,7 +218,7 @@ static void setup(void)
 	static const char *const zones[] = {"origin.asn.cymru.com:generic:origin",
 					    "origin6.asn.cymru.com:generic:origin6",
 					    "asn.cymru.com:generic:asnames", NULL};
-	char o6[512], rev[QNAME_MAX], res[64], err[256];
+	char o6[512], rev[QNAME_MAX], err[256];
 	target_t t;
 
 	dir = harness_tmpdir();
@@ -230,10 +230,7 @@ static void setup(void)
 	cr_assert_eq(harness_write(dir, "origin6", o6), 0);
 	cr_assert_eq(harness_write(dir, "asnames", asnames), 0);
 	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
-	snprintf(res, sizeof(res), "127.0.0.1:%d", dns.port);
-	eng = dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20, .timeout_ms = 500,
-					.tries = 2},
-			err, sizeof(err));
+	eng = harness_dnsbl_new(dns.port, 500, 2, err, sizeof(err));
 	cr_assert_not_null(eng, "%s", err);
 }
 
@@ -317,16 +314,13 @@ Test(asn, unrouted_missing_name_and_bad_answers, .init = setup, .fini = teardown
 Test(asn, resolver_that_never_answers, .timeout = 60)
 {
 	int port, fd = harness_silent_udp(&port);
-	char res[64], err[256];
+	char err[256];
 	dnsbl_t *d;
 	asn_info_t a;
 	target_t t;
 
 	cr_assert_geq(fd, 0);
-	snprintf(res, sizeof(res), "127.0.0.1:%d", port);
-	d = dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20, .timeout_ms = 200,
-				      .tries = 1},
-		      err, sizeof(err));
+	d = harness_dnsbl_new(port, 200, 1, err, sizeof(err));
 	cr_assert_not_null(d, "%s", err);
 	cr_assert_eq(target_parse_ip("216.90.108.31", &t), 0);
 	cr_assert_eq(asn_lookup(d, &t, &a, err, sizeof(err)), -1);

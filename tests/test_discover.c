@@ -151,15 +151,13 @@ static void write_zone(void)
 static void setup(void)
 {
 	static const char *const zones[] = {"example.test:generic:zone", NULL};
-	char res[64], err[256];
+	char err[256];
 
 	dir = harness_tmpdir();
 	cr_assert_not_null(dir);
 	write_zone();
 	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
-	snprintf(res, sizeof(res), "127.0.0.1:%d", dns.port);
-	eng = dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20, .timeout_ms = 500, .tries = 2},
-			err, sizeof(err));
+	eng = harness_dnsbl_new(dns.port, 500, 2, err, sizeof(err));
 	cr_assert_not_null(eng, "%s", err);
 }
 
@@ -348,14 +346,12 @@ Test(discover, bad_and_missing_domains, WITH_ZONE)
 Test(discover, resolver_that_never_answers, .timeout = 60)
 {
 	int port, fd = harness_silent_udp(&port);
-	char res[64], err[256], warn[512];
+	char err[256], warn[512];
 	dnsbl_t *d;
 	targetset_t ts;
 
 	cr_assert_geq(fd, 0);
-	snprintf(res, sizeof(res), "127.0.0.1:%d", port);
-	d = dnsbl_new(&(dnsbl_opts_t){.resolver = res, .concurrency = 20, .timeout_ms = 200, .tries = 1},
-		      err, sizeof(err));
+	d = harness_dnsbl_new(port, 200, 1, err, sizeof(err));
 	cr_assert_not_null(d, "%s", err);
 	targetset_init(&ts);
 	cr_assert_eq(discover_domain(d, "example.test", NULL, &ts, warn, sizeof(warn), err,

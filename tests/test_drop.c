@@ -538,21 +538,6 @@ static const char *url(const char *path)
 	return buf;
 }
 
-/* What the fixture logged about the requests it received. Caller frees. */
-static char *requests(void)
-{
-	char path[1024], *buf = calloc(1, 65536);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/requests.log", dir);
-	f = fopen(path, "r");
-	if (f) {
-		buf[fread(buf, 1, 65535, f)] = '\0';
-		fclose(f);
-	}
-	return buf;
-}
-
 /* Fetches path unconditionally and loads it into set as kind. */
 static void load(const char *path, drop_kind_t kind, drop_fetch_t *r)
 {
@@ -585,7 +570,7 @@ Test(drop, http_good_200, .init = http_setup, .fini = http_teardown)
 	cr_assert_str_eq(sbl("2001:db8:1::1"), "SBL603");
 	cr_assert(drop_match_asn(set, 208046, NULL));
 
-	log = requests();
+	log = harness_http_requests(&http);
 	cr_assert(strstr(log, "/drop_v4.json ua=" CURLX_USER_AGENT " inm=None ims=None\n"), "%s", log);
 	free(log);
 }
@@ -611,7 +596,7 @@ Test(drop, http_304_with_etag, .init = http_setup, .fini = http_teardown)
 	cr_assert_eq(r2.status, DROP_FETCH_NOT_MODIFIED);
 	drop_fetch_free(&r2);
 
-	log = requests();
+	log = harness_http_requests(&http);
 	snprintf(want, sizeof(want), "/drop_v4.json ua=" CURLX_USER_AGENT " inm=%s ims=%s\n", r.etag,
 		 r.last_modified);
 	cr_assert(strstr(log, want), "want %s in\n%s", want, log);

@@ -1,18 +1,14 @@
 /* test_neighbourhood.c -- the daemon names the neighbourhood: Cymru ASN data, UCEPROTECT L3, Spamhaus DROP.
  * rbldnsd serves the lists and Cymru's zones; tests/httpfixture.py serves the DROP files. */
 #include <criterion/criterion.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "store/store.h"
 #include "tests/harness.h"
 
 static char *dir;
 static harness_server_t dns, web;
-static char conf[1024], db[1024], logpath[1024];
-static pid_t daemon_pid;
+static harness_daemon_t d;
 
 static void setup(void)
 {
@@ -43,15 +39,12 @@ static void setup(void)
 				   "{\"type\":\"metadata\",\"timestamp\":1700000000,\"size\":100,\"records\":1}\n"), 0);
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
 	cr_assert_eq(harness_http_start(&web, dir), 0, "http fixture did not start");
-	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
-	snprintf(db, sizeof(db), "%s/blmon.db", dir);
-	snprintf(logpath, sizeof(logpath), "%s/blmon.log", dir);
-	daemon_pid = 0;
+	harness_daemon_init(&d, dir);
 }
 
 static void teardown(void)
 {
-	harness_blmon_kill(&daemon_pid);
+	harness_daemon_kill(&d);
 	harness_server_stop(&web);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
@@ -61,34 +54,25 @@ TestSuite(neighbourhood, .init = setup, .fini = teardown, .timeout = 60);
 
 static long long q(const char *sql)
 {
-	return harness_db_value(db, sql);
-}
-
-static bool wait_for(const char *sql, long long want, int ms)
-{
-	return harness_db_wait(db, sql, want, ms);
+	return harness_daemon_value(&d, sql);
 }
 
 Test(neighbourhood, asn_named_and_drop_listings_recorded)
 {
-	char text[2048], *logtext;
-	const char *args[] = {"run", "-c", conf, NULL};
+	char *logtext, *reqs;
 
-	snprintf(text, sizeof(text),
+	cr_assert_eq(harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		 "timeout = 300ms\n[targets]\nip = 192.0.2.10\nip = 192.0.2.20\n"
 		 "[lists]\nonly = uceprotect-3\n"
 		 "[drop]\nenabled = yes\nurl_v4 = http://127.0.0.1:%d/drop_v4.json\n"
 		 "url_v6 = http://127.0.0.1:%d/drop_v6.json\nurl_asn = http://127.0.0.1:%d/asndrop.json\n"
 		 "[http]\nlisten = 127.0.0.1:%d\n",
-		 dns.port, db, web.port, web.port, web.port, harness_free_tcp_port());
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
-	daemon_pid = harness_blmon_start(args, logpath);
-	if (!wait_for("SELECT count(*) FROM cycles WHERE ended IS NOT NULL", 2, 8000)) {
-		logtext = harness_read(logpath);
-		cr_assert_fail("no cycles:\n%s", logtext);
-	}
-	logtext = harness_read(logpath);
+		 dns.port, d.db, web.port, web.port, web.port, harness_free_tcp_port()), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	if (!harness_daemon_cycles(&d, 2, 8000))
+		harness_daemon_fail(&d, "no cycles");
+	logtext = harness_read(d.log);
 	cr_assert_eq(q("SELECT asn FROM asn a JOIN targets t ON t.id = a.target_id WHERE t.target = '192.0.2.10'"),
 		     64500, "%s", logtext);
 	cr_assert_eq(q("SELECT count(*) FROM asn WHERE name = 'EXAMPLE-HOSTING' AND prefix = '192.0.2.0/24'"), 2);
@@ -105,42 +89,30 @@ Test(neighbourhood, asn_named_and_drop_listings_recorded)
 	cr_assert_eq(q("SELECT count(*) FROM drop_files"), 3, "last good copies kept");
 	free(logtext);
 	/* the DROP files are not downloaded again within the refresh period */
-	{
-		char rq[1024];
-		char *reqs;
-		int n = 0;
-		snprintf(rq, sizeof(rq), "%s/requests.log", dir);
-		reqs = harness_read(rq);
-		for (char *p = reqs; (p = strstr(p, "/drop_v4.json")); p++)
-			n++;
-		cr_assert_eq(n, 1, "drop_v4.json fetched %d times:\n%s", n, reqs);
-		free(reqs);
-	}
-	cr_assert_eq(harness_blmon_stop(&daemon_pid, 1500), 0);
+	reqs = harness_http_requests(&web);
+	cr_assert_eq(harness_count(reqs, "/drop_v4.json"), 1, "drop_v4.json fetched again:\n%s", reqs);
+	free(reqs);
+	cr_assert_eq(harness_daemon_stop(&d, 1500), 0);
 }
 
 Test(neighbourhood, domain_brings_in_its_mx_and_spf_addresses)
 {
-	char text[2048], *logtext;
-	const char *args[] = {"run", "-c", conf, NULL};
+	char *logtext;
 
-	snprintf(text, sizeof(text),
+	cr_assert_eq(harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		 "timeout = 300ms\n[targets]\ndomain = example.test\n"
 		 "[lists]\nonly = uceprotect-3\n[http]\nlisten = 127.0.0.1:%d\n",
-		 dns.port, db, harness_free_tcp_port());
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
-	daemon_pid = harness_blmon_start(args, logpath);
-	if (!wait_for("SELECT count(*) FROM cycles WHERE ended IS NOT NULL", 1, 8000)) {
-		logtext = harness_read(logpath);
-		cr_assert_fail("no cycle:\n%s", logtext);
-	}
-	logtext = harness_read(logpath);
+		 dns.port, d.db, harness_free_tcp_port()), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	if (!harness_daemon_cycles(&d, 1, 8000))
+		harness_daemon_fail(&d, "no cycle");
+	logtext = harness_read(d.log);
 	cr_assert_eq(q("SELECT count(*) FROM targets WHERE target IN ('192.0.2.10', '192.0.2.20') "
 		       "AND discovered_from = 'example.test'"), 2, "%s", logtext);
 	/* the discovered addresses are checked like any other: 192.0.2.0/24 is on the L3 zone */
 	cr_assert_eq(q("SELECT count(*) FROM state s JOIN targets t ON t.id = s.target_id "
 		       "WHERE t.discovered_from = 'example.test' AND s.status = 'listed'"), 2, "%s", logtext);
 	free(logtext);
-	cr_assert_eq(harness_blmon_stop(&daemon_pid, 1500), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 1500), 0);
 }
