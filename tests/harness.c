@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -366,45 +367,110 @@ void harness_run_free(harness_run_t *r)
 	r->out = r->err = NULL;
 }
 
-int harness_schema_valid(const char *schema, const char *json)
+/* ---- one JSON Schema validator for the whole run (tests/schema-server.js) ---- */
+
+static pid_t schema_pid;
+static char schema_sock[108];
+
+/* The runner starts the validator before the first test; the tests (its
+ * children) find it through BLMON_SCHEMA_SOCK. Its stdin is a pipe only the
+ * runner holds, so it exits with the run whatever happens. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
 	const char *root = getenv("BLMON_ROOT");
-	char dir[] = "/tmp/blmon-schema-XXXXXX", data[128], sch[1024], defs[1024], ajv[1024];
-	int st;
-	pid_t pid;
+	char script[1024], line[16] = "";
+	int in[2], out[2];
 
-	if (!root)
-		root = ".";
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(data, sizeof(data), "%s/doc.json", dir);
-	if (harness_write(dir, "doc.json", json) < 0)
-		return -1;
-	snprintf(sch, sizeof(sch), "%s/schemas/%s", root, schema);
-	/* every schema refers to the shared definitions (defs.schema.json#/$defs/...) */
-	snprintf(defs, sizeof(defs), "%s/schemas/defs.schema.json", root);
-	snprintf(ajv, sizeof(ajv), "%s/node_modules/ajv-cli/dist/index.js", root);
-	{
-		char *const argv[] = {"node", ajv, "validate", "--spec=draft2020", "--strict=true",
-				      "-c", "ajv-formats", "-s", sch, "-r", defs, "-d", data, NULL};
-		char cwd[1024];
-		pid = fork();
-		if (pid == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			/* ajv resolves -c modules from the working directory */
-			snprintf(cwd, sizeof(cwd), "%s", root);
-			if (chdir(cwd) < 0)
-				_exit(126);
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 1); /* "valid" is noise; errors go to stderr */
-			execvp("node", argv);
-			_exit(127);
-		}
+	(void)set;
+	snprintf(schema_sock, sizeof(schema_sock), "/tmp/blmon-schema-%d.sock", (int)getpid());
+	snprintf(script, sizeof(script), "%s/tests/schema-server.js", root ? root : ".");
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		return;
+	schema_pid = fork();
+	if (schema_pid == 0) {
+		char *const argv[] = {"node", script, schema_sock, NULL};
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execvp("node", argv);
+		_exit(127);
 	}
-	waitpid(pid, &st, 0);
-	unlink(data);
-	rmdir(dir);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	close(in[0]);
+	close(out[1]);
+	{
+		struct pollfd p = {out[0], POLLIN, 0};
+		/* compiling every schema takes node about a second; a cold machine more */
+		if (poll(&p, 1, 60000) > 0 && read(out[0], line, sizeof(line) - 1) > 0 &&
+		    !strncmp(line, "ready", 5))
+			setenv("BLMON_SCHEMA_SOCK", schema_sock, 1);
+		else
+			fprintf(stderr, "harness: tests/schema-server.js did not start\n");
+	}
+	close(out[0]);
+	/* in[1] stays open (close-on-exec) until the runner exits */
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	if (schema_pid > 0) {
+		kill(schema_pid, SIGTERM);
+		waitpid(schema_pid, NULL, 0);
+		unlink(schema_sock);
+	}
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int harness_schema_valid(const char *schema, const char *json)
+{
+	const char *path = getenv("BLMON_SCHEMA_SOCK");
+	struct sockaddr_un sa;
+	char *reply = NULL;
+	size_t len = 0, cap = 0;
+	int fd = -1, ret = -1;
+
+	if (!path) {
+		fprintf(stderr, "harness: no schema validator (BLMON_SCHEMA_SOCK): run the suite "
+				"through build/tests/run\n");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out;
+	if (write_all(fd, schema, strlen(schema)) < 0 || write_all(fd, "\n", 1) < 0 ||
+	    write_all(fd, json, strlen(json)) < 0 || shutdown(fd, SHUT_WR) < 0)
+		goto out;
+	for (size_t before = 1; before != len;) {
+		before = len;
+		drain_fd(fd, &reply, &len, &cap); /* until the validator closes */
+	}
+	if (reply && !strncmp(reply, "ok\n", 3))
+		ret = 0;
+	else
+		fprintf(stderr, "%s: %s\n", schema, reply ? reply : "no answer from the validator");
+	if (ret && reply && !strncmp(reply, "invalid\n", 8))
+		ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(reply);
+	return ret;
 }
 
 cJSON *harness_target(cJSON *doc, const char *target)
