@@ -363,13 +363,18 @@ static void wait_cycles(void)
 		harness_daemon_fail(&d, "no more cycles");
 }
 
-static void append(const char *text)
+static void append_to(const char *path, const char *text)
 {
-	FILE *f = fopen(mlog, "a");
+	FILE *f = fopen(path, "a");
 
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+static void append(const char *text)
+{
+	append_to(mlog, text);
 }
 
 static int seq;
@@ -573,17 +578,14 @@ Test(logwatch, rename_and_copytruncate_rotation)
 	/* logrotate's default: rename, then the MTA writes a new file */
 	snprintf(rotated, sizeof(rotated), "%s.1", mlog);
 	cr_assert_eq(rename(mlog, rotated), 0);
-	/* the log is read while its path is missing: the old file stays followed */
-	wait_cycles();
+	/* lines still written to the old file: read while its path is missing */
 	s3150(line, sizeof(line), "b.example");
-	{
-		FILE *f = fopen(rotated, "a"); /* a last line still written to the old file */
-		fputs(line, f);
-		fclose(f);
-	}
-	/* the new file at once: the read that finds it must first finish the old one */
+	append_to(rotated, line);
+	WAIT(REJ, 2, 8000);
+	/* its last line and the new file at once: the read that finds the new
+	 * file must first finish the old one */
 	s3150(line, sizeof(line), "c.example");
-	append(line);
+	append_to(rotated, line);
 	s3150(line, sizeof(line), "d.example");
 	append(line);
 	WAIT(REJ, 4, 8000);
