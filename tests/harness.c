@@ -611,6 +611,26 @@ int harness_smtp_start(harness_server_t *s, const char *dir, int port, const cha
 	return start_printing_port(s, argv, dir, "smtpsink", 15000);
 }
 
+int harness_smtp_mails(const char *dir)
+{
+	char path[1100];
+	int n = 0;
+
+	for (;; n++) {
+		snprintf(path, sizeof(path), "%s/mail-%d.eml", dir, n + 1);
+		if (access(path, F_OK) != 0)
+			return n;
+	}
+}
+
+char *harness_smtp_mail(const char *dir, int n)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/mail-%d.eml", dir, n);
+	return harness_read(path);
+}
+
 long long harness_db_value(const char *db, const char *sql)
 {
 	char err[512];
@@ -849,6 +869,26 @@ bool harness_daemon_wait_log_n(harness_daemon_t *d, const char *text, int n, int
 bool harness_daemon_wait_log(harness_daemon_t *d, const char *text, int ms)
 {
 	return harness_daemon_wait_log_n(d, text, 1, ms);
+}
+
+struct mails_want {
+	const char *dir;
+	int n;
+};
+
+static bool mails_done(harness_daemon_t *d, const void *arg)
+{
+	const struct mails_want *w = arg;
+
+	(void)d;
+	return harness_smtp_mails(w->dir) >= w->n;
+}
+
+bool harness_daemon_wait_mails(harness_daemon_t *d, const char *dir, int n, int ms)
+{
+	struct mails_want w = {dir, n};
+
+	return daemon_poll(d, mails_done, &w, ms);
 }
 
 void harness_daemon_fail_at(harness_daemon_t *d, const char *what, const char *file, int line)

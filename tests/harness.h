@@ -117,6 +117,13 @@ int harness_count(const char *text, const char *needle);
  * its port. Stop it with harness_server_stop. Returns 0 or -1. */
 int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth);
 
+/* How many messages the SMTP sink wrote to dir: mail-1.eml up to the first
+ * number missing. A message counted is whole (the sink renames it into place
+ * before it answers 250). */
+int harness_smtp_mails(const char *dir);
+/* Message n (from 1) as the sink wrote it to dir; empty when missing. Caller frees. */
+char *harness_smtp_mail(const char *dir, int n);
+
 /* Fills a typed answer from codes written as JSON ("[\"127.0.0.2\"]") and one TXT
  * record (NULL: none), as the scheduler would store them. */
 void harness_answer(void *answer, const char *codes_json, const char *txt);
@@ -125,9 +132,10 @@ void harness_answer(void *answer, const char *codes_json, const char *txt);
  *
  * A test that runs the daemon keeps one harness_daemon_t: its scratch files
  * (config, database, log) in the test's directory and its process. The waits
- * below poll for an event -- a database row, a finished cycle, a log line --
- * and return as soon as it happens; a test never sleeps a fixed time. A wait
- * also returns false at once when the daemon has exited. Typical use:
+ * below poll for an event -- a database row, a finished cycle, a log line, a
+ * mail at the SMTP sink -- and return as soon as it happens; a test never
+ * sleeps a fixed time. A wait also returns false at once when the daemon
+ * has exited. Typical use:
  *
  *	harness_daemon_init(&d, dir);                       (in the suite's init)
  *	harness_daemon_config(&d, "[monitor]\ndatabase = %s\n...", d.db);
@@ -197,6 +205,10 @@ bool harness_daemon_cycles(harness_daemon_t *d, int n, int ms);
  * form; the log is kept over restarts, so count what came before). */
 bool harness_daemon_wait_log(harness_daemon_t *d, const char *text, int ms);
 bool harness_daemon_wait_log_n(harness_daemon_t *d, const char *text, int n, int ms);
+
+/* Waits until the SMTP sink's dir holds at least n messages
+ * (harness_smtp_mails): a mail the daemon sent has arrived. */
+bool harness_daemon_wait_mails(harness_daemon_t *d, const char *dir, int n, int ms);
 
 /* Fails the test (cr_assert_fail) with the caller's file and line, what, the
  * daemon's exit status if it exited, and its whole log. Does not return. */

@@ -426,26 +426,6 @@ Test(alert_db, failed_delivery_backs_off_then_gives_up)
 
 static harness_server_t smtp, http;
 
-static int mails(const char *d)
-{
-	char path[1100];
-	int n = 0;
-
-	for (;; n++) {
-		snprintf(path, sizeof(path), "%s/mail-%d.eml", d, n + 1);
-		if (access(path, F_OK) != 0)
-			return n;
-	}
-}
-
-static char *mail(const char *d, int n)
-{
-	char path[1100];
-
-	snprintf(path, sizeof(path), "%s/mail-%d.eml", d, n);
-	return harness_read(path);
-}
-
 Test(alert_db, email_channel_auth_starttls_and_acceptance)
 {
 	config_t c;
@@ -470,8 +450,8 @@ Test(alert_db, email_channel_auth_starttls_and_acceptance)
 		c.smtp = url;
 		cr_assert_eq(alert_channel_email.send(&c, "a@example.org, b@example.org", msg, NULL, err,
 						      sizeof(err)), 0, "%s", err);
-		cr_assert_eq(mails(dir), 1);
-		m = mail(dir, 1);
+		cr_assert_eq(harness_smtp_mails(dir), 1);
+		m = harness_smtp_mail(dir, 1);
 		cr_assert(strstr(m, "\r\n.leading dot survives\r\n"), "%s", m);
 		free(m);
 		{
@@ -489,7 +469,7 @@ Test(alert_db, email_channel_auth_starttls_and_acceptance)
 		c.smtp_user = "blmon";
 		c.starttls = CONFIG_STARTTLS_REQUIRED;
 		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, err, sizeof(err)), -1);
-		cr_assert_eq(mails(dir), 1, "a message went out without TLS");
+		cr_assert_eq(harness_smtp_mails(dir), 1, "a message went out without TLS");
 	}
 	harness_server_stop(&smtp);
 }
@@ -497,49 +477,38 @@ Test(alert_db, email_channel_auth_starttls_and_acceptance)
 /* ---- the daemon end to end: rbldnsd, aiosmtpd and the webhook fixture on loopback ---- */
 
 static harness_server_t dns;
-static char edir[1024];
-static char conf[1100], db[1100], logpath[1100];
-static pid_t daemon_pid;
+static char *edir;
+static harness_daemon_t d;
 
 static const char zone_start[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n";
 
 static void e2e_setup(void)
 {
 	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
-	char *d = harness_tmpdir();
 
-	cr_assert_not_null(d);
-	snprintf(edir, sizeof(edir), "%s", d);
-	free(d);
+	edir = harness_tmpdir();
+	cr_assert_not_null(edir);
 	cr_assert_eq(harness_write_zone(edir, "a", zone_start), 0);
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, edir, zones, "1"), 0, "rbldnsd did not start");
-	snprintf(conf, sizeof(conf), "%s/blmon.conf", edir);
-	snprintf(db, sizeof(db), "%s/blmon.db", edir);
-	snprintf(logpath, sizeof(logpath), "%s/blmon.log", edir);
+	harness_daemon_init(&d, edir);
 	memset(&smtp, 0, sizeof(smtp));
 	memset(&http, 0, sizeof(http));
-	daemon_pid = 0;
 }
 
 static void e2e_teardown(void)
 {
-	harness_blmon_kill(&daemon_pid);
+	harness_daemon_kill(&d);
 	harness_server_stop(&smtp);
 	harness_server_stop(&http);
 	harness_server_stop(&dns);
-	{
-		char *d = strdup(edir);
-		harness_tmpdir_free(d);
-	}
+	harness_tmpdir_free(edir);
 }
 
 TestSuite(alert_e2e, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 
 static void write_conf(int smtp_port, const char *hook, const char *alerts)
 {
-	char text[4096];
-
-	snprintf(text, sizeof(text),
+	int r = harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		 "timeout = 300ms\nretries = 1\n"
 		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.11\nip = 192.0.2.20\n"
@@ -551,38 +520,46 @@ static void write_conf(int smtp_port, const char *hook, const char *alerts)
 		 "to = admin@example.org\nto = noc@example.org\nstarttls = no\n"
 		 "[webhook]\nurl = http://127.0.0.1:%d/hook/%s\nheader = X-Token: t0ken\n"
 		 "[alerts]\n%s",
-		 dns.port, db, harness_free_tcp_port(), smtp_port, http.port, hook, alerts);
-	cr_assert_eq(harness_write(edir, "blmon.conf", text), 0);
+		 dns.port, d.db, harness_free_tcp_port(), smtp_port, http.port, hook, alerts);
+
+	cr_assert_eq(r, 0);
 }
 
 static void start_daemon(void)
 {
-	const char *args[] = {"run", "-c", conf, NULL};
-
-	daemon_pid = harness_blmon_start(args, logpath);
-	cr_assert_gt(daemon_pid, 0);
+	cr_assert_eq(harness_daemon_start(&d), 0, "blmon run did not start");
 }
 
-static void fail_with_log(const char *what)
+static long long q(const char *sql)
 {
-	char *text = harness_read(logpath);
-	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
+	return harness_daemon_value(&d, sql);
 }
 
 /* Waits up to ms for at least n mails in edir. */
 static void wait_mails(int n, int ms, const char *what)
 {
-	for (int waited = 0; waited < ms; waited += 50) {
-		if (mails(edir) >= n)
-			return;
-		usleep(50000);
-	}
-	fail_with_log(what);
+	if (!harness_daemon_wait_mails(&d, edir, n, ms))
+		harness_daemon_fail(&d, what);
+}
+
+/* Time for anything that should not come: a cycle's alerts are produced and
+ * delivered after its end, so once 2 more cycles ended, the alerts of a whole
+ * cycle that began after the call have been made and sent. Then every event
+ * has been taken by the producer and no queued row is left undelivered. */
+static void wait_alerts_settled(void)
+{
+	if (!harness_daemon_cycles(&d, 2, 8000))
+		harness_daemon_fail(&d, "no more cycles");
+	if (!harness_daemon_wait(&d, "SELECT (SELECT value FROM alert_state WHERE name = "
+				     "'last_event') = (SELECT max(id) FROM events)", 1, 5000))
+		harness_daemon_fail(&d, "the alerts did not take every event");
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NULL", 0, 8000))
+		harness_daemon_fail(&d, "alerts left undelivered");
 }
 
 static void expect_mail(int n, const char *needle)
 {
-	char *m = mail(edir, n);
+	char *m = harness_smtp_mail(edir, n);
 
 	cr_assert(strstr(m, needle), "mail %d lacks \"%s\":\n%s", n, needle, m);
 	free(m);
@@ -669,13 +646,16 @@ Test(alert_e2e, summary_listing_batch_delisting_and_flapping_mails)
 	expect_mail(5, "\r\nSubject: [blmon] 192.0.2.11 FLAPPING on Test BL\r\n");
 	expect_mail(5, "3 changes within 1m");
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
-	harness_db_wait(db, "SELECT count(*) FROM events WHERE \"to\" = 'clean' AND \"from\" = 'listed'",
-			3, 8000);
-	sleep(2); /* time for anything that should not come */
-	cr_assert_eq(mails(edir), 5, "flapping must be quiet after its one message");
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM events WHERE \"to\" = 'clean' AND "
+				     "\"from\" = 'listed'", 3, 8000))
+		harness_daemon_fail(&d, "the last delisting was not recorded");
+	wait_alerts_settled();
+	cr_assert_eq(harness_smtp_mails(edir), 5, "flapping must be quiet after its one message");
+	cr_assert_eq(q("SELECT count(*) FROM alerts WHERE channel = 'email'"), 5,
+		     "flapping must be quiet after its one message");
 	cr_assert_eq(hook_calls("main", &accepted, true), 5);
 	cr_assert_eq(accepted, 5);
-	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 
 /* Waits until rbldnsd serves the rewritten zone: ip no longer listed. */
@@ -702,8 +682,7 @@ static void wait_zone_clean(const char *ip)
 Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 {
 	int port, accepted;
-	char sql_q[] = "SELECT count(*) FROM alerts WHERE attempts >= 1 AND delivered IS NULL";
-	char err[256];
+	const char *sql_q = "SELECT count(*) FROM alerts WHERE attempts >= 1 AND delivered IS NULL";
 
 	/* the SMTP receiver's port, with nothing listening on it yet */
 	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, NULL), 0);
@@ -714,65 +693,52 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	wait_zone_clean("192.0.2.10");
 	write_conf(port, "down?fail=1", "batch = 0s\n");
 	start_daemon();
-	for (int i = 0; i < 100; i++) {
-		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
-		long long n = s ? store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL") : 0;
-		store_close(s);
-		if (n >= 2)
-			break;
-		usleep(50000);
-	}
-	{
-		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
-		cr_assert_not_null(s, "%s", err);
-		cr_assert_geq(store_scalar(s, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), 2);
-		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts"), 0,
-			     "clean first observations never alert");
-		store_close(s);
-	}
+	/* the first run's alerts follow its first cycle's end: 2 cycles cover them */
+	if (!harness_daemon_cycles(&d, 2, 5000))
+		harness_daemon_fail(&d, "no cycles");
+	cr_assert_eq(q("SELECT count(*) FROM alerts"), 0, "clean first observations never alert");
 	/* a listing while both receivers fail */
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
-	if (!harness_db_wait(db, sql_q, 2, 10000))
-		fail_with_log("the listing was not attempted and kept queued");
-	cr_assert_eq(mails(edir), 0);
+	if (!harness_daemon_wait(&d, sql_q, 2, 10000))
+		harness_daemon_fail(&d, "the listing was not attempted and kept queued");
+	cr_assert_eq(harness_smtp_mails(edir), 0);
 	/* a restart resumes the queue; the receiver comes back meanwhile */
-	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 	cr_assert_eq(harness_smtp_start(&smtp, edir, port, NULL), 0, "smtpsink did not restart");
 	start_daemon();
 	wait_mails(1, 12000, "the queued mail never arrived");
 	expect_mail(1, "\r\nSubject: [blmon] 192.0.2.20 LISTED on Test BL\r\n");
-	for (int i = 0; i < 100 && hook_calls("down", &accepted, false) < 2; i++)
-		usleep(50000);
-	sleep(2); /* nothing more may come */
-	cr_assert_eq(mails(edir), 1, "exactly one mail");
+	/* the webhook's retry waits out its backoff (5 s after the 500) */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL", 2,
+				 12000))
+		harness_daemon_fail(&d, "the queued webhook was never delivered");
+	wait_alerts_settled(); /* nothing more may come */
+	cr_assert_eq(harness_smtp_mails(edir), 1, "exactly one mail");
 	cr_assert_eq(hook_calls("down", &accepted, true), 2, "a 500, then one accepted POST");
 	cr_assert_eq(accepted, 1);
+	cr_assert_eq(q("SELECT count(*) FROM alerts"), 2, "one mail and one webhook queued");
+	cr_assert_eq(q("SELECT count(*) FROM alerts WHERE delivered IS NOT NULL"), 2);
+	cr_assert_eq(q("SELECT count(*) FROM alerts WHERE channel = 'webhook' AND attempts = 2 AND "
+		       "last_error LIKE '%HTTP 500%'"), 1);
 	{
-		store_t *s = store_open(db, STORE_RO, err, sizeof(err));
-		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL"), 2);
-		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE channel = 'webhook' AND "
-					     "attempts = 2 AND last_error LIKE '%HTTP 500%'"), 1);
-		store_close(s);
-	}
-	{
-		char *log = harness_read(logpath);
+		char *log = harness_read(d.log);
 		cr_assert(strstr(log, "not delivered (attempt 1)"), "%s", log);
 		cr_assert_null(strstr(log, "/hook/down"), "webhook paths (tokens) are not logged: %s", log);
 		free(log);
 	}
-	cr_assert_eq(harness_blmon_stop(&daemon_pid, 3000), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 
 /* ---- the keys of [email], [webhook] and [alerts] ---- */
 
 static void config_expect(const char *text, const char *want_err)
 {
-	char *d = harness_tmpdir(), path[1100], err[4096];
+	char *cdir = harness_tmpdir(), path[1100], err[4096];
 	config_t *c = NULL;
 	int rc;
 
-	cr_assert_eq(harness_write(d, "c.conf", text), 0);
-	snprintf(path, sizeof(path), "%s/c.conf", d);
+	cr_assert_eq(harness_write(cdir, "c.conf", text), 0);
+	snprintf(path, sizeof(path), "%s/c.conf", cdir);
 	rc = config_load(path, &c, err, sizeof(err));
 	if (want_err) {
 		cr_assert_eq(rc, -1, "accepted: %s", text);
@@ -781,7 +747,7 @@ static void config_expect(const char *text, const char *want_err)
 		cr_assert_eq(rc, 0, "%s", err);
 	}
 	config_free(c);
-	harness_tmpdir_free(d);
+	harness_tmpdir_free(cdir);
 }
 
 Test(alert_format, config_keys)

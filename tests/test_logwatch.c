@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -281,8 +280,8 @@ Test(config, logwatch_section)
 
 static char *dir;
 static harness_server_t dns, smtp;
-static char conf[1024], db[1024], logpath[1024], mlog[1024], edir[1100];
-static pid_t daemon_pid;
+static harness_daemon_t d;
+static char mlog[1024], edir[1100];
 
 static void setup(void)
 {
@@ -292,19 +291,16 @@ static void setup(void)
 	cr_assert_not_null(dir);
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam source\n127.0.0.2\n198.51.100.7\n"), 0);
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
-	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
-	snprintf(db, sizeof(db), "%s/blmon.db", dir);
-	snprintf(logpath, sizeof(logpath), "%s/blmon.log", dir);
+	harness_daemon_init(&d, dir);
 	snprintf(mlog, sizeof(mlog), "%s/mail.log", dir);
 	snprintf(edir, sizeof(edir), "%s/mails", dir);
 	mkdir(edir, 0700);
 	smtp.pid = 0;
-	daemon_pid = 0;
 }
 
 static void teardown(void)
 {
-	harness_blmon_kill(&daemon_pid);
+	harness_daemon_kill(&d);
 	if (smtp.pid > 0)
 		harness_server_stop(&smtp);
 	harness_server_stop(&dns);
@@ -315,68 +311,70 @@ TestSuite(logwatch, .init = setup, .fini = teardown, .timeout = 120);
 
 static void write_conf(const char *quiet, bool mail)
 {
-	char text[4096], email[512] = "";
+	char email[512] = "";
+	int r;
 
 	if (mail)
 		snprintf(email, sizeof(email),
 			 "[email]\nsmtp = smtp://127.0.0.1:%d\nstarttls = no\nfrom = blmon@example.org\n"
 			 "to = admin@example.org\n[alerts]\nbatch = 0s\n", smtp.port);
-	snprintf(text, sizeof(text),
+	r = harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		 "timeout = 300ms\nretries = 1\n[targets]\nip = 198.51.100.7\n"
 		 "[lists]\ndefault = no\n[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		 "[http]\nlisten = 127.0.0.1:%d\n%s"
 		 "[logwatch]\nfile = %s\nformat = postfix\nthreshold = 3 in 1m\nquiet = %s\n",
-		 dns.port, db, harness_free_tcp_port(), email, mlog, quiet);
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+		 dns.port, d.db, harness_free_tcp_port(), email, mlog, quiet);
+	cr_assert_eq(r, 0);
 }
 
 static void start_daemon(void)
 {
-	const char *args[] = {"run", "-c", conf, NULL};
-
-	daemon_pid = harness_blmon_start(args, logpath);
-	cr_assert_gt(daemon_pid, 0);
+	cr_assert_eq(harness_daemon_start(&d), 0, "blmon run did not start");
 }
 
 static int stop_daemon(void)
 {
-	return harness_blmon_stop(&daemon_pid, 3000);
+	return harness_daemon_stop(&d, 3000);
 }
 
 static long long q(const char *sql)
 {
-	return harness_db_value(db, sql);
-}
-
-static bool wait_for(const char *sql, long long want, int ms)
-{
-	return harness_db_wait(db, sql, want, ms);
-}
-
-static void fail_with_log(const char *what)
-{
-	char *text = harness_read(logpath);
-	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
+	return harness_daemon_value(&d, sql);
 }
 
 #define WAIT(sql, want, ms) \
 	do { \
-		if (!wait_for(sql, want, ms)) { \
+		if (!harness_daemon_wait(&d, sql, want, ms)) { \
 			char m_[512]; \
 			snprintf(m_, sizeof(m_), "%s did not become %lld (is %lld)", sql, \
 				 (long long)(want), q(sql)); \
-			fail_with_log(m_); \
+			harness_daemon_fail(&d, m_); \
 		} \
 	} while (0)
 
-static void append(const char *text)
+/* Waits for 2 more finished cycles. The mail log is read after each cycle's
+ * end (and between cycles), so then a read that began after the call is over:
+ * what was written before the call has been seen, and anything it should not
+ * have made would be in the database. */
+static void wait_cycles(void)
 {
-	FILE *f = fopen(mlog, "a");
+	if (!harness_daemon_cycles(&d, 2, 8000))
+		harness_daemon_fail(&d, "no more cycles");
+}
+
+static void append_to(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
 
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+static void append(const char *text)
+{
+	append_to(mlog, text);
 }
 
 static int seq;
@@ -425,48 +423,26 @@ static const char noise[] =
 /* The number of the first mail containing needle, or 0. */
 static int mail_with(const char *needle)
 {
-	char path[1200];
-
-	for (int n = 1;; n++) {
-		char *m;
-		bool has;
-		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n);
-		if (access(path, F_OK) != 0)
-			return 0;
-		m = harness_read(path);
-		has = strstr(m, needle) != NULL;
+	for (int n = 1; n <= harness_smtp_mails(edir); n++) {
+		char *m = harness_smtp_mail(edir, n);
+		bool has = strstr(m, needle) != NULL;
 		free(m);
 		if (has)
 			return n;
 	}
+	return 0;
 }
 
 static int mails_with(const char *needle)
 {
-	char path[1200];
 	int count = 0;
 
-	for (int n = 1;; n++) {
-		char *m;
-		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n);
-		if (access(path, F_OK) != 0)
-			return count;
-		m = harness_read(path);
+	for (int n = 1; n <= harness_smtp_mails(edir); n++) {
+		char *m = harness_smtp_mail(edir, n);
 		count += strstr(m, needle) != NULL;
 		free(m);
 	}
-}
-
-static int mails(void)
-{
-	char path[1200];
-	int n = 0;
-
-	for (;; n++) {
-		snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, n + 1);
-		if (access(path, F_OK) != 0)
-			return n;
-	}
+	return count;
 }
 
 #define INC_OPEN "SELECT count(*) FROM incidents WHERE closed IS NULL"
@@ -474,7 +450,7 @@ static int mails(void)
 
 Test(logwatch, s3150_burst_opens_one_incident_alerts_once_and_closes)
 {
-	char line[2048], path[1200], *m;
+	char line[2048], *m;
 
 	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, NULL), 0, "smtpsink did not start");
 	/* history before blmon starts is not news: it starts at the end */
@@ -508,12 +484,12 @@ Test(logwatch, s3150_burst_opens_one_incident_alerts_once_and_closes)
 	cr_assert_eq(q("SELECT count(*) FROM log_domains WHERE domain = 'nowhere.invalid'"), 1);
 	cr_assert_eq(q("SELECT n FROM rejection_counts WHERE provider = 'microsoft' AND kind = "
 		       "'ip-blocklisted'"), 7);
-	for (int w = 0; w < 100 && !mail_with("REJECTS"); w++)
-		usleep(100000);
-	if (!mail_with("REJECTS"))
-		fail_with_log("no incident mail");
-	snprintf(path, sizeof(path), "%s/mail-%d.eml", edir, mail_with("REJECTS"));
-	m = harness_read(path);
+	/* the sink has written a mail before blmon marks it delivered */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND "
+				     "subject LIKE '%REJECTS mail%'", 1, 10000))
+		harness_daemon_fail(&d, "no incident mail");
+	cr_assert(mail_with("REJECTS"), "no incident mail at the sink");
+	m = harness_smtp_mail(edir, mail_with("REJECTS"));
 	cr_assert(strstr(m, "Subject: [blmon] Microsoft (Outlook.com, Office 365) REJECTS mail from"),
 		  "%s", m);
 	cr_assert(strstr(m, "S3150"), "%s", m);
@@ -526,13 +502,18 @@ Test(logwatch, s3150_burst_opens_one_incident_alerts_once_and_closes)
 	sent(line, sizeof(line), "contoso.example");
 	append(line);
 	WAIT(INC_OPEN, 0, 8000);
-	for (int w = 0; w < 100 && !mail_with("accepts mail from 198.51.100.7 again"); w++)
-		usleep(100000);
-	cr_assert(mail_with("accepts mail from 198.51.100.7 again"), "no closing mail");
-	sleep(2);
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND "
+				     "subject LIKE '%accepts mail from 198.51.100.7 again%'", 1, 10000))
+		harness_daemon_fail(&d, "no closing mail");
+	cr_assert(mail_with("accepts mail from 198.51.100.7 again"), "no closing mail at the sink");
+	/* nothing else may come: alerts are made after each cycle's end, and
+	 * whatever they made is sent at once */
+	wait_cycles();
+	WAIT("SELECT count(*) FROM alerts WHERE delivered IS NULL", 0, 8000);
 	cr_assert_eq(mails_with("REJECTS mail"), 1, "the incident is alerted exactly once");
 	cr_assert_eq(mails_with("accepts mail from 198.51.100.7 again"), 1);
-	cr_assert_eq(mails(), 3, "first-run summary, opening, closing: nothing else");
+	cr_assert_eq(harness_smtp_mails(edir), 3, "first-run summary, opening, closing: nothing else");
+	cr_assert_eq(q("SELECT count(*) FROM alerts"), 3, "first-run summary, opening, closing");
 	cr_assert_eq(q("SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND subject LIKE "
 		       "'%REJECTS%'"), 1);
 	cr_assert_eq(stop_daemon(), 0);
@@ -560,7 +541,7 @@ Test(logwatch, restart_mid_file_and_partial_lines_count_once)
 		append(first);
 	}
 	WAIT(REJ, 2, 5000);
-	usleep(1500000);
+	wait_cycles(); /* the log was read again after the partial line was written */
 	cr_assert_eq(q(REJ), 2, "a partial last line is held until complete");
 	cr_assert_eq(stop_daemon(), 0);
 	/* written while blmon was down: the rest of the line, and more */
@@ -571,14 +552,14 @@ Test(logwatch, restart_mid_file_and_partial_lines_count_once)
 	}
 	start_daemon();
 	WAIT(REJ, 6, 8000);
-	sleep(2);
+	wait_cycles();
 	cr_assert_eq(q(REJ), 6, "nothing reread, nothing skipped");
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE domain = 'fabrikam.example'"), 1);
 	cr_assert_eq(q("SELECT count(*) FROM incidents"), 1);
 	cr_assert_eq(q("SELECT rejections FROM incidents"), 6, "opened at the third, then extended");
 	cr_assert_eq(stop_daemon(), 0);
 	start_daemon();
-	sleep(2);
+	wait_cycles(); /* the first cycle's end read the log from its saved offset */
 	cr_assert_eq(q(REJ), 6, "a restart with nothing new adds nothing");
 	cr_assert_eq(stop_daemon(), 0);
 }
@@ -597,25 +578,25 @@ Test(logwatch, rename_and_copytruncate_rotation)
 	/* logrotate's default: rename, then the MTA writes a new file */
 	snprintf(rotated, sizeof(rotated), "%s.1", mlog);
 	cr_assert_eq(rename(mlog, rotated), 0);
+	/* lines still written to the old file: read while its path is missing */
 	s3150(line, sizeof(line), "b.example");
-	{
-		FILE *f = fopen(rotated, "a"); /* a last line still written to the old file */
-		fputs(line, f);
-		fclose(f);
-	}
-	usleep(300000);
+	append_to(rotated, line);
+	WAIT(REJ, 2, 8000);
+	/* its last line and the new file at once: the read that finds the new
+	 * file must first finish the old one */
 	s3150(line, sizeof(line), "c.example");
-	append(line);
+	append_to(rotated, line);
 	s3150(line, sizeof(line), "d.example");
 	append(line);
 	WAIT(REJ, 4, 8000);
 	/* copytruncate: copied away, then truncated in place */
 	cr_assert_eq(truncate(mlog, 0), 0);
-	usleep(1500000);
+	if (!harness_daemon_wait_log(&d, "was truncated (copytruncate)", 5000))
+		harness_daemon_fail(&d, "the truncation was not noticed");
 	s3150(line, sizeof(line), "e.example");
 	append(line);
 	WAIT(REJ, 5, 8000);
-	sleep(1);
+	wait_cycles();
 	cr_assert_eq(q(REJ), 5);
 	cr_assert_eq(q("SELECT count(DISTINCT domain) FROM rejections"), 5);
 	cr_assert_eq(stop_daemon(), 0);
@@ -656,7 +637,7 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE instr(line, char(27)) OR "
 		       "instr(line, char(1)) OR instr(line, char(2))"), 0, "control bytes escaped");
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE code = 'S3150'"), 4);
-	sdb = store_open(db, STORE_RO, err, sizeof(err));
+	sdb = store_open(d.db, STORE_RO, err, sizeof(err));
 	cr_assert_not_null(sdb, "%s", err);
 	j = api_incidents(sdb, &(api_ctx_t){NULL, 0, time(NULL)}, 50, err, sizeof(err));
 	cr_assert_not_null(j, "%s", err);
@@ -687,7 +668,7 @@ Test(logwatch, store_rows_open_extend_and_close_an_incident)
 {
 	char err[512], **domains;
 	size_t n;
-	store_t *s = store_open(db, STORE_RW, err, sizeof(err));
+	store_t *s = store_open(d.db, STORE_RW, err, sizeof(err));
 	store_logfile_t pos = {.inode = 42, .size = 100, .offset = 80, .updated = 1000}, got;
 	store_incident_open_t quiet[4];
 	reject_t blk, pol;
@@ -776,10 +757,10 @@ Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
 	static const char *const zones[] = {"fixture.test:generic:mx", NULL};
 	harness_server_t mx;
 	harness_run_t r;
-	char text[2048], err[512];
+	char err[512];
 	store_t *s;
 	const char *args[] = {"reroute", "--provider", "microsoft", "--via",
-			      "[relay.example.net]:587", "-c", conf, NULL};
+			      "[relay.example.net]:587", "-c", d.conf, NULL};
 
 	cr_assert_eq(harness_write(dir, "mx",
 				   "contoso MX 10 contoso-fixture-test.mail.protection.outlook.com\n"
@@ -789,17 +770,16 @@ Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
 				   "self MX 10 mail.self.fixture.test\n"
 				   "mail.self A 192.0.2.55\n"), 0);
 	cr_assert_eq(harness_rbldnsd_start(&mx, dir, zones), 0, "rbldnsd did not start");
-	snprintf(text, sizeof(text),
+	cr_assert_eq(harness_daemon_config(&d,
 		 "[monitor]\nresolver = 127.0.0.1:%d\ndatabase = %s\ntimeout = 500ms\n"
 		 "[targets]\nip = 198.51.100.7\n",
-		 mx.port, db);
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
-	s = store_open(db, STORE_RW, err, sizeof(err));
+		 mx.port, d.db), 0);
+	s = store_open(d.db, STORE_RW, err, sizeof(err));
 	cr_assert_not_null(s, "%s", err);
 	store_close(s);
 	{
 		sqlite3 *w;
-		cr_assert(sqlite3_open(db, &w) == SQLITE_OK);
+		cr_assert(sqlite3_open(d.db, &w) == SQLITE_OK);
 		cr_assert(sqlite3_exec(w,
 				       "INSERT INTO log_domains (domain, provider, relay, first_seen, "
 				       "last_seen) VALUES ('contoso.fixture.test', 'microsoft', '', 1, 1), "
@@ -823,7 +803,7 @@ Test(logwatch, reroute_prints_transport_map_of_the_providers_domains)
 	cr_assert(strstr(r.out, "# 2 of 5 domains"), "%s", r.out);
 	harness_run_free(&r);
 	{
-		const char *bad[] = {"reroute", "--provider", "hotmail", "--via", "[x]:587", "-c", conf,
+		const char *bad[] = {"reroute", "--provider", "hotmail", "--via", "[x]:587", "-c", d.conf,
 				     NULL};
 		cr_assert_eq(harness_run(&r, 10, bad), 0);
 		cr_assert_eq(r.status, 2);
@@ -839,16 +819,15 @@ static char pidfile[1100], linesfile[1100];
 /* A config following only the shell command cmd (no file). */
 static void write_conf_cmd(const char *cmd)
 {
-	char text[4096];
-
-	snprintf(text, sizeof(text),
+	int r = harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		 "timeout = 300ms\nretries = 1\n[targets]\nip = 198.51.100.7\n"
 		 "[lists]\ndefault = no\n[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		 "[http]\nlisten = 127.0.0.1:%d\n"
 		 "[logwatch]\ncommand = %s\nformat = postfix\nthreshold = 3 in 1m\nquiet = 1h\n",
-		 dns.port, db, harness_free_tcp_port(), cmd);
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+		 dns.port, d.db, harness_free_tcp_port(), cmd);
+
+	cr_assert_eq(r, 0);
 }
 
 /* Writes n S3150 bounces (with noise) to linesfile, for the command to print. */
@@ -884,18 +863,9 @@ static int read_pids(pid_t *pids, int max)
 	return n;
 }
 
-static bool log_has(const char *needle)
-{
-	char *text = harness_read(logpath);
-	bool has = text && strstr(text, needle);
-
-	free(text);
-	return has;
-}
-
 Test(logwatch, command_source_opens_incident_like_a_file_and_dies_with_blmon)
 {
-	char cmd[3000];
+	char cmd[3000], *log;
 	pid_t pids[4];
 
 	write_lines(3);
@@ -914,11 +884,15 @@ Test(logwatch, command_source_opens_incident_like_a_file_and_dies_with_blmon)
 	cr_assert_eq(kill(pids[0], 0), 0, "the command runs");
 
 	/* a reload that keeps the command keeps the child (no restart, no rereading) */
-	kill(daemon_pid, SIGHUP);
-	for (int i = 0; i < 100 && !log_has("reloaded "); i++)
-		usleep(20000);
-	cr_assert(log_has("reloaded "));
-	usleep(1500000);
+	kill(d.pid, SIGHUP);
+	if (!harness_daemon_wait_log(&d, "reloaded ", 5000))
+		harness_daemon_fail(&d, "the reload was not logged");
+	/* a command not kept would be started by the first read after the reload */
+	wait_cycles();
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "started command"), 1, "the command was restarted:\n%s", log);
+	cr_assert_eq(harness_count(log, "stopped command"), 0, "the command was stopped:\n%s", log);
+	free(log);
 	cr_assert_eq(read_pids(pids, 4), 1, "the command was restarted by the reload");
 	cr_assert_eq(kill(pids[0], 0), 0);
 	cr_assert_eq(q(REJ), 3);
@@ -939,13 +913,13 @@ Test(logwatch, command_that_exits_is_restarted_with_backoff)
 	write_conf_cmd(cmd);
 	start_daemon();
 	WAIT(REJ, 1, 8000);
-	for (int waited = 0; q(REJ) < 2 && waited < 8000; waited += 50)
-		usleep(50000);
-	if (q(REJ) < 2)
-		fail_with_log("the command's output did not appear a second time");
-	cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "blmon stopped");
-	if (!log_has("exited with status 0 after") || !log_has("restarting it in 1s"))
-		fail_with_log("the exit was not logged");
+	if (!harness_daemon_wait(&d, "SELECT count(*) >= 2 FROM rejections", 1, 8000))
+		harness_daemon_fail(&d, "the command's output did not appear a second time");
+	cr_assert(harness_daemon_running(&d), "blmon stopped");
+	/* logged when it was reaped, before the restart that gave the second output */
+	if (!harness_daemon_wait_log(&d, "exited with status 0 after", 0) ||
+	    !harness_daemon_wait_log(&d, "restarting it in 1s", 0))
+		harness_daemon_fail(&d, "the exit was not logged");
 	n = read_pids(pids, 16);
 	cr_assert_geq(n, 2);
 	cr_assert_eq(stop_daemon(), 0);
@@ -965,12 +939,12 @@ Test(logwatch, command_removed_on_reload_is_killed)
 	WAIT(REJ, 1, 8000);
 	cr_assert_eq(read_pids(pids, 4), 1);
 	write_conf("1h", false); /* the file only */
-	kill(daemon_pid, SIGHUP);
-	for (int i = 0; i < 200 && kill(pids[0], 0) == 0; i++)
-		usleep(20000);
+	kill(d.pid, SIGHUP);
+	/* logged once the command is killed and reaped */
+	if (!harness_daemon_wait_log(&d, "stopped command", 5000))
+		harness_daemon_fail(&d, "the removed command was not stopped");
 	cr_assert_eq(kill(pids[0], 0), -1, "the removed command still runs");
-	cr_assert(log_has("stopped command"));
-	cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "blmon stopped");
+	cr_assert(harness_daemon_running(&d), "blmon stopped");
 	cr_assert_eq(stop_daemon(), 0);
 }
 

@@ -5,7 +5,6 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,20 +144,6 @@ static void assert_schema(int port, const char *path, long want, const char *sch
 	resp_free(&r);
 }
 
-static int free_tcp_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	getsockname(fd, (struct sockaddr *)&a, &l);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 /* Runs a shell command line; its exit status. Output goes to stderr. */
 static int sh(const char *cmd)
 {
@@ -170,8 +155,7 @@ static int sh(const char *cmd)
 
 static char *dir;
 static harness_server_t dns;
-static char conf[1024], db[1024], logpath[1024];
-static pid_t daemon_pid;
+static harness_daemon_t d;
 static int port;
 
 /* TXT served for listings: hostile markup, quotes and a backslash */
@@ -186,9 +170,7 @@ static const char *extra_conf = ""; /* more sections, appended after [http] */
 
 static void write_conf(const char *extra_http)
 {
-	char text[4096];
-
-	snprintf(text, sizeof(text),
+	int r = harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\n"
 		 "timeout = 300ms\nretries = 1\n"
 		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.20\nip = 192.0.2.30\n"
@@ -201,55 +183,44 @@ static void write_conf(const char *extra_http)
 		 "[list dead.test]\nname = Dead DBL\ntype = domain\nscope = domain\n"
 		 "code = 127.0.1.2 Spam domain\n"
 		 "[http]\nlisten = 127.0.0.1:%d\n%s%s",
-		 dns.port, db, port, extra_http ? extra_http : "", extra_conf);
-	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+		 dns.port, d.db, port, extra_http ? extra_http : "", extra_conf);
+
+	cr_assert_eq(r, 0);
 }
 
-static void fail_with_log(const char *what)
-{
-	char *text = harness_read(logpath);
-	cr_assert_fail("%s\ndaemon log:\n%s", what, text);
-}
-
-/* Starts the daemon and waits until a cycle has recorded all three targets. */
+/* Starts the daemon and waits until a cycle has recorded all three targets;
+ * the HTTP server listens before the first cycle, and must show that cycle. */
 static void start_daemon(const char *extra_http)
 {
-	const char *args[] = {"run", "-c", conf, NULL};
+	resp_t r;
+	cJSON *doc;
 
 	write_conf(extra_http);
-	daemon_pid = harness_blmon_start(args, logpath);
-	cr_assert_gt(daemon_pid, 0);
-	for (int waited = 0; waited < 10000; waited += 100) {
-		resp_t r;
-		cJSON *doc;
-		bool ready = false;
-		if (req(port, "GET", "/api/v1/status", extra_http ? "Bearer s3cret" : NULL, &r) == 0 &&
-		    r.status == 200 && (doc = cJSON_Parse(r.body))) {
-			cJSON *sum = cJSON_GetObjectItem(doc, "summary");
-			ready = cJSON_GetObjectItem(sum, "targets")->valueint == 3 &&
-				!cJSON_IsNull(cJSON_GetObjectItem(doc, "last_cycle"));
-			cJSON_Delete(doc);
-		}
+	cr_assert_eq(harness_daemon_start(&d), 0, "blmon run did not start");
+	if (!harness_daemon_cycles(&d, 1, 10000))
+		harness_daemon_fail(&d, "no cycle");
+	if (req(port, "GET", "/api/v1/status", extra_http ? "Bearer s3cret" : NULL, &r) < 0 ||
+	    r.status != 200 || !(doc = cJSON_Parse(r.body))) {
 		resp_free(&r);
-		if (ready)
-			return;
-		if (harness_wait_exit(daemon_pid, 0) >= 0) {
-			daemon_pid = 0;
-			fail_with_log("the daemon exited");
-		}
-		usleep(100000);
+		harness_daemon_fail(&d, "no status document after the first cycle");
 	}
-	fail_with_log("no cycle seen through /api/v1/status");
+	resp_free(&r);
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "targets")->valueint, 3,
+		     "the first cycle did not record all three targets");
+	cr_assert(!cJSON_IsNull(cJSON_GetObjectItem(doc, "last_cycle")), "no last_cycle");
+	cJSON_Delete(doc);
 }
 
 /* SIGTERM: the daemon must stop its HTTP server and exit 0 (under ASan, also leak-free). */
 static void stop_daemon(void)
 {
-	int st;
+	int st = harness_daemon_stop(&d, 5000);
 
-	st = harness_blmon_stop(&daemon_pid, 5000);
-	if (st != 0)
-		fail_with_log("the daemon did not exit 0 on SIGTERM");
+	if (st != 0) {
+		char what[96];
+		snprintf(what, sizeof(what), "the daemon did not exit 0 on SIGTERM (status %d)", st);
+		harness_daemon_fail(&d, what);
+	}
 }
 
 static void setup(void)
@@ -263,22 +234,15 @@ static void setup(void)
 	cr_assert_eq(harness_write_zone(dir, "hood", zone_hood), 0);
 	cr_assert_eq(harness_write_zone(dir, "dead", zone_dead), 0);
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
-	snprintf(conf, sizeof(conf), "%s/blmon.conf", dir);
-	snprintf(db, sizeof(db), "%s/blmon.db", dir);
-	snprintf(logpath, sizeof(logpath), "%s/blmon.log", dir);
-	port = free_tcp_port();
-	daemon_pid = 0;
+	harness_daemon_init(&d, dir);
+	port = harness_free_tcp_port();
+	cr_assert_gt(port, 0);
 }
 
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGTERM);
-		if (harness_wait_exit(daemon_pid, 3000) < 0) {
-			kill(daemon_pid, SIGKILL);
-			harness_wait_exit(daemon_pid, 2000);
-		}
-	}
+	/* SIGTERM first, as a test's own stop would (SIGKILL when it hangs) */
+	harness_daemon_stop(&d, 3000);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
 }
@@ -587,7 +551,7 @@ Test(web, listen_address_in_use_is_a_startup_error)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	const char *args[] = {"run", "-c", conf, NULL};
+	const char *args[] = {"run", "-c", d.conf, NULL};
 	harness_run_t r;
 
 	a.sin_port = htons((uint16_t)port);
@@ -623,14 +587,14 @@ Test(web, dashboard_in_headless_chromium, .timeout = 90)
 				      "your Internet service provider since part of their network is on our "
 				      "block list (S3150). (in reply to RCPT TO command))\n", i, i, i);
 	cr_assert_eq(harness_write(dir, "mail.log", lines), 0);
-	for (int waited = 0; waited < 10000; waited += 100) {
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM incidents WHERE closed IS NULL", 1, 10000))
+		harness_daemon_fail(&d, "no provider incident opened from the mail log");
+	{
 		resp_t r;
-		bool open = req(port, "GET", "/api/v1/incidents", NULL, &r) == 0 && r.status == 200 &&
-			    strstr(r.body, "\"state\":\"open\"");
+		cr_assert_eq(req(port, "GET", "/api/v1/incidents", NULL, &r), 0);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		cr_assert(strstr(r.body, "\"state\":\"open\""), "%s", r.body);
 		resp_free(&r);
-		if (open)
-			break;
-		usleep(100000);
 	}
 	if (!root)
 		root = ".";
