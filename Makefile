@@ -72,6 +72,7 @@ MONITOR_SRCS := \
 	monitor/alert/alert.c \
 	monitor/alert/alert_changes.c \
 	monitor/alert/alert_incident.c \
+	monitor/alert/alert_resolver.c \
 	monitor/alert/alert_queue.c \
 	monitor/alert/alert_msg.c \
 	monitor/alert/alert_email.c \

@@ -95,6 +95,16 @@ void result_json_into(cJSON *o, const result_t *r, const char *target, int form)
 		return;
 	jsonx_add_time(o, "since", r->since);
 	jsonx_add_time(o, "checked_at", r->checked_at);
+	cJSON_AddBoolToObject(o, "stale", r->stale);
+	jsonx_add_time(o, "failing_since", r->failing_since);
+	jsonx_add_text(o, "failing_reason", r->failing_since ? r->failing_reason : NULL);
+}
+
+bool result_stale(int64_t checked_at, int64_t now, unsigned interval_s, unsigned grace_s)
+{
+	int64_t allowed = (int64_t)interval_s + (grace_s ? (int64_t)grace_s : 2 * (int64_t)interval_s);
+
+	return checked_at > 0 && now - checked_at > allowed;
 }
 
 cJSON *result_json(const result_t *r, const char *target, int form)
@@ -120,6 +130,11 @@ void result_tally_add(result_tally_t *t, list_kind_t kind, status_t s)
 status_t result_tally_status(const result_tally_t *t)
 {
 	return t->block ? t->worst : STATUS_UNKNOWN; /* nothing checked is never "clean" */
+}
+
+status_t result_tally_confirmed(const result_tally_t *t)
+{
+	return t->block ? t->worst : STATUS_UNCHECKED;
 }
 
 /* ---- lists ---- */

@@ -33,8 +33,16 @@ typedef struct {
 	const char *reason;  /* why, for people; NULL or "" when there is nothing to say */
 	uint32_t ttl;        /* seconds the answer is still fresh */
 	int64_t since;       /* the daemon's: when this status began (0: not known) */
-	int64_t checked_at;  /* the daemon's: the last answer (0: never) */
+	int64_t checked_at;  /* the daemon's: the last real answer (0: never) */
+	bool stale;          /* the daemon's: the last answer is older than the list allows */
+	int64_t failing_since;      /* the daemon's: its checks fail since (0: they answer) */
+	const char *failing_reason; /* ... and why; NULL or "" when they answer */
 } result_t;
+
+/* Is a state whose last real answer was at checked_at stale at now? Its list
+ * is checked every interval_s; grace_s more are allowed (0: two intervals).
+ * A state never answered (checked_at 0) is unchecked, not stale. */
+bool result_stale(int64_t checked_at, int64_t now, unsigned interval_s, unsigned grace_s);
 
 /* Fills r from the engine's result res for list l (borrowed: res, l). Its
  * reason is the verdict's; for a list the run sidelined (failed test points),
@@ -57,7 +65,8 @@ const char *result_zone_shown(const result_t *r);
 /* Which members result_json writes. */
 enum {
 	RESULT_JSON_CHECK = 1,  /* `blmon check --json`, alerts: ... plus removal_url and ttl */
-	RESULT_JSON_DAEMON = 2, /* the API: the check members plus since and checked_at */
+	RESULT_JSON_DAEMON = 2, /* the API: the check members plus since, checked_at, stale,
+				   failing_since and failing_reason */
 	RESULT_JSON_EVENT = 3,  /* a recorded change: zone, name, scope, kind, codes, meanings, txt,
 				   reason (the caller adds from, to and the event's own members) */
 };
@@ -83,7 +92,10 @@ typedef struct {
 #define RESULT_TALLY_INIT ((result_tally_t){0, {0}, STATUS_CLEAN})
 
 void result_tally_add(result_tally_t *t, list_kind_t kind, status_t s);
+/* A check made now: the worst, unknown when no block list said anything. */
 status_t result_tally_status(const result_tally_t *t);
+/* The daemon's confirmed view: the worst, unchecked when no block list answered yet. */
+status_t result_tally_confirmed(const result_tally_t *t);
 
 /* ---- lists ---- */
 

@@ -6,6 +6,7 @@
 
 static const char *const names[STATUS_COUNT] = {
 	[STATUS_CLEAN] = "clean",
+	[STATUS_UNCHECKED] = "unchecked",
 	[STATUS_UNKNOWN] = "unknown",
 	[STATUS_LISTED] = "listed",
 };
@@ -23,6 +24,11 @@ int status_parse(const char *s, status_t *out)
 			return 0;
 		}
 	return -1;
+}
+
+int status_confirmed(status_t s)
+{
+	return s == STATUS_LISTED || s == STATUS_CLEAN;
 }
 
 status_t status_worse(status_t a, status_t b)

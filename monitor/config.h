@@ -36,6 +36,8 @@ typedef struct config {
 	unsigned retention_s;  /* cycle rows older than this are pruned */
 	unsigned asn_refresh_s;
 	unsigned max_ttl_s;    /* a listed answer is reused at most this long (and one interval) */
+	unsigned stale_grace_s; /* a state is stale when its last answer is older than its list's
+				   interval plus this (0: two intervals) */
 	bool budget_warn;      /* budget = warn: exceeding a list's budget only warns */
 	/* [targets] */
 	target_limits_t limits;
@@ -54,6 +56,8 @@ typedef struct config {
 	char *http_listen;
 	char *http_cert, *http_key; /* PEM files: serve HTTPS */
 	char *http_token; /* NULL: the API and /metrics need no Authorization */
+	unsigned healthz_max_age_s; /* /healthz fails when nothing could be checked for longer
+				       (0: two intervals) */
 	/* [email] */
 	char *smtp, *from;
 	config_str_t *to;

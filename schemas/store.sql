@@ -225,3 +225,96 @@ CREATE TABLE incident_domains (
     rejections  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (incident_id, domain)
 );
+
+-- migration 4
+-- What is known survives what fails (0.2). A failed check is not a state: the state of a
+-- (target, list) is listed, clean, or unchecked (never answered yet), and since is when that
+-- confirmed state began. checked_at is the last real answer; while checks fail, failing_since
+-- and failing_reason say since when and why, beside the state, never instead of it. Failures
+-- are recorded once where they happen: a list's health (lists, list_health) or the resolver's
+-- (resolver_outages). Release 0.1 wrote 'unknown' as a state and as events: its unknown
+-- periods are kept in legacy_unknown, and the events and since around them are restored as
+-- if the outage had only been an outage.
+CREATE TABLE legacy_unknown (
+    id        INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES targets (id),
+    list_id   INTEGER NOT NULL REFERENCES lists (id),
+    started   INTEGER NOT NULL,
+    ended     INTEGER,                         -- NULL: still unknown when migrated
+    reason    TEXT
+);
+INSERT INTO legacy_unknown (target_id, list_id, started, ended, reason)
+    SELECT e.target_id, e.list_id, e.at,
+           (SELECT min(n.at) FROM events n WHERE n.target_id = e.target_id
+            AND n.list_id = e.list_id AND n.id > e.id), e.reason
+    FROM events e WHERE e."to" = 'unknown';
+
+-- unknown -> X becomes (the state before the outage) -> X; an outage between two equal states
+-- changed nothing and leaves no event
+UPDATE events SET "from" = (SELECT p."to" FROM events p WHERE p.target_id = events.target_id
+                            AND p.list_id = events.list_id AND p.id < events.id
+                            AND p."to" != 'unknown' ORDER BY p.id DESC LIMIT 1)
+    WHERE "from" = 'unknown';
+DELETE FROM events WHERE "to" = 'unknown';
+DELETE FROM events WHERE id IN (
+    SELECT e.id FROM events e WHERE e."from" = e."to" AND (e."to" = 'clean' OR e.codes =
+        (SELECT p.codes FROM events p WHERE p.target_id = e.target_id AND p.list_id = e.list_id
+         AND p.id < e.id ORDER BY p.id DESC LIMIT 1)));
+
+CREATE TABLE state_0_2 (
+    target_id      INTEGER NOT NULL REFERENCES targets (id),
+    list_id        INTEGER NOT NULL REFERENCES lists (id),
+    status         TEXT NOT NULL CHECK (status IN ('listed', 'clean', 'unchecked')),
+    since          INTEGER NOT NULL,               -- when this confirmed state began
+    codes          TEXT NOT NULL DEFAULT '[]',     -- JSON array of A answers
+    txt            TEXT NOT NULL DEFAULT '[]',     -- JSON array of TXT records (untrusted)
+    reason         TEXT,
+    checked_at     INTEGER NOT NULL DEFAULT 0,     -- the last real answer (0: never)
+    ttl_until      INTEGER NOT NULL DEFAULT 0,     -- no re-query of this name before
+    pending        TEXT,                           -- status:codes seen but not yet confirmed
+    pending_count  INTEGER NOT NULL DEFAULT 0,
+    failing_since  INTEGER NOT NULL DEFAULT 0,     -- 0: the last check answered
+    failing_reason TEXT,                           -- why the checks fail now
+    PRIMARY KEY (target_id, list_id)
+);
+INSERT INTO state_0_2 (target_id, list_id, status, since, codes, txt, reason, checked_at,
+                       ttl_until, pending, pending_count, failing_since, failing_reason)
+    SELECT s.target_id, s.list_id,
+           CASE WHEN s.status != 'unknown' THEN s.status ELSE coalesce(last."to", 'unchecked') END,
+           coalesce(last.at, s.since),
+           CASE WHEN s.status != 'unknown' THEN s.codes ELSE coalesce(last.codes, '[]') END,
+           CASE WHEN s.status != 'unknown' THEN s.txt ELSE coalesce(last.txt, '[]') END,
+           CASE WHEN s.status != 'unknown' THEN s.reason ELSE last.reason END,
+           CASE WHEN s.status != 'unknown' THEN s.checked_at
+                WHEN last.id IS NULL THEN 0
+                ELSE coalesce((SELECT max(u.started) FROM legacy_unknown u
+                               WHERE u.target_id = s.target_id AND u.list_id = s.list_id), 0) END,
+           s.ttl_until,
+           CASE WHEN s.pending LIKE 'unknown%' THEN NULL ELSE s.pending END,
+           CASE WHEN s.pending LIKE 'unknown%' THEN 0 ELSE s.pending_count END,
+           CASE WHEN s.status != 'unknown' THEN 0
+                ELSE coalesce((SELECT max(u.started) FROM legacy_unknown u WHERE u.target_id =
+                               s.target_id AND u.list_id = s.list_id AND u.ended IS NULL),
+                              s.since) END,
+           CASE WHEN s.status = 'unknown' THEN s.reason END
+    FROM state s LEFT JOIN events last ON last.id = (SELECT max(x.id) FROM events x
+        WHERE x.target_id = s.target_id AND x.list_id = s.list_id);
+DROP TABLE state;
+ALTER TABLE state_0_2 RENAME TO state;
+
+-- The resolver's outages: every list failed the same way in a cycle (timeouts, no server,
+-- SERVFAIL, or every test point NXDOMAIN), `confirm` cycles in a row. One row per outage;
+-- alerted_open / alerted_close: when the alert producer queued its messages (each once).
+CREATE TABLE resolver_outages (
+    id            INTEGER PRIMARY KEY,
+    started       INTEGER NOT NULL,
+    ended         INTEGER,                         -- NULL: still down
+    resolver      TEXT NOT NULL,                   -- as configured, or "system"
+    reason        TEXT NOT NULL,
+    alerted_open  INTEGER,
+    alerted_close INTEGER
+);
+
+-- How many (target, list) results of a cycle were real answers (NULL in cycles of 0.1):
+-- /healthz says when nothing could be checked.
+ALTER TABLE cycles ADD COLUMN answered INTEGER;

@@ -8,20 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "lib/text.h"
 #include "lib/xmalloc.h"
 #include "store_sql.h" /* generated from schemas/store.sql: store_schema_sql */
 
-static void seterr(store_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void seterr(store_t *s, const char *fmt, ...)
+int store_seterr(store_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 const char *store_error(const store_t *s)
@@ -29,10 +30,48 @@ const char *store_error(const store_t *s)
 	return s->err;
 }
 
+/* What a statement does, for an error an admin reads: "writing lists",
+ * "reading state" (the SQL itself says more than it helps). */
+static void sql_what(const char *sql, char *out, size_t len)
+{
+	static const struct {
+		const char *verb, *table_after, *says;
+	} kinds[] = {
+		{"INSERT", " INTO ", "writing"}, {"REPLACE", " INTO ", "writing"},
+		{"UPDATE", " ", "writing"},      {"DELETE", " FROM ", "deleting from"},
+		{"SELECT", " FROM ", "reading"}, {"WITH", " FROM ", "reading"},
+	};
+	size_t n;
+
+	for (size_t i = 0; sql && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const char *t;
+		if (strncmp(sql, kinds[i].verb, strlen(kinds[i].verb)))
+			continue;
+		t = strstr(sql + strlen(kinds[i].verb), kinds[i].table_after);
+		if (!t)
+			break;
+		t += strlen(kinds[i].table_after);
+		if (!strncmp(t, "OR ", 3)) /* INSERT OR REPLACE INTO */
+			t = strstr(t, " INTO ") ? strstr(t, " INTO ") + 6 : t;
+		n = strcspn(t, " (;");
+		snprintf(out, len, "%s %.*s", kinds[i].says, (int)n, t);
+		return;
+	}
+	snprintf(out, len, "%.40s", sql ? sql : "?");
+}
+
 int store_fail(store_t *s, const char *what)
 {
-	seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	store_seterr(s, "%s: %s", what, sqlite3_errmsg(s->db));
 	return -1;
+}
+
+int store_fail_stmt(store_t *s, sqlite3_stmt *st)
+{
+	char what[64];
+
+	sql_what(sqlite3_sql(st), what, sizeof(what));
+	return store_fail(s, what);
 }
 
 int store_exec(store_t *s, const char *sql)
@@ -40,7 +79,7 @@ int store_exec(store_t *s, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		store_seterr(s, "%s", msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -60,11 +99,11 @@ sqlite3_stmt *store_stmt(store_t *s, const char *sql)
 			return s->cache[i].st;
 		}
 	if (s->ncache == STORE_STMT_MAX) {
-		seterr(s, "statement cache full (%d): raise STORE_STMT_MAX", STORE_STMT_MAX);
+		store_seterr(s, "statement cache full (%d): raise STORE_STMT_MAX", STORE_STMT_MAX);
 		return NULL;
 	}
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		seterr(s, "preparing \"%.80s\": %s", sql, sqlite3_errmsg(s->db));
+		store_seterr(s, "preparing \"%.80s\": %s", sql, sqlite3_errmsg(s->db));
 		return NULL;
 	}
 	s->cache[s->ncache].sql = sql;
@@ -77,7 +116,7 @@ int store_done(store_t *s, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_fail(s, sqlite3_sql(st));
+		store_fail_stmt(s, st);
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -92,7 +131,7 @@ int store_row(store_t *s, sqlite3_stmt *st)
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		store_fail(s, sqlite3_sql(st));
+		store_fail_stmt(s, st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -163,7 +202,7 @@ static int migrate(store_t *s)
 			char e[512];
 			snprintf(e, sizeof(e), "%s", s->err);
 			store_exec(s, "ROLLBACK");
-			seterr(s, "schema migration %d failed: %s", n, e);
+			store_seterr(s, "schema migration %d failed: %s", n, e);
 			free(block);
 			return -1;
 		}
@@ -175,12 +214,16 @@ static int migrate(store_t *s)
 	return 0;
 }
 
-store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errlen)
+/* Opens s->path into s->db with the shared pragmas and migrations. 0, or -1
+ * with "PATH: what" in err. */
+static int db_connect(store_t *s, char *err, size_t errlen)
 {
-	store_t *s = xcalloc(1, sizeof(*s));
-	int flags = mode == STORE_RO ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	const char *path = s->path;
+	int flags = s->mode == STORE_RO ? SQLITE_OPEN_READONLY
+					: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	store_mode_t mode = s->mode;
+	struct stat sb;
 
-	s->mode = mode;
 	/* one connection per thread: no mutex of SQLite's own is needed */
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
@@ -200,20 +243,74 @@ store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errle
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto fail;
 	}
-	return s;
+	if (stat(path, &sb) == 0) {
+		s->dev = sb.st_dev;
+		s->ino = sb.st_ino;
+	}
+	return 0;
 fail:
-	store_close(s);
-	return NULL;
+	return -1;
+}
+
+/* Finalizes the cached statements and closes the connection. */
+static void db_disconnect(store_t *s)
+{
+	for (size_t i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
+	s->ncache = 0;
+	sqlite3_close(s->db);
+	s->db = NULL;
+}
+
+store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errlen)
+{
+	store_t *s = xcalloc(1, sizeof(*s));
+
+	s->mode = mode;
+	s->path = xstrdup(path);
+	if (db_connect(s, err, errlen) < 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
 }
 
 void store_close(store_t *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->ncache; i++)
-		sqlite3_finalize(s->cache[i].st);
-	sqlite3_close(s->db);
+	db_disconnect(s);
+	free(s->path);
 	free(s);
+}
+
+int store_check_file(store_t *s)
+{
+	struct stat sb;
+
+	if (stat(s->path, &sb) < 0) {
+		store_seterr(s, "%s: %s: the database file was deleted under the running daemon", s->path,
+		       strerror(errno));
+		return 1;
+	}
+	if (sb.st_dev != s->dev || sb.st_ino != s->ino) {
+		store_seterr(s, "%s: the database file was replaced under the running daemon", s->path);
+		return 1;
+	}
+	return 0;
+}
+
+int store_reopen(store_t *s)
+{
+	char err[sizeof(s->err)];
+
+	db_disconnect(s);
+	if (db_connect(s, err, sizeof(err)) < 0) {
+		db_disconnect(s);
+		store_seterr(s, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int store_begin(store_t *s)
@@ -238,8 +335,11 @@ int64_t store_scalar(store_t *s, const char *sql)
 	sqlite3_stmt *st;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_fail(s, sql);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		char what[64];
+		sql_what(sql, what, sizeof(what));
+		return store_fail(s, what);
+	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

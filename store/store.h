@@ -32,6 +32,17 @@ typedef enum {
 store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errlen);
 void store_close(store_t *s);
 
+/* Does the path still name the file s has open? 0 yes; 1 when it was deleted
+ * or replaced (what s writes then goes to an unlinked file and is lost when it
+ * closes), with what happened in store_error. One stat(2): cheap enough to ask
+ * once per cycle. */
+int store_check_file(store_t *s);
+/* Closes s's connection and opens the path again (STORE_RW: creating and
+ * migrating a new database when there is none). s stays the same object for
+ * everyone who borrows it. 0, or -1 with store_error set (s is then unusable
+ * until a reopen succeeds). */
+int store_reopen(store_t *s);
+
 /* The last error (borrowed; valid until the next call on s). */
 const char *store_error(const store_t *s);
 
@@ -91,13 +102,17 @@ typedef struct {
 	int64_t health_since;       /* 0: never tested */
 } store_list_t;
 
-/* The recorded state of one (target, list), and a change seen but not yet
- * confirmed. */
+/* The recorded state of one (target, list): its confirmed status (listed,
+ * clean, or unchecked while no check has answered yet), its freshness, and a
+ * change seen but not yet confirmed. A failed check changes only the
+ * freshness: failing_since and failing_reason, never the status or since. */
 typedef struct {
 	bool present;               /* false: never observed (the rest is zero) */
-	status_t status;
-	int64_t since;              /* when this status began */
-	int64_t checked_at;         /* last observation */
+	status_t status;            /* STATUS_LISTED, STATUS_CLEAN or STATUS_UNCHECKED */
+	int64_t since;              /* when this confirmed status began */
+	int64_t checked_at;         /* the last real answer (0: never) */
+	int64_t failing_since;      /* the checks fail since (0: the last one answered) */
+	char failing_reason[STORE_REASON_MAX]; /* why they fail ("" when they do not) */
 	int64_t ttl_until;          /* no re-query of this name before */
 	store_answer_t ans;         /* the latest answer of this status */
 	int pending_count;          /* 0: nothing pending */
@@ -147,10 +162,25 @@ int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const 
 
 typedef struct {
 	int64_t lists, targets, queries, errors, listed, unknown;
+	int64_t answered;           /* results that were real answers (not failures) */
 } store_cycle_t;
 
 int64_t store_cycle_begin(store_t *s, int64_t now);
 int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c);
+
+/* ---- the resolver's outages ---- */
+
+typedef struct {
+	int64_t id, started, ended; /* ended 0: still down */
+	char resolver[256], reason[STORE_REASON_MAX];
+} store_outage_t;
+
+/* The open outage: 1 with *out, 0 when the resolver is up. */
+int store_outage_open_get(store_t *s, store_outage_t *out);
+/* Records that the resolver is down since `started`; returns the outage's id. */
+int64_t store_outage_open(store_t *s, int64_t started, const char *resolver, const char *reason);
+/* Ends the open outage (if any) at now. */
+int store_outage_close(store_t *s, int64_t now);
 
 /* Deletes cycle and list-health rows older than before (the latest health
  * row of each list stays); never state or events. */

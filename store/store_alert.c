@@ -22,7 +22,16 @@ static const char SQL_WORK[] =
 	"SELECT EXISTS (SELECT 1 FROM events WHERE id > ?1) OR "
 	"EXISTS (SELECT 1 FROM list_health WHERE id > ?2) OR "
 	"EXISTS (SELECT 1 FROM incidents WHERE alerted_open IS NULL OR "
-	"(closed IS NOT NULL AND alerted_close IS NULL)) OR EXISTS (SELECT 1 FROM alert_flapping)";
+	"(closed IS NOT NULL AND alerted_close IS NULL)) OR EXISTS (SELECT 1 FROM alert_flapping) OR "
+	"EXISTS (SELECT 1 FROM resolver_outages WHERE alerted_open IS NULL OR "
+	"(ended IS NOT NULL AND alerted_close IS NULL))";
+static const char SQL_OUTAGES[] =
+	"SELECT id, started, ifnull(ended, 0), resolver, reason, alerted_open IS NULL "
+	"FROM resolver_outages WHERE alerted_open IS NULL OR (ended IS NOT NULL AND "
+	"alerted_close IS NULL) ORDER BY id LIMIT 20";
+static const char SQL_OUTAGE_OPENED[] = "UPDATE resolver_outages SET alerted_open = ?2 WHERE id = ?1";
+static const char SQL_OUTAGE_CLOSED[] =
+	"UPDATE resolver_outages SET alerted_close = ?2 WHERE id = ?1";
 static const char SQL_EVENTS[] =
 	"SELECT e.id, e.at, e.target_id, e.list_id, e.\"from\", e.\"to\", e.codes, e.txt, e.reason, "
 	"l.kind FROM events e JOIN lists l ON l.id = e.list_id WHERE e.id > ?1 ORDER BY e.id";
@@ -746,5 +755,44 @@ int store_alert_prune(store_t *s, int64_t before)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
+	return store_done(s, st);
+}
+
+/* ---- the resolver's outages ---- */
+
+int store_alert_outages(store_t *s, store_alert_outage_t **out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_OUTAGES);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		store_alert_outage_t *o = push((void **)out, &cap, n++, sizeof(**out));
+		o->id = sqlite3_column_int64(st, 0);
+		o->started = sqlite3_column_int64(st, 1);
+		o->ended = sqlite3_column_int64(st, 2);
+		store_col_copy(st, 3, o->resolver, sizeof(o->resolver));
+		store_col_copy(st, 4, o->reason, sizeof(o->reason));
+		o->opening = sqlite3_column_int(st, 5) != 0;
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_alert_outage_mark(store_t *s, int64_t id, bool closing, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, closing ? SQL_OUTAGE_CLOSED : SQL_OUTAGE_OPENED);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
 	return store_done(s, st);
 }

@@ -196,4 +196,18 @@ int store_alert_mark_failed(store_t *s, int64_t id, int64_t now, const char *err
 /* Deletes messages delivered or given up before `before`. */
 int store_alert_prune(store_t *s, int64_t before);
 
+/* ---- the resolver's outages (resolver_outages) ---- */
+
+typedef struct {
+	int64_t id, started, ended; /* ended 0: still down */
+	char resolver[256], reason[STORE_REASON_MAX];
+	bool opening;               /* its opening is not alerted yet (else its end is) */
+} store_alert_outage_t;
+
+/* The outages whose opening or end is not alerted yet (at most 20, oldest
+ * first): the count, with *out (caller frees), or -1. */
+int store_alert_outages(store_t *s, store_alert_outage_t **out);
+/* Marks the opening (closing false) or the end of outage id as alerted at now. */
+int store_alert_outage_mark(store_t *s, int64_t id, bool closing, int64_t now);
+
 #endif

@@ -4,6 +4,7 @@
 #define BLMON_STORE_INT_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "store/store.h"
 
@@ -12,6 +13,9 @@
 struct store {
 	sqlite3 *db;
 	store_mode_t mode;
+	char *path;
+	dev_t dev;  /* the file opened, to notice when path names another one (or none) */
+	ino_t ino;
 	char err[512];
 	/* Prepared statements, keyed by the address of their (static) SQL text:
 	 * each statement is prepared once per connection, on first use. */
@@ -28,6 +32,11 @@ sqlite3_stmt *store_stmt(store_t *s, const char *sql);
 
 /* Sets s's error from the connection's ("what: sqlite message"); returns -1. */
 int store_fail(store_t *s, const char *what);
+/* The same for a failed statement, named by what it does ("writing lists"). */
+int store_fail_stmt(store_t *s, sqlite3_stmt *st);
+
+/* Sets s's error from a format (a refusal of the store's own, not sqlite's); returns -1. */
+int store_seterr(store_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Steps st to completion (no row wanted); resets it. 0 or -1. */
 int store_done(store_t *s, sqlite3_stmt *st);
@@ -51,6 +60,15 @@ void store_codes_encode(const uint32_t *codes, size_t n, char *buf, size_t len);
 size_t store_codes_decode(const char *json, uint32_t *out, size_t max);
 void store_txt_encode(const char *txt, uint16_t ntxt, char *buf, size_t len);
 uint16_t store_txt_decode(const char *json, char *buf, size_t len);
+/* The columns of a state row, in the order store_state_cols reads them from `first` on
+ * (no other table joined with state has these names). */
+#define STORE_STATE_COLS                                                                 \
+	"status, since, codes, txt, reason, checked_at, ttl_until, pending, pending_count, " \
+	"failing_since, failing_reason"
+#define STORE_STATE_NCOLS 11
+/* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
+int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out);
+
 /* The columns of a lists row, in the order store_list_cols reads them from `first` on. */
 #define STORE_LIST_COLS                                                                  \
 	"id, zone, name, kind, scope, health, ifnull(health_detail, ''), "               \

@@ -15,7 +15,7 @@ static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY 
 	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "  \
 	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), ifnull(a.prefix, ''), "         \
 	"ifnull(a.country, ''), ifnull(a.registry, ''), ifnull(a.name, ''), ifnull(a.fetched, 0), " \
-	"s.list_id, s.status, s.since, s.codes, s.txt, s.reason, s.checked_at, s.ttl_until "      \
+	"s.list_id, " STORE_STATE_COLS " "                                                     \
 	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id "                                    \
 	"LEFT JOIN state s ON s.target_id = t.id "
 static const char SQL_TARGETS_ACTIVE[] = TARGET_COLS "WHERE t.active = 1 ORDER BY t.id, s.list_id";
@@ -25,12 +25,13 @@ static const char SQL_TARGETS_ROUTED[] =
 static const char SQL_TARGETS_COUNT[] =
 	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type";
 
-static const char SQL_CYCLE_LAST[] =
-	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown FROM cycles "
-	"WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1";
-static const char SQL_CYCLES_AFTER[] =
-	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown FROM cycles "
-	"WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
+#define CYCLE_COLS \
+	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown, answered FROM cycles "
+static const char SQL_CYCLE_LAST[] = CYCLE_COLS "WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1";
+static const char SQL_CYCLE_ANSWERED[] =
+	CYCLE_COLS "WHERE ended IS NOT NULL AND (answered IS NULL OR answered > 0) "
+	"ORDER BY id DESC LIMIT 1";
+static const char SQL_CYCLES_AFTER[] = CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
 static const char SQL_QUERIES_SINCE[] =
 	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
 static const char SQL_STATUS_KEY[] =
@@ -87,21 +88,13 @@ static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 	v->asn.fetched = sqlite3_column_int64(st, 13);
 }
 
-/* The state columns (14..21) into x; 0 when the row has none (no state yet). */
+/* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */
 static int state_cols(sqlite3_stmt *st, store_target_state_t *x)
 {
 	if (sqlite3_column_type(st, 14) == SQLITE_NULL)
 		return 0;
-	memset(x, 0, sizeof(*x));
 	x->list_id = sqlite3_column_int64(st, 14);
-	if (status_parse(store_col_str(st, 15), &x->st.status) < 0)
-		return 0; /* the table's CHECK makes this impossible; never guess a status */
-	x->st.present = true;
-	x->st.since = sqlite3_column_int64(st, 16);
-	store_answer_cols(st, 17, 18, 19, &x->st.ans);
-	x->st.checked_at = sqlite3_column_int64(st, 20);
-	x->st.ttl_until = sqlite3_column_int64(st, 21);
-	return 1;
+	return store_state_cols(st, 15, &x->st);
 }
 
 int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
@@ -175,13 +168,15 @@ static void cycle_cols(sqlite3_stmt *st, store_cycle_row_t *c)
 	c->n.targets = sqlite3_column_int64(st, 4);
 	c->n.queries = sqlite3_column_int64(st, 5);
 	c->n.errors = sqlite3_column_int64(st, 6);
+	/* cycles of release 0.1 did not count real answers: as if every result had been one */
+	c->n.answered = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
 	c->n.listed = sqlite3_column_int64(st, 7);
 	c->n.unknown = sqlite3_column_int64(st, 8);
 }
 
-int store_cycle_last(store_t *s, store_cycle_row_t *out)
+static int cycle_one(store_t *s, const char *sql, store_cycle_row_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_CYCLE_LAST);
+	sqlite3_stmt *st = store_stmt(s, sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -193,6 +188,16 @@ int store_cycle_last(store_t *s, store_cycle_row_t *out)
 	cycle_cols(st, out);
 	sqlite3_reset(st);
 	return 1;
+}
+
+int store_cycle_last(store_t *s, store_cycle_row_t *out)
+{
+	return cycle_one(s, SQL_CYCLE_LAST, out);
+}
+
+int store_cycle_last_answered(store_t *s, store_cycle_row_t *out)
+{
+	return cycle_one(s, SQL_CYCLE_ANSWERED, out);
 }
 
 int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg)

@@ -69,6 +69,9 @@ typedef int (*store_cycle_fn)(void *arg, const store_cycle_row_t *c);
 
 /* The last finished cycle: 1 with *out filled, 0 when none finished (out zeroed), -1. */
 int store_cycle_last(store_t *s, store_cycle_row_t *out);
+/* The last finished cycle in which something answered (n.answered > 0, or -1
+ * for a cycle of release 0.1, which did not count): 1 found, 0 none, -1 error. */
+int store_cycle_last_answered(store_t *s, store_cycle_row_t *out);
 /* The finished cycles with an id above `after`, in order. 0 or -1. */
 int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg);
 /* The DNS queries of the cycles started at or after `since`; -1 on error. */

@@ -21,12 +21,11 @@ static const char SQL_LIST_UPSERT[] =
 	"scope = excluded.scope";
 static const char SQL_LIST_ID[] = "SELECT id FROM lists WHERE zone = ?1";
 static const char SQL_STATE_GET[] =
-	"SELECT status, since, codes, txt, reason, checked_at, ttl_until, pending, pending_count "
-	"FROM state WHERE target_id = ?1 AND list_id = ?2";
+	"SELECT " STORE_STATE_COLS " FROM state WHERE target_id = ?1 AND list_id = ?2";
 static const char SQL_STATE_PUT[] =
 	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
-	"checked_at, ttl_until, pending, pending_count) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -38,7 +37,14 @@ static const char SQL_HEALTH_ADD[] =
 static const char SQL_CYCLE_BEGIN[] = "INSERT INTO cycles (started) VALUES (?1)";
 static const char SQL_CYCLE_END[] =
 	"UPDATE cycles SET ended = ?2, lists = ?3, targets = ?4, queries = ?5, errors = ?6, "
-	"listed = ?7, unknown = ?8 WHERE id = ?1";
+	"listed = ?7, unknown = ?8, answered = ?9 WHERE id = ?1";
+static const char SQL_OUTAGE_GET[] =
+	"SELECT id, started, resolver, reason FROM resolver_outages WHERE ended IS NULL "
+	"ORDER BY id DESC LIMIT 1";
+static const char SQL_OUTAGE_OPEN[] =
+	"INSERT INTO resolver_outages (started, resolver, reason) VALUES (?1, ?2, ?3)";
+static const char SQL_OUTAGE_CLOSE[] =
+	"UPDATE resolver_outages SET ended = ?1 WHERE ended IS NULL";
 static const char SQL_PRUNE_CYCLES[] = "DELETE FROM cycles WHERE started < ?1";
 static const char SQL_PRUNE_HEALTH[] =
 	"DELETE FROM list_health WHERE at < ?1 AND id NOT IN "
@@ -150,6 +156,23 @@ static void pending_decode(const char *v, store_state_t *st)
 								  RESULT_MAX_CODES);
 }
 
+int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (status_parse(store_col_str(st, first), &out->status) < 0)
+		return 0; /* no row, or a status the table's CHECK forbids: never guess one */
+	out->present = true;
+	out->since = sqlite3_column_int64(st, first + 1);
+	store_answer_cols(st, first + 2, first + 3, first + 4, &out->ans);
+	out->checked_at = sqlite3_column_int64(st, first + 5);
+	out->ttl_until = sqlite3_column_int64(st, first + 6);
+	out->pending_count = sqlite3_column_int(st, first + 8);
+	pending_decode(store_col_str(st, first + 7), out);
+	out->failing_since = sqlite3_column_int64(st, first + 9);
+	store_col_copy(st, first + 10, out->failing_reason, sizeof(out->failing_reason));
+	return 1;
+}
+
 int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out)
 {
 	sqlite3_stmt *st = store_stmt(s, SQL_STATE_GET);
@@ -163,15 +186,9 @@ int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_
 	rc = store_row(s, st);
 	if (rc <= 0)
 		return rc;
-	out->present = status_parse(store_col_str(st, 0), &out->status) == 0;
-	out->since = sqlite3_column_int64(st, 1);
-	store_answer_cols(st, 2, 3, 4, &out->ans);
-	out->checked_at = sqlite3_column_int64(st, 5);
-	out->ttl_until = sqlite3_column_int64(st, 6);
-	out->pending_count = sqlite3_column_int(st, 8);
-	pending_decode(store_col_str(st, 7), out);
+	rc = store_state_cols(st, 0, out);
 	sqlite3_reset(st);
-	return out->present ? 1 : 0;
+	return rc;
 }
 
 int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *in)
@@ -195,6 +212,8 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	sqlite3_bind_int64(st, 9, in->ttl_until);
 	store_bind_text_or_null(st, 10, pending);
 	sqlite3_bind_int(st, 11, in->pending_count);
+	sqlite3_bind_int64(st, 12, in->failing_since);
+	store_bind_text_or_null(st, 13, in->failing_since ? in->failing_reason : NULL);
 	return store_done(s, st);
 }
 
@@ -205,6 +224,11 @@ int64_t store_event_add(store_t *s, const store_event_t *ev)
 
 	if (!st)
 		return -1;
+	/* an event is a change between confirmed states: a failed check is none (schemas/store.sql,
+	 * migration 4), and an unknown stored here would come back as a listing's end */
+	if (!status_confirmed(ev->to) || (!ev->first && !status_confirmed(ev->from)))
+		return store_seterr(s, "event %s -> %s refused: only listed and clean are states",
+				    ev->first ? "(first)" : status_name(ev->from), status_name(ev->to));
 	store_codes_encode(ev->ans.codes, ev->ans.ncodes, codes, sizeof(codes));
 	store_txt_encode(ev->ans.txt, ev->ans.ntxt, txt, sizeof(txt));
 	sqlite3_bind_int64(st, 1, ev->at);
@@ -283,6 +307,50 @@ int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c)
 	sqlite3_bind_int64(st, 6, c->errors);
 	sqlite3_bind_int64(st, 7, c->listed);
 	sqlite3_bind_int64(st, 8, c->unknown);
+	sqlite3_bind_int64(st, 9, c->answered);
+	return store_done(s, st);
+}
+
+int store_outage_open_get(store_t *s, store_outage_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_OUTAGE_GET);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	out->id = sqlite3_column_int64(st, 0);
+	out->started = sqlite3_column_int64(st, 1);
+	store_col_copy(st, 2, out->resolver, sizeof(out->resolver));
+	store_col_copy(st, 3, out->reason, sizeof(out->reason));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int64_t store_outage_open(store_t *s, int64_t started, const char *resolver, const char *reason)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_OUTAGE_OPEN);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, started);
+	store_bind_text(st, 2, resolver);
+	store_bind_text(st, 3, reason);
+	if (store_done(s, st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_outage_close(store_t *s, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_OUTAGE_CLOSE);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
 	return store_done(s, st);
 }
 

@@ -3,15 +3,18 @@
 #include "tests/harness.h"
 
 #include "checks/dnsbl.h"
+#include "lib/sbuf.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -374,22 +377,35 @@ static char schema_sock[108];
 
 /* The runner starts the validator before the first test; the tests (its
  * children) find it through BLMON_SCHEMA_SOCK. Its stdin is a pipe only the
- * runner holds, so it exits with the run whatever happens. */
+ * runner holds, so it exits with the run whatever happens. It is the runner's
+ * grandchild, not its child: Criterion's reaper thread spins forever on a
+ * child that is not a test once that child has exited (a schema that does not
+ * compile made the whole run hang), so an intermediate process exits at once
+ * and leaves the validator to init. */
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
 	const char *root = getenv("BLMON_ROOT");
-	char script[1024], line[16] = "";
+	char script[1024], line[32] = "";
 	int in[2], out[2];
+	pid_t mid;
 
 	(void)set;
 	snprintf(schema_sock, sizeof(schema_sock), "/tmp/blmon-schema-%d.sock", (int)getpid());
 	snprintf(script, sizeof(script), "%s/tests/schema-server.js", root ? root : ".");
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		return;
-	schema_pid = fork();
-	if (schema_pid == 0) {
+	mid = fork();
+	if (mid == 0) {
 		char *const argv[] = {"node", script, schema_sock, NULL};
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		char pid[32];
+		pid_t v = fork();
+		if (v != 0) {
+			/* tell the runner the validator's pid, then leave it to init */
+			snprintf(pid, sizeof(pid), "pid %d\n", (int)v);
+			if (v < 0 || write(out[1], pid, strlen(pid)) < 0)
+				_exit(1);
+			_exit(0);
+		}
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		execvp("node", argv);
@@ -397,14 +413,27 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	}
 	close(in[0]);
 	close(out[1]);
+	if (mid > 0)
+		waitpid(mid, NULL, 0);
 	{
 		struct pollfd p = {out[0], POLLIN, 0};
-		/* compiling every schema takes node about a second; a cold machine more */
-		if (poll(&p, 1, 60000) > 0 && read(out[0], line, sizeof(line) - 1) > 0 &&
-		    !strncmp(line, "ready", 5))
+		size_t got = 0;
+		/* "pid N" from the intermediate, then "ready" from the validator once
+		 * it compiled every schema: about a second, a cold machine more */
+		while (!strstr(line, "ready") && got + 1 < sizeof(line) && poll(&p, 1, 60000) > 0) {
+			ssize_t n = read(out[0], line + got, sizeof(line) - 1 - got);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+			line[got] = '\0';
+		}
+		if (!strncmp(line, "pid ", 4))
+			schema_pid = (pid_t)atoi(line + 4);
+		if (strstr(line, "ready"))
 			setenv("BLMON_SCHEMA_SOCK", schema_sock, 1);
 		else
-			fprintf(stderr, "harness: tests/schema-server.js did not start\n");
+			fprintf(stderr, "harness: tests/schema-server.js did not start (a schema that "
+					"does not compile? run: node tests/schema-server.js /tmp/x.sock)\n");
 	}
 	close(out[0]);
 	/* in[1] stays open (close-on-exec) until the runner exits */
@@ -413,11 +442,9 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (schema_pid > 0) {
-		kill(schema_pid, SIGTERM);
-		waitpid(schema_pid, NULL, 0);
-		unlink(schema_sock);
-	}
+	if (schema_pid > 0)
+		kill(schema_pid, SIGTERM); /* not our child: init reaps it */
+	unlink(schema_sock);
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -523,13 +550,16 @@ int harness_write_zone(const char *dir, const char *name, const char *text)
 	return utimes(path, tv);
 }
 
-pid_t harness_blmon_start(const char *const *args, const char *logpath)
+/* Starts blmon with args, behind the command wrap (NULL-ended; NULL: none). */
+static pid_t blmon_start(const char *const *wrap, const char *const *args, const char *logpath)
 {
 	const char *bin = getenv("BLMON_BIN");
 	const char *argv[64];
 	int n = 0, fd;
 	pid_t pid;
 
+	for (int i = 0; wrap && wrap[i] && n < 8; i++)
+		argv[n++] = wrap[i];
 	argv[n++] = bin ? bin : "./blmon";
 	for (int i = 0; args[i] && n < 63; i++)
 		argv[n++] = args[i];
@@ -538,6 +568,11 @@ pid_t harness_blmon_start(const char *const *args, const char *logpath)
 	pid = spawn((char *const *)argv, fd, fd);
 	close(fd);
 	return pid;
+}
+
+pid_t harness_blmon_start(const char *const *args, const char *logpath)
+{
+	return blmon_start(NULL, args, logpath);
 }
 
 int harness_wait_exit(pid_t pid, int timeout_ms)
@@ -741,9 +776,19 @@ int harness_daemon_start(harness_daemon_t *d)
 
 	if (d->pid > 0 && !d->exited)
 		return -1;
+	char uid[64], gid[64];
+	const char *wrap[] = {"setpriv", uid, gid, "--clear-groups", NULL};
+
 	d->exited = false;
 	d->status = 0;
-	d->pid = harness_blmon_start(args, d->log);
+	/* root ignores file modes: the daemon runs as d->user to meet them */
+	struct passwd *pw = d->user && geteuid() == 0 ? getpwnam(d->user) : NULL;
+
+	if (pw) {
+		snprintf(uid, sizeof(uid), "--reuid=%u", (unsigned)pw->pw_uid);
+		snprintf(gid, sizeof(gid), "--regid=%u", (unsigned)pw->pw_gid);
+	}
+	d->pid = blmon_start(pw ? wrap : NULL, args, d->log);
 	if (d->pid < 0)
 		d->pid = 0;
 	return d->pid > 0 ? 0 : -1;
@@ -842,6 +887,67 @@ bool harness_daemon_cycles(harness_daemon_t *d, int n, int ms)
 	snprintf(sql, sizeof(sql), "SELECT count(*) >= %lld FROM cycles WHERE ended IS NOT NULL",
 		 base + n);
 	return harness_daemon_wait(d, sql, 1, ms);
+}
+
+static size_t http_body(char *p, size_t sz, size_t n, void *ud)
+{
+	sbuf_t *b = ud;
+
+	sbuf_add(b, p, sz * n);
+	return sz * n;
+}
+
+char *harness_http_get(int port, const char *path, long *status)
+{
+	CURL *c = curl_easy_init();
+	sbuf_t b = SBUF_INIT;
+	char url[1200];
+	CURLcode rc;
+
+	*status = 0;
+	if (!c)
+		return NULL;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		sbuf_free(&b);
+		return NULL;
+	}
+	return sbuf_take(&b);
+}
+
+struct http_want {
+	int port;
+	const char *path, *needle;
+	long status;
+};
+
+static bool http_done(harness_daemon_t *d, const void *arg)
+{
+	const struct http_want *w = arg;
+	long status;
+	char *body = harness_http_get(w->port, w->path, &status);
+	bool ok = body && status == w->status && (!w->needle || strstr(body, w->needle));
+
+	(void)d;
+	free(body);
+	return ok;
+}
+
+bool harness_daemon_wait_http(harness_daemon_t *d, int port, const char *path, long status,
+			      const char *needle, int ms)
+{
+	struct http_want w = {port, path, needle, status};
+
+	return daemon_poll(d, http_done, &w, ms);
 }
 
 struct log_want {

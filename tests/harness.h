@@ -153,6 +153,8 @@ typedef struct {
 	pid_t pid;       /* the running daemon (for kill(2), prlimit(2)); 0 when none */
 	bool exited;     /* a wait saw it exit by itself (pid is reaped, not reset) */
 	int status;      /* then its exit status, or 128+signal */
+	const char *user; /* set by the test: run as this user (setpriv) when the tests run
+			     as root, for file modes to count; NULL: as the test */
 } harness_daemon_t;
 
 /* Names the fixture's files in dir (copied: dir is borrowed for the call
@@ -209,6 +211,16 @@ bool harness_daemon_wait_log_n(harness_daemon_t *d, const char *text, int n, int
 /* Waits until the SMTP sink's dir holds at least n messages
  * (harness_smtp_mails): a mail the daemon sent has arrived. */
 bool harness_daemon_wait_mails(harness_daemon_t *d, const char *dir, int n, int ms);
+
+/* GET http://127.0.0.1:port/path: the body (malloc'd, caller frees; "" when
+ * empty) with *status set to the HTTP status, or NULL when no answer came
+ * (*status 0). */
+char *harness_http_get(int port, const char *path, long *status);
+
+/* Polls GET path on the daemon's HTTP port until it answers status with a body
+ * containing needle (NULL: any body). */
+bool harness_daemon_wait_http(harness_daemon_t *d, int port, const char *path, long status,
+			      const char *needle, int ms);
 
 /* Fails the test (cr_assert_fail) with the caller's file and line, what, the
  * daemon's exit status if it exited, and its whole log. Does not return. */

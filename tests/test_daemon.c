@@ -2,29 +2,40 @@
  * Each test runs the real daemon with a 1-second interval and edits zone files under it. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/harness.h"
 
 static char *dir;
 static harness_server_t dns;
 static harness_daemon_t d;
+static int http_port;           /* the daemon's [http] listen port, set by write_conf */
+static const char *extra_conf = ""; /* more sections, for the tests that need them */
 
 static const char zone_a[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.11\n";
 static const char zone_b[] = "# second dataset: extra records\n";
 
+static const char zone_ok[] = "# a second list that keeps working\n127.0.0.2\n";
+
 static void setup(void)
 {
-	static const char *const zones[] = {"bl.test:ip4set:a", "bl.test:ip4set:b", NULL};
+	static const char *const zones[] = {"bl.test:ip4set:a", "bl.test:ip4set:b",
+					    "ok.test:ip4set:ok", NULL};
 
 	dir = harness_tmpdir();
 	cr_assert_not_null(dir);
 	cr_assert_eq(harness_write_zone(dir, "a", zone_a), 0);
 	cr_assert_eq(harness_write_zone(dir, "b", zone_b), 0);
+	cr_assert_eq(harness_write_zone(dir, "ok", zone_ok), 0);
+	extra_conf = "";
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
 	harness_daemon_init(&d, dir);
 }
@@ -40,15 +51,18 @@ TestSuite(daemon, .init = setup, .fini = teardown, .timeout = 90);
 
 static void write_conf(int confirm, const char *extra_targets)
 {
-	int r = harness_daemon_config(&d,
+	int r;
+
+	http_port = harness_free_tcp_port();
+	r = harness_daemon_config(&d,
 		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = %d\n"
 		 "timeout = 300ms\nretries = 1\n"
 		 "[targets]\nip = 192.0.2.10\nip = 192.0.2.20\n%s"
 		 "[lists]\ndefault = no\n"
 		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		 "code = 127.0.0.4 Exploited host\nremoval = https://bl.test/remove?ip={target}\n"
-		 "[http]\nlisten = 127.0.0.1:%d\n",
-		 dns.port, d.db, confirm, extra_targets ? extra_targets : "", harness_free_tcp_port());
+		 "[http]\nlisten = 127.0.0.1:%d\n%s",
+		 dns.port, d.db, confirm, extra_targets ? extra_targets : "", http_port, extra_conf);
 
 	cr_assert_eq(r, 0);
 }
@@ -72,9 +86,8 @@ static long long q(const char *sql)
 #define EV(target, to) \
 	"SELECT count(*) FROM events e JOIN targets t ON t.id = e.target_id WHERE t.target = '" target \
 	"' AND e.\"to\" = '" to "'"
-#define UNKNOWN_TO_LISTED "SELECT count(*) FROM events WHERE \"from\" = 'unknown' AND \"to\" = 'listed'"
 #define ST(target) \
-	"SELECT CASE s.status WHEN 'listed' THEN 2 WHEN 'unknown' THEN 1 ELSE 0 END FROM state s " \
+	"SELECT CASE s.status WHEN 'listed' THEN 2 WHEN 'unchecked' THEN 1 ELSE 0 END FROM state s " \
 	"JOIN targets t ON t.id = s.target_id WHERE t.target = '" target "'"
 
 Test(daemon, listed_then_delisted_once_each)
@@ -124,47 +137,6 @@ Test(daemon, code_change_is_an_event)
 				     "\"to\" = 'listed' AND codes = '[\"127.0.0.2\",\"127.0.0.4\"]'",
 				 1, 8000))
 		harness_daemon_fail(&d, "SBL -> SBL+XBL not recorded");
-	cr_assert_eq(stop_daemon(), 0);
-}
-
-Test(daemon, dead_list_gives_unknown_then_recovers)
-{
-	write_conf(1, NULL);
-	start_daemon();
-	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
-		harness_daemon_fail(&d, "first listing not recorded");
-	/* the list loses its test point: dead, and its answers are not trusted */
-	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n192.0.2.10\n"), 0);
-	if (!harness_daemon_wait(&d, "SELECT count(*) FROM list_health WHERE health = 'dead'", 1,
-				 8000))
-		harness_daemon_fail(&d, "dead list not recorded");
-	if (!harness_daemon_wait(&d, EV("192.0.2.10", "unknown"), 1, 5000))
-		harness_daemon_fail(&d, "verdicts of a dead list must become unknown");
-	cr_assert_eq(q(EV("192.0.2.10", "clean")), 0, "a dead list never makes a listing clean");
-	cr_assert_eq(q(EV("192.0.2.20", "unknown")), 1);
-	cr_assert_eq(harness_write_zone(dir, "a", zone_a), 0);
-	if (!harness_daemon_wait(&d, "SELECT count(*) FROM list_health WHERE health = 'ok'", 2, 8000))
-		harness_daemon_fail(&d, "recovered list not recorded");
-	if (!harness_daemon_wait(&d, UNKNOWN_TO_LISTED, 1, 5000))
-		harness_daemon_fail(&d, "unknown -> listed not recorded");
-	cr_assert_eq(stop_daemon(), 0);
-}
-
-Test(daemon, resolver_down_is_unknown_never_clean)
-{
-	write_conf(1, NULL);
-	start_daemon();
-	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
-		harness_daemon_fail(&d, "first listing not recorded");
-	kill(dns.pid, SIGSTOP); /* the resolver stops answering */
-	if (!harness_daemon_wait(&d, EV("192.0.2.10", "unknown"), 1, 10000)) {
-		kill(dns.pid, SIGCONT);
-		harness_daemon_fail(&d, "resolver down: listing did not become unknown");
-	}
-	cr_assert_eq(q(EV("192.0.2.10", "clean")), 0);
-	kill(dns.pid, SIGCONT);
-	if (!harness_daemon_wait(&d, UNKNOWN_TO_LISTED, 1, 10000))
-		harness_daemon_fail(&d, "listing not back after the resolver returned");
 	cr_assert_eq(stop_daemon(), 0);
 }
 
@@ -256,6 +228,7 @@ Test(daemon, full_disk_is_reported_and_nothing_is_lost)
 {
 	struct rlimit lim;
 
+	setenv("BLMON_DEBUG", "1", 1); /* the retries are debug lines (this test's process only) */
 	write_conf(1, NULL);
 	start_daemon();
 	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
@@ -268,15 +241,26 @@ Test(daemon, full_disk_is_reported_and_nothing_is_lost)
 	lim.rlim_max = RLIM_INFINITY; /* soft limit only, so it can be lifted again */
 	cr_assert_eq(prlimit(d.pid, RLIMIT_FSIZE, &lim, NULL), 0);
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
-	/* a failed write, and another one cycle later: the daemon lives on a full disk */
-	if (!harness_daemon_wait_log_n(&d, "error: database", 2, 20000))
-		harness_daemon_fail(&d, "no clear error logged on a full disk, twice");
+	/* a failed write, retried (debug lines) but logged as an error once, and on /healthz:
+	 * the daemon lives on a full disk without filling what is left with its log */
+	if (!harness_daemon_wait_log_n(&d, "error: database", 1, 20000))
+		harness_daemon_fail(&d, "no clear error logged on a full disk");
+	if (!harness_daemon_wait_log_n(&d, "(again)", 2, 20000))
+		harness_daemon_fail(&d, "the write was not retried");
+	cr_assert_eq(harness_daemon_wait_log_n(&d, "error: database", 2, 0), false,
+		     "the same error was logged twice");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, "disk I/O error", 5000))
+		harness_daemon_fail(&d, "/healthz does not say the database fails");
 	cr_assert(harness_daemon_running(&d), "the daemon died on a full disk");
 	/* space again: the change is recorded, once */
 	lim.rlim_cur = RLIM_INFINITY;
 	cr_assert_eq(prlimit(d.pid, RLIMIT_FSIZE, &lim, NULL), 0);
-	if (!harness_daemon_wait(&d, EV("192.0.2.10", "clean"), 1, 80000))
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "clean"), 1, 20000))
 		harness_daemon_fail(&d, "change not recorded once the disk had space again");
+	if (!harness_daemon_wait_log(&d, "writable again", 5000))
+		harness_daemon_fail(&d, "the recovery was not logged");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 once the database is writable again");
 	cr_assert_eq(stop_daemon(), 0);
 }
 
@@ -337,5 +321,272 @@ Test(daemon, reload_restarts_the_web_server_with_the_new_config)
 	if (!body || !strstr(body, "other.test"))
 		harness_daemon_fail(&d, "the web server did not follow the reload");
 	free(body);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+/* ===== what is known survives what fails (a failed check is not a state) ===== */
+
+#define SINCE_ON(target, zone)                                                                   \
+	"SELECT s.since FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON "      \
+	"l.id = s.list_id WHERE t.target = '" target "' AND l.zone = '" zone "'"
+#define FAILING_ON(target, zone)                                                                 \
+	"SELECT s.failing_since > 0 FROM state s JOIN targets t ON t.id = s.target_id JOIN lists " \
+	"l ON l.id = s.list_id WHERE t.target = '" target "' AND l.zone = '" zone "'"
+#define STATUS_ON(target, zone, status)                                                          \
+	"SELECT count(*) FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON "      \
+	"l.id = s.list_id WHERE t.target = '" target "' AND l.zone = '" zone "' AND s.status = '" \
+	status "'"
+#define OUTAGES_OPEN "SELECT count(*) FROM resolver_outages WHERE ended IS NULL"
+#define OUTAGES "SELECT count(*) FROM resolver_outages"
+#define NOT_A_STATE "SELECT count(*) FROM events WHERE \"to\" NOT IN ('listed', 'clean') OR " \
+		    "ifnull(\"from\", 'listed') NOT IN ('listed', 'clean')"
+
+/* GETs path and asserts status and that the body holds each needle (NULL-ended). */
+static void http_expect(const char *path, long want, ...)
+{
+	long status;
+	char *body = harness_http_get(http_port, path, &status);
+	va_list ap;
+
+	cr_assert_not_null(body, "GET %s: no answer", path);
+	cr_assert_eq(status, want, "GET %s: %ld, want %ld: %s", path, status, want, body);
+	va_start(ap, want);
+	for (const char *n = va_arg(ap, const char *); n; n = va_arg(ap, const char *))
+		cr_assert(strstr(body, n), "GET %s: no %s in\n%s", path, n, body);
+	va_end(ap);
+	free(body);
+}
+
+/* `blmon nagios --url` (daemon mode) on target: its exit status; *out gets its line. */
+static int nagios(const char *target, char *out, size_t len)
+{
+	char url[64];
+	const char *args[] = {"nagios", "--url", url, "-H", target, NULL};
+	harness_run_t r;
+	int st;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", http_port);
+	cr_assert_eq(harness_run(&r, 10, args), 0);
+	snprintf(out, len, "%s", r.out);
+	st = r.status;
+	harness_run_free(&r);
+	return st;
+}
+
+#define LISTED_10 "blmon_listed{target=\"192.0.2.10\",zone=\"bl.test\",scope=\"ip\"} 1\n"
+
+Test(daemon, a_resolver_outage_changes_nothing_known)
+{
+	long long events, since10, since20;
+	char line[1024], hook[160];
+
+	/* a webhook nobody answers: what is queued is what would be sent */
+	snprintf(hook, sizeof(hook), "[webhook]\nurl = http://127.0.0.1:%d/hook\n",
+		 harness_closed_port());
+	extra_conf = hook;
+	write_conf(1, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000) ||
+	    !harness_daemon_wait(&d, EV("192.0.2.20", "clean"), 1, 5000))
+		harness_daemon_fail(&d, "first observations not recorded");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 with the resolver up");
+	events = q("SELECT count(*) FROM events");
+	since10 = q(SINCE_ON("192.0.2.10", "bl.test"));
+	since20 = q(SINCE_ON("192.0.2.20", "bl.test"));
+
+	kill(dns.pid, SIGSTOP); /* the resolver stops answering */
+	if (!harness_daemon_wait(&d, OUTAGES_OPEN, 1, 10000)) {
+		kill(dns.pid, SIGCONT);
+		harness_daemon_fail(&d, "no resolver outage recorded");
+	}
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, "does not answer", 5000)) {
+		kill(dns.pid, SIGCONT);
+		harness_daemon_fail(&d, "/healthz did not turn 503 with the resolver down");
+	}
+	/* stale after the interval and two more: every target, still as last confirmed */
+	if (!harness_daemon_wait_http(&d, http_port, "/api/v1/status", 200,
+				      "\"summary\":{\"targets\":2,\"listed\":1,\"clean\":1,"
+				      "\"unchecked\":0,\"stale\":2}", 10000)) {
+		kill(dns.pid, SIGCONT);
+		harness_daemon_fail(&d, "the listing did not stay listed, and stale, through the outage");
+	}
+	http_expect("/api/v1/status", 200, "\"resolver\":{\"state\":\"down\"", NULL);
+	http_expect("/api/v1/targets/192.0.2.10", 200, "\"status\":\"listed\"",
+		    "\"stale\":true", "\"failing_reason\":\"", NULL);
+	http_expect("/metrics", 200, LISTED_10, "blmon_resolver_up 0\n", "blmon_targets_stale 2\n",
+		    "blmon_targets{status=\"listed\"} 1\n", NULL);
+	/* Nagios: a stale listing stays CRITICAL, as of when; stale clean data is WARNING */
+	cr_assert_eq(nagios("192.0.2.10", line, sizeof(line)), 2, "%s", line);
+	cr_assert(strstr(line, "as of") && strstr(line, "ago"), "%s", line);
+	cr_assert_eq(nagios("192.0.2.20", line, sizeof(line)), 1, "%s", line);
+	cr_assert(strstr(line, "BLMON WARNING") && strstr(line, "checks failing"), "%s", line);
+
+	/* a restart in the middle of the outage: nothing known is lost, no second outage */
+	cr_assert_eq(stop_daemon(), 0);
+	start_daemon();
+	if (!harness_daemon_cycles(&d, 2, 10000)) {
+		kill(dns.pid, SIGCONT);
+		harness_daemon_fail(&d, "no cycles after a restart during the outage");
+	}
+	cr_assert_eq(q(OUTAGES), 1, "a restart opened a second outage");
+	cr_assert_eq(q(STATUS_ON("192.0.2.10", "bl.test", "listed")), 1);
+
+	kill(dns.pid, SIGCONT); /* back */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM resolver_outages WHERE ended IS NOT NULL",
+				 1, 10000))
+		harness_daemon_fail(&d, "the outage was not closed when the resolver came back");
+	if (!harness_daemon_wait(&d, FAILING_ON("192.0.2.10", "bl.test"), 0, 5000))
+		harness_daemon_fail(&d, "the listing is still failing after the resolver came back");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 again after the outage");
+	if (!harness_daemon_wait_http(&d, http_port, "/api/v1/status", 200,
+				      "\"unchecked\":0,\"stale\":0}", 5000))
+		harness_daemon_fail(&d, "results not fresh again after the outage");
+	http_expect("/metrics", 200, LISTED_10, "blmon_resolver_up 1\n", NULL);
+	cr_assert_eq(nagios("192.0.2.10", line, sizeof(line)), 2, "%s", line);
+	cr_assert_null(strstr(line, "as of"), "%s", line);
+
+	/* the history is as if nothing had happened but the outage */
+	cr_assert_eq(q("SELECT count(*) FROM events"), events, "the outage wrote per-target events");
+	cr_assert_eq(q(NOT_A_STATE), 0);
+	cr_assert_eq(q(SINCE_ON("192.0.2.10", "bl.test")), since10, "the listing's since changed");
+	cr_assert_eq(q(SINCE_ON("192.0.2.20", "bl.test")), since20, "clean's since changed");
+	cr_assert_eq(q(OUTAGES), 1, "exactly one resolver outage");
+	cr_assert_eq(q("SELECT count(*) FROM list_health WHERE health != 'ok'"), 0,
+		     "the resolver's fault was recorded on the list");
+	/* alerts: the first summary, then one when the outage began and one when it ended */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE payload LIKE "
+				     "'%\"kind\":\"resolver\"%'", 2, 5000))
+		harness_daemon_fail(&d, "no alert when the outage began and ended");
+	cr_assert_eq(q("SELECT count(*) FROM alerts"), 3, "alerts other than the resolver's");
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, one_failing_list_is_that_lists_health)
+{
+	long long events, since;
+
+	extra_conf = "[list ok.test]\nname = OK BL\ncode = 127.0.0.2 Spam\n";
+	write_conf(1, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000) ||
+	    !harness_daemon_wait(&d, "SELECT count(*) FROM events", 4, 5000))
+		harness_daemon_fail(&d, "first observations not recorded");
+	events = q("SELECT count(*) FROM events");
+	since = q(SINCE_ON("192.0.2.10", "bl.test"));
+	/* bl.test loses its test point (dead) while ok.test keeps answering */
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n192.0.2.10\n"), 0);
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "
+				     "health = 'dead'", 1, 8000))
+		harness_daemon_fail(&d, "dead list not recorded");
+	if (!harness_daemon_wait(&d, FAILING_ON("192.0.2.10", "bl.test"), 1, 5000))
+		harness_daemon_fail(&d, "the dead list's results are not marked failing");
+	if (!harness_daemon_cycles(&d, 2, 5000))
+		harness_daemon_fail(&d, "no cycles with the dead list");
+	cr_assert_eq(q(STATUS_ON("192.0.2.10", "bl.test", "listed")), 1, "a dead list unlisted");
+	cr_assert_eq(q(FAILING_ON("192.0.2.10", "ok.test")), 0, "the working list is failing too");
+	cr_assert_eq(q(OUTAGES), 0, "one list's fault was put on the resolver");
+	http_expect("/healthz", 200, NULL);
+	http_expect("/api/v1/status", 200, "\"resolver\":{\"state\":\"up\"", NULL);
+	cr_assert_eq(harness_write_zone(dir, "a", zone_a), 0);
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM list_health WHERE health = 'ok' AND "
+				     "list_id = (SELECT id FROM lists WHERE zone = 'bl.test')", 2, 8000))
+		harness_daemon_fail(&d, "recovered list not recorded");
+	if (!harness_daemon_wait(&d, FAILING_ON("192.0.2.10", "bl.test"), 0, 5000))
+		harness_daemon_fail(&d, "the recovered list's results are still failing");
+	cr_assert_eq(q("SELECT count(*) FROM events"), events, "the dead list wrote per-target events");
+	cr_assert_eq(q(SINCE_ON("192.0.2.10", "bl.test")), since);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+Test(daemon, a_lying_resolver_is_one_root_cause)
+{
+	harness_server_t liar;
+	char conf[1024];
+
+	/* NXDOMAIN for everything, test points included, for both lists */
+	cr_assert_eq(harness_hostile_dns_start(&liar, dir), 0, "hostiledns did not start");
+	snprintf(conf, sizeof(conf),
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n[targets]\nip = 192.0.2.10\n[lists]\ndefault = no\n"
+		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "[list ok.test]\nname = OK BL\ncode = 127.0.0.2 Spam\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 liar.port, d.db, http_port = harness_free_tcp_port());
+	cr_assert_eq(harness_daemon_config(&d, "%s", conf), 0);
+	start_daemon();
+	if (!harness_daemon_wait(&d, OUTAGES_OPEN, 1, 8000)) {
+		harness_server_stop(&liar);
+		harness_daemon_fail(&d, "a resolver that lies for every list is not the resolver's fault");
+	}
+	if (!harness_daemon_cycles(&d, 2, 5000)) {
+		harness_server_stop(&liar);
+		harness_daemon_fail(&d, "no cycles");
+	}
+	harness_server_stop(&liar);
+	cr_assert_eq(q(OUTAGES), 1);
+	cr_assert_eq(q("SELECT count(*) FROM list_health WHERE health != 'ok'"), 0,
+		     "the lists were blamed for the resolver");
+	cr_assert_eq(q("SELECT count(*) FROM events"), 0, "NXDOMAIN from a liar read as clean");
+	cr_assert_eq(q(STATUS_ON("192.0.2.10", "bl.test", "unchecked")), 1);
+	cr_assert_eq(q(FAILING_ON("192.0.2.10", "bl.test")), 1);
+	/* one banner's worth: the resolver down, the lists untested, /healthz says so */
+	http_expect("/api/v1/status", 200, "\"resolver\":{\"state\":\"down\"",
+		    "answers NXDOMAIN for every list", "\"health\":\"untested\"", NULL);
+	http_expect("/healthz", 503, "answers NXDOMAIN", NULL);
+	{
+		char *log = harness_read(d.log);
+		int n = harness_count(log, "answers NXDOMAIN for every list");
+		free(log);
+		cr_assert_eq(n, 1, "the outage was logged %d times, not once", n);
+	}
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+/* ===== a database that cannot be written: back off, say it once, show it on /healthz ===== */
+
+Test(daemon, a_read_only_database_backs_off_and_says_so_once)
+{
+	char newdb[1200], sql[1400], *log;
+	struct passwd *pw = getpwnam("nobody");
+	int lines;
+
+	cr_assert_not_null(pw);
+	setenv("BLMON_DEBUG", "1", 1); /* each retry is a debug line: they are counted below */
+	/* as root, the daemon runs as nobody in a directory nobody owns */
+	d.user = "nobody";
+	if (geteuid() == 0)
+		cr_assert_eq(chown(dir, pw->pw_uid, pw->pw_gid), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	write_conf(1, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "first listing not recorded");
+	/* the database is replaced by a read-only copy in a read-only directory */
+	snprintf(newdb, sizeof(newdb), "%s.ro", d.db);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", newdb);
+	harness_daemon_value(&d, sql);
+	cr_assert_eq(chmod(newdb, 0444), 0);
+	if (geteuid() == 0)
+		cr_assert_eq(chown(newdb, pw->pw_uid, pw->pw_gid), 0);
+	cr_assert_eq(rename(newdb, d.db), 0);
+	cr_assert_eq(chmod(dir, 0555), 0);
+	if (!harness_daemon_wait_log_n(&d, "(again)", 3, 20000)) {
+		chmod(dir, 0755);
+		harness_daemon_fail(&d, "the failing writes were not retried");
+	}
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, "readonly", 5000)) {
+		chmod(dir, 0755);
+		harness_daemon_fail(&d, "/healthz does not say the database cannot be written");
+	}
+	chmod(dir, 0755);
+	cr_assert(harness_daemon_running(&d), "the daemon died on a read-only database");
+	log = harness_read(d.log);
+	lines = harness_count(log, "\n");
+	cr_assert_eq(harness_count(log, "error: database"), 1, "logged more than once:\n%s", log);
+	/* a tight loop wrote millions of lines in seconds; a few per retry is the bound */
+	cr_assert_lt(lines, 60, "%d log lines:\n%s", lines, log);
+	free(log);
 	cr_assert_eq(stop_daemon(), 0);
 }

@@ -639,7 +639,7 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	cr_assert_eq(q("SELECT count(*) FROM rejections WHERE code = 'S3150'"), 4);
 	sdb = store_open(d.db, STORE_RO, err, sizeof(err));
 	cr_assert_not_null(sdb, "%s", err);
-	j = api_incidents(sdb, &(api_ctx_t){NULL, 0, time(NULL)}, 50, err, sizeof(err));
+	j = api_incidents(sdb, &(api_ctx_t){.now = time(NULL)}, 50, err, sizeof(err));
 	cr_assert_not_null(j, "%s", err);
 	doc = cJSON_PrintUnformatted(j);
 	cr_assert_eq(harness_schema_valid("api/incidents.schema.json", doc), 0, "%s", doc);
@@ -648,7 +648,7 @@ Test(logwatch, hostile_line_is_bounded_and_escaped)
 	{
 		metrics_t *m = metrics_new(sdb);
 		size_t len;
-		char *mt = metrics_render(m, sdb, &(api_ctx_t){NULL, 0, time(NULL)}, &len, err,
+		char *mt = metrics_render(m, sdb, &(api_ctx_t){.now = time(NULL)}, &len, err,
 					  sizeof(err));
 		cr_assert_not_null(mt, "%s", err);
 		cr_assert(strstr(mt, "blmon_provider_rejections_total{provider=\"microsoft\",kind=\""

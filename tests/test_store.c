@@ -1,5 +1,7 @@
 /* test_store.c -- the SQLite store: schema creation, migration idempotence, round trips. */
 #include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,4 +126,73 @@ Test(store, unopenable_path_is_a_clear_error)
 
 	cr_assert_null(s);
 	cr_assert(strstr(err, "/nonexistent/dir/blmon.db"), "%s", err);
+}
+
+/* A database written by 0.1 (tests/fixtures/release-0.1.sql: two resolver outages
+ * recorded as unknown states and events, a delisting between them, a listing
+ * after) is migrated to "a failed check is not a state": the unknown periods are
+ * kept aside, the events read as if only the outages had happened, and every
+ * state and since is the one before the outage. */
+Test(store, release_0_1_database_migrates_without_losing_what_was_known)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char fx[1024], err[512], *sql;
+	sqlite3 *db;
+	store_t *s;
+	store_state_t st;
+
+	snprintf(fx, sizeof(fx), "%s/tests/fixtures/release-0.1.sql", root ? root : ".");
+	sql = harness_read(fx);
+	cr_assert(strstr(sql, "CREATE TABLE"), "fixture %s not read", fx);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	free(sql);
+
+	s = store_open(path, STORE_RW, err, sizeof(err));
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_geq(store_schema_version(s), 4);
+	/* no unknown anywhere, nothing lost: the unknown periods are kept aside */
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events WHERE \"to\" = 'unknown' OR "
+				     "\"from\" = 'unknown'"), 0);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM state WHERE status NOT IN "
+				     "('listed', 'clean', 'unchecked')"), 0);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM legacy_unknown"), 12);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM legacy_unknown WHERE ended IS NULL"), 6,
+		     "the outage still going on when 0.1 stopped");
+	/* the history: first observations, the delisting and the listing; the outages and
+	 * their "unknown -> listed" returns are gone */
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events"), 8);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events WHERE id IN (1,2,3,4,5,6,19,20)"), 8);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events WHERE id = 19 AND \"from\" = "
+				     "'listed' AND \"to\" = 'clean'"), 1);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events WHERE id = 20 AND \"from\" = "
+				     "'clean' AND \"to\" = 'listed'"), 1);
+
+	/* 192.0.2.10 on bl.test: clean since the delisting, failing since the second outage */
+	cr_assert_eq(store_state_get(s, 1, 1, &st), 1);
+	cr_assert_eq(st.status, STATUS_CLEAN);
+	cr_assert_eq(st.since, 1796535591);
+	cr_assert_eq(st.failing_since, 1796535595);
+	cr_assert(strstr(st.failing_reason, "list unreachable"), "%s", st.failing_reason);
+	/* 192.0.2.10 on net.test: listed since the first check, through both outages */
+	cr_assert_eq(store_state_get(s, 1, 2, &st), 1);
+	cr_assert_eq(st.status, STATUS_LISTED);
+	cr_assert_eq(st.since, 1796535581);
+	cr_assert_eq(st.ans.ncodes, 1);
+	/* 192.0.2.30 on bl.test: listed since the listing between the outages, with its TXT */
+	cr_assert_eq(store_state_get(s, 3, 1, &st), 1);
+	cr_assert_eq(st.status, STATUS_LISTED);
+	cr_assert_eq(st.since, 1796535591);
+	cr_assert_eq(st.ans.ntxt, 1);
+	cr_assert_str_eq(st.ans.txt, "Spam source 192.0.2.30");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM state WHERE failing_since = 1796535595"), 6);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM resolver_outages"), 0);
+	store_close(s);
+
+	/* and opening it again changes nothing */
+	s = store_open(path, STORE_RW, err, sizeof(err));
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM events"), 8);
+	store_close(s);
 }

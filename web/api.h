@@ -17,6 +17,8 @@ typedef struct {
 				NULL (then every stored list counts as in use) */
 	unsigned interval_s; /* the monitor's interval ([monitor] interval) */
 	int64_t now;         /* unix seconds of the request */
+	unsigned grace_s;    /* [monitor] stale_grace: a state is stale after its list's
+				interval plus this (0: two intervals) */
 } api_ctx_t;
 
 /* Every builder returns a new cJSON document (caller owns; cJSON_Delete), or
@@ -77,16 +79,18 @@ cJSON *api_asns(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
 #define API_INCIDENTS_MAX 500
 cJSON *api_incidents(store_t *s, const api_ctx_t *c, unsigned limit, char *err, size_t errlen);
 
-/* GET /healthz (api_health.c): healthy when the last cycle ended within two
- * intervals (interval_s: the shortest list interval, i.e. how often cycles
- * run), and never less than API_HEALTH_MIN_AGE seconds. Returns 1 healthy, 0
- * not (the document's "reason" says why), -1 on error; *out is set (caller
- * owns) unless -1. */
+/* GET /healthz (api_health.c): healthy unless no cycle has finished yet, the
+ * last one ended more than max_age seconds ago (the monitor is stuck or
+ * stopped), nothing could be checked for longer than max_age (the last cycle
+ * with a real answer is older), the resolver is down (an open outage), or the
+ * daemon reports a problem (problem: its text, "" when none). Returns 1
+ * healthy, 0 not (the document's "reason" says why), -1 on error; *out is set
+ * (caller owns) unless -1. */
 #define API_HEALTH_MIN_AGE 10
-int api_health(store_t *s, const api_ctx_t *c, unsigned interval_s, cJSON **out, char *err,
-	       size_t errlen);
+int api_health(store_t *s, const api_ctx_t *c, unsigned max_age, const char *problem, cJSON **out,
+	       char *err, size_t errlen);
 /* The unhealthy document for when the store cannot be read at all (why: the
  * reason shown, e.g. "database: ..."). Caller owns the result. */
-cJSON *api_health_unreadable(const api_ctx_t *c, unsigned interval_s, const char *why);
+cJSON *api_health_unreadable(const api_ctx_t *c, unsigned max_age, const char *why);
 
 #endif

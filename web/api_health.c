@@ -1,57 +1,78 @@
-/* api_health.c -- GET /healthz: is the monitor still finishing check cycles?
- * A probe's answer: healthy while the last cycle ended within two intervals of the shortest list. */
+/* api_health.c -- GET /healthz: can the monitor still tell the truth?
+ * A probe's answer: unhealthy when cycles stopped, when nothing could be checked for too long,
+ * when the resolver is down, or when the daemon reports a problem its database cannot show. */
 #include "web/api_int.h"
 
 #include <stdio.h>
 
 #include "lib/jsonx.h"
+#include "lib/timefmt.h"
 
-/* The age past which the monitor is stuck: two intervals, never less than
- * API_HEALTH_MIN_AGE (second-long test intervals: allow for a slow cycle). */
-static int64_t max_age(unsigned interval_s)
+/* The document; ended/answered 0: none; reason "" when healthy. */
+static cJSON *health_json(const api_ctx_t *c, int64_t ended, int64_t answered, unsigned max_age,
+			  const store_outage_t *down, const char *reason)
 {
-	int64_t m = 2 * (int64_t)interval_s;
-
-	return m < API_HEALTH_MIN_AGE ? API_HEALTH_MIN_AGE : m;
-}
-
-/* The document; ended 0: no cycle finished; reason "" when healthy. */
-static cJSON *health_json(const api_ctx_t *c, int64_t ended, int64_t max, const char *reason)
-{
-	cJSON *doc = cJSON_CreateObject();
+	cJSON *doc = cJSON_CreateObject(), *res;
 
 	cJSON_AddStringToObject(doc, "status", *reason ? "unhealthy" : "ok");
 	jsonx_add_time(doc, "generated_at", c->now);
 	jsonx_add_time(doc, "last_cycle_ended", ended);
 	jsonx_add_num_or_null(doc, "age_seconds", (double)(c->now - ended), ended != 0);
-	cJSON_AddNumberToObject(doc, "max_age_seconds", (double)max);
+	jsonx_add_time(doc, "last_answer", answered);
+	cJSON_AddNumberToObject(doc, "max_age_seconds", (double)max_age);
+	res = cJSON_AddObjectToObject(doc, "resolver");
+	cJSON_AddStringToObject(res, "state", down && down->id ? "down" : "up");
+	jsonx_add_time(res, "since", down && down->id ? down->started : 0);
+	jsonx_add_text(res, "reason", down && down->id ? down->reason : NULL);
 	jsonx_add_text(doc, "reason", reason);
 	return doc;
 }
 
-int api_health(store_t *s, const api_ctx_t *c, unsigned interval_s, cJSON **out, char *err,
-	       size_t errlen)
+/* Why the monitor is unhealthy, in order of what an admin must fix first;
+ * "" when it is not. */
+static void judge(const api_ctx_t *c, const store_cycle_row_t *last,
+		  const store_cycle_row_t *answered, const store_outage_t *down, unsigned max_age,
+		  const char *problem, char *reason, size_t len)
 {
-	store_cycle_row_t cy;
-	int64_t max = max_age(interval_s), age;
-	char reason[256] = "";
+	char t[TIMEFMT_MAX];
+
+	reason[0] = '\0';
+	if (problem && *problem) {
+		snprintf(reason, len, "%s", problem);
+	} else if (down->id) {
+		timefmt_rfc3339(down->started, t);
+		snprintf(reason, len, "%s: nothing could be checked since %s", down->reason, t);
+	} else if (!last->ended) {
+		snprintf(reason, len, "no check cycle has finished yet");
+	} else if (c->now - last->ended > max_age) {
+		snprintf(reason, len,
+			 "the last check cycle ended %llds ago, more than %us: the monitor is stuck "
+			 "or stopped", (long long)(c->now - last->ended), max_age);
+	} else if (!answered->ended || c->now - answered->ended > max_age) {
+		if (answered->ended)
+			timefmt_rfc3339(answered->ended, t);
+		snprintf(reason, len, "nothing could be checked %s%s (more than %us): every query "
+			 "failed", answered->ended ? "since " : "yet", answered->ended ? t : "", max_age);
+	}
+}
+
+int api_health(store_t *s, const api_ctx_t *c, unsigned max_age, const char *problem, cJSON **out,
+	       char *err, size_t errlen)
+{
+	store_cycle_row_t last, answered;
+	store_outage_t down;
+	char reason[700];
 
 	*out = NULL;
-	if (store_cycle_last(s, &cy) < 0)
+	if (store_cycle_last(s, &last) < 0 || store_cycle_last_answered(s, &answered) < 0 ||
+	    store_outage_open_get(s, &down) < 0)
 		return api_dberr(s, err, errlen);
-	age = c->now - cy.ended;
-	if (!cy.ended)
-		snprintf(reason, sizeof(reason), "no check cycle has finished yet");
-	else if (age > max)
-		snprintf(reason, sizeof(reason),
-			 "the last check cycle ended %llds ago, more than two intervals (%llds): the "
-			 "monitor is stuck or stopped",
-			 (long long)age, (long long)max);
-	*out = health_json(c, cy.ended, max, reason);
+	judge(c, &last, &answered, &down, max_age, problem, reason, sizeof(reason));
+	*out = health_json(c, last.ended, answered.ended, max_age, &down, reason);
 	return reason[0] ? 0 : 1;
 }
 
-cJSON *api_health_unreadable(const api_ctx_t *c, unsigned interval_s, const char *why)
+cJSON *api_health_unreadable(const api_ctx_t *c, unsigned max_age, const char *why)
 {
-	return health_json(c, 0, max_age(interval_s), why && *why ? why : "database: unreadable");
+	return health_json(c, 0, 0, max_age, NULL, why && *why ? why : "database: unreadable");
 }

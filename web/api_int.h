@@ -31,9 +31,13 @@ int api_lists_load(store_t *s, const api_ctx_t *c, api_lists_t *ls, char *err, s
 const api_list_t *api_lists_get(const api_lists_t *ls, int64_t id);
 void api_lists_free(api_lists_t *ls);
 
-/* Fills r with the state st of a target on list l, as of now (borrowed: l and
- * st must outlive r's use). */
-void api_result_from_state(result_t *r, const api_list_t *l, const store_state_t *st, int64_t now);
+/* The interval list l is checked at (its own, else the monitor's). */
+unsigned api_list_interval(const api_ctx_t *c, const api_list_t *l);
+
+/* Fills r with the state st of a target on list l, as of c->now, with its
+ * freshness (borrowed: l and st must outlive r's use). */
+void api_result_from_state(result_t *r, const api_ctx_t *c, const api_list_t *l,
+			   const store_state_t *st);
 
 /* The list object of a stored list with its health, since and advice
  * (defs.schema.json#/$defs/list_health). Caller owns the result. */

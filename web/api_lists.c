@@ -103,14 +103,23 @@ static const api_list_t *lists_by_zone(const api_lists_t *ls, const char *zone)
 	return NULL;
 }
 
-void api_result_from_state(result_t *r, const api_list_t *l, const store_state_t *st, int64_t now)
+unsigned api_list_interval(const api_ctx_t *c, const api_list_t *l)
 {
-	int64_t ttl = st->ttl_until - now;
+	return l->cl && l->cl->interval_s ? l->cl->interval_s : c->interval_s;
+}
+
+void api_result_from_state(result_t *r, const api_ctx_t *c, const api_list_t *l,
+			   const store_state_t *st)
+{
+	int64_t ttl = st->ttl_until - c->now;
 
 	store_result(r, l->cl, &l->row, st->status, &st->ans);
 	r->ttl = ttl <= 0 ? 0 : ttl > UINT32_MAX ? UINT32_MAX : (uint32_t)ttl;
 	r->since = st->since;
 	r->checked_at = st->checked_at;
+	r->stale = result_stale(st->checked_at, c->now, api_list_interval(c, l), c->grace_s);
+	r->failing_since = st->failing_since;
+	r->failing_reason = st->failing_reason;
 }
 
 /* The result_list_t of a stored list: the catalog's query type when it is
@@ -298,7 +307,7 @@ static int asn_target(void *arg, const store_target_view_t *v)
 
 		if (!l || !l->in_use)
 			continue;
-		api_result_from_state(&r, l, &v->states[i].st, a->c->now);
+		api_result_from_state(&r, a->c, l, &v->states[i].st);
 		result_tally_add(&tally, r.kind, r.status);
 		if (r.status != STATUS_LISTED || r.scope == SCOPE_IP || r.scope == SCOPE_DOMAIN)
 			continue;

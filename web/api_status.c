@@ -22,29 +22,37 @@ static cJSON *asn_json(const store_target_view_t *v)
 	return o;
 }
 
-/* The target's status over its results on the lists in use. */
-static status_t target_status(const api_lists_t *ls, const store_target_view_t *v)
+/* The target's confirmed status over its results on the lists in use, and
+ * whether any of its block-list results is stale. */
+static status_t target_status(const api_ctx_t *c, const api_lists_t *ls,
+			      const store_target_view_t *v, bool *stale)
 {
 	result_tally_t tally = RESULT_TALLY_INIT;
 
+	*stale = false;
 	for (size_t i = 0; i < v->nstates; i++) {
 		const api_list_t *l = api_lists_get(ls, v->states[i].list_id);
-		if (l && l->in_use)
-			result_tally_add(&tally, l->row.kind, v->states[i].st.status);
+		const store_state_t *st = &v->states[i].st;
+		if (!l || !l->in_use)
+			continue;
+		result_tally_add(&tally, l->row.kind, st->status);
+		*stale |= l->row.kind == LIST_BLOCK &&
+			  result_stale(st->checked_at, c->now, api_list_interval(c, l), c->grace_s);
 	}
-	return result_tally_status(&tally);
+	return result_tally_confirmed(&tally);
 }
 
 /* A target object (defs.schema.json#/$defs/target) with its results on the
  * lists in use: a list no longer checked keeps old state that is not the truth. */
 static cJSON *target_json(const api_ctx_t *c, const api_lists_t *ls, const store_target_view_t *v,
-			  status_t status)
+			  status_t status, bool stale)
 {
 	cJSON *o = cJSON_CreateObject(), *results;
 
 	jsonx_add_str(o, "target", v->t.name);
 	cJSON_AddStringToObject(o, "type", target_type_name(v->t.type));
 	cJSON_AddStringToObject(o, "status", status_name(status));
+	cJSON_AddBoolToObject(o, "stale", stale);
 	cJSON_AddBoolToObject(o, "active", v->t.active);
 	jsonx_add_text(o, "discovered_from", v->t.from);
 	jsonx_add_time(o, "first_seen", v->first_seen);
@@ -57,7 +65,7 @@ static cJSON *target_json(const api_ctx_t *c, const api_lists_t *ls, const store
 
 		if (!l || !l->in_use)
 			continue;
-		api_result_from_state(&r, l, &v->states[i].st, c->now);
+		api_result_from_state(&r, c, l, &v->states[i].st);
 		cJSON_AddItemToArray(results, result_json(&r, v->t.name, RESULT_JSON_DAEMON));
 	}
 	return o;
@@ -87,8 +95,24 @@ static int cycle_json(store_t *s, cJSON **out)
 	cJSON_AddNumberToObject(o, "queries", (double)cy.n.queries);
 	cJSON_AddNumberToObject(o, "errors", (double)cy.n.errors);
 	cJSON_AddNumberToObject(o, "listed", (double)cy.n.listed);
-	cJSON_AddNumberToObject(o, "unknown", (double)cy.n.unknown);
+	cJSON_AddNumberToObject(o, "failed", (double)cy.n.unknown);
 	*out = o;
+	return 0;
+}
+
+/* The resolver: up, or down since when and why (its open outage). 0 or -1. */
+static int resolver_json(store_t *s, cJSON **out)
+{
+	store_outage_t o;
+	int rc = store_outage_open_get(s, &o);
+
+	*out = NULL;
+	if (rc < 0)
+		return -1;
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "state", rc ? "down" : "up");
+	jsonx_add_time(*out, "since", rc ? o.started : 0);
+	jsonx_add_text(*out, "reason", rc ? o.reason : NULL);
 	return 0;
 }
 
@@ -100,34 +124,38 @@ struct status {
 	bool only_problems;
 	cJSON *targets;
 	long long n[STATUS_COUNT]; /* targets by status */
+	long long stale;           /* targets with a stale block-list result */
 };
 
 static int status_target(void *arg, const store_target_view_t *v)
 {
 	struct status *st = arg;
-	status_t status = target_status(st->ls, v);
+	bool stale;
+	status_t status = target_status(st->c, st->ls, v, &stale);
 
 	st->n[status]++;
-	if (st->only_problems && status == STATUS_CLEAN)
+	st->stale += stale;
+	if (st->only_problems && status == STATUS_CLEAN && !stale)
 		return 0;
-	cJSON_AddItemToArray(st->targets, target_json(st->c, st->ls, v, status));
+	cJSON_AddItemToArray(st->targets, target_json(st->c, st->ls, v, status, stale));
 	return 0;
 }
 
-static void summary_json(cJSON *sum, const long long n[STATUS_COUNT])
+static void summary_json(cJSON *sum, const struct status *st)
 {
-	cJSON_AddNumberToObject(sum, "targets",
-				(double)(n[STATUS_LISTED] + n[STATUS_UNKNOWN] + n[STATUS_CLEAN]));
-	cJSON_AddNumberToObject(sum, "listed", (double)n[STATUS_LISTED]);
-	cJSON_AddNumberToObject(sum, "unknown", (double)n[STATUS_UNKNOWN]);
-	cJSON_AddNumberToObject(sum, "clean", (double)n[STATUS_CLEAN]);
+	cJSON_AddNumberToObject(sum, "targets", (double)(st->n[STATUS_LISTED] + st->n[STATUS_CLEAN] +
+							  st->n[STATUS_UNCHECKED]));
+	cJSON_AddNumberToObject(sum, "listed", (double)st->n[STATUS_LISTED]);
+	cJSON_AddNumberToObject(sum, "clean", (double)st->n[STATUS_CLEAN]);
+	cJSON_AddNumberToObject(sum, "unchecked", (double)st->n[STATUS_UNCHECKED]);
+	cJSON_AddNumberToObject(sum, "stale", (double)st->stale);
 }
 
 cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err, size_t errlen)
 {
 	api_lists_t ls = {0};
-	struct status st = {c, &ls, only_problems, NULL, {0}};
-	cJSON *doc = NULL, *cyc, *sum, *lists;
+	struct status st = {c, &ls, only_problems, NULL, {0}, 0};
+	cJSON *doc = NULL, *cyc, *sum, *lists, *resolver;
 
 	if (api_begin(s, err, errlen) < 0)
 		return NULL;
@@ -137,10 +165,16 @@ cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err,
 		api_dberr(s, err, errlen);
 		goto out;
 	}
+	if (resolver_json(s, &resolver) < 0) {
+		cJSON_Delete(cyc);
+		api_dberr(s, err, errlen);
+		goto out;
+	}
 	doc = cJSON_CreateObject();
 	jsonx_add_time(doc, "generated_at", c->now);
 	cJSON_AddNumberToObject(doc, "interval_seconds", c->interval_s);
 	cJSON_AddItemToObject(doc, "last_cycle", cyc);
+	cJSON_AddItemToObject(doc, "resolver", resolver);
 	sum = cJSON_AddObjectToObject(doc, "summary");
 	lists = cJSON_AddArrayToObject(doc, "lists");
 	for (size_t i = 0; i < ls.n; i++)
@@ -153,7 +187,7 @@ cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err,
 		doc = NULL;
 		goto out;
 	}
-	summary_json(sum, st.n);
+	summary_json(sum, &st);
 out:
 	api_lists_free(&ls);
 	api_end(s);
@@ -173,7 +207,10 @@ static int target_found(void *arg, const store_target_view_t *v)
 {
 	struct target *t = arg;
 
-	t->doc = target_json(t->c, t->ls, v, target_status(t->ls, v));
+	bool stale;
+	status_t status = target_status(t->c, t->ls, v, &stale);
+
+	t->doc = target_json(t->c, t->ls, v, status, stale);
 	return 0;
 }
 

@@ -39,7 +39,10 @@
 struct http {
 	struct MHD_Daemon *d;
 	char *database, *token;
-	unsigned interval_s, health_interval_s;
+	unsigned interval_s, grace_s;
+	unsigned health_max_age; /* /healthz: the seconds nothing may go unchecked */
+	int (*problem)(void *ud, char *buf, size_t len);
+	void *problem_ud;
 	catalog_t *catalog;
 	int port;
 	metrics_t *metrics;
@@ -277,7 +280,7 @@ static void h_status(req_t *r)
 	store_t *db;
 
 	if (only && strcmp(only, "problems")) {
-		reply_error(r, 400, "only: must be 'problems' (targets listed or unknown)");
+		reply_error(r, 400, "only: must be 'problems' (targets listed, unchecked or stale)");
 		return;
 	}
 	if (!(db = db_get(r, err, sizeof(err)))) {
@@ -446,16 +449,19 @@ static void h_incidents(req_t *r)
 
 static void h_health(req_t *r)
 {
-	char err[512], why[600];
+	char err[512], why[600], problem[512] = "";
 	store_t *db = db_get(r, err, sizeof(err));
 	cJSON *doc = NULL;
 	int rc = -1;
 
+	/* the daemon's own word first: a failing database cannot tell about itself */
+	if (r->h->problem && r->h->problem(r->h->problem_ud, problem, sizeof(problem)) <= 0)
+		problem[0] = '\0';
 	if (db)
-		rc = api_health(db, &r->ctx, r->h->health_interval_s, &doc, err, sizeof(err));
+		rc = api_health(db, &r->ctx, r->h->health_max_age, problem, &doc, err, sizeof(err));
 	if (rc < 0) {
 		snprintf(why, sizeof(why), "%s%s", db ? "" : "database: ", err);
-		doc = api_health_unreadable(&r->ctx, r->h->health_interval_s, why);
+		doc = api_health_unreadable(&r->ctx, r->h->health_max_age, problem[0] ? problem : why);
 	}
 	reply_json(r, rc == 1 ? 200 : 503, doc);
 }
@@ -626,6 +632,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	r.path = url;
 	r.ctx.catalog = r.h->catalog;
 	r.ctx.interval_s = r.h->interval_s;
+	r.ctx.grace_s = r.h->grace_s;
 	r.ctx.now = time(NULL);
 	dispatch(&r, method);
 	db_put(&r);
@@ -762,7 +769,12 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	h->database = xstrdup(o->database);
 	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
 	h->interval_s = o->interval_s;
-	h->health_interval_s = shortest_interval(o);
+	h->grace_s = o->stale_grace_s;
+	h->health_max_age = o->healthz_max_age_s ? o->healthz_max_age_s : 2 * shortest_interval(o);
+	if (h->health_max_age < API_HEALTH_MIN_AGE)
+		h->health_max_age = API_HEALTH_MIN_AGE; /* second-long test intervals: a slow cycle */
+	h->problem = o->problem;
+	h->problem_ud = o->problem_ud;
 	h->catalog = o->catalog;
 	db = store_open(h->database, STORE_RO, err, errlen);
 	if (!db)

@@ -13,11 +13,18 @@ typedef struct {
 	const char *listen;   /* "IP:PORT" or "[IPv6]:PORT"; port 0 picks a free one */
 	const char *database; /* path of the daemon's SQLite database (must exist) */
 	unsigned interval_s;  /* [monitor] interval: /healthz allows two of the shortest list interval */
+	unsigned stale_grace_s;     /* [monitor] stale_grace (0: two intervals) */
+	unsigned healthz_max_age_s; /* [http] healthz_max_age (0: two of the shortest interval) */
 	catalog_t *catalog;   /* borrowed and only read (names, code meanings, removal links);
 				 must stay unchanged until http_stop returns */
 	const char *token;    /* NULL or "": no authentication; else the API and /metrics
 				 need "Authorization: Bearer TOKEN" */
 	const char *cert, *key; /* PEM files: serve HTTPS (both or neither); NULL = HTTP */
+	/* What makes the daemon unhealthy that its database cannot say (a failing or
+	 * replaced database file): 1 with the text in buf, 0 when none. Called from
+	 * the server's threads (it must lock what it reads); NULL: nothing to ask. */
+	int (*problem)(void *ud, char *buf, size_t len);
+	void *problem_ud;
 } http_opts_t;
 
 /* Binds o->listen and starts serving. The strings of o are copied. Returns

@@ -14,8 +14,9 @@
 
 #define REASON_MAX 300 /* bytes of TXT kept in a label: a label is not a document */
 
-/* The order statuses are written in, as label values. */
-static const status_t shown[STATUS_COUNT] = {STATUS_LISTED, STATUS_UNKNOWN, STATUS_CLEAN};
+/* The daemon's confirmed statuses, in the order they are written as label values. */
+static const status_t shown[] = {STATUS_LISTED, STATUS_UNCHECKED, STATUS_CLEAN};
+#define NSHOWN (sizeof(shown) / sizeof(shown[0]))
 
 struct metrics {
 	pthread_mutex_t lock;
@@ -81,13 +82,22 @@ static void queries_family(sbuf_t *out, long long answered, long long failed)
 	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
 }
 
-/* ---- listings: blmon_listed, blmon_unknown, blmon_listing_since_seconds, blmon_listing_info ---- */
+/* ---- listings: blmon_listed, blmon_listing_since_seconds, blmon_listing_info ---- */
+
+/* What one pass over the targets collects for a list (indexed as the lists). */
+typedef struct {
+	int64_t last_answer;  /* the newest real answer of any of its results */
+	long long stale;      /* its results whose last answer is too old */
+	long long failing;    /* its results whose checks fail now */
+} list_fresh_t;
 
 struct listings {
 	const api_ctx_t *c;
 	const api_lists_t *ls;
-	sbuf_t listed, unknown, since, info; /* the families' samples, written in one pass */
-	long long targets[STATUS_COUNT];     /* active targets by status */
+	sbuf_t listed, since, info;      /* the families' samples, written in one pass */
+	long long targets[STATUS_COUNT]; /* active targets by confirmed status */
+	long long stale_targets;         /* ... with a stale block-list result */
+	list_fresh_t *fresh;             /* per list of ls */
 };
 
 /* The reason of a listing for a label: its TXT records, else the meanings of its codes. */
@@ -116,10 +126,9 @@ static void listing_samples(struct listings *x, const result_t *r, const char *t
 
 	prom_label_escape(result_zone_shown(r), zl, sizeof(zl), 255);
 	prom_label_escape(catalog_scope_name(r->scope), sl, sizeof(sl), 16);
+	/* the confirmed state: a listing stays 1 while the checks fail */
 	sbuf_printf(&x->listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl,
 		    sl, r->status == STATUS_LISTED);
-	sbuf_printf(&x->unknown, "blmon_unknown{target=\"%s\",zone=\"%s\"} %d\n", tl, zl,
-		    r->status == STATUS_UNKNOWN);
 	if (r->status != STATUS_LISTED)
 		return;
 	listing_reason(r, reason, sizeof(reason));
@@ -134,10 +143,22 @@ static void listing_samples(struct listings *x, const result_t *r, const char *t
 		    tl, zl, rl, ul);
 }
 
+/* How fresh what the list knows is. */
+static void freshness(struct listings *x, const api_list_t *l, const result_t *r)
+{
+	list_fresh_t *f = &x->fresh[l - x->ls->v];
+
+	if (r->checked_at > f->last_answer)
+		f->last_answer = r->checked_at;
+	f->stale += r->stale;
+	f->failing += r->failing_since != 0;
+}
+
 static int listings_target(void *arg, const store_target_view_t *v)
 {
 	struct listings *x = arg;
 	result_tally_t tally = RESULT_TALLY_INIT;
+	bool stale = false;
 	char tl[1024];
 
 	prom_label_escape(v->t.name, tl, sizeof(tl), 255);
@@ -147,11 +168,14 @@ static int listings_target(void *arg, const store_target_view_t *v)
 
 		if (!l || !l->in_use || l->row.kind != LIST_BLOCK)
 			continue; /* allow and info lists are no listing to alert on */
-		api_result_from_state(&r, l, &v->states[i].st, x->c->now);
+		api_result_from_state(&r, x->c, l, &v->states[i].st);
 		result_tally_add(&tally, r.kind, r.status);
 		listing_samples(x, &r, v->t.name, tl);
+		freshness(x, l, &r);
+		stale |= r.stale;
 	}
-	x->targets[result_tally_status(&tally)]++;
+	x->targets[result_tally_confirmed(&tally)]++;
+	x->stale_targets += stale;
 	return 0;
 }
 
@@ -165,13 +189,10 @@ static void samples(sbuf_t *out, const sbuf_t *b)
 static void listings_families(sbuf_t *out, const struct listings *x)
 {
 	prom_family(out, "blmon_listed", "gauge",
-		    "1 when the target is listed on the block list, else 0 (unknown is 0 here and 1 "
-		    "in blmon_unknown). Allow and info lists are not included.");
+		    "1 when the target's confirmed state on the block list is listed, else 0. It "
+		    "keeps its value while checks fail (see blmon_list_stale_results and "
+		    "blmon_resolver_up). Allow and info lists are not included.");
 	samples(out, &x->listed);
-	prom_family(out, "blmon_unknown", "gauge",
-		    "1 when the target's status on the block list is unknown: the list or the "
-		    "resolver failed, so neither listed nor clean is known.");
-	samples(out, &x->unknown);
 	prom_family(out, "blmon_listing_since_seconds", "gauge",
 		    "Unix time the current listing of the target on the list began.");
 	samples(out, &x->since);
@@ -183,28 +204,90 @@ static void listings_families(sbuf_t *out, const struct listings *x)
 
 /* ---- lists and targets ---- */
 
-static void lists_family(sbuf_t *out, const api_lists_t *ls)
+/* One sample per list in use of a family with the list's zone as label. */
+typedef long long (*list_value_fn)(const struct listings *x, size_t i);
+
+static void list_family(sbuf_t *out, const struct listings *x, const char *name,
+			const char *help, list_value_fn value)
 {
-	prom_family(out, "blmon_list_healthy", "gauge",
-		    "1 when the list passed its test points in its last cycle (health ok), else 0.");
-	for (size_t i = 0; i < ls->n; i++) {
-		const api_list_t *l = &ls->v[i];
+	prom_family(out, name, "gauge", help);
+	for (size_t i = 0; i < x->ls->n; i++) {
+		const api_list_t *l = &x->ls->v[i];
 		char zl[600];
 
 		if (!l->in_use)
 			continue;
 		prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
-		sbuf_printf(out, "blmon_list_healthy{zone=\"%s\"} %d\n", zl, l->row.health == HEALTH_OK);
+		sbuf_printf(out, "%s{zone=\"%s\"} %lld\n", name, zl, value(x, i));
 	}
 }
 
-static void targets_family(sbuf_t *out, const long long n[STATUS_COUNT])
+static long long healthy(const struct listings *x, size_t i)
+{
+	return x->ls->v[i].row.health == HEALTH_OK;
+}
+
+static long long last_answer(const struct listings *x, size_t i)
+{
+	return x->fresh[i].last_answer;
+}
+
+static long long stale_results(const struct listings *x, size_t i)
+{
+	return x->fresh[i].stale;
+}
+
+static long long failing_results(const struct listings *x, size_t i)
+{
+	return x->fresh[i].failing;
+}
+
+static long long interval(const struct listings *x, size_t i)
+{
+	return api_list_interval(x->c, &x->ls->v[i]);
+}
+
+static void lists_families(sbuf_t *out, const struct listings *x)
+{
+	list_family(out, x, "blmon_list_healthy",
+		    "1 when the list passed its test points in its last cycle (health ok), else 0.",
+		    healthy);
+	list_family(out, x, "blmon_list_last_answer_timestamp_seconds",
+		    "Unix time of the newest real answer of the list (0: none yet).", last_answer);
+	list_family(out, x, "blmon_list_interval_seconds",
+		    "How often the list is checked.", interval);
+	list_family(out, x, "blmon_list_stale_results",
+		    "The list's results whose last real answer is older than its interval plus the "
+		    "grace ([monitor] stale_grace): shown as last confirmed.", stale_results);
+	list_family(out, x, "blmon_list_failing_results",
+		    "The list's results whose checks fail now (timeouts, refusals, the list or the "
+		    "resolver down).", failing_results);
+}
+
+static void targets_families(sbuf_t *out, const struct listings *x)
 {
 	prom_family(out, "blmon_targets", "gauge",
-		    "Monitored targets by their worst block-list status.");
-	for (int i = 0; i < STATUS_COUNT; i++)
+		    "Monitored targets by their worst confirmed block-list state.");
+	for (size_t i = 0; i < NSHOWN; i++)
 		sbuf_printf(out, "blmon_targets{status=\"%s\"} %lld\n", status_name(shown[i]),
-			    n[shown[i]]);
+			    x->targets[shown[i]]);
+	prom_family(out, "blmon_targets_stale", "gauge",
+		    "Monitored targets with a block-list result whose last answer is stale.");
+	sbuf_printf(out, "blmon_targets_stale %lld\n", x->stale_targets);
+}
+
+static int resolver_family(sbuf_t *out, store_t *s)
+{
+	store_outage_t o;
+	int rc = store_outage_open_get(s, &o);
+
+	if (rc < 0)
+		return -1;
+	prom_family(out, "blmon_resolver_up", "gauge",
+		    "0 while the resolver is down (every list failed its test points the same way), "
+		    "else 1.");
+	sbuf_printf(out, "blmon_resolver_up %d\n", rc == 0);
+	return 0;
 }
 
 /* ---- cycles and events ---- */
@@ -234,10 +317,9 @@ static int events_family(sbuf_t *out, store_t *s)
 	if (store_events_count(s, n) < 0)
 		return -1;
 	prom_family(out, "blmon_events_total", "counter",
-		    "Confirmed state changes recorded in the database, by the new status.");
-	for (int i = 0; i < STATUS_COUNT; i++)
-		sbuf_printf(out, "blmon_events_total{to=\"%s\"} %lld\n", status_name(shown[i]),
-			    (long long)n[shown[i]]);
+		    "Confirmed state changes recorded in the database, by the new state.");
+	sbuf_printf(out, "blmon_events_total{to=\"listed\"} %lld\n", (long long)n[STATUS_LISTED]);
+	sbuf_printf(out, "blmon_events_total{to=\"clean\"} %lld\n", (long long)n[STATUS_CLEAN]);
 	return 0;
 }
 
@@ -285,9 +367,9 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, long long answere
 	if (store_targets_visit(s, STORE_TARGETS_ACTIVE, NULL, listings_target, x) < 0)
 		return -1;
 	listings_families(out, x);
-	lists_family(out, x->ls);
-	targets_family(out, x->targets);
-	if (cycle_families(out, s) < 0)
+	lists_families(out, x);
+	targets_families(out, x);
+	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0)
 		return -1;
 	queries_family(out, answered, failed);
 	if (events_family(out, s) < 0 || incident_families(out, s) < 0)
@@ -300,7 +382,7 @@ char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, 
 {
 	sbuf_t out = SBUF_INIT;
 	api_lists_t ls = {0};
-	struct listings x = {c, &ls, SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT, {0}};
+	struct listings x = {c, &ls, SBUF_INIT, SBUF_INIT, SBUF_INIT, {0}, 0, NULL};
 	long long answered, failed;
 	char *text = NULL;
 
@@ -315,6 +397,7 @@ char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, 
 		return NULL;
 	if (api_lists_load(s, c, &ls, err, errlen) < 0)
 		goto out;
+	x.fresh = xcalloc(ls.n ? ls.n : 1, sizeof(*x.fresh));
 	if (render(&out, s, &x, answered, failed) < 0) {
 		api_dberr(s, err, errlen);
 		goto out;
@@ -325,8 +408,8 @@ out:
 	api_end(s);
 	api_lists_free(&ls);
 	sbuf_free(&out);
+	free(x.fresh);
 	sbuf_free(&x.listed);
-	sbuf_free(&x.unknown);
 	sbuf_free(&x.since);
 	sbuf_free(&x.info);
 	return text;

@@ -143,8 +143,8 @@ static int summary_take(void *ud, const store_alert_state_t *row)
 
 	if (!alert_zone_in_use(s->a->cfg, row->zone))
 		return 0;
-	if (row->state.status == STATUS_UNKNOWN)
-		s->m.nunknown++;
+	if (row->state.status == STATUS_UNCHECKED)
+		s->m.nunknown++; /* no real answer yet */
 	if (row->state.status != STATUS_LISTED ||
 	    !(it = alert_item_add(&s->m, &s->cap, ALERT_ITEM_EXISTING)))
 		return 0;
@@ -270,6 +270,7 @@ static int produce_first_run(alert_t *a, int64_t now, position_t *p)
 	int queued = summary_produce(a, now);
 
 	queued += unhealthy_produce(a, now);
+	queued += alert_resolver_produce(a, now);
 	alert_db(a, store_alert_heads(a->store, &p->event, &p->health));
 	return queued;
 }
@@ -280,6 +281,7 @@ static int produce_news(alert_t *a, int64_t now, position_t *p)
 
 	queued += alert_changes_produce(a, now, &p->event);
 	queued += alert_incident_produce(a, now);
+	queued += alert_resolver_produce(a, now);
 	return queued;
 }
 

@@ -52,6 +52,10 @@ int alert_changes_produce(alert_t *a, int64_t now, int64_t *last);
  * marks it alerted. Returns rows queued. */
 int alert_incident_produce(alert_t *a, int64_t now);
 
+/* The resolver's outages not told yet: one message when one begins, one when
+ * it ends (alert_resolver.c). Returns rows queued. */
+int alert_resolver_produce(alert_t *a, int64_t now);
+
 /* ---- alert_queue.c: the queue ---- */
 
 /* Queues m (m->created = now) once per configured channel destination.

@@ -108,7 +108,7 @@ static void overall_text(const alert_item_t *it, char *buf, size_t len)
 {
 	const char *target = it->target.name;
 	unsigned block = it->tally.block, listed = it->tally.n[STATUS_LISTED];
-	unsigned unknown = it->tally.n[STATUS_UNKNOWN];
+	unsigned unknown = it->tally.n[STATUS_UNCHECKED]; /* no real answer yet */
 	const char *pl = block == 1 ? "" : "s";
 
 	if (!block)
@@ -118,7 +118,7 @@ static void overall_text(const alert_item_t *it, char *buf, size_t len)
 			 pl, it->listed_on, unknown ? "; some could not be checked" : "");
 	else if (unknown)
 		snprintf(buf, len, "%s is not listed on the block lists that answered; %u of %u could "
-			 "not be checked (unknown)", target, unknown, block);
+			 "not be checked yet", target, unknown, block);
 	else if (block == 1)
 		snprintf(buf, len, "%s is clean on its 1 block list", target);
 	else
@@ -176,6 +176,12 @@ static void item_subject(const alert_item_t *it, char *buf, size_t len)
 		snprintf(buf, len, "%s accepts mail%s%s again", it->provider_name,
 			 it->sending_ip[0] ? " from " : "", it->sending_ip);
 		break;
+	case ALERT_ITEM_RESOLVER_DOWN:
+		snprintf(buf, len, "the resolver %s is DOWN: nothing can be checked", it->resolver);
+		break;
+	case ALERT_ITEM_RESOLVER_UP:
+		snprintf(buf, len, "the resolver %s answers again", it->resolver);
+		break;
 	}
 }
 
@@ -207,7 +213,7 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 	size_t o = 0;
 
 	if ((m->n == 1 && m->total <= 1 && m->kind != ALERT_MSG_SUMMARY) ||
-	    (m->kind == ALERT_MSG_INCIDENT && m->n)) {
+	    ((m->kind == ALERT_MSG_INCIDENT || m->kind == ALERT_MSG_RESOLVER) && m->n)) {
 		item_subject(&m->items[0], buf, len);
 		return;
 	}
@@ -249,10 +255,38 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 	case ALERT_MSG_INCIDENT:
 		snprintf(buf, len, "provider incident");
 		break;
+	case ALERT_MSG_RESOLVER:
+		snprintf(buf, len, "resolver");
+		break;
 	}
 }
 
 /* ---- the body ---- */
+
+/* The resolver's outage: one root cause, told once each way. */
+static void resolver_text(sbuf_t *b, const alert_item_t *it)
+{
+	char t[TIMEFMT_MAX], t2[TIMEFMT_MAX], why[sizeof(it->detail)];
+
+	timefmt_human(it->at, t);
+	text_oneline(it->detail, why, sizeof(why));
+	if (it->kind == ALERT_ITEM_RESOLVER_DOWN) {
+		sbuf_printf(b, "The resolver %s does not answer: nothing could be checked since %s.\n",
+			    it->resolver, t);
+		sbuf_printf(b, LABEL "%s\n", "Seen:", why);
+		sbuf_printf(b, LABEL "%s\n", "Meanwhile:",
+			    "every listing and clean result shown is as last confirmed; nothing is "
+			    "recorded as changed while the resolver is down");
+		sbuf_printf(b, LABEL "%s\n", "What to do:",
+			    "check that the resolver is running and reachable from blmon (resolver = "
+			    "in [monitor])");
+		return;
+	}
+	timefmt_human(it->closed, t2);
+	sbuf_printf(b, "The resolver %s answers again: checks resumed at %s.\n", it->resolver, t2);
+	sbuf_printf(b, LABEL "%s -> %s\n", "Outage:", t, t2);
+	sbuf_printf(b, LABEL "%s\n", "Seen:", why);
+}
 
 /* A provider incident: who rejects what, where, and what to do. */
 static void incident_text(sbuf_t *b, const alert_item_t *it)
@@ -309,7 +343,8 @@ static void health_text(sbuf_t *b, const alert_item_t *it)
 		sbuf_printf(b, LABEL "%s\n", "Seen:", det);
 	sbuf_printf(b, LABEL "%s\n", "What to do:", advice ? advice : "");
 	sbuf_printf(b, LABEL "%s\n", "Meanwhile:",
-		    "its verdicts are \"unknown\": never counted as listed or clean");
+		    "its results stay as last confirmed (shown stale): nothing is recorded as "
+		    "changed on it until it works again");
 }
 
 /* The first line: what happened to which target on which list. */
@@ -414,6 +449,10 @@ static void item_text(sbuf_t *b, const alert_item_t *it)
 		incident_text(b, it);
 		return;
 	}
+	if (it->kind == ALERT_ITEM_RESOLVER_DOWN || it->kind == ALERT_ITEM_RESOLVER_UP) {
+		resolver_text(b, it);
+		return;
+	}
 	if (it->kind == ALERT_ITEM_LIST_PROBLEM || it->kind == ALERT_ITEM_LIST_OK) {
 		health_text(b, it);
 		return;
@@ -454,6 +493,8 @@ char *alert_msg_text(const alert_msg_t *m)
 	case ALERT_MSG_INCIDENT:
 		sbuf_printf(&b, "blmon read this in your mail server's log:\n\n");
 		break;
+	case ALERT_MSG_RESOLVER:
+		break;
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		item_text(&b, &m->items[i]);
@@ -463,7 +504,7 @@ char *alert_msg_text(const alert_msg_t *m)
 		sbuf_printf(&b, "... and %u more not shown here: see the dashboard or the events API.\n\n",
 			  m->total - shown);
 	if (m->kind == ALERT_MSG_SUMMARY && m->nunknown)
-		sbuf_printf(&b, "%u result%s could not be checked (unknown): see the dashboard.\n\n",
+		sbuf_printf(&b, "%u result%s could not be checked yet: see the dashboard.\n\n",
 			  m->nunknown, m->nunknown == 1 ? "" : "s");
 	if (m->kind == ALERT_MSG_SUMMARY)
 		sbuf_printf(&b, "From now on, each confirmed change is reported.\n\n");
@@ -480,6 +521,7 @@ static const char *const kind_names[] = {
 	[ALERT_ITEM_FLAPPING] = "flapping", [ALERT_ITEM_SETTLED] = "settled",
 	[ALERT_ITEM_LIST_PROBLEM] = "list_problem", [ALERT_ITEM_LIST_OK] = "list_ok",
 	[ALERT_ITEM_INCIDENT_OPEN] = "incident_open", [ALERT_ITEM_INCIDENT_CLOSED] = "incident_closed",
+	[ALERT_ITEM_RESOLVER_DOWN] = "resolver_down", [ALERT_ITEM_RESOLVER_UP] = "resolver_up",
 };
 
 /* The codes before a change, written as the result vocabulary writes codes. */
@@ -600,9 +642,22 @@ static char *chat_text(const alert_msg_t *m, const char *subject)
 	return sbuf_take(&b);
 }
 
+static cJSON *resolver_json(const alert_item_t *it)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", it->kind == ALERT_ITEM_RESOLVER_DOWN ? "down" : "up");
+	jsonx_add_str(o, "resolver", it->resolver);
+	jsonx_add_time(o, "since", it->at);
+	jsonx_add_time(o, "ended", it->closed);
+	jsonx_add_str(o, "reason", it->detail);
+	return o;
+}
+
 char *alert_msg_json(const alert_msg_t *m)
 {
-	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident"};
+	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident",
+						"resolver"};
 	cJSON *o = cJSON_CreateObject(), *events, *lists;
 	char subject[600], *text, *ret;
 
@@ -621,6 +676,8 @@ char *alert_msg_json(const alert_msg_t *m)
 			cJSON_AddItemToArray(lists, list_json(it));
 		else if (it->kind == ALERT_ITEM_INCIDENT_OPEN || it->kind == ALERT_ITEM_INCIDENT_CLOSED)
 			cJSON_AddItemToObject(o, "incident", incident_json(it));
+		else if (it->kind == ALERT_ITEM_RESOLVER_DOWN || it->kind == ALERT_ITEM_RESOLVER_UP)
+			cJSON_AddItemToObject(o, "resolver", resolver_json(it));
 		else
 			cJSON_AddItemToArray(events, event_json(it));
 	}

@@ -28,6 +28,8 @@ typedef enum {
 	ALERT_ITEM_LIST_OK,      /* ... and is ok again */
 	ALERT_ITEM_INCIDENT_OPEN,   /* a provider rejects our mail (the MTA log, incident.c) */
 	ALERT_ITEM_INCIDENT_CLOSED, /* ... and accepts it again */
+	ALERT_ITEM_RESOLVER_DOWN,   /* the resolver does not answer: nothing can be checked */
+	ALERT_ITEM_RESOLVER_UP,     /* ... and answers again */
 } alert_item_kind_t;
 
 typedef enum {
@@ -35,6 +37,7 @@ typedef enum {
 	ALERT_MSG_SUMMARY,
 	ALERT_MSG_HEALTH,
 	ALERT_MSG_INCIDENT, /* one provider incident, opened or closed */
+	ALERT_MSG_RESOLVER, /* the resolver's outage began or ended: one message, not one per target */
 } alert_msg_kind_t;
 
 /* One thing that happened, with what a person needs to act on it. */
@@ -70,6 +73,8 @@ typedef struct {
 	char meaning[256], removal[256], advice[600], sample[1024];
 	char domains[1024]; /* recipient domains, ", "-separated */
 	char dnsbl[1024];   /* the sending IP's DNSBL listings now, for people */
+	/* resolver outage: at is when it began, closed when it ended (0: not yet) */
+	char resolver[256];
 } alert_item_t;
 
 typedef struct {

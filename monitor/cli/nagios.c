@@ -14,6 +14,7 @@
 #include "checks/dnsbl.h"
 #include "lib/curlx.h"
 #include "lib/jsonx.h"
+#include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
@@ -51,6 +52,9 @@ static const char nagios_usage[] =
 	"  -r, --resolver IP[:PORT]  live: DNS server to ask (default: config, else system)\n"
 	"  -C, --config FILE         live: lists, keys and resolver from FILE\n"
 	"  -t, --timeout SECONDS     give up after this long: UNKNOWN (default 30)\n"
+	"  -a, --max-age DURATION    daemon: results last answered longer ago are WARNING\n"
+	"                            (default two of the daemon's intervals); a listing\n"
+	"                            stays CRITICAL, as last confirmed\n"
 	"  -h, --help                this text\n"
 	"\n"
 	"Ranges: N alerts above N, N: below N, N:M outside N..M, @N:M inside N..M.\n"
@@ -125,8 +129,11 @@ struct nag {
 	size_t nignore, nlists;
 	range_t warn, crit;
 	long unknown_limit, timeout;
+	long max_age;           /* -a: data older than this is WARNING; 0: two intervals */
 	/* counts */
 	unsigned listed, unknown, clean;
+	int64_t oldest;         /* daemon mode: the oldest last answer of a counted result */
+	char oldest_why[300];   /* ... and why its checks fail now, if they do */
 	unsigned ntargets;
 	char first_target[TARGET_NAME_MAX];
 	char shown[NAG_SHOWN][300];
@@ -142,15 +149,21 @@ static bool ignored(const struct nag *n, const char *zone, const char *id)
 	return false;
 }
 
-/* Counts one result of a block list (allow and info lists never count). */
+/* Counts one result of a block list (allow and info lists never count).
+ * checked_at: the daemon's last answer of it (0 in live mode); failing: why its
+ * checks fail now (NULL when they do not). */
 static void count(struct nag *n, const char *target, const char *zone, const char *id,
 		  const char *name, list_kind_t kind, list_scope_t scope, status_t status,
-		  const char *reason)
+		  const char *reason, int64_t checked_at, const char *failing)
 {
 	if (kind != LIST_BLOCK || ignored(n, zone, id))
 		return;
 	if (n->scope && !strcmp(n->scope, "ip") && (scope == SCOPE_NETWORK || scope == SCOPE_ASN))
 		return;
+	if (checked_at > 0 && (!n->oldest || checked_at < n->oldest)) {
+		n->oldest = checked_at;
+		snprintf(n->oldest_why, sizeof(n->oldest_why), "%.250s", failing ? failing : "");
+	}
 	switch (status) {
 	case STATUS_LISTED:
 		if (n->listed < NAG_SHOWN)
@@ -161,7 +174,10 @@ static void count(struct nag *n, const char *target, const char *zone, const cha
 	case STATUS_CLEAN:
 		n->clean++;
 		break;
-	case STATUS_UNKNOWN:
+	case STATUS_UNCHECKED:
+	case STATUS_UNKNOWN: /* no answer is known */
+		if (status == STATUS_UNCHECKED)
+			reason = "never checked yet";
 		if (!n->unknown)
 			snprintf(n->unk_first, sizeof(n->unk_first), "%s%s%s%s%.120s", target,
 				 target[0] ? " on " : "", zone, reason && *reason ? ": " : "",
@@ -198,7 +214,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 			snprintf(reason, sizeof(reason), "list %s",
 				 dnsbl_health_name(lv->states[res[i].list].health));
 		count(lv->n, t->name, catalog_zone_shown(l, l->zone), l->id, l->name, l->kind,
-		      l->scope, (status_t)res[i].v.status, reason);
+		      l->scope, (status_t)res[i].v.status, reason, 0, NULL);
 	}
 }
 
@@ -296,6 +312,11 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", url);
 		goto out;
 	}
+	if (!n->max_age) {
+		/* data older than two of the daemon's intervals is stale */
+		const cJSON *iv = cJSON_GetObjectItemCaseSensitive(doc, "interval_seconds");
+		n->max_age = cJSON_IsNumber(iv) && iv->valuedouble > 0 ? 2 * (long)iv->valuedouble : 0;
+	}
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
 	{
 		const char *name = jsonx_str(t, "target"), *from = jsonx_str(t, "discovered_from");
@@ -313,8 +334,11 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 			    catalog_kind_parse(jsonx_str(r, "kind"), &kind) < 0 ||
 			    catalog_scope_parse(jsonx_str(r, "scope"), &scope) < 0)
 				continue;
+			int64_t checked = 0;
+			if (jsonx_str(r, "checked_at"))
+				timefmt_parse_rfc3339(jsonx_str(r, "checked_at"), &checked);
 			count(n, name, zone, NULL, lname ? lname : zone, kind, scope, status,
-			      jsonx_str(r, "reason"));
+			      jsonx_str(r, "reason"), checked, jsonx_str(r, "failing_reason"));
 		}
 	}
 	if (n->host && !n->ntargets) {
@@ -352,12 +376,27 @@ static void listing_text(const struct nag *n, const char *who, unsigned total, c
 			 n->listed == 1 ? "" : "s", total, names);
 }
 
+/* Daemon mode: how old the oldest answer is, when it is older than -a allows. */
+static bool stale(const struct nag *n, char *buf, size_t len)
+{
+	int64_t age = (int64_t)time(NULL) - n->oldest;
+	char a[32];
+
+	if (!n->url || !n->oldest || !n->max_age || age <= n->max_age)
+		return false;
+	timefmt_age(age, a, sizeof(a));
+	snprintf(buf, len, "as of %s ago (more than %lds)%s%s", a, n->max_age,
+		 n->oldest_why[0] ? ": checks failing: " : "", n->oldest_why);
+	return true;
+}
+
 static int finish(struct nag *n, double secs)
 {
 	unsigned total = n->listed + n->unknown + n->clean;
-	char text[2048], who[300], names[1600] = "";
+	char text[2048], who[300], names[1600] = "", old[600];
 	size_t o = 0;
 	int st;
+	bool is_stale = stale(n, old, sizeof(old));
 
 	/* one target: name it once and list the lists; several: "N targets" */
 	if (n->ntargets == 1)
@@ -385,9 +424,16 @@ static int finish(struct nag *n, double secs)
 	} else if (range_alert(&n->crit, n->listed) || range_alert(&n->warn, n->listed)) {
 		st = range_alert(&n->crit, n->listed) ? NAG_CRITICAL : NAG_WARNING;
 		listing_text(n, who, total, names, text, sizeof(text));
+		/* a listing stays a listing while the checks fail: it is as last confirmed */
+		if (is_stale)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "; %s", old);
 		if (n->unknown)
 			snprintf(text + strlen(text), sizeof(text) - strlen(text), "; unknown: %s",
 				 n->unk_first);
+	} else if (is_stale) {
+		st = NAG_WARNING;
+		snprintf(text, sizeof(text), "%s: %u clean, %u listed %s", who, n->clean, n->listed,
+			 old);
 	} else if (n->unknown_limit && n->unknown >= (unsigned long)n->unknown_limit) {
 		st = NAG_UNKNOWN;
 		snprintf(text, sizeof(text), "%s: %u of %u results could not be checked (%s)%s%s", who,
@@ -430,7 +476,8 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		{"scope", required_argument, NULL, 's'},    {"ignore", required_argument, NULL, 'i'},
 		{"list", required_argument, NULL, 'l'},     {"resolver", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'C'},   {"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+		{"max-age", required_argument, NULL, 'a'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	char *end;
 	int ch;
@@ -441,7 +488,7 @@ static int parse_options(int argc, char **argv, struct nag *n)
 	n->timeout = 30;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:a:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': n->host = optarg; break;
 		case 'U': n->url = optarg; break;
@@ -478,6 +525,13 @@ static int parse_options(int argc, char **argv, struct nag *n)
 			if (!*optarg || *end || n->timeout < 1 || n->timeout > 3600)
 				return usage_error("--timeout: '%s' is not seconds from 1 to 3600", optarg);
 			break;
+		case 'a': {
+			unsigned long long ms;
+			if (config_duration_ms(optarg, &ms) < 0 || ms < 1000 || ms > 86400000ULL * 365)
+				return usage_error("--max-age: '%s' is not a duration (e.g. 30m, 2h)", optarg);
+			n->max_age = (long)(ms / 1000);
+			break;
+		}
 		case 'h':
 			fputs(nagios_usage, stdout);
 			return NAG_OK;

@@ -36,12 +36,20 @@ static volatile sig_atomic_t stop_flag, reload_flag;
 /* Starts the HTTP server of [http] listen. It gets a config of its own (*cfg,
  * caller frees after http_stop): its threads never share the scheduler's,
  * which a reload replaces. 0 (*web NULL when no listen is set) or -1. */
-static int web_start(const char *path, config_t **cfg, http_t **web, char *err, size_t errlen)
+/* /healthz asks the daemon what its database cannot say. */
+static int daemon_problem(void *ud, char *buf, size_t len)
+{
+	return sched_problem(ud, buf, len);
+}
+
+static int web_start(const char *path, sched_t *sched, config_t **cfg, http_t **web, char *err,
+		     size_t errlen)
 {
 	http_opts_t o;
 	char e[1024];
 
 	*web = NULL;
+	memset(&o, 0, sizeof(o));
 	if (config_load(path, cfg, err, errlen) < 0)
 		return -1;
 	if (!(*cfg)->http_listen || !*(*cfg)->http_listen)
@@ -49,10 +57,14 @@ static int web_start(const char *path, config_t **cfg, http_t **web, char *err, 
 	o.listen = (*cfg)->http_listen;
 	o.database = (*cfg)->database;
 	o.interval_s = (*cfg)->interval_s;
+	o.stale_grace_s = (*cfg)->stale_grace_s;
+	o.healthz_max_age_s = (*cfg)->healthz_max_age_s;
 	o.catalog = (*cfg)->catalog;
 	o.token = (*cfg)->http_token;
 	o.cert = (*cfg)->http_cert;
 	o.key = (*cfg)->http_key;
+	o.problem = daemon_problem;
+	o.problem_ud = sched;
 	*web = http_start(&o, e, sizeof(e));
 	if (!*web) {
 		snprintf(err, errlen, "[http] listen = %s: %s", o.listen, e);
@@ -66,6 +78,7 @@ static int web_start(const char *path, config_t **cfg, http_t **web, char *err, 
 /* The HTTP server and the config it was started with. */
 struct web {
 	const char *path;
+	sched_t *sched;
 	config_t *cfg;
 	http_t *http;
 };
@@ -81,7 +94,7 @@ static void web_reload(void *ud)
 	config_free(w->cfg);
 	w->http = NULL;
 	w->cfg = NULL;
-	if (web_start(w->path, &w->cfg, &w->http, err, sizeof(err)) < 0)
+	if (web_start(w->path, w->sched, &w->cfg, &w->http, err, sizeof(err)) < 0)
 		log_error("HTTP server not restarted after the reload: %s", err);
 }
 
@@ -110,7 +123,7 @@ int cmd_run(int argc, char **argv)
 	char err[8192];
 	struct sigaction sa;
 	sched_t *s;
-	struct web w = {NULL, NULL, NULL};
+	struct web w = {NULL, NULL, NULL, NULL};
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -142,7 +155,8 @@ int cmd_run(int argc, char **argv)
 		return code;
 	}
 	w.path = path;
-	if (web_start(path, &w.cfg, &w.http, err, sizeof(err)) < 0) {
+	w.sched = s;
+	if (web_start(path, s, &w.cfg, &w.http, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blmon run: %s\n", err);
 		config_free(w.cfg);
 		sched_free(s);

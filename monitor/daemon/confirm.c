@@ -1,5 +1,5 @@
 /* confirm.c -- confirmation of verdict changes before they become history.
- * "unknown" is a state of its own: it never turns listed into clean, it starts and ends. */
+ * Only real answers come here (listed or clean): a failed check is not a state and never does. */
 #include "monitor/daemon/confirm.h"
 
 #include <string.h>
@@ -17,7 +17,7 @@ confirm_result_t confirm_observe(store_state_t *st, status_t status, const store
 				 unsigned confirm, int64_t now, status_t *from)
 {
 	st->checked_at = now;
-	if (!st->present) {
+	if (!st->present || st->status == STATUS_UNCHECKED) {
 		st->present = true;
 		st->status = status;
 		st->ans.ncodes = obs->ncodes;

@@ -11,6 +11,7 @@
 #include "checks/dnsbl.h"
 #include "lib/log.h"
 #include "lib/text.h"
+#include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "monitor/alert/alert.h"
 #include "monitor/daemon/confirm.h"
@@ -21,6 +22,8 @@
 #define BATCH 500         /* targets per transaction */
 #define SPREAD 4          /* a cycle's queries are spread over interval / SPREAD */
 #define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
+#define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
+#define STORE_LOG_EVERY 600   /* the same database error is logged once per this many seconds */
 
 /* The cycle in progress. */
 struct cycle {
@@ -94,6 +97,29 @@ static int64_t reuse_for(const config_t *c, const catalog_list_t *l, uint32_t tt
 	return (int64_t)ttl < cap ? (int64_t)ttl : cap;
 }
 
+/* A failed check (timeout, refusal, a list sidelined by its test points...) is
+ * not a state: the confirmed state, its since and any pending change stay as
+ * they were; only the freshness says since when and why the checks fail. No
+ * event and no log line per target: the list's or the resolver's health says
+ * it once. A pair never answered yet is recorded as unchecked. */
+static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_state_t *st,
+			   const char *reason)
+{
+	if (st->present && st->failing_since && !strcmp(st->failing_reason, reason))
+		return; /* failing as it was: nothing to write (an outage is one write per pair) */
+	if (!st->present) {
+		st->present = true;
+		st->status = STATUS_UNCHECKED;
+		st->since = cy->now;
+	}
+	if (!st->failing_since)
+		st->failing_since = cy->now;
+	snprintf(st->failing_reason, sizeof(st->failing_reason), "%s", reason);
+	st->ttl_until = 0;
+	if (store_state_put(cy->s->store, tid, lid, st) < 0)
+		cy->failed = 1;
+}
+
 static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r)
 {
 	struct sched *s = cy->s;
@@ -110,8 +136,14 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		return;
 	}
 	verdict_reason(&r->v, l, reason, sizeof(reason));
+	if (status == STATUS_UNKNOWN) {
+		record_failure(cy, tid, lid, &st, reason);
+		return;
+	}
 	store_answer_set(&obs, r, reason);
 	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
+	st.failing_since = 0; /* a real answer: fresh again */
+	st.failing_reason[0] = '\0';
 	if (cr != CONFIRM_PENDING) {
 		/* the confirmed state's details follow the latest answer */
 		memcpy(st.ans.txt, obs.txt, sizeof(obs.txt));
@@ -134,12 +166,7 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		ev.ans = st.ans;
 		if (store_event_add(s->store, &ev) < 0)
 			cy->failed = 1;
-		/* a sidelined list was logged once with its health; its first unknown
-		 * verdicts for every target would only bury that line */
-		bool sidelined = r->v.reason >= REASON_LIST_DEAD && r->v.reason <= REASON_LIST_UNREACHABLE;
-		if (cr == CONFIRM_FIRST && sidelined)
-			log_debug("%s %s: unknown (list not usable this run)", t->name, l->zone);
-		else if (cr == CONFIRM_CHANGED || st.status != STATUS_CLEAN)
+		if (cr == CONFIRM_CHANGED || st.status != STATUS_CLEAN)
 			log_change(cy, tid, t, l, cr == CONFIRM_FIRST ? NULL : status_name(from), &st, r,
 				   reason);
 	} else if (cr == CONFIRM_PENDING) {
@@ -173,8 +200,10 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 			continue; /* fresh by TTL, or interrupted: nothing was learned */
 		if (res[i].v.status == STATUS_LISTED)
 			cy->rec.listed++;
-		else if (res[i].v.status == STATUS_UNKNOWN)
+		if (res[i].v.status == STATUS_UNKNOWN)
 			cy->rec.unknown++;
+		else
+			cy->rec.answered++;
 		observe(cy, t, tid, &res[i]);
 	}
 	if (cy->drop) {
@@ -184,6 +213,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 		for (size_t i = 0; i < n; i++)
 			if (!dr[i].skipped) {
 				cy->rec.listed += dr[i].v.status == STATUS_LISTED;
+				cy->rec.answered++;
 				observe(cy, t, tid, &dr[i]);
 			}
 	}
@@ -303,18 +333,81 @@ static int add_neighbourhood(struct cycle *cy)
 	return cy->run_lid[cy->nrun] < 0 || cy->run_lid[cy->nrun + 1] < 0 ? -1 : 0;
 }
 
+/* Did every list fail its test points the same way? Then the cause is the
+ * resolver, not each list: every test point timed out, found no server or got
+ * SERVFAIL, or (with two lists or more) every positive test point answered
+ * NXDOMAIN, which is a resolver that lies or is refused everywhere. */
+static bool resolver_failed(const struct cycle *cy, char *why, size_t len)
+{
+	const char *resolver = cy->s->cfg->resolver ? cy->s->cfg->resolver : "(system)";
+	size_t unreachable = 0, dead = 0;
+
+	for (size_t i = 0; i < cy->nrun; i++) {
+		unreachable += cy->states[i].health == HEALTH_UNREACHABLE;
+		dead += cy->states[i].health == HEALTH_DEAD;
+	}
+	if (cy->nrun && unreachable == cy->nrun)
+		snprintf(why, len, "the resolver %s does not answer (%s)", resolver,
+			 cy->states[0].detail);
+	else if (cy->nrun >= 2 && dead == cy->nrun)
+		snprintf(why, len, "the resolver %s answers NXDOMAIN for every list's test points: "
+			 "it lies, or every list refuses it", resolver);
+	else
+		return false;
+	return true;
+}
+
+/* The resolver's health after this cycle's test points: an outage opens once
+ * it failed `confirm` cycles in a row (from the first of them) and closes at
+ * the first cycle it answers again. Logged once each way. 0 or -1 (store). */
+static int resolver_health(struct cycle *cy, bool failed, const char *why)
+{
+	struct sched *s = cy->s;
+	store_outage_t o;
+	char t[TIMEFMT_MAX];
+	int open = store_outage_open_get(s->store, &o);
+
+	if (open < 0)
+		return -1;
+	if (!failed) {
+		s->resolver_failing = 0;
+		if (!open)
+			return 0;
+		log_info("the resolver answers again: checks resumed (it was down since %s)",
+			 (timefmt_rfc3339(o.started, t), t));
+		return store_outage_close(s->store, cy->now);
+	}
+	if (!s->resolver_failing++)
+		s->resolver_failing_since = cy->now;
+	if (open || s->resolver_failing < s->cfg->confirm)
+		return 0;
+	timefmt_rfc3339(s->resolver_failing_since, t);
+	log_error("%s: nothing could be checked since %s; every listing shown is as last confirmed",
+		  why, t);
+	return store_outage_open(s->store, s->resolver_failing_since,
+				 s->cfg->resolver ? s->cfg->resolver : "system", why) < 0 ? -1 : 0;
+}
+
 /* Queries the lists' test points and records each list's health (a change is
- * logged once). Returns 0, 1 when stopping, -1 on a store error. */
+ * logged once), or, when every list failed the same way, the resolver's
+ * instead: one root cause, not a problem per list. Returns 0, 1 when
+ * stopping, -1 on a store error. */
 static int test_lists(struct cycle *cy)
 {
 	struct sched *s = cy->s;
-	bool v6 = false;
+	char why[STORE_REASON_MAX];
+	bool v6 = false, down;
 
 	for (size_t i = 0; i < cy->ts.n; i++)
 		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
 	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
 	if (dnsbl_test_lists(s->dns, cy->run, cy->nrun, v6, cy->states) < 0)
 		return 1;
+	down = resolver_failed(cy, why, sizeof(why));
+	if (resolver_health(cy, down, why) < 0)
+		return -1;
+	if (down)
+		return 0; /* the lists are not at fault: their health stays as it was */
 	for (size_t i = 0; i < cy->nrun; i++) {
 		const catalog_list_t *l = cy->run[i];
 		const dnsbl_list_state_t *h = &cy->states[i];
@@ -383,26 +476,90 @@ static int finish(struct cycle *cy, double started)
 		logwatch_poll(s->lw, time(NULL));
 	alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld unknown, %.2f s",
+	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",
 		  (long long)cy->id, cy->nrun, (long long)cy->rec.targets, (long long)cy->rec.listed,
 		  (long long)cy->rec.unknown,
 		  (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	return 0;
 }
 
-/* What was not written will be seen again: the lists are due again soon. */
+/* The shortest interval of the enabled lists: how often cycles run. */
+static unsigned shortest_interval(const config_t *c)
+{
+	unsigned iv = 0;
+
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		const catalog_list_t *l = &c->catalog->lists[i];
+		unsigned li = config_list_interval(c, l);
+		if (l->enabled && l->zone && (!iv || li < iv))
+			iv = li;
+	}
+	return iv ? iv : c->interval_s;
+}
+
+/* What was not written will be seen again, after a pause: every list waits
+ * STORE_BACKOFF_FIRST seconds, doubling per failure up to the shortest
+ * interval (a read-only database must not become a loop at full speed), and a
+ * distinct error is logged once per STORE_LOG_EVERY. /healthz says so. */
 static void store_failed(struct cycle *cy)
 {
 	struct sched *s = cy->s;
+	unsigned cap = shortest_interval(s->cfg);
+	const char *e = store_error(s->store);
+	char msg[sizeof(s->store_err) + 64];
 
 	if (cy->batch)
 		store_rollback(s->store);
 	cy->batch = 0;
-	log_error("database %s: %s (state kept as it was; retrying next cycle)", s->cfg->database,
-		  store_error(s->store));
+	s->store_backoff = s->store_backoff ? s->store_backoff * 2 : STORE_BACKOFF_FIRST;
+	if (s->store_backoff > cap)
+		s->store_backoff = cap;
 	for (size_t i = 0; i < s->cfg->catalog->n; i++)
-		if (s->next_due[i] > cy->now + 60)
-			s->next_due[i] = cy->now + 60;
+		if (s->next_due[i] < cy->now + s->store_backoff)
+			s->next_due[i] = cy->now + s->store_backoff;
+	if (strcmp(e, s->store_err) || cy->now - s->store_err_logged >= STORE_LOG_EVERY) {
+		log_error("database %s: %s (state kept as it was; retrying every %us at most)",
+			  s->cfg->database, e, cap);
+		snprintf(s->store_err, sizeof(s->store_err), "%s", e);
+		s->store_err_logged = cy->now;
+	} else {
+		log_debug("database %s: %s (again)", s->cfg->database, e);
+	}
+	snprintf(msg, sizeof(msg), "database %s: %s", s->cfg->database, e);
+	sched_problem_set(s, msg);
+}
+
+/* A cycle wrote what it had to: the database is well again. */
+static void store_well(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	sched_problem_set(s, NULL);
+	if (!s->store_backoff)
+		return;
+	log_info("database %s: writable again", s->cfg->database);
+	s->store_backoff = 0;
+	s->store_err[0] = '\0';
+}
+
+/* Is the database file still the one the daemon writes? A deleted or replaced
+ * file would take the history with it when the daemon stops: say so, and open
+ * the path again (a new database when there is none, as at a first start).
+ * 0, or -1 when it cannot be opened (a store failure). */
+static int check_database_file(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	char what[600];
+
+	if (store_check_file(s->store) == 0)
+		return 0;
+	snprintf(what, sizeof(what), "%s", store_error(s->store));
+	log_error("%s: opening the path again; what the old file held is gone unless restored "
+		  "from a backup (stop blmon, put the file back, start it)", what);
+	if (store_reopen(s->store) < 0)
+		return -1;
+	sched_problem_set(s, what); /* until a cycle finished on the new file */
+	return 0;
 }
 
 int cycle_run(struct sched *s)
@@ -420,6 +577,8 @@ int cycle_run(struct sched *s)
 	cy.run_lid = xcalloc(n + 2, sizeof(*cy.run_lid));
 	targetset_init(&cy.ts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (check_database_file(&cy) < 0)
+		goto fail;
 	rc = pick_due_lists(&cy);
 	if (rc < 0)
 		goto fail;
@@ -444,6 +603,7 @@ int cycle_run(struct sched *s)
 	pace(&cy);
 	if (check(&cy) < 0 || finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
 		goto fail;
+	store_well(&cy);
 	ret = 0;
 	goto out;
 fail:

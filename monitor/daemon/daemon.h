@@ -3,6 +3,7 @@
 #ifndef BLMON_DAEMON_H
 #define BLMON_DAEMON_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -25,8 +26,24 @@ struct sched {
 	unsigned rng;      /* jitter of next_due */
 	void (*on_reload)(void *ud); /* told after a successful reload */
 	void *on_reload_ud;
+	/* the resolver: cycles in a row in which every list failed its test points
+	 * the same way, since when, and why (an outage is recorded at `confirm`) */
+	unsigned resolver_failing;
+	int64_t resolver_failing_since;
+	/* the database failing: back off (doubling, capped at the shortest interval)
+	 * and log each distinct error once per STORE_LOG_EVERY */
+	unsigned store_backoff;
+	char store_err[512];
+	int64_t store_err_logged;
+	/* what makes the daemon unhealthy beyond what the database says (a failing
+	 * or replaced database file): read by the HTTP threads, hence the lock */
+	pthread_mutex_t problem_lock;
+	char problem[512];
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
 	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
 };
+
+/* Sets (or, with NULL, clears) the daemon's problem that /healthz reports. */
+void sched_problem_set(struct sched *s, const char *problem);
 
 #endif

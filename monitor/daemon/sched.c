@@ -54,6 +54,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 {
 	sched_t *s = xcalloc(1, sizeof(*s));
 
+	pthread_mutex_init(&s->problem_lock, NULL);
 	s->path = xstrdup(config_path);
 	s->stop = stop;
 	if (load(config_path, &s->cfg, code, err, errlen) < 0)
@@ -82,6 +83,24 @@ fail:
 	return NULL;
 }
 
+void sched_problem_set(struct sched *s, const char *problem)
+{
+	pthread_mutex_lock(&s->problem_lock);
+	snprintf(s->problem, sizeof(s->problem), "%s", problem ? problem : "");
+	pthread_mutex_unlock(&s->problem_lock);
+}
+
+int sched_problem(sched_t *s, char *buf, size_t len)
+{
+	int have;
+
+	pthread_mutex_lock(&s->problem_lock);
+	have = s->problem[0] != '\0';
+	snprintf(buf, len, "%s", s->problem);
+	pthread_mutex_unlock(&s->problem_lock);
+	return have;
+}
+
 void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud)
 {
 	s->on_reload = fn;
@@ -100,6 +119,7 @@ void sched_free(sched_t *s)
 	config_free(s->cfg);
 	free(s->next_due);
 	free(s->path);
+	pthread_mutex_destroy(&s->problem_lock);
 	free(s);
 }
 

@@ -29,4 +29,9 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload, unsigned max_cycles);
  * from the scheduler's thread, between cycles. */
 void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud);
 
+/* What makes the running daemon unhealthy that its database cannot say (the
+ * database failing, or its file replaced): 1 with the text in buf, 0 when none.
+ * Safe from any thread (the HTTP server's /healthz). */
+int sched_problem(sched_t *s, char *buf, size_t len);
+
 #endif

@@ -1,7 +1,8 @@
 // dashboard.test.js -- the dashboard in headless Chromium (Debian's) driven by playwright-core.
 // Usage: node tests/web/dashboard.test.js URL ARTIFACT_DIR
 // Run by tests/test_web.c against the daemon's fixture state: 192.0.2.10 listed (with hostile TXT
-// and a network-scope listing), 192.0.2.20 clean, 192.0.2.30 unknown, dead.test dead.
+// and a network-scope listing), 192.0.2.20 clean, 192.0.2.30 unchecked (bl.test refuses the query:
+// a failed check, shown beside the state), dead.test dead.
 // Exits 0 when every check passes; prints each failure and exits 1 otherwise.
 "use strict";
 
@@ -50,9 +51,10 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     await page.waitForSelector("article.target", {timeout: 10000});
 
     // counts and colours of the fixture state
-    const counts = await page.evaluate(() => ["listed", "unknown", "clean"].map(
+    const counts = await page.evaluate(() => ["listed", "clean", "unchecked", "stale"].map(
       (k) => document.getElementById("count-" + k).textContent));
-    check(counts.join() === "1,1,1", "summary counts listed/unknown/clean are 1/1/1 (got " + counts + ")");
+    check(counts.join() === "1,1,1,0",
+          "summary counts listed/clean/unchecked/stale are 1/1/1/0 (got " + counts + ")");
     const rows = await page.$$eval("article.target", (els) => els.map((e) => ({
       target: e.dataset.target, status: e.dataset.status,
       border: getComputedStyle(e).borderLeftColor,
@@ -60,7 +62,7 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     })));
     check(rows.length === 3, "one row per target (got " + rows.length + ")");
     const want = {"192.0.2.10": ["listed", RED], "192.0.2.20": ["clean", GREEN],
-                  "192.0.2.30": ["unknown", GREY]};
+                  "192.0.2.30": ["unchecked", GREY]};
     for (const [t, [st, colour]] of Object.entries(want)) {
       const r = rows.find((x) => x.target === t);
       check(r && r.status === st, t + " is " + st);
@@ -88,6 +90,13 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     check(await hood.locator("a").count() === 0, "a javascript: removal URL is not made a link");
     check(await page.locator('a[href^="javascript:"]').count() === 0, "no javascript: link anywhere");
 
+    // a failed check is said beside the state, with since when and why
+    const failing = page.locator('article[data-target="192.0.2.30"] li[data-zone="bl.test"]');
+    const failingText = await failing.innerText().catch(() => "");
+    check(await failing.count() === 1 && failingText.includes("checks failing since") &&
+          failingText.includes("Query refused") && failingText.includes("last confirmed never"),
+          "the refused check says since when and why (got " + JSON.stringify(failingText) + ")");
+
     // hostile text never became markup or ran
     check(await page.locator("#targets img, #events img, #targets script").count() === 0,
           "no element was created from TXT");
@@ -97,8 +106,8 @@ const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 
     const banner = page.locator('.banner[data-zone="dead.test"]');
     check(await banner.count() === 1, "dead list shown in a banner");
     check((await banner.innerText()).includes("What to do"), "banner says what to do");
-    check(await page.locator("#events li.event:not(.incident)").count() === 6,
-          "timeline shows the 6 DNSBL events");
+    check(await page.locator("#events li.event:not(.incident)").count() === 5,
+          "timeline shows the 5 DNSBL events (a refused check is none)");
     const incEv = page.locator('#events li.event.incident[data-provider="microsoft"]');
     const incEvText = await incEv.first().textContent().catch(() => "");
     check(await incEv.count() === 1 && incEvText.includes("rejects our mail (S3150)") &&

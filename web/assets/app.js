@@ -7,7 +7,7 @@
   const REFRESH_MS = 10000;
   const EVENTS_SHOWN = 20;
   const TOKEN_KEY = "blmon-token";
-  const ALL_TARGETS_MAX = 300; // above this many targets, only listed and unknown ones are drawn
+  const ALL_TARGETS_MAX = 300; // above this many targets, only listed, unchecked and stale ones are drawn
   let onlyProblems = true; // until the first answer says how many targets there are
 
   const $ = (id) => document.getElementById(id);
@@ -75,7 +75,7 @@
   // ---- drawing ----
 
   function drawSummary(st) {
-    for (const k of ["listed", "unknown", "clean"]) $("count-" + k).textContent = st.summary[k];
+    for (const k of ["listed", "clean", "unchecked", "stale"]) $("count-" + k).textContent = st.summary[k];
     const c = st.last_cycle;
     $("meta").textContent = c
       ? "Last check " + ago(c.ended) + " (" + c.targets + " targets, " + c.lists +
@@ -89,14 +89,25 @@
   function drawHealth(st) {
     const box = $("health");
     box.replaceChildren();
+    // one root cause: when the resolver is down, its banner says it for every list
+    if (st.resolver && st.resolver.state === "down") {
+      box.append(el("div", {class: "banner resolver", role: "alert"},
+        el("strong", {}, "The resolver does not answer: nothing could be checked since " +
+          when(st.resolver.since) + " (" + ago(st.resolver.since) + ")"),
+        st.resolver.reason ? el("span", {class: "detail"}, ": " + st.resolver.reason) : null,
+        el("div", {class: "advice"}, "What to do: check that the resolver is running and " +
+          "reachable from blmon."),
+        el("div", {class: "small"}, "Every listing and clean result below is as last confirmed.")));
+      return;
+    }
     for (const l of st.lists) {
       if (l.health === "ok" || l.health === "untested") continue;
       box.append(el("div", {class: "banner", role: "alert", "data-zone": l.zone},
         el("strong", {}, l.name + " (" + l.zone + ") is " + l.health),
         l.detail ? el("span", {class: "detail"}, ": " + l.detail) : null,
         l.advice ? el("div", {class: "advice"}, "What to do: " + l.advice) : null,
-        el("div", {class: "small"}, "Its results are unknown until it passes its test points" +
-          (l.since ? " (since " + when(l.since) + ")" : "") + ".")));
+        el("div", {class: "small"}, "Its results are shown as last confirmed until it passes " +
+          "its test points again" + (l.since ? " (failing since " + when(l.since) + ")" : "") + ".")));
     }
   }
 
@@ -118,8 +129,17 @@
     for (const t of r.txt) li.append(el("div", {class: "txt"}, el("span", {class: "k"}, "TXT "), t));
     if (r.reason) li.append(el("div", {class: "reason"}, r.reason));
     const foot = el("div", {class: "small"});
-    if (r.since) foot.append((r.status === "listed" ? "Listed since " : "Since ") + when(r.since) +
+    if (r.since && r.status !== "unchecked") foot.append((r.status === "listed" ? "Listed since " : "Since ") + when(r.since) +
       " (" + ago(r.since) + ")");
+    // stale is shown beside the state, never instead of it
+    if (r.stale || r.failing_since) {
+      li.classList.add("stale");
+      li.append(el("div", {class: "freshness"},
+        el("span", {class: "tag staletag"}, r.stale ? "stale" : "checks failing"),
+        " last confirmed " + (r.checked_at ? ago(r.checked_at) : "never") +
+        (r.failing_since ? " — checks failing since " + when(r.failing_since) +
+          (r.failing_reason ? ": " + r.failing_reason : "") : "")));
+    }
     if (r.removal_url && r.status === "listed") {
       foot.append(r.since ? " · " : "", safeLink(r.removal_url, "removal request"));
     }
@@ -136,7 +156,7 @@
     }
     if (!st.targets.length) {
       box.append(el("p", {class: "empty"},
-        onlyProblems ? "Nothing is listed or unknown." : "No target has been checked yet."));
+        onlyProblems ? "Nothing is listed, unchecked or stale." : "No target has been checked yet."));
       return;
     }
     for (const t of st.targets) {
@@ -147,8 +167,11 @@
           nblock++;
           if (r.status === "clean") nclean++;
         }
-        if (r.status === "clean" || (r.kind !== "block" && r.status !== "listed")) continue;
-        (r.scope === "network" || r.scope === "asn" ? hood : own).push(r);
+        // what is shown: listings, and what is not known yet or no longer fresh
+        const shown = r.status === "listed" || r.status === "unchecked" || r.stale;
+        if (!shown || (r.kind !== "block" && r.status !== "listed")) continue;
+        // only a listing of the network or ASN is the neighbourhood's
+        (r.status === "listed" && (r.scope === "network" || r.scope === "asn") ? hood : own).push(r);
       }
       const row = el("article", {class: "target " + t.status, "data-target": t.target,
                                  "data-status": t.status});
