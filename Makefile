@@ -37,6 +37,7 @@ CHECKS_SRCS := \
 	checks/answer.c \
 	checks/verdict.c \
 	checks/result.c \
+	checks/problem.c \
 	checks/dnsbl.c \
 	checks/asn.c \
 	checks/discover.c \

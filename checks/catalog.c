@@ -13,10 +13,12 @@
 static const char *const kind_names[] = {"block", "allow", "info"};
 static const char *const scope_names[] = {"ip", "network", "asn", "domain"};
 static const char *const qtype_names[] = {"ip", "domain"};
+static const char *const severity_names[] = {"high", "medium", "low"};
 
 const char *catalog_kind_name(list_kind_t k) { return kind_names[k]; }
 const char *catalog_scope_name(list_scope_t s) { return scope_names[s]; }
 const char *catalog_qtype_name(list_qtype_t q) { return qtype_names[q]; }
+const char *catalog_severity_name(list_severity_t s) { return severity_names[s]; }
 
 static int name_lookup(const char *const *names, size_t n, const char *s)
 {
@@ -55,6 +57,15 @@ int catalog_qtype_parse(const char *s, list_qtype_t *out)
 	return 0;
 }
 
+int catalog_severity_parse(const char *s, list_severity_t *out)
+{
+	int v = LOOKUP(severity_names, s);
+	if (v < 0)
+		return -1;
+	*out = (list_severity_t)v;
+	return 0;
+}
+
 /* Parses one octet spec: "7", "*", or "10-13". */
 static int parse_octet(const char *s, size_t len, uint8_t *lo, uint8_t *hi)
 {
@@ -88,6 +99,25 @@ static int parse_octet(const char *s, size_t len, uint8_t *lo, uint8_t *hi)
 	return 0;
 }
 
+int catalog_code_parse(const char *addr, size_t addrlen, catalog_code_t *out)
+{
+	const char *p = addr;
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < 4; i++) {
+		size_t olen = strcspn(p, ".");
+		if (i < 3 && (olen >= addrlen || p[olen] != '.'))
+			return -1;
+		if (i == 3)
+			olen = addrlen;
+		if (parse_octet(p, olen, &out->lo[i], &out->hi[i]) < 0)
+			return -1;
+		p += olen + 1;
+		addrlen -= olen + 1;
+	}
+	return 0;
+}
+
 int catalog_code_add(catalog_list_t *l, const char *spec, code_class_t cls,
 		     char *err, size_t errlen)
 {
@@ -95,24 +125,14 @@ int catalog_code_add(catalog_list_t *l, const char *spec, code_class_t cls,
 	const char *p = spec, *meaning;
 	size_t addrlen;
 
-	memset(&c, 0, sizeof(c));
 	while (isspace((unsigned char)*p))
 		p++;
 	addrlen = strcspn(p, " \t");
 	meaning = p + addrlen;
 	while (isspace((unsigned char)*meaning))
 		meaning++;
-	for (int i = 0; i < 4; i++) {
-		size_t olen = strcspn(p, ".");
-		if (i < 3 && (olen >= addrlen || p[olen] != '.'))
-			goto bad;
-		if (i == 3)
-			olen = addrlen;
-		if (parse_octet(p, olen, &c.lo[i], &c.hi[i]) < 0)
-			goto bad;
-		p += olen + 1;
-		addrlen -= olen + 1;
-	}
+	if (catalog_code_parse(p, addrlen, &c) < 0)
+		goto bad;
 	if (!*meaning) {
 		snprintf(err, errlen, "'%s': a meaning must follow the address", spec);
 		return -1;
@@ -254,6 +274,7 @@ catalog_t *catalog_new_builtin(void)
 		l->kind = d->kind;
 		l->qtype = d->qtype;
 		l->scope = d->scope;
+		l->severity = d->severity;
 		l->ipv4 = d->qtype == QTYPE_IP;
 		l->ipv6 = d->ipv6;
 		l->budget = d->budget;
@@ -299,6 +320,7 @@ catalog_list_t *catalog_add(catalog_t *c, const char *zone)
 	l->kind = LIST_BLOCK;
 	l->qtype = QTYPE_IP;
 	l->scope = SCOPE_IP;
+	l->severity = SEVERITY_MEDIUM;
 	l->ipv4 = true;
 	l->enabled = l->zone != NULL;
 	return l;

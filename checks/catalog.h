@@ -10,6 +10,8 @@
 typedef enum { LIST_BLOCK, LIST_ALLOW, LIST_INFO } list_kind_t;
 typedef enum { SCOPE_IP, SCOPE_NETWORK, SCOPE_ASN, SCOPE_DOMAIN } list_scope_t;
 typedef enum { QTYPE_IP, QTYPE_DOMAIN } list_qtype_t;
+/* How much mail a listing costs: problems are ordered by it (most first). */
+typedef enum { SEVERITY_HIGH, SEVERITY_MEDIUM, SEVERITY_LOW } list_severity_t;
 
 /* What an A answer matching a code row means. */
 typedef enum {
@@ -35,6 +37,7 @@ typedef struct {
 	list_kind_t kind;
 	list_qtype_t qtype;
 	list_scope_t scope;
+	list_severity_t severity; /* default medium for a [list] of the config */
 	bool ipv4, ipv6;
 	bool builtin;
 	bool enabled;          /* in the run set (after [lists] and config rules) */
@@ -74,6 +77,10 @@ catalog_list_t *catalog_add(catalog_t *c, const char *zone);
 int catalog_code_add(catalog_list_t *l, const char *spec, code_class_t cls,
 		     char *err, size_t errlen);
 
+/* Parses the address part of a code row ("127.0.0.10-11", "127.0.2.*"; addrlen
+ * bytes of addr) into out (no class, no meaning). 0, or -1 when it is none. */
+int catalog_code_parse(const char *addr, size_t addrlen, catalog_code_t *out);
+
 /* A code row as written in config ("127.0.0.2", "127.0.0.10-13", "127.0.2.*"). */
 void catalog_code_str(const catalog_code_t *k, char *buf, size_t len);
 /* "listed", "neutral", "error". */
@@ -100,9 +107,11 @@ int catalog_removal_url(const catalog_list_t *l, const char *target, char *buf, 
 const char *catalog_kind_name(list_kind_t k);
 const char *catalog_scope_name(list_scope_t s);
 const char *catalog_qtype_name(list_qtype_t q);
+const char *catalog_severity_name(list_severity_t s);
 int catalog_kind_parse(const char *s, list_kind_t *out);
 int catalog_scope_parse(const char *s, list_scope_t *out);
 int catalog_qtype_parse(const char *s, list_qtype_t *out);
+int catalog_severity_parse(const char *s, list_severity_t *out);
 
 /* ---- the built-in table (catalog_data.c, the one place maintainers edit) ---- */
 
@@ -121,6 +130,7 @@ struct catalog_def {
 	const char *removal;
 	const struct catalog_code_def *codes; /* terminated by a NULL spec */
 	const char *test_listed, *test_clean;  /* NULL: RFC 5782's */
+	list_severity_t severity;
 };
 
 extern const struct catalog_def catalog_builtin[];

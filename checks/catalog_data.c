@@ -167,55 +167,57 @@ static const struct catalog_code_def uribl_codes[] = {
 	END,
 };
 
-#define UCE_REMOVAL "http://www.uceprotect.net/en/rblcheck.php?ipr={target}"
-#define SPAMHAUS_REMOVAL "https://check.spamhaus.org/"
+/* per-address pages where the site takes the address, so a removal starts on the right page */
+#define UCE_REMOVAL "https://www.uceprotect.net/en/rblcheck.php?ipr={target}"
+#define SPAMHAUS_REMOVAL "https://check.spamhaus.org/results/?query={target}"
 
-/* id, zone, name, kind, query type, scope, IPv6, daily budget, removal, codes, and the test
- * points the list publishes when they are not RFC 5782's (listed, never listed; NULL: RFC 5782) */
+/* id, zone, name, kind, query type, scope, IPv6, daily budget, removal, codes, the test points
+ * the list publishes when they are not RFC 5782's (listed, never listed; NULL: RFC 5782), and
+ * the severity of a listing (problem order: what blocks the most mail first) */
 const struct catalog_def catalog_builtin[] = {
 	{"spamhaus-zen", "zen.spamhaus.org", "Spamhaus ZEN", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true,
-	 300000, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL},
+	 300000, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH},
 	{"spamhaus-dbl", "dbl.spamhaus.org", "Spamhaus DBL", LIST_BLOCK, QTYPE_DOMAIN, SCOPE_DOMAIN,
-	 false, 300000, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL},
+	 false, 300000, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH},
 	{"spamhaus-zrd", "zrd.spamhaus.org", "Spamhaus ZRD (new domains)", LIST_INFO, QTYPE_DOMAIN,
-	 SCOPE_DOMAIN, false, 300000, NULL, zrd_codes, NULL, NULL},
+	 SCOPE_DOMAIN, false, 300000, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW},
 	{"spamhaus-zen-dqs", "{key}.zen.dq.spamhaus.net", "Spamhaus ZEN (DQS)", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, true, 0, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL},
+	 SCOPE_IP, true, 0, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH},
 	{"spamhaus-dbl-dqs", "{key}.dbl.dq.spamhaus.net", "Spamhaus DBL (DQS)", LIST_BLOCK,
-	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL},
+	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH},
 	{"spamhaus-zrd-dqs", "{key}.zrd.dq.spamhaus.net", "Spamhaus ZRD (DQS)", LIST_INFO,
-	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, NULL, zrd_codes, NULL, NULL},
+	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW},
 	{"uceprotect-1", "dnsbl-1.uceprotect.net", "UCEPROTECT Level 1", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, false, 0, UCE_REMOVAL, uce1_codes, NULL, NULL},
+	 SCOPE_IP, false, 0, UCE_REMOVAL, uce1_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"uceprotect-2", "dnsbl-2.uceprotect.net", "UCEPROTECT Level 2", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_NETWORK, false, 0, UCE_REMOVAL, uce2_codes, NULL, NULL},
+	 SCOPE_NETWORK, false, 0, UCE_REMOVAL, uce2_codes, NULL, NULL, SEVERITY_LOW},
 	{"uceprotect-3", "dnsbl-3.uceprotect.net", "UCEPROTECT Level 3", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_ASN, false, 0, UCE_REMOVAL, uce3_codes, NULL, NULL},
+	 SCOPE_ASN, false, 0, UCE_REMOVAL, uce3_codes, NULL, NULL, SEVERITY_LOW},
 	{"barracuda", "b.barracudacentral.org", "Barracuda BRBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP,
 	 false, 0, "https://www.barracudacentral.org/rbl/removal-request", single_ip_codes,
-	 NULL, NULL},
+	 NULL, NULL, SEVERITY_HIGH},
 	{"spamcop", "bl.spamcop.net", "SpamCop", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://www.spamcop.net/bl.shtml?{target}", spamcop_codes, NULL, NULL},
+	 "https://www.spamcop.net/bl.shtml?{target}", spamcop_codes, NULL, NULL, SEVERITY_HIGH},
 	{"mailspike-bl", "bl.mailspike.net", "Mailspike BL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false,
-	 100000, NULL, mailspike_bl_codes, NULL, NULL},
+	 100000, NULL, mailspike_bl_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"mailspike-rep", "rep.mailspike.net", "Mailspike Reputation", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, false, 100000, NULL, mailspike_rep_codes, NULL, NULL},
+	 SCOPE_IP, false, 100000, NULL, mailspike_rep_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"spamrats", "all.spamrats.com", "SpamRATS", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://www.spamrats.com/", spamrats_codes, NULL, NULL},
+	 "https://www.spamrats.com/", spamrats_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"psbl", "psbl.surriel.com", "PSBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "http://psbl.org/remove", single_ip_codes, NULL, NULL},
+	 "http://psbl.org/remove", single_ip_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"dronebl", "dnsbl.dronebl.org", "DroneBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://dronebl.org/lookup", dronebl_codes, NULL, NULL},
+	 "https://dronebl.org/lookup", dronebl_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"nixspam", "ix.dnsbl.manitu.net", "NiX Spam", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true, 0,
-	 NULL, nixspam_codes, NULL, NULL},
+	 NULL, nixspam_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"s5h", "all.s5h.net", "s5h.net", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true, 0, NULL,
-	 single_ip_codes, NULL, NULL},
+	 single_ip_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"abusix", "{key}.combined.mail.abusix.zone", "Abusix Mail Intelligence", LIST_BLOCK,
-	 QTYPE_IP, SCOPE_IP, true, 0, NULL, abusix_codes, NULL, NULL},
+	 QTYPE_IP, SCOPE_IP, true, 0, NULL, abusix_codes, NULL, NULL, SEVERITY_MEDIUM},
 	{"dnswl", "list.dnswl.org", "dnswl.org (allow list)", LIST_ALLOW, QTYPE_IP, SCOPE_IP, true,
-	 100000, NULL, dnswl_codes, NULL, NULL},
+	 100000, NULL, dnswl_codes, NULL, NULL, SEVERITY_LOW},
 	{"uribl", "multi.uribl.com", "URIBL multi", LIST_BLOCK, QTYPE_DOMAIN, SCOPE_DOMAIN, false,
-	 0, NULL, uribl_codes, "test.uribl.com", NULL},
+	 0, NULL, uribl_codes, "test.uribl.com", NULL, SEVERITY_MEDIUM},
 };
 
 const size_t catalog_builtin_count = sizeof(catalog_builtin) / sizeof(catalog_builtin[0]);

@@ -253,3 +253,88 @@ bool targetset_next(const targetset_t *ts, targetset_iter_t *it, target_t *out)
 	target_spec_nth(&ts->specs[it->spec], it->idx++, out);
 	return true;
 }
+
+/* ---- order, networks and ranges ---- */
+
+static size_t addr_len(const target_t *t)
+{
+	return t->type == TARGET_IPV4 ? 4 : 16;
+}
+
+int target_cmp(const target_t *a, const target_t *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type == TARGET_DOMAIN)
+		return strcmp(a->name, b->name);
+	return memcmp(a->addr, b->addr, addr_len(a));
+}
+
+bool target_in_prefix(const target_t *t, const target_t *net, unsigned prefix)
+{
+	uint8_t a[16];
+
+	if (t->type == TARGET_DOMAIN || t->type != net->type || prefix > addr_len(t) * 8)
+		return false;
+	memcpy(a, t->addr, addr_len(t));
+	mask_host_bits(a, addr_len(t), prefix);
+	return memcmp(a, net->addr, addr_len(t)) == 0;
+}
+
+void target_network(const target_t *t, unsigned prefix, target_t *net)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	*net = *t;
+	net->from = NULL;
+	if (t->type == TARGET_DOMAIN)
+		return;
+	if (prefix > addr_len(t) * 8)
+		prefix = (unsigned)addr_len(t) * 8;
+	mask_host_bits(net->addr, addr_len(t), prefix);
+	inet_ntop(t->type == TARGET_IPV4 ? AF_INET : AF_INET6, net->addr, a, sizeof(a));
+	snprintf(net->name, sizeof(net->name), "%s/%u", a, prefix);
+}
+
+/* Whether b is the address right after a (same family). */
+static bool next_addr(const target_t *a, const target_t *b)
+{
+	uint8_t x[16];
+	size_t n = addr_len(a);
+
+	if (a->type == TARGET_DOMAIN || a->type != b->type)
+		return false;
+	memcpy(x, a->addr, n);
+	for (size_t i = n; i-- > 0;)
+		if (++x[i] != 0)
+			break;
+	return memcmp(x, b->addr, n) == 0;
+}
+
+size_t target_ranges(const target_t *sorted, size_t n, char *buf, size_t len)
+{
+	size_t o = 0, i = 0, done = 0;
+
+	if (len)
+		buf[0] = '\0';
+	while (i < n) {
+		size_t j = i;
+		char piece[2 * TARGET_NAME_MAX + 4];
+		int w;
+		while (j + 1 < n && next_addr(&sorted[j], &sorted[j + 1]))
+			j++;
+		w = j > i ? snprintf(piece, sizeof(piece), "%s%s-%s", o ? ", " : "", sorted[i].name,
+				     sorted[j].name)
+			  : snprintf(piece, sizeof(piece), "%s%s", o ? ", " : "", sorted[i].name);
+		if (o + (size_t)w + 5 > len) { /* room for ", ..." */
+			if (o + 5 <= len)
+				snprintf(buf + o, len - o, "%s...", o ? ", " : "");
+			break;
+		}
+		memcpy(buf + o, piece, (size_t)w + 1);
+		o += (size_t)w;
+		done += j - i + 1;
+		i = j + 1;
+	}
+	return done;
+}

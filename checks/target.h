@@ -73,4 +73,21 @@ bool targetset_next(const targetset_t *ts, targetset_iter_t *it, target_t *out);
 
 const char *target_type_name(target_type_t t);
 
+/* ---- order, networks and ranges ---- */
+
+/* Numeric order: IPv4 before IPv6 before domains; addresses by value, domains
+ * by name. <0, 0, >0. */
+int target_cmp(const target_t *a, const target_t *b);
+
+/* Whether address t lies in net/prefix (false for another family or a domain). */
+bool target_in_prefix(const target_t *t, const target_t *net, unsigned prefix);
+
+/* net gets t's network of prefix bits: host bits cleared, name "203.0.113.0/24". */
+void target_network(const target_t *t, unsigned prefix, target_t *net);
+
+/* Writes addresses (sorted by target_cmp) as ranges of consecutive ones:
+ * "192.0.2.1-192.0.2.4, 192.0.2.9". A short buf ends in "..." . Returns how
+ * many addresses were written. */
+size_t target_ranges(const target_t *sorted, size_t n, char *buf, size_t len);
+
 #endif

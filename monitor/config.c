@@ -391,6 +391,25 @@ static int add_listname(struct ctx *x, const struct keydef *k, void *base, const
 	return 0;
 }
 
+/* [ignore] rule: its syntax now, its list once every [list] section is read */
+static int add_ignore(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+	problem_rule_t r;
+	char e[300];
+
+	if (problem_rule_parse(v, &r, e, sizeof(e)) < 0) {
+		cerr(x, x->section, k->key, "%s", e);
+		return -1;
+	}
+	xgrow((void **)&c->ignore, &c->capignore, c->nignore + 1, sizeof(*c->ignore));
+	xgrow((void **)&c->ignore_line, &c->capignore_line, c->nignore + 1,
+	      sizeof(*c->ignore_line));
+	c->ignore_line[c->nignore] = x->line;
+	c->ignore[c->nignore++] = r;
+	return 0;
+}
+
 /* ---- [list ZONE] keys: fields of the current catalog list ---- */
 
 static int lset_kind(struct ctx *x, const struct keydef *k, void *base, const char *v)
@@ -423,6 +442,16 @@ static int lset_scope(struct ctx *x, const struct keydef *k, void *base, const c
 	catalog_list_t *l = base;
 	if (catalog_scope_parse(v, &l->scope) < 0) {
 		cerr(x, x->section, k->key, "'%s' is not ip, network, asn or domain", v);
+		return -1;
+	}
+	return 0;
+}
+
+static int lset_severity(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	if (catalog_severity_parse(v, &l->severity) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not high, medium or low", v);
 		return -1;
 	}
 	return 0;
@@ -588,6 +617,7 @@ static const struct keydef keys[] = {
 	{"list", "kind", lset_kind, 0, 0, 0, ""},
 	{"list", "type", lset_type, 0, 0, 0, ""},
 	{"list", "scope", lset_scope, 0, 0, 0, ""},
+	{"list", "severity", lset_severity, 0, 0, 0, ""},
 	{"list", "code", lset_code, 0, CODE_LISTED, 0, ""},
 	{"list", "error", lset_code, 0, CODE_ERROR, 0, ""},
 	{"list", "neutral", lset_code, 0, CODE_NEUTRAL, 0, ""},
@@ -599,6 +629,7 @@ static const struct keydef keys[] = {
 	{"list", "rate", lset_rate, 0, 0, 0, ""},
 	{"list", "test_listed", lset_test, LO(test_listed), 0, 0, ""},
 	{"list", "test_clean", lset_test, LO(test_clean), 0, 0, ""},
+	{"ignore", "rule", add_ignore, 0, 0, 0, ""},
 	{"drop", "enabled", set_bool, CO(drop_enabled), 0, 0, ""},
 	{"drop", "url_v4", set_http_url, CO(drop_url_v4), 0, 0, ""},
 	{"drop", "url_v6", set_http_url, CO(drop_url_v6), 0, 0, ""},
@@ -631,7 +662,7 @@ static const struct keydef keys[] = {
 	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
 };
 
-static const char *const sections[] = {"monitor", "targets", "lists", "drop", "http", "email",
+static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "http", "email",
 				       "webhook", "alerts", "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
@@ -854,6 +885,15 @@ static void finish(struct ctx *x)
 			cerr(x, "targets", "domain", "'%s' is an address, not a domain (use ip =)",
 			     t->value);
 	}
+	for (size_t i = 0; i < c->nignore; i++) {
+		bool named = false;
+		x->line = c->ignore_line[i];
+		for (size_t j = 0; j < c->catalog->n && !named; j++)
+			named = problem_rule_names(&c->ignore[i], &c->catalog->lists[j]);
+		if (!named)
+			cerr(x, "ignore", "rule", "no list named '%s' (see `blmon lists`)",
+			     c->ignore[i].list);
+	}
 	/* [lists]: default, then enable, then disable; only overrides all */
 	for (size_t i = 0; i < c->catalog->n; i++) {
 		catalog_list_t *l = &c->catalog->lists[i];
@@ -980,6 +1020,8 @@ void config_free(config_t *c)
 	free_strs(c->to, c->nto);
 	free_strs(c->webhooks, c->nwebhooks);
 	catalog_free(c->catalog);
+	free(c->ignore);
+	free(c->ignore_line);
 	free(c->http_listen);
 	free(c->http_token);
 	free(c->http_cert);

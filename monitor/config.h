@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "checks/catalog.h"
+#include "checks/problem.h"
 #include "checks/target.h"
 
 typedef enum { CT_IP, CT_NETWORK, CT_HOST, CT_DOMAIN } config_target_kind_t;
@@ -48,6 +49,11 @@ typedef struct config {
 	config_str_t *disable, *enable, *only;
 	size_t ndisable, nenable, nonly, capdisable, capenable, caponly;
 	catalog_t *catalog; /* built-ins plus [list ZONE] sections, enabled per [lists] */
+	/* [ignore] listings ignored on purpose: counted and shown folded, never alerted */
+	problem_rule_t *ignore;
+	size_t nignore, capignore;
+	int *ignore_line;
+	size_t capignore_line;
 	/* [drop] Spamhaus DROP / ASN-DROP files */
 	bool drop_enabled;
 	char *drop_url_v4, *drop_url_v6, *drop_url_asn;
