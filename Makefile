@@ -49,12 +49,14 @@ STORE_SRCS := \
 	store/store_hood.c \
 	store/store_mtalog.c \
 	store/store_alert.c \
+	store/store_problems.c \
 	store/store_read.c \
 	store/store_read_events.c
 
 WEB_SRCS := \
 	web/api_lists.c \
 	web/api_status.c \
+	web/api_problems.c \
 	web/api_events.c \
 	web/api_incidents.c \
 	web/api_health.c \
@@ -69,6 +71,7 @@ MONITOR_SRCS := \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
 	monitor/daemon/cycle.c \
+	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \
 	monitor/alert/alert.c \
 	monitor/alert/alert_changes.c \

@@ -127,6 +127,44 @@ void result_tally_add(result_tally_t *t, list_kind_t kind, status_t s)
 		t->n[s]++;
 }
 
+void result_tally_add_result(result_tally_t *t, const result_t *r)
+{
+	result_tally_add(t, r->kind, r->status);
+	if (r->kind != LIST_BLOCK || r->status != STATUS_LISTED)
+		return;
+	if (r->scope == SCOPE_NETWORK || r->scope == SCOPE_ASN)
+		t->neighbourhood++;
+	else
+		t->own++;
+}
+
+static const char *const standing_names[STANDING_COUNT] = {"own", "neighbourhood", "unchecked",
+							   "clean"};
+
+const char *standing_name(standing_t s)
+{
+	return s >= 0 && s < STANDING_COUNT ? standing_names[s] : "unchecked";
+}
+
+int standing_parse(const char *s, standing_t *out)
+{
+	for (int i = 0; s && i < STANDING_COUNT; i++)
+		if (!strcmp(s, standing_names[i])) {
+			*out = (standing_t)i;
+			return 0;
+		}
+	return -1;
+}
+
+standing_t result_tally_standing(const result_tally_t *t)
+{
+	if (t->own)
+		return STANDING_OWN;
+	if (t->neighbourhood)
+		return STANDING_NEIGHBOURHOOD;
+	return t->block && !t->n[STATUS_UNCHECKED] ? STANDING_CLEAN : STANDING_UNCHECKED;
+}
+
 status_t result_tally_status(const result_tally_t *t)
 {
 	return t->block ? t->worst : STATUS_UNKNOWN; /* nothing checked is never "clean" */

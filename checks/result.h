@@ -87,11 +87,34 @@ typedef struct {
 	unsigned block;                /* block-list results counted */
 	unsigned n[STATUS_COUNT];      /* block-list results by status */
 	status_t worst;
+	unsigned own, neighbourhood;   /* listings of the address or domain / of its network or
+					  AS (counted by result_tally_add_result) */
 } result_tally_t;
 
-#define RESULT_TALLY_INIT ((result_tally_t){0, {0}, STATUS_CLEAN})
+#define RESULT_TALLY_INIT ((result_tally_t){0, {0}, STATUS_CLEAN, 0, 0})
 
 void result_tally_add(result_tally_t *t, list_kind_t kind, status_t s);
+/* The same for a whole result, counting own and neighbourhood listings too. */
+void result_tally_add_result(result_tally_t *t, const result_t *r);
+
+/* Where a target stands, worst first: an own listing (its address or domain
+ * is listed), listed only through its network or AS, unchecked (a block list
+ * has not answered yet, or none applies), clean. */
+typedef enum {
+	STANDING_OWN,
+	STANDING_NEIGHBOURHOOD,
+	STANDING_UNCHECKED,
+	STANDING_CLEAN,
+	STANDING_COUNT,
+	STANDING_NONE = -1, /* not known */
+} standing_t;
+
+/* "own", "neighbourhood", "unchecked", "clean" (static). */
+const char *standing_name(standing_t s);
+/* 0, or -1 when s is none of them. */
+int standing_parse(const char *s, standing_t *out);
+/* The daemon's confirmed view of a target (results added with _add_result). */
+standing_t result_tally_standing(const result_tally_t *t);
 /* A check made now: the worst, unknown when no block list said anything. */
 status_t result_tally_status(const result_tally_t *t);
 /* The daemon's confirmed view: the worst, unchecked when no block list answered yet. */

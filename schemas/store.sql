@@ -318,3 +318,50 @@ CREATE TABLE resolver_outages (
 -- How many (target, list) results of a cycle were real answers (NULL in cycles of 0.1):
 -- /healthz says when nothing could be checked.
 ALTER TABLE cycles ADD COLUMN answered INTEGER;
+
+-- migration 5
+-- Problems, not rows (0.2). After each cycle the daemon folds the listings into problems
+-- (checks/problem.c: one per list and listed address, network, AS or domain) and records what
+-- the readers need, so that no read walks every (target, list) row: a /16 against 8 lists is
+-- half a million of them, and the dashboard asks every few seconds.
+CREATE TABLE problems (
+    id         INTEGER PRIMARY KEY,            -- kept while the problem exists
+    list_id    INTEGER NOT NULL REFERENCES lists (id),
+    entity     TEXT NOT NULL,                  -- an address, a network (CIDR), "AS64500", a domain
+    scope      TEXT NOT NULL,
+    severity   TEXT NOT NULL,
+    rank       INTEGER NOT NULL,               -- 1: the worst; ignored problems rank last
+    codes      TEXT NOT NULL DEFAULT '[]',     -- every code seen, JSON array
+    txt        TEXT,                           -- the first TXT record seen (untrusted)
+    affected   INTEGER NOT NULL,               -- targets listed through it
+    first      TEXT NOT NULL DEFAULT '[]',     -- JSON array: the lowest of them
+    since      INTEGER NOT NULL DEFAULT 0,     -- the earliest listing's since
+    stale      INTEGER NOT NULL DEFAULT 0,
+    ignored_by TEXT,                           -- the [ignore] rule, or NULL
+    seen       INTEGER NOT NULL,               -- the digest that last found it
+    UNIQUE (list_id, entity)
+);
+CREATE INDEX problems_rank ON problems (rank);
+
+-- The entity of the problem a listing belongs to (NULL: not a listing of a block list):
+-- a problem's targets are the state rows of its list naming its entity.
+ALTER TABLE state ADD COLUMN problem TEXT;
+CREATE INDEX state_problem ON state (list_id, problem) WHERE problem IS NOT NULL;
+
+-- Each target's place in numeric order (a type byte, then the address, or the domain's name)
+-- and where it stands as of the last digest: own (an address or domain listing), neighbourhood
+-- (listed only through its network or AS), clean, unchecked; NULL before the first digest.
+ALTER TABLE targets ADD COLUMN ipkey BLOB;
+ALTER TABLE targets ADD COLUMN standing TEXT;
+ALTER TABLE targets ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX targets_order ON targets (active, ipkey);
+CREATE INDEX targets_standing ON targets (active, standing, ipkey);
+
+-- Each list's severity (the catalog's) and its tallies as of the last digest.
+ALTER TABLE lists ADD COLUMN severity TEXT NOT NULL DEFAULT 'medium';
+ALTER TABLE lists ADD COLUMN results INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN targets_listed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN problems_open INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN results_stale INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN results_failing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN last_answer INTEGER NOT NULL DEFAULT 0;

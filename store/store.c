@@ -144,6 +144,35 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+size_t store_ipkey(const target_t *t, uint8_t *out)
+{
+	size_t n;
+
+	switch (t->type) {
+	case TARGET_IPV4:
+		out[0] = STORE_IPKEY_V4;
+		memcpy(out + 1, t->addr, 4);
+		return 5;
+	case TARGET_IPV6:
+		out[0] = STORE_IPKEY_V6;
+		memcpy(out + 1, t->addr, 16);
+		return 17;
+	default:
+		out[0] = STORE_IPKEY_DOMAIN;
+		n = strnlen(t->name, STORE_IPKEY_BUF - 1);
+		memcpy(out + 1, t->name, n);
+		return n + 1;
+	}
+}
+
+void store_bind_ipkey(sqlite3_stmt *st, int i, const target_t *t)
+{
+	uint8_t k[STORE_IPKEY_BUF];
+	size_t n = store_ipkey(t, k);
+
+	sqlite3_bind_blob(st, i, k, (int)n, SQLITE_TRANSIENT);
+}
+
 void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {
 	store_bind_text(st, i, v && *v ? v : NULL);
@@ -447,6 +476,14 @@ void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out)
 		out->health = HEALTH_UNTESTED;
 	store_col_copy(st, first + 6, out->detail, sizeof(out->detail));
 	out->health_since = sqlite3_column_int64(st, first + 7);
+	if (catalog_severity_parse(store_col_str(st, first + 8), &out->severity) < 0)
+		out->severity = SEVERITY_MEDIUM;
+	out->tally.results = sqlite3_column_int64(st, first + 9);
+	out->tally.listed = sqlite3_column_int64(st, first + 10);
+	out->tally.problems = sqlite3_column_int64(st, first + 11);
+	out->tally.stale = sqlite3_column_int64(st, first + 12);
+	out->tally.failing = sqlite3_column_int64(st, first + 13);
+	out->tally.last_answer = sqlite3_column_int64(st, first + 14);
 }
 
 /* ---- answers ---- */

@@ -9,6 +9,7 @@
 
 #include "checks/catalog.h"
 #include "checks/dnsbl.h"
+#include "checks/problem.h"
 #include "checks/result.h"
 #include "checks/status.h"
 #include "checks/target.h"
@@ -90,6 +91,16 @@ typedef struct {
 	bool active;                /* still in the config (or discovered) */
 } store_target_t;
 
+/* What the last digest counted of a list (store_problems.h). */
+typedef struct {
+	int64_t results;     /* (active target, list) results */
+	int64_t listed;      /* targets it lists */
+	int64_t problems;    /* its problems (ignored ones included) */
+	int64_t stale;       /* results whose last answer is too old */
+	int64_t failing;     /* results whose checks fail now */
+	int64_t last_answer; /* the newest real answer of any result (0: none) */
+} store_list_tally_t;
+
 /* A list as recorded, with its health. */
 typedef struct {
 	int64_t id;
@@ -97,9 +108,11 @@ typedef struct {
 	char name[128];
 	list_kind_t kind;
 	list_scope_t scope;
+	list_severity_t severity;
 	dnsbl_health_t health;
 	char detail[STORE_DETAIL_MAX];
 	int64_t health_since;       /* 0: never tested */
+	store_list_tally_t tally;   /* as of the last digest */
 } store_list_t;
 
 /* The recorded state of one (target, list): its confirmed status (listed,
@@ -115,6 +128,8 @@ typedef struct {
 	char failing_reason[STORE_REASON_MAX]; /* why they fail ("" when they do not) */
 	int64_t ttl_until;          /* no re-query of this name before */
 	store_answer_t ans;         /* the latest answer of this status */
+	char problem[PROBLEM_ENTITY_MAX]; /* a listing's problem entity as the last digest
+					     found it ("": none) */
 	int pending_count;          /* 0: nothing pending */
 	status_t pending_status;
 	uint8_t pending_ncodes;
@@ -134,6 +149,13 @@ typedef struct {
 	status_t from, to;
 	store_answer_t ans;
 } store_event_t;
+
+/* A target's place in numeric order (targets.ipkey): a type byte, then the
+ * address (network order) or the domain's name, so that comparing keys as
+ * bytes orders as target_cmp does and a network is one range of keys.
+ * Writes at most STORE_IPKEY_BUF bytes; returns the length. */
+#define STORE_IPKEY_BUF (1 + TARGET_NAME_MAX)
+size_t store_ipkey(const target_t *t, uint8_t *out);
 
 /* ---- the scheduler's writes (store_state.c) ---- */
 

@@ -35,6 +35,12 @@ int store_fail(store_t *s, const char *what);
 /* The same for a failed statement, named by what it does ("writing lists"). */
 int store_fail_stmt(store_t *s, sqlite3_stmt *st);
 
+/* The type bytes of an ipkey (store.h: store_ipkey). */
+#define STORE_IPKEY_V4 4
+#define STORE_IPKEY_V6 6
+#define STORE_IPKEY_DOMAIN 0x7f
+void store_bind_ipkey(sqlite3_stmt *st, int i, const target_t *t);
+
 /* Sets s's error from a format (a refusal of the store's own, not sqlite's); returns -1. */
 int store_seterr(store_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -64,15 +70,16 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
  * (no other table joined with state has these names). */
 #define STORE_STATE_COLS                                                                 \
 	"status, since, codes, txt, reason, checked_at, ttl_until, pending, pending_count, " \
-	"failing_since, failing_reason"
-#define STORE_STATE_NCOLS 11
+	"failing_since, failing_reason, problem"
+#define STORE_STATE_NCOLS 12
 /* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
 int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out);
 
 /* The columns of a lists row, in the order store_list_cols reads them from `first` on. */
 #define STORE_LIST_COLS                                                                  \
 	"id, zone, name, kind, scope, health, ifnull(health_detail, ''), "               \
-	"ifnull(health_since, 0)"
+	"ifnull(health_since, 0), severity, results, targets_listed, problems_open, "     \
+	"results_stale, results_failing, last_answer"
 void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out);
 
 /* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */

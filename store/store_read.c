@@ -6,18 +6,13 @@
 #include <string.h>
 
 #include "lib/xmalloc.h"
-#include "store/store_int.h"
+#include "store/store_read_int.h"
 
 static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY id";
 
-/* A target, its ASN and its state rows: one row per (target, list), grouped by target. */
-#define TARGET_COLS                                                                               \
-	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "  \
-	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), ifnull(a.prefix, ''), "         \
-	"ifnull(a.country, ''), ifnull(a.registry, ''), ifnull(a.name, ''), ifnull(a.fetched, 0), " \
-	"s.list_id, " STORE_STATE_COLS " "                                                     \
-	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id "                                    \
-	"LEFT JOIN state s ON s.target_id = t.id "
+/* A target, its ASN and its state rows: one row per (target, list), grouped by target. The
+ * FROM clause names the targets t (a table or a page of it), then joins these. */
+#define TARGET_COLS STORE_TARGET_SELECT "FROM targets t " STORE_TARGET_JOINS
 static const char SQL_TARGETS_ACTIVE[] = TARGET_COLS "WHERE t.active = 1 ORDER BY t.id, s.list_id";
 static const char SQL_TARGETS_NAMED[] = TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id";
 static const char SQL_TARGETS_ROUTED[] =
@@ -34,9 +29,6 @@ static const char SQL_CYCLE_ANSWERED[] =
 static const char SQL_CYCLES_AFTER[] = CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
 static const char SQL_QUERIES_SINCE[] =
 	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
-static const char SQL_STATUS_KEY[] =
-	"SELECT (SELECT ifnull(max(id), 0) FROM cycles WHERE ended IS NOT NULL), "
-	"(SELECT ifnull(max(id), 0) FROM events)";
 
 /* ---- lists ---- */
 
@@ -59,6 +51,7 @@ int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 
 /* ---- targets ---- */
 
+
 static target_type_t type_parse(const char *s)
 {
 	for (int t = TARGET_IPV4; t <= TARGET_DOMAIN; t++)
@@ -67,9 +60,12 @@ static target_type_t type_parse(const char *s)
 	return TARGET_DOMAIN;
 }
 
-/* The target's own columns (0..13) into v. */
+/* The target's own columns (0..13, and its digest after the state's) into v. */
 static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 {
+	const int d = 15 + STORE_STATE_NCOLS; /* the digest's columns */
+	int n;
+
 	memset(&v->t, 0, sizeof(v->t));
 	v->t.id = sqlite3_column_int64(st, 0);
 	store_col_copy(st, 1, v->t.name, sizeof(v->t.name));
@@ -86,6 +82,14 @@ static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 	store_col_copy(st, 11, v->asn.registry, sizeof(v->asn.registry));
 	store_col_copy(st, 12, v->asn.name, sizeof(v->asn.name));
 	v->asn.fetched = sqlite3_column_int64(st, 13);
+	if (standing_parse(store_col_str(st, d), &v->standing) < 0)
+		v->standing = STANDING_NONE;
+	v->stale = sqlite3_column_int(st, d + 1) != 0;
+	n = sqlite3_column_bytes(st, d + 2);
+	v->has_ipkey = n > 0 && n <= STORE_IPKEY_BUF;
+	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
+	if (v->has_ipkey)
+		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
 }
 
 /* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */
@@ -97,13 +101,8 @@ static int state_cols(sqlite3_stmt *st, store_target_state_t *x)
 	return store_state_cols(st, 15, &x->st);
 }
 
-int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
-			void *arg)
+int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *arg)
 {
-	const char *sql = which == STORE_TARGETS_ACTIVE ? SQL_TARGETS_ACTIVE
-			  : which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED
-							 : SQL_TARGETS_ROUTED;
-	sqlite3_stmt *st = store_stmt(s, sql);
 	store_target_view_t v;
 	store_target_state_t *states = NULL;
 	size_t cap = 0;
@@ -111,10 +110,6 @@ int store_targets_visit(store_t *s, store_targets_t which, const char *name, sto
 	int rc, stop = 0, visited = 0;
 
 	memset(&v, 0, sizeof(v));
-	if (!st)
-		return -1;
-	if (which == STORE_TARGETS_NAMED)
-		store_bind_text(st, 1, name);
 	while ((rc = store_row(s, st)) == 1) {
 		int64_t id = sqlite3_column_int64(st, 0);
 
@@ -142,6 +137,21 @@ int store_targets_visit(store_t *s, store_targets_t which, const char *name, sto
 	if (rc < 0 || stop < 0)
 		return -1;
 	return visited;
+}
+
+int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
+			void *arg)
+{
+	const char *sql = which == STORE_TARGETS_ACTIVE ? SQL_TARGETS_ACTIVE
+			  : which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED
+							 : SQL_TARGETS_ROUTED;
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return -1;
+	if (which == STORE_TARGETS_NAMED)
+		store_bind_text(st, 1, name);
+	return store_target_views(s, st, fn, arg);
 }
 
 int store_targets_count(store_t *s, int64_t n[3])
@@ -233,14 +243,3 @@ int64_t store_queries_since(store_t *s, int64_t since)
 	return n;
 }
 
-int store_status_key(store_t *s, int64_t *cycle, int64_t *event)
-{
-	sqlite3_stmt *st = store_stmt(s, SQL_STATUS_KEY);
-
-	if (!st || store_row(s, st) <= 0)
-		return -1;
-	*cycle = sqlite3_column_int64(st, 0);
-	*event = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
-	return 0;
-}

@@ -39,6 +39,11 @@ typedef struct {
 	store_asn_t asn;
 	size_t nstates;
 	const store_target_state_t *states; /* by list id; nstates of them */
+	standing_t standing;              /* as of the last digest (STANDING_NONE: none yet) */
+	bool stale;                       /* ... a block-list result of it was stale */
+	bool has_ipkey;
+	uint8_t ipkey[STORE_IPKEY_BUF];   /* its place in numeric order (store_ipkey) */
+	size_t ipkeylen;
 } store_target_view_t;
 
 typedef int (*store_target_fn)(void *arg, const store_target_view_t *v);
@@ -77,10 +82,6 @@ int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void 
 /* The DNS queries of the cycles started at or after `since`; -1 on error. */
 int64_t store_queries_since(store_t *s, int64_t since);
 
-/* What the status document depends on: the id of the last finished cycle and
- * of the last event (0 when none). Equal keys, equal document (but for its
- * time). 0 or -1. */
-int store_status_key(store_t *s, int64_t *cycle, int64_t *event);
 
 /* ---- events, the merged history and provider incidents (store_read_events.c) ---- */
 

@@ -9,23 +9,24 @@
 #define JSON_MAX 8192 /* an encoded TXT array: STORE_TXT_MAX bytes of text, escaped */
 
 static const char SQL_TARGET_UPSERT[] =
-	"INSERT INTO targets (target, type, discovered_from, first_seen, last_seen, active) "
-	"VALUES (?1, ?2, ?3, ?4, ?4, 1) ON CONFLICT (target) DO UPDATE SET "
-	"last_seen = excluded.last_seen, active = 1, discovered_from = excluded.discovered_from";
+	"INSERT INTO targets (target, type, discovered_from, first_seen, last_seen, active, ipkey) "
+	"VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5) ON CONFLICT (target) DO UPDATE SET "
+	"last_seen = excluded.last_seen, active = 1, discovered_from = excluded.discovered_from, "
+	"ipkey = excluded.ipkey";
 static const char SQL_TARGET_ID[] = "SELECT id FROM targets WHERE target = ?1";
 static const char SQL_TARGET_RETIRE[] =
 	"UPDATE targets SET active = 0 WHERE last_seen < ?1 AND active = 1";
 static const char SQL_LIST_UPSERT[] =
-	"INSERT INTO lists (zone, name, kind, scope) VALUES (?1, ?2, ?3, ?4) "
+	"INSERT INTO lists (zone, name, kind, scope, severity) VALUES (?1, ?2, ?3, ?4, ?5) "
 	"ON CONFLICT (zone) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-	"scope = excluded.scope";
+	"scope = excluded.scope, severity = excluded.severity";
 static const char SQL_LIST_ID[] = "SELECT id FROM lists WHERE zone = ?1";
 static const char SQL_STATE_GET[] =
 	"SELECT " STORE_STATE_COLS " FROM state WHERE target_id = ?1 AND list_id = ?2";
 static const char SQL_STATE_PUT[] =
 	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
-	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -79,6 +80,7 @@ int64_t store_target_id(store_t *s, const target_t *t, int64_t now)
 	store_bind_text(st, 2, target_type_name(t->type));
 	store_bind_text(st, 3, t->from);
 	sqlite3_bind_int64(st, 4, now);
+	store_bind_ipkey(st, 5, t);
 	if (store_done(s, st) < 0)
 		return -1;
 	id = id_by(s, SQL_TARGET_ID, t->name);
@@ -111,6 +113,7 @@ int64_t store_list_id(store_t *s, const catalog_list_t *l)
 	store_bind_text(st, 2, l->name);
 	store_bind_text(st, 3, catalog_kind_name(l->kind));
 	store_bind_text(st, 4, catalog_scope_name(l->scope));
+	store_bind_text(st, 5, catalog_severity_name(l->severity));
 	if (store_done(s, st) < 0)
 		return -1;
 	id = id_by(s, SQL_LIST_ID, l->zone);
@@ -170,6 +173,7 @@ int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out)
 	pending_decode(store_col_str(st, first + 7), out);
 	out->failing_since = sqlite3_column_int64(st, first + 9);
 	store_col_copy(st, first + 10, out->failing_reason, sizeof(out->failing_reason));
+	store_col_copy(st, first + 11, out->problem, sizeof(out->problem));
 	return 1;
 }
 
@@ -214,6 +218,7 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	sqlite3_bind_int(st, 11, in->pending_count);
 	sqlite3_bind_int64(st, 12, in->failing_since);
 	store_bind_text_or_null(st, 13, in->failing_since ? in->failing_reason : NULL);
+	store_bind_text_or_null(st, 14, in->problem);
 	return store_done(s, st);
 }
 

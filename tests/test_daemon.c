@@ -406,7 +406,7 @@ Test(daemon, a_resolver_outage_changes_nothing_known)
 	}
 	/* stale after the interval and two more: every target, still as last confirmed */
 	if (!harness_daemon_wait_http(&d, http_port, "/api/v1/status", 200,
-				      "\"summary\":{\"targets\":2,\"listed\":1,\"clean\":1,"
+				      "\"summary\":{\"targets\":2,\"listed\":1,\"own\":1,\"neighbourhood\":0,\"clean\":1,"
 				      "\"unchecked\":0,\"stale\":2}", 10000)) {
 		kill(dns.pid, SIGCONT);
 		harness_daemon_fail(&d, "the listing did not stay listed, and stale, through the outage");

@@ -10,6 +10,7 @@
 
 #include "checks/catalog.h"
 #include "store/store.h"
+#include "store/store_problems.h"
 
 /* What every document builder needs besides the store. */
 typedef struct {
@@ -26,10 +27,76 @@ typedef struct {
  * (a STORE_RO connection of the calling thread); each builder reads inside one
  * store_begin/store_commit, so a document is one consistent snapshot. */
 
-/* GET /api/v1/status (api_status.c): last cycle, summary, list health, every
- * active target with its results. only_problems leaves clean targets out of
- * "targets" (the summary still counts them). */
-cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err, size_t errlen);
+/* Page sizes of the paged documents (status, targets, a problem's targets). */
+#define API_PAGE_DEFAULT 500
+#define API_PAGE_MAX 5000
+#define API_CURSOR_MAX (1 + 256) /* bytes of a decoded cursor (an ipkey) */
+
+/* GET /api/v1/status (api_status.c): last cycle, resolver, summary (as of the
+ * last digest), list health, and a page of active targets in numeric order
+ * with their results ("next": the following page's URL, or null).
+ * only_problems leaves clean, fresh targets out of the page. */
+typedef struct {
+	bool only_problems;
+	unsigned limit;                  /* 1..API_PAGE_MAX */
+	uint8_t after[API_CURSOR_MAX];   /* the cursor: the page after this target */
+	size_t afterlen;                 /* 0: the first page */
+} api_status_q_t;
+
+cJSON *api_status(store_t *s, const api_ctx_t *c, const api_status_q_t *q, char *err,
+		  size_t errlen);
+
+/* A page cursor: an ipkey written as hex ("" when len is 0), and read back.
+ * The parse returns 0, or -1 when s is not such a cursor. */
+void api_cursor_write(const uint8_t *key, size_t len, char *out, size_t outlen);
+int api_cursor_parse(const char *s, uint8_t *key, size_t *len);
+
+/* A page of targets: at most limit (1..API_PAGE_MAX), after the cursor. */
+typedef struct {
+	unsigned limit;
+	uint8_t after[API_CURSOR_MAX];
+	size_t afterlen; /* 0: the first page */
+} api_page_q_t;
+
+/* GET /api/v1/summary (api_problems.c): targets by standing, problems by
+ * scope and ignored, each list in use with its tallies and health, the
+ * resolver and the last cycle; as of the last digest. */
+cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
+
+/* GET /api/v1/problems (api_problems.c): a page of problems worst first. */
+typedef struct {
+	int scope;          /* a list_scope_t, or -1: any */
+	const char *zone;   /* a list's zone or id, or NULL: any */
+	bool ignored;       /* the ignored problems instead */
+	int64_t after_rank; /* the cursor: the page after this rank (0: the first) */
+	unsigned limit;     /* 1..API_PAGE_MAX */
+} api_problems_q_t;
+
+/* The document and the next page's URL. 1 with *out set, 0 when zone names no
+ * list, -1 with err. */
+int api_problems(store_t *s, const api_ctx_t *c, const api_problems_q_t *q, cJSON **out,
+		 char *err, size_t errlen);
+
+/* GET /api/v1/problems/{id}: the problem and a page of the targets it
+ * affects. 1 with *out, 0 when there is no such problem (any more), -1. */
+int api_problem(store_t *s, const api_ctx_t *c, int64_t id, const api_page_q_t *q, cJSON **out,
+		char *err, size_t errlen);
+
+/* GET /api/v1/targets: a page of active targets in numeric order. */
+typedef struct {
+	store_target_filter_t filter;
+	const char *status; /* as given, for the next link (NULL: any) */
+	const char *zone;   /* only targets this list lists (zone or id), or NULL */
+	bool has_prefix;    /* only addresses in net/prefix */
+	target_t net;
+	unsigned prefix;
+	const char *q;      /* only targets whose name contains q, or NULL */
+	api_page_q_t page;
+} api_targets_q_t;
+
+/* 1 with *out, 0 when zone names no list, -1 with err. */
+int api_targets(store_t *s, const api_ctx_t *c, const api_targets_q_t *q, cJSON **out, char *err,
+		size_t errlen);
 
 /* GET /api/v1/targets/NAME (api_status.c): one target (active or not) and its
  * whole history. Returns 1 with *out set (caller owns), 0 when no such target

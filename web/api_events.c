@@ -156,27 +156,6 @@ static int history_query(store_t *s, const api_ctx_t *c, const api_events_t *q,
 	return 0;
 }
 
-/* Appends "&key=value" with value percent-encoded. */
-static size_t url_param(char *buf, size_t len, size_t o, const char *key, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	if (o < len)
-		o += (size_t)snprintf(buf + o, len - o, "&%s=", key);
-	for (const unsigned char *p = (const unsigned char *)v; *p && o + 4 < len; p++) {
-		if (isalnum(*p) || strchr("-._~:", *p)) {
-			buf[o++] = (char)*p;
-		} else {
-			buf[o++] = '%';
-			buf[o++] = hex[*p >> 4];
-			buf[o++] = hex[*p & 15];
-		}
-	}
-	if (o < len)
-		buf[o] = '\0';
-	return o;
-}
-
 /* "next": the URL of the page after p with q's filters, or null on the last page. */
 static void next_json(cJSON *doc, const api_events_t *q, const struct page *p)
 {
@@ -191,14 +170,14 @@ static void next_json(cJSON *doc, const api_events_t *q, const struct page *p)
 			     q->limit, (long long)p->last_at, p->last_seq, (long long)p->last_id);
 	if (q->since) {
 		timefmt_rfc3339(q->since, ts);
-		o = url_param(url, sizeof(url), o, "since", ts);
+		o = api_url_param(url, sizeof(url), o, "since", ts);
 	}
 	if (q->target)
-		o = url_param(url, sizeof(url), o, "target", q->target);
+		o = api_url_param(url, sizeof(url), o, "target", q->target);
 	if (q->zone)
-		o = url_param(url, sizeof(url), o, "zone", q->zone);
+		o = api_url_param(url, sizeof(url), o, "zone", q->zone);
 	if (q->source != API_SOURCE_ANY)
-		url_param(url, sizeof(url), o, "source", api_source_name(q->source));
+		api_url_param(url, sizeof(url), o, "source", api_source_name(q->source));
 	jsonx_add_str(doc, "next", url);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "checks/result.h"
+#include "store/store_problems.h"
 #include "store/store_read.h"
 #include "web/api.h"
 
@@ -46,6 +47,26 @@ cJSON *api_list_health_json(const api_list_t *l);
 /* A DNSBL event as the API shows it (api_events.c; used by the target
  * document too). Caller owns the result. */
 cJSON *api_event_json(const api_lists_t *ls, const store_event_row_t *e);
+
+/* Appends "&key=value" to the URL in buf (o bytes so far), value percent-encoded;
+ * returns the new length. For the `next` links of paged documents. */
+size_t api_url_param(char *buf, size_t len, size_t o, const char *key, const char *v);
+
+/* A target object (defs.schema.json#/$defs/target) with its results on the
+ * lists in use, its confirmed status, standing and staleness. Caller owns it. */
+cJSON *api_target_json(const api_ctx_t *c, const api_lists_t *ls, const store_target_view_t *v);
+
+/* Parts of the status document the summary shares (api_status.c): the last
+ * cycle (or null) and the resolver (0 or -1), the target counts of a summary. */
+int api_cycle_json(store_t *s, cJSON **out);
+int api_resolver_json(store_t *s, cJSON **out);
+void api_summary_counts(cJSON *o, const char *total_key, const store_summary_t *sum);
+
+/* Adds member (a page of q's targets, each api_target_json) and "next"
+ * (next_base plus "&cursor=...", or null on the last page) to doc. 0 or -1. */
+int api_targets_page_into(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
+			  const store_target_query_t *q, cJSON *doc, const char *member,
+			  const char *next_base);
 
 /* Snapshot helpers: store_begin with "database: ..." in err on failure (-1),
  * and the end of a snapshot (commit; a read-only one cannot fail to matter). */

@@ -2,6 +2,8 @@
  * A stored list counts only while the running configuration checks it: old state is not the truth. */
 #include "web/api_int.h"
 
+#include <ctype.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,4 +347,59 @@ out:
 	api_lists_free(&ls);
 	api_end(s);
 	return doc;
+}
+
+/* Appends "&key=value" with value percent-encoded. */
+size_t api_url_param(char *buf, size_t len, size_t o, const char *key, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	if (o < len)
+		o += (size_t)snprintf(buf + o, len - o, "&%s=", key);
+	for (const unsigned char *p = (const unsigned char *)v; *p && o + 4 < len; p++) {
+		if (isalnum(*p) || strchr("-._~:", *p)) {
+			buf[o++] = (char)*p;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	if (o < len)
+		buf[o] = '\0';
+	return o;
+}
+
+void api_cursor_write(const uint8_t *key, size_t len, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 2 < outlen; i++) {
+		out[o++] = hex[key[i] >> 4];
+		out[o++] = hex[key[i] & 15];
+	}
+	if (outlen)
+		out[o] = '\0';
+}
+
+static int hexval(int ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+int api_cursor_parse(const char *s, uint8_t *key, size_t *len)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n % 2 || n / 2 > API_CURSOR_MAX)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
 }

@@ -2,6 +2,7 @@
  * Targets stream from the store one at a time; each result is the one object of checks/result.c. */
 #include "web/api_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/jsonx.h"
@@ -22,43 +23,14 @@ static cJSON *asn_json(const store_target_view_t *v)
 	return o;
 }
 
-/* The target's confirmed status over its results on the lists in use, and
- * whether any of its block-list results is stale. */
-static status_t target_status(const api_ctx_t *c, const api_lists_t *ls,
-			      const store_target_view_t *v, bool *stale)
+cJSON *api_target_json(const api_ctx_t *c, const api_lists_t *ls, const store_target_view_t *v)
 {
+	cJSON *o = cJSON_CreateObject(), *results, *arr = cJSON_CreateArray();
 	result_tally_t tally = RESULT_TALLY_INIT;
+	bool stale = false;
 
-	*stale = false;
-	for (size_t i = 0; i < v->nstates; i++) {
-		const api_list_t *l = api_lists_get(ls, v->states[i].list_id);
-		const store_state_t *st = &v->states[i].st;
-		if (!l || !l->in_use)
-			continue;
-		result_tally_add(&tally, l->row.kind, st->status);
-		*stale |= l->row.kind == LIST_BLOCK &&
-			  result_stale(st->checked_at, c->now, api_list_interval(c, l), c->grace_s);
-	}
-	return result_tally_confirmed(&tally);
-}
-
-/* A target object (defs.schema.json#/$defs/target) with its results on the
- * lists in use: a list no longer checked keeps old state that is not the truth. */
-static cJSON *target_json(const api_ctx_t *c, const api_lists_t *ls, const store_target_view_t *v,
-			  status_t status, bool stale)
-{
-	cJSON *o = cJSON_CreateObject(), *results;
-
-	jsonx_add_str(o, "target", v->t.name);
-	cJSON_AddStringToObject(o, "type", target_type_name(v->t.type));
-	cJSON_AddStringToObject(o, "status", status_name(status));
-	cJSON_AddBoolToObject(o, "stale", stale);
-	cJSON_AddBoolToObject(o, "active", v->t.active);
-	jsonx_add_text(o, "discovered_from", v->t.from);
-	jsonx_add_time(o, "first_seen", v->first_seen);
-	jsonx_add_time(o, "last_seen", v->last_seen);
-	cJSON_AddItemToObject(o, "asn", asn_json(v));
-	results = cJSON_AddArrayToObject(o, "results");
+	/* results on the lists in use: a list no longer checked keeps old state that is not
+	 * the truth */
 	for (size_t i = 0; i < v->nstates; i++) {
 		const api_list_t *l = api_lists_get(ls, v->states[i].list_id);
 		result_t r;
@@ -66,8 +38,22 @@ static cJSON *target_json(const api_ctx_t *c, const api_lists_t *ls, const store
 		if (!l || !l->in_use)
 			continue;
 		api_result_from_state(&r, c, l, &v->states[i].st);
-		cJSON_AddItemToArray(results, result_json(&r, v->t.name, RESULT_JSON_DAEMON));
+		result_tally_add_result(&tally, &r);
+		stale |= r.kind == LIST_BLOCK && r.stale;
+		cJSON_AddItemToArray(arr, result_json(&r, v->t.name, RESULT_JSON_DAEMON));
 	}
+	jsonx_add_str(o, "target", v->t.name);
+	cJSON_AddStringToObject(o, "type", target_type_name(v->t.type));
+	cJSON_AddStringToObject(o, "status", status_name(result_tally_confirmed(&tally)));
+	cJSON_AddStringToObject(o, "standing", standing_name(result_tally_standing(&tally)));
+	cJSON_AddBoolToObject(o, "stale", stale);
+	cJSON_AddBoolToObject(o, "active", v->t.active);
+	jsonx_add_text(o, "discovered_from", v->t.from);
+	jsonx_add_time(o, "first_seen", v->first_seen);
+	jsonx_add_time(o, "last_seen", v->last_seen);
+	cJSON_AddItemToObject(o, "asn", asn_json(v));
+	results = arr;
+	cJSON_AddItemToObject(o, "results", results);
 	return o;
 }
 
@@ -118,55 +104,84 @@ static int resolver_json(store_t *s, cJSON **out)
 
 /* ---- GET /api/v1/status ---- */
 
-struct status {
+int api_cycle_json(store_t *s, cJSON **out)
+{
+	return cycle_json(s, out);
+}
+
+int api_resolver_json(store_t *s, cJSON **out)
+{
+	return resolver_json(s, out);
+}
+
+void api_summary_counts(cJSON *o, const char *total_key, const store_summary_t *sum)
+{
+	cJSON_AddNumberToObject(o, total_key, (double)sum->targets);
+	cJSON_AddNumberToObject(o, "listed", (double)(sum->standing[STANDING_OWN] +
+						       sum->standing[STANDING_NEIGHBOURHOOD]));
+	cJSON_AddNumberToObject(o, "own", (double)sum->standing[STANDING_OWN]);
+	cJSON_AddNumberToObject(o, "neighbourhood", (double)sum->standing[STANDING_NEIGHBOURHOOD]);
+	cJSON_AddNumberToObject(o, "clean", (double)sum->standing[STANDING_CLEAN]);
+	cJSON_AddNumberToObject(o, "unchecked", (double)sum->standing[STANDING_UNCHECKED]);
+	cJSON_AddNumberToObject(o, "stale", (double)sum->stale);
+}
+
+struct page {
 	const api_ctx_t *c;
 	const api_lists_t *ls;
-	bool only_problems;
 	cJSON *targets;
-	long long n[STATUS_COUNT]; /* targets by status */
-	long long stale;           /* targets with a stale block-list result */
+	uint8_t last[STORE_IPKEY_BUF]; /* the last target's ipkey: the next page's cursor */
+	size_t lastlen;
 };
 
-static int status_target(void *arg, const store_target_view_t *v)
+static int page_target(void *arg, const store_target_view_t *v)
 {
-	struct status *st = arg;
-	bool stale;
-	status_t status = target_status(st->c, st->ls, v, &stale);
+	struct page *p = arg;
 
-	st->n[status]++;
-	st->stale += stale;
-	if (st->only_problems && status == STATUS_CLEAN && !stale)
-		return 0;
-	cJSON_AddItemToArray(st->targets, target_json(st->c, st->ls, v, status, stale));
+	cJSON_AddItemToArray(p->targets, api_target_json(p->c, p->ls, v));
+	memcpy(p->last, v->ipkey, v->ipkeylen);
+	p->lastlen = v->ipkeylen;
 	return 0;
 }
 
-static void summary_json(cJSON *sum, const struct status *st)
+int api_targets_page_into(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
+			  const store_target_query_t *q, cJSON *doc, const char *member,
+			  const char *next_base)
 {
-	cJSON_AddNumberToObject(sum, "targets", (double)(st->n[STATUS_LISTED] + st->n[STATUS_CLEAN] +
-							  st->n[STATUS_UNCHECKED]));
-	cJSON_AddNumberToObject(sum, "listed", (double)st->n[STATUS_LISTED]);
-	cJSON_AddNumberToObject(sum, "clean", (double)st->n[STATUS_CLEAN]);
-	cJSON_AddNumberToObject(sum, "unchecked", (double)st->n[STATUS_UNCHECKED]);
-	cJSON_AddNumberToObject(sum, "stale", (double)st->stale);
+	struct page p = {c, ls, NULL, {0}, 0};
+	char url[1400], cur[2 * STORE_IPKEY_BUF + 1];
+	bool more;
+
+	p.targets = cJSON_AddArrayToObject(doc, member);
+	if (store_targets_page(s, q, page_target, &p, &more) < 0)
+		return -1;
+	if (!more) {
+		cJSON_AddNullToObject(doc, "next");
+		return 0;
+	}
+	api_cursor_write(p.last, p.lastlen, cur, sizeof(cur));
+	api_url_param(url, sizeof(url), (size_t)snprintf(url, sizeof(url), "%s", next_base),
+		      "cursor", cur);
+	jsonx_add_str(doc, "next", url);
+	return 0;
 }
 
-cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err, size_t errlen)
+cJSON *api_status(store_t *s, const api_ctx_t *c, const api_status_q_t *q, char *err,
+		  size_t errlen)
 {
 	api_lists_t ls = {0};
-	struct status st = {c, &ls, only_problems, NULL, {0}, 0};
-	cJSON *doc = NULL, *cyc, *sum, *lists, *resolver;
+	store_summary_t sum;
+	store_target_query_t tq;
+	cJSON *doc = NULL, *cyc = NULL, *lists, *resolver = NULL;
+	char base[200];
 
 	if (api_begin(s, err, errlen) < 0)
 		return NULL;
 	if (api_lists_load(s, c, &ls, err, errlen) < 0)
 		goto out;
-	if (cycle_json(s, &cyc) < 0) {
-		api_dberr(s, err, errlen);
-		goto out;
-	}
-	if (resolver_json(s, &resolver) < 0) {
+	if (cycle_json(s, &cyc) < 0 || resolver_json(s, &resolver) < 0 || store_summary(s, &sum) < 0) {
 		cJSON_Delete(cyc);
+		cJSON_Delete(resolver);
 		api_dberr(s, err, errlen);
 		goto out;
 	}
@@ -175,19 +190,23 @@ cJSON *api_status(store_t *s, const api_ctx_t *c, bool only_problems, char *err,
 	cJSON_AddNumberToObject(doc, "interval_seconds", c->interval_s);
 	cJSON_AddItemToObject(doc, "last_cycle", cyc);
 	cJSON_AddItemToObject(doc, "resolver", resolver);
-	sum = cJSON_AddObjectToObject(doc, "summary");
+	api_summary_counts(cJSON_AddObjectToObject(doc, "summary"), "targets", &sum);
 	lists = cJSON_AddArrayToObject(doc, "lists");
 	for (size_t i = 0; i < ls.n; i++)
 		if (ls.v[i].in_use)
 			cJSON_AddItemToArray(lists, api_list_health_json(&ls.v[i]));
-	st.targets = cJSON_AddArrayToObject(doc, "targets");
-	if (store_targets_visit(s, STORE_TARGETS_ACTIVE, NULL, status_target, &st) < 0) {
+	memset(&tq, 0, sizeof(tq));
+	tq.filter = q->only_problems ? STORE_TF_PROBLEMS : STORE_TF_ANY;
+	tq.after = q->afterlen ? q->after : NULL;
+	tq.afterlen = q->afterlen;
+	tq.limit = q->limit;
+	snprintf(base, sizeof(base), "/api/v1/status?limit=%u%s", q->limit,
+		 q->only_problems ? "&only=problems" : "");
+	if (api_targets_page_into(s, c, &ls, &tq, doc, "targets", base) < 0) {
 		api_dberr(s, err, errlen);
 		cJSON_Delete(doc);
 		doc = NULL;
-		goto out;
 	}
-	summary_json(sum, &st);
 out:
 	api_lists_free(&ls);
 	api_end(s);
@@ -207,10 +226,7 @@ static int target_found(void *arg, const store_target_view_t *v)
 {
 	struct target *t = arg;
 
-	bool stale;
-	status_t status = target_status(t->c, t->ls, v, &stale);
-
-	t->doc = target_json(t->c, t->ls, v, status, stale);
+	t->doc = api_target_json(t->c, t->ls, v);
 	return 0;
 }
 

@@ -49,16 +49,7 @@ struct http {
 	pthread_mutex_t lock; /* guards pool */
 	store_t *pool[POOL_MAX]; /* STORE_RO connections, one per thread while in use */
 	size_t npool;
-	/* The status document of a large network is megabytes of JSON: it is
-	 * built once per (last finished cycle, last event) and served from here
-	 * until either changes. [0] whole, [1] ?only=problems. */
 	char *tls_cert, *tls_key; /* PEM text, alive as long as the daemon */
-	pthread_mutex_t cache_lock;
-	struct {
-		int64_t cycle, event;
-		char *body;
-		size_t len;
-	} cache[2];
 };
 
 /* One request being answered. */
@@ -237,63 +228,205 @@ static void target_canonical(const char *in, char *out, size_t len)
 
 /* ---- handlers ---- */
 
-/* Answers from the status cache slot k when it was built for (cycle, event). 1 when it did. */
-static int status_cached(req_t *r, int k, int64_t cycle, int64_t event)
+/* limit and cursor of a paged document; 0, or -1 after answering 400. */
+static int page_params(req_t *r, api_page_q_t *pg)
 {
-	http_t *h = r->h;
-	int hit;
+	const char *limit = param(r, "limit"), *cursor = param(r, "cursor");
+	long long v;
 
-	pthread_mutex_lock(&h->cache_lock);
-	hit = h->cache[k].body && h->cache[k].cycle == cycle && h->cache[k].event == event;
-	if (hit) {
-		r->body = xmalloc(h->cache[k].len + 1);
-		memcpy(r->body, h->cache[k].body, h->cache[k].len + 1);
-		r->len = h->cache[k].len;
-		r->status = 200;
-		r->ctype = JSON_TYPE;
+	pg->limit = API_PAGE_DEFAULT;
+	pg->afterlen = 0;
+	if (limit) {
+		if (parse_int(limit, 1, API_PAGE_MAX, &v) < 0) {
+			reply_error(r, 400, "limit: must be an integer from 1 to %d", API_PAGE_MAX);
+			return -1;
+		}
+		pg->limit = (unsigned)v;
 	}
-	pthread_mutex_unlock(&h->cache_lock);
-	return hit;
-}
-
-/* Keeps a copy of the status document just answered in slot k, for (cycle, event). */
-static void status_cache_put(req_t *r, int k, int64_t cycle, int64_t event)
-{
-	http_t *h = r->h;
-
-	pthread_mutex_lock(&h->cache_lock);
-	free(h->cache[k].body);
-	h->cache[k].body = xmalloc(r->len + 1);
-	memcpy(h->cache[k].body, r->body, r->len + 1);
-	h->cache[k].len = r->len;
-	h->cache[k].cycle = cycle;
-	h->cache[k].event = event;
-	pthread_mutex_unlock(&h->cache_lock);
+	if (cursor && api_cursor_parse(cursor, pg->after, &pg->afterlen) < 0) {
+		reply_error(r, 400, "cursor: must be a cursor as given in `next`");
+		return -1;
+	}
+	return 0;
 }
 
 static void h_status(req_t *r)
 {
 	char err[512];
 	const char *only = param(r, "only");
-	int k = only != NULL, keyed;
-	int64_t cycle, event;
+	api_status_q_t q;
+	api_page_q_t pg;
 	store_t *db;
 
 	if (only && strcmp(only, "problems")) {
 		reply_error(r, 400, "only: must be 'problems' (targets listed, unchecked or stale)");
 		return;
 	}
+	if (page_params(r, &pg) < 0)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.only_problems = only != NULL;
+	q.limit = pg.limit;
+	memcpy(q.after, pg.after, pg.afterlen);
+	q.afterlen = pg.afterlen;
 	if (!(db = db_get(r, err, sizeof(err)))) {
 		reply_error(r, 503, "database: %s", err);
 		return;
 	}
-	/* the document changes only with a finished cycle or a new event */
-	keyed = store_status_key(db, &cycle, &event) == 0;
-	if (keyed && status_cached(r, k, cycle, event))
+	reply_doc(r, api_status(db, &r->ctx, &q, err, sizeof(err)), err);
+}
+
+static void h_summary(req_t *r)
+{
+	char err[512];
+	store_t *db = db_get(r, err, sizeof(err));
+
+	if (!db) {
+		reply_error(r, 503, "database: %s", err);
 		return;
-	reply_doc(r, api_status(db, &r->ctx, only != NULL, err, sizeof(err)), err);
-	if (keyed && r->status == 200)
-		status_cache_put(r, k, cycle, event);
+	}
+	reply_doc(r, api_summary(db, &r->ctx, err, sizeof(err)), err);
+}
+
+/* Answers a builder's (rc, doc): 1 the document, 0 not found (what), -1 503. */
+static void reply_found(req_t *r, int rc, cJSON *doc, const char *err, const char *what)
+{
+	if (rc < 0)
+		reply_error(r, 503, "%s", err);
+	else if (rc == 0)
+		reply_error(r, 404, "%s", what);
+	else
+		reply_json(r, 200, doc);
+}
+
+/* zone: a list's zone or id; 0, or -1 after answering 400. */
+static int zone_param(req_t *r, const char **zone)
+{
+	*zone = param(r, "zone");
+	if (*zone && (!**zone || strlen(*zone) > 255)) {
+		reply_error(r, 400, "zone: must be a list's zone or id");
+		return -1;
+	}
+	return 0;
+}
+
+static void h_problems(req_t *r)
+{
+	char err[512], what[400];
+	const char *scope = param(r, "scope"), *cursor = param(r, "cursor"),
+		   *ignored = param(r, "ignored"), *limit = param(r, "limit");
+	api_problems_q_t q = {-1, NULL, false, 0, API_PAGE_DEFAULT};
+	list_scope_t sc;
+	long long v;
+	cJSON *doc;
+	store_t *db;
+	int rc;
+
+	if (scope) {
+		if (catalog_scope_parse(scope, &sc) < 0) {
+			reply_error(r, 400, "scope: must be ip, network, asn or domain");
+			return;
+		}
+		q.scope = (int)sc;
+	}
+	if (limit) {
+		if (parse_int(limit, 1, API_PAGE_MAX, &v) < 0) {
+			reply_error(r, 400, "limit: must be an integer from 1 to %d", API_PAGE_MAX);
+			return;
+		}
+		q.limit = (unsigned)v;
+	}
+	if (cursor) {
+		if (parse_int(cursor, 1, INT64_MAX, &v) < 0) {
+			reply_error(r, 400, "cursor: must be a cursor as given in `next`");
+			return;
+		}
+		q.after_rank = v;
+	}
+	if (ignored) {
+		if (strcmp(ignored, "yes") && strcmp(ignored, "no")) {
+			reply_error(r, 400, "ignored: must be yes or no");
+			return;
+		}
+		q.ignored = !strcmp(ignored, "yes");
+	}
+	if (zone_param(r, &q.zone) < 0)
+		return;
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	rc = api_problems(db, &r->ctx, &q, &doc, err, sizeof(err));
+	snprintf(what, sizeof(what), "zone: no list '%.300s'", q.zone ? q.zone : "");
+	reply_found(r, rc, doc, err, what);
+}
+
+static void h_problem(req_t *r)
+{
+	char err[512], what[400];
+	const char *raw = r->path + strlen("/api/v1/problems/");
+	api_page_q_t pg;
+	long long id;
+	cJSON *doc;
+	store_t *db;
+	int rc;
+
+	snprintf(what, sizeof(what), "no problem '%.300s' (solved, or never one)", raw);
+	if (parse_int(raw, 1, INT64_MAX, &id) < 0) {
+		reply_error(r, 404, "%s", what);
+		return;
+	}
+	if (page_params(r, &pg) < 0)
+		return;
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	rc = api_problem(db, &r->ctx, id, &pg, &doc, err, sizeof(err));
+	reply_found(r, rc, doc, err, what);
+}
+
+static void h_targets(req_t *r)
+{
+	char err[512], what[400];
+	const char *status = param(r, "status"), *prefix = param(r, "prefix"), *q = param(r, "q");
+	api_targets_q_t tq;
+	target_spec_t spec;
+	cJSON *doc;
+	store_t *db;
+	int rc;
+
+	memset(&tq, 0, sizeof(tq));
+	if (status && store_target_filter_parse(status, &tq.filter) < 0) {
+		reply_error(r, 400, "status: must be own, neighbourhood, listed, unchecked, clean, "
+			    "stale or problems");
+		return;
+	}
+	tq.status = status;
+	if (prefix) {
+		if (target_parse(prefix, &(target_limits_t){0, 0}, &spec, err, sizeof(err)) < 0 ||
+		    spec.first.type == TARGET_DOMAIN) {
+			reply_error(r, 400, "prefix: must be an address or a network (CIDR)");
+			return;
+		}
+		tq.has_prefix = true;
+		tq.net = spec.first;
+		tq.prefix = spec.prefix ? spec.prefix : spec.first.type == TARGET_IPV4 ? 32 : 128;
+	}
+	if (q && (!*q || strlen(q) > 253)) {
+		reply_error(r, 400, "q: must be part of a target's name");
+		return;
+	}
+	tq.q = q;
+	if (zone_param(r, &tq.zone) < 0 || page_params(r, &tq.page) < 0)
+		return;
+	if (!(db = db_get(r, err, sizeof(err)))) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	rc = api_targets(db, &r->ctx, &tq, &doc, err, sizeof(err));
+	snprintf(what, sizeof(what), "zone: no list '%.300s'", tq.zone ? tq.zone : "");
+	reply_found(r, rc, doc, err, what);
 }
 
 static void h_target(req_t *r)
@@ -523,7 +656,11 @@ static const struct route {
 	const char *params; /* the query parameters it takes, space-separated */
 	void (*fn)(req_t *r);
 } routes[] = {
-	{"/api/v1/status", R_AUTH, "only", h_status},
+	{"/api/v1/status", R_AUTH, "only limit cursor", h_status},
+	{"/api/v1/summary", R_AUTH, "", h_summary},
+	{"/api/v1/problems", R_AUTH, "scope zone ignored limit cursor", h_problems},
+	{"/api/v1/problems/", R_AUTH | R_PREFIX, "limit cursor", h_problem},
+	{"/api/v1/targets", R_AUTH, "status zone prefix q limit cursor", h_targets},
 	{"/api/v1/targets/", R_AUTH | R_PREFIX, "", h_target},
 	{"/api/v1/events", R_AUTH, "since limit before target zone source", h_events},
 	{"/api/v1/lists", R_AUTH, "", h_lists},
@@ -765,7 +902,6 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	int fd;
 
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_mutex_init(&h->cache_lock, NULL);
 	h->database = xstrdup(o->database);
 	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
 	h->interval_s = o->interval_s;
@@ -834,9 +970,6 @@ void http_stop(http_t *h)
 		store_close(h->pool[i]);
 	metrics_free(h->metrics);
 	pthread_mutex_destroy(&h->lock);
-	pthread_mutex_destroy(&h->cache_lock);
-	free(h->cache[0].body);
-	free(h->cache[1].body);
 	free(h->tls_cert);
 	free(h->tls_key);
 	free(h->database);

@@ -17,6 +17,7 @@
 #include "monitor/daemon/confirm.h"
 #include "monitor/daemon/neighbourhood.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/daemon/digest.h"
 #include "monitor/mtalog/logwatch.h"
 
 #define BATCH 500         /* targets per transaction */
@@ -468,9 +469,11 @@ static int finish(struct cycle *cy, double started)
 				    cy->before.txt_queries);
 	cy->rec.errors = (int64_t)(after->timeouts + after->errors - cy->before.timeouts -
 				   cy->before.errors);
-	if (store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0 ||
-	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	    retire_targets(cy) < 0)
+	/* the digest comes before the cycle is marked ended: whoever waits for a
+	 * cycle to end can read everything it wrote, its problems included */
+	if (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
+	    retire_targets(cy) < 0 || digest_run(s, time(NULL), cy->id) < 0 ||
+	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
 	if (s->lw)
 		logwatch_poll(s->lw, time(NULL));

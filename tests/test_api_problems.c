@@ -1,0 +1,299 @@
+/* test_api_problems.c -- the daemon speaks in problems: summary, problems, targets pages, status pages.
+ * The 20-address scenario of issue 14 against rbldnsd: an SBL+XBL listing, a /24 on a network list. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "tests/harness.h"
+
+static char *dir;
+static harness_server_t dns;
+static harness_daemon_t d;
+static int port;
+
+/* zen.test: 203.0.113.9 with two codes (SBL and XBL: two datasets of the zone) */
+static const char zone_zen_a[] = ":127.0.0.2:SBL listing $\n127.0.0.2\n203.0.113.9\n";
+static const char zone_zen_b[] = "203.0.113.9 :127.0.0.4:XBL listing\n";
+/* l2.test lists the allocation of 203.0.113.0/28 and says which network it escalated */
+static const char zone_l2[] = ":127.0.0.2:Net 203.0.113.0/24 is listed because abusers are in it\n"
+			      "127.0.0.2\n203.0.113.0/28\n";
+/* l3.test lists two addresses of AS64500 and names it */
+static const char zone_l3[] = ":127.0.0.2:Your ISP AS64500 is listed\n127.0.0.2\n"
+			      "198.51.100.1\n198.51.100.2\n";
+
+static void setup(void)
+{
+	static const char *const zones[] = {"zen.test:ip4set:zen_a", "zen.test:ip4set:zen_b",
+					    "l2.test:ip4set:l2", "l3.test:ip4set:l3", NULL};
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write_zone(dir, "zen_a", zone_zen_a), 0);
+	cr_assert_eq(harness_write_zone(dir, "zen_b", zone_zen_b), 0);
+	cr_assert_eq(harness_write_zone(dir, "l2", zone_l2), 0);
+	cr_assert_eq(harness_write_zone(dir, "l3", zone_l3), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	harness_daemon_init(&d, dir);
+}
+
+static void teardown(void)
+{
+	harness_daemon_kill(&d);
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(api_problems, .init = setup, .fini = teardown, .timeout = 60);
+
+/* 20 targets: 203.0.113.0/28 (16), 198.51.100.1-2 (AS64500), 192.0.2.1-2 (clean). */
+static void start(const char *extra)
+{
+	port = harness_free_tcp_port();
+	cr_assert_eq(harness_daemon_config(&d,
+		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nip = 192.0.2.2\nnetwork = 203.0.113.0/28\nip = 198.51.100.2\n"
+		"ip = 192.0.2.1\nip = 198.51.100.1\n"
+		"[lists]\ndefault = no\n"
+		"[list zen.test]\nname = Test ZEN\nseverity = high\ncode = 127.0.0.2 SBL: spam source\n"
+		"code = 127.0.0.4 XBL: exploited host\nremoval = https://zen.test/q?ip={target}\n"
+		"[list l2.test]\nname = Test L2\nscope = network\nseverity = low\n"
+		"code = 127.0.0.2 Network listed\n"
+		"[list l3.test]\nname = Test L3\nscope = asn\nseverity = low\n"
+		"code = 127.0.0.2 ASN listed\n"
+		"[http]\nlisten = 127.0.0.1:%d\n%s",
+		dns.port, d.db, port, extra ? extra : ""), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	/* a cycle's digest is written before the cycle is marked ended */
+	if (!harness_daemon_cycles(&d, 1, 10000))
+		harness_daemon_fail(&d, "no cycle");
+}
+
+/* GET path: 200, valid against schemas/api/SCHEMA, parsed (caller deletes). */
+static cJSON *get(const char *path, const char *schema)
+{
+	long status;
+	char *body = harness_http_get(port, path, &status), sch[128];
+	cJSON *doc;
+
+	cr_assert_not_null(body, "GET %s: no answer", path);
+	cr_assert_eq(status, 200, "GET %s: %ld: %s", path, status, body);
+	snprintf(sch, sizeof(sch), "api/%s.schema.json", schema);
+	cr_assert_eq(harness_schema_valid(sch, body), 0, "GET %s does not match %s", path, sch);
+	doc = cJSON_Parse(body);
+	cr_assert_not_null(doc);
+	free(body);
+	return doc;
+}
+
+static double num(cJSON *o, const char *path)
+{
+	char buf[128], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save))
+		o = cJSON_GetObjectItem(o, k);
+	cr_assert(cJSON_IsNumber(o), "%s is not a number", path);
+	return o->valuedouble;
+}
+
+/* Every target of a paged document, following `next`: their names in order, comma-separated. */
+static char *all_pages(const char *first, const char *schema, int *pages)
+{
+	char path[2048], *out = calloc(1, 8192);
+	cJSON *doc, *t, *next;
+
+	snprintf(path, sizeof(path), "%s", first);
+	*pages = 0;
+	for (;;) {
+		doc = get(path, schema);
+		(*pages)++;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(doc, strcmp(schema, "problem") ? "targets"
+										      : "affected_targets"))
+		{
+			if (*out)
+				strcat(out, ",");
+			strcat(out, harness_str(t, "target"));
+		}
+		next = cJSON_GetObjectItem(doc, "next");
+		if (!cJSON_IsString(next)) {
+			cJSON_Delete(doc);
+			return out;
+		}
+		cr_assert_lt(*pages, 30, "paging does not end");
+		snprintf(path, sizeof(path), "%s", next->valuestring);
+		cJSON_Delete(doc);
+	}
+}
+
+#define ALL_20                                                                                  \
+	"192.0.2.1,192.0.2.2,198.51.100.1,198.51.100.2,203.0.113.0,203.0.113.1,203.0.113.2,"    \
+	"203.0.113.3,203.0.113.4,203.0.113.5,203.0.113.6,203.0.113.7,203.0.113.8,203.0.113.9,"  \
+	"203.0.113.10,203.0.113.11,203.0.113.12,203.0.113.13,203.0.113.14,203.0.113.15"
+
+Test(api_problems, twenty_addresses_are_three_problems_worst_first)
+{
+	cJSON *doc, *p;
+	char path[128], *names;
+	int pages;
+
+	start(NULL);
+	doc = get("/api/v1/summary", "summary");
+	cr_assert_eq(num(doc, "targets.total"), 20);
+	cr_assert_eq(num(doc, "targets.own"), 1, "203.0.113.9 is listed itself");
+	cr_assert_eq(num(doc, "targets.neighbourhood"), 17, "15 through the /24, 2 through the AS");
+	cr_assert_eq(num(doc, "targets.listed"), 18);
+	cr_assert_eq(num(doc, "targets.clean"), 2);
+	cr_assert_eq(num(doc, "problems.total"), 3);
+	cr_assert_eq(num(doc, "problems.by_scope.ip"), 1);
+	cr_assert_eq(num(doc, "problems.by_scope.network"), 1);
+	cr_assert_eq(num(doc, "problems.by_scope.asn"), 1);
+	cr_assert_eq(num(doc, "problems.ignored"), 0);
+	cJSON_Delete(doc);
+
+	doc = get("/api/v1/problems", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 3);
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 0);
+	cr_assert_str_eq(harness_str(p, "entity"), "203.0.113.9", "the own listing comes first");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "codes")), 2, "SBL and XBL together");
+	cr_assert_str_eq(harness_str(p, "removal_url"), "https://zen.test/q?ip=203.0.113.9");
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 1);
+	cr_assert_str_eq(harness_str(p, "entity"), "203.0.113.0/24", "the network the TXT names");
+	cr_assert_eq(num(p, "affected"), 16);
+	cr_assert_str_eq(harness_str(p, "headline"),
+			 "Test L2 lists 203.0.113.0/24: affects 16 of your addresses");
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "targets"), 2)->valuestring,
+			 "203.0.113.2", "numeric order");
+	snprintf(path, sizeof(path), "/api/v1/problems/%d?limit=5", (int)num(p, "id"));
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 2);
+	cr_assert_str_eq(harness_str(p, "entity"), "AS64500");
+	cr_assert_eq(num(p, "affected"), 2);
+	cJSON_Delete(doc);
+
+	/* the /24's 16 addresses, five at a time */
+	names = all_pages(path, "problem", &pages);
+	cr_assert_eq(pages, 4);
+	cr_assert_str_eq(names, "203.0.113.0,203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4,"
+				"203.0.113.5,203.0.113.6,203.0.113.7,203.0.113.8,203.0.113.9,"
+				"203.0.113.10,203.0.113.11,203.0.113.12,203.0.113.13,203.0.113.14,"
+				"203.0.113.15");
+	free(names);
+
+	/* filters and pages of the problems */
+	doc = get("/api/v1/problems?scope=network", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cJSON_Delete(doc);
+	doc = get("/api/v1/problems?zone=l3.test", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cJSON_Delete(doc);
+	doc = get("/api/v1/problems?limit=2", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 2);
+	cr_assert_str_eq(harness_str(doc, "next"), "/api/v1/problems?limit=2&cursor=2");
+	cJSON_Delete(doc);
+	doc = get("/api/v1/problems?limit=2&cursor=2", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "next")));
+	cJSON_Delete(doc);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
+Test(api_problems, targets_and_status_page_in_numeric_order)
+{
+	cJSON *doc;
+	char *names;
+	int pages;
+
+	start(NULL);
+	names = all_pages("/api/v1/targets?limit=6", "targets", &pages);
+	cr_assert_eq(pages, 4);
+	cr_assert_str_eq(names, ALL_20);
+	free(names);
+	names = all_pages("/api/v1/status?limit=7", "status", &pages);
+	cr_assert_eq(pages, 3);
+	cr_assert_str_eq(names, ALL_20);
+	free(names);
+	names = all_pages("/api/v1/targets?status=own", "targets", &pages);
+	cr_assert_str_eq(names, "203.0.113.9");
+	free(names);
+	names = all_pages("/api/v1/targets?status=clean", "targets", &pages);
+	cr_assert_str_eq(names, "192.0.2.1,192.0.2.2");
+	free(names);
+	names = all_pages("/api/v1/targets?prefix=203.0.113.8/30", "targets", &pages);
+	cr_assert_str_eq(names, "203.0.113.8,203.0.113.9,203.0.113.10,203.0.113.11");
+	free(names);
+	names = all_pages("/api/v1/targets?zone=l3.test&limit=1", "targets", &pages);
+	cr_assert_str_eq(names, "198.51.100.1,198.51.100.2");
+	cr_assert_eq(pages, 2);
+	free(names);
+	names = all_pages("/api/v1/targets?q=198.51", "targets", &pages);
+	cr_assert_str_eq(names, "198.51.100.1,198.51.100.2");
+	free(names);
+	doc = get("/api/v1/targets?status=own", "targets");
+	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "targets"), 0),
+				     "standing"), "own");
+	cJSON_Delete(doc);
+	doc = get("/api/v1/status?only=problems&limit=500", "status");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "targets")), 18);
+	cr_assert_eq(num(doc, "summary.own"), 1);
+	cJSON_Delete(doc);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
+Test(api_problems, an_ignored_problem_is_counted_and_folded)
+{
+	cJSON *doc, *p;
+
+	start("[ignore]\nrule = l3.test 127.0.0.2 198.51.100.0/24\n");
+	doc = get("/api/v1/summary", "summary");
+	cr_assert_eq(num(doc, "problems.total"), 2);
+	cr_assert_eq(num(doc, "problems.ignored"), 1);
+	cJSON_Delete(doc);
+	doc = get("/api/v1/problems", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 2);
+	cJSON_Delete(doc);
+	doc = get("/api/v1/problems?ignored=yes", "problems");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 0);
+	cr_assert_str_eq(harness_str(p, "entity"), "AS64500");
+	cr_assert_str_eq(harness_str(p, "ignored_by"), "l3.test 127.0.0.2 198.51.100.0/24");
+	cJSON_Delete(doc);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
+Test(api_problems, bad_parameters_are_400_and_unknown_things_404)
+{
+	static const struct {
+		const char *path;
+		long status;
+		const char *needle;
+	} cases[] = {
+		{"/api/v1/problems?scope=planet", 400, "scope"},
+		{"/api/v1/problems?limit=0", 400, "limit"},
+		{"/api/v1/problems?cursor=abc", 400, "cursor"},
+		{"/api/v1/problems?ignored=maybe", 400, "ignored"},
+		{"/api/v1/problems?zone=nosuch.test", 404, "nosuch.test"},
+		{"/api/v1/problems/999999", 404, "999999"},
+		{"/api/v1/problems/x", 404, "no problem"},
+		{"/api/v1/targets?status=purple", 400, "status"},
+		{"/api/v1/targets?prefix=example.com", 400, "prefix"},
+		{"/api/v1/targets?cursor=zz", 400, "cursor"},
+		{"/api/v1/targets?limit=5001", 400, "limit"},
+		{"/api/v1/status?cursor=0", 400, "cursor"},
+		{"/api/v1/summary?x=1", 400, "x"},
+	};
+
+	start(NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long status;
+		char *body = harness_http_get(port, cases[i].path, &status);
+		cr_assert_not_null(body);
+		cr_assert_eq(status, cases[i].status, "%s: %ld %s", cases[i].path, status, body);
+		cr_assert(strstr(body, cases[i].needle), "%s: %s", cases[i].path, body);
+		cr_assert_eq(harness_schema_valid("api/error.schema.json", body), 0, "%s", body);
+		free(body);
+	}
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
