@@ -727,12 +727,17 @@ static char *reader(char *str, int num, void *stream)
 
 	if (x->pos >= x->len)
 		return NULL;
-	while (x->pos < x->len && n + 1 < (size_t)num) {
+	/* the whole line, newline included, is consumed even when str is full:
+	 * left behind, the newline of a line of the longest length allowed read
+	 * as one more line and every later error named the wrong line. prescan
+	 * refused longer lines, so what does not fit is at most a CR. */
+	while (x->pos < x->len && x->buf[x->pos] != '\n') {
 		char ch = x->buf[x->pos++];
-		if (ch == '\n')
-			break;
-		str[n++] = ch;
+		if (n + 1 < (size_t)num)
+			str[n++] = ch;
 	}
+	if (x->pos < x->len)
+		x->pos++;
 	str[n] = '\0';
 	x->line++;
 	/* libinih would otherwise take an indented line as a continuation of

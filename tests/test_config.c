@@ -147,6 +147,17 @@ Test(config, overlong_line_is_an_error_not_a_silent_split)
 	expect_error(text, ":2: line is");
 }
 
+Test(config, a_line_of_the_longest_length_keeps_the_line_numbers)
+{
+	char text[512];
+
+	/* 199 characters is the limit config.example gives; with CRLF too */
+	snprintf(text, sizeof(text), "[monitor]\n# %0197d\ncolour = red\n", 0);
+	expect_error(text, ":3: [monitor] colour: unknown key");
+	snprintf(text, sizeof(text), "[monitor]\r\n# %0197d\r\ncolour = red\r\n", 0);
+	expect_error(text, ":3: [monitor] colour: unknown key");
+}
+
 Test(config, loads_from_text_in_memory)
 {
 	/* not NUL-terminated: the length bounds the text */
