@@ -102,7 +102,22 @@ AOBJS     := $(LIB_ALL:%.c=build-asan/%.o)
 AMAIN_OBJ := build-asan/$(MAIN_SRC:.c=.o)
 ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 
-.PHONY: all test test-unit asan run deps deps-test clean bench install uninstall check-layers
+# Fuzzing (tests/fuzz/, libFuzzer): clang builds each target with the product sources it reaches,
+# taken from an archive so a target links only what it calls. Warnings as above, less the one
+# option clang does not know.
+FUZZ_CC    ?= clang
+FUZZERS    := fuzz_config fuzz_logline fuzz_answer
+FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) monitor/config.c monitor/config_runnable.c \
+	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_WARN  := $(filter-out -Wno-format-truncation,$(WARN))
+FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
+# `make fuzz` runs each target this long
+FUZZ_SECONDS ?= 20
+
+.PHONY: all test test-unit asan fuzz fuzz-build run deps deps-test clean bench install \
+	uninstall check-layers
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
@@ -140,6 +155,21 @@ build-asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC asan $<")
 	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(BASE_CPPFLAGS) $(CPPFLAGS) -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) -MMD -MP \
+	  $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+build-fuzz/libblmon.a: $(FOBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o build-fuzz/libblmon.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# kept, or every `make fuzz` would compile the targets again
+.SECONDARY: $(FUZZERS:%=build-fuzz/tests/fuzz/%.o)
 
 build/tests/run: $(OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
@@ -179,6 +209,14 @@ asan: deps-test
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/tests/run -j2 --timeout 240
 
+# libFuzzer on the parsers of untrusted input, each on a scratch copy of its committed corpus
+# (tests/fuzz/corpus/NAME/); any crash, leak or undefined behaviour fails
+fuzz-build: $(FUZZERS:%=build-fuzz/%)
+
+fuzz: deps-test
+	$(MAKE) fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
 check-layers:
 	scripts/check-layers.sh
 
@@ -196,9 +234,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/blmon
 
 clean:
-	rm -rf build build-asan blmon
+	rm -rf build build-asan build-fuzz blmon
 
--include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d) \
+	$(FOBJS:.o=.d) $(FUZZERS:%=build-fuzz/tests/fuzz/%.d)
 
 # Sweep speed against the DNS server's limit, on loopback (bench/README.md); under 10 minutes
 bench:
