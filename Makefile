@@ -113,8 +113,9 @@ FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_WARN  := $(filter-out -Wno-format-truncation,$(WARN))
 FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
-# `make fuzz` runs each target this long
+# `make fuzz` runs each target this long; `make test` runs them during the suite, for less
 FUZZ_SECONDS ?= 20
+TEST_FUZZ_SECONDS ?= 15
 
 .PHONY: all test test-unit asan fuzz fuzz-build run deps deps-test clean bench install \
 	uninstall check-layers
@@ -192,10 +193,23 @@ TEST_ENV = BLMON_ROOT=$(CURDIR)
 UNIT_SUITES := $(shell cat tests/unit-suites 2>/dev/null)
 UNIT_FILTER := @($(shell echo $(UNIT_SUITES) | tr ' ' '|'))/*
 
+# The suite mostly waits on servers and processes, so the fuzzers are built and run meanwhile,
+# one at a time and niced, and the suite's wall time barely grows; either failing fails the
+# test. (FUZZ_MAKE, not $(MAKE) itself on that line, so that `make -n test` stays a dry run.)
+FUZZ_MAKE = $(MAKE) -s --no-print-directory
 test: deps-test
 	$(MAKE) all build/tests/run
 	scripts/check-layers.sh
-	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120
+	@mkdir -p build-fuzz; \
+	{ $(FUZZ_MAKE) fuzz-build && \
+	  nice -n 19 tests/fuzz/run.sh $(TEST_FUZZ_SECONDS) $(FUZZERS); } \
+	  >build-fuzz/make-test.log 2>&1 & fuzz=$$!; \
+	echo "$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120"; \
+	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120; suite=$$?; \
+	echo "fuzz: waiting for the fuzzers ($(TEST_FUZZ_SECONDS) s each, started with the suite)"; \
+	wait $$fuzz; fst=$$?; cat build-fuzz/make-test.log; \
+	[ $$fst -eq 0 ] || echo "fuzz: FAILED (build-fuzz/make-test.log)"; \
+	[ $$suite -eq 0 ] && [ $$fst -eq 0 ]
 
 test-unit:
 	$(MAKE) all build/tests/run
