@@ -117,7 +117,7 @@ FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
 FUZZ_SECONDS ?= 20
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all test test-unit asan fuzz fuzz-build run deps deps-test clean bench install \
+.PHONY: all test test-unit asan fuzz fuzz-build valgrind run deps deps-test clean bench install \
 	uninstall check-layers
 all: blmon
 
@@ -230,6 +230,13 @@ fuzz-build: $(FUZZERS:%=build-fuzz/%)
 fuzz: deps-test
 	$(MAKE) fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# `blmon check` under valgrind (errors and leaks) against every mode of tests/hostiledns.py;
+# about 35 s, so not part of `make test`
+valgrind:
+	@scripts/install-deps.sh valgrind
+	$(MAKE) all
+	tests/valgrind-hostile.sh ./blmon
 
 check-layers:
 	scripts/check-layers.sh

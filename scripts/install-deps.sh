@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
-# Usage: scripts/install-deps.sh [build|test|bench]   (each level includes the ones before)
+# Usage: scripts/install-deps.sh [build|test|bench|valgrind]   (test adds to build; bench and
+# valgrind add to test)
 set -eu
 
 level=${1:-build}
@@ -28,7 +29,9 @@ case $level in
 build) ;;
 test) pkgs="$pkgs $TEST_PKGS" ;;
 bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
-*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+# `make valgrind`: blmon check under valgrind against the lying DNS server
+valgrind) pkgs="$pkgs $TEST_PKGS valgrind" ;;
+*) echo "usage: $0 [build|test|bench|valgrind]" >&2; exit 2 ;;
 esac
 
 missing=""
