@@ -106,7 +106,23 @@ AOBJS     := $(LIB_ALL:%.c=build-asan/%.o)
 AMAIN_OBJ := build-asan/$(MAIN_SRC:.c=.o)
 ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 
-.PHONY: all test test-unit asan run deps deps-test clean bench install uninstall check-layers
+# Fuzzing (tests/fuzz/, libFuzzer): clang builds each target with the product sources it reaches,
+# taken from an archive so a target links only what it calls. Warnings as above, less the one
+# option clang does not know.
+FUZZ_CC    ?= clang
+FUZZERS    := fuzz_config fuzz_logline fuzz_answer
+FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) monitor/config.c monitor/config_runnable.c \
+	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_WARN  := $(filter-out -Wno-format-truncation,$(WARN))
+FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
+# `make fuzz` runs each target this long; `make test` runs them during the suite, for less
+FUZZ_SECONDS ?= 20
+TEST_FUZZ_SECONDS ?= 15
+
+.PHONY: all test test-unit asan fuzz fuzz-build valgrind run deps deps-test clean bench install \
+	uninstall check-layers
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
@@ -145,6 +161,21 @@ build-asan/%.o: %.c
 	@$(if $(V),,echo "  CC asan $<")
 	$(Q)$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(ASAN_FLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(BASE_CPPFLAGS) $(CPPFLAGS) -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) -MMD -MP \
+	  $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+build-fuzz/libblmon.a: $(FOBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o build-fuzz/libblmon.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+# kept, or every `make fuzz` would compile the targets again
+.SECONDARY: $(FUZZERS:%=build-fuzz/tests/fuzz/%.o)
+
 build/tests/run: $(OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
 
@@ -166,10 +197,23 @@ TEST_ENV = BLMON_ROOT=$(CURDIR)
 UNIT_SUITES := $(shell cat tests/unit-suites 2>/dev/null)
 UNIT_FILTER := @($(shell echo $(UNIT_SUITES) | tr ' ' '|'))/*
 
+# The suite mostly waits on servers and processes, so the fuzzers are built and run meanwhile,
+# one at a time and niced, and the suite's wall time barely grows; either failing fails the
+# test. (FUZZ_MAKE, not $(MAKE) itself on that line, so that `make -n test` stays a dry run.)
+FUZZ_MAKE = $(MAKE) -s --no-print-directory
 test: deps-test
 	$(MAKE) all build/tests/run
 	scripts/check-layers.sh
-	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120
+	@mkdir -p build-fuzz; \
+	{ $(FUZZ_MAKE) fuzz-build && \
+	  nice -n 19 tests/fuzz/run.sh $(TEST_FUZZ_SECONDS) $(FUZZERS); } \
+	  >build-fuzz/make-test.log 2>&1 & fuzz=$$!; \
+	echo "$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120"; \
+	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120; suite=$$?; \
+	echo "fuzz: waiting for the fuzzers ($(TEST_FUZZ_SECONDS) s each, started with the suite)"; \
+	wait $$fuzz; fst=$$?; cat build-fuzz/make-test.log; \
+	[ $$fst -eq 0 ] || echo "fuzz: FAILED (build-fuzz/make-test.log)"; \
+	[ $$suite -eq 0 ] && [ $$fst -eq 0 ]
 
 test-unit:
 	$(MAKE) all build/tests/run
@@ -182,6 +226,21 @@ asan: deps-test
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-asan/tests/run -j2 --timeout 240
+
+# libFuzzer on the parsers of untrusted input, each on a scratch copy of its committed corpus
+# (tests/fuzz/corpus/NAME/); any crash, leak or undefined behaviour fails
+fuzz-build: $(FUZZERS:%=build-fuzz/%)
+
+fuzz: deps-test
+	$(MAKE) fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# `blmon check` under valgrind (errors and leaks) against every mode of tests/hostiledns.py;
+# about 35 s, so not part of `make test`
+valgrind:
+	@scripts/install-deps.sh valgrind
+	$(MAKE) all
+	tests/valgrind-hostile.sh ./blmon
 
 check-layers:
 	scripts/check-layers.sh
@@ -200,9 +259,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/blmon
 
 clean:
-	rm -rf build build-asan blmon
+	rm -rf build build-asan build-fuzz blmon
 
--include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d) \
+	$(FOBJS:.o=.d) $(FUZZERS:%=build-fuzz/tests/fuzz/%.d)
 
 # Sweep speed against the DNS server's limit, on loopback (bench/README.md); under 10 minutes
 bench:

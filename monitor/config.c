@@ -758,12 +758,17 @@ static char *reader(char *str, int num, void *stream)
 
 	if (x->pos >= x->len)
 		return NULL;
-	while (x->pos < x->len && n + 1 < (size_t)num) {
+	/* the whole line, newline included, is consumed even when str is full:
+	 * left behind, the newline of a line of the longest length allowed read
+	 * as one more line and every later error named the wrong line. prescan
+	 * refused longer lines, so what does not fit is at most a CR. */
+	while (x->pos < x->len && x->buf[x->pos] != '\n') {
 		char ch = x->buf[x->pos++];
-		if (ch == '\n')
-			break;
-		str[n++] = ch;
+		if (n + 1 < (size_t)num)
+			str[n++] = ch;
 	}
+	if (x->pos < x->len)
+		x->pos++;
 	str[n] = '\0';
 	x->line++;
 	/* libinih would otherwise take an indented line as a continuation of
@@ -941,42 +946,29 @@ static void finish(struct ctx *x)
 	}
 }
 
-int config_load(const char *path, config_t **out, char *err, size_t errlen)
+int config_load_string(const char *name, const char *text, size_t len, config_t **out, char *err,
+		       size_t errlen)
 {
 	struct ctx x;
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t len = 0;
 	int ret = -1, rc;
 
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
-	x.file = path;
+	x.file = name;
 	x.err = err;
 	x.errlen = errlen;
 	err[0] = '\0';
-	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		goto out;
-	}
-	buf = xmalloc(CONFIG_MAX_BYTES + 1);
-	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
-	}
 	if (len > CONFIG_MAX_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes: not a config file", path,
+		snprintf(err, errlen, "%s: larger than %d bytes: not a config file", name,
 			 CONFIG_MAX_BYTES);
 		goto out;
 	}
-	x.buf = buf;
+	x.buf = text;
 	x.len = len;
 	if (prescan(&x) < 0)
 		goto out;
 	x.c = config_new_default();
-	x.c->path = xstrdup(path);
+	x.c->path = xstrdup(name);
 	x.line = 0;
 	rc = ini_parse_stream(reader, &x, handler, &x);
 	if (rc > 0) {
@@ -991,6 +983,32 @@ int config_load(const char *path, config_t **out, char *err, size_t errlen)
 	}
 out:
 	config_free(x.c);
+	return ret;
+}
+
+int config_load(const char *path, config_t **out, char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	*out = NULL;
+	err[0] = '\0';
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	/* one byte more than allowed: a larger file is refused, never cut short */
+	buf = xmalloc(CONFIG_MAX_BYTES + 1);
+	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = config_load_string(path, buf, len, out, err, errlen);
+out:
 	free(buf);
 	if (f)
 		fclose(f);

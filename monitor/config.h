@@ -101,6 +101,12 @@ config_t *config_new_default(void);
  * "FILE:LINE: [section] key: what is wrong". */
 int config_load(const char *path, config_t **out, char *err, size_t errlen);
 
+/* As config_load, from the config text (len bytes, not NUL-terminated; NUL
+ * bytes in it are refused like any control byte) named name in errors and
+ * c->path. text and name are borrowed for the call only. */
+int config_load_string(const char *name, const char *text, size_t len, config_t **out, char *err,
+		       size_t errlen);
+
 void config_free(config_t *c);
 
 /* The i-th key blmon accepts (i < config_key_count()); *section gets its

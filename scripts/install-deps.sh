@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
-# Usage: scripts/install-deps.sh [build|test|bench]   (each level includes the ones before)
+# Usage: scripts/install-deps.sh [build|test|bench|valgrind]   (test adds to build; bench and
+# valgrind add to test)
 set -eu
 
 level=${1:-build}
@@ -12,8 +13,11 @@ libcjson-dev libsqlite3-dev libinih-dev"
 # python3 runs tests/httpfixture.py, the loopback HTTP server of the DROP tests;
 # prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml); chromium is
 # the headless browser of the dashboard test (driven by playwright-core from npm);
-# python3-aiosmtpd is the real SMTP receiver of the alert tests (tests/smtpsink.py)
-TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl"
+# python3-aiosmtpd is the real SMTP receiver of the alert tests (tests/smtpsink.py); clang builds
+# the fuzzers (tests/fuzz/); libclang-rt-dev holds libFuzzer and the sanitizer runtimes, which
+# clang's packages only recommend and --no-install-recommends below would leave out
+TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl
+clang libclang-rt-dev"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
 # Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
 BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl
@@ -25,7 +29,9 @@ case $level in
 build) ;;
 test) pkgs="$pkgs $TEST_PKGS" ;;
 bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
-*) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+# `make valgrind`: blmon check under valgrind against the lying DNS server
+valgrind) pkgs="$pkgs $TEST_PKGS valgrind" ;;
+*) echo "usage: $0 [build|test|bench|valgrind]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -147,6 +147,39 @@ Test(config, overlong_line_is_an_error_not_a_silent_split)
 	expect_error(text, ":2: line is");
 }
 
+Test(config, a_line_of_the_longest_length_keeps_the_line_numbers)
+{
+	char text[512];
+
+	/* 199 characters is the limit config.example gives; with CRLF too */
+	snprintf(text, sizeof(text), "[monitor]\n# %0197d\ncolour = red\n", 0);
+	expect_error(text, ":3: [monitor] colour: unknown key");
+	snprintf(text, sizeof(text), "[monitor]\r\n# %0197d\r\ncolour = red\r\n", 0);
+	expect_error(text, ":3: [monitor] colour: unknown key");
+}
+
+Test(config, loads_from_text_in_memory)
+{
+	/* not NUL-terminated: the length bounds the text */
+	static const char text[] = "[targets]\nip = 192.0.2.1\n[monitor]\nconfirm = 3XXXX";
+	config_t *c = NULL;
+
+	cr_assert_eq(config_load_string("mem.conf", text, sizeof(text) - 5, &c, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(c->confirm, 3);
+	cr_assert_eq(c->ntargets, 1);
+	cr_assert_str_eq(c->path, "mem.conf");
+	config_free(c);
+	cr_assert_eq(config_load_string("mem.conf", "[monitor]\nconfirm = 0\n", 22, &c, err,
+					sizeof(err)), -1);
+	cr_assert_null(c);
+	cr_assert(strstr(err, "mem.conf:2: [monitor] confirm:"), "%s", err);
+	/* a NUL in the text is binary garbage, not the end of the config */
+	cr_assert_eq(config_load_string("mem.conf", "[monitor]\n\0confirm = 3\n", 23, &c, err,
+					sizeof(err)), -1);
+	cr_assert(strstr(err, "mem.conf:2: control byte 0x00"), "%s", err);
+}
+
 Test(config, list_sections_add_and_modify_lists)
 {
 	config_t *c = load("[list bl.example.net]\n"

@@ -206,6 +206,21 @@ Test(parse, exim_mainlog)
 					    "reached for any host", &e), 0);
 }
 
+/* Found by tests/fuzz/fuzz_logline: a reply cut right after "421-" made the
+ * joiner read the byte after the terminator (`make asan` sees it). */
+Test(parse, reply_join_stops_at_the_end_of_a_cut_reply)
+{
+	static const char *const cut[] = {"421-", "421-4", "421-4.", "421-4.7.0", "421-4.7.0 a 421-"};
+	static const char *const want[] = {"421 ", "421 4", "421 4.", "421 4.7.0", "421 4.7.0 a"};
+
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		char *r = strdup(cut[i]); /* exactly the string's size */
+		logline_reply_join(r);
+		cr_expect_str_eq(r, want[i], "'%s' joined", cut[i]);
+		free(r);
+	}
+}
+
 Test(parse, hostile_input_never_crashes)
 {
 	char *line = malloc(LOGLINE_MAX + 1);

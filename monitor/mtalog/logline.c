@@ -46,7 +46,8 @@ void logline_reply_join(char *r)
 	code[3] = '\0';
 	r[3] = ' ';
 	p = r + 4;
-	if (strchr("245", *p) && p[1] == '.') {
+	/* strchr finds the terminator too: a reply that ends at "421-" has no p[1] */
+	if (*p && strchr("245", *p) && p[1] == '.') {
 		elen = strcspn(p, " ");
 		if (elen >= sizeof(ecode))
 			elen = 0;
