@@ -62,6 +62,7 @@ WEB_SRCS := \
 	web/api_health.c \
 	web/prom.c \
 	web/metrics.c \
+	web/http_guard.c \
 	web/http.c
 
 MONITOR_SRCS := \

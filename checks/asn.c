@@ -237,13 +237,14 @@ out:
 	dnsbl_strings_free(v, n);
 }
 
-int asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_t errlen)
+asn_status_t asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_t errlen)
 {
 	char qn[QNAME_MAX];
 	char **v = NULL;
 	size_t n = 0, bad = 0, foreign = 0;
 	dns_outcome_t oc;
-	int best = -1, ret = -1;
+	int best = -1;
+	asn_status_t ret = ASN_UNUSABLE;
 
 	memset(out, 0, sizeof(*out));
 	if (asn_origin_qname(ip, qn, sizeof(qn)) < 0) {
@@ -252,14 +253,17 @@ int asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_
 	}
 	if (dnsbl_lookup_txt(d, qn, &v, &n, &oc) < 0) {
 		snprintf(err, errlen, "%s: ASN lookup interrupted", ip->name);
+		ret = ASN_INTERRUPTED;
 		goto out;
 	}
 	if (oc == DNS_NXDOMAIN || oc == DNS_NODATA || (oc == DNS_OK && n == 0)) {
-		ret = 0;
+		ret = ASN_UNROUTED;
 		goto out;
 	}
 	if (oc != DNS_OK) {
 		snprintf(err, errlen, "%s: ASN lookup (%s) failed: %s", ip->name, qn, verdict_outcome_name(oc));
+		/* records that were no TXT are this name's answer; anything else is the resolver's */
+		ret = oc == DNS_UNUSABLE ? ASN_UNUSABLE : ASN_RESOLVER_FAILED;
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -292,7 +296,7 @@ int asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_
 		goto out;
 	}
 	lookup_name(d, out);
-	ret = 1;
+	ret = ASN_FOUND;
 out:
 	dnsbl_strings_free(v, n); /* out was only written once the answer was usable */
 	return ret;

@@ -47,13 +47,24 @@ int asn_parse_origin(const char *txt, asn_info_t *out);
  * out->name emptied and the rest of out untouched. */
 int asn_parse_name(const char *txt, asn_info_t *out);
 
+/* What asn_lookup found. The two failures differ in whom they concern: an
+ * unusable answer is this address's (the next address may well be fine); a
+ * resolver failure would hit any address asked now. */
+typedef enum {
+	ASN_INTERRUPTED = -3,     /* the engine is stopping: nothing was learnt */
+	ASN_RESOLVER_FAILED = -2, /* no answer: timeout, SERVFAIL, REFUSED (a resolver refuses a
+				     zone, not a name), connection refused */
+	ASN_UNUSABLE = -1,        /* an answer, but no usable record for this address (malformed,
+				     or only for other addresses), or not an address at all */
+	ASN_UNROUTED = 0,         /* NXDOMAIN or no TXT: the address is not announced */
+	ASN_FOUND = 1,
+} asn_status_t;
+
 /* Looks up ip (IPv4 or IPv6) on d's resolver: its origin record (of several,
  * the most specific prefix that contains ip; others are ignored), then the AS
  * name of asn[0] (left empty if that second query fails). Synchronous; never
- * call from a dnsbl_run callback. Returns 1 with out filled, 0 when the address
- * is not routed (NXDOMAIN or no TXT; out zeroed), or -1 with a message in err
- * (timeout, SERVFAIL, only malformed or foreign records, interrupted; out
- * zeroed). */
-int asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_t errlen);
+ * call from a dnsbl_run callback. Returns ASN_FOUND with out filled, else out
+ * zeroed and, for the failures, a message in err naming the address. */
+asn_status_t asn_lookup(dnsbl_t *d, const target_t *ip, asn_info_t *out, char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,11 @@ stdout once both listen. It serves one DNSBL zone, hostile.test:
 and a second zone, liar.test, whose positive test point is answered with an
 A record of another name (unusable), so the list must not be trusted.
 
+It also plays Team Cymru (TXT only): origin.asn.cymru.com routes 192.0.2.0/24,
+198.51.100.0/24 and 203.0.113.0/24 (AS64500, AS64501, AS64502, each named in
+asn.cymru.com), answers 198.18.0.N by mode N of CYMRU_MODES and all of
+198.18.1.0/24 malformed, and says NXDOMAIN (not routed) for anything else.
+
 TXT queries for a name whose mode answers A records get one TXT record
 ("Listed by hostile.test", or hostile text for the bidi mode). Every query is
 appended to DIR/queries.log (DIR: the working directory by default) as
@@ -59,7 +64,8 @@ class Reply:
     """What to send back: answer records, flags, and misbehaviours."""
 
     def __init__(self, answers=(), rcode=0, ancount=None, tc_udp=False, delay=0.0,
-                 id_delta=0, qname_override=None, tcp_close=False, raw_answer=None):
+                 id_delta=0, qname_override=None, tcp_close=False, raw_answer=None,
+                 silent=False):
         self.answers = list(answers)
         self.rcode = rcode
         self.ancount = ancount
@@ -69,6 +75,7 @@ class Reply:
         self.qname_override = qname_override
         self.tcp_close = tcp_close
         self.raw_answer = raw_answer
+        self.silent = silent
 
 
 def listed(q, n=1, code="127.0.0.2", ttl=60):
@@ -107,6 +114,43 @@ MODES = {
     26: lambda q: Reply(listed(q, 15) + [rr(q, T_A, C_IN, 60, a("127.0.0.1"))]),  # 16th 127.0.0.1
 }
 
+CYMRU_ORIGIN = "origin.asn.cymru.com"
+CYMRU_AS = "asn.cymru.com"
+CYMRU_ROUTES = {"192.0.2": 64500, "198.51.100": 64501, "203.0.113": 64502}
+CYMRU_NAMES = {64500: "EXAMPLE-A", 64501: "EXAMPLE-B", 64502: "EXAMPLE-C"}
+
+# 198.18.0.N -> how its origin query is answered
+CYMRU_MODES = {
+    1: lambda q: Reply([rr(q, T_TXT, C_IN, 60, txt("garbage | not | an | origin"))]),  # malformed
+    2: lambda q: Reply(silent=True),                                                   # no answer
+    3: lambda q: Reply(rcode=2),                                                       # SERVFAIL
+    4: lambda q: Reply(rcode=5),                                                       # REFUSED
+}
+
+
+def cymru_reply(qname):
+    """The answer of the Cymru zones to a TXT query for qname."""
+    if qname.endswith("." + CYMRU_ORIGIN):
+        rev = qname[:-len(CYMRU_ORIGIN) - 1].split(".")
+        if len(rev) != 4:
+            return Reply(rcode=3)
+        net, last = ".".join(reversed(rev[1:])), rev[0]
+        if net == "198.18.0" and last.isdigit() and int(last) in CYMRU_MODES:
+            return CYMRU_MODES[int(last)](qname)
+        if net == "198.18.1":
+            return CYMRU_MODES[1](qname)  # a whole network of malformed answers
+        if net in CYMRU_ROUTES:
+            record = "%d | %s.0/24 | ZZ | test | 2024-01-01" % (CYMRU_ROUTES[net], net)
+            return Reply([rr(qname, T_TXT, C_IN, 60, txt(record))])
+        return Reply(rcode=3)
+    label = qname[:-len(CYMRU_AS) - 1]
+    if label.startswith("as") and label[2:].isdigit() and int(label[2:]) in CYMRU_NAMES:
+        asn = int(label[2:])
+        record = "%d | ZZ | test | 2001-01-01 | %s" % (asn, CYMRU_NAMES[asn])
+        return Reply([rr(qname, T_TXT, C_IN, 60, txt(record))])
+    return Reply(rcode=3)
+
+
 BIDI_TXT = "Listed \u202eevil\u202c \u2066isolate\u2069 by hostile.test"
 
 
@@ -126,6 +170,8 @@ def parse_question(msg):
 def reply_for(qname, qtype):
     if qname == "2.0.0.127.liar.test" and qtype == T_A:
         return MODES[1](qname)
+    if qname.endswith("." + CYMRU_AS):
+        return cymru_reply(qname) if qtype == T_TXT else Reply(rcode=3)
     if not qname.endswith("." + ZONE):
         return Reply(rcode=3)
     rev = qname[:-len(ZONE) - 1].split(".")
@@ -180,6 +226,8 @@ def answer(msg, over_tcp):
         return None, False
     log("tcp" if over_tcp else "udp", qname, qtype)
     r = reply_for(qname, qtype)
+    if r.silent:
+        return None, False
     if r.delay:
         time.sleep(r.delay)
     if over_tcp and r.tcp_close:

@@ -1,5 +1,5 @@
 /* test_asn.c -- Team Cymru TXT parsing, hostile answers included, and lookups on a real rbldnsd.
- * The origin, origin6 and asn.cymru.com zones are served locally from generic datasets. */
+ * The Cymru zones are served from rbldnsd generic datasets; failing answers from hostiledns.py. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -302,12 +302,12 @@ Test(asn, unrouted_missing_name_and_bad_answers, .init = setup, .fini = teardown
 	cr_assert_eq(lookup("192.0.2.11", &a, err), 1, "%s", err);
 	cr_assert_eq(a.asn[0], 64999);
 	cr_assert_str_eq(a.name, "", "no AS record: no name, still found");
-	cr_assert_eq(lookup("192.0.2.20", &a, err), -1);
+	cr_assert_eq(lookup("192.0.2.20", &a, err), ASN_UNUSABLE, "the address's answer, not the resolver");
 	cr_assert(strstr(err, "1 malformed, 1 for other addresses"), "%s", err);
 	cr_assert_eq(a.nasn, 0);
 	cr_assert_eq(lookup("192.0.2.21", &a, err), 1, "%s", err);
 	cr_assert_str_eq(a.name, "TEAMCYMRU - SAUNET");
-	cr_assert_eq(asn_lookup(eng, &dom, &a, err, sizeof(err)), -1);
+	cr_assert_eq(asn_lookup(eng, &dom, &a, err, sizeof(err)), ASN_UNUSABLE);
 	cr_assert(strstr(err, "needs an IP address"), "%s", err);
 }
 
@@ -323,9 +323,50 @@ Test(asn, resolver_that_never_answers, .timeout = 60)
 	d = harness_dnsbl_new(port, 200, 1, err, sizeof(err));
 	cr_assert_not_null(d, "%s", err);
 	cr_assert_eq(target_parse_ip("216.90.108.31", &t), 0);
-	cr_assert_eq(asn_lookup(d, &t, &a, err, sizeof(err)), -1);
+	cr_assert_eq(asn_lookup(d, &t, &a, err, sizeof(err)), ASN_RESOLVER_FAILED);
 	cr_assert(strstr(err, "timeout"), "%s", err);
 	cr_assert_eq(a.nasn, 0);
 	dnsbl_free(d);
 	close(fd);
+}
+
+/* Whom a failure concerns (issue 16.7): an unusable answer is the address's own, the
+ * next address may be fine; no answer would fail any address asked now. */
+Test(asn, failures_say_whom_they_concern, .timeout = 60)
+{
+	static const struct {
+		const char *ip;
+		asn_status_t want;
+		const char *needle;
+	} cases[] = {
+		{"198.18.0.1", ASN_UNUSABLE, "1 malformed"},
+		{"198.18.0.2", ASN_RESOLVER_FAILED, "timeout"},
+		{"198.18.0.3", ASN_RESOLVER_FAILED, "SERVFAIL"},
+		{"198.18.0.4", ASN_RESOLVER_FAILED, "REFUSED"},
+		{"198.18.0.5", ASN_UNROUTED, NULL},
+		{"198.51.100.7", ASN_FOUND, NULL},
+	};
+	char *hdir = harness_tmpdir(), err[256];
+	harness_server_t hd;
+	asn_info_t a;
+	target_t t;
+	dnsbl_t *d;
+
+	cr_assert_not_null(hdir);
+	cr_assert_eq(harness_hostile_dns_start(&hd, hdir), 0, "hostiledns.py did not start");
+	d = harness_dnsbl_new(hd.port, 300, 1, err, sizeof(err));
+	cr_assert_not_null(d, "%s", err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(target_parse_ip(cases[i].ip, &t), 0);
+		err[0] = '\0';
+		cr_assert_eq(asn_lookup(d, &t, &a, err, sizeof(err)), cases[i].want, "%s: %s",
+			     cases[i].ip, err);
+		if (cases[i].needle)
+			cr_assert(strstr(err, cases[i].needle) && strstr(err, cases[i].ip), "%s", err);
+	}
+	cr_assert_eq(a.asn[0], 64501);
+	cr_assert_str_eq(a.name, "EXAMPLE-B");
+	dnsbl_free(d);
+	harness_server_stop(&hd);
+	harness_tmpdir_free(hdir);
 }

@@ -1,5 +1,5 @@
 /* test_neighbourhood.c -- the daemon names the neighbourhood: Cymru ASN data, UCEPROTECT L3, Spamhaus DROP.
- * rbldnsd serves the lists and Cymru's zones; tests/httpfixture.py serves the DROP files. */
+ * rbldnsd serves the lists and Cymru, httpfixture.py the DROP files, hostiledns.py a failing Cymru. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +115,102 @@ Test(neighbourhood, domain_brings_in_its_mx_and_spf_addresses)
 		       "WHERE t.discovered_from = 'example.test' AND s.status = 'listed'"), 2, "%s", logtext);
 	free(logtext);
 	cr_assert_eq(harness_daemon_stop(&d, 1500), 0);
+}
+
+/* ===== one address's broken ASN answer must not starve the others (issue 16.7) =====
+ * tests/hostiledns.py plays Team Cymru: 198.18.0.1 answers malformed, 198.18.0.2 never
+ * answers, three other networks are routed; hostile.test is the one list. */
+
+static harness_server_t cymru;
+
+static void failures_setup(void)
+{
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_hostile_dns_start(&cymru, dir), 0, "hostiledns.py did not start");
+	harness_daemon_init(&d, dir);
+}
+
+static void failures_teardown(void)
+{
+	harness_daemon_kill(&d);
+	harness_server_stop(&cymru);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(neighbourhood_failures, .init = failures_setup, .fini = failures_teardown, .timeout = 60);
+
+Test(neighbourhood_failures, a_broken_answer_does_not_starve_the_other_addresses)
+{
+	char path[1200], *logtext, *queries;
+	long long cycles;
+	int asked;
+
+	/* the broken ones first: every cycle meets them before the others */
+	cr_assert_eq(harness_daemon_config(&d,
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n"
+		 "[targets]\nip = 198.18.0.1\nip = 198.18.0.2\nip = 192.0.2.10\nip = 198.51.100.7\n"
+		 "ip = 203.0.113.5\n"
+		 "[lists]\ndefault = no\n[list hostile.test]\nname = Hostile\ncode = 127.0.0.2 Listed\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 cymru.port, d.db, harness_free_tcp_port()), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	/* the first cycle may give up on the rest after the silent one (it looks like a
+	 * resolver down); by the second, the broken addresses wait their turn */
+	if (!harness_daemon_cycles(&d, 2, 15000))
+		harness_daemon_fail(&d, "no cycles");
+	if (harness_daemon_value(&d, "SELECT count(*) FROM asn a JOIN targets t ON t.id = a.target_id "
+			     "WHERE (t.target = '192.0.2.10' AND a.asn = 64500 AND a.name = 'EXAMPLE-A') "
+			     "OR (t.target = '198.51.100.7' AND a.asn = 64501) "
+			     "OR (t.target = '203.0.113.5' AND a.asn = 64502)") != 3)
+		harness_daemon_fail(&d, "the routed addresses did not get their ASN within two cycles");
+
+	/* more cycles: the broken ones are asked again, less and less often, and told once */
+	if (!harness_daemon_cycles(&d, 7, 30000))
+		harness_daemon_fail(&d, "no more cycles");
+	cycles = harness_daemon_value(&d, "SELECT count(*) FROM cycles WHERE ended IS NOT NULL");
+	snprintf(path, sizeof(path), "%s/queries.log", dir);
+	queries = harness_read(path);
+	asked = harness_count(queries, " 1.0.18.198.origin.asn.cymru.com 16\n");
+	cr_assert_geq(asked, 2, "the malformed address was never asked again:\n%s", queries);
+	cr_assert_leq(asked, (cycles + 1) / 2, "the malformed address was asked %d times in %lld "
+		      "cycles: no backoff", asked, cycles);
+	free(queries);
+	logtext = harness_read(d.log);
+	cr_assert_eq(harness_count(logtext, "198.18.0.1: ASN lookup"), 1,
+		     "the malformed answer must be logged once:\n%s", logtext);
+	cr_assert_eq(harness_count(logtext, "198.18.0.2: ASN lookup"), 1,
+		     "the silent address must be logged once:\n%s", logtext);
+	cr_assert_eq(harness_count(logtext, "ASN lookups work again"), 1, "%s", logtext);
+	free(logtext);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
+Test(neighbourhood_failures, answers_broken_across_the_board_pause_the_lookups)
+{
+	char *logtext;
+
+	/* sixteen addresses whose answers are all malformed, before one that is routed */
+	cr_assert_eq(harness_daemon_config(&d,
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		 "timeout = 300ms\nretries = 1\n"
+		 "[targets]\nnetwork = 198.18.1.0/28\nip = 192.0.2.10\n"
+		 "[lists]\ndefault = no\n[list hostile.test]\nname = Hostile\ncode = 127.0.0.2 Listed\n"
+		 "[http]\nlisten = 127.0.0.1:%d\n",
+		 cymru.port, d.db, harness_free_tcp_port()), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	/* eight fresh failures in a row pause a cycle; the first two cycles meet eight new
+	 * ones each, the third reaches 192.0.2.10 */
+	if (!harness_daemon_cycles(&d, 3, 20000))
+		harness_daemon_fail(&d, "no cycles");
+	if (harness_daemon_value(&d, "SELECT a.asn FROM asn a JOIN targets t ON t.id = a.target_id "
+			     "WHERE t.target = '192.0.2.10'") != 64500)
+		harness_daemon_fail(&d, "192.0.2.10 did not get its ASN within three cycles");
+	logtext = harness_read(d.log);
+	cr_assert_eq(harness_count(logtext, "answers in a row were unusable"), 1, "%s", logtext);
+	/* the first eight are told one by one; once paused, the rest quietly */
+	cr_assert_eq(harness_count(logtext, "ASN lookup gave no usable record"), 8, "%s", logtext);
+	free(logtext);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }

@@ -3,8 +3,10 @@
  * database written with the store API, for states a live daemon rarely shows (stale, ASNs, tokens). */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -1112,4 +1114,196 @@ Test(web_unit, https_with_cert_and_key)
 	o.key = NULL;
 	cr_assert_null(http_start(&o, err, sizeof(err)));
 	cr_assert(strstr(err, "both cert and key"), "%s", err);
+}
+
+/* ---- slow clients: sockets that trickle a request must not starve /healthz (issue 16.6) ---- */
+
+#define SLOW_MAX 300
+
+/* The trickling sockets and the server of one test, closed by slow_fini even when it fails. */
+static struct {
+	int fd[SLOW_MAX];
+	size_t n;
+	http_t *h;
+} slow;
+
+static void slow_fini(void)
+{
+	for (size_t i = 0; i < slow.n; i++)
+		if (slow.fd[i] >= 0)
+			close(slow.fd[i]);
+	slow.n = 0;
+	http_stop(slow.h);
+	slow.h = NULL;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Opens n connections to port that will each trickle a request; from 127.0.0.1 when
+ * naddr is 0, else spread over 127.0.0.2 .. 127.0.0.(naddr + 1), as from many clients. */
+static void slow_open(int to_port, size_t n, int naddr)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)to_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	for (size_t i = 0; i < n && slow.n < SLOW_MAX; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+		slow.fd[slow.n++] = fd;
+		if (naddr > 0) {
+			struct sockaddr_in from = {.sin_family = AF_INET};
+			from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + (uint32_t)(i % (size_t)naddr));
+			cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0, "bind: %s",
+				     strerror(errno));
+		}
+		cr_assert(connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 || errno == EINPROGRESS,
+			  "connect: %s", strerror(errno));
+	}
+}
+
+/* Sends byte k of a request that never ends on every slow connection still open;
+ * closes those the server closed. Returns how many are still open. */
+static size_t slow_send(size_t k)
+{
+	static const char line[] = "GET /healthz HTTP/1.1\r\nX-Slow: ";
+	char c = k < sizeof(line) - 1 ? line[k] : 'x';
+	size_t open = 0;
+
+	for (size_t i = 0; i < slow.n; i++) {
+		char buf[64];
+		ssize_t r;
+
+		if (slow.fd[i] < 0)
+			continue;
+		r = recv(slow.fd[i], buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN) ||
+		    (send(slow.fd[i], &c, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+		     errno != EWOULDBLOCK && errno != ENOTCONN)) {
+			close(slow.fd[i]);
+			slow.fd[i] = -1;
+			continue;
+		}
+		open++;
+	}
+	return open;
+}
+
+/* Waits ms for the server to close slow connections (it is the event waited for; the
+ * time is the trickle's pace); closes those it closed. Returns how many are still open. */
+static size_t slow_wait(long long ms)
+{
+	long long end = mono_ms() + ms, left;
+	struct pollfd pfd[SLOW_MAX];
+	size_t open = 0;
+
+	while ((left = end - mono_ms()) > 0) {
+		nfds_t n = 0;
+		for (size_t i = 0; i < slow.n; i++)
+			if (slow.fd[i] >= 0)
+				pfd[n++] = (struct pollfd){.fd = slow.fd[i], .events = POLLIN | POLLRDHUP};
+		if (n == 0 || poll(pfd, n, (int)left) <= 0)
+			break;
+		for (nfds_t j = 0; j < n; j++)
+			if (pfd[j].revents)
+				for (size_t i = 0; i < slow.n; i++)
+					if (slow.fd[i] == pfd[j].fd) {
+						close(slow.fd[i]);
+						slow.fd[i] = -1;
+					}
+	}
+	for (size_t i = 0; i < slow.n; i++)
+		open += slow.fd[i] >= 0;
+	return open;
+}
+
+/* GET /healthz with a deadline of ms: the HTTP status (0: no answer in time), and the time taken. */
+static long probe_healthz(int to_port, long ms, long long *took)
+{
+	CURL *c = curl_easy_init();
+	char url[128], *body = NULL;
+	long status = 0;
+	long long t0 = mono_ms();
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/healthz", to_port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	*took = mono_ms() - t0;
+	if (status && !(body && strstr(body, "\"status\"")))
+		status = -1; /* an answer, but not the health document */
+	free(body);
+	return status;
+}
+
+/* Three rounds, a second apart: every slow socket sends one more byte, then /healthz must
+ * answer within 2 s. The slow sockets never finish their request. */
+static void slow_rounds(int to_port)
+{
+	for (size_t round = 0; round < 3; round++) {
+		long long t0 = mono_ms(), took, left;
+		size_t open = slow_send(round);
+		long st = probe_healthz(to_port, 2000, &took);
+
+		cr_assert_eq(st, 200, "round %zu: /healthz gave %ld after %lld ms with %zu slow "
+			     "connections open", round, st, took, open);
+		cr_log_info("round %zu: /healthz 200 in %lld ms, %zu slow connections open", round,
+			    took, open);
+		/* the trickle's pace: one byte a second */
+		left = t0 + 1000 - mono_ms();
+		if (left > 0)
+			slow_wait(left);
+	}
+}
+
+Test(web_unit, slow_clients_from_the_probes_address_leave_healthz_answering, .fini = slow_fini)
+{
+	write_db(time(NULL), 0);
+	slow.h = unit_start(NULL);
+	slow_open(http_port(slow.h), SLOW_MAX, 0);
+	slow_rounds(http_port(slow.h));
+}
+
+Test(web_unit, slow_clients_from_many_addresses_leave_healthz_answering, .fini = slow_fini)
+{
+	write_db(time(NULL), 0);
+	slow.h = unit_start(NULL);
+	slow_open(http_port(slow.h), SLOW_MAX, 6);
+	slow_rounds(http_port(slow.h));
+}
+
+Test(web_unit, a_request_must_arrive_whole_in_time, .fini = slow_fini)
+{
+	char err[512];
+	http_opts_t o = {.listen = "127.0.0.1:0", .database = udb, .interval_s = 10, .catalog = ucat,
+			 .request_timeout_s = 2};
+	long long t0, took;
+	size_t k = 0, open;
+
+	write_db(time(NULL), 0);
+	slow.h = http_start(&o, err, sizeof(err));
+	cr_assert_not_null(slow.h, "%s", err);
+	/* a few, far from any limit: only the deadline can close them; a byte a second
+	 * keeps an idle timeout from ever firing */
+	slow_open(http_port(slow.h), 3, 0);
+	t0 = mono_ms();
+	while (slow_send(k++) > 0 && (open = slow_wait(1000)) > 0 && mono_ms() - t0 < 6000)
+		;
+	took = mono_ms() - t0;
+	open = slow_wait(0);
+	cr_assert_eq(open, 0, "%zu trickling connections still open after %lld ms (deadline 2 s)",
+		     open, took);
+	cr_assert_geq(took, 1500, "closed after %lld ms, before the 2 s deadline", took);
+	/* and a request that arrives whole is still answered */
+	cr_assert_eq(probe_healthz(http_port(slow.h), 2000, &took), 200);
 }

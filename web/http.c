@@ -25,19 +25,29 @@
 #include "lib/xmalloc.h"
 #include "store/store_read.h"
 #include "web/api.h"
+#include "web/http_guard.h"
 #include "web/metrics.h"
 #include "web_assets.h" /* generated from web/assets/: web_asset_* arrays */
 
 #define POOL_MAX 8     /* idle database connections kept */
 #define THREADS 4      /* libmicrohttpd's thread pool */
+/* Slow clients (http_guard.c): a request must arrive whole within REQUEST_TIMEOUT, and
+ * SPARE_CONNS stay free per address and overall, so a probe is answered however many
+ * connections trickle. PER_IP_CONNS leaves one address (a reverse proxy) room for its
+ * keep-alive pool while no single address can crowd out the others. */
 #define MAX_CONNS 256
-#define CONN_TIMEOUT 15 /* seconds a client may idle (slow clients do not hold threads) */
+#define PER_IP_CONNS 64
+#define SPARE_CONNS 8
+#define REQUEST_TIMEOUT 15 /* seconds; as long as the idle timeout: keep-alive is unchanged */
+#define CONN_TIMEOUT 15 /* seconds a client may idle, e.g. while its response goes out */
+#define CONN_MEMORY (32 * 1024) /* per connection: request line, headers, I/O buffers */
 
 #define CSP "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 #define JSON_TYPE "application/json; charset=utf-8"
 
 struct http {
 	struct MHD_Daemon *d;
+	http_guard_t *guard; /* slow clients */
 	char *database, *token;
 	unsigned interval_s, grace_s;
 	unsigned health_max_age; /* /healthz: the seconds nothing may go unchecked */
@@ -793,6 +803,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD_add_response_header(resp, "Allow", r.allow);
 	if (r.www_auth)
 		MHD_add_response_header(resp, "WWW-Authenticate", r.www_auth);
+	http_guard_answering(r.h->guard, conn);
 	ret = MHD_queue_response(conn, r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -898,6 +909,7 @@ static char *read_pem(const char *path, char *err, size_t errlen)
 http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 {
 	http_t *h = xcalloc(1, sizeof(*h));
+	http_guard_opts_t guard = {MAX_CONNS, PER_IP_CONNS, SPARE_CONNS, 0};
 	store_t *db;
 	int fd;
 
@@ -930,24 +942,38 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 		    !(h->tls_key = read_pem(o->key, err, errlen)))
 			goto fail;
 	}
+	guard.deadline_s = o->request_timeout_s ? o->request_timeout_s : REQUEST_TIMEOUT;
+	if (!(h->guard = http_guard_new(&guard))) {
+		snprintf(err, errlen, "%s: cannot start the HTTP server's timer thread", o->listen);
+		goto fail;
+	}
 	fd = listen_on(o->listen, &h->port, err, errlen);
 	if (fd < 0)
 		goto fail;
-	if (h->tls_cert)
-		h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS, 0,
-					NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-					MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-					MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
-					MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
-	else
-		h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
-					on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
-					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-					MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+	{
+		struct MHD_OptionItem opt[] = {
+			{MHD_OPTION_LISTEN_SOCKET, fd, NULL},
+			{MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL},
+			{MHD_OPTION_CONNECTION_LIMIT, MAX_CONNS, NULL},
+			{MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_CONNS, NULL},
+			/* an idle timeout only: any byte restarts it, hence the guard */
+			{MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT, NULL},
+			{MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_MEMORY, NULL},
+			{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_guard_notify, h->guard},
+			{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_guard_completed, h->guard},
+			{MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert}, /* HTTPS only: the last two */
+			{MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key},
+			{MHD_OPTION_END, 0, NULL},
+		};
+		size_t nopt = sizeof(opt) / sizeof(opt[0]);
+
+		if (!h->tls_cert)
+			opt[nopt - 3].option = MHD_OPTION_END;
+		h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+						(h->tls_cert ? MHD_USE_TLS : 0),
+					0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opt,
 					MHD_OPTION_END);
+	}
 	if (!h->d) {
 		snprintf(err, errlen, "%s: the HTTP server (libmicrohttpd) did not start", o->listen);
 		if (fcntl(fd, F_GETFD) != -1)
@@ -966,6 +992,7 @@ void http_stop(http_t *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d); /* joins the threads and closes the listening socket */
+	http_guard_free(h->guard); /* after: libmicrohttpd notifies it of every closing */
 	for (size_t i = 0; i < h->npool; i++)
 		store_close(h->pool[i]);
 	metrics_free(h->metrics);

@@ -20,6 +20,8 @@ typedef struct {
 	const char *token;    /* NULL or "": no authentication; else the API and /metrics
 				 need "Authorization: Bearer TOKEN" */
 	const char *cert, *key; /* PEM files: serve HTTPS (both or neither); NULL = HTTP */
+	unsigned request_timeout_s; /* a request must arrive whole within this, counted from the
+				       connection's opening or its previous response (0: 15 s) */
 	/* What makes the daemon unhealthy that its database cannot say (a failing or
 	 * replaced database file): 1 with the text in buf, 0 when none. Called from
 	 * the server's threads (it must lock what it reads); NULL: nothing to ask. */

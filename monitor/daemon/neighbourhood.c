@@ -13,10 +13,26 @@
 #include "lib/log.h"
 
 #define PREFIX_CACHE 64
+#define ASN_FAILS 256   /* addresses whose ASN lookup failed, remembered for their backoff */
+#define ASN_WAIT_MAX 32 /* cycles a failing address sits out, at most, between two tries */
+#define ASN_RUN_MAX 8   /* fresh unusable answers in a row, none usable between: the service fails */
 
 struct prefix_hit {
 	target_spec_t net; /* the announced prefix, as a network */
 	store_asn_t info;
+};
+
+/* An address whose ASN lookup failed. It sits out `wait` cycles, doubling with
+ * each failure, and is then asked after every other address of its cycle: what
+ * its name answers can never cost the others their turn. */
+struct asn_fail {
+	bool used;
+	bool seen, due;  /* this cycle: met among the targets; to be asked after the others */
+	target_t t;      /* the address (t.from is only valid while due) */
+	int64_t tid;     /* its target id, while due */
+	unsigned fails;  /* failures in a row */
+	unsigned wait;   /* cycles still to sit out */
+	uint32_t said;   /* hash of its last failure's message: each is logged once */
 };
 
 struct neighbourhood {
@@ -26,7 +42,10 @@ struct neighbourhood {
 	struct prefix_hit cache[PREFIX_CACHE];
 	size_t ncache, next;
 	char txt[2][512];
-	bool asn_failing; /* the last cycle's lookups failed: say so once, not every cycle */
+	struct asn_fail fails[ASN_FAILS];
+	size_t nfails;    /* entries used */
+	unsigned run;     /* fresh unusable answers in a row this cycle */
+	bool asn_failing; /* the lookups as a whole fail (resolver): said once, until one works */
 };
 
 neighbourhood_t *neighbourhood_new(void)
@@ -173,23 +192,158 @@ static void cache_add(neighbourhood_t *h, const store_asn_t *info)
 		h->ncache++;
 }
 
+static bool same_ip(const target_t *a, const target_t *b)
+{
+	return a->type == b->type && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static struct asn_fail *fail_find(neighbourhood_t *h, const target_t *t)
+{
+	for (size_t i = 0; h->nfails && i < ASN_FAILS; i++)
+		if (h->fails[i].used && same_ip(&h->fails[i].t, t))
+			return &h->fails[i];
+	return NULL;
+}
+
+/* A new entry for t. When every one is taken, the entry nearest its next try
+ * gives way: that address is then asked like any other, which costs a query
+ * per cycle, never the others' turn. */
+static struct asn_fail *fail_add(neighbourhood_t *h, const target_t *t)
+{
+	struct asn_fail *f = NULL;
+
+	for (size_t i = 0; i < ASN_FAILS; i++) {
+		if (!h->fails[i].used) {
+			f = &h->fails[i];
+			break;
+		}
+		if (!f || h->fails[i].wait < f->wait)
+			f = &h->fails[i];
+	}
+	if (!f->used)
+		h->nfails++;
+	memset(f, 0, sizeof(*f));
+	f->used = true;
+	f->t = *t;
+	f->t.from = NULL;
+	return f;
+}
+
+static void fail_del(neighbourhood_t *h, struct asn_fail *f)
+{
+	f->used = false;
+	h->nfails--;
+}
+
+static uint32_t msg_hash(const char *s)
+{
+	uint32_t x = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		x = (x ^ (unsigned char)*s) * 16777619u;
+	return x;
+}
+
+/* Records a failed lookup of t and logs it once. Returns 1 when the other
+ * lookups of the cycle must wait (the resolver failed, or answer after answer
+ * was unusable), else 0. */
+static int asn_failed(neighbourhood_t *h, const target_t *t, asn_status_t rc, const char *err)
+{
+	struct asn_fail *f = fail_find(h, t);
+	uint32_t said = msg_hash(err);
+	bool known = f && f->said == said; /* failed this way before: already told */
+
+	if (rc == ASN_INTERRUPTED)
+		return 1; /* stopping: not the address's fault, nothing to tell */
+	if (!f)
+		f = fail_add(h, t);
+	f->fails++;
+	f->wait = f->fails > 5 ? ASN_WAIT_MAX : 1u << (f->fails - 1);
+	f->said = said;
+	if (rc == ASN_RESOLVER_FAILED) {
+		/* a resolver down would fail every address: no hammering it for each. An
+		 * address that keeps failing so while others answer is asked last anyway */
+		if (known || h->asn_failing) {
+			log_debug("%s", err);
+		} else {
+			log_warn("%s (ASN lookups paused until the next cycle)", err);
+			h->asn_failing = true;
+		}
+		return 1;
+	}
+	/* this address's answer: the others go on */
+	if (known || h->asn_failing)
+		log_debug("%s", err);
+	else
+		log_warn("%s (the other addresses go on; this one sits out %u cycle%s, more while it "
+			 "fails)", err, f->wait, f->wait == 1 ? "" : "s");
+	/* fresh failures one after another, nothing usable between: the answers are
+	 * broken across the board, and asking every address would only hammer Cymru */
+	if (known || ++h->run < ASN_RUN_MAX)
+		return 0;
+	if (!h->asn_failing)
+		log_warn("ASN: %d answers in a row were unusable (ASN lookups paused until the next "
+			 "cycle)", ASN_RUN_MAX);
+	h->asn_failing = true;
+	return 1;
+}
+
+/* Looks t up, or takes its prefix's answer from this cycle, and stores it.
+ * 0 when done (a failure of t's own is recorded for t alone), 1 when the
+ * other lookups must wait for the next cycle, -1 on a store error. */
+static int asn_one(neighbourhood_t *h, dnsbl_t *d, store_t *s, int64_t tid, const target_t *t,
+		   int64_t now, int *lookups)
+{
+	const store_asn_t *hit = cache_find(h, t);
+	struct asn_fail *f = fail_find(h, t);
+	store_asn_t got;
+	asn_info_t ai;
+	char err[300];
+	asn_status_t rc;
+
+	if (hit) {
+		got = *hit;
+	} else {
+		rc = asn_lookup(d, t, &ai, err, sizeof(err));
+		(*lookups)++;
+		if (rc < 0)
+			return asn_failed(h, t, rc, err);
+		if (h->asn_failing)
+			log_info("ASN lookups work again");
+		h->asn_failing = false;
+		h->run = 0;
+		memset(&got, 0, sizeof(got));
+		got.asn = rc == ASN_FOUND && ai.nasn ? (int64_t)ai.asn[0] : -1;
+		snprintf(got.prefix, sizeof(got.prefix), "%s", ai.prefix);
+		snprintf(got.country, sizeof(got.country), "%s", ai.country);
+		snprintf(got.registry, sizeof(got.registry), "%s", ai.registry);
+		snprintf(got.name, sizeof(got.name), "%s", ai.name);
+		cache_add(h, &got);
+	}
+	if (f)
+		fail_del(h, f);
+	got.fetched = now;
+	return store_asn_put(s, tid, &got) < 0 ? -1 : 0;
+}
+
 int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const targetset_t *ts,
 		     unsigned refresh_s, int64_t now)
 {
 	targetset_iter_t it = {0, 0};
 	target_t t;
-	int lookups = 0;
+	int lookups = 0, rc = 0;
 
 	h->ncache = h->next = 0;
+	h->run = 0;
+	for (size_t i = 0; i < ASN_FAILS; i++)
+		h->fails[i].seen = h->fails[i].due = false;
 	if (store_begin(s) < 0)
 		return -1;
-	while (targetset_next(ts, &it, &t)) {
-		store_asn_t cur, got;
-		const store_asn_t *hit;
-		asn_info_t ai;
-		char err[300];
+	/* first the addresses that have not failed, in order */
+	while (rc == 0 && targetset_next(ts, &it, &t)) {
+		store_asn_t cur;
+		struct asn_fail *f;
 		int64_t tid;
-		int rc;
 
 		if (t.type == TARGET_DOMAIN)
 			continue;
@@ -198,37 +352,35 @@ int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const 
 			goto fail;
 		if (cur.fetched && now - cur.fetched < (int64_t)refresh_s && now >= cur.fetched)
 			continue;
-		hit = cache_find(h, &t);
-		if (hit) {
-			got = *hit;
-		} else {
-			rc = asn_lookup(d, &t, &ai, err, sizeof(err));
-			lookups++;
-			if (rc < 0) {
-				/* the resolver cannot answer Cymru now: one warning, and
-				 * no hammering it for every other address of the cycle */
-				log_msg(h->asn_failing ? LOG_DEBUG : LOG_WARN,
-					"ASN of %s: %s (ASN lookups paused until the next cycle)",
-					t.name, err);
-				h->asn_failing = true;
-				break;
+		if ((f = fail_find(h, &t)) && !cache_find(h, &t)) {
+			f->seen = true;
+			if (f->wait) {
+				f->wait--;
+			} else {
+				f->due = true;
+				f->t = t;
+				f->tid = tid;
 			}
-			if (h->asn_failing)
-				log_info("ASN lookups work again");
-			h->asn_failing = false;
-			memset(&got, 0, sizeof(got));
-			got.asn = rc == 1 && ai.nasn ? (int64_t)ai.asn[0] : -1;
-			snprintf(got.prefix, sizeof(got.prefix), "%s", ai.prefix);
-			snprintf(got.country, sizeof(got.country), "%s", ai.country);
-			snprintf(got.registry, sizeof(got.registry), "%s", ai.registry);
-			snprintf(got.name, sizeof(got.name), "%s", ai.name);
-			cache_add(h, &got);
+			continue;
 		}
-		got.fetched = now;
-		if (store_asn_put(s, tid, &got) < 0)
-			goto fail;
+		rc = asn_one(h, d, s, tid, &t, now, &lookups);
 	}
-	if (store_commit(s) < 0)
+	if (rc == 0) {
+		/* every target was met: what failed for addresses no longer watched goes */
+		for (size_t i = 0; i < ASN_FAILS; i++)
+			if (h->fails[i].used && !h->fails[i].seen)
+				fail_del(h, &h->fails[i]);
+		/* then the failing addresses whose turn it is */
+		for (size_t i = 0; i < ASN_FAILS && rc == 0; i++) {
+			struct asn_fail *f = &h->fails[i];
+			target_t ft = f->t; /* asn_one may free the entry */
+			if (!f->used || !f->due)
+				continue;
+			f->due = false;
+			rc = asn_one(h, d, s, f->tid, &ft, now, &lookups);
+		}
+	}
+	if (rc < 0 || store_commit(s) < 0)
 		goto fail;
 	return lookups;
 fail:
