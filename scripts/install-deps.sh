@@ -57,8 +57,12 @@ if [ -n "$missing" ]; then
 fi
 
 if [ "$level" != build ]; then
-	# test-only JavaScript tools, pinned by the committed lockfile
-	if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	# test-only JavaScript tools, pinned by the committed lockfile. Installed again only when
+	# the lockfile's content changed (a stamp of its checksum, not file times: a fresh checkout
+	# is newer than an install that is still exact)
+	sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+	if [ ! -f node_modules/.package-lock.json ] || [ "$(cat node_modules/.blmon-lock 2>/dev/null)" != "$sum" ]; then
 		npm ci --no-audit --no-fund --loglevel=error
+		echo "$sum" > node_modules/.blmon-lock
 	fi
 fi
