@@ -58,6 +58,12 @@ static const char SQL_TARGETS_PAGE[] =
 	"ORDER BY t.ipkey LIMIT ?7) t "
 	STORE_TARGET_JOINS "ORDER BY t.ipkey, s.list_id";
 
+static const char SQL_OWN_LISTINGS[] =
+	"SELECT t.target, s.list_id, " STORE_STATE_COLS " FROM state s "
+	"JOIN lists l ON l.id = s.list_id JOIN targets t ON t.id = s.target_id "
+	"WHERE s.problem IS NOT NULL AND s.status = 'listed' AND l.scope IN ('ip', 'domain') "
+	"AND t.active = 1 ORDER BY t.ipkey, s.list_id";
+
 /* ---- writes ---- */
 
 int store_state_problem_set(store_t *s, int64_t target_id, int64_t list_id, const char *entity)
@@ -313,6 +319,27 @@ int store_summary(store_t *s, store_summary_t *out)
 		out->problems += n;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+int store_own_listings_visit(store_t *s, store_listing_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_OWN_LISTINGS);
+	store_state_t state;
+	store_listing_t l = {NULL, 0, &state};
+	int rc, stop = 0;
+
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		l.target = store_col_str(st, 0);
+		l.list_id = sqlite3_column_int64(st, 1);
+		if (!store_state_cols(st, 2, &state))
+			continue;
+		if ((stop = fn(arg, &l)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc < 0 || stop < 0 ? -1 : 0;
 }
 
 int store_target_filter_parse(const char *s, store_target_filter_t *out)

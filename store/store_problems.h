@@ -56,6 +56,20 @@ int store_problems_visit(store_t *s, const store_problem_query_t *q, store_probl
 /* One problem by id: 1 found, 0 none, -1. */
 int store_problem_get(store_t *s, int64_t id, store_problem_row_t *out);
 
+/* A listing of an active target's own address or domain (a block list of
+ * scope ip or domain), as the last digest marked it: what needs a series per
+ * target, where the network's and the AS's listings are one problem each. */
+typedef struct {
+	const char *target;     /* its name */
+	int64_t list_id;
+	const store_state_t *st;
+} store_listing_t;
+
+typedef int (*store_listing_fn)(void *arg, const store_listing_t *l);
+
+/* Every such listing, by target in numeric order, then list. 0 or -1. */
+int store_own_listings_visit(store_t *s, store_listing_fn fn, void *arg);
+
 /* Counts as of the last digest. */
 typedef struct {
 	int64_t targets;                  /* active */

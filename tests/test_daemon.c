@@ -415,7 +415,7 @@ Test(daemon, a_resolver_outage_changes_nothing_known)
 	http_expect("/api/v1/targets/192.0.2.10", 200, "\"status\":\"listed\"",
 		    "\"stale\":true", "\"failing_reason\":\"", NULL);
 	http_expect("/metrics", 200, LISTED_10, "blmon_resolver_up 0\n", "blmon_targets_stale 2\n",
-		    "blmon_targets{status=\"listed\"} 1\n", NULL);
+		    "blmon_targets{standing=\"own\"} 1\n", NULL);
 	/* Nagios: a stale listing stays CRITICAL, as of when; stale clean data is WARNING */
 	cr_assert_eq(nagios("192.0.2.10", line, sizeof(line)), 2, "%s", line);
 	cr_assert(strstr(line, "as of") && strstr(line, "ago"), "%s", line);

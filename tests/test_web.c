@@ -460,13 +460,21 @@ Test(web, metrics_pass_promtool)
 	cr_assert(strstr(r.body, "# TYPE blmon_listed gauge\n"));
 	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.10\",zone=\"bl.test\",scope=\"ip\"} 1\n"),
 		  "%s", r.body);
-	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.10\",zone=\"hood.test\",scope=\"network\"} 1\n"));
-	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.20\",zone=\"bl.test\",scope=\"ip\"} 0\n"));
+	/* a network's listing is one problem with its count, not a series per address */
+	cr_assert(strstr(r.body, "blmon_problem_affected_targets{zone=\"hood.test\",scope=\"network\","
+				 "entity=\"192.0.2.0/24\"} 1\n"), "%s", r.body);
+	cr_assert_null(strstr(r.body, "blmon_listed{target=\"192.0.2.10\",zone=\"hood.test\""));
+	/* a clean result has no series: a /16 is not 524,288 zeros */
+	cr_assert_null(strstr(r.body, "blmon_listed{target=\"192.0.2.20\""));
 	/* a refused check is no listing and no state: the list counts it as failing */
-	cr_assert(strstr(r.body, "blmon_listed{target=\"192.0.2.30\",zone=\"bl.test\",scope=\"ip\"} 0\n"));
+	cr_assert_null(strstr(r.body, "blmon_listed{target=\"192.0.2.30\""));
 	cr_assert(strstr(r.body, "blmon_list_failing_results{zone=\"bl.test\"} 1\n"), "%s", r.body);
-	cr_assert(strstr(r.body, "blmon_targets{status=\"unchecked\"} 1\n"));
-	cr_assert(strstr(r.body, "blmon_targets{status=\"listed\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_list_listed_targets{zone=\"bl.test\"} 1\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_list_problems{zone=\"hood.test\"} 1\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_problems{scope=\"ip\"} 1\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_targets{standing=\"unchecked\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_targets{standing=\"own\"} 1\n"));
+	cr_assert(strstr(r.body, "blmon_targets{standing=\"clean\"} 1\n"));
 	cr_assert(strstr(r.body, "blmon_resolver_up 1\n"));
 	cr_assert_null(strstr(r.body, "blmon_unknown"));
 	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"bl.test\"} 1\n"));

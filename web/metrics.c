@@ -14,9 +14,6 @@
 
 #define REASON_MAX 300 /* bytes of TXT kept in a label: a label is not a document */
 
-/* The daemon's confirmed statuses, in the order they are written as label values. */
-static const status_t shown[] = {STATUS_LISTED, STATUS_UNCHECKED, STATUS_CLEAN};
-#define NSHOWN (sizeof(shown) / sizeof(shown[0]))
 
 struct metrics {
 	pthread_mutex_t lock;
@@ -82,22 +79,14 @@ static void queries_family(sbuf_t *out, long long answered, long long failed)
 	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
 }
 
-/* ---- listings: blmon_listed, blmon_listing_since_seconds, blmon_listing_info ---- */
-
-/* What one pass over the targets collects for a list (indexed as the lists). */
-typedef struct {
-	int64_t last_answer;  /* the newest real answer of any of its results */
-	long long stale;      /* its results whose last answer is too old */
-	long long failing;    /* its results whose checks fail now */
-} list_fresh_t;
+/* ---- listings: blmon_listed, blmon_listing_since_seconds, blmon_listing_info ----
+ * A series per target only where a target's own address or domain is listed: a
+ * /16 listed through its AS is one problem, not 65,536 series (problem_families). */
 
 struct listings {
 	const api_ctx_t *c;
 	const api_lists_t *ls;
-	sbuf_t listed, since, info;      /* the families' samples, written in one pass */
-	long long targets[STATUS_COUNT]; /* active targets by confirmed status */
-	long long stale_targets;         /* ... with a stale block-list result */
-	list_fresh_t *fresh;             /* per list of ls */
+	sbuf_t listed, since, info; /* the families' samples, written in one pass */
 };
 
 /* The reason of a listing for a label: its TXT records, else the meanings of its codes. */
@@ -118,64 +107,33 @@ static void listing_reason(const result_t *r, char *out, size_t len)
 		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "", m[i]);
 }
 
-/* The samples of one block-list result of target (tl: its escaped label value). */
-static void listing_samples(struct listings *x, const result_t *r, const char *target,
-			    const char *tl)
+static int listing_samples(void *arg, const store_listing_t *li)
 {
-	char zl[600], sl[32], reason[REASON_MAX + 1], rl[4 * REASON_MAX], url[1024], ul[2048];
+	struct listings *x = arg;
+	const api_list_t *l = api_lists_get(x->ls, li->list_id);
+	char tl[1024], zl[600], sl[32], reason[REASON_MAX + 1], rl[4 * REASON_MAX], url[1024],
+		ul[2048];
+	result_t r;
 
-	prom_label_escape(result_zone_shown(r), zl, sizeof(zl), 255);
-	prom_label_escape(catalog_scope_name(r->scope), sl, sizeof(sl), 16);
+	if (!l || !l->in_use || l->row.kind != LIST_BLOCK)
+		return 0; /* allow and info lists are no listing to alert on */
+	api_result_from_state(&r, x->c, l, li->st);
+	prom_label_escape(li->target, tl, sizeof(tl), 255);
+	prom_label_escape(result_zone_shown(&r), zl, sizeof(zl), 255);
+	prom_label_escape(catalog_scope_name(r.scope), sl, sizeof(sl), 16);
 	/* the confirmed state: a listing stays 1 while the checks fail */
-	sbuf_printf(&x->listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} %d\n", tl, zl,
-		    sl, r->status == STATUS_LISTED);
-	if (r->status != STATUS_LISTED)
-		return;
-	listing_reason(r, reason, sizeof(reason));
-	if (result_removal_url(r, target, url, sizeof(url)) < 0)
+	sbuf_printf(&x->listed, "blmon_listed{target=\"%s\",zone=\"%s\",scope=\"%s\"} 1\n", tl, zl,
+		    sl);
+	listing_reason(&r, reason, sizeof(reason));
+	if (result_removal_url(&r, li->target, url, sizeof(url)) < 0)
 		url[0] = '\0';
 	prom_label_escape(reason, rl, sizeof(rl), REASON_MAX);
 	prom_label_escape(url, ul, sizeof(ul), 1000);
 	sbuf_printf(&x->since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n", tl,
-		    zl, (long long)r->since);
+		    zl, (long long)r.since);
 	sbuf_printf(&x->info,
 		    "blmon_listing_info{target=\"%s\",zone=\"%s\",reason=\"%s\",removal_url=\"%s\"} 1\n",
 		    tl, zl, rl, ul);
-}
-
-/* How fresh what the list knows is. */
-static void freshness(struct listings *x, const api_list_t *l, const result_t *r)
-{
-	list_fresh_t *f = &x->fresh[l - x->ls->v];
-
-	if (r->checked_at > f->last_answer)
-		f->last_answer = r->checked_at;
-	f->stale += r->stale;
-	f->failing += r->failing_since != 0;
-}
-
-static int listings_target(void *arg, const store_target_view_t *v)
-{
-	struct listings *x = arg;
-	result_tally_t tally = RESULT_TALLY_INIT;
-	bool stale = false;
-	char tl[1024];
-
-	prom_label_escape(v->t.name, tl, sizeof(tl), 255);
-	for (size_t i = 0; i < v->nstates; i++) {
-		const api_list_t *l = api_lists_get(x->ls, v->states[i].list_id);
-		result_t r;
-
-		if (!l || !l->in_use || l->row.kind != LIST_BLOCK)
-			continue; /* allow and info lists are no listing to alert on */
-		api_result_from_state(&r, x->c, l, &v->states[i].st);
-		result_tally_add(&tally, r.kind, r.status);
-		listing_samples(x, &r, v->t.name, tl);
-		freshness(x, l, &r);
-		stale |= r.stale;
-	}
-	x->targets[result_tally_confirmed(&tally)]++;
-	x->stale_targets += stale;
 	return 0;
 }
 
@@ -186,12 +144,15 @@ static void samples(sbuf_t *out, const sbuf_t *b)
 		sbuf_add(out, b->p, b->len);
 }
 
-static void listings_families(sbuf_t *out, const struct listings *x)
+static int listings_families(sbuf_t *out, store_t *s, struct listings *x)
 {
+	if (store_own_listings_visit(s, listing_samples, x) < 0)
+		return -1;
 	prom_family(out, "blmon_listed", "gauge",
-		    "1 when the target's confirmed state on the block list is listed, else 0. It "
-		    "keeps its value while checks fail (see blmon_list_stale_results and "
-		    "blmon_resolver_up). Allow and info lists are not included.");
+		    "1 while the target's own address or domain is listed on the block list (its "
+		    "confirmed state: it keeps its value while checks fail, see "
+		    "blmon_list_stale_results and blmon_resolver_up); no series when it is not. "
+		    "Network and AS listings are blmon_problem_affected_targets.");
 	samples(out, &x->listed);
 	prom_family(out, "blmon_listing_since_seconds", "gauge",
 		    "Unix time the current listing of the target on the list began.");
@@ -200,12 +161,67 @@ static void listings_families(sbuf_t *out, const struct listings *x)
 		    "A current listing with the list's reason (TXT, untrusted text, else the meaning "
 		    "of its codes) and removal link. Always 1.");
 	samples(out, &x->info);
+	return 0;
 }
 
-/* ---- lists and targets ---- */
+/* ---- problems of networks and ASes, and the digest's counts ---- */
+
+static int problem_sample(void *arg, const store_problem_row_t *r)
+{
+	struct listings *x = arg;
+	const api_list_t *l = api_lists_get(x->ls, r->list_id);
+	char zl[600], sl[32], el[600];
+
+	if (l && !l->in_use)
+		return 0;
+	prom_label_escape(catalog_zone_shown(l ? l->cl : NULL, r->p.zone), zl, sizeof(zl), 255);
+	prom_label_escape(catalog_scope_name(r->p.scope), sl, sizeof(sl), 16);
+	prom_label_escape(r->p.entity, el, sizeof(el), 255);
+	sbuf_printf(&x->listed, "blmon_problem_affected_targets{zone=\"%s\",scope=\"%s\",entity=\"%s\"} %llu\n",
+		    zl, sl, el, (unsigned long long)r->p.affected);
+	return 0;
+}
+
+static int problem_families(sbuf_t *out, store_t *s, struct listings *x)
+{
+	store_problem_query_t q = {SCOPE_NETWORK, 0, false, 0, 1000000};
+	store_summary_t sum;
+	bool more;
+
+	sbuf_free(&x->listed);
+	if (store_problems_visit(s, &q, problem_sample, x, &more) < 0)
+		return -1;
+	q.scope = SCOPE_ASN;
+	if (store_problems_visit(s, &q, problem_sample, x, &more) < 0 || store_summary(s, &sum) < 0)
+		return -1;
+	prom_family(out, "blmon_problem_affected_targets", "gauge",
+		    "A listing of a whole network or AS (one problem, not ignored): how many "
+		    "monitored targets it covers.");
+	samples(out, &x->listed);
+	prom_family(out, "blmon_problems", "gauge",
+		    "Problems (listing causes, not ignored) by scope, as of the last cycle.");
+	for (int k = SCOPE_IP; k <= SCOPE_DOMAIN; k++)
+		sbuf_printf(out, "blmon_problems{scope=\"%s\"} %lld\n",
+			    catalog_scope_name((list_scope_t)k), (long long)sum.by_scope[k]);
+	prom_family(out, "blmon_problems_ignored", "gauge",
+		    "Problems folded by [ignore] rules: counted, never alerted.");
+	sbuf_printf(out, "blmon_problems_ignored %lld\n", (long long)sum.ignored);
+	prom_family(out, "blmon_targets", "gauge",
+		    "Monitored targets by where they stand: own (their address or domain is listed), "
+		    "neighbourhood (listed only through their network or AS), unchecked, clean.");
+	for (int k = 0; k < STANDING_COUNT; k++)
+		sbuf_printf(out, "blmon_targets{standing=\"%s\"} %lld\n", standing_name((standing_t)k),
+			    (long long)sum.standing[k]);
+	prom_family(out, "blmon_targets_stale", "gauge",
+		    "Monitored targets with a block-list result whose last answer is stale.");
+	sbuf_printf(out, "blmon_targets_stale %lld\n", (long long)sum.stale);
+	return 0;
+}
+
+/* ---- lists ---- */
 
 /* One sample per list in use of a family with the list's zone as label. */
-typedef long long (*list_value_fn)(const struct listings *x, size_t i);
+typedef long long (*list_value_fn)(const struct listings *x, const api_list_t *l);
 
 static void list_family(sbuf_t *out, const struct listings *x, const char *name,
 			const char *help, list_value_fn value)
@@ -218,33 +234,49 @@ static void list_family(sbuf_t *out, const struct listings *x, const char *name,
 		if (!l->in_use)
 			continue;
 		prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
-		sbuf_printf(out, "%s{zone=\"%s\"} %lld\n", name, zl, value(x, i));
+		sbuf_printf(out, "%s{zone=\"%s\"} %lld\n", name, zl, value(x, l));
 	}
 }
 
-static long long healthy(const struct listings *x, size_t i)
+static long long healthy(const struct listings *x, const api_list_t *l)
 {
-	return x->ls->v[i].row.health == HEALTH_OK;
+	(void)x;
+	return l->row.health == HEALTH_OK;
 }
 
-static long long last_answer(const struct listings *x, size_t i)
+static long long last_answer(const struct listings *x, const api_list_t *l)
 {
-	return x->fresh[i].last_answer;
+	(void)x;
+	return l->row.tally.last_answer;
 }
 
-static long long stale_results(const struct listings *x, size_t i)
+static long long stale_results(const struct listings *x, const api_list_t *l)
 {
-	return x->fresh[i].stale;
+	(void)x;
+	return l->row.tally.stale;
 }
 
-static long long failing_results(const struct listings *x, size_t i)
+static long long failing_results(const struct listings *x, const api_list_t *l)
 {
-	return x->fresh[i].failing;
+	(void)x;
+	return l->row.tally.failing;
 }
 
-static long long interval(const struct listings *x, size_t i)
+static long long listed_targets(const struct listings *x, const api_list_t *l)
 {
-	return api_list_interval(x->c, &x->ls->v[i]);
+	(void)x;
+	return l->row.tally.listed;
+}
+
+static long long list_problems(const struct listings *x, const api_list_t *l)
+{
+	(void)x;
+	return l->row.tally.problems;
+}
+
+static long long interval(const struct listings *x, const api_list_t *l)
+{
+	return api_list_interval(x->c, l);
 }
 
 static void lists_families(sbuf_t *out, const struct listings *x)
@@ -262,18 +294,11 @@ static void lists_families(sbuf_t *out, const struct listings *x)
 	list_family(out, x, "blmon_list_failing_results",
 		    "The list's results whose checks fail now (timeouts, refusals, the list or the "
 		    "resolver down).", failing_results);
-}
-
-static void targets_families(sbuf_t *out, const struct listings *x)
-{
-	prom_family(out, "blmon_targets", "gauge",
-		    "Monitored targets by their worst confirmed block-list state.");
-	for (size_t i = 0; i < NSHOWN; i++)
-		sbuf_printf(out, "blmon_targets{status=\"%s\"} %lld\n", status_name(shown[i]),
-			    x->targets[shown[i]]);
-	prom_family(out, "blmon_targets_stale", "gauge",
-		    "Monitored targets with a block-list result whose last answer is stale.");
-	sbuf_printf(out, "blmon_targets_stale %lld\n", x->stale_targets);
+	list_family(out, x, "blmon_list_listed_targets",
+		    "Monitored targets the list lists (own, network or AS listings).", listed_targets);
+	list_family(out, x, "blmon_list_problems",
+		    "The list's problems: the listed addresses, networks, ASes and domains.",
+		    list_problems);
 }
 
 static int resolver_family(sbuf_t *out, store_t *s)
@@ -364,11 +389,9 @@ static int incident_families(sbuf_t *out, store_t *s)
 static int render(sbuf_t *out, store_t *s, struct listings *x, long long answered,
 		  long long failed)
 {
-	if (store_targets_visit(s, STORE_TARGETS_ACTIVE, NULL, listings_target, x) < 0)
+	if (listings_families(out, s, x) < 0 || problem_families(out, s, x) < 0)
 		return -1;
-	listings_families(out, x);
 	lists_families(out, x);
-	targets_families(out, x);
 	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0)
 		return -1;
 	queries_family(out, answered, failed);
@@ -382,7 +405,7 @@ char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, 
 {
 	sbuf_t out = SBUF_INIT;
 	api_lists_t ls = {0};
-	struct listings x = {c, &ls, SBUF_INIT, SBUF_INIT, SBUF_INIT, {0}, 0, NULL};
+	struct listings x = {c, &ls, SBUF_INIT, SBUF_INIT, SBUF_INIT};
 	long long answered, failed;
 	char *text = NULL;
 
@@ -397,7 +420,6 @@ char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, 
 		return NULL;
 	if (api_lists_load(s, c, &ls, err, errlen) < 0)
 		goto out;
-	x.fresh = xcalloc(ls.n ? ls.n : 1, sizeof(*x.fresh));
 	if (render(&out, s, &x, answered, failed) < 0) {
 		api_dberr(s, err, errlen);
 		goto out;
@@ -408,7 +430,6 @@ out:
 	api_end(s);
 	api_lists_free(&ls);
 	sbuf_free(&out);
-	free(x.fresh);
 	sbuf_free(&x.listed);
 	sbuf_free(&x.since);
 	sbuf_free(&x.info);
