@@ -170,8 +170,9 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 			log_change(cy, tid, t, l, cr == CONFIRM_FIRST ? NULL : status_name(from), &st, r,
 				   reason);
 	} else if (cr == CONFIRM_PENDING) {
-		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone,
-			  status_name(status), st.pending_count, s->cfg->confirm);
+		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name,
+			  catalog_zone_shown(l, l->zone), status_name(status), st.pending_count,
+			  s->cfg->confirm);
 	}
 	if (store_state_put(s->store, tid, lid, &st) < 0)
 		cy->failed = 1;
