@@ -693,7 +693,7 @@ static void healthy_on_the_new_file(void)
 
 Test(daemon, a_deleted_database_is_said_and_made_again)
 {
-	char p[1100], *log;
+	char p[1100], kept[1200], *log;
 	long long cycles;
 	ino_t old;
 
@@ -703,6 +703,9 @@ Test(daemon, a_deleted_database_is_said_and_made_again)
 		harness_daemon_fail(&d, "first listing not recorded");
 	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
 		harness_daemon_fail(&d, "/healthz not 200 before the deletion");
+	/* a second name keeps the old file's inode from being reused by the new one */
+	snprintf(kept, sizeof(kept), "%s.kept", d.db);
+	cr_assert_eq(link(d.db, kept), 0);
 	old = db_inode("");
 	between_cycles_hold_dns();
 	cr_assert_eq(unlink(db_file(p, sizeof(p), "")), 0);
@@ -728,4 +731,54 @@ Test(daemon, a_deleted_database_is_said_and_made_again)
 	/* what was written is in the file at the path, whole, once the daemon is gone */
 	cr_assert_eq(q(INTACT), 1, "the new database is damaged");
 	cr_assert_geq(q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), cycles);
+}
+
+Test(daemon, a_replaced_database_is_said_and_used)
+{
+	char copy[1200], sql[1300], kept[1200], wal[1100], *log;
+	long long events, since, cycles;
+	ino_t old_wal;
+
+	write_conf(2, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000) ||
+	    !harness_daemon_wait(&d, "SELECT count(*) FROM events", 2, 5000))
+		harness_daemon_fail(&d, "first observations not recorded");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 before the replacement");
+	/* a backup restored over the path: another file, one the daemon can use */
+	snprintf(copy, sizeof(copy), "%s.restored", d.db);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", copy);
+	harness_daemon_value(&d, sql);
+	events = q("SELECT count(*) FROM events");
+	since = q(SINCE("192.0.2.10"));
+	old_wal = db_inode("-wal");
+	cr_assert_neq(old_wal, 0);
+	snprintf(kept, sizeof(kept), "%s-wal.kept", d.db); /* its inode cannot be reused */
+	cr_assert_eq(link(db_file(wal, sizeof(wal), "-wal"), kept), 0);
+	between_cycles_hold_dns();
+	/* as `mv` does: the old file's -wal and -shm stay beside the new one */
+	cr_assert_eq(rename(copy, d.db), 0);
+	if (!harness_daemon_wait_log(&d, "was replaced under the running daemon", 5000)) {
+		resume_dns();
+		harness_daemon_fail(&d, "the replacement was not logged");
+	}
+	healthz_names_the_database("was replaced under the running daemon");
+	healthy_on_the_new_file();
+	/* the old file's WAL would be read as the restored file's pages */
+	cr_assert_neq(db_inode("-wal"), old_wal, "the restored file is paired with the old -wal");
+	/* the restored history goes on: nothing recorded twice, since kept */
+	cr_assert_eq(q("SELECT count(*) FROM events"), events, "the restored states were recorded again");
+	cr_assert_eq(q(SINCE("192.0.2.10")), since);
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "was replaced under the running daemon"), 1, "%s", log);
+	free(log);
+	cycles = q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL");
+	cr_assert_eq(stop_daemon(), 0);
+	/* what was written went into the restored file, whole: not into the old
+	 * file's -wal, which still lay beside it */
+	cr_assert_eq(q(INTACT), 1, "the restored database is damaged");
+	cr_assert_geq(q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), cycles,
+		      "cycles written after the restore are not in the restored file");
+	cr_assert_eq(q("SELECT count(*) FROM events"), events);
 }
