@@ -782,3 +782,37 @@ Test(daemon, a_replaced_database_is_said_and_used)
 		      "cycles written after the restore are not in the restored file");
 	cr_assert_eq(q("SELECT count(*) FROM events"), events);
 }
+
+Test(daemon, a_database_replaced_by_something_else_is_said_once_until_it_is_back)
+{
+	char junk[1200], *log;
+
+	setenv("BLMON_DEBUG", "1", 1); /* each retry is a debug line: waited for below */
+	write_conf(1, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "first listing not recorded");
+	/* something that is no database where the database was */
+	snprintf(junk, sizeof(junk), "%s.junk", d.db);
+	cr_assert_eq(harness_write(dir, "blmon.db.junk", "not a database, only text\n"), 0);
+	cr_assert_eq(rename(junk, d.db), 0);
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, "not a database", 8000))
+		harness_daemon_fail(&d, "/healthz does not say the database cannot be opened");
+	/* the daemon tries again (a debug line each time) without saying it all again */
+	if (!harness_daemon_wait_log_n(&d, "(again)", 2, 10000))
+		harness_daemon_fail(&d, "opening the path was not retried");
+	cr_assert(harness_daemon_running(&d), "the daemon died on a file that is no database");
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "was replaced under the running daemon"), 1, "%s", log);
+	cr_assert_eq(harness_count(log, "error: database"), 1, "%s", log);
+	/* what runs between cycles (alerts, the mail log) waits for the database */
+	cr_assert_null(strstr(log, "alerts: database"), "%s", log);
+	free(log);
+	/* the junk goes away: a new database, and the daemon is well again */
+	cr_assert_eq(unlink(d.db), 0);
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 10000))
+		harness_daemon_fail(&d, "/healthz not 200 once the path could be opened again");
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "nothing recorded in the new database");
+	cr_assert_eq(stop_daemon(), 0);
+}
