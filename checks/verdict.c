@@ -242,12 +242,13 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 		snprintf(buf, len, "DNS timeout: no answer from the resolver after all retries");
 		break;
 	case REASON_SERVFAIL:
+		/* the zone as shown: a keyed zone holds its key */
 		snprintf(buf, len, "DNS SERVFAIL: the resolver could not get an answer from %s",
-			 l->zone ? l->zone : l->zone_tmpl);
+			 catalog_zone_shown(l, l->zone));
 		break;
 	case REASON_REFUSED:
 		snprintf(buf, len, "DNS REFUSED: the server refused to answer for %s",
-			 l->zone ? l->zone : l->zone_tmpl);
+			 catalog_zone_shown(l, l->zone));
 		break;
 	case REASON_CONNREFUSED:
 		snprintf(buf, len, "connection refused: nothing answers DNS at the resolver address");

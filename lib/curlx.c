@@ -1,4 +1,4 @@
-/* curlx.c -- the libcurl preset every transfer starts from, and an in-memory body sink.
+/* curlx.c -- the libcurl preset every transfer starts from, a body sink, URLs shown without secrets.
  * Timeouts are always set and signals never used: blmon runs libcurl beside other threads. */
 #include "lib/curlx.h"
 
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/text.h"
 #include "lib/xmalloc.h"
 
 static int abort_on_stop(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -33,6 +34,9 @@ CURL *curlx_new(const curlx_opts_t *o)
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout_s ? o->timeout_s : 60L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, CURLX_USER_AGENT);
+	/* verbose output prints request headers (Authorization) and logins to stderr,
+	 * which is blmon's log: never on */
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
 	if (o->stop) {
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
@@ -76,4 +80,140 @@ struct curl_slist *curlx_slist_add(struct curl_slist *l, const char *s)
 		abort();
 	}
 	return r;
+}
+
+/* ---- URLs as they may be shown ---- */
+
+/* The parts of an URL, as offsets into it: [0, auth) scheme and "://" (empty
+ * when there is none), [auth, at) userinfo with its '@' (empty when none),
+ * [at, rest) host and port, [rest, end) path, query and fragment. */
+typedef struct {
+	size_t auth, at, rest, query;
+} url_parts_t;
+
+static void url_split(const char *url, url_parts_t *p)
+{
+	const char *sep = strstr(url, "://");
+
+	/* a scheme only before any '/', '?', '#' or '@' */
+	p->auth = sep && (size_t)(sep - url) < strcspn(url, "/?#@") ? (size_t)(sep - url) + 3 : 0;
+	p->rest = p->auth + strcspn(url + p->auth, "/?#");
+	p->at = p->auth;
+	for (size_t i = p->auth; i < p->rest; i++)
+		if (url[i] == '@')
+			p->at = i + 1;
+	p->query = p->rest + strcspn(url + p->rest, "?#");
+}
+
+/* Is a query parameter of this name (n bytes) likely to carry a secret? */
+static bool secret_param(const char *name, size_t n)
+{
+	static const char *const words[] = {"key", "token", "secret", "pass", "pwd", "auth",
+					    "sig", "credential"};
+	char low[64];
+
+	if (!n || n >= sizeof(low))
+		return n > 0; /* a name this long is nothing to show either */
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
+/* Calls fn for each value of a secret query parameter of url: [v, v + n). */
+static void secret_values(const char *url, const url_parts_t *p,
+			  void (*fn)(const char *v, size_t n, void *ud), void *ud)
+{
+	const char *q = url[p->query] == '?' ? url + p->query + 1 : NULL;
+
+	while (q && *q && *q != '#') {
+		size_t item = strcspn(q, "&#"), name = strcspn(q, "=&#");
+		if (name < item && secret_param(q, name))
+			fn(q + name + 1, item - name - 1, ud);
+		q += item;
+		q += *q == '&';
+	}
+}
+
+void curlx_url_shown(const char *url, bool path, char *buf, size_t len)
+{
+	url_parts_t p;
+	size_t o = 0;
+	const char *q;
+
+	if (!len)
+		return;
+	url_split(url, &p);
+	o = (size_t)snprintf(buf, len, "%.*s%s%.*s", (int)p.auth, url, p.at > p.auth ? "***@" : "",
+			     (int)(p.rest - p.at), url + p.at);
+	if (o >= len || !url[p.rest])
+		return;
+	if (!path) {
+		/* "https://host/" stays as it is: there is nothing to hide */
+		snprintf(buf + o, len - o, "%s", strcmp(url + p.rest, "/") ? "/..." : "/");
+		return;
+	}
+	o += (size_t)snprintf(buf + o, len - o, "%.*s", (int)(p.query - p.rest), url + p.rest);
+	for (q = url + p.query; *q && o < len;) {
+		/* one "?name=value" or "&name=value" at a time; the fragment as it is */
+		size_t item = *q == '#' ? strlen(q) : 1 + strcspn(q + 1, "&#");
+		size_t name = strcspn(q + 1, "=&#") + 1;
+		if (*q != '#' && name < item && secret_param(q + 1, name - 1))
+			o += (size_t)snprintf(buf + o, len - o, "%.*s=***", (int)name, q);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%.*s", (int)item, q);
+		q += item;
+	}
+}
+
+struct redact {
+	char *text;
+	size_t len;
+	const char *shown; /* what a value found becomes */
+};
+
+static void redact_value(const char *v, size_t n, void *ud)
+{
+	struct redact *r = ud;
+	char *secret = xmalloc(n + 1);
+
+	memcpy(secret, v, n);
+	secret[n] = '\0';
+	text_redact(r->text, r->len, secret, r->shown);
+	free(secret);
+}
+
+void curlx_url_redact(const char *url, bool path, char *text, size_t len)
+{
+	struct redact r = {text, len, "***"};
+	url_parts_t p;
+	char *shown;
+	size_t n;
+
+	if (!url || !len)
+		return;
+	n = strlen(url) + 16; /* "***@" and "/..." make it longer at most by this */
+	shown = xmalloc(n);
+	curlx_url_shown(url, path, shown, n);
+	text_redact(text, len, url, shown);
+	free(shown);
+	url_split(url, &p);
+	if (p.at > p.auth) {
+		/* "user:password" as libcurl may quote it, then the password alone */
+		const char *colon = memchr(url + p.auth, ':', p.at - 1 - p.auth);
+		redact_value(url + p.auth, p.at - 1 - p.auth, &r);
+		if (colon)
+			redact_value(colon + 1, (size_t)(url + p.at - 1 - colon - 1), &r);
+	}
+	if (!path && url[p.rest]) {
+		/* the path with its query, then without */
+		r.shown = "/...";
+		redact_value(url + p.rest, strlen(url + p.rest), &r);
+		redact_value(url + p.rest, p.query - p.rest, &r);
+	}
+	r.shown = "***";
+	secret_values(url, &p, redact_value, &r);
 }

@@ -1,5 +1,5 @@
 /* curlx.h -- the one libcurl preset: protocols, timeouts, User-Agent blmon/VERSION, abort on stop.
- * SMTP, webhooks, DROP downloads and the Nagios plugin all set their transfers up here. */
+ * SMTP, webhooks, DROP downloads and the Nagios plugin set their transfers up, and show URLs, here. */
 #ifndef BLMON_CURLX_H
 #define BLMON_CURLX_H
 
@@ -32,6 +32,23 @@ typedef struct {
 
 /* Makes h write its response body into b. */
 void curlx_collect(CURL *h, curlx_body_t *b);
+
+/* An URL as it may be shown in logs, error texts and alerts.last_error: the
+ * userinfo (user:password@) becomes "***@"; with path false everything after
+ * the host becomes "/..." (a chat webhook's path is its token), with path true
+ * the path stays and the values of query parameters named like secrets (key,
+ * token, secret, pass, pwd, auth, sig, credential) become "***". Also for a
+ * string that is no valid URL (a config value being refused): what precedes
+ * the last '@' before the first '/' is taken for userinfo. Writes at most len
+ * bytes into buf. */
+void curlx_url_shown(const char *url, bool path, char *buf, size_t len);
+
+/* For an error text that may quote url (libcurl's error buffer, a server's
+ * answer): url as written becomes its shown form (curlx_url_shown), and its
+ * userinfo, password, path (when path is false) and secret query values
+ * become "***" wherever they are quoted on their own. text's buffer holds len
+ * bytes; edited in place. */
+void curlx_url_redact(const char *url, bool path, char *text, size_t len);
 
 /* curl_slist_append that treats failure as out of memory (aborts). */
 struct curl_slist *curlx_slist_add(struct curl_slist *l, const char *s);

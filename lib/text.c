@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lib/xmalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. Rejects
  * overlong forms, surrogates and code points above U+10FFFF. */
@@ -138,4 +141,36 @@ size_t text_oneline(const char *src, char *dst, size_t dstlen)
 	}
 	dst[o] = '\0';
 	return o;
+}
+
+void text_redact(char *text, size_t len, const char *secret, const char *shown)
+{
+	size_t slen = secret ? strlen(secret) : 0, hlen = strlen(shown), o = 0;
+	const char *p = text, *hit;
+	char *out;
+
+	if (!len || slen < TEXT_REDACT_MIN || !strstr(text, secret))
+		return;
+	out = xmalloc(len);
+	/* the copy stops one byte short of len: room for the NUL */
+	while ((hit = strstr(p, secret)) && o + 1 < len) {
+		size_t n = (size_t)(hit - p);
+		n = n < len - 1 - o ? n : len - 1 - o;
+		memcpy(out + o, p, n);
+		o += n;
+		if (o + hlen >= len)
+			break; /* the mask does not fit: end the text before the secret */
+		memcpy(out + o, shown, hlen);
+		o += hlen;
+		p = hit + slen;
+	}
+	if (!hit && o + 1 < len) {
+		size_t n = strlen(p);
+		n = n < len - 1 - o ? n : len - 1 - o;
+		memcpy(out + o, p, n);
+		o += n;
+	}
+	out[o] = '\0';
+	memcpy(text, out, o + 1);
+	free(out);
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "checks/dnsbl.h"
+#include "lib/curlx.h"
+#include "lib/text.h"
 #include "lib/xmalloc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -217,12 +219,16 @@ static int set_listen(struct ctx *x, const struct keydef *k, void *base, const c
 
 static int set_url(struct ctx *x, const struct keydef *k, const char *v, const char *const *schemes)
 {
+	char shown[256];
+
 	for (const char *const *s = schemes; *s; s++) {
 		size_t n = strlen(*s);
 		if (strncasecmp(v, *s, n) == 0 && v[n] && !strpbrk(v, " \t"))
 			return 0;
 	}
-	cerr(x, x->section, k->key, "'%s' is not a URL starting with %s%s%s", v, schemes[0],
+	/* a URL may hold a password or a token: quoted only as it may be shown */
+	curlx_url_shown(v, false, shown, sizeof(shown));
+	cerr(x, x->section, k->key, "'%s' is not a URL starting with %s%s%s", shown, schemes[0],
 	     schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "");
 	return -1;
 }
@@ -335,8 +341,8 @@ static int set_webhook_header(struct ctx *x, const struct keydef *k, void *base,
 				     "0123456789!#$%&'*+-.^_`|~") : 0;
 
 	if (!colon || n == 0 || v + n != colon) {
-		cerr(x, x->section, k->key, "'%s' is not 'Name: value' (e.g. Authorization: Bearer "
-		     "TOKEN)", v);
+		/* not quoted: a header is where a token goes */
+		cerr(x, x->section, k->key, "not 'Name: value' (e.g. Authorization: Bearer TOKEN)");
 		return -1;
 	}
 	push_str(&c->webhook_headers, &c->nwebhook_headers, &c->capwebhook_headers, v, x->line);
@@ -976,6 +982,7 @@ int config_load_string(const char *name, const char *text, size_t len, config_t 
 		cerr(&x, NULL, NULL, "syntax error: expected [section], key = value, or a comment");
 	}
 	finish(&x);
+	config_redact(x.c, err, errlen); /* what the errors quote of the secrets read so far */
 	if (x.nerr == 0) {
 		*out = x.c;
 		x.c = NULL;
@@ -1058,6 +1065,44 @@ void config_free(config_t *c)
 	free_strs(c->logcmds, c->nlogcmds);
 	free(c->logwatch_format);
 	free(c);
+}
+
+/* A [webhook] header's value ("Name: value"), and its last word (the token
+ * after "Bearer"), as a server may quote either. */
+static void redact_header(const char *h, char *text, size_t len)
+{
+	const char *v = strchr(h, ':'), *last;
+
+	if (!v)
+		return;
+	v += 1 + strspn(v + 1, " \t");
+	text_redact(text, len, v, "***");
+	last = strrchr(v, ' ');
+	if (last)
+		text_redact(text, len, last + 1, "***");
+}
+
+void config_redact(const config_t *c, char *text, size_t len)
+{
+	if (!c || !len)
+		return;
+	/* whole URLs first, then what is left of them quoted on its own */
+	if (c->smtp)
+		curlx_url_redact(c->smtp, true, text, len);
+	for (size_t i = 0; i < c->nwebhooks; i++)
+		curlx_url_redact(c->webhooks[i].value, false, text, len);
+	if (c->drop_url_v4)
+		curlx_url_redact(c->drop_url_v4, true, text, len);
+	if (c->drop_url_v6)
+		curlx_url_redact(c->drop_url_v6, true, text, len);
+	if (c->drop_url_asn)
+		curlx_url_redact(c->drop_url_asn, true, text, len);
+	for (size_t i = 0; i < c->nwebhook_headers; i++)
+		redact_header(c->webhook_headers[i].value, text, len);
+	text_redact(text, len, c->smtp_password, "***");
+	text_redact(text, len, c->http_token, "***");
+	for (size_t i = 0; c->catalog && i < c->catalog->n; i++)
+		text_redact(text, len, c->catalog->lists[i].key, "***");
 }
 
 dnsbl_t *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err, size_t errlen)

@@ -109,6 +109,14 @@ int config_load_string(const char *name, const char *text, size_t len, config_t 
 
 void config_free(config_t *c);
 
+/* Removes c's secrets from text, in place (its buffer holds len bytes): the
+ * URLs of [email] smtp, [webhook] url and [drop] (userinfo, secret query
+ * values, and a webhook's path: chat webhooks keep their token there) become
+ * their shown form (curlx_url_shown), and [email] password, [webhook] header
+ * values, [http] token and the lists' keys become "***". For every text built
+ * from what libcurl or a server said, before it is logged, stored or served. */
+void config_redact(const config_t *c, char *text, size_t len);
+
 /* The i-th key blmon accepts (i < config_key_count()); *section gets its
  * section ("list" for [list ZONE]). Borrowed static strings. For docs and tests. */
 size_t config_key_count(void);

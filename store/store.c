@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/text.h"
 #include "lib/xmalloc.h"
@@ -243,6 +245,39 @@ static int migrate(store_t *s)
 	return 0;
 }
 
+/* The WAL and shared-memory files SQLite keeps beside the database, by name. */
+static const char *const side_suffix[2] = {"-wal", "-shm"};
+
+/* Notes which files the connection's -wal and -shm are (0 when absent). */
+static void side_note(store_t *s)
+{
+	char p[PATH_MAX + 8];
+	struct stat sb;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s%s", s->path, side_suffix[i]);
+		s->side[i].dev = stat(p, &sb) == 0 ? sb.st_dev : 0;
+		s->side[i].ino = s->side[i].dev ? sb.st_ino : 0;
+	}
+}
+
+/* Removes the -wal and -shm of the file s had open when they still lie at the
+ * path: SQLite pairs them by name, and would read the old file's WAL as pages of
+ * the new one (or share its wal-index with the readers of the old one). Files
+ * that came with the new database are other files, and stay. */
+static void side_drop(store_t *s)
+{
+	char p[PATH_MAX + 8];
+	struct stat sb;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s%s", s->path, side_suffix[i]);
+		if (s->side[i].dev && stat(p, &sb) == 0 && sb.st_dev == s->side[i].dev &&
+		    sb.st_ino == s->side[i].ino)
+			unlink(p);
+	}
+}
+
 /* Opens s->path into s->db with the shared pragmas and migrations. 0, or -1
  * with "PATH: what" in err. */
 static int db_connect(store_t *s, char *err, size_t errlen)
@@ -276,6 +311,8 @@ static int db_connect(store_t *s, char *err, size_t errlen)
 		s->dev = sb.st_dev;
 		s->ino = sb.st_ino;
 	}
+	if (mode == STORE_RW)
+		side_note(s);
 	return 0;
 fail:
 	return -1;
@@ -334,6 +371,8 @@ int store_reopen(store_t *s)
 	char err[sizeof(s->err)];
 
 	db_disconnect(s);
+	if (s->mode == STORE_RW)
+		side_drop(s);
 	if (db_connect(s, err, sizeof(err)) < 0) {
 		db_disconnect(s);
 		store_seterr(s, "%s", err);

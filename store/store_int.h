@@ -16,6 +16,12 @@ struct store {
 	char *path;
 	dev_t dev;  /* the file opened, to notice when path names another one (or none) */
 	ino_t ino;
+	/* its -wal and -shm when it was opened (STORE_RW): a reopen removes them
+	 * when they still lie at the path, as they belong to the old file */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} side[2];
 	char err[512];
 	/* Prepared statements, keyed by the address of their (static) SQL text:
 	 * each statement is prepared once per connection, on first use. */

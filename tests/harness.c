@@ -899,9 +899,15 @@ static size_t http_body(char *p, size_t sz, size_t n, void *ud)
 
 char *harness_http_get(int port, const char *path, long *status)
 {
+	return harness_http_get_auth(port, path, NULL, status);
+}
+
+char *harness_http_get_auth(int port, const char *path, const char *token, long *status)
+{
 	CURL *c = curl_easy_init();
+	struct curl_slist *hdr = NULL;
 	sbuf_t b = SBUF_INIT;
-	char url[1200];
+	char url[1200], auth[600];
 	CURLcode rc;
 
 	*status = 0;
@@ -913,10 +919,16 @@ char *harness_http_get(int port, const char *path, long *status)
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hdr = curl_slist_append(hdr, auth);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	}
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {
 		sbuf_free(&b);
 		return NULL;

@@ -216,6 +216,8 @@ bool harness_daemon_wait_mails(harness_daemon_t *d, const char *dir, int n, int 
  * empty) with *status set to the HTTP status, or NULL when no answer came
  * (*status 0). */
 char *harness_http_get(int port, const char *path, long *status);
+/* The same with "Authorization: Bearer token" ([http] token); token NULL: none. */
+char *harness_http_get_auth(int port, const char *path, const char *token, long *status);
 
 /* Polls GET path on the daemon's HTTP port until it answers status with a body
  * containing needle (NULL: any body). */

@@ -19,6 +19,9 @@ listens. Paths:
                 (default 0), then 200. Every POST is appended to
                 DIR/hook-NAME.jsonl as one JSON object per line: {"n": 1..,
                 "status": 500|200, "headers": {...}, "body": "..."}
+  POST /reject  answers 401 quoting the request's Authorization header in its
+                body, as careless receivers and proxies do: what a client
+                keeps of an error body must not carry the secret on
 Every GET is appended to DIR/requests.log as
 "PATH ua=... inm=... ims=..." so tests can see what the client sent.
 """
@@ -128,6 +131,9 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         url = urllib.parse.urlsplit(self.path)
+        if url.path == "/reject":
+            quoted = "invalid credentials: Authorization: %s\n" % self.headers.get("Authorization")
+            return self.reply(401, quoted.encode("utf-8", "replace"))
         name = url.path[len("/hook/"):] if url.path.startswith("/hook/") else ""
         if not name or "/" in name or name.startswith("."):
             return self.reply(404, b"not found\n")

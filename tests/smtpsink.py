@@ -72,7 +72,9 @@ class Auth:
         ok = login == self.user and pw == self.password
         with open(os.path.join(self.folder, "auth.log"), "a") as f:
             f.write("%s %s\n" % ("ok" if ok else "bad", login))
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd itself answers 535 to a bad login (with the default,
+        # it answers nothing and the client waits for its timeout)
+        return AuthResult(success=ok, handled=False)
 
 
 def free_port():

@@ -729,6 +729,140 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 
+/* ---- secrets: never in the log, an alert's last_error, the API or config-test ---- */
+
+/* Every secret a config can hold, each a string no message would hold by chance. */
+static const char *const secrets[] = {
+	"SmtpUrlSecret1",   /* [email] smtp = smtp://user:PASSWORD@host */
+	"SmtpPassSecret2",  /* [email] password */
+	"HookUrlSecret3",   /* [webhook] url = http://user:PASSWORD@host/... */
+	"HdrSecret4",       /* [webhook] header = Authorization: Bearer ... */
+	"HttpTokenSecret5", /* [http] token */
+	"DqsKeySecret6",    /* [list {key}...] key */
+	"HookPathSecret7",  /* a chat webhook's path is its token */
+	NULL,
+};
+
+/* The rows of sql (one text column) on the daemon's database, one per line. Caller frees. */
+static char *db_text(const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	size_t len = 0;
+	char *out = calloc(1, 1);
+
+	cr_assert_eq(sqlite3_open_v2(d.db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(stmt, 0);
+		size_t n = v ? strlen(v) : 0;
+		out = realloc(out, len + n + 2);
+		memcpy(out + len, v ? v : "", n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = '\0';
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return out;
+}
+
+static void expect_no_secret(const char *where, const char *text)
+{
+	for (const char *const *s = secrets; *s; s++)
+		cr_assert_null(strstr(text, *s), "%s holds the secret %s:\n%s", where, *s, text);
+}
+
+Test(alert_e2e, secrets_stay_out_of_logs_errors_and_api)
+{
+	static const char *const zones[] = {"bl.test:ip4set:a", "DqsKeySecret6.kd.test:ip4set:k",
+					    NULL};
+	static const char *const paths[] = {
+		"/api/v1/status", "/api/v1/targets/192.0.2.10", "/api/v1/events", "/api/v1/lists",
+		"/api/v1/asns", "/api/v1/incidents", "/metrics", "/healthz", "/api/v1/nothing",
+		"/api/v1/status?nope=1", "/api/v1/events?zone=nowhere", NULL};
+	const char *cfgtest[] = {"config-test", d.conf, NULL};
+	char *text, pwlog[1100];
+	int port = harness_free_tcp_port();
+	harness_run_t r;
+
+	setenv("BLMON_DEBUG", "1", 1); /* debug lines count too (this test's process only) */
+	/* a keyed list that answers (DqsKeySecret6.kd.test) and one the server refuses */
+	cr_assert_eq(harness_write_zone(edir, "k", ":127.0.0.2:Keyed spam\n127.0.0.2\n192.0.2.10\n"), 0);
+	harness_server_stop(&dns);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, edir, zones, "1"), 0, "rbldnsd did not start");
+	/* a mail server that refuses the login, a webhook nobody answers and one that
+	 * quotes the Authorization header back in its refusal */
+	cr_assert_eq(harness_smtp_start(&smtp, edir, 0, "blmon:the-right-one"), 0);
+	cr_assert_eq(harness_http_start(&http, edir), 0);
+	cr_assert_eq(harness_daemon_config(&d,
+		 "[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 2\n"
+		 "timeout = 300ms\nretries = 1\n"
+		 "[targets]\nip = 192.0.2.10\n[lists]\ndefault = no\n"
+		 "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		 "[list {key}.kd.test]\nname = Keyed BL\nkey = DqsKeySecret6\ncode = 127.0.0.2 Keyed\n"
+		 "[list {key}.kr.test]\nname = Refused BL\nkey = DqsKeySecret6\n"
+		 "[http]\nlisten = 127.0.0.1:%d\ntoken = HttpTokenSecret5\n"
+		 "[email]\nsmtp = smtp://mailer:SmtpUrlSecret1@127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nstarttls = no\nuser = blmon\npassword = SmtpPassSecret2\n"
+		 "[webhook]\nurl = http://hook:HookUrlSecret3@127.0.0.1:%d/hook/HookPathSecret7\n"
+		 "url = http://127.0.0.1:%d/reject\nheader = Authorization: Bearer HdrSecret4\n"
+		 "[alerts]\nbatch = 0s\n",
+		 dns.port, d.db, port, smtp.port, harness_closed_port(), http.port), 0);
+	start_daemon();
+	/* the refused keyed list is that list's health; every destination failed once */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM lists WHERE health = 'refused'", 1, 10000))
+		harness_daemon_fail(&d, "the refused keyed list was not recorded");
+	if (!harness_daemon_wait(&d, "SELECT count(DISTINCT destination) FROM alerts WHERE "
+				     "last_error IS NOT NULL", 3, 15000))
+		harness_daemon_fail(&d, "not every destination failed");
+	/* a change seen once, pending confirmation: a debug line names the list */
+	cr_assert_eq(harness_write_zone(edir, "k", ":127.0.0.2:Keyed spam\n127.0.0.2\n"), 0);
+	if (!harness_daemon_wait_log(&d, "seen 1 of 2 times", 10000))
+		harness_daemon_fail(&d, "no pending change on the keyed list");
+	/* the failures are told, with what failed, only not with the secrets */
+	snprintf(pwlog, sizeof(pwlog), "%s/auth.log", edir);
+	text = harness_read(pwlog);
+	cr_assert(strstr(text, "bad blmon"), "the login was never tried: %s", text);
+	free(text);
+	text = db_text("SELECT channel || ': ' || last_error FROM alerts WHERE last_error IS NOT NULL");
+	cr_assert(strstr(text, "email: SMTP smtp://"), "%s", text);
+	cr_assert(strstr(text, "127.0.0.1:"), "%s", text);
+	cr_assert(strstr(text, "HTTP 401"), "%s", text);
+	expect_no_secret("alerts.last_error", text);
+	free(text);
+	text = db_text("SELECT subject || payload FROM alerts");
+	expect_no_secret("an alert", text);
+	free(text);
+	text = db_text("SELECT detail FROM list_health UNION ALL SELECT health_detail FROM lists "
+		       "UNION ALL SELECT coalesce(reason, '') || coalesce(failing_reason, '') FROM state");
+	expect_no_secret("the list health and state", text);
+	free(text);
+	/* the API, /metrics and /healthz, their errors too; the token is needed, never shown */
+	for (const char *const *p = paths; *p; p++) {
+		long status;
+		text = harness_http_get_auth(port, *p, "HttpTokenSecret5", &status);
+		cr_assert_not_null(text, "GET %s: no answer", *p);
+		cr_assert_neq(status, 401, "GET %s: the token was refused", *p);
+		expect_no_secret(*p, text);
+		free(text);
+		text = harness_http_get_auth(port, *p, "wrong", &status);
+		cr_assert_not_null(text, "GET %s: no answer", *p);
+		expect_no_secret(*p, text);
+		free(text);
+	}
+	cr_assert_eq(harness_run(&r, 10, cfgtest), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	expect_no_secret("config-test", r.out);
+	expect_no_secret("config-test", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+	text = harness_read(d.log);
+	cr_assert(strstr(text, "not delivered"), "%s", text);
+	expect_no_secret("the log", text);
+	free(text);
+}
+
 /* ---- the keys of [email], [webhook] and [alerts] ---- */
 
 static void config_expect(const char *text, const char *want_err)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/timefmt.h"
 #include "tests/harness.h"
 
 static char *dir;
@@ -588,5 +589,230 @@ Test(daemon, a_read_only_database_backs_off_and_says_so_once)
 	/* a tight loop wrote millions of lines in seconds; a few per retry is the bound */
 	cr_assert_lt(lines, 60, "%d log lines:\n%s", lines, log);
 	free(log);
+	cr_assert_eq(stop_daemon(), 0);
+}
+
+/* ===== the database deleted or replaced under the running daemon ===== */
+
+#define INTACT "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"
+
+/* d.db with suffix ("", "-wal", "-shm") into p. */
+static const char *db_file(char *p, size_t len, const char *suffix)
+{
+	snprintf(p, len, "%s%s", d.db, suffix);
+	return p;
+}
+
+/* The inode of d.db with suffix, 0 when there is none. */
+static ino_t db_inode(const char *suffix)
+{
+	char p[1100];
+	struct stat st;
+
+	return stat(db_file(p, sizeof(p), suffix), &st) == 0 ? st.st_ino : 0;
+}
+
+/* The daemon checks its file when a cycle begins: right after one ended, the
+ * next is the first to see what the test does. The resolver is stopped until
+ * resume_dns, so that cycle lasts (its queries time out) and what /healthz says
+ * during it can be seen; confirm = 2 keeps that one failing cycle from being
+ * a resolver outage. */
+static void between_cycles_hold_dns(void)
+{
+	if (!harness_daemon_cycles(&d, 1, 5000))
+		harness_daemon_fail(&d, "no cycle finished");
+	kill(dns.pid, SIGSTOP);
+}
+
+static void resume_dns(void)
+{
+	kill(dns.pid, SIGCONT);
+}
+
+/* Waits for /healthz to answer 503 naming the database and why, while the
+ * first cycle on the new file runs. */
+static void healthz_names_the_database(const char *why)
+{
+	long status;
+	char *body;
+
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, why, 5000)) {
+		resume_dns();
+		harness_daemon_fail(&d, "/healthz does not say what happened to the database");
+	}
+	body = harness_http_get(http_port, "/healthz", &status);
+	resume_dns();
+	cr_assert(body && strstr(body, d.db), "/healthz does not name the database: %s", body);
+	free(body);
+}
+
+/* Does path answer with the last cycle the file at the path has? The web must
+ * read the new file, not the old one it may still have open. */
+static bool serves_the_last_cycle(const char *path, const char *key)
+{
+	char want[128], t[TIMEFMT_MAX], *body;
+	long status;
+	bool ok;
+
+	timefmt_rfc3339(q("SELECT max(ended) FROM cycles"), t);
+	snprintf(want, sizeof(want), "\"%s\":\"%s\"", key, t);
+	body = harness_http_get(http_port, path, &status);
+	ok = body && status == 200 && strstr(body, want);
+	free(body);
+	return ok;
+}
+
+/* After the new file's first cycle /healthz is 200 again, and what the web
+ * shows is the new file's, as the daemon writes on. */
+static void healthy_on_the_new_file(void)
+{
+	bool fresh = false;
+
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 15000))
+		harness_daemon_fail(&d, "/healthz not 200 again on the new database");
+	cr_assert_geq(q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), 1,
+		      "/healthz was 200 before a cycle finished on the new file");
+	if (!harness_daemon_cycles(&d, 2, 10000))
+		harness_daemon_fail(&d, "no cycles written to the new database");
+	/* a cycle may end between the two reads: ask again, for a few cycles at most */
+	for (int i = 0; i < 250 && !fresh; i++) {
+		fresh = serves_the_last_cycle("/healthz", "last_cycle_ended") &&
+			serves_the_last_cycle("/api/v1/status", "ended");
+		if (!fresh)
+			usleep(20000);
+	}
+	if (!fresh) {
+		long status;
+		char *body = harness_http_get(http_port, "/healthz", &status);
+		cr_log_error("/healthz: %s", body);
+		free(body);
+		harness_daemon_fail(&d, "the web does not show what the new database holds");
+	}
+	http_expect("/api/v1/status", 200, "\"listed\":1", NULL);
+}
+
+Test(daemon, a_deleted_database_is_said_and_made_again)
+{
+	char p[1100], kept[1200], *log;
+	long long cycles;
+	ino_t old;
+
+	write_conf(2, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "first listing not recorded");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 before the deletion");
+	/* a second name keeps the old file's inode from being reused by the new one */
+	snprintf(kept, sizeof(kept), "%s.kept", d.db);
+	cr_assert_eq(link(d.db, kept), 0);
+	old = db_inode("");
+	between_cycles_hold_dns();
+	cr_assert_eq(unlink(db_file(p, sizeof(p), "")), 0);
+	unlink(db_file(p, sizeof(p), "-wal"));
+	unlink(db_file(p, sizeof(p), "-shm"));
+	if (!harness_daemon_wait_log(&d, "was deleted under the running daemon", 5000)) {
+		resume_dns();
+		harness_daemon_fail(&d, "the deletion was not logged");
+	}
+	healthz_names_the_database("was deleted under the running daemon");
+	healthy_on_the_new_file();
+	cr_assert_neq(db_inode(""), old, "no new database at the path");
+	cr_assert_eq(q(INTACT), 1, "the new database is damaged");
+	/* what the old file held is gone: the new one starts over, each target seen anew */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM events WHERE \"from\" IS NULL", 2, 5000))
+		harness_daemon_fail(&d, "the targets were not recorded again in the new database");
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "was deleted under the running daemon"), 1, "%s", log);
+	cr_assert(strstr(log, "restored from a backup"), "%s", log);
+	free(log);
+	cycles = q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL");
+	cr_assert_eq(stop_daemon(), 0);
+	/* what was written is in the file at the path, whole, once the daemon is gone */
+	cr_assert_eq(q(INTACT), 1, "the new database is damaged");
+	cr_assert_geq(q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), cycles);
+}
+
+Test(daemon, a_replaced_database_is_said_and_used)
+{
+	char copy[1200], sql[1300], kept[1200], wal[1100], *log;
+	long long events, since, cycles;
+	ino_t old_wal;
+
+	write_conf(2, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000) ||
+	    !harness_daemon_wait(&d, "SELECT count(*) FROM events", 2, 5000))
+		harness_daemon_fail(&d, "first observations not recorded");
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 5000))
+		harness_daemon_fail(&d, "/healthz not 200 before the replacement");
+	/* a backup restored over the path: another file, one the daemon can use */
+	snprintf(copy, sizeof(copy), "%s.restored", d.db);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", copy);
+	harness_daemon_value(&d, sql);
+	events = q("SELECT count(*) FROM events");
+	since = q(SINCE("192.0.2.10"));
+	old_wal = db_inode("-wal");
+	cr_assert_neq(old_wal, 0);
+	snprintf(kept, sizeof(kept), "%s-wal.kept", d.db); /* its inode cannot be reused */
+	cr_assert_eq(link(db_file(wal, sizeof(wal), "-wal"), kept), 0);
+	between_cycles_hold_dns();
+	/* as `mv` does: the old file's -wal and -shm stay beside the new one */
+	cr_assert_eq(rename(copy, d.db), 0);
+	if (!harness_daemon_wait_log(&d, "was replaced under the running daemon", 5000)) {
+		resume_dns();
+		harness_daemon_fail(&d, "the replacement was not logged");
+	}
+	healthz_names_the_database("was replaced under the running daemon");
+	healthy_on_the_new_file();
+	/* the old file's WAL would be read as the restored file's pages */
+	cr_assert_neq(db_inode("-wal"), old_wal, "the restored file is paired with the old -wal");
+	/* the restored history goes on: nothing recorded twice, since kept */
+	cr_assert_eq(q("SELECT count(*) FROM events"), events, "the restored states were recorded again");
+	cr_assert_eq(q(SINCE("192.0.2.10")), since);
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "was replaced under the running daemon"), 1, "%s", log);
+	free(log);
+	cycles = q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL");
+	cr_assert_eq(stop_daemon(), 0);
+	/* what was written went into the restored file, whole: not into the old
+	 * file's -wal, which still lay beside it */
+	cr_assert_eq(q(INTACT), 1, "the restored database is damaged");
+	cr_assert_geq(q("SELECT count(*) FROM cycles WHERE ended IS NOT NULL"), cycles,
+		      "cycles written after the restore are not in the restored file");
+	cr_assert_eq(q("SELECT count(*) FROM events"), events);
+}
+
+Test(daemon, a_database_replaced_by_something_else_is_said_once_until_it_is_back)
+{
+	char junk[1200], *log;
+
+	setenv("BLMON_DEBUG", "1", 1); /* each retry is a debug line: waited for below */
+	write_conf(1, NULL);
+	start_daemon();
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "first listing not recorded");
+	/* something that is no database where the database was */
+	snprintf(junk, sizeof(junk), "%s.junk", d.db);
+	cr_assert_eq(harness_write(dir, "blmon.db.junk", "not a database, only text\n"), 0);
+	cr_assert_eq(rename(junk, d.db), 0);
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 503, "not a database", 8000))
+		harness_daemon_fail(&d, "/healthz does not say the database cannot be opened");
+	/* the daemon tries again (a debug line each time) without saying it all again */
+	if (!harness_daemon_wait_log_n(&d, "(again)", 2, 10000))
+		harness_daemon_fail(&d, "opening the path was not retried");
+	cr_assert(harness_daemon_running(&d), "the daemon died on a file that is no database");
+	log = harness_read(d.log);
+	cr_assert_eq(harness_count(log, "was replaced under the running daemon"), 1, "%s", log);
+	cr_assert_eq(harness_count(log, "error: database"), 1, "%s", log);
+	/* what runs between cycles (alerts, the mail log) waits for the database */
+	cr_assert_null(strstr(log, "alerts: database"), "%s", log);
+	free(log);
+	/* the junk goes away: a new database, and the daemon is well again */
+	cr_assert_eq(unlink(d.db), 0);
+	if (!harness_daemon_wait_http(&d, http_port, "/healthz", 200, NULL, 10000))
+		harness_daemon_fail(&d, "/healthz not 200 once the path could be opened again");
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 5000))
+		harness_daemon_fail(&d, "nothing recorded in the new database");
 	cr_assert_eq(stop_daemon(), 0);
 }

@@ -115,6 +115,56 @@ Test(hardening, control_characters_in_values_are_refused_with_their_line)
 	harness_run_free(&r);
 }
 
+/* Values that hold secrets are not quoted back in config errors: config-test's
+ * output and the reload error in the daemon's log end up in tickets and chats. */
+Test(hardening, config_errors_do_not_quote_secrets)
+{
+	static const char *const secrets[] = {"SmtpUrlSecret1", "HookUrlSecret3", "HdrSecret4",
+					      "HookPathSecret7", NULL};
+	const char *args[] = {"config-test", conf, NULL};
+	harness_run_t r;
+
+	cr_assert_eq(harness_write(dir, "blmon.conf",
+				   "[monitor]\ndatabase = x.db\n[targets]\nip = 192.0.2.1\n"
+				   "[email]\nsmtp = smtq://mailer:SmtpUrlSecret1@127.0.0.1:25\n"
+				   "[webhook]\nurl = htp://hook:HookUrlSecret3@127.0.0.1/hook/HookPathSecret7\n"
+				   "header = Authorization Bearer HdrSecret4\n"), 0);
+	cr_assert_eq(harness_run(&r, 10, args), 0);
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	/* each error still names its line and key, and what is wrong */
+	cr_assert(strstr(r.err, "blmon.conf:6: [email] smtp: ") &&
+		  strstr(r.err, "is not a URL starting with smtp://"), "%s", r.err);
+	cr_assert(strstr(r.err, "blmon.conf:8: [webhook] url: "), "%s", r.err);
+	cr_assert(strstr(r.err, "blmon.conf:9: [webhook] header: "), "%s", r.err);
+	for (const char *const *s = secrets; *s; s++)
+		cr_assert_null(strstr(r.err, *s), "config-test quotes the secret %s:\n%s", *s, r.err);
+	harness_run_free(&r);
+}
+
+/* A keyed list's zone holds the key: `blmon check` shows the template, also
+ * in the reason a list the server refuses is not used. */
+Test(hardening, check_never_shows_a_lists_key)
+{
+	const char *text_args[] = {"check", "-c", conf, "192.0.2.10", NULL};
+	const char *json_args[] = {"check", "--json", "-c", conf, "192.0.2.10", NULL};
+	char text[512];
+	harness_run_t r;
+
+	/* rbldnsd refuses a zone it does not serve */
+	snprintf(text, sizeof(text), "[monitor]\nresolver = %s\ntimeout = 300ms\n[lists]\ndefault = no\n"
+		 "[list {key}.kr.test]\nname = Refused BL\nkey = DqsKeySecret6\n", resolver);
+	cr_assert_eq(harness_write(dir, "blmon.conf", text), 0);
+	cr_assert_eq(harness_run(&r, 20, text_args), 0);
+	cr_assert(strstr(r.out, "Refused BL ({key}.kr.test) is refused"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "DqsKeySecret6"), "%s", r.out);
+	cr_assert_null(strstr(r.err, "DqsKeySecret6"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 20, json_args), 0);
+	cr_assert(strstr(r.out, "\"health\":\"refused\""), "%s", r.out);
+	cr_assert_null(strstr(r.out, "DqsKeySecret6"), "%s", r.out);
+	harness_run_free(&r);
+}
+
 Test(hardening, config_test_refuses_what_run_refuses)
 {
 	const char *args[] = {"config-test", conf, NULL};

@@ -1,7 +1,9 @@
-/* test_text.c -- hostile TXT text is escaped for terminals and cleaned for JSON. */
+/* test_text.c -- hostile TXT text is escaped for terminals and cleaned for JSON; secrets never shown. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "lib/curlx.h"
 #include "lib/text.h"
 
 Test(text, terminal_escapes_controls_and_keeps_utf8)
@@ -36,4 +38,55 @@ Test(text, truncates_on_character_boundary)
 	cr_assert_str_eq(out, "\\x01"); /* a second escape would not fit whole */
 	text_utf8_clean("ab\xc3\xa9\xc3\xa9", out, sizeof(out));
 	cr_assert_str_eq(out, "ab\xc3\xa9");
+}
+
+Test(text, redact_replaces_every_occurrence_and_fits)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "Bearer s3cretX said s3cretX");
+	text_redact(s, sizeof(s), "s3cretX", "***");
+	cr_assert_str_eq(s, "Bearer *** said ***");
+	snprintf(s, sizeof(s), "abc abc");
+	text_redact(s, sizeof(s), "abc", "***");
+	cr_assert_str_eq(s, "abc abc", "shorter than TEXT_REDACT_MIN: ordinary words");
+	text_redact(s, sizeof(s), NULL, "***");
+	cr_assert_str_eq(s, "abc abc");
+	/* a mask longer than the secret in a full buffer: cut, never half a secret */
+	snprintf(s, 12, "ab Secret9");
+	text_redact(s, 12, "Secret9", "[a long mask]");
+	cr_assert_str_eq(s, "ab ");
+}
+
+Test(text, url_shown_hides_userinfo_paths_and_secret_parameters)
+{
+	char b[256];
+
+	curlx_url_shown("https://user:pw@hooks.example.com/hooks/T0K3N", false, b, sizeof(b));
+	cr_assert_str_eq(b, "https://***@hooks.example.com/...");
+	curlx_url_shown("https://hooks.example.com", false, b, sizeof(b));
+	cr_assert_str_eq(b, "https://hooks.example.com");
+	curlx_url_shown("smtp://u:p@127.0.0.1:25", true, b, sizeof(b));
+	cr_assert_str_eq(b, "smtp://***@127.0.0.1:25");
+	curlx_url_shown("https://mirror.example/drop/drop_v4.json?apiKey=K&v=2&token=T#x", true, b,
+			sizeof(b));
+	cr_assert_str_eq(b, "https://mirror.example/drop/drop_v4.json?apiKey=***&v=2&token=***#x");
+	/* not quite an URL (a config value refused): still no userinfo */
+	curlx_url_shown("smtp:/mailer:pw@host/x", false, b, sizeof(b));
+	cr_assert_null(strstr(b, "pw"), "%s", b);
+	curlx_url_shown("htp://hook:pw@127.0.0.1/hook/T", false, b, sizeof(b));
+	cr_assert_str_eq(b, "htp://***@127.0.0.1/...");
+}
+
+Test(text, url_redact_finds_what_libcurl_or_a_server_quoted)
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "URL http://u:PassWord1@h:8/hook/PathTok3n rejected; login u:PassWord1, "
+		 "PassWord1; GET /hook/PathTok3n?x=1");
+	curlx_url_redact("http://u:PassWord1@h:8/hook/PathTok3n", false, s, sizeof(s));
+	cr_assert_str_eq(s, "URL http://***@h:8/... rejected; login ***, ***; GET /...?x=1");
+	snprintf(s, sizeof(s), "fetch https://m.example/f.json?key=KeyValue7 failed: KeyValue7");
+	curlx_url_redact("https://m.example/f.json?key=KeyValue7", true, s, sizeof(s));
+	cr_assert_str_eq(s, "fetch https://m.example/f.json?key=*** failed: ***");
 }

@@ -81,6 +81,23 @@ typedef struct {
 
 /* ---- database pool ---- */
 
+/* The path names another file (or none): the database was deleted or replaced
+ * under the daemon, which opens the path again. The pooled connections read the
+ * old file, and the status documents cached were built from it: drop them all.
+ * Called with h->lock held. */
+static void db_file_changed(http_t *h)
+{
+	for (size_t i = 0; i < h->npool; i++)
+		store_close(h->pool[i]);
+	h->npool = 0;
+	pthread_mutex_lock(&h->cache_lock);
+	for (int k = 0; k < 2; k++) {
+		free(h->cache[k].body);
+		h->cache[k].body = NULL;
+	}
+	pthread_mutex_unlock(&h->cache_lock);
+}
+
 static store_t *db_get(req_t *r, char *err, size_t errlen)
 {
 	http_t *h = r->h;
@@ -90,6 +107,12 @@ static store_t *db_get(req_t *r, char *err, size_t errlen)
 	pthread_mutex_lock(&h->lock);
 	if (h->npool)
 		r->db = h->pool[--h->npool];
+	/* one stat(2) per request: what is served is the file at the path */
+	if (r->db && store_check_file(r->db) != 0) {
+		store_close(r->db);
+		r->db = NULL;
+		db_file_changed(h);
+	}
 	pthread_mutex_unlock(&h->lock);
 	if (!r->db)
 		r->db = store_open(h->database, STORE_RO, err, errlen);

@@ -17,6 +17,10 @@ typedef struct {
 	 * went wrong in err. A set *stop (may be NULL) aborts the transfer. */
 	int (*send)(const config_t *c, const char *destination, const char *payload,
 		    volatile sig_atomic_t *stop, char *err, size_t errlen);
+	/* destination as logged and stored in last_error, into buf (len bytes):
+	 * a webhook URL only up to its host (curlx_url_shown), as chat webhook
+	 * paths hold tokens; the recipients of a mail as they are. */
+	void (*shown)(const char *destination, char *buf, size_t len);
 } alert_channel_t;
 
 extern const alert_channel_t alert_channel_email;   /* alert_email.c: SMTP via libcurl */
@@ -25,9 +29,5 @@ extern const alert_channel_t alert_channel_webhook; /* alert_webhook.c: HTTP POS
 /* The email destination for c: its recipients joined with ", ", as the queue
  * row and the mail's To header show them (caller frees). */
 char *alert_email_destination(const config_t *c);
-
-/* A destination as logged and stored in last_error: an URL only up to its
- * host ("https://hooks.example.com/..."), as chat webhook paths hold tokens. */
-void alert_dest_shown(const char *dest, char *buf, size_t len);
 
 #endif

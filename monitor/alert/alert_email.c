@@ -9,6 +9,7 @@
 
 #include "lib/curlx.h"
 #include "lib/sbuf.h"
+#include "lib/text.h"
 #include "lib/xmalloc.h"
 
 #define EMAIL_CONNECT_TIMEOUT 10L
@@ -41,6 +42,11 @@ char *alert_email_destination(const config_t *c)
 	return sbuf_take(&b);
 }
 
+static void email_shown(const char *destination, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", destination); /* recipients: nothing to hide from the admin */
+}
+
 static int email_configured(const config_t *c, const char *destination)
 {
 	(void)destination; /* recipients were fixed when the message was made */
@@ -69,7 +75,7 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 	CURL *h = NULL;
 	struct curl_slist *rcpt = NULL;
 	struct upload up = {payload, strlen(payload)};
-	char from[320], cerr[CURL_ERROR_SIZE] = "", password[512] = "";
+	char from[320], cerr[CURL_ERROR_SIZE] = "", password[512] = "", shown[600];
 	char *dest = xstrdup(destination), *save = NULL;
 	long code = 0;
 	int ret = -1;
@@ -112,12 +118,16 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {
+		/* the URL may hold the login, and libcurl's message may quote it */
+		curlx_url_shown(c->smtp, true, shown, sizeof(shown));
+		curlx_url_redact(c->smtp, true, cerr, sizeof(cerr));
 		if (code)
-			snprintf(err, errlen, "SMTP %s: %s (last reply %ld)", c->smtp,
+			snprintf(err, errlen, "SMTP %s: %s (last reply %ld)", shown,
 				 cerr[0] ? cerr : curl_easy_strerror(rc), code);
 		else
-			snprintf(err, errlen, "SMTP %s: %s", c->smtp,
+			snprintf(err, errlen, "SMTP %s: %s", shown,
 				 cerr[0] ? cerr : curl_easy_strerror(rc));
+		text_redact(err, errlen, password, "***"); /* password_file's: config_redact knows not */
 		goto done;
 	}
 	ret = 0;
@@ -129,4 +139,4 @@ done:
 	return ret;
 }
 
-const alert_channel_t alert_channel_email = {"email", email_configured, email_send};
+const alert_channel_t alert_channel_email = {"email", email_configured, email_send, email_shown};

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/curlx.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "monitor/alert/alert_channel.h"
@@ -162,7 +163,10 @@ static int deliver_one(alert_t *a, const store_alert_queued_t *q, failed_t *fail
 	const alert_channel_t *ch = channel(q->channel);
 	char shown[600], err[1024] = "";
 
-	alert_dest_shown(q->destination, shown, sizeof(shown));
+	if (ch)
+		ch->shown(q->destination, shown, sizeof(shown));
+	else
+		curlx_url_shown(q->destination, false, shown, sizeof(shown));
 	if (failed_has(failed, q->destination))
 		return 0; /* its server just failed: wait for this row's own next attempt */
 	if (!ch || !ch->configured(a->cfg, q->destination)) {
@@ -179,6 +183,9 @@ static int deliver_one(alert_t *a, const store_alert_queued_t *q, failed_t *fail
 	}
 	if (a->stop && *a->stop)
 		return 0; /* interrupted by a stop: not an attempt; the next start sends it */
+	/* a server may quote what it was sent (a header, the login) in its refusal:
+	 * the error is logged and stored in last_error only without the secrets */
+	config_redact(a->cfg, err, sizeof(err));
 	retry_later(a, q, shown, err, now);
 	failed_add(failed, q->destination);
 	return 0;

@@ -30,15 +30,9 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-void alert_dest_shown(const char *dest, char *buf, size_t len)
+static void webhook_shown(const char *destination, char *buf, size_t len)
 {
-	const char *p = strstr(dest, "://");
-	const char *slash = p ? strpbrk(p + 3, "/?#") : NULL;
-
-	if (slash && slash[1])
-		snprintf(buf, len, "%.*s/...", (int)(slash - dest), dest);
-	else
-		snprintf(buf, len, "%s", dest);
+	curlx_url_shown(destination, false, buf, len);
 }
 
 static int webhook_configured(const config_t *c, const char *destination)
@@ -62,7 +56,7 @@ static int webhook_send(const config_t *c, const char *destination, const char *
 
 	h = curlx_new(&(curlx_opts_t){"http,https", WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_TIMEOUT, stop,
 				      cerr});
-	alert_dest_shown(destination, shown, sizeof(shown));
+	webhook_shown(destination, shown, sizeof(shown));
 	hdr = curlx_slist_add(hdr, "Content-Type: application/json; charset=utf-8");
 	hdr = curlx_slist_add(hdr, "Expect:"); /* no 100-continue round trip */
 	for (size_t i = 0; i < c->nwebhook_headers; i++)
@@ -76,9 +70,9 @@ static int webhook_send(const config_t *c, const char *destination, const char *
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
-		/* libcurl's message may quote the URL: keep only the reason */
-		snprintf(err, errlen, "POST %s: %s", shown,
-			 cerr[0] && !strchr(cerr, '/') ? cerr : curl_easy_strerror(rc));
+		/* libcurl's message may quote the URL */
+		curlx_url_redact(destination, false, cerr, sizeof(cerr));
+		snprintf(err, errlen, "POST %s: %s", shown, cerr[0] ? cerr : curl_easy_strerror(rc));
 		goto done;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -98,4 +92,5 @@ done:
 	return ret;
 }
 
-const alert_channel_t alert_channel_webhook = {"webhook", webhook_configured, webhook_send};
+const alert_channel_t alert_channel_webhook = {"webhook", webhook_configured, webhook_send,
+					       webhook_shown};

@@ -119,7 +119,8 @@ void check_report_begin(check_report_t *r)
 			continue;
 		text_escape_term(s->detail, det, sizeof(det));
 		fprintf(r->o.out, "%s! %s (%s) is %s%s: %s\n    -> %s\n", col(r, YEL), r->lists[i]->name,
-			r->lists[i]->zone, dnsbl_health_name(s->health), col(r, RST), det,
+			catalog_zone_shown(r->lists[i], r->lists[i]->zone), dnsbl_health_name(s->health),
+			col(r, RST), det,
 			result_health_advice(s->health));
 	}
 	fputc('\n', r->o.out);

@@ -276,7 +276,7 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 {
 	CURL *h;
 	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
-	char url[2048], cerr[CURL_ERROR_SIZE] = "";
+	char url[2048], shown[2048], cerr[CURL_ERROR_SIZE] = "";
 	cJSON *doc = NULL, *t;
 	long code = 0;
 	int ret = -1;
@@ -294,22 +294,25 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && n->url[ul - 1] == '/' ? ul - 1 : ul), n->url,
 		 NAG_STATUS_PATH);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	/* the URL may hold a login: Nagios shows the plugin's line to everyone */
+	curlx_url_shown(url, true, shown, sizeof(shown));
 	curlx_collect(h, &b);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", url,
+		curlx_url_redact(url, true, cerr, sizeof(cerr));
+		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown,
 			 cerr[0] ? cerr : curl_easy_strerror(rc));
 		goto out;
 	}
 	if (code != 200) {
-		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, url);
+		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, shown);
 		goto out;
 	}
 	doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "targets"))) {
-		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", url);
+		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", shown);
 		goto out;
 	}
 	if (!n->max_age) {
@@ -342,7 +345,8 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 		}
 	}
 	if (n->host && !n->ntargets) {
-		snprintf(err, errlen, "%s is not monitored by the daemon at %s", n->host, n->url);
+		curlx_url_shown(n->url, true, shown, sizeof(shown));
+		snprintf(err, errlen, "%s is not monitored by the daemon at %s", n->host, shown);
 		goto out;
 	}
 	ret = 0;
@@ -545,8 +549,11 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!n->host && !n->url)
 		return usage_error("%s", "give -H TARGET (live) or --url URL (daemon)");
-	if (n->url && strncmp(n->url, "http://", 7) && strncmp(n->url, "https://", 8))
-		return usage_error("--url: '%s' is not an http:// or https:// URL", n->url);
+	if (n->url && strncmp(n->url, "http://", 7) && strncmp(n->url, "https://", 8)) {
+		char shown[512];
+		curlx_url_shown(n->url, true, shown, sizeof(shown));
+		return usage_error("--url: '%s' is not an http:// or https:// URL", shown);
+	}
 	if (n->url && (n->resolver || n->nlists || n->config))
 		return usage_error("%s", "--resolver, --list and --config are for live mode, not --url");
 	return -1;

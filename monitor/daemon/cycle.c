@@ -171,8 +171,9 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 			log_change(cy, tid, t, l, cr == CONFIRM_FIRST ? NULL : status_name(from), &st, r,
 				   reason);
 	} else if (cr == CONFIRM_PENDING) {
-		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name, l->zone,
-			  status_name(status), st.pending_count, s->cfg->confirm);
+		log_debug("%s %s: %s seen %d of %u times, not yet confirmed", t->name,
+			  catalog_zone_shown(l, l->zone), status_name(status), st.pending_count,
+			  s->cfg->confirm);
 	}
 	if (store_state_put(s->store, tid, lid, &st) < 0)
 		cy->failed = 1;
@@ -546,22 +547,28 @@ static void store_well(struct cycle *cy)
 }
 
 /* Is the database file still the one the daemon writes? A deleted or replaced
- * file would take the history with it when the daemon stops: say so, and open
- * the path again (a new database when there is none, as at a first start).
- * 0, or -1 when it cannot be opened (a store failure). */
+ * file would take the history with it when the daemon stops: say so, once, and
+ * open the path again (a new database when there is none, as at a first start),
+ * in every cycle until it opens. 0, or -1 when it cannot be opened (a store
+ * failure: store_failed says why, once per distinct error, and on /healthz). */
 static int check_database_file(struct cycle *cy)
 {
 	struct sched *s = cy->s;
-	char what[600];
 
-	if (store_check_file(s->store) == 0)
+	if (!s->store_lost && store_check_file(s->store) == 0)
 		return 0;
-	snprintf(what, sizeof(what), "%s", store_error(s->store));
-	log_error("%s: opening the path again; what the old file held is gone unless restored "
-		  "from a backup (stop blmon, put the file back, start it)", what);
+	if (!s->store_lost) {
+		snprintf(s->store_lost_what, sizeof(s->store_lost_what), "%s",
+			 store_error(s->store));
+		log_error("%s: opening the path again; what the old file held is gone unless "
+			  "restored from a backup (stop blmon, put the file back, start it)",
+			  s->store_lost_what);
+		s->store_lost = true;
+	}
 	if (store_reopen(s->store) < 0)
 		return -1;
-	sched_problem_set(s, what); /* until a cycle finished on the new file */
+	s->store_lost = false;
+	sched_problem_set(s, s->store_lost_what); /* until a cycle finished on the new file */
 	return 0;
 }
 

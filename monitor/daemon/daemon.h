@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "checks/dnsbl.h"
@@ -35,6 +36,11 @@ struct sched {
 	unsigned store_backoff;
 	char store_err[512];
 	int64_t store_err_logged;
+	/* the database file was deleted or replaced and opening the path again
+	 * failed: what happened is said once; each cycle tries the path again, and
+	 * what runs between cycles (alerts, the mail log) waits until it opens */
+	bool store_lost;
+	char store_lost_what[512];
 	/* what makes the daemon unhealthy beyond what the database says (a failing
 	 * or replaced database file): read by the HTTP threads, hence the lock */
 	pthread_mutex_t problem_lock;

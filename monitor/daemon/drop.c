@@ -592,6 +592,7 @@ int drop_fetch(const char *url, const char *etag, const char *last_modified, int
 		goto out;
 	}
 	if (cc != CURLE_OK) {
+		curlx_url_redact(url, true, cerr, sizeof(cerr)); /* libcurl's message may quote it */
 		seterr(err, errlen, "fetch failed: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
 		goto out;
 	}

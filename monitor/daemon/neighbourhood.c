@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "checks/asn.h"
+#include "lib/curlx.h"
 #include "lib/xmalloc.h"
 #include "monitor/daemon/drop.h"
 #include "lib/log.h"
@@ -99,20 +100,22 @@ bool neighbourhood_drop_active(const neighbourhood_t *h)
 static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, unsigned refresh_s,
 			store_t *s, int64_t now)
 {
-	char err[512];
+	char err[512], shown[512];
 	store_file_t f;
 	drop_fetch_t res;
 	int have = store_file_get(s, url, &f);
 
+	/* a mirror's URL may carry a login or a key: logged as it may be shown */
+	curlx_url_shown(url, true, shown, sizeof(shown));
 	if (have < 0) {
-		log_error("DROP %s: %s", url, store_error(s));
+		log_error("DROP %s: %s", shown, store_error(s));
 		return;
 	}
 	if (have && !h->loaded[kind]) {
 		if (drop_parse(kind, f.body, f.len, h->drop, err, sizeof(err)) == 0)
 			h->loaded[kind] = true;
 		else
-			log_warn("DROP %s: stored copy unusable: %s", url, err);
+			log_warn("DROP %s: stored copy unusable: %s", shown, err);
 	}
 	free(f.body);
 	if (have && now - f.checked < (int64_t)refresh_s && now >= f.checked)
@@ -123,21 +126,21 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 	if (drop_fetch(url, have && f.etag[0] ? f.etag : NULL,
 		       have && f.last_modified[0] ? f.last_modified : NULL, 60, &res, err,
 		       sizeof(err)) < 0) {
-		log_warn("DROP %s: download failed, keeping the last good copy: %s", url, err);
+		log_warn("DROP %s: download failed, keeping the last good copy: %s", shown, err);
 		if (have)
 			store_file_put(s, url, NULL, 0, NULL, NULL, now);
 	} else if (res.status == DROP_FETCH_NOT_MODIFIED) {
 		store_file_put(s, url, NULL, 0, NULL, NULL, now);
 	} else if (drop_parse(kind, res.body, res.len, h->drop, err, sizeof(err)) < 0) {
 		/* a truncated or malformed file never replaces good data */
-		log_warn("DROP %s: refused the new file, keeping the last good copy: %s", url, err);
+		log_warn("DROP %s: refused the new file, keeping the last good copy: %s", shown, err);
 		if (have)
 			store_file_put(s, url, NULL, 0, NULL, NULL, now);
 	} else {
 		h->loaded[kind] = true;
 		if (store_file_put(s, url, res.body, res.len, res.etag, res.last_modified, now) < 0)
-			log_error("DROP %s: %s", url, store_error(s));
-		log_info("DROP %s: new file loaded", url);
+			log_error("DROP %s: %s", shown, store_error(s));
+		log_info("DROP %s: new file loaded", shown);
 	}
 	drop_fetch_free(&res);
 }

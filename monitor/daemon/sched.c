@@ -195,15 +195,20 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		}
 		if (due) {
 			/* the neighbourhood's downloads (DROP) are their own step, not the cycle's */
-			neighbourhood_drop_refresh(s->hood, s->cfg, s->store, now);
+			if (!s->store_lost)
+				neighbourhood_drop_refresh(s->hood, s->cfg, s->store, now);
 			cycle_run(s);
 			if (max_cycles && ++cycles >= max_cycles)
 				break;
 			continue;
 		}
-		if (s->lw)
+		/* without a database there is nowhere to record a line or queue an alert:
+		 * the log file keeps its lines, and the events wait, until the next cycle
+		 * opens the path */
+		if (s->lw && !s->store_lost)
 			logwatch_poll(s->lw, now);
-		alert_idle(s->alert, now);
+		if (!s->store_lost)
+			alert_idle(s->alert, now);
 		/* sleep until the next list is due; signals cut the wait short */
 		poll(NULL, 0, next - now >= 1 ? 1000 : (int)((next - now) * 1000));
 	}
