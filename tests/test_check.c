@@ -129,7 +129,8 @@ Test(check, listed_with_several_a_records_and_txt)
 	cr_assert(strstr(r.out, "XBL: exploited host"));
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "txt")), 2);
 	cr_assert(strstr(r.out, "SBL listing for 192.0.2.10"), "TXT with $ substituted: %s", r.out);
-	cr_assert_str_eq(harness_str(res, "removal_url"), "https://check.spamhaus.org/");
+	cr_assert_str_eq(harness_str(res, "removal_url"),
+			 "https://check.spamhaus.org/results/?query=192.0.2.10");
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(res, "reason")));
 	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0), "health"), "ok");
 	cJSON_Delete(doc);
