@@ -287,9 +287,9 @@ void problem_headline(const problem_t *p, char *buf, size_t len)
 	const char *name = p->name[0] ? p->name : catalog_zone_shown(p->list, p->zone);
 
 	if (p->scope == SCOPE_NETWORK || p->scope == SCOPE_ASN)
-		snprintf(buf, len, "%s lists %s%s: affects %llu of your address%s", name,
-			 p->entity, p->scope == SCOPE_ASN ? " (your provider's network)" : "",
-			 (unsigned long long)p->affected, p->affected == 1 ? "" : "es");
+		snprintf(buf, len, "%s lists %s%s: affects %llu of your addresses", name, p->entity,
+			 p->scope == SCOPE_ASN ? " (your provider's network)" : "",
+			 (unsigned long long)p->affected); /* "1 of your addresses", not "address" */
 	else
 		snprintf(buf, len, "%s lists %s", name, p->entity);
 }
