@@ -213,8 +213,8 @@ Test(verdict, removal_url_substitutes_the_target)
 
 	cr_assert_eq(catalog_removal_url(catalog_find(cat, "uceprotect-1"), "192.0.2.20", url,
 					 sizeof(url)), 0);
-	cr_assert_str_eq(url, "http://www.uceprotect.net/en/rblcheck.php?ipr=192.0.2.20");
-	cr_assert_eq(catalog_removal_url(catalog_find(cat, "zen.spamhaus.org"), "x", url,
+	cr_assert_str_eq(url, "https://www.uceprotect.net/en/rblcheck.php?ipr=192.0.2.20");
+	cr_assert_eq(catalog_removal_url(catalog_find(cat, "zen.spamhaus.org"), "192.0.2.20", url,
 					 sizeof(url)), 0);
-	cr_assert_str_eq(url, "https://check.spamhaus.org/");
+	cr_assert_str_eq(url, "https://check.spamhaus.org/results/?query=192.0.2.20");
 }
