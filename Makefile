@@ -88,6 +88,7 @@ MONITOR_SRCS := \
 	monitor/mtalog/logline_exim.c \
 	monitor/mtalog/incident.c \
 	monitor/cli/check_report.c \
+	monitor/cli/check_report_human.c \
 	monitor/cli/live.c \
 	monitor/cli/check.c \
 	monitor/cli/nagios.c \

@@ -268,14 +268,28 @@ int problem_removal_url(const problem_t *p, char *buf, size_t len)
 	return catalog_removal_url(p->list, who, buf, len);
 }
 
+void problem_affected(const problem_t *p, char *buf, size_t len)
+{
+	size_t n, o;
+
+	if (p->spans.n) { /* addresses */
+		target_spans_str(&p->spans, buf, len);
+		return;
+	}
+	n = target_ranges(p->first, p->nfirst, buf, len); /* domains */
+	o = strlen(buf);
+	if (n == p->nfirst && p->affected > p->nfirst && o + 5 <= len)
+		snprintf(buf + o, len - o, ", ...");
+}
+
 void problem_headline(const problem_t *p, char *buf, size_t len)
 {
 	const char *name = p->name[0] ? p->name : catalog_zone_shown(p->list, p->zone);
 
 	if (p->scope == SCOPE_NETWORK || p->scope == SCOPE_ASN)
-		snprintf(buf, len, "%s lists %s%s: affects %llu of your address%s", name,
-			 p->entity, p->scope == SCOPE_ASN ? " (your provider's network)" : "",
-			 (unsigned long long)p->affected, p->affected == 1 ? "" : "es");
+		snprintf(buf, len, "%s lists %s%s: affects %llu of your addresses", name, p->entity,
+			 p->scope == SCOPE_ASN ? " (your provider's network)" : "",
+			 (unsigned long long)p->affected); /* "1 of your addresses", not "address" */
 	else
 		snprintf(buf, len, "%s lists %s", name, p->entity);
 }
@@ -459,6 +473,7 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 	}
 	p->affected++;
 	keep_first(p, t);
+	target_spans_add(&p->spans, t);
 	add_codes(p, r);
 	if (r->since && (!p->since || r->since < p->since))
 		p->since = r->since;

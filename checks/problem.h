@@ -65,6 +65,8 @@ typedef struct {
 	uint64_t affected;                /* targets listed through this cause */
 	uint8_t nfirst;
 	target_t first[PROBLEM_FIRST_MAX]; /* the lowest of them, in numeric order */
+	target_spans_t spans;             /* the lowest affected addresses as runs: a listed
+					     /24 is one run however many are affected */
 	int64_t since;                    /* the earliest listing's since (0: not known) */
 	bool stale;                       /* one of its listings is stale */
 	const problem_rule_t *ignored;    /* the rule that ignores it, or NULL (borrowed) */
@@ -86,6 +88,11 @@ const char *problem_advice(const problem_t *p, char *buf, size_t len);
 /* The removal link, with the first affected address where the site takes one;
  * 0, or -1 when the list has none. */
 int problem_removal_url(const problem_t *p, char *buf, size_t len);
+
+/* The affected targets for people, in numeric order, consecutive addresses as
+ * ranges: "203.0.113.1-203.0.113.16, 203.0.113.40"; ", ..." ends it when
+ * more are affected than were kept. */
+void problem_affected(const problem_t *p, char *buf, size_t len);
 
 /* One line for people: "Spamhaus ZEN lists 192.0.2.10 (SBL: ...)",
  * "UCEPROTECT Level 2 lists 203.0.113.0/24: affects 16 of your addresses". */

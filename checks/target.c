@@ -256,9 +256,14 @@ bool targetset_next(const targetset_t *ts, targetset_iter_t *it, target_t *out)
 
 /* ---- order, networks and ranges ---- */
 
+static size_t type_len(target_type_t t)
+{
+	return t == TARGET_IPV4 ? 4 : 16;
+}
+
 static size_t addr_len(const target_t *t)
 {
-	return t->type == TARGET_IPV4 ? 4 : 16;
+	return type_len(t->type);
 }
 
 int target_cmp(const target_t *a, const target_t *b)
@@ -296,19 +301,52 @@ void target_network(const target_t *t, unsigned prefix, target_t *net)
 	snprintf(net->name, sizeof(net->name), "%s/%u", a, prefix);
 }
 
+/* Address order across families: IPv4 before IPv6. */
+static int span_cmp(target_type_t ta, const uint8_t *a, target_type_t tb, const uint8_t *b)
+{
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return memcmp(a, b, type_len(ta));
+}
+
+/* Whether b is the address right after a (same family). */
+static bool span_next(target_type_t ta, const uint8_t *a, target_type_t tb, const uint8_t *b)
+{
+	uint8_t x[16];
+	size_t n = type_len(ta);
+
+	if (ta != tb)
+		return false;
+	memcpy(x, a, n);
+	for (size_t i = n; i-- > 0;)
+		if (++x[i] != 0)
+			return memcmp(x, b, n) == 0;
+	return false; /* the last address has no next */
+}
+
 /* Whether b is the address right after a (same family). */
 static bool next_addr(const target_t *a, const target_t *b)
 {
-	uint8_t x[16];
-	size_t n = addr_len(a);
+	return a->type != TARGET_DOMAIN && span_next(a->type, a->addr, b->type, b->addr);
+}
 
-	if (a->type == TARGET_DOMAIN || a->type != b->type)
+/* Appends "lo" or "lo-hi" (hi NULL: one address) to buf at *o, after ", " when
+ * something precedes it. When it does not fit with room for ", ...", writes
+ * "..." instead and returns false. */
+static bool put_range(char *buf, size_t len, size_t *o, const char *lo, const char *hi)
+{
+	char piece[2 * TARGET_NAME_MAX + 4];
+	int w = hi ? snprintf(piece, sizeof(piece), "%s%s-%s", *o ? ", " : "", lo, hi)
+		   : snprintf(piece, sizeof(piece), "%s%s", *o ? ", " : "", lo);
+
+	if (*o + (size_t)w + 5 > len) { /* room for ", ..." */
+		if (*o + 5 <= len)
+			snprintf(buf + *o, len - *o, "%s...", *o ? ", " : "");
 		return false;
-	memcpy(x, a->addr, n);
-	for (size_t i = n; i-- > 0;)
-		if (++x[i] != 0)
-			break;
-	return memcmp(x, b->addr, n) == 0;
+	}
+	memcpy(buf + *o, piece, (size_t)w + 1);
+	*o += (size_t)w;
+	return true;
 }
 
 size_t target_ranges(const target_t *sorted, size_t n, char *buf, size_t len)
@@ -319,22 +357,87 @@ size_t target_ranges(const target_t *sorted, size_t n, char *buf, size_t len)
 		buf[0] = '\0';
 	while (i < n) {
 		size_t j = i;
-		char piece[2 * TARGET_NAME_MAX + 4];
-		int w;
 		while (j + 1 < n && next_addr(&sorted[j], &sorted[j + 1]))
 			j++;
-		w = j > i ? snprintf(piece, sizeof(piece), "%s%s-%s", o ? ", " : "", sorted[i].name,
-				     sorted[j].name)
-			  : snprintf(piece, sizeof(piece), "%s%s", o ? ", " : "", sorted[i].name);
-		if (o + (size_t)w + 5 > len) { /* room for ", ..." */
-			if (o + 5 <= len)
-				snprintf(buf + o, len - o, "%s...", o ? ", " : "");
+		if (!put_range(buf, len, &o, sorted[i].name, j > i ? sorted[j].name : NULL))
 			break;
-		}
-		memcpy(buf + o, piece, (size_t)w + 1);
-		o += (size_t)w;
 		done += j - i + 1;
 		i = j + 1;
 	}
 	return done;
+}
+
+/* ---- spans ---- */
+
+/* Addresses from `from` upwards are no longer kept (runs are dropped highest first). */
+static void span_cut(target_spans_t *s, target_type_t type, const uint8_t *from)
+{
+	if (!s->cut || span_cmp(type, from, s->cut_type, s->cut_addr) < 0) {
+		s->cut = true;
+		s->cut_type = type;
+		memcpy(s->cut_addr, from, 16);
+	}
+}
+
+void target_spans_add(target_spans_t *s, const target_t *t)
+{
+	uint8_t a[16] = {0};
+	size_t i = 0;
+	bool after, before;
+
+	if (t->type == TARGET_DOMAIN)
+		return;
+	memcpy(a, t->addr, type_len(t->type));
+	if (s->cut && span_cmp(t->type, a, s->cut_type, s->cut_addr) >= 0)
+		return;
+	while (i < s->n && span_cmp(s->v[i].type, s->v[i].hi, t->type, a) < 0)
+		i++;
+	if (i < s->n && span_cmp(s->v[i].type, s->v[i].lo, t->type, a) <= 0)
+		return; /* already in run i */
+	after = i > 0 && span_next(s->v[i - 1].type, s->v[i - 1].hi, t->type, a);
+	before = i < s->n && span_next(t->type, a, s->v[i].type, s->v[i].lo);
+	if (after && before) { /* a joins two runs */
+		memcpy(s->v[i - 1].hi, s->v[i].hi, 16);
+		memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
+		s->n--;
+	} else if (after) {
+		memcpy(s->v[i - 1].hi, a, 16);
+	} else if (before) {
+		memcpy(s->v[i].lo, a, 16);
+	} else {
+		if (i == TARGET_SPANS_MAX) { /* above every run kept, and no room */
+			span_cut(s, t->type, a);
+			return;
+		}
+		if (s->n == TARGET_SPANS_MAX) {
+			span_cut(s, s->v[s->n - 1].type, s->v[s->n - 1].lo);
+			s->n--;
+		}
+		memmove(&s->v[i + 1], &s->v[i], (s->n - i) * sizeof(s->v[0]));
+		s->v[i].type = t->type;
+		memcpy(s->v[i].lo, a, 16);
+		memcpy(s->v[i].hi, a, 16);
+		s->n++;
+	}
+}
+
+size_t target_spans_str(const target_spans_t *s, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < s->n; i++) {
+		int af = s->v[i].type == TARGET_IPV4 ? AF_INET : AF_INET6;
+		char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
+		bool one = !memcmp(s->v[i].lo, s->v[i].hi, 16);
+
+		inet_ntop(af, s->v[i].lo, lo, sizeof(lo));
+		inet_ntop(af, s->v[i].hi, hi, sizeof(hi));
+		if (!put_range(buf, len, &o, lo, one ? NULL : hi))
+			return i;
+	}
+	if (s->cut && o + 5 <= len)
+		snprintf(buf + o, len - o, "%s...", o ? ", " : "");
+	return i;
 }

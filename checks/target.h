@@ -90,4 +90,32 @@ void target_network(const target_t *t, unsigned prefix, target_t *net);
  * many addresses were written. */
 size_t target_ranges(const target_t *sorted, size_t n, char *buf, size_t len);
 
+/* ---- a bounded summary of many addresses ---- */
+
+#define TARGET_SPANS_MAX 8
+
+typedef struct {
+	target_type_t type; /* IPv4 or IPv6 */
+	uint8_t lo[16], hi[16];
+} target_span_t;
+
+/* The lowest addresses added, in any order, kept as at most TARGET_SPANS_MAX
+ * runs of consecutive ones: a whole /24 costs one run, a /16 swept address by
+ * address never more than the array. Start zeroed. */
+typedef struct {
+	uint8_t n;
+	bool cut;                /* addresses at or above cut_addr were not kept */
+	target_type_t cut_type;
+	uint8_t cut_addr[16];
+	target_span_t v[TARGET_SPANS_MAX];
+} target_spans_t;
+
+/* Adds address t (a domain is not an address: nothing is kept). */
+void target_spans_add(target_spans_t *s, const target_t *t);
+
+/* Writes the runs as target_ranges does ("192.0.2.1-192.0.2.16, 192.0.2.20"),
+ * ending in ", ..." when addresses above them were not kept or buf is short.
+ * Returns how many runs were written. */
+size_t target_spans_str(const target_spans_t *s, char *buf, size_t len);
+
 #endif

@@ -21,9 +21,13 @@ static const char zen_a[] =
 	"192.0.2.12 :127.255.255.254:Public resolver refused\n"
 	"192.0.2.13 :127.0.0.1:loopback answer\n"
 	"192.0.2.14 :176.107.178.7:hijacked zone\n"
-	"192.0.2.30 :127.0.0.2:Evil \033[31mred\033[0m <script>alert(1)</script> \"><img src=x onerror=alert(2)>\n";
-/* a second dataset of the same zone: 192.0.2.10 gets two A records */
-static const char zen_b[] = "192.0.2.10 :127.0.0.4:XBL too\n";
+	"192.0.2.30 :127.0.0.2:Evil \033[31mred\033[0m <script>alert(1)</script> \"><img src=x onerror=alert(2)>\n"
+	"203.0.113.10 :127.0.0.2:SBL listing for $\n";
+/* a second dataset of the same zone: 192.0.2.10 and 203.0.113.10 get two A records */
+static const char zen_b[] = "192.0.2.10 :127.0.0.4:XBL too\n203.0.113.10 :127.0.0.4:XBL too\n";
+/* a list of scope network (UCEPROTECT Level 2 style) that lists a whole /24 */
+static const char l2[] = ":127.0.0.2:Net 203.0.113.0/24 is listed because abusers were seen in it\n"
+			 "127.0.0.2\n203.0.113.0/24\n";
 static const char wild[] = ":127.0.0.2:everything is listed\n0.0.0.0/0\n";
 static const char dead[] = ":127.0.0.2:x\n192.0.2.10\n";
 static const char nix6[] = ":127.0.0.2:NiX v6 listing\n::ffff:7f00:2\n2001:db8::10\n";
@@ -45,7 +49,7 @@ static void setup(void)
 		"ix.dnsbl.manitu.net:ip6trie:nix6",   "ix.dnsbl.manitu.net:ip4set:nix4",
 		"dbl.spamhaus.org:dnset:dbl",         "example.test:generic:gen",
 		"all.s5h.net:ip4set:s5h4",            "all.s5h.net:ip6trie:s5h6",
-		"all.s5h.net:generic:s5hg",
+		"all.s5h.net:generic:s5hg",           "l2.test:ip4set:l2",
 		NULL};
 
 	dir = harness_tmpdir();
@@ -61,6 +65,7 @@ static void setup(void)
 	cr_assert_eq(harness_write(dir, "s5h6", s5h6), 0);
 	cr_assert_eq(harness_write(dir, "s5hg", s5hg), 0);
 	cr_assert_eq(harness_write(dir, "gen", gen), 0);
+	cr_assert_eq(harness_write(dir, "l2", l2), 0);
 	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
 	snprintf(resolver, sizeof(resolver), "127.0.0.1:%d", dns.port);
 }
@@ -129,7 +134,8 @@ Test(check, listed_with_several_a_records_and_txt)
 	cr_assert(strstr(r.out, "XBL: exploited host"));
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(res, "txt")), 2);
 	cr_assert(strstr(r.out, "SBL listing for 192.0.2.10"), "TXT with $ substituted: %s", r.out);
-	cr_assert_str_eq(harness_str(res, "removal_url"), "https://check.spamhaus.org/results/?query=192.0.2.10");
+	cr_assert_str_eq(harness_str(res, "removal_url"),
+			 "https://check.spamhaus.org/results/?query=192.0.2.10");
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(res, "reason")));
 	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "lists"), 0), "health"), "ok");
 	cJSON_Delete(doc);
@@ -487,5 +493,230 @@ Test(check, per_list_rate_is_never_exceeded)
 	/* with a burst allowance of 1, query k may start at (k - 2) / 50 s: the 64th
 	 * not before 62/50 s. A lower bound holds however loaded the machine is. */
 	cr_assert_geq(secs, 1.24, "64 queries at 50/s took only %.2f s", secs);
+	harness_run_free(&r);
+}
+
+/* ---- issue 14: problems, not rows ---- */
+
+/* The network-scope list of the 20-address scenario, and optional [ignore] rules. */
+static void twenty_config(char *conf, size_t len, const char *name, const char *ignore)
+{
+	char text[1024];
+
+	snprintf(conf, len, "%s/%s", dir, name);
+	snprintf(text, sizeof(text),
+		 "[list l2.test]\nname = UCEPROTECT-like L2\nscope = network\nseverity = low\n"
+		 "code = 127.0.0.2 network listed: abusers in it\n%s%s",
+		 ignore ? "[ignore]\n" : "", ignore ? ignore : "");
+	cr_assert_eq(harness_write(dir, name, text), 0);
+}
+
+/* Runs blmon check over the 20 addresses: 16 of 203.0.113.0/24 (listed as a
+ * network by l2.test; .10 also on ZEN as SBL+XBL), given in string order, and
+ * 4 clean ones. mode: NULL (people), "--json" or "--problems". */
+static void run_twenty(harness_run_t *r, const char *conf, const char *mode)
+{
+	const char *args[48] = {"check", "-c", conf, "--resolver", resolver, "--timeout", "500ms",
+				"--list", "zen.spamhaus.org", "--list", "l2.test", "--color", "never"};
+	int n = 13;
+	char addr[16][32];
+
+	if (mode)
+		args[n++] = mode;
+	args[n++] = "198.51.100.20";
+	args[n++] = "192.0.2.99";
+	for (int i = 0; i < 16; i++) { /* 1, 10, 11, ..., 16, 2, 3, ..., 9 */
+		int k = i == 0 ? 1 : i <= 7 ? 9 + i : i - 6;
+		snprintf(addr[i], sizeof(addr[i]), "203.0.113.%d", k);
+		args[n++] = addr[i];
+	}
+	args[n++] = "198.51.100.7";
+	args[n++] = "192.0.2.98";
+	args[n] = NULL;
+	cr_assert_eq(harness_run(r, 30, args), 0);
+}
+
+/* Where needle first occurs in text; fails the test when it does not. */
+static const char *at(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle);
+
+	cr_assert_not_null(p, "no \"%s\" in:\n%s", needle, text);
+	return p;
+}
+
+Test(check, twenty_addresses_read_as_two_problems_worst_first)
+{
+	harness_run_t r;
+	char conf[1024];
+
+	twenty_config(conf, sizeof(conf), "twenty.conf", NULL);
+	run_twenty(&r, conf, NULL);
+	cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	/* the address's own listing before its network's */
+	cr_assert_lt(at(r.out, "Problems: 2, worst first"), at(r.out, "1. Spamhaus ZEN lists 203.0.113.10\n"));
+	cr_assert_lt(at(r.out, "1. Spamhaus ZEN lists 203.0.113.10\n"),
+		     at(r.out, "2. UCEPROTECT-like L2 lists 203.0.113.0/24: affects 16 of your addresses\n"));
+	/* the /24 once, not once per address */
+	cr_assert_eq(harness_count(r.out, "203.0.113.0/24: affects"), 1, "%s", r.out);
+	cr_assert_eq(harness_count(r.out, "abusers were seen in it"), 1, "TXT once: %s", r.out);
+	cr_assert_eq(harness_count(r.out, "network listed: abusers in it"), 1, "%s", r.out);
+	at(r.out, "   addresses: 203.0.113.1-203.0.113.16\n");
+	/* the SBL+XBL listing: both codes with their meanings, the TXT, what to do, the link */
+	at(r.out, "   127.0.0.2       SBL: ");
+	at(r.out, "   127.0.0.4       XBL: ");
+	at(r.out, "   TXT: SBL listing for 203.0.113.10\n");
+	at(r.out, "   what to do: Find what made 203.0.113.10 send spam");
+	at(r.out, "   removal: https://check.spamhaus.org/results/?query=203.0.113.10\n");
+	/* targets in numeric order, each once */
+	cr_assert_lt(at(r.out, "Targets: 20, in numeric order"), at(r.out, "\n  192.0.2.98 "));
+	cr_assert_lt(at(r.out, "\n  192.0.2.98 "), at(r.out, "\n  192.0.2.99 "));
+	cr_assert_lt(at(r.out, "\n  198.51.100.7 "), at(r.out, "\n  198.51.100.20 "));
+	cr_assert_lt(at(r.out, "\n  198.51.100.20 "), at(r.out, "\n  203.0.113.1 "));
+	cr_assert_lt(at(r.out, "\n  203.0.113.2 "), at(r.out, "\n  203.0.113.10 "));
+	cr_assert_lt(at(r.out, "\n  203.0.113.9 "), at(r.out, "\n  203.0.113.10 "));
+	cr_assert_lt(at(r.out, "\n  203.0.113.10 "), at(r.out, "\n  203.0.113.16 "));
+	at(r.out, "\n  203.0.113.2    listed through its network\n");
+	at(r.out, "\n  203.0.113.10   LISTED: Spamhaus ZEN; also through its network\n");
+	at(r.out, "\n  192.0.2.99     clean\n");
+	cr_assert_eq(harness_count(r.out, "\n  203.0.113.1"), 8, "%s", r.out); /* .1, .10-.16 */
+	at(r.out, "\n16 listed, 0 unknown, 4 clean: 20 targets, ");
+	harness_run_free(&r);
+}
+
+Test(check, problems_document_is_worst_first_and_valid)
+{
+	harness_run_t r;
+	char conf[1024];
+	cJSON *doc, *p, *s;
+
+	twenty_config(conf, sizeof(conf), "twenty.conf", NULL);
+	run_twenty(&r, conf, "--problems");
+	cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+	cr_assert_eq(harness_schema_valid("check-problems.schema.json", r.out), 0,
+		     "output does not match schemas/check-problems.schema.json: %s", r.out);
+	doc = cJSON_Parse(r.out);
+	cr_assert_not_null(doc);
+	cr_assert_null(cJSON_GetObjectItem(doc, "targets"), "no per-target results");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 2);
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 0);
+	cr_assert_str_eq(harness_str(p, "entity"), "203.0.113.10");
+	cr_assert_str_eq(harness_str(p, "scope"), "ip");
+	cr_assert_str_eq(harness_str(p, "severity"), "high");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "codes")), 2, "SBL+XBL in one problem");
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(p, "ignored_by")));
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 1);
+	cr_assert_str_eq(harness_str(p, "entity"), "203.0.113.0/24", "the network the TXT names");
+	cr_assert_str_eq(harness_str(p, "scope"), "network");
+	cr_assert_eq(cJSON_GetObjectItem(p, "affected")->valueint, 16);
+	cr_assert_str_eq(harness_str(p, "headline"),
+			 "UCEPROTECT-like L2 lists 203.0.113.0/24: affects 16 of your addresses");
+	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "targets"), 1)->valuestring,
+			 "203.0.113.2", "numeric order");
+	s = cJSON_GetObjectItem(doc, "summary");
+	cr_assert_eq(cJSON_GetObjectItem(s, "targets")->valueint, 20);
+	cr_assert_eq(cJSON_GetObjectItem(s, "listed")->valueint, 16);
+	cr_assert_eq(cJSON_GetObjectItem(s, "clean")->valueint, 4);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "lists")), 2);
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+
+	/* one document or the other, never both */
+	run_twenty(&r, conf, "--problems");
+	harness_run_free(&r);
+	{
+		const char *both[] = {"check", "--json", "--problems", "192.0.2.1", NULL};
+		cr_assert_eq(harness_run(&r, 10, both), 0);
+		cr_assert_eq(r.status, 2);
+		cr_assert(strstr(r.err, "choose one"), "%s", r.err);
+		harness_run_free(&r);
+	}
+}
+
+Test(check, ignored_listings_are_folded_and_do_not_make_exit_1)
+{
+	harness_run_t r;
+	char conf[1024];
+	cJSON *doc, *p;
+
+	/* ZEN's listing accepted: folded; the network's listing still exits 1 */
+	twenty_config(conf, sizeof(conf), "ign1.conf", "rule = zen.spamhaus.org 203.0.113.10\n");
+	run_twenty(&r, conf, NULL);
+	cr_assert_eq(r.status, 1, "exit %d: %s", r.status, r.out);
+	at(r.out, "Problems: 1, worst first");
+	cr_assert_lt(at(r.out, "1. UCEPROTECT-like L2 lists 203.0.113.0/24"),
+		     at(r.out, "Ignored on purpose: 1, by [ignore] rules\n"));
+	at(r.out, "  - Spamhaus ZEN lists 203.0.113.10; ignored by rule 'zen.spamhaus.org 203.0.113.10'\n");
+	cr_assert_null(strstr(r.out, "SBL listing for"), "an ignored problem has no paragraph: %s", r.out);
+	at(r.out, "\n  203.0.113.10   listed through its network; ignored: Spamhaus ZEN\n");
+	harness_run_free(&r);
+
+	/* every listing accepted: exit 0, with the folded lines */
+	twenty_config(conf, sizeof(conf), "ign2.conf",
+		      "rule = zen.spamhaus.org 203.0.113.10\nrule = l2.test 203.0.113.0/24\n");
+	run_twenty(&r, conf, NULL);
+	cr_assert_eq(r.status, 0, "an ignored listing alone exits 0: %d\n%s", r.status, r.out);
+	cr_assert_null(strstr(r.out, "Problems:"), "%s", r.out);
+	at(r.out, "Ignored on purpose: 2, by [ignore] rules\n");
+	at(r.out, "  - UCEPROTECT-like L2 lists 203.0.113.0/24: affects 16 of your addresses; "
+		  "ignored by rule 'l2.test 203.0.113.0/24'\n");
+	at(r.out, "\n  203.0.113.2    ignored: its network's listing\n");
+	at(r.out, "\n0 listed, 16 ignored, 0 unknown, 4 clean: 20 targets, ");
+	harness_run_free(&r);
+
+	/* the JSON documents say what the lists answered, and which rule accepts it */
+	run_twenty(&r, conf, "--problems");
+	cr_assert_eq(r.status, 0);
+	cr_assert_eq(harness_schema_valid("check-problems.schema.json", r.out), 0, "%s", r.out);
+	doc = cJSON_Parse(r.out);
+	p = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 1);
+	cr_assert_str_eq(harness_str(p, "ignored_by"), "l2.test 203.0.113.0/24");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "listed")->valueint, 16);
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+	run_twenty(&r, conf, "--json");
+	cr_assert_eq(r.status, 0);
+	cr_assert_eq(harness_schema_valid("check.schema.json", r.out), 0, "%s", r.out);
+	doc = cJSON_Parse(r.out);
+	cr_assert_str_eq(harness_str(harness_target(doc, "203.0.113.10"), "status"), "listed");
+	cJSON_Delete(doc);
+	harness_run_free(&r);
+}
+
+Test(check, a_large_run_lists_only_what_is_wrong)
+{
+	harness_run_t r;
+	char conf[1024];
+	const char *args[] = {"check", "-c", conf, "--resolver", resolver, "--list",
+			      "zen.spamhaus.org", "--list", "l2.test", "--color", "never",
+			      "203.0.112.0/22", NULL};
+
+	twenty_config(conf, sizeof(conf), "twenty.conf", NULL);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	at(r.out, "2. UCEPROTECT-like L2 lists 203.0.113.0/24: affects 256 of your addresses\n");
+	at(r.out, "   addresses: 203.0.113.0-203.0.113.255\n");
+	at(r.out, "Targets: 1 of 1024, in numeric order\n");
+	at(r.out, "\n  203.0.113.10  LISTED: Spamhaus ZEN; also through its network\n");
+	at(r.out, "(1023 targets not shown: 768 clean; 255 listed only through their network or AS");
+	cr_assert_lt(harness_count(r.out, "\n"), 40, "bounded: %s", r.out);
+	at(r.out, "\n256 listed, 0 unknown, 768 clean: 1024 targets, ");
+	harness_run_free(&r);
+}
+
+Test(check, unknown_results_say_why_once)
+{
+	harness_run_t r;
+	const char *args[] = {"check", "--resolver", resolver, "--list", "zen.spamhaus.org",
+			      "--color", "never", "192.0.2.12", "192.0.2.13", "192.0.2.99", NULL};
+
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 3, "%s", r.out);
+	cr_assert_null(strstr(r.out, "Problems:"), "%s", r.out);
+	at(r.out, "\n  192.0.2.12  UNKNOWN: Spamhaus ZEN (resolver refused by Spamhaus)\n");
+	at(r.out, "\n  192.0.2.13  UNKNOWN: Spamhaus ZEN (answer 127.0.0.1 is never a listing (RFC 5782))\n");
+	at(r.out, "Why some results are unknown\n");
+	cr_assert_eq(harness_count(r.out, "(127.255.255.254)"), 1, "the full reason once: %s", r.out);
+	at(r.out, "\n0 listed, 2 unknown, 1 clean: 3 targets");
 	harness_run_free(&r);
 }

@@ -12,20 +12,21 @@ static char *dir;
 static harness_server_t dns, http;
 static char resolver[64], url[64];
 
-static const char bl[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.12\n";
+static const char bl[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.12\n203.0.113.10\n";
 static const char bl2[] = ":127.0.0.2:Other $\n127.0.0.2\n192.0.2.11\n192.0.2.12\n";
 static const char dead[] = ":127.0.0.2:x\n192.0.2.10\n";
-static const char uce2[] = ":127.0.0.2:Your allocation is listed\n127.0.0.2\n192.0.2.13\n";
+static const char uce2[] = ":127.0.0.2:Your allocation is listed\n127.0.0.2\n192.0.2.13\n"
+			   "203.0.113.0/24 :127.0.0.2:Net 203.0.113.0/24 is UCEPROTECT-Level2 listed\n";
 
 /* What GET /api/v1/status of a daemon holds: targets with results shaped like
  * those of `blmon check --json`. */
 static const char status_doc[] =
 	"{\"checked_at\":\"2026-01-02T03:04:05Z\",\"summary\":{\"targets\":4},\"targets\":["
 	"{\"target\":\"192.0.2.10\",\"type\":\"ipv4\",\"status\":\"listed\",\"results\":["
-	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[\"127.0.0.2\"],\"meanings\":[\"Spam\"],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
 	"{\"zone\":\"dnsbl-2.uceprotect.net\",\"name\":\"UCEPROTECT Level 2\",\"status\":\"listed\",\"scope\":\"network\","
 	"\"kind\":\"block\",\"codes\":[\"127.0.0.2\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
+	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"block\","
+	"\"codes\":[\"127.0.0.2\"],\"meanings\":[\"Spam\"],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
 	"{\"zone\":\"list.dnswl.org\",\"name\":\"dnswl.org\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"allow\","
 	"\"codes\":[\"127.0.10.0\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
 	"{\"zone\":\"bl2.test\",\"name\":\"Other BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
@@ -55,6 +56,12 @@ static void setup(void)
 	cr_assert_eq(harness_write(dir, "bl2", bl2), 0);
 	cr_assert_eq(harness_write(dir, "dead", dead), 0);
 	cr_assert_eq(harness_write(dir, "uce2", uce2), 0);
+	cr_assert_eq(harness_write(dir, "ignore.conf",
+				   "[lists]\ndefault = no\n"
+				   "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+				   "[list bl2.test]\nname = Other BL\n"
+				   "[ignore]\nrule = bl2.test\nrule = uceprotect-2 203.0.113.0/24\n"),
+		     0);
 	cr_assert_eq(harness_write(dir, "fast.conf",
 				   "[monitor]\ntimeout = 200ms\nretries = 0\n[lists]\ndefault = no\n"
 				   "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"),
@@ -215,12 +222,14 @@ Test(nagios, daemon_mode_reads_the_status_api)
 	const char *unk[] = {"--url", url, "-H", "198.51.100.7", NULL};
 
 	snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", harness_closed_port());
+	/* the document has the network's listing first: the address's own is named first */
 	expect(one, 2, "BLMON CRITICAL - 192.0.2.10 listed on 2 of 3 lists: Test BL (bl.test), "
 		       "UCEPROTECT Level 2 (dnsbl-2.uceprotect.net) | ",
 	       "| listed=2;0;0;0;3 unknown=0;;;0;3 clean=1 time=");
 	expect(ip, 0, "BLMON OK - 192.0.2.10 not listed (1 clean)", "listed=0;0;0;0;1");
 	expect(host, 0, "BLMON OK - 192.0.2.99 not listed (2 clean)", "listed=0;0;0;0;2");
-	expect(net, 1, "BLMON WARNING - 2 targets: 2 listings in 5 results: 192.0.2.10 on Test BL",
+	expect(net, 1, "BLMON WARNING - 2 targets: 2 listings in 5 results: Test BL lists 192.0.2.10, "
+		       "UCEPROTECT Level 2 lists 192.0.2.0/24: affects 1 of your addresses | ",
 	       "listed=2;0;2;0;5 unknown=0;;;0;5 clean=3");
 	expect(all, 2, "BLMON CRITICAL - 4 targets: 2 listings in 6 results", "unknown=1;;;0;6");
 	expect(missing, 3, "BLMON UNKNOWN - 192.0.2.77 is not monitored by the daemon at ", NULL);
@@ -228,4 +237,38 @@ Test(nagios, daemon_mode_reads_the_status_api)
 	/* the reason's '|' must not start the perfdata early */
 	expect(unk, 3, "BLMON UNKNOWN - 198.51.100.7: nothing could be checked, 1 unknown "
 		       "(198.51.100.7 on bl.test: timeout / after 3 tries)", "unknown=1;;;0;1");
+}
+
+/* Issue 14's scenario: 16 addresses of a /24 on UCEPROTECT Level 2, one of them also on a list of
+ * its own; scanned in address order, the network's listing comes first, but is not the worst. */
+Test(nagios, the_worst_problem_is_named_first)
+{
+	const char *net[] = {"-H", "203.0.113.0/28", "-r", resolver, "-l", "uceprotect-2", "-l",
+			     "bl.test", NULL};
+
+	expect(net, 2, "BLMON CRITICAL - 16 targets: 17 listings in 32 results: bl.test lists "
+		       "203.0.113.10, UCEPROTECT Level 2 lists 203.0.113.0/24: affects 16 of your "
+		       "addresses | ", "| listed=17;0;0;0;32 unknown=0;;;0;32 clean=15 time=");
+}
+
+Test(nagios, ignored_listings_do_not_count)
+{
+	char conf[1100];
+	const char *one[] = {"-H", "192.0.2.12", "-r", resolver, "-C", conf, "-l", "bl.test", "-l",
+			     "bl2.test", "-w", "0", "-c", "1", NULL};
+	const char *only[] = {"-H", "192.0.2.11", "-r", resolver, "-C", conf, "-l", "bl.test", "-l",
+			      "bl2.test", NULL};
+	const char *net[] = {"-H", "203.0.113.0/28", "-r", resolver, "-C", conf, "-l",
+			     "uceprotect-2", "-l", "bl.test", NULL};
+
+	snprintf(conf, sizeof(conf), "%s/ignore.conf", dir);
+	expect(one, 1, "BLMON WARNING - 192.0.2.12 listed on 1 of 2 lists: Test BL (bl.test); "
+		       "1 ignored: Other BL (bl2.test) by rule 'bl2.test' | ",
+	       "| listed=1;0;1;0;2 unknown=0;;;0;2 clean=0 time=");
+	/* an ignored listing alone is OK */
+	expect(only, 0, "BLMON OK - 192.0.2.11 not listed (1 clean, 1 ignored: Other BL (bl2.test) "
+			"by rule 'bl2.test') | ", "| listed=0;0;0;0;2 unknown=0;;;0;2 clean=1 time=");
+	expect(net, 2, "BLMON CRITICAL - 16 targets: 1 listing in 32 results: Test BL lists "
+		       "203.0.113.10; 16 ignored: UCEPROTECT Level 2 (dnsbl-2.uceprotect.net) by rule "
+		       "'uceprotect-2 203.0.113.0/24', ... | ", "| listed=1;0;0;0;32 ");
 }

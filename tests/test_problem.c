@@ -124,6 +124,10 @@ Test(problem, twenty_addresses_give_two_problems_worst_first)
 	cr_assert_str_eq(v[1]->first[1].name, "203.0.113.2");
 	problem_headline(v[1], buf, sizeof(buf));
 	cr_assert_str_eq(buf, "UCEPROTECT Level 2 lists 203.0.113.0/24: affects 16 of your addresses");
+	problem_affected(v[1], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "203.0.113.1-203.0.113.16", "all 16, as one range, not the first 8");
+	problem_affected(v[0], buf, sizeof(buf));
+	cr_assert_str_eq(buf, "203.0.113.9");
 	cr_assert_eq(problem_removal_url(v[1], buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "https://www.uceprotect.net/en/rblcheck.php?ipr=203.0.113.1");
 	cr_assert_eq(problem_removal_url(v[0], buf, sizeof(buf)), 0);

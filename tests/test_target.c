@@ -1,5 +1,6 @@
 /* test_target.c -- target parsing, CIDR limits and iteration over networks. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "checks/target.h"
@@ -110,4 +111,59 @@ Test(target, set_iterates_every_target_in_order)
 	}
 	cr_assert_eq(n, 5);
 	targetset_free(&ts);
+}
+
+/* Adds the address s to spans. */
+static void span_add(target_spans_t *sp, const char *s)
+{
+	target_t t;
+	char err[256];
+	target_spec_t spec;
+
+	cr_assert_eq(parse(s, &spec, err), 0, "%s: %s", s, err);
+	t = spec.first;
+	target_spans_add(sp, &t);
+}
+
+Test(target, spans_keep_the_lowest_addresses_as_runs)
+{
+	target_spans_t sp;
+	char buf[400], a[32];
+
+	/* a /24's addresses in any order are one run; families in numeric order */
+	memset(&sp, 0, sizeof(sp));
+	span_add(&sp, "2001:db8::1");
+	for (int i = 16; i >= 1; i--) {
+		snprintf(a, sizeof(a), "203.0.113.%d", i);
+		span_add(&sp, a);
+	}
+	span_add(&sp, "203.0.113.7"); /* twice is once */
+	span_add(&sp, "192.0.2.5");
+	span_add(&sp, "example.com"); /* not an address */
+	cr_assert_eq(target_spans_str(&sp, buf, sizeof(buf)), 3);
+	cr_assert_str_eq(buf, "192.0.2.5, 203.0.113.1-203.0.113.16, 2001:db8::1");
+
+	/* an address between two runs joins them */
+	memset(&sp, 0, sizeof(sp));
+	span_add(&sp, "192.0.2.1");
+	span_add(&sp, "192.0.2.3");
+	span_add(&sp, "192.0.2.2");
+	target_spans_str(&sp, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "192.0.2.1-192.0.2.3");
+
+	/* bounded: 20 scattered addresses keep the lowest 8 runs, then "..." */
+	memset(&sp, 0, sizeof(sp));
+	for (int i = 19; i >= 0; i--) {
+		snprintf(a, sizeof(a), "198.51.100.%d", 2 * i);
+		span_add(&sp, a);
+	}
+	span_add(&sp, "198.51.100.39"); /* above what is kept: not kept */
+	span_add(&sp, "198.51.100.1");  /* joins the lowest two */
+	cr_assert_eq(sp.n, TARGET_SPANS_MAX - 1);
+	cr_assert_eq(target_spans_str(&sp, buf, sizeof(buf)), TARGET_SPANS_MAX - 1);
+	cr_assert_str_eq(buf, "198.51.100.0-198.51.100.2, 198.51.100.4, 198.51.100.6, "
+			      "198.51.100.8, 198.51.100.10, 198.51.100.12, 198.51.100.14, ...");
+	/* a short buffer ends in "..." too */
+	cr_assert_eq(target_spans_str(&sp, buf, 50), 2, "%s", buf);
+	cr_assert_str_eq(buf, "198.51.100.0-198.51.100.2, 198.51.100.4, ...");
 }

@@ -83,19 +83,12 @@ typedef struct {
 
 /* The path names another file (or none): the database was deleted or replaced
  * under the daemon, which opens the path again. The pooled connections read the
- * old file, and the status documents cached were built from it: drop them all.
- * Called with h->lock held. */
+ * old file: drop them all. Called with h->lock held. */
 static void db_file_changed(http_t *h)
 {
 	for (size_t i = 0; i < h->npool; i++)
 		store_close(h->pool[i]);
 	h->npool = 0;
-	pthread_mutex_lock(&h->cache_lock);
-	for (int k = 0; k < 2; k++) {
-		free(h->cache[k].body);
-		h->cache[k].body = NULL;
-	}
-	pthread_mutex_unlock(&h->cache_lock);
 }
 
 static store_t *db_get(req_t *r, char *err, size_t errlen)

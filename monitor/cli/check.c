@@ -17,37 +17,51 @@
 static const char check_usage[] =
 	"Usage: blmon check [OPTIONS] [TARGET...]\n"
 	"\n"
-	"Checks targets against DNS blocklists now and prints the verdicts.\n"
+	"Checks targets against DNS blocklists now and prints what is wrong.\n"
 	"TARGET is an IP address (192.0.2.10, 2001:db8::1), a network (192.0.2.0/24,\n"
 	"at most /16 for IPv4 and /112 for IPv6), a domain (example.com: checked on\n"
 	"domain lists), or host:NAME (NAME's A/AAAA addresses are checked on IP lists).\n"
 	"Without TARGETs, the [targets] of the config are checked.\n"
 	"\n"
 	"Options:\n"
-	"  -c, --config FILE       read FILE (lists, resolver, targets, limits)\n"
+	"  -c, --config FILE       read FILE (lists, resolver, targets, limits, [ignore]\n"
+	"                          rules)\n"
 	"  -r, --resolver IP[:PORT]  DNS server to ask (default: config, else the\n"
 	"                          system's). Use your own recursive resolver: public\n"
 	"                          ones are refused by Spamhaus and others.\n"
 	"  -l, --list ZONE         check only this list (id or zone; repeatable)\n"
 	"  -a, --all-lists         check every list that has what it needs (keys)\n"
-	"  -j, --json              print one JSON document (schemas/check.schema.json)\n"
-	"  -v, --verbose           show clean lists and clean targets too\n"
+	"  -j, --json              print one JSON document, every target with one result\n"
+	"                          per list (schemas/check.schema.json)\n"
+	"      --problems          print one JSON document of the problems, worst first,\n"
+	"                          without per-target results\n"
+	"                          (schemas/check-problems.schema.json)\n"
+	"  -v, --verbose           show every target and every problem, however many\n"
 	"  -t, --timeout DURATION  first try's timeout (e.g. 2s, 500ms; doubles per retry)\n"
 	"      --retries N         retries after a timeout (default 2)\n"
 	"      --concurrency N     queries in flight at most (default 200)\n"
 	"      --color WHEN        auto (default), always or never\n"
 	"  -h, --help              this text\n"
 	"\n"
+	"Output: the problems first, worst first (a listing of your address before one\n"
+	"of your network or AS), one paragraph per cause: a listed /24 once, with how\n"
+	"many of your addresses it affects, the codes and what they mean, what to do\n"
+	"and the removal link. Then the targets in numeric order, one line each (of a\n"
+	"run of more than 256 targets, only those listed themselves or unknown).\n"
+	"\n"
 	"Verdicts: listed, clean, or unknown (timeouts, refusals, error codes such as\n"
 	"Spamhaus's 127.255.255.254, and lists failing their RFC 5782 test points are\n"
 	"never counted as clean or listed).\n"
+	"Listings an [ignore] rule of the config (-c) covers are shown folded and do\n"
+	"not count as listed for the exit status; the JSON documents still show them.\n"
 	"Exit status: 0 all clean, 1 something listed, 2 usage or config error,\n"
 	"3 nothing listed but something unknown.\n"
 	"\n"
 	"Examples:\n"
 	"  blmon check 192.0.2.10\n"
 	"  blmon check --resolver 127.0.0.1:5353 --list zen.spamhaus.org 192.0.2.0/24\n"
-	"  blmon check -c /etc/blmon.conf --json\n";
+	"  blmon check -c /etc/blmon.conf --json\n"
+	"  blmon check -c /etc/blmon.conf --problems\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -68,7 +82,7 @@ struct check_args {
 	const char *config, *resolver, *timeout, *color;
 	const char **lists;
 	size_t nlists;
-	int all, json, verbose;
+	int all, json, problems, verbose;
 	long retries, concurrency;
 };
 
@@ -92,6 +106,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{"config", required_argument, NULL, 'c'}, {"resolver", required_argument, NULL, 'r'},
 		{"list", required_argument, NULL, 'l'},   {"all-lists", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},         {"verbose", no_argument, NULL, 'v'},
+		{"problems", no_argument, NULL, 'P'},
 		{"timeout", required_argument, NULL, 't'}, {"retries", required_argument, NULL, 'R'},
 		{"concurrency", required_argument, NULL, 'C'},
 		{"color", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
@@ -111,6 +126,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 			break;
 		case 'a': a->all = 1; break;
 		case 'j': a->json = 1; break;
+		case 'P': a->problems = 1; break;
 		case 'v': a->verbose = 1; break;
 		case 't': a->timeout = optarg; break;
 		case 'R':
@@ -133,6 +149,10 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		default: fputs("Run `blmon check --help` for usage.\n", stderr); return -1;
 		}
 	}
+	if (a->json && a->problems) {
+		fputs("blmon check: --json and --problems are two documents: choose one\n", stderr);
+		return -1;
+	}
 	return 0;
 }
 
@@ -145,11 +165,14 @@ static void report_opts(const struct check_args *a, const config_t *c, check_rep
 	memset(ro, 0, sizeof(*ro));
 	ro->out = stdout;
 	ro->json = a->json;
+	ro->problems = a->problems;
 	ro->verbose = a->verbose;
+	ro->rules = c->ignore;
+	ro->nrules = c->nignore;
 	ro->color = a->color ? !strcmp(a->color, "always") || (!strcmp(a->color, "auto") && tty) : tty;
 	if (!a->color || !strcmp(a->color, "auto"))
 		ro->color = ro->color && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
-	ro->progress = isatty(STDERR_FILENO) && !a->json;
+	ro->progress = isatty(STDERR_FILENO) && !a->json && !a->problems;
 	ro->resolver = c->resolver ? c->resolver : "system (/etc/resolv.conf)";
 }
 

@@ -1,5 +1,5 @@
-/* check_report.c -- human tables and streamed JSON for `blmon check`.
- * Untrusted text (TXT) is escaped for the terminal and UTF-8-cleaned for JSON. */
+/* check_report.c -- `blmon check`'s counts, exit status and JSON: streamed per target, or the problems.
+ * Untrusted text (TXT) is UTF-8-cleaned for JSON; people's output is check_report_human.c's. */
 #include "monitor/cli/check_report.h"
 
 #include <cJSON.h>
@@ -8,39 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checks/result.h"
 #include "lib/text.h"
 #include "lib/jsonx.h"
-#include "lib/timefmt.h"
 #include "lib/xmalloc.h"
+#include "monitor/cli/check_report_int.h"
 
-#define HUMAN_ALL_LIMIT 256 /* above this many targets, clean ones are not printed */
-
-struct check_report {
-	check_report_opts_t o;
-	catalog_list_t *const *lists;
-	size_t nlists;
-	const dnsbl_list_state_t *states;
-	unsigned long long total, done;
-	unsigned long long listed, unknown, clean;
-	bool first_target;
-	struct timespec start, last_progress;
-	/* Per list, its result object for a plain NXDOMAIN, printed once by
-	 * cJSON: most results of a network sweep are exactly that, and building
-	 * and freeing a tree for each cost most of a sweep's CPU. */
-	char **clean_json;
-};
-
-static const char *col(const check_report_t *r, const char *code)
+const char *check_report_col(const check_report_t *r, const char *code)
 {
 	return r->o.color ? code : "";
 }
-
-#define RED "\033[1;31m"
-#define YEL "\033[33m"
-#define GRN "\033[32m"
-#define DIM "\033[2m"
-#define RST "\033[0m"
 
 check_report_t *check_report_new(const check_report_opts_t *o, catalog_list_t *const *lists, size_t nlists,
 		     const dnsbl_list_state_t *states, unsigned long long total_targets)
@@ -53,6 +29,10 @@ check_report_t *check_report_new(const check_report_opts_t *o, catalog_list_t *c
 	r->states = states;
 	r->total = total_targets;
 	r->first_target = true;
+	r->rule_of = xcalloc(nlists ? nlists : 1, sizeof(*r->rule_of));
+	if (!o->json)
+		r->ps = problem_set_new();
+	timefmt_rfc3339(time(NULL), r->checked_at);
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	return r;
 }
@@ -64,6 +44,9 @@ void check_report_free(check_report_t *r)
 	for (size_t i = 0; r->clean_json && i < r->nlists; i++)
 		cJSON_free(r->clean_json[i]);
 	free(r->clean_json);
+	free(r->rule_of);
+	problem_set_free(r->ps);
+	check_report_human_free(r);
 	free(r);
 }
 
@@ -84,46 +67,35 @@ static void print_json(check_report_t *r, cJSON *j)
 	cJSON_free(s);
 }
 
+/* The lists of the run with their health. Caller owns the result. */
+static cJSON *lists_json(const check_report_t *r)
+{
+	cJSON *lists = cJSON_CreateArray();
+
+	for (size_t i = 0; i < r->nlists; i++) {
+		result_list_t rl;
+		result_list_from_catalog(&rl, r->lists[i], &r->states[i]);
+		cJSON_AddItemToArray(lists, result_list_json(&rl));
+	}
+	return lists;
+}
+
 void check_report_begin(check_report_t *r)
 {
-	char ts[TIMEFMT_MAX];
-
-	timefmt_rfc3339(time(NULL), ts);
+	if (r->o.problems)
+		return; /* one document, printed whole at the end */
 	if (r->o.json) {
-		cJSON *lists = cJSON_CreateArray();
-		fprintf(r->o.out, "{\"checked_at\":\"%s\",\"resolver\":", ts);
-		{
-			cJSON *res = cJSON_CreateString(r->o.resolver);
-			print_json(r, res);
-			cJSON_Delete(res);
-		}
-		for (size_t i = 0; i < r->nlists; i++) {
-			result_list_t rl;
-			result_list_from_catalog(&rl, r->lists[i], &r->states[i]);
-			cJSON_AddItemToArray(lists, result_list_json(&rl));
-		}
+		cJSON *res = cJSON_CreateString(r->o.resolver), *lists = lists_json(r);
+		fprintf(r->o.out, "{\"checked_at\":\"%s\",\"resolver\":", r->checked_at);
+		print_json(r, res);
+		cJSON_Delete(res);
 		fputs(",\"lists\":", r->o.out);
 		print_json(r, lists);
 		cJSON_Delete(lists);
 		fputs(",\"targets\":[\n", r->o.out);
 		return;
 	}
-	fprintf(r->o.out, "%sblmon check%s  %s  resolver %s  %llu target%s x %zu list%s\n",
-		col(r, "\033[1m"), col(r, RST), ts, r->o.resolver, r->total,
-		r->total == 1 ? "" : "s", r->nlists, r->nlists == 1 ? "" : "s");
-	/* list health once, not once per target */
-	for (size_t i = 0; i < r->nlists; i++) {
-		const dnsbl_list_state_t *s = &r->states[i];
-		char det[400];
-		if (s->health == HEALTH_OK || s->health == HEALTH_UNTESTED)
-			continue;
-		text_escape_term(s->detail, det, sizeof(det));
-		fprintf(r->o.out, "%s! %s (%s) is %s%s: %s\n    -> %s\n", col(r, YEL), r->lists[i]->name,
-			catalog_zone_shown(r->lists[i], r->lists[i]->zone), dnsbl_health_name(s->health),
-			col(r, RST), det,
-			result_health_advice(s->health));
-	}
-	fputc('\n', r->o.out);
+	check_report_human_begin(r);
 }
 
 static cJSON *target_result_json(const check_report_t *r, const target_t *t,
@@ -136,15 +108,25 @@ static cJSON *target_result_json(const check_report_t *r, const target_t *t,
 	return result_json(&x, t->name, RESULT_JSON_CHECK);
 }
 
-static void count(check_report_t *r, status_t st)
+/* Counts a target: raw is what the lists said, st the same with [ignore]
+ * rules applied; ignored: one of its listings is ignored. */
+static void count(check_report_t *r, status_t raw, status_t st, bool ignored)
 {
 	r->done++;
-	if (st == STATUS_LISTED)
+	if (raw == STATUS_LISTED)
 		r->listed++;
-	else if (st == STATUS_UNKNOWN)
+	else if (raw == STATUS_UNKNOWN)
 		r->unknown++;
 	else
 		r->clean++;
+	if (st == STATUS_LISTED)
+		r->e_listed++;
+	else if (st == STATUS_UNKNOWN)
+		r->e_unknown++;
+	else if (ignored)
+		r->e_ignored++;
+	else
+		r->e_clean++;
 }
 
 static void progress(check_report_t *r)
@@ -160,82 +142,10 @@ static void progress(check_report_t *r)
 	r->last_progress = now;
 	el = (double)(now.tv_sec - r->start.tv_sec) + (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
 	fprintf(stderr, "\r%llu/%llu targets (%.0f%%), %.1f s, %llu listed, %llu unknown   ",
-		r->done, r->total, 100.0 * (double)r->done / (double)r->total, el, r->listed,
-		r->unknown);
+		r->done, r->total, 100.0 * (double)r->done / (double)r->total, el, r->e_listed,
+		r->e_unknown);
 	if (r->done == r->total)
 		fputc('\n', stderr);
-}
-
-static void human_target(check_report_t *r, const target_t *t, const dnsbl_result_t *res, size_t nres,
-			 status_t st)
-{
-	size_t nclean = 0, nblock = 0;
-	const char *stc = st == STATUS_LISTED ? RED : st == STATUS_UNKNOWN ? YEL : GRN;
-
-	for (size_t i = 0; i < nres; i++)
-		if (r->lists[res[i].list]->kind == LIST_BLOCK) {
-			nblock++;
-			nclean += res[i].v.status == STATUS_CLEAN;
-		}
-	if (st == STATUS_CLEAN && !r->o.verbose && r->total > HUMAN_ALL_LIMIT)
-		return;
-	fprintf(r->o.out, "%s%s%s  %s%s%s", col(r, "\033[1m"), t->name, col(r, RST), col(r, stc),
-		st == STATUS_LISTED ? "LISTED" : st == STATUS_UNKNOWN ? "UNKNOWN" : "clean",
-		col(r, RST));
-	if (t->from)
-		fprintf(r->o.out, "  (address of %s)", t->from);
-	fprintf(r->o.out, "  %zu of %zu block lists clean\n", nclean, nblock);
-	for (size_t i = 0; i < nres; i++) {
-		const dnsbl_result_t *x = &res[i];
-		const catalog_list_t *l = r->lists[x->list];
-		result_t rx;
-		char reason[RESULT_REASON_MAX], esc[4096], url[512];
-		const char *p = x->txt;
-		bool allow = l->kind != LIST_BLOCK;
-
-		if (x->v.status == STATUS_CLEAN && !r->o.verbose && x->v.ncodes == 0)
-			continue;
-		if (x->v.reason >= REASON_LIST_DEAD && x->v.reason <= REASON_LIST_UNREACHABLE &&
-		    !r->o.verbose)
-			continue; /* the list's health banner already said it, once */
-		result_from_engine(&rx, l, x, &r->states[x->list], reason);
-		fprintf(r->o.out, "  %s%-8s%s %s (%s)",
-			col(r, x->v.status == STATUS_LISTED ? (allow ? GRN : RED)
-			       : x->v.status == STATUS_UNKNOWN ? YEL : GRN),
-			status_name(rx.status), col(r, RST), l->name, result_zone_shown(&rx));
-		if (allow && x->v.status == STATUS_LISTED)
-			fprintf(r->o.out, " [%s list: not a problem]", catalog_kind_name(l->kind));
-		else if (l->scope == SCOPE_NETWORK || l->scope == SCOPE_ASN)
-			fprintf(r->o.out, " [%s listing: your neighbourhood, not only this IP]",
-				catalog_scope_name(l->scope));
-		fputc('\n', r->o.out);
-		/* each code with what it means on this list */
-		for (size_t k = 0; k < rx.ncodes && x->v.reason != REASON_ERROR_CODE; k++) {
-			result_t one = rx;
-			const char *m[RESULT_MAX_MEANINGS];
-			size_t nm;
-			char a[16];
-
-			one.ncodes = 1;
-			one.codes[0] = rx.codes[k];
-			nm = result_meanings(&one, m, RESULT_MAX_MEANINGS);
-			verdict_addr_str(rx.codes[k], a);
-			fprintf(r->o.out, "           %-15s %s\n", a, nm ? m[0] : "");
-			for (size_t j = 1; j < nm; j++)
-				fprintf(r->o.out, "           %-15s %s\n", "", m[j]);
-		}
-		if (reason[0]) {
-			text_escape_term(reason, esc, sizeof(esc));
-			fprintf(r->o.out, "           %s\n", esc);
-		}
-		for (uint16_t k = 0; k < x->ntxt; k++) {
-			text_escape_term(p, esc, sizeof(esc));
-			fprintf(r->o.out, "           TXT: %s\n", esc);
-			p += strlen(p) + 1;
-		}
-		if (result_removal_url(&rx, t->name, url, sizeof(url)) == 0)
-			fprintf(r->o.out, "           removal: %s\n", url);
-	}
 }
 
 /* A result that says nothing but "not listed": its JSON is the same for every
@@ -286,19 +196,57 @@ static bool print_plain(check_report_t *r, const target_t *t, const dnsbl_result
 	return true;
 }
 
+/* Folds t's listings into the problems (people, --problems) and applies the
+ * [ignore] rules: r->rule_of[i] gets the rule ignoring result i's listing.
+ * Returns t's status with ignored listings counted as clean. */
+static status_t fold(check_report_t *r, const target_t *t, const dnsbl_result_t *res, size_t nres,
+		     bool *ignored)
+{
+	result_tally_t tally = RESULT_TALLY_INIT;
+
+	*ignored = false;
+	for (size_t i = 0; i < nres; i++) {
+		const catalog_list_t *l = r->lists[res[i].list];
+		status_t s = (status_t)res[i].v.status;
+
+		r->rule_of[i] = NULL;
+		if (s == STATUS_LISTED && l->kind == LIST_BLOCK && (r->ps || r->o.nrules)) {
+			result_t x;
+			char reason[RESULT_REASON_MAX];
+
+			result_from_engine(&x, l, &res[i], &r->states[res[i].list], reason);
+			/* no AS is looked up by `blmon check`: an AS listing whose TXT names
+			   none groups as "AS?" */
+			if (r->ps)
+				problem_set_add(r->ps, &x, t, 0, r->o.rules, r->o.nrules);
+			r->rule_of[i] = problem_rule_match(r->o.rules, r->o.nrules, &x, t);
+			if (r->rule_of[i]) {
+				s = STATUS_CLEAN; /* accepted on purpose: not a listing to act on */
+				*ignored = true;
+			}
+		}
+		result_tally_add(&tally, l->kind, s);
+	}
+	return result_tally_status(&tally);
+}
+
 void check_report_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
 {
 	check_report_t *r = ud;
-	status_t st = check_report_target_status(r->lists, res, nres);
+	status_t raw = check_report_target_status(r->lists, res, nres), st;
+	bool ignored;
 
-	count(r, st);
-	if (r->o.json && print_plain(r, t, res, nres, st))
+	st = fold(r, t, res, nres, &ignored);
+	count(r, raw, st, ignored);
+	if (r->o.problems)
+		return;
+	if (r->o.json && print_plain(r, t, res, nres, raw))
 		return;
 	if (r->o.json) {
 		cJSON *o = cJSON_CreateObject(), *arr;
 		cJSON_AddStringToObject(o, "target", t->name);
 		cJSON_AddStringToObject(o, "type", target_type_name(t->type));
-		cJSON_AddStringToObject(o, "status", status_name(st));
+		cJSON_AddStringToObject(o, "status", status_name(raw));
 		if (t->from)
 			cJSON_AddStringToObject(o, "discovered_from", t->from);
 		arr = cJSON_AddArrayToObject(o, "results");
@@ -310,16 +258,16 @@ void check_report_target(void *ud, const target_t *t, const dnsbl_result_t *res,
 		print_json(r, o);
 		cJSON_Delete(o);
 	} else {
-		human_target(r, t, res, nres, st);
+		check_report_human_target(r, t, res, nres, st, ignored);
 		progress(r);
 	}
 }
 
 void check_report_unchecked(check_report_t *r, const char *name, const char *reason)
 {
-	char esc[512];
-
-	count(r, STATUS_UNKNOWN);
+	count(r, STATUS_UNKNOWN, STATUS_UNKNOWN, false);
+	if (r->o.problems)
+		return;
 	if (r->o.json) {
 		cJSON *o = cJSON_CreateObject();
 		char clean[512];
@@ -336,32 +284,56 @@ void check_report_unchecked(check_report_t *r, const char *name, const char *rea
 		cJSON_Delete(o);
 		return;
 	}
-	text_escape_term(reason, esc, sizeof(esc));
-	fprintf(r->o.out, "%s%s%s  %sUNKNOWN%s  %s\n", col(r, "\033[1m"), name, col(r, RST),
-		col(r, YEL), col(r, RST), esc);
+	check_report_human_unchecked(r, name, reason);
+}
+
+/* The targets by status, as the lists said them (both JSON documents). */
+static cJSON *summary_json(const check_report_t *r)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "targets", (double)r->done);
+	cJSON_AddNumberToObject(o, "listed", (double)r->listed);
+	cJSON_AddNumberToObject(o, "unknown", (double)r->unknown);
+	cJSON_AddNumberToObject(o, "clean", (double)r->clean);
+	return o;
+}
+
+/* --problems: schemas/check-problems.schema.json, whole (it grows with the
+ * problems, not with the targets). */
+static void print_problems(check_report_t *r)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr;
+	problem_t *const *v;
+	size_t n;
+
+	cJSON_AddStringToObject(doc, "checked_at", r->checked_at);
+	jsonx_add_str(doc, "resolver", r->o.resolver);
+	cJSON_AddItemToObject(doc, "lists", lists_json(r));
+	arr = cJSON_AddArrayToObject(doc, "problems");
+	v = problem_set_sorted(r->ps, &n);
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, problem_json(v[i]));
+	cJSON_AddItemToObject(doc, "summary", summary_json(r));
+	print_json(r, doc);
+	fputc('\n', r->o.out);
+	cJSON_Delete(doc);
 }
 
 int check_report_end(check_report_t *r, const dnsbl_stats_t *st, double seconds)
 {
-	int rc = r->listed ? 1 : r->unknown ? 3 : 0;
+	int rc = r->e_listed ? 1 : r->e_unknown ? 3 : 0;
 
-	if (r->o.json) {
+	if (r->o.problems) {
+		print_problems(r);
+	} else if (r->o.json) {
 		fprintf(r->o.out,
 			"\n],\"summary\":{\"targets\":%llu,\"listed\":%llu,\"unknown\":%llu,"
 			"\"clean\":%llu},\"queries\":%llu,\"duration_seconds\":%.3f}\n",
 			r->done, r->listed, r->unknown, r->clean,
 			(unsigned long long)(st->queries + st->txt_queries), seconds);
 	} else {
-		if (r->clean && !r->o.verbose && r->total > HUMAN_ALL_LIMIT)
-			fprintf(r->o.out, "(%llu clean targets not shown; -v shows them)\n", r->clean);
-		fprintf(r->o.out,
-			"\n%s%llu listed%s, %s%llu unknown%s, %llu clean: %llu target%s, %llu queries "
-			"(%llu timed out) in %.2f s\n",
-			col(r, r->listed ? RED : ""), r->listed, col(r, r->listed ? RST : ""),
-			col(r, r->unknown ? YEL : ""), r->unknown, col(r, r->unknown ? RST : ""),
-			r->clean, r->done, r->done == 1 ? "" : "s",
-			(unsigned long long)(st->queries + st->txt_queries),
-			(unsigned long long)st->timeouts, seconds);
+		check_report_human_end(r, st, seconds);
 	}
 	fflush(r->o.out);
 	return rc;

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "checks/dnsbl.h"
+#include "checks/problem.h"
+#include "checks/result.h"
 #include "lib/curlx.h"
 #include "lib/jsonx.h"
 #include "lib/timefmt.h"
@@ -23,7 +25,7 @@
 enum { NAG_OK, NAG_WARNING, NAG_CRITICAL, NAG_UNKNOWN };
 static const char *const nag_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
-#define NAG_SHOWN 5                      /* listings named in the status line */
+#define NAG_SHOWN 5                      /* problems named in the status line, worst first */
 #define NAG_BODY_MAX (256L * 1024 * 1024) /* a /16's status document fits */
 #define NAG_STATUS_PATH "/api/v1/status"
 
@@ -36,7 +38,11 @@ static const char nagios_usage[] =
 	"Live mode checks TARGET now through blmon's engine; daemon mode reads what the\n"
 	"running `blmon run` already knows (GET /api/v1/status), so monitoring never adds\n"
 	"queries against the lists. Counts are of (target, block list) results: for one\n"
-	"IP, the lists. Allow and info lists never count.\n"
+	"IP, the lists. Allow and info lists never count. The text names the problems\n"
+	"worst first (a listing of the address itself before one of its network or\n"
+	"AS; a listed network once, with how many targets it affects).\n"
+	"Listings an [ignore] rule of -C FILE accepts are named as ignored and never\n"
+	"count as listings for -w/-c: an ignored listing alone is OK.\n"
 	"\n"
 	"Options:\n"
 	"  -H, --hostname TARGET     IP, network, domain or host:NAME (daemon mode: only\n"
@@ -50,7 +56,7 @@ static const char nagios_usage[] =
 	"  -i, --ignore ZONE         leave this list out (zone or id; repeatable)\n"
 	"  -l, --list ZONE           live: check only this list (repeatable)\n"
 	"  -r, --resolver IP[:PORT]  live: DNS server to ask (default: config, else system)\n"
-	"  -C, --config FILE         live: lists, keys and resolver from FILE\n"
+	"  -C, --config FILE         live: lists, keys, resolver and [ignore] rules from FILE\n"
 	"  -t, --timeout SECONDS     give up after this long: UNKNOWN (default 30)\n"
 	"  -a, --max-age DURATION    daemon: results last answered longer ago are WARNING\n"
 	"                            (default two of the daemon's intervals); a listing\n"
@@ -130,18 +136,22 @@ struct nag {
 	range_t warn, crit;
 	long unknown_limit, timeout;
 	long max_age;           /* -a: data older than this is WARNING; 0: two intervals */
+	const problem_rule_t *rules; /* live -C FILE: its [ignore] rules (borrowed) */
+	size_t nrules;
 	/* counts */
 	unsigned listed, unknown, clean;
+	unsigned ignored;       /* listings an [ignore] rule accepts: never a listing here */
+	char ign_first[400];
 	int64_t oldest;         /* daemon mode: the oldest last answer of a counted result */
 	char oldest_why[300];   /* ... and why its checks fail now, if they do */
 	unsigned ntargets;
 	char first_target[TARGET_NAME_MAX];
-	char shown[NAG_SHOWN][300];
-	size_t nshown;
+	problem_set_t *ps;      /* the listings folded into problems, to name the worst first */
+	char names[1600];       /* ... named, worst first (name_problems) */
 	char unk_first[300];
 };
 
-static bool ignored(const struct nag *n, const char *zone, const char *id)
+static bool list_left_out(const struct nag *n, const char *zone, const char *id)
 {
 	for (size_t i = 0; i < n->nignore; i++)
 		if (!strcasecmp(n->ignore[i], zone) || (id && !strcasecmp(n->ignore[i], id)))
@@ -149,26 +159,35 @@ static bool ignored(const struct nag *n, const char *zone, const char *id)
 	return false;
 }
 
-/* Counts one result of a block list (allow and info lists never count).
- * checked_at: the daemon's last answer of it (0 in live mode); failing: why its
- * checks fail now (NULL when they do not). */
-static void count(struct nag *n, const char *target, const char *zone, const char *id,
-		  const char *name, list_kind_t kind, list_scope_t scope, status_t status,
-		  const char *reason, int64_t checked_at, const char *failing)
+/* Counts result r of target t (allow and info lists never count). asn: t's
+ * origin AS (0: not known); checked_at: the daemon's last answer of it (0 in
+ * live mode); failing: why its checks fail now (NULL when they do not). */
+static void count(struct nag *n, const target_t *t, const result_t *r, uint32_t asn,
+		  int64_t checked_at, const char *failing)
 {
-	if (kind != LIST_BLOCK || ignored(n, zone, id))
+	const char *zone = catalog_zone_shown(r->list, r->zone);
+	const char *name = r->name ? r->name : r->list ? r->list->name : zone;
+	const problem_rule_t *rule;
+
+	if (r->kind != LIST_BLOCK || list_left_out(n, zone, r->list ? r->list->id : NULL))
 		return;
-	if (n->scope && !strcmp(n->scope, "ip") && (scope == SCOPE_NETWORK || scope == SCOPE_ASN))
+	if (n->scope && !strcmp(n->scope, "ip") && (r->scope == SCOPE_NETWORK || r->scope == SCOPE_ASN))
 		return;
 	if (checked_at > 0 && (!n->oldest || checked_at < n->oldest)) {
 		n->oldest = checked_at;
 		snprintf(n->oldest_why, sizeof(n->oldest_why), "%.250s", failing ? failing : "");
 	}
-	switch (status) {
+	switch (r->status) {
 	case STATUS_LISTED:
-		if (n->listed < NAG_SHOWN)
-			snprintf(n->shown[n->nshown++], sizeof(n->shown[0]), "%s%s%s (%s)", target,
-				 target[0] ? " on " : "", name, zone);
+		problem_set_add(n->ps, r, t, asn, n->rules, n->nrules);
+		rule = problem_rule_match(n->rules, n->nrules, r, t);
+		if (rule) { /* accepted on purpose: said, never counted as a listing */
+			if (!n->ignored)
+				snprintf(n->ign_first, sizeof(n->ign_first), "%.120s (%.120s) by rule '%.120s'",
+					 name, zone, rule->text);
+			n->ignored++;
+			break;
+		}
 		n->listed++;
 		break;
 	case STATUS_CLEAN:
@@ -176,12 +195,12 @@ static void count(struct nag *n, const char *target, const char *zone, const cha
 		break;
 	case STATUS_UNCHECKED:
 	case STATUS_UNKNOWN: /* no answer is known */
-		if (status == STATUS_UNCHECKED)
-			reason = "never checked yet";
 		if (!n->unknown)
-			snprintf(n->unk_first, sizeof(n->unk_first), "%s%s%s%s%.120s", target,
-				 target[0] ? " on " : "", zone, reason && *reason ? ": " : "",
-				 reason ? reason : "");
+			snprintf(n->unk_first, sizeof(n->unk_first), "%s%s%s%s%.120s", t->name,
+				 t->name[0] ? " on " : "", zone,
+				 r->status == STATUS_UNCHECKED || (r->reason && *r->reason) ? ": " : "",
+				 r->status == STATUS_UNCHECKED ? "never checked yet"
+				 : r->reason ? r->reason : "");
 		n->unknown++;
 		break;
 	}
@@ -191,6 +210,38 @@ static void seen_target(struct nag *n, const char *name)
 {
 	if (!n->ntargets++)
 		snprintf(n->first_target, sizeof(n->first_target), "%s", name);
+}
+
+/* Names the problems that are not ignored, worst first, into n->names: for
+ * one target its lists ("Spamhaus ZEN (zen.spamhaus.org), ..."), for several
+ * each problem's headline ("UCEPROTECT Level 2 lists 203.0.113.0/24: affects
+ * 16 of your addresses"). Then frees the set. */
+static void name_problems(struct nag *n)
+{
+	size_t np, o = 0, shown = 0;
+	problem_t *const *v = problem_set_sorted(n->ps, &np);
+
+	n->names[0] = '\0';
+	for (size_t i = 0; i < np && !v[i]->ignored; i++) { /* ignored ones sort last */
+		char piece[800];
+		if (shown == NAG_SHOWN) {
+			snprintf(n->names + o, sizeof(n->names) - o, ", ...");
+			break;
+		}
+		if (n->ntargets == 1)
+			snprintf(piece, sizeof(piece), "%s (%s)",
+				 v[i]->name[0] ? v[i]->name : catalog_zone_shown(v[i]->list, v[i]->zone),
+				 catalog_zone_shown(v[i]->list, v[i]->zone));
+		else
+			problem_headline(v[i], piece, sizeof(piece));
+		o += (size_t)snprintf(n->names + o, sizeof(n->names) - o, "%s%s", shown ? ", " : "",
+				      piece);
+		if (o >= sizeof(n->names))
+			break;
+		shown++;
+	}
+	problem_set_free(n->ps);
+	n->ps = NULL;
 }
 
 /* ---- live mode ---- */
@@ -208,13 +259,15 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 	seen_target(lv->n, t->name);
 	for (size_t i = 0; i < nres; i++) {
 		const catalog_list_t *l = lv->lists[res[i].list];
-		char reason[400];
-		verdict_reason(&res[i].v, l, reason, sizeof(reason));
+		char reason[RESULT_REASON_MAX];
+		result_t x;
+
+		result_from_engine(&x, l, &res[i], &lv->states[res[i].list], reason);
 		if (res[i].v.reason >= REASON_LIST_DEAD && res[i].v.reason <= REASON_LIST_UNREACHABLE)
 			snprintf(reason, sizeof(reason), "list %s",
 				 dnsbl_health_name(lv->states[res[i].list].health));
-		count(lv->n, t->name, catalog_zone_shown(l, l->zone), l->id, l->name, l->kind,
-		      l->scope, (status_t)res[i].v.status, reason, 0, NULL);
+		/* no AS is looked up live: an AS listing naming none in its TXT is "AS?" */
+		count(lv->n, t, &x, 0, 0, NULL);
 	}
 }
 
@@ -237,13 +290,18 @@ static int live(struct nag *n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", lv.host_err[0]);
 		goto out;
 	}
+	n->rules = lv.cfg->ignore;
+	n->nrules = lv.cfg->nignore;
 	ctx = (struct live){n, lv.lists, lv.states};
 	if (live_run(&lv, on_target, &ctx) < 0) {
 		snprintf(err, errlen, "timed out after %lds", n->timeout);
 		goto out;
 	}
+	name_problems(n); /* while the config's rules, which problems point to, live */
 	ret = 0;
 out:
+	n->rules = NULL; /* they belong to the config */
+	n->nrules = 0;
 	live_free(&lv);
 	return ret;
 }
@@ -272,12 +330,68 @@ static bool wanted(const char *want, const target_spec_t *spec, bool have_spec, 
 	return true;
 }
 
+/* A result object of the daemon's status document as a result_t, borrowing
+ * from j, from txt (gets its TXT records, NUL-separated) and from cat (the
+ * built-in list of its zone, for severity and meanings; none for a list of
+ * the daemon's own config). -1 when j is not a result. */
+static int status_result(const cJSON *j, catalog_t *cat, result_t *r, char *txt, size_t txtlen)
+{
+	const cJSON *c;
+	size_t o = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->zone = jsonx_str(j, "zone");
+	r->name = jsonx_str(j, "name");
+	if (!r->zone || status_parse(jsonx_str(j, "status"), &r->status) < 0 ||
+	    catalog_kind_parse(jsonx_str(j, "kind"), &r->kind) < 0 ||
+	    catalog_scope_parse(jsonx_str(j, "scope"), &r->scope) < 0)
+		return -1;
+	r->list = catalog_find(cat, r->zone);
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "codes"))
+	{
+		struct in_addr a;
+		if (r->ncodes < RESULT_MAX_CODES && cJSON_IsString(c) &&
+		    inet_pton(AF_INET, c->valuestring, &a) == 1)
+			r->codes[r->ncodes++] = ntohl(a.s_addr);
+	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "txt"))
+	{
+		size_t l = cJSON_IsString(c) ? strlen(c->valuestring) : 0;
+		if (!cJSON_IsString(c) || o + l + 1 > txtlen)
+			break;
+		memcpy(txt + o, c->valuestring, l + 1);
+		o += l + 1;
+		r->ntxt++;
+	}
+	r->txt = r->ntxt ? txt : NULL;
+	r->reason = jsonx_str(j, "reason");
+	if (jsonx_str(j, "since"))
+		timefmt_parse_rfc3339(jsonx_str(j, "since"), &r->since);
+	if (jsonx_str(j, "checked_at"))
+		timefmt_parse_rfc3339(jsonx_str(j, "checked_at"), &r->checked_at);
+	r->stale = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "stale"));
+	r->failing_reason = jsonx_str(j, "failing_reason");
+	return 0;
+}
+
+/* A target of the daemon's status document (name, discovered_from borrowed). */
+static void status_target(const char *name, const char *from, target_t *t)
+{
+	if (target_parse_ip(name, t) < 0) {
+		memset(t, 0, sizeof(*t));
+		t->type = TARGET_DOMAIN;
+		snprintf(t->name, sizeof(t->name), "%s", name);
+	}
+	t->from = from;
+}
+
 static int daemon_mode(struct nag *n, char *err, size_t errlen)
 {
 	CURL *h;
 	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
 	char url[2048], shown[2048], cerr[CURL_ERROR_SIZE] = "";
 	cJSON *doc = NULL, *t;
+	catalog_t *cat = catalog_new_builtin();
 	long code = 0;
 	int ret = -1;
 	size_t ul = strlen(n->url);
@@ -323,25 +437,22 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
 	{
 		const char *name = jsonx_str(t, "target"), *from = jsonx_str(t, "discovered_from");
-		cJSON *r;
+		const cJSON *r, *as = cJSON_GetObjectItemCaseSensitive(
+					  cJSON_GetObjectItemCaseSensitive(t, "asn"), "asn");
+		uint32_t asn = cJSON_IsNumber(as) && as->valuedouble > 0 &&
+				       as->valuedouble <= UINT32_MAX ? (uint32_t)as->valuedouble : 0;
+		target_t tt;
+
 		if (!name || !wanted(n->host, &spec, have_spec, name, from))
 			continue;
 		seen_target(n, name);
+		status_target(name, from, &tt);
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "results"))
 		{
-			const char *zone = jsonx_str(r, "zone"), *lname = jsonx_str(r, "name");
-			list_kind_t kind;
-			list_scope_t scope;
-			status_t status;
-			if (!zone || status_parse(jsonx_str(r, "status"), &status) < 0 ||
-			    catalog_kind_parse(jsonx_str(r, "kind"), &kind) < 0 ||
-			    catalog_scope_parse(jsonx_str(r, "scope"), &scope) < 0)
-				continue;
-			int64_t checked = 0;
-			if (jsonx_str(r, "checked_at"))
-				timefmt_parse_rfc3339(jsonx_str(r, "checked_at"), &checked);
-			count(n, name, zone, NULL, lname ? lname : zone, kind, scope, status,
-			      jsonx_str(r, "reason"), checked, jsonx_str(r, "failing_reason"));
+			result_t x;
+			char txt[PROBLEM_TXT_MAX * 2];
+			if (status_result(r, cat, &x, txt, sizeof(txt)) == 0)
+				count(n, &tt, &x, asn, x.checked_at, x.failing_reason);
 		}
 	}
 	if (n->host && !n->ntargets) {
@@ -349,8 +460,10 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is not monitored by the daemon at %s", n->host, shown);
 		goto out;
 	}
+	name_problems(n); /* while the catalog, which problems point to, lives */
 	ret = 0;
 out:
+	catalog_free(cat);
 	cJSON_Delete(doc);
 	free(b.p);
 	curl_easy_cleanup(h);
@@ -396,9 +509,10 @@ static bool stale(const struct nag *n, char *buf, size_t len)
 
 static int finish(struct nag *n, double secs)
 {
-	unsigned total = n->listed + n->unknown + n->clean;
-	char text[2048], who[300], names[1600] = "", old[600];
-	size_t o = 0;
+	/* an ignored listing was checked: it counts among the results, never as listed */
+	unsigned total = n->listed + n->unknown + n->clean + n->ignored;
+	char text[2048], who[300], old[600], ign[500] = "";
+	const char *names = n->names;
 	int st;
 	bool is_stale = stale(n, old, sizeof(old));
 
@@ -407,17 +521,11 @@ static int finish(struct nag *n, double secs)
 		snprintf(who, sizeof(who), "%s", n->first_target);
 	else
 		snprintf(who, sizeof(who), "%u targets", n->ntargets);
-	for (size_t i = 0; i < n->nshown && o < sizeof(names); i++) {
-		const char *s = n->shown[i];
-		if (n->ntargets == 1 && !strncmp(s, n->first_target, strlen(n->first_target)) &&
-		    !strncmp(s + strlen(n->first_target), " on ", 4))
-			s += strlen(n->first_target) + 4;
-		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "", s);
-	}
-	if (n->listed > n->nshown && o < sizeof(names))
-		snprintf(names + o, sizeof(names) - o, ", ...");
+	if (n->ignored)
+		snprintf(ign, sizeof(ign), "%u ignored: %s%s", n->ignored, n->ign_first,
+			 n->ignored > 1 ? ", ..." : "");
 
-	if (n->listed + n->clean == 0) {
+	if (n->listed + n->clean + n->ignored == 0) {
 		st = NAG_UNKNOWN;
 		if (total == 0)
 			snprintf(text, sizeof(text), "%s: no block list applies%s", who,
@@ -434,6 +542,8 @@ static int finish(struct nag *n, double secs)
 		if (n->unknown)
 			snprintf(text + strlen(text), sizeof(text) - strlen(text), "; unknown: %s",
 				 n->unk_first);
+		if (n->ignored)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "; %s", ign);
 	} else if (is_stale) {
 		st = NAG_WARNING;
 		snprintf(text, sizeof(text), "%s: %u clean, %u listed %s", who, n->clean, n->listed,
@@ -447,9 +557,12 @@ static int finish(struct nag *n, double secs)
 		if (n->listed) {
 			listing_text(n, who, total, names, text, sizeof(text));
 			snprintf(text + strlen(text), sizeof(text) - strlen(text), " (within thresholds)");
+			if (n->ignored)
+				snprintf(text + strlen(text), sizeof(text) - strlen(text), "; %s", ign);
 		} else {
-			snprintf(text, sizeof(text), "%s not listed (%u clean%s%s)", who, n->clean,
-				 n->unknown ? ", unknown: " : "", n->unknown ? n->unk_first : "");
+			snprintf(text, sizeof(text), "%s not listed (%u clean%s%s%s%s)", who, n->clean,
+				 n->ignored ? ", " : "", ign, n->unknown ? ", unknown: " : "",
+				 n->unknown ? n->unk_first : "");
 		}
 	}
 	sanitize(text);
@@ -568,6 +681,7 @@ int cmd_nagios(int argc, char **argv)
 	int ret, rc;
 
 	memset(&n, 0, sizeof(n));
+	n.ps = problem_set_new();
 	ret = parse_options(argc, argv, &n);
 	if (ret >= 0)
 		goto out;
@@ -590,6 +704,7 @@ int cmd_nagios(int argc, char **argv)
 	ret = finish(&n, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 out:
 	fflush(stdout);
+	problem_set_free(n.ps);
 	free(n.ignore);
 	free(n.lists);
 	return ret;
