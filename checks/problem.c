@@ -273,9 +273,9 @@ void problem_headline(const problem_t *p, char *buf, size_t len)
 	const char *name = p->name[0] ? p->name : catalog_zone_shown(p->list, p->zone);
 
 	if (p->scope == SCOPE_NETWORK || p->scope == SCOPE_ASN)
-		snprintf(buf, len, "%s lists %s%s: affects %llu of your address%s", name,
-			 p->entity, p->scope == SCOPE_ASN ? " (your provider's network)" : "",
-			 (unsigned long long)p->affected, p->affected == 1 ? "" : "es");
+		snprintf(buf, len, "%s lists %s%s: affects %llu of your addresses", name, p->entity,
+			 p->scope == SCOPE_ASN ? " (your provider's network)" : "",
+			 (unsigned long long)p->affected);
 	else
 		snprintf(buf, len, "%s lists %s", name, p->entity);
 }
@@ -430,8 +430,8 @@ static void add_codes(problem_t *p, const result_t *r)
 	}
 }
 
-int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
-		    const problem_rule_t *rules, size_t nrules)
+problem_t *problem_set_fold(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
+			    const problem_rule_t *rules, size_t nrules)
 {
 	char entity[PROBLEM_ENTITY_MAX];
 	const problem_rule_t *rule;
@@ -439,7 +439,7 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 	bool made;
 
 	if (r->status != STATUS_LISTED || r->kind != LIST_BLOCK)
-		return 0;
+		return NULL;
 	problem_entity(r, t, asn, entity);
 	rule = problem_rule_match(rules, nrules, r, t);
 	p = find(ps, r->zone ? r->zone : "", entity, &made);
@@ -463,7 +463,13 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 	if (r->since && (!p->since || r->since < p->since))
 		p->since = r->since;
 	p->stale |= r->stale;
-	return 1;
+	return p;
+}
+
+int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
+		    const problem_rule_t *rules, size_t nrules)
+{
+	return problem_set_fold(ps, r, t, asn, rules, nrules) ? 1 : 0;
 }
 
 size_t problem_set_count(const problem_set_t *ps)
