@@ -557,6 +557,48 @@ Test(alert_db, first_run_leads_with_the_worst_problem_grouped_and_short)
 	expect_webhook_valid(2);
 }
 
+Test(alert_db, ignored_listings_are_never_alerted)
+{
+	char *p;
+	cJSON *doc;
+
+	db_teardown();
+	db_open("[ignore]\nrule = bl.test 127.0.0.10 192.0.2.0/24\n");
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0, "198.51.100.20", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	expect_subject(1, "first check of 2 targets: Test BL lists 198.51.100.20");
+	expect_body(1, "1 listing ignored on purpose ([ignore] rules) is not reported.");
+	p = queued("email", 1, "payload");
+	cr_assert_null(strstr(p, "192.0.2.10"), "an ignored listing reached the mail:\n%s", p);
+	free(p);
+	expect_webhook_valid(1);
+	doc = webhook_doc(1);
+	cr_assert_eq(cJSON_GetObjectItem(doc, "total")->valueint, 1);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cJSON_Delete(doc);
+
+	/* a batch of ignored listings only: no message; nor when one ends */
+	change(T0 + 10, "192.0.2.30", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0 + 20, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0 + 200, false), 0);
+	cr_assert_eq(count_rows("1"), 2);
+	/* an ignored listing beside one the rule does not cover (other codes, other network) */
+	change(T0 + 300, "192.0.2.40", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0 + 301, "192.0.2.41", "bl.test", NULL, "listed", "[\"127.0.0.2\",\"127.0.0.10\"]");
+	change(T0 + 301, "198.51.100.40", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	cr_assert_eq(alert_produce(al, T0 + 400, false), 2);
+	expect_subject(2, "Test BL lists 192.0.2.41 (+1 more problem)");
+	p = queued("email", 2, "payload");
+	cr_assert_null(strstr(p, "192.0.2.40"), "an ignored listing reached the mail:\n%s", p);
+	cr_assert(strstr(p, "198.51.100.40"), "%s", p);
+	free(p);
+	expect_webhook_valid(2);
+	p = queued("webhook", 2, "payload");
+	cr_assert_null(strstr(p, "192.0.2.40"), "an ignored listing reached the webhook: %s", p);
+	free(p);
+}
+
 /* 4,096 addresses (10.0.0.0/20) listed at once through their provider's AS. */
 Test(alert_db, a_neighbourhood_batch_of_4096_stays_bounded)
 {

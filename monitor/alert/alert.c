@@ -127,7 +127,7 @@ void alert_item_target(alert_t *a, alert_item_t *it, int64_t target_id)
 	item_tally(a, it, target_id);
 }
 
-/* ---- a pair for problems ---- */
+/* ---- a pair for problems and [ignore] rules ---- */
 
 int alert_pair_load(alert_t *a, int64_t target_id, int64_t list_id, alert_pair_t *p)
 {
@@ -142,6 +142,26 @@ int alert_pair_load(alert_t *a, int64_t target_id, int64_t list_id, alert_pair_t
 		snprintf(p->t.name, sizeof(p->t.name), "%s", p->row.name);
 	}
 	return 0;
+}
+
+bool alert_pair_ignored(alert_t *a, const alert_pair_t *p, const uint32_t *codes, uint8_t ncodes)
+{
+	store_answer_t *ans;
+	result_t r;
+	target_t t;
+	bool ignored;
+
+	if (!a->cfg->nignore || !p->cat)
+		return false;
+	ans = xcalloc(1, sizeof(*ans));
+	ans->ncodes = ncodes;
+	memcpy(ans->codes, codes, sizeof(ans->codes[0]) * ncodes);
+	store_result(&r, p->cat, &p->list, STATUS_LISTED, ans);
+	t = p->t;
+	t.from = p->row.from[0] ? p->row.from : NULL; /* a rule may name the domain it came from */
+	ignored = problem_rule_match(a->cfg->ignore, a->cfg->nignore, &r, &t) != NULL;
+	free(ans);
+	return ignored;
 }
 
 void alert_pair_fold_listing(alert_t *a, alert_msg_t *m, const alert_pair_t *p,
@@ -183,8 +203,8 @@ typedef struct {
 	size_t cap;
 } summary_t;
 
-/* One block-list state of an active target: counted; when listed, folded
- * into its problem and detailed. */
+/* One block-list state of an active target: counted; when listed (and not
+ * ignored on purpose), folded into its problem and detailed. */
 static int summary_take(void *ud, const store_alert_state_t *row)
 {
 	summary_t *s = ud;
@@ -203,6 +223,11 @@ static int summary_take(void *ud, const store_alert_state_t *row)
 	if (alert_pair_load(s->a, row->target_id, row->list_id, pair) < 0) {
 		free(pair);
 		return 1;
+	}
+	if (alert_pair_ignored(s->a, pair, row->state.ans.codes, row->state.ans.ncodes)) {
+		s->m.nignored++;
+		free(pair);
+		return 0;
 	}
 	stale = pair->cat && result_stale(row->state.checked_at, s->now,
 					  config_list_interval(c, pair->cat), c->stale_grace_s);

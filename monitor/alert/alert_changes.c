@@ -26,10 +26,24 @@ static void event_def(const store_event_t *e, store_alert_def_t *d)
 	memcpy(d->codes, e->ans.codes, sizeof(d->codes[0]) * e->ans.ncodes);
 }
 
+/* A change whose every listing, before and after, an [ignore] rule covers is
+ * not told: its start, its end and its code changes alike. */
+static bool ignored(alert_t *a, const store_event_t *ev, const store_alert_def_t *prev,
+		    bool have_prev, const alert_pair_t *pair)
+{
+	bool now = ev->to == STATUS_LISTED, before = have_prev && prev->status == STATUS_LISTED;
+
+	if (!now && !before)
+		return false;
+	if (now && !alert_pair_ignored(a, pair, ev->ans.codes, ev->ans.ncodes))
+		return false;
+	return !before || alert_pair_ignored(a, pair, prev->codes, prev->ncodes);
+}
+
 /* What e means for a person; false when it is not worth an alert (allow and
  * info lists, unknown, a return to the state before an unknown spell, a
- * clean first observation). *prev gets the previous definite state, if any;
- * *pair the target and list of a worthy one. */
+ * clean first observation, a listing ignored on purpose). *prev gets the
+ * previous definite state, if any; *pair the target and list of a worthy one. */
 static bool classify(alert_t *a, const store_alert_event_t *e, alert_item_kind_t *kind,
 		     store_alert_def_t *prev, bool *have_prev, alert_pair_t *pair)
 {
@@ -54,7 +68,9 @@ static bool classify(alert_t *a, const store_alert_event_t *e, alert_item_kind_t
 		else
 			*kind = ev->to == STATUS_LISTED ? ALERT_ITEM_LISTED : ALERT_ITEM_DELISTED;
 	}
-	return alert_pair_load(a, ev->target_id, ev->list_id, pair) == 0;
+	if (alert_pair_load(a, ev->target_id, ev->list_id, pair) < 0)
+		return false;
+	return !ignored(a, ev, prev, *have_prev, pair);
 }
 
 /* ---- flapping ---- */

@@ -39,7 +39,7 @@ void alert_item_list(alert_t *a, alert_item_t *it, int64_t list_id);
 /* Fills it's target, neighbourhood and overall status over the block lists in use. */
 void alert_item_target(alert_t *a, alert_item_t *it, int64_t target_id);
 
-/* ---- alert.c: a (target, list) pair for problems ---- */
+/* ---- alert.c: a (target, list) pair for problems and [ignore] rules ---- */
 
 typedef struct {
 	store_target_t row;
@@ -50,6 +50,8 @@ typedef struct {
 
 /* Loads the target and the list of a pair. 0, or -1 on a database error. */
 int alert_pair_load(alert_t *a, int64_t target_id, int64_t list_id, alert_pair_t *p);
+/* Does an [ignore] rule cover a listing of p with these codes? */
+bool alert_pair_ignored(alert_t *a, const alert_pair_t *p, const uint32_t *codes, uint8_t ncodes);
 /* Folds a listing of p (what it answered, since when, whether stale) into m's
  * problems; the origin AS is looked up for network and AS scopes only. */
 void alert_pair_fold_listing(alert_t *a, alert_msg_t *m, const alert_pair_t *p,

@@ -799,6 +799,9 @@ char *alert_msg_text(const alert_msg_t *m)
 			sbuf_printf(&b, "... and %u more not shown here: see the dashboard or the "
 				    "events API.\n\n", m->total - shown);
 	}
+	if (m->kind == ALERT_MSG_SUMMARY && m->nignored)
+		sbuf_printf(&b, "%u listing%s ignored on purpose ([ignore] rules) %s not reported.\n\n",
+			    m->nignored, m->nignored == 1 ? "" : "s", m->nignored == 1 ? "is" : "are");
 	if (m->kind == ALERT_MSG_SUMMARY && m->nunknown)
 		sbuf_printf(&b, "%u result%s could not be checked yet: see the dashboard.\n\n",
 			  m->nunknown, m->nunknown == 1 ? "" : "s");

@@ -110,8 +110,9 @@ void alert_fold_free(alert_fold_t *f);
 
 /* Folds a listing, r of target t, into its problem; asn (may be NULL) is the
  * target's origin AS as looked up: the AS of an asn-scope listing when its
- * TXT names none, and the provider a network or AS problem names. Returns 1
- * when r is a problem (a listing of a block list), else 0. */
+ * TXT names none, and the provider a network or AS problem names. Listings
+ * ignored by [ignore] rules are the caller's to leave out. Returns 1 when r
+ * is a problem (a listing of a block list), else 0. */
 int alert_fold_listing(alert_fold_t *f, const result_t *r, const target_t *t, const store_asn_t *asn);
 
 /* Folds another change of target t, described by one (count, first_at and
@@ -148,8 +149,8 @@ typedef struct {
 	/* changes, summary: every change of the message folded, listings into
 	 * problems (above); NULL: the items alone are told. The producer's. */
 	alert_fold_t *fold;
-	/* summary: what is watched */
-	unsigned ntargets, nlists, nunknown;
+	/* summary: what is watched, and the listings [ignore] rules leave out */
+	unsigned ntargets, nlists, nunknown, nignored;
 } alert_msg_t;
 
 /* The subject without prefix, e.g. "192.0.2.20 LISTED on UCEPROTECT Level 1". */
