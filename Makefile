@@ -80,6 +80,7 @@ MONITOR_SRCS := \
 	monitor/alert/alert_resolver.c \
 	monitor/alert/alert_queue.c \
 	monitor/alert/alert_msg.c \
+	monitor/alert/alert_fold.c \
 	monitor/alert/alert_email.c \
 	monitor/alert/alert_webhook.c \
 	monitor/mtalog/logwatch.c \

@@ -444,8 +444,8 @@ static void add_codes(problem_t *p, const result_t *r)
 	}
 }
 
-int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
-		    const problem_rule_t *rules, size_t nrules)
+problem_t *problem_set_fold(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
+			    const problem_rule_t *rules, size_t nrules)
 {
 	char entity[PROBLEM_ENTITY_MAX];
 	const problem_rule_t *rule;
@@ -453,7 +453,7 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 	bool made;
 
 	if (r->status != STATUS_LISTED || r->kind != LIST_BLOCK)
-		return 0;
+		return NULL;
 	problem_entity(r, t, asn, entity);
 	rule = problem_rule_match(rules, nrules, r, t);
 	p = find(ps, r->zone ? r->zone : "", entity, &made);
@@ -478,7 +478,13 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 	if (r->since && (!p->since || r->since < p->since))
 		p->since = r->since;
 	p->stale |= r->stale;
-	return 1;
+	return p;
+}
+
+int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
+		    const problem_rule_t *rules, size_t nrules)
+{
+	return problem_set_fold(ps, r, t, asn, rules, nrules) ? 1 : 0;
 }
 
 size_t problem_set_count(const problem_set_t *ps)

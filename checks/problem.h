@@ -70,6 +70,8 @@ typedef struct {
 	int64_t since;                    /* the earliest listing's since (0: not known) */
 	bool stale;                       /* one of its listings is stale */
 	const problem_rule_t *ignored;    /* the rule that ignores it, or NULL (borrowed) */
+	size_t tag;                       /* the caller's: 0 when the set makes the problem,
+					     never changed by this module */
 } problem_t;
 
 /* Worst first: own listings (ip, domain) before network before AS; then list
@@ -116,6 +118,12 @@ void problem_set_free(problem_set_t *ps);
  * 1 when added). rules (n of them) mark the problem ignored. */
 int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
 		    const problem_rule_t *rules, size_t nrules);
+
+/* As problem_set_add, returning the problem r was folded into (borrowed until
+ * ps changes), or NULL when r is no problem: for a caller that keeps more of
+ * each problem (every affected target, in its tag). */
+problem_t *problem_set_fold(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
+			    const problem_rule_t *rules, size_t nrules);
 
 /* How many problems, ignored ones included. */
 size_t problem_set_count(const problem_set_t *ps);

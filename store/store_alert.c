@@ -55,8 +55,8 @@ static const char SQL_TARGET_BLOCKS[] =
 	"SELECT l.zone, l.name, s.status FROM state s JOIN lists l ON l.id = s.list_id "
 	"WHERE s.target_id = ?1 AND l.kind = 'block' ORDER BY l.name";
 static const char SQL_STATES[] =
-	"SELECT s.target_id, s.list_id, s.status, s.since, s.codes, s.txt, s.reason, l.zone "
-	"FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id "
+	"SELECT s.target_id, s.list_id, s.status, s.since, s.codes, s.txt, s.reason, l.zone, "
+	"s.checked_at FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id "
 	"WHERE t.active = 1 AND l.kind = 'block' ORDER BY t.target, l.name";
 static const char SQL_ACTIVE[] = "SELECT count(*) FROM targets WHERE active = 1";
 static const char SQL_FLAP_GET[] =
@@ -414,6 +414,7 @@ int store_alert_states(store_t *s, store_alert_state_fn fn, void *ud)
 		r->state.since = sqlite3_column_int64(st, 3);
 		store_answer_cols(st, 4, 5, 6, &r->state.ans);
 		store_col_copy(st, 7, r->zone, sizeof(r->zone));
+		r->state.checked_at = sqlite3_column_int64(st, 8);
 		if (fn(ud, r)) {
 			sqlite3_reset(st);
 			rc = 0;

@@ -83,7 +83,7 @@ int store_alert_target_blocks(store_t *s, int64_t target_id, store_alert_block_t
 typedef struct {
 	int64_t target_id, list_id;
 	char zone[256];
-	store_state_t state; /* status, since and the answer; no pending part */
+	store_state_t state; /* status, since, checked_at and the answer; no pending part */
 } store_alert_state_t;
 
 typedef int (*store_alert_state_fn)(void *ud, const store_alert_state_t *st);

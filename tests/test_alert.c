@@ -74,6 +74,38 @@ Test(alert_format, headers_fold_and_encode)
 	cr_assert_str_eq(buf, "Thu, 01 Jan 1970 00:00:00 +0000");
 }
 
+/* A problem's headline may name a 253-character domain: the subject stays
+ * short, and what follows the headline ("+1 more problem") survives the cut. */
+Test(alert_format, subject_names_the_worst_problem_and_stays_short)
+{
+	alert_msg_t m = {.kind = ALERT_MSG_CHANGES, .created = 1700000000, .fold = alert_fold_new()};
+	result_t r = {.zone = "dbl.test", .name = "Test DBL", .scope = SCOPE_DOMAIN,
+		      .kind = LIST_BLOCK, .status = STATUS_LISTED, .ncodes = 1, .codes = {0x7f000102}};
+	target_t t = {.type = TARGET_DOMAIN};
+	char subject[1024], *json;
+
+	for (int i = 0; i < 4; i++)
+		strcat(t.name, "a-rather-long-label-of-a-domain-that-spammers-advertise-often.");
+	strcat(t.name, "example");
+	cr_assert_eq(alert_fold_listing(m.fold, &r, &t, NULL), 1);
+	m.total = m.total_listed = 1;
+	alert_msg_subject(&m, subject, sizeof(subject));
+	cr_assert_leq(strlen(subject), ALERT_MSG_SUBJECT_MAX, "%zu bytes: %s", strlen(subject), subject);
+	cr_assert(!strncmp(subject, "Test DBL lists a-rather-long-label", 34), "%s", subject);
+	cr_assert(strstr(subject, "..."), "%s", subject);
+	snprintf(t.name, sizeof(t.name), "spam.example");
+	cr_assert_eq(alert_fold_listing(m.fold, &r, &t, NULL), 1);
+	m.total = m.total_listed = 2;
+	alert_msg_subject(&m, subject, sizeof(subject));
+	cr_assert_leq(strlen(subject), ALERT_MSG_SUBJECT_MAX, "%s", subject);
+	cr_assert(strstr(subject, "... (+1 more problem)") &&
+		  !strcmp(subject + strlen(subject) - 18, " (+1 more problem)"), "%s", subject);
+	json = alert_msg_json(&m);
+	cr_assert_eq(harness_schema_valid("alert.schema.json", json), 0, "%s", json);
+	free(json);
+	alert_fold_free(m.fold);
+}
+
 Test(alert_format, backoff_doubles_up_to_an_hour)
 {
 	cr_assert_eq(alert_backoff(1), 5);
@@ -146,9 +178,10 @@ static int64_t lid(const char *zone)
 	return store_list_id(st, catalog_find(cfg->catalog, zone));
 }
 
-/* Records a confirmed change as the scheduler does: an event and the state. */
-static void change(int64_t at, const char *ip, const char *zone, const char *from, const char *to,
-		   const char *codes)
+/* Records a confirmed change as the scheduler does: an event and the state;
+ * the list's TXT is txt. */
+static void change_txt(int64_t at, const char *ip, const char *zone, const char *from,
+		       const char *to, const char *codes, const char *txt)
 {
 	store_event_t e;
 	store_state_t s;
@@ -161,7 +194,7 @@ static void change(int64_t at, const char *ip, const char *zone, const char *fro
 	if (from)
 		cr_assert_eq(status_parse(from, &e.from), 0);
 	cr_assert_eq(status_parse(to, &e.to), 0);
-	harness_answer(&e.ans, codes, "Spam source \033[1m here");
+	harness_answer(&e.ans, codes, txt);
 	memset(&s, 0, sizeof(s));
 	s.present = true;
 	s.status = e.to;
@@ -169,6 +202,12 @@ static void change(int64_t at, const char *ip, const char *zone, const char *fro
 	s.since = s.checked_at = at;
 	cr_assert_gt(store_event_add(st, &e), 0, "%s", store_error(st));
 	cr_assert_eq(store_state_put(st, e.target_id, e.list_id, &s), 0);
+}
+
+static void change(int64_t at, const char *ip, const char *zone, const char *from, const char *to,
+		   const char *codes)
+{
+	change_txt(at, ip, zone, from, to, codes, "Spam source \033[1m here");
 }
 
 #define LISTED "[\"127.0.0.2\"]"
@@ -235,8 +274,8 @@ Test(alert_db, first_run_summary_then_batched_changes)
 	change(T0, "192.0.2.20", "bl.test", NULL, "clean", "[]");
 	cr_assert_eq(alert_produce(al, T0, false), 0, "the first run waits for a cycle");
 	cr_assert_eq(alert_produce(al, T0, true), 2, "one summary: one mail and one webhook");
-	expect_subject(1, "first check of 2 targets: 192.0.2.10 LISTED on Test BL");
-	expect_body(1, "192.0.2.10 is LISTED on Test BL (bl.test)");
+	expect_subject(1, "first check of 2 targets: Test BL lists 192.0.2.10");
+	expect_body(1, "\r\nTest BL lists 192.0.2.10\r\n");
 	expect_body(1, "127.0.0.2 (Spam source)");
 	expect_body(1, "\"Spam source [1m here\""); /* ESC stripped */
 	expect_body(1, "Removal:      https://bl.test/remove?ip=192.0.2.10");
@@ -256,9 +295,10 @@ Test(alert_db, first_run_summary_then_batched_changes)
 	change(T0 + 140, "192.0.2.10", "bl.test", "listed", "clean", "[]");
 	cr_assert_eq(alert_produce(al, T0 + 159, false), 0);
 	cr_assert_eq(alert_produce(al, T0 + 160, false), 2);
-	expect_subject(2, "2 changes: 1 LISTED, 1 DELISTED (192.0.2.20, 192.0.2.10)");
-	expect_body(2, "clean -> listed at");
-	expect_body(2, "192.0.2.10 is no longer listed on Test BL (bl.test)");
+	expect_subject(2, "Test BL lists 192.0.2.20 (1 DELISTED)");
+	expect_body(2, "New listings: 1 problem, worst first.\r\n\r\nTest BL lists 192.0.2.20\r\n");
+	expect_body(2, "Listed since: 2023-11-14 22:15:00 UTC\r\n");
+	expect_body(2, "Delistings and other changes:\r\n\r\nDELISTED from Test BL: 192.0.2.10\r\n");
 	expect_body(2, "it was listed since 2023-11-14 22:13:20 UTC");
 	expect_body(2, "Target now:   192.0.2.10 is clean on its 1 block list\r\n");
 	expect_webhook_valid(2);
@@ -306,9 +346,10 @@ Test(alert_db, neighbourhood_scope_names_the_as)
 	cr_assert_eq(alert_produce(al, T0, true), 0, "all clean: no summary");
 	change(T0 + 10, "192.0.2.10", "net.test", "clean", "listed", LISTED);
 	cr_assert_eq(alert_produce(al, T0 + 70, false), 2);
-	expect_subject(1, "192.0.2.10 LISTED on Net BL");
-	expect_body(1, "Scope:        network: the listing covers the neighbourhood of 192.0.2.10 "
-		       "(BGP prefix 192.0.2.0/24, AS64500 EXAMPLE-HOSTING, NL), not only this address");
+	expect_subject(1, "Net BL lists 192.0.2.0/24: affects 1 of your addresses");
+	expect_body(1, "Addresses:    192.0.2.10\r\n");
+	expect_body(1, "Provider:     AS64500 EXAMPLE-HOSTING, NL (BGP prefix 192.0.2.0/24)\r\n");
+	expect_body(1, "What to do:   The list escalated the whole network 192.0.2.0/24");
 	expect_webhook_valid(1);
 	{
 		char *p = queued("webhook", 1, "payload");
@@ -330,7 +371,7 @@ Test(alert_db, flapping_reported_once_then_quiet_until_settled)
 	expect_subject(2, "192.0.2.10 DELISTED from Test BL");
 	change(t += 70, "192.0.2.10", "bl.test", "clean", "listed", LISTED);
 	cr_assert_eq(alert_produce(al, t + 60, false), 2);
-	expect_subject(3, "192.0.2.10 LISTED on Test BL");
+	expect_subject(3, "Test BL lists 192.0.2.10");
 	/* change 3 within 10m: flapping, once */
 	change(t += 70, "192.0.2.10", "bl.test", "listed", "clean", "[]");
 	cr_assert_eq(alert_produce(al, t + 60, false), 2);
@@ -351,7 +392,7 @@ Test(alert_db, flapping_reported_once_then_quiet_until_settled)
 	/* and changes are reported again */
 	change(t += 700, "192.0.2.10", "bl.test", "clean", "listed", LISTED);
 	cr_assert_eq(alert_produce(al, t + 60, false), 2);
-	expect_subject(6, "192.0.2.10 LISTED on Test BL");
+	expect_subject(6, "Test BL lists 192.0.2.10");
 }
 
 Test(alert_db, list_health_problems_are_their_own_messages)
@@ -384,8 +425,8 @@ Test(alert_db, keyed_zone_masked_and_health_advice_shared)
 	change(T0, "192.0.2.10", "S3CRETKEY.kz.test", NULL, "listed", LISTED);
 	cr_assert_eq(store_list_health(st, lid("bl.test"), HEALTH_REFUSED, "REFUSED", T0), 1);
 	cr_assert_eq(alert_produce(al, T0, true), 4, "a summary and a health message, each twice");
-	expect_subject(1, "first check of 1 target: 192.0.2.10 LISTED on Keyed BL");
-	expect_body(1, "192.0.2.10 is LISTED on Keyed BL ({key}.kz.test)");
+	expect_subject(1, "first check of 1 target: Keyed BL lists 192.0.2.10");
+	expect_body(1, "\r\nKeyed BL lists 192.0.2.10\r\n");
 	expect_body(1, "127.0.0.2 (Keyed spam)");
 	expect_body(2, advice); /* the words every surface uses (checks/result.h) */
 	for (int n = 1; n <= 2; n++) {
@@ -399,6 +440,201 @@ Test(alert_db, keyed_zone_masked_and_health_advice_shared)
 				 : strstr(p, advice) != NULL, "%s", p);
 		free(p);
 	}
+}
+
+/* Lines of a queued mail (headers included). */
+static int mail_lines(const char *mail)
+{
+	int n = 0;
+
+	for (const char *p = mail; (p = strstr(p, "\r\n")); p += 2)
+		n++;
+	return n;
+}
+
+/* The queued webhook document n, parsed (caller frees). */
+static cJSON *webhook_doc(int n)
+{
+	char *p = queued("webhook", n, "payload");
+	cJSON *j;
+
+	cr_assert_not_null(p);
+	j = cJSON_Parse(p);
+	cr_assert_not_null(j, "%s", p);
+	free(p);
+	return j;
+}
+
+static const char *problem_str(cJSON *doc, int i, const char *key)
+{
+	return harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), i), key);
+}
+
+#define L2_TXT "Net 203.0.113.0/24 is UCEPROTECT-Level2 listed because 3 abusers are hosted in it."
+
+/* The issue's 20 addresses: 16 of 203.0.113.0/24, which UCEPROTECT Level 2
+ * lists, one of them (203.0.113.9) also on Spamhaus ZEN as SBL+XBL, and 4
+ * clean elsewhere; recorded in config order, where numbers sort as strings. */
+static void twenty_addresses(void)
+{
+	store_asn_t asn = {64500, "203.0.113.0/24", "NL", "ripencc", "EXAMPLE-HOSTING, NL", T0};
+	char ip[32];
+
+	db_teardown();
+	db_open("[lists]\nenable = spamhaus-zen\nenable = uceprotect-2\n");
+	for (int i = 1; i <= 16; i++) {
+		snprintf(ip, sizeof(ip), "203.0.113.%d", i);
+		cr_assert_eq(store_asn_put(st, tid(ip), &asn), 0);
+		change_txt(T0, ip, "dnsbl-2.uceprotect.net", NULL, "listed", LISTED, L2_TXT);
+		if (i == 9)
+			change_txt(T0, ip, "zen.spamhaus.org", NULL, "listed",
+				   "[\"127.0.0.2\",\"127.0.0.4\"]", "https://www.spamhaus.org/query/ip/203.0.113.9");
+		else
+			change(T0, ip, "zen.spamhaus.org", NULL, "clean", "[]");
+	}
+	for (int i = 1; i <= 4; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
+		change(T0, ip, "zen.spamhaus.org", NULL, "clean", "[]");
+		change(T0, ip, "dnsbl-2.uceprotect.net", NULL, "clean", "[]");
+	}
+}
+
+Test(alert_db, first_run_leads_with_the_worst_problem_grouped_and_short)
+{
+	char *mail, *zen, *l2;
+	cJSON *doc;
+
+	twenty_addresses();
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	expect_subject(1, "first check of 20 targets: Spamhaus ZEN lists 203.0.113.9, +1 more problem");
+	mail = queued("email", 1, "payload");
+	zen = strstr(mail, "\r\nSpamhaus ZEN lists 203.0.113.9\r\n");
+	l2 = strstr(mail, "\r\nUCEPROTECT Level 2 lists 203.0.113.0/24: affects 16 of your addresses\r\n");
+	cr_assert(zen && l2 && zen < l2, "the SBL+XBL paragraph comes first:\n%s", mail);
+	cr_assert_null(strstr(l2 + 3, "UCEPROTECT Level 2 lists"), "the /24 is told once:\n%s", mail);
+	cr_assert(strstr(mail, "Addresses:    203.0.113.1-203.0.113.16\r\n"), "%s", mail);
+	cr_assert(strstr(mail, "Provider:     AS64500 EXAMPLE-HOSTING, NL (BGP prefix 203.0.113.0/24)\r\n"),
+		  "%s", mail);
+	cr_assert(strstr(zen, "127.0.0.2 (SBL: ") && strstr(zen, "127.0.0.4 (XBL: "), "%s", mail);
+	cr_assert(strstr(mail, "Removal:      https://check.spamhaus.org/results/?query=203.0.113.9\r\n"));
+	cr_assert(strstr(mail, "Removal:      https://www.uceprotect.net/en/rblcheck.php?ipr=203.0.113.1\r\n"));
+	cr_assert(strstr(mail, "17 listings already exist: 2 problems, worst first."), "%s", mail);
+	cr_assert_null(strstr(mail, "198.51.100."), "clean addresses are not told:\n%s", mail);
+	cr_assert_lt(mail_lines(mail), 60, "%d lines:\n%s", mail_lines(mail), mail);
+	free(mail);
+
+	expect_webhook_valid(1);
+	doc = webhook_doc(1);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 2);
+	cr_assert_eq(cJSON_GetObjectItem(doc, "problems_total")->valueint, 2);
+	cr_assert_str_eq(problem_str(doc, 0, "entity"), "203.0.113.9");
+	cr_assert_str_eq(problem_str(doc, 0, "severity"), "high");
+	cr_assert_str_eq(problem_str(doc, 1, "entity"), "203.0.113.0/24");
+	cr_assert_str_eq(problem_str(doc, 1, "scope"), "network");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "problems"), 1),
+					 "affected")->valueint, 16);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 17,
+		     "the per-change items stay for the consumers that read them");
+	cJSON_Delete(doc);
+
+	/* a batch: the /24 is delisted, ZEN lists one more address: the listing leads, the
+	 * delistings follow as one range */
+	for (int i = 1; i <= 16; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "203.0.113.%d", i);
+		change(T0 + 100 + i, ip, "dnsbl-2.uceprotect.net", "listed", "clean", "[]");
+	}
+	change(T0 + 110, "198.51.100.2", "zen.spamhaus.org", "clean", "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0 + 200, false), 2);
+	expect_subject(2, "Spamhaus ZEN lists 198.51.100.2 (16 DELISTED)");
+	mail = queued("email", 2, "payload");
+	zen = strstr(mail, "\r\nSpamhaus ZEN lists 198.51.100.2\r\n");
+	l2 = strstr(mail, "\r\nDELISTED from UCEPROTECT Level 2: 203.0.113.1-203.0.113.16\r\n");
+	cr_assert(zen && l2 && zen < l2, "%s", mail);
+	cr_assert(strstr(l2, "What changed: 16 listings ended (listed -> clean) between "), "%s", mail);
+	cr_assert_lt(mail_lines(mail), 40, "%s", mail);
+	free(mail);
+	expect_webhook_valid(2);
+}
+
+Test(alert_db, ignored_listings_are_never_alerted)
+{
+	char *p;
+	cJSON *doc;
+
+	db_teardown();
+	db_open("[ignore]\nrule = bl.test 127.0.0.10 192.0.2.0/24\n");
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0, "198.51.100.20", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	expect_subject(1, "first check of 2 targets: Test BL lists 198.51.100.20");
+	expect_body(1, "1 listing ignored on purpose ([ignore] rules) is not reported.");
+	p = queued("email", 1, "payload");
+	cr_assert_null(strstr(p, "192.0.2.10"), "an ignored listing reached the mail:\n%s", p);
+	free(p);
+	expect_webhook_valid(1);
+	doc = webhook_doc(1);
+	cr_assert_eq(cJSON_GetObjectItem(doc, "total")->valueint, 1);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cJSON_Delete(doc);
+
+	/* a batch of ignored listings only: no message; nor when one ends */
+	change(T0 + 10, "192.0.2.30", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0 + 20, "192.0.2.10", "bl.test", "listed", "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0 + 200, false), 0);
+	cr_assert_eq(count_rows("1"), 2);
+	/* an ignored listing beside one the rule does not cover (other codes, other network) */
+	change(T0 + 300, "192.0.2.40", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	change(T0 + 301, "192.0.2.41", "bl.test", NULL, "listed", "[\"127.0.0.2\",\"127.0.0.10\"]");
+	change(T0 + 301, "198.51.100.40", "bl.test", NULL, "listed", "[\"127.0.0.10\"]");
+	cr_assert_eq(alert_produce(al, T0 + 400, false), 2);
+	expect_subject(2, "Test BL lists 192.0.2.41 (+1 more problem)");
+	p = queued("email", 2, "payload");
+	cr_assert_null(strstr(p, "192.0.2.40"), "an ignored listing reached the mail:\n%s", p);
+	cr_assert(strstr(p, "198.51.100.40"), "%s", p);
+	free(p);
+	expect_webhook_valid(2);
+	p = queued("webhook", 2, "payload");
+	cr_assert_null(strstr(p, "192.0.2.40"), "an ignored listing reached the webhook: %s", p);
+	free(p);
+}
+
+/* 4,096 addresses (10.0.0.0/20) listed at once through their provider's AS. */
+Test(alert_db, a_neighbourhood_batch_of_4096_stays_bounded)
+{
+	char *mail, *hook;
+	cJSON *doc;
+
+	db_teardown();
+	db_open("[list asn.test]\nname = ASN BL\nscope = asn\n");
+	change(T0, "192.0.2.10", "bl.test", NULL, "clean", "[]");
+	cr_assert_eq(alert_produce(al, T0, true), 0, "all clean: no summary");
+	cr_assert_eq(store_begin(st), 0);
+	for (int i = 0; i < 4096; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 256, i % 256);
+		change_txt(T0 + 10, ip, "asn.test", NULL, "listed", LISTED,
+			   "Your ISP AS64500 is listed: 1234 abusers");
+	}
+	cr_assert_eq(store_commit(st), 0);
+	cr_assert_eq(alert_produce(al, T0 + 100, false), 2);
+	expect_subject(1, "ASN BL lists AS64500 (your provider's network): affects 4096 of your addresses");
+	mail = queued("email", 1, "payload");
+	cr_assert(strstr(mail, "Addresses:    10.0.0.0-10.0.15.255\r\n"), "%s", mail);
+	cr_assert_lt(mail_lines(mail), 40, "%d lines:\n%s", mail_lines(mail), mail);
+	cr_assert_lt(strlen(mail), 4096, "%zu bytes", strlen(mail));
+	free(mail);
+	expect_webhook_valid(1);
+	hook = queued("webhook", 1, "payload");
+	cr_assert_lt(strlen(hook), 64 * 1024, "webhook document of %zu bytes", strlen(hook));
+	free(hook);
+	doc = webhook_doc(1);
+	cr_assert_eq(cJSON_GetObjectItem(doc, "total")->valueint, 4096);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 100);
+	cr_assert_eq(cJSON_GetObjectItem(doc, "omitted")->valueint, 3996);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "problems")), 1);
+	cr_assert_str_eq(problem_str(doc, 0, "entity"), "AS64500");
+	cJSON_Delete(doc);
 }
 
 Test(alert_db, failed_delivery_backs_off_then_gives_up)
@@ -602,7 +838,7 @@ Test(alert_e2e, summary_listing_batch_delisting_and_flapping_mails)
 
 	/* first run: one summary of what is already listed */
 	wait_mails(1, 8000, "no first-run summary");
-	expect_mail(1, "\r\nSubject: [blmon] first check of 3 targets: 192.0.2.10 LISTED on Test BL\r\n");
+	expect_mail(1, "\r\nSubject: [blmon] first check of 3 targets: Test BL lists 192.0.2.10\r\n");
 	expect_mail(1, "\r\nFrom: blmon@example.org\r\n");
 	expect_mail(1, "\r\nTo: admin@example.org, noc@example.org\r\n");
 	expect_mail(1, "\r\nMIME-Version: 1.0\r\n");
@@ -611,28 +847,28 @@ Test(alert_e2e, summary_listing_batch_delisting_and_flapping_mails)
 	expect_mail(1, "\r\nMessage-ID: <blmon.");
 	expect_mail(1, "@example.org>\r\n");
 	expect_mail(1, "Date: ");
-	expect_mail(1, "Since:        listed since ");
+	expect_mail(1, "Listed since: ");
 	expect_mail(1, "TXT reason:   \"Spam source 192.0.2.10\"");
 
 	/* a listing */
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n"
 						   "192.0.2.20\n"), 0);
 	wait_mails(2, 8000, "no listing mail");
-	expect_mail(2, "\r\nSubject: [blmon] 192.0.2.20 LISTED on Test BL\r\n");
-	expect_mail(2, "What changed: clean -> listed at ");
+	expect_mail(2, "\r\nSubject: [blmon] Test BL lists 192.0.2.20\r\n");
+	expect_mail(2, "\r\nTest BL lists 192.0.2.20\r\n");
 	expect_mail(2, "Codes:        127.0.0.2 (Spam source)\r\n");
 	expect_mail(2, "TXT reason:   \"Spam source 192.0.2.20\" (the list's own words)\r\n");
-	expect_mail(2, "Scope:        IP: this address only\r\n");
+	expect_mail(2, "Listed since: ");
+	expect_mail(2, "What to do:   Find what made 192.0.2.20 send spam");
 	expect_mail(2, "Removal:      https://bl.test/remove?ip=192.0.2.20\r\n");
-	expect_mail(2, "Target now:   192.0.2.20 is LISTED on 1 of 1 block list (Test BL)\r\n");
 
 	/* two changes of one cycle: one message */
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.11\n"
 						   "192.0.2.20\n"), 0);
 	wait_mails(3, 8000, "no batch mail");
-	expect_mail(3, "\r\nSubject: [blmon] 2 changes: 1 LISTED, 1 DELISTED (");
-	expect_mail(3, "192.0.2.10 is no longer listed on Test BL (bl.test)\r\n");
-	expect_mail(3, "192.0.2.11 is LISTED on Test BL (bl.test)\r\n");
+	expect_mail(3, "\r\nSubject: [blmon] Test BL lists 192.0.2.11 (1 DELISTED)\r\n");
+	expect_mail(3, "\r\nDELISTED from Test BL: 192.0.2.10\r\n");
+	expect_mail(3, "\r\nTest BL lists 192.0.2.11\r\n");
 
 	/* 192.0.2.11: delisted (its 2nd change), listed (3rd: flapping), delisted (quiet) */
 	cr_assert_eq(harness_write_zone(edir, "a", ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.20\n"), 0);
@@ -707,7 +943,7 @@ Test(alert_e2e, receivers_down_delay_but_lose_nothing)
 	cr_assert_eq(harness_smtp_start(&smtp, edir, port, NULL), 0, "smtpsink did not restart");
 	start_daemon();
 	wait_mails(1, 12000, "the queued mail never arrived");
-	expect_mail(1, "\r\nSubject: [blmon] 192.0.2.20 LISTED on Test BL\r\n");
+	expect_mail(1, "\r\nSubject: [blmon] Test BL lists 192.0.2.20\r\n");
 	/* the webhook's retry waits out its backoff (5 s after the 500) */
 	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL", 2,
 				 12000))

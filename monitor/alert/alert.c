@@ -127,26 +127,113 @@ void alert_item_target(alert_t *a, alert_item_t *it, int64_t target_id)
 	item_tally(a, it, target_id);
 }
 
+/* ---- a pair for problems and [ignore] rules ---- */
+
+int alert_pair_load(alert_t *a, int64_t target_id, int64_t list_id, alert_pair_t *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (alert_db(a, store_alert_target_get(a->store, target_id, &p->row)) < 0 ||
+	    alert_db(a, store_alert_list_get(a->store, list_id, &p->list)) < 0)
+		return -1;
+	p->cat = config_list(a->cfg, p->list.zone);
+	if (p->row.type == TARGET_DOMAIN || target_parse_ip(p->row.name, &p->t) < 0) {
+		memset(&p->t, 0, sizeof(p->t));
+		p->t.type = TARGET_DOMAIN;
+		snprintf(p->t.name, sizeof(p->t.name), "%s", p->row.name);
+	}
+	return 0;
+}
+
+bool alert_pair_ignored(alert_t *a, const alert_pair_t *p, const uint32_t *codes, uint8_t ncodes)
+{
+	store_answer_t *ans;
+	result_t r;
+	target_t t;
+	bool ignored;
+
+	if (!a->cfg->nignore || !p->cat)
+		return false;
+	ans = xcalloc(1, sizeof(*ans));
+	ans->ncodes = ncodes;
+	memcpy(ans->codes, codes, sizeof(ans->codes[0]) * ncodes);
+	store_result(&r, p->cat, &p->list, STATUS_LISTED, ans);
+	t = p->t;
+	t.from = p->row.from[0] ? p->row.from : NULL; /* a rule may name the domain it came from */
+	ignored = problem_rule_match(a->cfg->ignore, a->cfg->nignore, &r, &t) != NULL;
+	free(ans);
+	return ignored;
+}
+
+void alert_pair_fold_listing(alert_t *a, alert_msg_t *m, const alert_pair_t *p,
+			     const store_answer_t *ans, int64_t since, bool stale)
+{
+	store_asn_t asn;
+	bool have = false;
+	result_t r;
+
+	store_result(&r, p->cat, &p->list, STATUS_LISTED, ans);
+	r.since = since;
+	r.stale = stale;
+	if (p->list.scope == SCOPE_NETWORK || p->list.scope == SCOPE_ASN)
+		have = alert_db(a, store_asn_get(a->store, p->row.id, &asn)) == 1;
+	alert_fold_listing(m->fold, &r, &p->t, have ? &asn : NULL);
+}
+
+void alert_pair_fold_change(alert_t *a, alert_msg_t *m, const alert_pair_t *p, alert_item_kind_t kind,
+			    status_t to, int64_t at, const alert_item_t *it)
+{
+	alert_fold_group_t one;
+
+	memset(&one, 0, sizeof(one));
+	one.kind = kind;
+	one.to = to;
+	one.first_at = at;
+	one.item = it ? (long)(it - m->items) : -1;
+	snprintf(one.list, sizeof(one.list), "%s", p->list.name);
+	snprintf(one.zone, sizeof(one.zone), "%s", catalog_zone_shown_in(a->cfg->catalog, p->list.zone));
+	alert_fold_change(m->fold, &one, &p->t);
+}
+
 /* ---- first run: one summary of what is already listed ---- */
 
 typedef struct {
 	alert_t *a;
+	int64_t now;
 	alert_msg_t m;
 	size_t cap;
 } summary_t;
 
-/* One block-list state of an active target: counted, and detailed when listed. */
+/* One block-list state of an active target: counted; when listed (and not
+ * ignored on purpose), folded into its problem and detailed. */
 static int summary_take(void *ud, const store_alert_state_t *row)
 {
 	summary_t *s = ud;
+	const config_t *c = s->a->cfg;
+	alert_pair_t *pair;
 	alert_item_t *it;
+	bool stale;
 
-	if (!alert_zone_in_use(s->a->cfg, row->zone))
+	if (!alert_zone_in_use(c, row->zone))
 		return 0;
 	if (row->state.status == STATUS_UNCHECKED)
 		s->m.nunknown++; /* no real answer yet */
-	if (row->state.status != STATUS_LISTED ||
-	    !(it = alert_item_add(&s->m, &s->cap, ALERT_ITEM_EXISTING)))
+	if (row->state.status != STATUS_LISTED)
+		return 0;
+	pair = xmalloc(sizeof(*pair));
+	if (alert_pair_load(s->a, row->target_id, row->list_id, pair) < 0) {
+		free(pair);
+		return 1;
+	}
+	if (alert_pair_ignored(s->a, pair, row->state.ans.codes, row->state.ans.ncodes)) {
+		s->m.nignored++;
+		free(pair);
+		return 0;
+	}
+	stale = pair->cat && result_stale(row->state.checked_at, s->now,
+					  config_list_interval(c, pair->cat), c->stale_grace_s);
+	alert_pair_fold_listing(s->a, &s->m, pair, &row->state.ans, row->state.since, stale);
+	free(pair);
+	if (!(it = alert_item_add(&s->m, &s->cap, ALERT_ITEM_EXISTING)))
 		return 0;
 	it->since = it->at = row->state.since;
 	it->to = STATUS_LISTED;
@@ -158,15 +245,17 @@ static int summary_take(void *ud, const store_alert_state_t *row)
 
 static int summary_produce(alert_t *a, int64_t now)
 {
-	summary_t s = {.a = a, .m = {.kind = ALERT_MSG_SUMMARY}};
+	summary_t s = {.a = a, .now = now, .m = {.kind = ALERT_MSG_SUMMARY}};
 	int queued = 0;
 
+	s.m.fold = alert_fold_new();
 	s.m.ntargets = (unsigned)alert_db(a, store_alert_active_targets(a->store));
 	s.m.nlists = alert_lists_in_use(a->cfg);
 	alert_db(a, store_alert_states(a->store, summary_take, &s));
-	if (s.m.total)
+	if (s.m.total && !a->failed)
 		queued = alert_queue_add(a, &s.m, now);
 	free(s.m.items);
+	alert_fold_free(s.m.fold);
 	return queued;
 }
 

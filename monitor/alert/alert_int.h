@@ -39,6 +39,28 @@ void alert_item_list(alert_t *a, alert_item_t *it, int64_t list_id);
 /* Fills it's target, neighbourhood and overall status over the block lists in use. */
 void alert_item_target(alert_t *a, alert_item_t *it, int64_t target_id);
 
+/* ---- alert.c: a (target, list) pair for problems and [ignore] rules ---- */
+
+typedef struct {
+	store_target_t row;
+	target_t t;                 /* the target as the checks see it (from: NULL) */
+	store_list_t list;          /* as stored: its zone may hold an access key */
+	const catalog_list_t *cat;  /* the config's list (borrowed), NULL when not in use */
+} alert_pair_t;
+
+/* Loads the target and the list of a pair. 0, or -1 on a database error. */
+int alert_pair_load(alert_t *a, int64_t target_id, int64_t list_id, alert_pair_t *p);
+/* Does an [ignore] rule cover a listing of p with these codes? */
+bool alert_pair_ignored(alert_t *a, const alert_pair_t *p, const uint32_t *codes, uint8_t ncodes);
+/* Folds a listing of p (what it answered, since when, whether stale) into m's
+ * problems; the origin AS is looked up for network and AS scopes only. */
+void alert_pair_fold_listing(alert_t *a, alert_msg_t *m, const alert_pair_t *p,
+			     const store_answer_t *ans, int64_t since, bool stale);
+/* Folds another change of p (kind, the state now, when) into m's groups; it is
+ * its detailed item, or NULL when m details no more. */
+void alert_pair_fold_change(alert_t *a, alert_msg_t *m, const alert_pair_t *p, alert_item_kind_t kind,
+			    status_t to, int64_t at, const alert_item_t *it);
+
 /* ---- alert_changes.c: confirmed changes ---- */
 
 /* Queues the flapping pairs that settled and the batches of changes after

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/problem.h"
 #include "checks/verdict.h"
 #include "lib/jsonx.h"
 #include "lib/sbuf.h"
@@ -15,7 +16,10 @@
 #include "lib/xmalloc.h"
 
 #define LABEL "  %-14s"
-#define TXT_SHOWN 300 /* bytes of one TXT record in a mail */
+#define INDENT 16         /* the width of LABEL: continuation lines start under the text */
+#define WRAP 76           /* prose is wrapped at this column */
+#define TXT_SHOWN 300     /* bytes of one TXT record in a mail */
+#define RANGES_SHOWN 640  /* bytes of a problem's or group's addresses as ranges */
 #define CHAT_LINES 10
 
 static bool is_listed_now(const alert_item_t *it)
@@ -56,19 +60,55 @@ static void codes_text(sbuf_t *b, const alert_item_t *it, const char *label, con
 	}
 }
 
+/* One TXT record, untrusted: control characters and bad UTF-8 dropped, cut to
+ * TXT_SHOWN. Returns false when nothing is left to show. */
+static bool txt_line(sbuf_t *b, const char *txt, bool first)
+{
+	char clean[TXT_SHOWN + 1];
+
+	if (!text_oneline(txt, clean, sizeof(clean)))
+		return false;
+	sbuf_printf(b, LABEL "\"%s\"%s\n", first ? "TXT reason:" : "", clean,
+		    first ? " (the list's own words)" : "");
+	return true;
+}
+
 static void txt_text(sbuf_t *b, const store_answer_t *ans)
 {
 	const char *p = ans->txt;
 	bool first = true;
 
-	for (uint16_t i = 0; i < ans->ntxt; i++, p += strlen(p) + 1) {
-		char clean[TXT_SHOWN + 1];
-		if (!text_oneline(p, clean, sizeof(clean)))
-			continue;
-		sbuf_printf(b, LABEL "\"%s\"%s\n", first ? "TXT reason:" : "", clean,
-			  first ? " (the list's own words)" : "");
+	for (uint16_t i = 0; i < ans->ntxt; i++, p += strlen(p) + 1)
+		if (txt_line(b, p, first))
+			first = false;
+}
+
+/* A labelled line of prose (label NULL: a title) wrapped at WRAP columns,
+ * continuation lines under the text; a word longer than a line (a link) stays whole. */
+static void wrapped(sbuf_t *b, const char *label, const char *text)
+{
+	size_t col = label ? INDENT : 0;
+	bool first = true;
+
+	if (label)
+		sbuf_printf(b, LABEL, label);
+	for (const char *p = text; *p;) {
+		size_t w;
+		while (*p == ' ')
+			p++;
+		if (!(w = strcspn(p, " ")))
+			break;
+		if (!first && col + 1 + w > WRAP) {
+			sbuf_printf(b, "\n%*s", INDENT, "");
+			col = INDENT;
+			first = true;
+		}
+		sbuf_printf(b, "%s%.*s", first ? "" : " ", (int)w, p);
+		col += w + !first;
 		first = false;
+		p += w;
 	}
+	sbuf_puts(b, "\n");
 }
 
 static void scope_text(const alert_item_t *it, char *buf, size_t len)
@@ -207,11 +247,114 @@ static void some_targets(const alert_msg_t *m, char *buf, size_t len)
 	}
 }
 
-void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
+/* pre + what + post in at most ALERT_MSG_SUBJECT_MAX bytes: what (a headline,
+ * which may name a 253-character domain) is cut with "..." when it must. */
+static void subject_fit(const char *pre, const char *what, const char *post, char *buf, size_t len)
+{
+	size_t max = len < ALERT_MSG_SUBJECT_MAX + 1 ? len : ALERT_MSG_SUBJECT_MAX + 1;
+	size_t fixed = strlen(pre) + strlen(post), room = max > fixed + 8 ? max - fixed - 1 : 8;
+	char cut[ALERT_MSG_SUBJECT_MAX + 1];
+
+	if (strlen(what) <= room) {
+		snprintf(buf, max, "%s%s%s", pre, what, post);
+		return;
+	}
+	text_oneline(what, cut, room - 3 + 1 < sizeof(cut) ? room - 3 + 1 : sizeof(cut));
+	snprintf(buf, max, "%s%s...%s", pre, cut, post);
+}
+
+/* How a group's kind reads before its list: "DELISTED from UCEPROTECT Level 2". */
+static const char *group_verb(alert_item_kind_t k)
+{
+	switch (k) {
+	case ALERT_ITEM_DELISTED:
+		return "DELISTED from";
+	case ALERT_ITEM_CHANGED:
+		return "listing CHANGED on";
+	case ALERT_ITEM_FLAPPING:
+		return "FLAPPING on";
+	default:
+		return "settled on";
+	}
+}
+
+/* "DELISTED from UCEPROTECT Level 2: 203.0.113.1-203.0.113.16" */
+static void group_title(alert_fold_t *f, size_t i, char *buf, size_t len)
+{
+	const alert_fold_group_t *g = alert_fold_group(f, i);
+	char ranges[RANGES_SHOWN];
+
+	alert_fold_group_ranges(f, i, ranges, sizeof(ranges));
+	if (g->kind == ALERT_ITEM_SETTLED)
+		snprintf(buf, len, "%s %s, %s now: %s", group_verb(g->kind), g->list,
+			 g->to == STATUS_LISTED ? "LISTED" : status_name(g->to), ranges);
+	else
+		snprintf(buf, len, "%s %s: %s", group_verb(g->kind), g->list, ranges);
+}
+
+/* A batch or the first run: the worst problem names the message. false: the
+ * subject is not the fold's to make. */
+static bool fold_subject(const alert_msg_t *m, char *buf, size_t len)
+{
+	alert_fold_t *f = m->fold;
+	size_t np, ng = alert_fold_ngroups(f);
+	problem_t *const *v = alert_fold_problems(f, &np);
+	unsigned other = m->total - m->total_listed - m->total_delisted;
+	char head[800], pre[80] = "", post[160] = "";
+	size_t o = 0;
+
+	if (m->kind == ALERT_MSG_SUMMARY)
+		snprintf(pre, sizeof(pre), "first check of %u target%s: ", m->ntargets,
+			 m->ntargets == 1 ? "" : "s");
+	if (!np && ng == 1) {
+		const alert_fold_group_t *g = alert_fold_group(f, 0);
+		if (g->count == 1 && g->item >= 0 && (size_t)g->item < m->n) {
+			item_subject(&m->items[g->item], head, sizeof(head));
+		} else {
+			char title[RANGES_SHOWN + 300];
+			group_title(f, 0, title, sizeof(title));
+			snprintf(head, sizeof(head), "%u %s", g->count, title);
+		}
+		subject_fit(pre, head, "", buf, len);
+		return true;
+	}
+	if (!np)
+		return false; /* several kinds of change and no listing: counted by kind */
+	problem_headline(v[0], head, sizeof(head));
+	if (m->kind == ALERT_MSG_SUMMARY) {
+		if (np > 1)
+			snprintf(post, sizeof(post), ", +%zu more problem%s", np - 1, np == 2 ? "" : "s");
+		subject_fit(pre, head, post, buf, len);
+		return true;
+	}
+	if (np > 1)
+		o += (size_t)snprintf(post + o, sizeof(post) - o, "+%zu more problem%s", np - 1,
+				      np == 2 ? "" : "s");
+	if (m->total_delisted)
+		o += (size_t)snprintf(post + o, sizeof(post) - o, "%s%u DELISTED", o ? ", " : "",
+				      m->total_delisted);
+	if (other)
+		o += (size_t)snprintf(post + o, sizeof(post) - o, "%s%u other change%s", o ? ", " : "",
+				      other, other == 1 ? "" : "s");
+	if (o) {
+		char p2[sizeof(post) + 4];
+		snprintf(p2, sizeof(p2), " (%s)", post);
+		subject_fit(pre, head, p2, buf, len);
+	} else {
+		subject_fit(pre, head, "", buf, len);
+	}
+	return true;
+}
+
+/* The subject, whatever its length. */
+static void subject_whole(const alert_msg_t *m, char *buf, size_t len)
 {
 	char names[300], parts[200] = "";
 	size_t o = 0;
 
+	if ((m->kind == ALERT_MSG_CHANGES || m->kind == ALERT_MSG_SUMMARY) && m->fold &&
+	    fold_subject(m, buf, len))
+		return;
 	if ((m->n == 1 && m->total <= 1 && m->kind != ALERT_MSG_SUMMARY) ||
 	    ((m->kind == ALERT_MSG_INCIDENT || m->kind == ALERT_MSG_RESOLVER) && m->n)) {
 		item_subject(&m->items[0], buf, len);
@@ -259,6 +402,14 @@ void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
 		snprintf(buf, len, "resolver");
 		break;
 	}
+}
+
+void alert_msg_subject(const alert_msg_t *m, char *buf, size_t len)
+{
+	char whole[1200];
+
+	subject_whole(m, whole, sizeof(whole));
+	subject_fit("", whole, "", buf, len);
 }
 
 /* ---- the body ---- */
@@ -470,6 +621,139 @@ static void item_text(sbuf_t *b, const alert_item_t *it)
 	sbuf_printf(b, LABEL "%s\n", "Target now:", line);
 }
 
+/* ---- problems and groups (a batch, the first run) ---- */
+
+/* One line per code of p, with the meanings its list gives that code. */
+static void problem_codes_text(sbuf_t *b, const problem_t *p)
+{
+	problem_t *one = xmalloc(sizeof(*one));
+
+	*one = *p;
+	one->ncodes = 1;
+	for (uint8_t i = 0; i < p->ncodes; i++) {
+		const char *m[RESULT_MAX_MEANINGS];
+		char a[16], mean[600] = "";
+		size_t nm, o = 0;
+
+		one->codes[0] = p->codes[i];
+		nm = problem_meanings(one, m, RESULT_MAX_MEANINGS);
+		verdict_addr_str(p->codes[i], a);
+		for (size_t k = 0; k < nm && o < sizeof(mean); k++)
+			o += (size_t)snprintf(mean + o, sizeof(mean) - o, "%s%s", k ? "; " : "", m[k]);
+		sbuf_printf(b, LABEL "%s%s%s%s\n", i ? "" : "Codes:", a, nm ? " (" : "", mean,
+			    nm ? ")" : "");
+	}
+	free(one);
+}
+
+/* One problem: what is wrong, why, which addresses, what to do. */
+static void problem_text(sbuf_t *b, alert_fold_t *f, const problem_t *p)
+{
+	char head[800], ranges[RANGES_SHOWN], advice[600], url[512], t[TIMEFMT_MAX];
+	const store_asn_t *asn = alert_fold_problem_asn(f, p);
+
+	problem_headline(p, head, sizeof(head));
+	sbuf_printf(b, "%s\n", head);
+	problem_codes_text(b, p);
+	if (p->txt[0])
+		txt_line(b, p->txt, true);
+	/* an own listing names its one address already */
+	if (p->affected > 1 || p->scope == SCOPE_NETWORK || p->scope == SCOPE_ASN) {
+		alert_fold_problem_ranges(f, p, ranges, sizeof(ranges));
+		wrapped(b, "Addresses:", ranges);
+	}
+	if (asn && (p->scope == SCOPE_NETWORK || p->scope == SCOPE_ASN)) {
+		char name[200];
+		text_oneline(asn->name, name, sizeof(name));
+		sbuf_printf(b, LABEL "AS%lld%s%s%s%s%s\n", "Provider:", (long long)asn->asn,
+			    name[0] ? " " : "", name, asn->prefix[0] ? " (BGP prefix " : "", asn->prefix,
+			    asn->prefix[0] ? ")" : "");
+	}
+	if (p->since) {
+		timefmt_human(p->since, t);
+		sbuf_printf(b, LABEL "%s\n", "Listed since:", t);
+	}
+	if (p->stale)
+		sbuf_printf(b, LABEL "%s\n", "Note:", "the list's last answer is old: shown as last "
+			    "confirmed");
+	wrapped(b, "What to do:", problem_advice(p, advice, sizeof(advice)));
+	if (problem_removal_url(p, url, sizeof(url)) == 0)
+		sbuf_printf(b, LABEL "%s\n", "Removal:", url);
+}
+
+/* One group of other changes; a group of one change tells it as its item does. */
+static void group_text(sbuf_t *b, const alert_msg_t *m, size_t i)
+{
+	alert_fold_t *f = m->fold;
+	const alert_fold_group_t *g = alert_fold_group(f, i);
+	const alert_item_t *it =
+		g->count == 1 && g->item >= 0 && (size_t)g->item < m->n ? &m->items[g->item] : NULL;
+	char title[RANGES_SHOWN + 300], t[TIMEFMT_MAX], t2[TIMEFMT_MAX], when[200], line[1024];
+
+	group_title(f, i, title, sizeof(title));
+	wrapped(b, NULL, title);
+	if (it) {
+		if (it->target.from[0])
+			sbuf_printf(b, LABEL "%s\n", "Address of:", it->target.from);
+		change_text(b, it);
+		if (is_listed_now(it))
+			listing_text(b, it);
+		overall_text(it, line, sizeof(line));
+		sbuf_printf(b, LABEL "%s\n", "Target now:", line);
+		return;
+	}
+	timefmt_human(g->first_at, t);
+	timefmt_human(g->last_at, t2);
+	if (g->first_at == g->last_at)
+		snprintf(when, sizeof(when), "at %s", t);
+	else
+		snprintf(when, sizeof(when), "between %s and %s", t, t2);
+	switch (g->kind) {
+	case ALERT_ITEM_DELISTED:
+		snprintf(line, sizeof(line), "%u listings ended (listed -> clean) %s", g->count, when);
+		break;
+	case ALERT_ITEM_CHANGED:
+		snprintf(line, sizeof(line), "%u listings changed their codes %s", g->count, when);
+		break;
+	case ALERT_ITEM_FLAPPING:
+		snprintf(line, sizeof(line), "%u listings changed too often, the last changes %s",
+			 g->count, when);
+		break;
+	default:
+		snprintf(line, sizeof(line), "%u listings stopped changing %s", g->count, when);
+		break;
+	}
+	wrapped(b, g->kind == ALERT_ITEM_SETTLED ? "Settled:" : "What changed:", line);
+	if (g->kind == ALERT_ITEM_FLAPPING)
+		wrapped(b, "Quiet:", "further changes of these listings are not reported until each "
+				     "settles (no change for a whole [alerts] flap_window)");
+}
+
+/* The problems worst first, then the other changes by kind. */
+static void fold_text(sbuf_t *b, const alert_msg_t *m)
+{
+	alert_fold_t *f = m->fold;
+	size_t np, ng = alert_fold_ngroups(f);
+	problem_t *const *v = alert_fold_problems(f, &np);
+
+	if (np && m->kind == ALERT_MSG_CHANGES)
+		sbuf_printf(b, "New listings: %zu problem%s, worst first.\n\n", np, np == 1 ? "" : "s");
+	for (size_t i = 0; i < np && i < ALERT_MSG_MAX_PROBLEMS; i++) {
+		problem_text(b, f, v[i]);
+		sbuf_puts(b, "\n");
+	}
+	if (np > ALERT_MSG_MAX_PROBLEMS)
+		sbuf_printf(b, "... and %zu more problem%s, each less severe or smaller: see the "
+			    "dashboard.\n\n", np - ALERT_MSG_MAX_PROBLEMS,
+			    np - ALERT_MSG_MAX_PROBLEMS == 1 ? "" : "s");
+	if (ng && np)
+		sbuf_printf(b, "Delistings and other changes:\n\n");
+	for (size_t i = 0; i < ng; i++) {
+		group_text(b, m, i);
+		sbuf_puts(b, "\n");
+	}
+}
+
 char *alert_msg_text(const alert_msg_t *m)
 {
 	sbuf_t b = SBUF_INIT;
@@ -479,16 +763,24 @@ char *alert_msg_text(const alert_msg_t *m)
 	case ALERT_MSG_SUMMARY:
 		sbuf_printf(&b, "blmon checked %u target%s against %u list%s for the first time.\n",
 			  m->ntargets, m->ntargets == 1 ? "" : "s", m->nlists, m->nlists == 1 ? "" : "s");
-		sbuf_printf(&b, "%u listing%s already exist%s:\n\n", m->total, m->total == 1 ? "" : "s",
-			  m->total == 1 ? "s" : "");
+		if (m->fold) {
+			size_t np;
+			alert_fold_problems(m->fold, &np);
+			sbuf_printf(&b, "%u listing%s already exist%s: %zu problem%s, worst first.\n\n",
+				    m->total, m->total == 1 ? "" : "s", m->total == 1 ? "s" : "", np,
+				    np == 1 ? "" : "s");
+		} else {
+			sbuf_printf(&b, "%u listing%s already exist%s:\n\n", m->total,
+				    m->total == 1 ? "" : "s", m->total == 1 ? "s" : "");
+		}
 		break;
 	case ALERT_MSG_HEALTH:
 		sbuf_printf(&b, "The health of %zu list%s changed (RFC 5782 test points):\n\n", m->n,
 			  m->n == 1 ? "" : "s");
 		break;
 	case ALERT_MSG_CHANGES:
-		sbuf_printf(&b, "blmon recorded %u confirmed change%s:\n\n", m->total,
-			  m->total == 1 ? "" : "s");
+		sbuf_printf(&b, "blmon recorded %u confirmed change%s%s\n\n", m->total,
+			    m->total == 1 ? "" : "s", m->fold ? "." : ":");
 		break;
 	case ALERT_MSG_INCIDENT:
 		sbuf_printf(&b, "blmon read this in your mail server's log:\n\n");
@@ -496,13 +788,20 @@ char *alert_msg_text(const alert_msg_t *m)
 	case ALERT_MSG_RESOLVER:
 		break;
 	}
-	for (size_t i = 0; i < m->n; i++) {
-		item_text(&b, &m->items[i]);
-		sbuf_printf(&b, "\n");
+	if ((m->kind == ALERT_MSG_CHANGES || m->kind == ALERT_MSG_SUMMARY) && m->fold) {
+		fold_text(&b, m); /* every change, folded: nothing is left out */
+	} else {
+		for (size_t i = 0; i < m->n; i++) {
+			item_text(&b, &m->items[i]);
+			sbuf_printf(&b, "\n");
+		}
+		if (m->total > shown)
+			sbuf_printf(&b, "... and %u more not shown here: see the dashboard or the "
+				    "events API.\n\n", m->total - shown);
 	}
-	if (m->total > shown)
-		sbuf_printf(&b, "... and %u more not shown here: see the dashboard or the events API.\n\n",
-			  m->total - shown);
+	if (m->kind == ALERT_MSG_SUMMARY && m->nignored)
+		sbuf_printf(&b, "%u listing%s ignored on purpose ([ignore] rules) %s not reported.\n\n",
+			    m->nignored, m->nignored == 1 ? "" : "s", m->nignored == 1 ? "is" : "are");
 	if (m->kind == ALERT_MSG_SUMMARY && m->nunknown)
 		sbuf_printf(&b, "%u result%s could not be checked yet: see the dashboard.\n\n",
 			  m->nunknown, m->nunknown == 1 ? "" : "s");
@@ -619,12 +918,40 @@ static cJSON *incident_json(const alert_item_t *it)
 	return o;
 }
 
+/* The chat text of a batch or the first run: the worst problems, then the other changes. */
+static void chat_fold(sbuf_t *b, const alert_msg_t *m)
+{
+	alert_fold_t *f = m->fold;
+	size_t np, ng = alert_fold_ngroups(f), lines = 0;
+	problem_t *const *v = alert_fold_problems(f, &np);
+	char line[RANGES_SHOWN + 300], cut[200], url[512];
+
+	for (size_t i = 0; i < np && lines < CHAT_LINES; i++, lines++) {
+		problem_headline(v[i], line, sizeof(line));
+		subject_fit("", line, "", cut, sizeof(cut));
+		sbuf_printf(b, "\n- %s", cut);
+	}
+	for (size_t i = 0; i < ng && lines < CHAT_LINES; i++, lines++) {
+		group_title(f, i, line, sizeof(line));
+		subject_fit("", line, "", cut, sizeof(cut));
+		sbuf_printf(b, "\n- %s", cut);
+	}
+	if (np + ng > lines)
+		sbuf_printf(b, "\n- ... %zu more", np + ng - lines);
+	if (np == 1 && problem_removal_url(v[0], url, sizeof(url)) == 0)
+		sbuf_printf(b, "\nremoval: %s", url);
+}
+
 /* A short text for chat tools that show a "text" field. */
 static char *chat_text(const alert_msg_t *m, const char *subject)
 {
 	sbuf_t b = SBUF_INIT;
 
 	sbuf_printf(&b, "blmon: %s", subject);
+	if ((m->kind == ALERT_MSG_CHANGES || m->kind == ALERT_MSG_SUMMARY) && m->fold) {
+		chat_fold(&b, m);
+		return sbuf_take(&b);
+	}
 	for (size_t i = 0; i < m->n && i < CHAT_LINES && m->total > 1; i++) {
 		char s[512];
 		item_subject(&m->items[i], s, sizeof(s));
@@ -652,6 +979,21 @@ static cJSON *resolver_json(const alert_item_t *it)
 	jsonx_add_time(o, "ended", it->closed);
 	jsonx_add_str(o, "reason", it->detail);
 	return o;
+}
+
+/* The problems worst first as checks/problem.c writes them (at most
+ * ALERT_MSG_MAX_PROBLEMS), and how many there are. */
+static void problems_json(cJSON *o, const alert_msg_t *m)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "problems");
+	size_t np = 0;
+
+	if ((m->kind == ALERT_MSG_CHANGES || m->kind == ALERT_MSG_SUMMARY) && m->fold) {
+		problem_t *const *v = alert_fold_problems(m->fold, &np);
+		for (size_t i = 0; i < np && i < ALERT_MSG_MAX_PROBLEMS; i++)
+			cJSON_AddItemToArray(arr, problem_json(v[i]));
+	}
+	cJSON_AddNumberToObject(o, "problems_total", (double)np);
 }
 
 char *alert_msg_json(const alert_msg_t *m)
@@ -683,6 +1025,7 @@ char *alert_msg_json(const alert_msg_t *m)
 	}
 	cJSON_AddNumberToObject(o, "total", m->total);
 	cJSON_AddNumberToObject(o, "omitted", m->total > m->n ? m->total - (unsigned)m->n : 0);
+	problems_json(o, m);
 	ret = jsonx_print(o);
 	cJSON_Delete(o);
 	free(text);

@@ -1,5 +1,5 @@
 /* alert_msg.h -- what an alert says: subject, plain-text body, RFC 5322 mail and webhook JSON.
- * Pure formatting over items the producers (alert*.c) gathered from the database: no I/O. */
+ * Pure formatting over items and the fold of them the producers (alert*.c) gathered: no I/O. */
 #ifndef BLMON_ALERT_MSG_H
 #define BLMON_ALERT_MSG_H
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "checks/catalog.h"
+#include "checks/problem.h"
 #include "checks/result.h"
 #include "checks/status.h"
 #include "monitor/config.h"
@@ -16,6 +17,11 @@
 
 /* Detailed items per message at most; the rest are only counted. */
 #define ALERT_MSG_MAX_ITEMS 100
+/* Problems a message details at most (a paragraph each in the text, an object
+ * each in the webhook's "problems"); the rest are only counted. */
+#define ALERT_MSG_MAX_PROBLEMS 25
+/* A subject is cut to this many bytes (the worst problem's headline gives way). */
+#define ALERT_MSG_SUBJECT_MAX 160
 
 typedef enum {
 	ALERT_ITEM_LISTED,   /* clean (or never seen) -> listed */
@@ -77,6 +83,62 @@ typedef struct {
 	char resolver[256];
 } alert_item_t;
 
+/* ---- a message's changes folded (alert_fold.c): listings as problems, the rest grouped ---- */
+
+/* Memory grows with the targets folded in (32 bytes each, kept for their
+ * ranges; a whole target each for one problem while its ranges are written),
+ * never with the text: a whole /16 is one problem and its ranges. Every
+ * target is kept, so ranges are exact; what is written of them is bounded by
+ * the caller's buffer. */
+typedef struct alert_fold alert_fold_t;
+
+/* A group of changes that are not new listings: one kind (delisted, changed,
+ * flapping, settled) on one list (and, for settled, one state). */
+typedef struct {
+	alert_item_kind_t kind;
+	char list[128];       /* the list's name */
+	char zone[256];       /* as shown (an access key masked) */
+	status_t to;          /* the state now */
+	unsigned count;       /* changes in it */
+	int64_t first_at, last_at;
+	long item;            /* the message's detailed item of its first change, -1: none */
+} alert_fold_group_t;
+
+/* An empty fold (caller owns; alert_fold_free). */
+alert_fold_t *alert_fold_new(void);
+void alert_fold_free(alert_fold_t *f);
+
+/* Folds a listing, r of target t, into its problem; asn (may be NULL) is the
+ * target's origin AS as looked up: the AS of an asn-scope listing when its
+ * TXT names none, and the provider a network or AS problem names. Listings
+ * ignored by [ignore] rules are the caller's to leave out. Returns 1 when r
+ * is a problem (a listing of a block list), else 0. */
+int alert_fold_listing(alert_fold_t *f, const result_t *r, const target_t *t, const store_asn_t *asn);
+
+/* Folds another change of target t, described by one (count, first_at and
+ * last_at are set here; at is one->first_at), into the group of its kind,
+ * zone and state. */
+void alert_fold_change(alert_fold_t *f, const alert_fold_group_t *one, const target_t *t);
+
+/* The problems, worst first (problem_set_sorted). Borrowed until f changes. */
+problem_t *const *alert_fold_problems(alert_fold_t *f, size_t *n);
+
+/* The origin AS of p's first affected target that had one, or NULL (borrowed). */
+const store_asn_t *alert_fold_problem_asn(const alert_fold_t *f, const problem_t *p);
+
+/* How many groups; the i-th (i < that) in order delisted, changed, flapping,
+ * settled, then by list name. Borrowed until f changes. */
+size_t alert_fold_ngroups(alert_fold_t *f);
+const alert_fold_group_t *alert_fold_group(alert_fold_t *f, size_t i);
+
+/* The targets of problem p (one of f's) or of group i as ranges in numeric
+ * order, "203.0.113.1-203.0.113.16, 203.0.113.20" (target_ranges): at most
+ * len - 1 bytes, ending in "..." when not all fit. */
+void alert_fold_problem_ranges(alert_fold_t *f, const problem_t *p, char *buf, size_t len);
+void alert_fold_group_ranges(alert_fold_t *f, size_t i, char *buf, size_t len);
+
+/* ---- a message ---- */
+
 typedef struct {
 	alert_msg_kind_t kind;
 	int64_t created;
@@ -84,8 +146,11 @@ typedef struct {
 	size_t n;
 	/* everything the message is about, detailed or not */
 	unsigned total, total_listed, total_delisted;
-	/* summary: what is watched */
-	unsigned ntargets, nlists, nunknown;
+	/* changes, summary: every change of the message folded, listings into
+	 * problems (above); NULL: the items alone are told. The producer's. */
+	alert_fold_t *fold;
+	/* summary: what is watched, and the listings [ignore] rules leave out */
+	unsigned ntargets, nlists, nunknown, nignored;
 } alert_msg_t;
 
 /* The subject without prefix, e.g. "192.0.2.20 LISTED on UCEPROTECT Level 1". */
