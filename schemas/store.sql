@@ -1,4 +1,4 @@
--- store.sql -- blmon's SQLite history: applied and migrated by blmon itself (monitor/store.c).
+-- store.sql -- blmon's SQLite history: applied and migrated by blmon itself (store/store.c).
 -- Each numbered migration block below runs once, in order, in its own transaction; schema_version
 -- records the last one applied. Never edit a released block: append a new one.
 
@@ -106,7 +106,7 @@ CREATE TABLE drop_files (
 );
 
 -- migration 2
--- Alerts (monitor/alert.c): every message is queued here before it is sent, and marked
+-- Alerts (monitor/alert/): every message is queued here before it is sent, and marked
 -- delivered only once the server accepted it (SMTP 250 after DATA, HTTP 2xx). A failed
 -- attempt sets last_error and pushes next_attempt back (exponential backoff); a message still
 -- undelivered [alerts] give_up after it was created is given up (gave_up set, logged).
@@ -144,7 +144,7 @@ CREATE TABLE alert_flapping (
 );
 
 -- migration 3
--- Mail log watching (monitor/logwatch.c, monitor/incident.c). Where each followed log file was
+-- Mail log watching (monitor/mtalog/logwatch.c, incident.c). Where each followed log file was
 -- read up to: offset is just after the last complete line consumed, saved in the same
 -- transaction as what those lines recorded, so a restart neither rereads nor skips a line.
 -- A different inode (rotated while blmon was down) or a size below offset (truncated) starts
@@ -158,7 +158,7 @@ CREATE TABLE logwatch_files (
 );
 
 -- One row per rejection: a deferral or bounce with the remote server's reply, classified by
--- monitor/reject_rules.c. line is the log line, escaped and bounded (logs are hostile).
+-- checks/reject_rules.c. line is the log line, escaped and bounded (logs are hostile).
 -- Rows older than [monitor] retention are pruned; rejection_counts keeps the totals.
 CREATE TABLE rejections (
     id         INTEGER PRIMARY KEY,
