@@ -167,6 +167,19 @@ out:
 	return ret;
 }
 
+/* Adds a page of tq's targets as member of *out (and its next link); on a
+ * store error *out is dropped and err says why. 1 or -1. */
+static int add_page(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
+		    const store_target_query_t *tq, cJSON **out, const char *member, const char *base,
+		    char *err, size_t errlen)
+{
+	if (api_targets_page_into(s, c, ls, tq, *out, member, base) == 0)
+		return 1;
+	cJSON_Delete(*out);
+	*out = NULL;
+	return api_dberr(s, err, errlen);
+}
+
 /* ---- GET /api/v1/problems/{id} ---- */
 
 int api_problem(store_t *s, const api_ctx_t *c, int64_t id, const api_page_q_t *q, cJSON **out,
@@ -197,13 +210,7 @@ int api_problem(store_t *s, const api_ctx_t *c, int64_t id, const api_page_q_t *
 	tq.limit = q->limit;
 	snprintf(base, sizeof(base), "/api/v1/problems/%lld?limit=%u", (long long)id, q->limit);
 	/* "targets" are the problem's lowest few by name; the page is of whole targets */
-	if (api_targets_page_into(s, c, &ls, &tq, *out, "affected_targets", base) < 0) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		api_dberr(s, err, errlen);
-		goto out;
-	}
-	ret = 1;
+	ret = add_page(s, c, &ls, &tq, out, "affected_targets", base, err, errlen);
 out:
 	api_lists_free(&ls);
 	api_end(s);
@@ -253,13 +260,7 @@ int api_targets(store_t *s, const api_ctx_t *c, const api_targets_q_t *q, cJSON 
 		api_url_param(base, sizeof(base), o, "q", q->q);
 	*out = cJSON_CreateObject();
 	jsonx_add_time(*out, "generated_at", c->now);
-	if (api_targets_page_into(s, c, &ls, &tq, *out, "targets", base) < 0) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		api_dberr(s, err, errlen);
-		goto out;
-	}
-	ret = 1;
+	ret = add_page(s, c, &ls, &tq, out, "targets", base, err, errlen);
 out:
 	api_lists_free(&ls);
 	api_end(s);
