@@ -299,7 +299,7 @@ cJSON *problem_json(const problem_t *p)
 	cJSON *o = cJSON_CreateObject(), *arr;
 	const char *m[RESULT_MAX_MEANINGS];
 	size_t nm = problem_meanings(p, m, RESULT_MAX_MEANINGS);
-	char a[16], advice[600], url[512], head[800];
+	char advice[600], url[512], head[800];
 
 	problem_headline(p, head, sizeof(head));
 	jsonx_add_text(o, "headline", head);
@@ -308,14 +308,7 @@ cJSON *problem_json(const problem_t *p)
 	cJSON_AddStringToObject(o, "scope", catalog_scope_name(p->scope));
 	cJSON_AddStringToObject(o, "severity", catalog_severity_name(p->severity));
 	jsonx_add_str(o, "entity", p->entity);
-	arr = cJSON_AddArrayToObject(o, "codes");
-	for (uint8_t i = 0; i < p->ncodes; i++) {
-		verdict_addr_str(p->codes[i], a);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(a));
-	}
-	arr = cJSON_AddArrayToObject(o, "meanings");
-	for (size_t i = 0; i < nm; i++)
-		jsonx_push_str(arr, m[i]);
+	result_codes_into(o, p->codes, p->ncodes, m, nm);
 	jsonx_add_text(o, "txt", p->txt[0] ? p->txt : NULL);
 	cJSON_AddNumberToObject(o, "affected", (double)p->affected);
 	arr = cJSON_AddArrayToObject(o, "targets");

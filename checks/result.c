@@ -56,12 +56,27 @@ const char *result_zone_shown(const result_t *r)
 	return catalog_zone_shown(r->list, r->zone);
 }
 
+void result_codes_into(cJSON *o, const uint32_t *codes, size_t ncodes, const char *const *meanings,
+		       size_t nmeanings)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "codes");
+	char a[16];
+
+	for (size_t i = 0; i < ncodes; i++) {
+		verdict_addr_str(codes[i], a);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(a));
+	}
+	arr = cJSON_AddArrayToObject(o, "meanings");
+	for (size_t i = 0; i < nmeanings; i++)
+		jsonx_push_str(arr, meanings[i]);
+}
+
 void result_json_into(cJSON *o, const result_t *r, const char *target, int form)
 {
 	const char *m[RESULT_MAX_MEANINGS];
 	size_t nm = result_meanings(r, m, RESULT_MAX_MEANINGS);
 	cJSON *arr;
-	char a[16], url[512];
+	char url[512];
 	const char *p = r->txt;
 
 	jsonx_add_str(o, "zone", result_zone_shown(r));
@@ -70,14 +85,7 @@ void result_json_into(cJSON *o, const result_t *r, const char *target, int form)
 		cJSON_AddStringToObject(o, "status", status_name(r->status));
 	cJSON_AddStringToObject(o, "scope", catalog_scope_name(r->scope));
 	cJSON_AddStringToObject(o, "kind", catalog_kind_name(r->kind));
-	arr = cJSON_AddArrayToObject(o, "codes");
-	for (size_t i = 0; i < r->ncodes; i++) {
-		verdict_addr_str(r->codes[i], a);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(a));
-	}
-	arr = cJSON_AddArrayToObject(o, "meanings");
-	for (size_t i = 0; i < nm; i++)
-		jsonx_push_str(arr, m[i]);
+	result_codes_into(o, r->codes, r->ncodes, m, nm);
 	arr = cJSON_AddArrayToObject(o, "txt");
 	for (uint16_t i = 0; p && i < r->ntxt; i++) {
 		jsonx_push_str(arr, p);

@@ -71,6 +71,11 @@ enum {
 				   reason (the caller adds from, to and the event's own members) */
 };
 
+/* Adds "codes" (the A records as dotted quads) and "meanings" arrays to o:
+ * the one way a result and a problem write them. */
+void result_codes_into(cJSON *o, const uint32_t *codes, size_t ncodes, const char *const *meanings,
+		       size_t nmeanings);
+
 /* Adds r's members to object o, as schemas/defs.schema.json describes a result
  * (or, for RESULT_JSON_EVENT, the result part of an event). target is the
  * address or domain, for the removal link. */
