@@ -76,3 +76,10 @@ char *jsonx_print(const cJSON *doc)
 	cJSON_free(s);
 	return r;
 }
+
+double jsonx_num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}

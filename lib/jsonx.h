@@ -19,6 +19,8 @@ void jsonx_push_str(cJSON *arr, const char *s);
 
 /* The string value of member key, or NULL (borrowed from o). */
 const char *jsonx_str(const cJSON *o, const char *key);
+/* The number member key of o, or dflt when there is none. */
+double jsonx_num(const cJSON *o, const char *key, double dflt);
 
 /* The document, unformatted, as a string the caller owns (free()). */
 char *jsonx_print(const cJSON *doc);

@@ -523,6 +523,7 @@ void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out)
 	out->tally.stale = sqlite3_column_int64(st, first + 12);
 	out->tally.failing = sqlite3_column_int64(st, first + 13);
 	out->tally.last_answer = sqlite3_column_int64(st, first + 14);
+	out->tally.unchecked = sqlite3_column_int64(st, first + 15);
 }
 
 /* ---- answers ---- */

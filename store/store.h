@@ -99,6 +99,7 @@ typedef struct {
 	int64_t stale;       /* results whose last answer is too old */
 	int64_t failing;     /* results whose checks fail now */
 	int64_t last_answer; /* the newest real answer of any result (0: none) */
+	int64_t unchecked;   /* results no check has answered yet */
 } store_list_tally_t;
 
 /* A list as recorded, with its health. */

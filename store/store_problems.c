@@ -17,7 +17,7 @@ static const char SQL_TARGET_STANDING[] =
 	"UPDATE targets SET standing = ?2, stale = ?3, ipkey = ?4 WHERE id = ?1";
 static const char SQL_LIST_TALLY[] =
 	"UPDATE lists SET results = ?2, targets_listed = ?3, problems_open = ?4, results_stale = ?5, "
-	"results_failing = ?6, last_answer = ?7 WHERE id = ?1";
+	"results_failing = ?6, last_answer = ?7, results_unchecked = ?8 WHERE id = ?1";
 static const char SQL_PROBLEM_PUT[] =
 	"INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, affected, first, "
 	"since, stale, ignored_by, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
@@ -105,6 +105,7 @@ int store_list_tally_set(store_t *s, int64_t list_id, const store_list_tally_t *
 	sqlite3_bind_int64(st, 5, t->stale);
 	sqlite3_bind_int64(st, 6, t->failing);
 	sqlite3_bind_int64(st, 7, t->last_answer);
+	sqlite3_bind_int64(st, 8, t->unchecked);
 	return store_done(s, st);
 }
 

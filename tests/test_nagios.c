@@ -1,5 +1,5 @@
 /* test_nagios.c -- `blmon nagios` as Nagios runs it: live against rbldnsd, daemon mode against a
- * status document served on loopback; every exit code with its status line and perfdata. */
+ * real daemon on it; every exit code with its status line and perfdata. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,30 +18,14 @@ static const char dead[] = ":127.0.0.2:x\n192.0.2.10\n";
 static const char uce2[] = ":127.0.0.2:Your allocation is listed\n127.0.0.2\n192.0.2.13\n"
 			   "203.0.113.0/24 :127.0.0.2:Net 203.0.113.0/24 is UCEPROTECT-Level2 listed\n";
 
-/* What GET /api/v1/status of a daemon holds: targets with results shaped like
- * those of `blmon check --json`. */
-static const char status_doc[] =
-	"{\"checked_at\":\"2026-01-02T03:04:05Z\",\"summary\":{\"targets\":4},\"targets\":["
-	"{\"target\":\"192.0.2.10\",\"type\":\"ipv4\",\"status\":\"listed\",\"results\":["
-	"{\"zone\":\"dnsbl-2.uceprotect.net\",\"name\":\"UCEPROTECT Level 2\",\"status\":\"listed\",\"scope\":\"network\","
-	"\"kind\":\"block\",\"codes\":[\"127.0.0.2\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
-	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[\"127.0.0.2\"],\"meanings\":[\"Spam\"],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
-	"{\"zone\":\"list.dnswl.org\",\"name\":\"dnswl.org\",\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"allow\","
-	"\"codes\":[\"127.0.10.0\"],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
-	"{\"zone\":\"bl2.test\",\"name\":\"Other BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0}]},"
-	"{\"target\":\"192.0.2.99\",\"type\":\"ipv4\",\"status\":\"clean\",\"discovered_from\":\"mail.example.com\","
-	"\"results\":["
-	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0},"
-	"{\"zone\":\"bl2.test\",\"name\":\"Other BL\",\"status\":\"clean\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0}]},"
+/* What a daemon serves for one target (GET /api/v1/targets/198.51.100.7) whose
+ * check failed with a reason holding '|', and its summary. */
+static const char target_doc[] =
 	"{\"target\":\"198.51.100.7\",\"type\":\"ipv4\",\"status\":\"unknown\",\"results\":["
 	"{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"unknown\",\"scope\":\"ip\",\"kind\":\"block\","
-	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":\"timeout | after 3 tries\",\"removal_url\":null,\"ttl\":0}]},"
-	"{\"target\":\"example.com\",\"type\":\"domain\",\"status\":\"clean\",\"results\":[]}"
-	"]}";
+	"\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":\"timeout | after 3 tries\",\"removal_url\":null,"
+	"\"ttl\":0}]}";
+static const char summary_doc[] = "{\"interval_seconds\":1800,\"targets\":{\"total\":1}}";
 
 static void setup(void)
 {
@@ -66,12 +50,15 @@ static void setup(void)
 				   "[monitor]\ntimeout = 200ms\nretries = 0\n[lists]\ndefault = no\n"
 				   "[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"),
 		     0);
-	/* served as GET /api/v1/status */
+	/* served as GET /api/v1/summary and /api/v1/targets/198.51.100.7 */
 	snprintf(sub, sizeof(sub), "%s/api", dir);
 	cr_assert_eq(mkdir(sub, 0755), 0);
 	snprintf(sub, sizeof(sub), "%s/api/v1", dir);
 	cr_assert_eq(mkdir(sub, 0755), 0);
-	cr_assert_eq(harness_write(sub, "status", status_doc), 0);
+	cr_assert_eq(harness_write(sub, "summary", summary_doc), 0);
+	snprintf(sub, sizeof(sub), "%s/api/v1/targets", dir);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	cr_assert_eq(harness_write(sub, "198.51.100.7", target_doc), 0);
 	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0, "rbldnsd did not start");
 	cr_assert_eq(harness_http_start(&http, dir), 0, "httpfixture did not start");
 	snprintf(resolver, sizeof(resolver), "127.0.0.1:%d", dns.port);
@@ -208,33 +195,67 @@ Test(nagios, usage_errors_are_unknown)
 	expect(badtarget, 3, "BLMON UNKNOWN - ", NULL);
 }
 
-Test(nagios, daemon_mode_reads_the_status_api)
+/* Daemon mode against a real `blmon run` on the same rbldnsd: 192.0.2.10 on Test BL,
+ * 192.0.2.12 on Test BL and Other BL, 192.0.2.13 through its network on UCEPROTECT Level 2,
+ * 192.0.2.99 clean. */
+static void daemon_start(harness_daemon_t *d, char *durl, size_t len)
 {
-	char dead_url[64];
-	const char *one[] = {"--url", url, "-H", "192.0.2.10", NULL};
-	const char *ip[] = {"--url", url, "-H", "192.0.2.10", "--scope", "ip", "--ignore", "bl.test",
-			    NULL};
-	const char *host[] = {"--url", url, "-H", "host:mail.example.com", NULL};
-	const char *net[] = {"--url", url, "-H", "192.0.2.0/24", "-w", "0", "-c", "2", NULL};
-	const char *all[] = {"--url", url, "--unknown-limit", "2", NULL};
-	const char *missing[] = {"--url", url, "-H", "192.0.2.77", NULL};
-	const char *down[] = {"--url", dead_url, "-H", "192.0.2.10", NULL};
-	const char *unk[] = {"--url", url, "-H", "198.51.100.7", NULL};
+	int port = harness_free_tcp_port();
 
+	harness_daemon_init(d, dir);
+	cr_assert_eq(harness_daemon_config(d,
+		"[monitor]\ninterval = 1h\nresolver = %s\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nip = 192.0.2.10\nip = 192.0.2.12\nip = 192.0.2.13\nip = 192.0.2.99\n"
+		"[lists]\ndefault = no\nenable = uceprotect-2\n"
+		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		"[list bl2.test]\nname = Other BL\ncode = 127.0.0.2 Other\n"
+		"[http]\nlisten = 127.0.0.1:%d\n", resolver, d->db, port), 0);
+	cr_assert_eq(harness_daemon_start(d), 0);
+	if (!harness_daemon_cycles(d, 1, 10000))
+		harness_daemon_fail(d, "no cycle");
+	snprintf(durl, len, "http://127.0.0.1:%d", port);
+}
+
+Test(nagios, daemon_mode_reads_the_daemons_api)
+{
+	harness_daemon_t d;
+	char durl[64], dead_url[64];
+	const char *one[] = {"--url", durl, "-H", "192.0.2.10", NULL};
+	const char *ip[] = {"--url", durl, "-H", "192.0.2.10", "--scope", "ip", "--ignore", "bl.test",
+			    NULL};
+	const char *net[] = {"--url", durl, "-H", "192.0.2.0/24", "-w", "0", "-c", "5", NULL};
+	const char *all[] = {"--url", durl, NULL};
+	const char *all_ip[] = {"--url", durl, "--scope", "ip", "-w", "0", "-c", "5", NULL};
+	const char *missing[] = {"--url", durl, "-H", "192.0.2.77", NULL};
+	const char *down[] = {"--url", dead_url, "-H", "192.0.2.10", NULL};
+
+	daemon_start(&d, durl, sizeof(durl));
 	snprintf(dead_url, sizeof(dead_url), "http://127.0.0.1:%d", harness_closed_port());
-	/* the document has the network's listing first: the address's own is named first */
-	expect(one, 2, "BLMON CRITICAL - 192.0.2.10 listed on 2 of 3 lists: Test BL (bl.test), "
-		       "UCEPROTECT Level 2 (dnsbl-2.uceprotect.net) | ",
-	       "| listed=2;0;0;0;3 unknown=0;;;0;3 clean=1 time=");
+	expect(one, 2, "BLMON CRITICAL - 192.0.2.10 listed on 1 of 3 lists: Test BL (bl.test) | ",
+	       "| listed=1;0;0;0;3 unknown=0;;;0;3 clean=2 time=");
 	expect(ip, 0, "BLMON OK - 192.0.2.10 not listed (1 clean)", "listed=0;0;0;0;1");
-	expect(host, 0, "BLMON OK - 192.0.2.99 not listed (2 clean)", "listed=0;0;0;0;2");
-	expect(net, 1, "BLMON WARNING - 2 targets: 2 listings in 5 results: Test BL lists 192.0.2.10, "
-		       "UCEPROTECT Level 2 lists 192.0.2.0/24: affects 1 of your addresses | ",
-	       "listed=2;0;2;0;5 unknown=0;;;0;5 clean=3");
-	expect(all, 2, "BLMON CRITICAL - 4 targets: 2 listings in 6 results", "unknown=1;;;0;6");
+	/* the own listings first, the network's last */
+	expect(net, 1, "BLMON WARNING - 4 targets: 4 listings in 12 results: Test BL lists 192.0.2.10, "
+		       "Test BL lists 192.0.2.12, Other BL lists 192.0.2.12, UCEPROTECT Level 2 lists "
+		       "192.0.2.0/24: affects 1 of your addresses | ",
+	       "listed=4;0;5;0;12 unknown=0;;;0;12 clean=8");
+	/* every target: from the summary and the problems, not every target's results */
+	expect(all, 2, "BLMON CRITICAL - 4 targets: 4 listings in 12 results: Test BL lists "
+		       "192.0.2.10, ", "listed=4;0;0;0;12 unknown=0;;;0;12 clean=8");
+	expect(all_ip, 1, "BLMON WARNING - 4 targets: 3 listings in 11 results: ",
+	       "listed=3;0;5;0;11 unknown=0;;;0;11 clean=8");
 	expect(missing, 3, "BLMON UNKNOWN - 192.0.2.77 is not monitored by the daemon at ", NULL);
 	expect(down, 3, "BLMON UNKNOWN - cannot read the daemon's status at http://127.0.0.1:", NULL);
-	/* the reason's '|' must not start the perfdata early */
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+	harness_daemon_kill(&d);
+}
+
+/* A reason holding '|' (served as a daemon's documents): it must not start the perfdata early. */
+Test(nagios, daemon_mode_keeps_the_status_line_one_line)
+{
+	const char *unk[] = {"--url", url, "-H", "198.51.100.7", NULL};
+
 	expect(unk, 3, "BLMON UNKNOWN - 198.51.100.7: nothing could be checked, 1 unknown "
 		       "(198.51.100.7 on bl.test: timeout / after 3 tries)", "unknown=1;;;0;1");
 }

@@ -49,6 +49,7 @@ static cJSON *list_tally_json(const api_list_t *l)
 	cJSON_AddNumberToObject(o, "results", (double)l->row.tally.results);
 	cJSON_AddNumberToObject(o, "stale", (double)l->row.tally.stale);
 	cJSON_AddNumberToObject(o, "failing", (double)l->row.tally.failing);
+	cJSON_AddNumberToObject(o, "unchecked", (double)l->row.tally.unchecked);
 	jsonx_add_time(o, "last_answer", l->row.tally.last_answer);
 	return o;
 }

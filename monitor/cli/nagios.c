@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cJSON.h>
 #include <curl/curl.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,8 +27,9 @@ enum { NAG_OK, NAG_WARNING, NAG_CRITICAL, NAG_UNKNOWN };
 static const char *const nag_names[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
 
 #define NAG_SHOWN 5                      /* problems named in the status line, worst first */
-#define NAG_BODY_MAX (256L * 1024 * 1024) /* a /16's status document fits */
-#define NAG_STATUS_PATH "/api/v1/status"
+#define NAG_BODY_MAX (64L * 1024 * 1024)  /* one page of the daemon's documents fits */
+#define NAG_PAGE 1000                     /* targets or problems per page asked for */
+#define NAG_PAGES_MAX 256                 /* pages read at most: a /16 of targets */
 
 static const char nagios_usage[] =
 	"Usage: blmon nagios -H TARGET [OPTIONS]                 (live)\n"
@@ -36,7 +38,8 @@ static const char nagios_usage[] =
 	"A Nagios / Icinga plugin (Monitoring Plugins guidelines): prints one line\n"
 	"\"BLMON OK|WARNING|CRITICAL|UNKNOWN - text | perfdata\" and exits 0, 1, 2 or 3.\n"
 	"Live mode checks TARGET now through blmon's engine; daemon mode reads what the\n"
-	"running `blmon run` already knows (GET /api/v1/status), so monitoring never adds\n"
+	"running `blmon run` already knows (its API: the summary and problems, or the\n"
+	"targets -H names), so monitoring never adds\n"
 	"queries against the lists. Counts are of (target, block list) results: for one\n"
 	"IP, the lists. Allow and info lists never count. The text names the problems\n"
 	"worst first (a listing of the address itself before one of its network or\n"
@@ -142,6 +145,7 @@ struct nag {
 	unsigned listed, unknown, clean;
 	unsigned ignored;       /* listings an [ignore] rule accepts: never a listing here */
 	char ign_first[400];
+	long interval;          /* daemon mode: the daemon's interval_seconds */
 	int64_t oldest;         /* daemon mode: the oldest last answer of a counted result */
 	char oldest_why[300];   /* ... and why its checks fail now, if they do */
 	unsigned ntargets;
@@ -385,28 +389,24 @@ static void status_target(const char *name, const char *from, target_t *t)
 	t->from = from;
 }
 
-static int daemon_mode(struct nag *n, char *err, size_t errlen)
+/* GET path (with its query) from the daemon: the parsed document (caller
+ * deletes), or NULL with err. A 404 is *missing (err names what), not an error. */
+static cJSON *daemon_get(const struct nag *n, const char *path, bool *missing, char *err,
+			 size_t errlen)
 {
 	CURL *h;
 	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
 	char url[2048], shown[2048], cerr[CURL_ERROR_SIZE] = "";
-	cJSON *doc = NULL, *t;
-	catalog_t *cat = catalog_new_builtin();
-	long code = 0;
-	int ret = -1;
 	size_t ul = strlen(n->url);
-	target_spec_t spec;
-	bool have_spec = false;
+	cJSON *doc = NULL;
+	long code = 0;
 	CURLcode rc;
 
-	if (n->host && strncmp(n->host, "host:", 5)) {
-		target_limits_t lim = {0, 0}; /* any size: only compared against */
-		char e[200];
-		have_spec = target_parse(n->host, &lim, &spec, e, sizeof(e)) == 0;
-	}
+	if (missing)
+		*missing = false;
 	h = curlx_new(&(curlx_opts_t){"http,https", 10, n->timeout, &stop_flag, cerr});
 	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && n->url[ul - 1] == '/' ? ul - 1 : ul), n->url,
-		 NAG_STATUS_PATH);
+		 path);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	/* the URL may hold a login: Nagios shows the plugin's line to everyone */
 	curlx_url_shown(url, true, shown, sizeof(shown));
@@ -418,55 +418,223 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 		curlx_url_redact(url, true, cerr, sizeof(cerr));
 		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown,
 			 cerr[0] ? cerr : curl_easy_strerror(rc));
-		goto out;
-	}
-	if (code != 200) {
+	} else if (code == 404 && missing) {
+		*missing = true;
+	} else if (code != 200) {
 		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, shown);
-		goto out;
+	} else if (!(doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len))) {
+		snprintf(err, errlen, "%s is not a blmon document", shown);
 	}
-	doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "targets"))) {
-		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", shown);
-		goto out;
-	}
-	if (!n->max_age) {
-		/* data older than two of the daemon's intervals is stale */
-		const cJSON *iv = cJSON_GetObjectItemCaseSensitive(doc, "interval_seconds");
-		n->max_age = cJSON_IsNumber(iv) && iv->valuedouble > 0 ? 2 * (long)iv->valuedouble : 0;
-	}
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
-	{
-		const char *name = jsonx_str(t, "target"), *from = jsonx_str(t, "discovered_from");
-		const cJSON *r, *as = cJSON_GetObjectItemCaseSensitive(
-					  cJSON_GetObjectItemCaseSensitive(t, "asn"), "asn");
-		uint32_t asn = cJSON_IsNumber(as) && as->valuedouble > 0 &&
-				       as->valuedouble <= UINT32_MAX ? (uint32_t)as->valuedouble : 0;
-		target_t tt;
+	free(b.p);
+	curl_easy_cleanup(h);
+	return doc;
+}
 
-		if (!name || !wanted(n->host, &spec, have_spec, name, from))
-			continue;
-		seen_target(n, name);
-		status_target(name, from, &tt);
-		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "results"))
+/* Counts the results of one target object of the daemon's API. */
+static void count_target(struct nag *n, const cJSON *t, catalog_t *cat)
+{
+	const char *name = jsonx_str(t, "target"), *from = jsonx_str(t, "discovered_from");
+	const cJSON *r, *as = cJSON_GetObjectItemCaseSensitive(
+				  cJSON_GetObjectItemCaseSensitive(t, "asn"), "asn");
+	uint32_t asn = cJSON_IsNumber(as) && as->valuedouble > 0 && as->valuedouble <= UINT32_MAX
+			       ? (uint32_t)as->valuedouble : 0;
+	target_t tt;
+
+	seen_target(n, name);
+	status_target(name, from, &tt);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "results"))
+	{
+		result_t x;
+		char txt[PROBLEM_TXT_MAX * 2];
+		if (status_result(r, cat, &x, txt, sizeof(txt)) == 0)
+			count(n, &tt, &x, asn, x.checked_at, x.failing_reason);
+	}
+}
+
+/* -H names targets: one (GET /api/v1/targets/NAME), or a network's or a host's
+ * addresses (the pages of /api/v1/targets: a network's own prefix, or every
+ * page for host:NAME, whose addresses only their discovered_from names). */
+static int daemon_targets(struct nag *n, catalog_t *cat, char *err, size_t errlen)
+{
+	target_spec_t spec;
+	bool have_spec = false, missing;
+	char path[1200];
+	cJSON *doc;
+
+	if (strncmp(n->host, "host:", 5)) {
+		target_limits_t lim = {0, 0}; /* any size: only compared against */
+		char e[200];
+		have_spec = target_parse(n->host, &lim, &spec, e, sizeof(e)) == 0;
+	}
+	if (have_spec && !spec.prefix) {
+		char esc[600];
+		size_t o = 0;
+		for (const unsigned char *p = (const unsigned char *)spec.first.name; *p && o + 4 < sizeof(esc); p++)
+			o += (size_t)snprintf(esc + o, sizeof(esc) - o, isalnum(*p) || strchr(".-:_", *p) ? "%c" : "%%%02X", *p);
+		snprintf(path, sizeof(path), "/api/v1/targets/%s", esc);
+		if (!(doc = daemon_get(n, path, &missing, err, errlen)))
+			return missing ? 0 : -1;
+		count_target(n, doc, cat);
+		cJSON_Delete(doc);
+		return 0;
+	}
+	if (have_spec)
+		snprintf(path, sizeof(path), "/api/v1/targets?limit=%d&prefix=%s/%u", NAG_PAGE,
+			 spec.first.name, spec.prefix);
+	else
+		snprintf(path, sizeof(path), "/api/v1/targets?limit=%d", NAG_PAGE);
+	for (int pages = 0;; pages++) {
+		const cJSON *t, *next;
+		if (pages == NAG_PAGES_MAX) {
+			snprintf(err, errlen, "more than %d targets match %s: name fewer",
+				 NAG_PAGE * NAG_PAGES_MAX, n->host);
+			return -1;
+		}
+		if (!(doc = daemon_get(n, path, NULL, err, errlen)))
+			return -1;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
 		{
-			result_t x;
-			char txt[PROBLEM_TXT_MAX * 2];
-			if (status_result(r, cat, &x, txt, sizeof(txt)) == 0)
-				count(n, &tt, &x, asn, x.checked_at, x.failing_reason);
+			const char *name = jsonx_str(t, "target");
+			if (name && wanted(n->host, &spec, have_spec, name, jsonx_str(t, "discovered_from")))
+				count_target(n, t, cat);
+		}
+		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
+		if (!cJSON_IsString(next)) {
+			cJSON_Delete(doc);
+			return 0;
+		}
+		snprintf(path, sizeof(path), "%s", next->valuestring);
+		cJSON_Delete(doc);
+	}
+}
+
+/* Counts the problems of one page (ignored: the ignored ones) into n; names the
+ * first that count. 0, or -1 with err. */
+static int daemon_problems(struct nag *n, bool ignored, char *err, size_t errlen)
+{
+	char path[1200];
+	size_t o = strlen(n->names);
+	unsigned shown = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/problems?limit=%d%s", NAG_PAGE,
+		 ignored ? "&ignored=yes" : "");
+	for (int pages = 0; pages < NAG_PAGES_MAX; pages++) {
+		cJSON *doc = daemon_get(n, path, NULL, err, errlen);
+		const cJSON *p, *next;
+
+		if (!doc)
+			return -1;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "problems"))
+		{
+			const char *zone = jsonx_str(p, "zone"), *scope = jsonx_str(p, "scope");
+			unsigned affected = (unsigned)jsonx_num(p, "affected", 0);
+			if (!zone || list_left_out(n, zone, NULL))
+				continue;
+			/* --scope ip: a network's or AS's listing is neither listed nor clean */
+			if (n->scope && !strcmp(n->scope, "ip") && scope &&
+			    (!strcmp(scope, "network") || !strcmp(scope, "asn")))
+				continue;
+			if (ignored) {
+				if (!n->ignored)
+					snprintf(n->ign_first, sizeof(n->ign_first), "%.200s by rule '%.120s'",
+						 jsonx_str(p, "headline"), jsonx_str(p, "ignored_by"));
+				n->ignored += affected;
+				continue;
+			}
+			n->listed += affected;
+			if (shown < NAG_SHOWN && o + 1 < sizeof(n->names))
+				o += (size_t)snprintf(n->names + o, sizeof(n->names) - o, "%s%s",
+						      shown ? ", " : "", jsonx_str(p, "headline"));
+			else if (shown == NAG_SHOWN && o + 1 < sizeof(n->names))
+				o += (size_t)snprintf(n->names + o, sizeof(n->names) - o, ", ...");
+			shown++;
+		}
+		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
+		if (!cJSON_IsString(next)) {
+			cJSON_Delete(doc);
+			return 0;
+		}
+		snprintf(path, sizeof(path), "%s", next->valuestring);
+		cJSON_Delete(doc);
+	}
+	snprintf(err, errlen, "more than %d problems: the daemon's dashboard says more",
+		 NAG_PAGE * NAG_PAGES_MAX);
+	return -1;
+}
+
+/* No -H: every target, from what the daemon's last digest counted -- the
+ * summary's per-list tallies and the problems -- so that a /16 costs a few
+ * small documents, not every target's results. */
+static int daemon_all(struct nag *n, char *err, size_t errlen)
+{
+	cJSON *sum = daemon_get(n, "/api/v1/summary", NULL, err, errlen);
+	const cJSON *l, *res = cJSON_GetObjectItemCaseSensitive(sum, "resolver");
+	long long results = 0, listed = 0;
+
+	if (!sum)
+		return -1;
+	n->interval = (long)jsonx_num(sum, "interval_seconds", 0);
+	n->ntargets = (unsigned)jsonx_num(cJSON_GetObjectItemCaseSensitive(sum, "targets"), "total", 0);
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(sum, "lists"))
+	{
+		const char *zone = jsonx_str(l, "zone"), *kind = jsonx_str(l, "kind");
+		int64_t answered = 0;
+		unsigned unchecked = (unsigned)jsonx_num(l, "unchecked", 0);
+
+		if (!zone || !kind || strcmp(kind, "block") || list_left_out(n, zone, jsonx_str(l, "id")))
+			continue;
+		results += (long long)jsonx_num(l, "results", 0);
+		listed += (long long)jsonx_num(l, "listed", 0);
+		if (unchecked && !n->unknown)
+			snprintf(n->unk_first, sizeof(n->unk_first), "%.120s: %u never checked yet", zone,
+				 unchecked);
+		n->unknown += unchecked;
+		/* a list whose results went stale: as of its newest answer */
+		if (jsonx_num(l, "stale", 0) > 0 && jsonx_str(l, "last_answer") &&
+		    timefmt_parse_rfc3339(jsonx_str(l, "last_answer"), &answered) == 0 &&
+		    (!n->oldest || answered < n->oldest)) {
+			n->oldest = answered;
+			snprintf(n->oldest_why, sizeof(n->oldest_why), "%.250s",
+				 jsonx_str(res, "reason") ? jsonx_str(res, "reason")
+				 : jsonx_str(l, "detail") ? jsonx_str(l, "detail") : "");
 		}
 	}
+	cJSON_Delete(sum);
+	if (daemon_problems(n, false, err, errlen) < 0 || daemon_problems(n, true, err, errlen) < 0)
+		return -1;
+	/* the results that are neither listed (counted or not), ignored nor unchecked */
+	n->clean = (unsigned)(results - listed - n->unknown > 0 ? results - listed - n->unknown : 0);
+	return 0;
+}
+
+static int daemon_mode(struct nag *n, char *err, size_t errlen)
+{
+	catalog_t *cat = catalog_new_builtin();
+	char shown[2048];
+	int ret = -1;
+
+	if (n->host) {
+		/* the interval, for how old is too old: the summary is a small document */
+		cJSON *sum = daemon_get(n, "/api/v1/summary", NULL, err, errlen);
+		if (!sum)
+			goto out;
+		n->interval = (long)jsonx_num(sum, "interval_seconds", 0);
+		cJSON_Delete(sum);
+	}
+	if (n->host ? daemon_targets(n, cat, err, errlen) < 0 : daemon_all(n, err, errlen) < 0)
+		goto out;
+	if (!n->max_age && n->interval > 0)
+		n->max_age = 2 * n->interval; /* data older than two of the daemon's intervals */
 	if (n->host && !n->ntargets) {
 		curlx_url_shown(n->url, true, shown, sizeof(shown));
 		snprintf(err, errlen, "%s is not monitored by the daemon at %s", n->host, shown);
 		goto out;
 	}
-	name_problems(n); /* while the catalog, which problems point to, lives */
+	if (n->host)
+		name_problems(n); /* while the catalog, which problems point to, lives */
 	ret = 0;
 out:
 	catalog_free(cat);
-	cJSON_Delete(doc);
-	free(b.p);
-	curl_easy_cleanup(h);
 	return ret;
 }
 

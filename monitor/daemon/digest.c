@@ -149,6 +149,7 @@ static int on_target(void *arg, const store_target_view_t *v)
 		l->tally.results++;
 		l->tally.stale += r.stale;
 		l->tally.failing += st->failing_since != 0;
+		l->tally.unchecked += st->status == STATUS_UNCHECKED;
 		if (st->checked_at > l->tally.last_answer)
 			l->tally.last_answer = st->checked_at;
 		stale |= r.stale;
