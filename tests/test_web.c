@@ -380,6 +380,20 @@ Test(web, target_events_lists_asns_healthz)
 	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "events"), 0), "to"),
 			 "clean");
 	cJSON_Delete(doc);
+	/* changes=yes: the first answers that found a target clean are no change to show */
+	doc = get_json(port, "/api/v1/events?changes=yes", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 2,
+		     "only 192.0.2.10's first listings on bl.test and hood.test");
+	cJSON_ArrayForEach(first, cJSON_GetObjectItem(doc, "events"))
+	{
+		cr_assert_str_eq(harness_str(first, "target"), "192.0.2.10");
+		cr_assert_str_eq(harness_str(first, "to"), "listed");
+	}
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/events?changes=yes", 200, "events");
+	doc = get_json(port, "/api/v1/events?changes=no", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), total);
+	cJSON_Delete(doc);
 	doc = get_json(port, "/api/v1/events?since=2999-01-01T00:00:00Z", 200);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 0);
 	cJSON_Delete(doc);
@@ -415,6 +429,7 @@ Test(web, errors_are_json_with_the_right_status)
 		{"GET", "/api/v1/events?since=yesterday", 400, "since"},
 		{"GET", "/api/v1/events?before=-3", 400, "before"},
 		{"GET", "/api/v1/events?colour=red", 400, "colour"},
+		{"GET", "/api/v1/events?changes=maybe", 400, "changes"},
 		{"GET", "/api/v1/status?only=everything", 400, "only"},
 		{"GET", "/api/v1/lists?x=%3Cb%3E", 400, "x"},
 	};
@@ -834,6 +849,35 @@ static int64_t add_incidents(void)
 	return base;
 }
 
+/* Adds n events on bl.test after write_db's (ids from 1 when it wrote none), at now - 1000 + i:
+ * first answers that found the target clean, except event 6 (a first listing), 18 (clean ->
+ * listed) and 24 (listed -> clean). */
+static void add_first_answers(int n)
+{
+	char err[256];
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
+	int64_t id1, id2, lbl, now = time(NULL);
+
+	cr_assert_not_null(s, "%s", err);
+	id1 = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.7'");
+	id2 = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.8'");
+	lbl = store_scalar(s, "SELECT id FROM lists WHERE zone = 'bl.test'");
+	cr_assert_eq(store_begin(s), 0);
+	for (int i = 0; i < n; i++) {
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = now - 1000 + i;
+		ev.target_id = i % 2 ? id1 : id2;
+		ev.list_id = lbl;
+		ev.first = i != 17 && i != 23;
+		ev.from = i == 17 ? STATUS_CLEAN : STATUS_LISTED;
+		ev.to = i == 5 || i == 17 ? STATUS_LISTED : STATUS_CLEAN;
+		cr_assert_gt(store_event_add(s, &ev), 0);
+	}
+	cr_assert_eq(store_commit(s), 0);
+	store_close(s);
+}
+
 /* "d<id>" for a DNSBL event, "o<id>"/"c<id>" for an incident opened/closed, appended to buf. */
 static void event_keys(cJSON *doc, char *buf, size_t len)
 {
@@ -933,6 +977,46 @@ Test(web_unit, events_merge_incidents_in_order)
 	cr_assert_eq(req(p, "GET", "/api/v1/events?before=5.3.1", NULL, &r), 0);
 	cr_assert_eq(r.status, 400, "%s", r.body);
 	resp_free(&r);
+	http_stop(h);
+}
+
+Test(web_unit, events_changes_leave_out_first_clean_answers)
+{
+	static const char changes[] = "d24 d18 o2 c1 d6 o1 ";
+	http_t *h;
+	cJSON *doc;
+	int p;
+
+	write_db(time(NULL), 0);
+	add_first_answers(30);
+	add_incidents();
+	h = unit_start(NULL);
+	p = http_port(h);
+	assert_keys(p, "/api/v1/events?changes=yes", changes);
+	assert_keys(p, "/api/v1/events?changes=yes&source=dnsbl", "d24 d18 d6 ");
+	assert_keys(p, "/api/v1/events?changes=yes&target=198.51.100.7", "d24 d18 d6 ");
+	assert_keys(p, "/api/v1/events?changes=yes&target=198.51.100.8", "");
+	doc = get_json(p, "/api/v1/events?changes=no&limit=500", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 33);
+	cJSON_Delete(doc);
+	/* pages of changes: every change once, the filter kept in `next` */
+	for (int limit = 1; limit <= 4; limit++) {
+		char path[512], got[1024] = "";
+		int pages = 0;
+		snprintf(path, sizeof(path), "/api/v1/events?changes=yes&limit=%d", limit);
+		while (path[0]) {
+			cJSON *next;
+			doc = get_json(p, path, 200);
+			event_keys(doc, got, sizeof(got));
+			next = cJSON_GetObjectItem(doc, "next");
+			snprintf(path, sizeof(path), "%s", cJSON_IsString(next) ? next->valuestring : "");
+			cr_assert(!path[0] || strstr(path, "changes=yes"), "%s", path);
+			cJSON_Delete(doc);
+			cr_assert_lt(++pages, 20);
+		}
+		cr_assert_str_eq(got, changes, "limit=%d", limit);
+	}
+	assert_schema(p, "/api/v1/events?changes=yes&limit=2", 200, "events");
 	http_stop(h);
 }
 
