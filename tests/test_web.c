@@ -637,6 +637,64 @@ Test(web, dashboard_in_headless_chromium, .timeout = 90)
 				 "tests/artifacts/");
 }
 
+/* Issue 14's 20 addresses (the fixture of test_api_problems.c), and Cymru's answers naming
+ * AS64500, served by a new rbldnsd in place of the suite's. */
+static void start_twenty(void)
+{
+	static const char *const zones[] = {
+		"zen.test:ip4set:zen_a", "zen.test:ip4set:zen_b", "l2.test:ip4set:l2",
+		"l3.test:ip4set:l3", "origin.asn.cymru.com:generic:origin",
+		"asn.cymru.com:generic:asname", NULL};
+
+	harness_server_stop(&dns);
+	cr_assert_eq(harness_write_zone(dir, "zen_a", ":127.0.0.2:SBL listing $\n127.0.0.2\n203.0.113.9\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "zen_b", "203.0.113.9 :127.0.0.4:XBL listing\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "l2", ":127.0.0.2:Net 203.0.113.0/24 is listed because "
+				       "abusers are in it\n127.0.0.2\n203.0.113.0/28\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "l3", ":127.0.0.2:Your ISP AS64500 is listed\n127.0.0.2\n"
+				       "198.51.100.1\n198.51.100.2\n"), 0);
+	cr_assert_eq(harness_write(dir, "origin",
+				   "1.100.51.198 TXT \"64500 | 198.51.100.0/24 | ZZ | test | 2024-01-01\"\n"
+				   "2.100.51.198 TXT \"64500 | 198.51.100.0/24 | ZZ | test | 2024-01-01\"\n"), 0);
+	cr_assert_eq(harness_write(dir, "asname",
+				   "AS64500 TXT \"64500 | ZZ | test | 2024-01-01 | EXAMPLE-HOSTING\"\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	cr_assert_eq(harness_daemon_config(&d,
+		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nip = 192.0.2.2\nnetwork = 203.0.113.0/28\nip = 198.51.100.2\n"
+		"ip = 192.0.2.1\nip = 198.51.100.1\n"
+		"[lists]\ndefault = no\n"
+		"[list zen.test]\nname = Test ZEN\nseverity = high\ncode = 127.0.0.2 SBL: spam source\n"
+		"code = 127.0.0.4 XBL: exploited host\nremoval = https://zen.test/q?ip={target}\n"
+		"[list l2.test]\nname = Test L2\nscope = network\nseverity = low\n"
+		"code = 127.0.0.2 Network listed\n"
+		"[list l3.test]\nname = Test L3\nscope = asn\nseverity = low\n"
+		"code = 127.0.0.2 ASN listed\n"
+		"[http]\nlisten = 127.0.0.1:%d\n",
+		dns.port, d.db, port), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0, "blmon run did not start");
+	/* the page must find the three problems and the AS's name at once */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM problems WHERE ignored_by IS NULL", 3, 10000))
+		harness_daemon_fail(&d, "the digest did not find the three problems");
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM asn WHERE name = 'EXAMPLE-HOSTING'", 2, 10000))
+		harness_daemon_fail(&d, "AS64500 was not named from Cymru's answers");
+}
+
+Test(web, dashboard_twenty_addresses_in_headless_chromium, .timeout = 90)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+
+	start_twenty();
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts twenty 1>&2",
+		 root ? root : ".", port);
+	cr_assert_eq(sh(cmd), 0, "the dashboard test (20 addresses) failed (its output is above); "
+				 "screenshots in tests/artifacts/");
+	stop_daemon();
+}
+
 /* ===== the `web_unit` suite: http_start in-process on a prepared database ===== */
 
 static char *udir;
