@@ -1078,6 +1078,41 @@ Test(web_unit, events_changes_leave_out_first_clean_answers)
 	http_stop(h);
 }
 
+/* 25 own problems on bl.test (203.0.113.1-25, ranked in that order) and 3 ignored ones, as
+ * a digest writes them: the dashboard pages and folds what the API gives. */
+static void add_problems(void)
+{
+	char err[256];
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
+
+	cr_assert_not_null(s, "%s", err);
+	store_scalar(s, "INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, "
+			"affected, first, since, stale, ignored_by, seen) "
+			"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 28) "
+			"SELECT (SELECT id FROM lists WHERE zone = 'bl.test'), '203.0.113.' || i, 'ip', "
+			"'medium', i, '[\"127.0.0.2\"]', 'Listed ' || i, 1, '[\"203.0.113.' || i || '\"]', "
+			"strftime('%s', 'now') - 60 * i, 0, "
+			"CASE WHEN i > 25 THEN 'bl.test 127.0.0.2 203.0.113.0/24' END, 1 FROM n");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems"), 28, "problems not written");
+	store_close(s);
+}
+
+Test(web_unit, dashboard_pages_problems_in_headless_chromium, .timeout = 60)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+	http_t *h;
+
+	write_db(time(NULL), 0);
+	add_problems();
+	h = unit_start(NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts paging 1>&2",
+		 root ? root : ".", http_port(h));
+	cr_assert_eq(sh(cmd), 0, "the dashboard test (paging) failed (its output is above)");
+	http_stop(h);
+}
+
 Test(web_unit, bind_failure_names_the_address)
 {
 	char err[512];

@@ -1,5 +1,5 @@
 // dashboard.test.js -- the dashboard in headless Chromium (Debian's) driven by playwright-core.
-// Usage: node tests/web/dashboard.test.js URL ARTIFACT_DIR [web|twenty]; run by tests/test_web.c.
+// Usage: node tests/web/dashboard.test.js URL ARTIFACT_DIR [web|twenty|paging]; run by tests/test_web.c.
 //
 // web (the default): the daemon's fixture state: 192.0.2.10 listed (hostile TXT, and a network-scope
 // listing whose removal URL is javascript:), 192.0.2.20 clean, 192.0.2.30 unchecked (bl.test refuses
@@ -7,6 +7,8 @@
 // twenty: issue 14's 20 addresses: zen.test SBL+XBL on 203.0.113.9, l2.test listing 203.0.113.0/28
 // with a TXT naming 203.0.113.0/24, l3.test listing 198.51.100.1-2 of AS64500 (EXAMPLE-HOSTING),
 // 192.0.2.1-2 clean.
+// paging: a prepared database with 25 own problems (203.0.113.1-25, ranked in that order) and 3
+// ignored ones: "show more" and the ignored fold.
 // Exits 0 when every check passes; prints each failure and exits 1 otherwise.
 "use strict";
 
@@ -16,8 +18,8 @@ const path = require("path");
 const {chromium} = require("playwright-core");
 
 const [url, artifacts, scenario = "web"] = process.argv.slice(2);
-if (!url || !artifacts || !["web", "twenty"].includes(scenario)) {
-  console.error("usage: dashboard.test.js URL ARTIFACT_DIR [web|twenty]");
+if (!url || !artifacts || !["web", "twenty", "paging"].includes(scenario)) {
+  console.error("usage: dashboard.test.js URL ARTIFACT_DIR [web|twenty|paging]");
   process.exit(2);
 }
 
@@ -201,7 +203,7 @@ async function firstScreen(page, width) {
         ", screen " + r.h + " px high)");
 }
 
-async function twentyScenario(page, requests) {
+async function twentyScenario(page, requests, full) {
   // a previous visit an hour ago: everything of this run is new since then
   await page.addInitScript(() => {
     if (!sessionStorage.getItem("blmon-test-seeded")) {
@@ -296,6 +298,18 @@ async function twentyScenario(page, requests) {
   await noOverflow(page, "the heat map");
   await page.setViewportSize({width: 1280, height: 800});
 
+  // the /16 map: 256 cells of /24s, from the targets with a problem only
+  await go(page, "#/net/203.0.0.0%2F16");
+  await page.waitForFunction(() => document.querySelectorAll("#view-net svg.heat rect.cell").length === 256 &&
+    document.querySelector('#view-net rect.cell[data-addr="203.0.113.0/24"]'), null, {timeout: 10000}).catch(() => {});
+  const net16 = await page.$$eval("#view-net svg.heat rect.cell", (els) => els.map((e) => e.dataset.addr + " " + e.getAttribute("class")));
+  check(net16.length === 256 && net16.includes("203.0.113.0/24 cell own") &&
+        net16.filter((c) => / cell ok$/.test(c)).length === 255,
+        "the /16 map colours 203.0.113.0/24 by its worst address, the 255 others without a known problem");
+  const reads = full.filter((r) => r.includes("prefix=203.0.0.0%2F16"));
+  check(reads.length >= 1 && reads.every((r) => r.includes("status=problems")),
+        "the /16 map reads only the targets with a problem (" + reads.join(" ") + ")");
+
   // the target browser: search, status and list filters, prefix, paging by `next`
   await go(page, "#/targets", "#targets article.target");
   await page.fill("#f-q", "198.51");
@@ -338,6 +352,57 @@ async function twentyScenario(page, requests) {
   check(!requests.some((r) => r === "/api/v1/status"), "the whole status document is never fetched");
 }
 
+// ---- many problems: "show more" and the ignored fold ----
+
+async function pagingScenario(page, requests, full) {
+  await page.clock.install();
+  await page.setViewportSize({width: 1280, height: 800});
+  await page.goto(url, {waitUntil: "load"});
+  await page.waitForSelector("#sec-own article.pcard", {timeout: 10000});
+  const own = () => page.$$eval("#sec-own article.pcard", (els) => els.map((e) => e.dataset.entity));
+  const first = await own();
+  check(first.length === 10 && first[0] === "203.0.113.1" && first[9] === "203.0.113.10",
+        "your addresses show the first 10 problems, worst first (got " + first.length + ")");
+  check((await page.locator("#sec-own h2 .count").innerText()) === "25", "the section counts all 25");
+  const folded = await page.$$eval("#sec-own article.pcard", (els) => els.map((e) =>
+    e.querySelector("details.advice-more") ? (e.querySelector("details.advice-more").open ? "open" : "folded") : "full"));
+  check(folded[0] === "full" && folded.slice(1).every((f) => f === "folded"),
+        "the list's advice is said in full once, folded on the cards after it (got " + folded.slice(0, 3) + ")");
+  const more = page.locator("#sec-own button.more");
+  check(await more.count() === 1, "a \"show more\" button follows them");
+  await more.click();
+  await page.waitForFunction(() => document.querySelectorAll("#sec-own article.pcard").length === 25, null, {timeout: 5000})
+    .catch(() => {});
+  const all = await own();
+  check(all.length === 25 && new Set(all).size === 25 && all[24] === "203.0.113.25",
+        "\"show more\" follows `next`: all 25 in order, each once (got " + all.length + ")");
+  check(full.some((r) => r.startsWith("/api/v1/problems?") && r.includes("cursor=10")),
+        "the next page was asked by its cursor");
+  check(await page.locator("#sec-own button.more").count() === 0, "no button after the last page");
+
+  // a refresh keeps what is shown: one request for as many as are shown
+  await page.clock.fastForward(10500);
+  await page.waitForFunction(() => performance.getEntriesByType("resource")
+    .some((e) => e.name.includes("scope=ip&limit=25")), null, {timeout: 5000}).catch(() => {});
+  check(full.includes("/api/v1/problems?scope=ip&limit=25"), "the refresh asks for the 25 shown in one page");
+  check((await own()).length === 25, "still 25 after the refresh");
+
+  // the ignored ones: one folded line with the count, expandable
+  const fold = page.locator("#ignored");
+  check(await fold.isVisible() && (await fold.innerText()).includes("3 ignored problems"),
+        "ignored problems are one line with their count");
+  check(await page.locator("#ignored article.pcard").count() === 0 && !full.some((r) => r.includes("ignored=yes")),
+        "folded: not even asked for");
+  await page.click("#ignored summary");
+  await page.waitForFunction(() => document.querySelectorAll("#ignored article.pcard").length === 3, null, {timeout: 5000})
+    .catch(() => {});
+  const ign = page.locator("#ignored article.pcard");
+  check(await ign.count() === 3 && (await ign.first().innerText()).includes("Ignored by the rule bl.test 127.0.0.2 203.0.113.0/24"),
+        "opened, they show with the rule that ignores them");
+  await page.screenshot({path: path.join(artifacts, "dashboard-paging.png"), fullPage: true});
+  check(!requests.includes("/api/v1/status"), "the whole status document is never fetched");
+}
+
 (async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "blmon-chromium-"));
   fs.mkdirSync(artifacts, {recursive: true});
@@ -348,15 +413,20 @@ async function twentyScenario(page, requests) {
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     viewport: {width: 1100, height: 900},
   });
-  const errors = [], requests = [];
+  const errors = [], requests = [], full = [];
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
     page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
     page.on("pageerror", (e) => errors.push("page error: " + e.message));
     page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
     page.on("dialog", (d) => { errors.push("dialog opened: " + d.message()); d.dismiss(); });
-    page.on("request", (r) => requests.push(new URL(r.url()).pathname));
-    await (scenario === "twenty" ? twentyScenario : webScenario)(page, requests);
+    page.on("request", (r) => {
+      const u = new URL(r.url());
+      requests.push(u.pathname);
+      full.push(u.pathname + u.search);
+    });
+    const run = {web: webScenario, twenty: twentyScenario, paging: pagingScenario}[scenario];
+    await run(page, requests, full);
     check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join(" | ") : ""));
   } finally {
     await ctx.close();

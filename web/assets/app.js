@@ -249,7 +249,8 @@
     return box;
   }
 
-  function problemCard(p) {
+  // brief: an earlier card of the section gave the same list's advice; this one folds it
+  function problemCard(p, brief) {
     const card = el("article", {class: "pcard scope-" + p.scope + " sev-" + p.severity +
                                 (p.ignored_by ? " is-ignored" : "") + (isNew(p.since) ? " is-new" : ""),
                                 "data-id": p.id, "data-zone": p.zone, "data-entity": p.entity,
@@ -276,7 +277,11 @@
     if (p.scope === "network" || p.scope === "asn" || p.affected > 1) card.append(affected(p));
     if (p.meanings.length || p.codes.length) card.append(el("div", {class: "meaning"}, meaningText(p.meanings, p.codes)));
     if (p.txt) card.append(el("div", {class: "txt"}, el("span", {class: "k"}, "TXT "), p.txt));
-    if (p.advice) card.append(el("div", {class: "advice"}, el("b", {}, "What to do: "), p.advice));
+    if (p.advice && brief) {
+      card.append(el("details", {class: "advice-more"}, el("summary", {}, "What to do"), el("div", {class: "advice"}, p.advice)));
+    } else if (p.advice) {
+      card.append(el("div", {class: "advice"}, el("b", {}, "What to do: "), p.advice));
+    }
     const foot = el("div", {class: "small foot"});
     if (p.since) foot.append("Listed since " + when(p.since) + " (" + ago(p.since) + ")");
     if (p.removal_url) {
@@ -410,7 +415,12 @@
   function drawPlist(scope) {
     const st = sections[scope];
     const box = document.querySelector('.plist[data-scope="' + scope + '"]');
-    setKids(box, ...st.items.map(problemCard));
+    const told = new Set(); // a list's advice, said once in full per section
+    setKids(box, ...st.items.map((p) => {
+      const key = p.zone + " " + p.scope, brief = told.has(key);
+      told.add(key);
+      return problemCard(p, brief);
+    }));
     if (st.next) {
       const more = el("button", {type: "button", class: "more"}, "Show " + MORE_PAGE + " more");
       more.addEventListener("click", () => showMore(scope, more));
@@ -635,7 +645,7 @@
         return;
       }
       if (!alive()) return;
-      setKids(this.head, problemCard(doc));
+      setKids(this.head, problemCard(doc, false));
       setKids(this.list, ...doc.affected_targets.map(targetRow));
       this.pg.got(doc, doc.affected_targets.length);
     },
