@@ -400,6 +400,16 @@ async function pagingScenario(page, requests, full) {
   check(await ign.count() === 3 && (await ign.first().innerText()).includes("Ignored by the rule bl.test 127.0.0.2 203.0.113.0/24"),
         "opened, they show with the rule that ignores them");
   await page.screenshot({path: path.join(artifacts, "dashboard-paging.png"), fullPage: true});
+
+  // the summary's "ignored" opens the fold; closed again, it stays closed through refreshes
+  await page.click("#ignored summary");
+  await page.click("#summary a.pill.ignored");
+  await page.waitForFunction(() => document.getElementById("ignored").open, null, {timeout: 5000}).catch(() => {});
+  check(await page.evaluate(() => document.getElementById("ignored").open), "the summary's ignored count opens the fold");
+  await page.click("#ignored summary");
+  await page.clock.fastForward(10500);
+  await page.waitForTimeout(300);
+  check(await page.evaluate(() => !document.getElementById("ignored").open), "closed again, it stays closed after a refresh");
   check(!requests.includes("/api/v1/status"), "the whole status document is never fetched");
 }
 

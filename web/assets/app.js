@@ -216,19 +216,21 @@
 
   // The names of the ASes that problems name ("AS64500"): the problem carries the number, its
   // targets' ASN data the name. Asked once per AS and session, with the problem's first target.
+  // An AS not named yet (its lookup has not run) is asked again after ten minutes.
   const asNames = new Map();
 
   function asName(p) {
     const span = el("span", {class: "asname", "data-as": p.entity}, p.entity);
     const show = (s, name) => { s.textContent = name ? p.entity + " " + name : p.entity; };
-    if (asNames.has(p.entity)) {
-      show(span, asNames.get(p.entity));
+    const known = asNames.get(p.entity);
+    if (known && (known.name || Date.now() - known.asked < 600000)) {
+      show(span, known.name);
     } else {
-      asNames.set(p.entity, "");
+      asNames.set(p.entity, {name: "", asked: Date.now()});
       getJSON(p.url + "?limit=1").then((doc) => {
         const t = doc.affected_targets && doc.affected_targets[0], a = t && t.asn;
         const name = a && a.name && "AS" + a.asn === p.entity ? a.name : "";
-        asNames.set(p.entity, name);
+        asNames.set(p.entity, {name, asked: Date.now()});
         for (const s of document.querySelectorAll("span.asname")) {
           if (s.dataset.as === p.entity) show(s, name);
         }
@@ -456,14 +458,20 @@
   }
 
   const overview = {
-    enter() {},
+    // "#ignored" (the summary's link) opens the fold at once, not from a refresh: a refresh in
+    // flight must not reopen what the user has closed meanwhile
+    enter() {
+      this.showIgnored = location.hash === "#ignored";
+      if (this.showIgnored) $("ignored").open = true;
+    },
     async refresh(sum, alive) {
       const by = sum.problems.by_scope;
       const wanted = SCOPES.filter((s) => by[s] > 0);
       const ign = $("ignored");
       if (sum.problems.ignored && ign.open) wanted.push("ignored");
+      const asked = wanted.map((s) => Math.min(sections[s].shown, 5000));
       const [docs, ev, inc] = await Promise.all([
-        Promise.all(wanted.map((s) => getJSON(problemsUrl(s, Math.min(sections[s].shown, 5000))))),
+        Promise.all(wanted.map((s, i) => getJSON(problemsUrl(s, asked[i])))),
         getJSON("/api/v1/events?changes=yes&limit=" + CHANGES_FETCHED),
         // incidents are extra: a server without them must not break the page
         getJSON("/api/v1/incidents?limit=10").catch(() => null),
@@ -471,6 +479,7 @@
       if (!alive()) return;
       for (const s of [...SCOPES, "ignored"]) {
         const i = wanted.indexOf(s);
+        if (i >= 0 && sections[s].shown > asked[i]) continue; // "show more" came meanwhile
         sections[s].items = i < 0 ? [] : docs[i].problems;
         sections[s].next = i < 0 ? null : docs[i].next;
         drawPlist(s);
@@ -484,8 +493,8 @@
       drawEvents(ev);
       drawIncidents(inc);
       drawVisit(ev, docs);
-      if (location.hash === "#ignored" && !ign.open && !ign.hidden) {
-        ign.open = true;
+      if (this.showIgnored && !ign.hidden) {
+        this.showIgnored = false;
         ign.scrollIntoView();
       }
     },
