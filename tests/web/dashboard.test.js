@@ -303,9 +303,10 @@ async function twentyScenario(page, requests, full) {
   await page.waitForFunction(() => document.querySelectorAll("#view-net svg.heat rect.cell").length === 256 &&
     document.querySelector('#view-net rect.cell[data-addr="203.0.113.0/24"]'), null, {timeout: 10000}).catch(() => {});
   const net16 = await page.$$eval("#view-net svg.heat rect.cell", (els) => els.map((e) => e.dataset.addr + " " + e.getAttribute("class")));
-  check(net16.length === 256 && net16.includes("203.0.113.0/24 cell own") &&
+  check(net16.length === 256 && net16.includes("203.0.113.0/24 cell own hood-too") &&
         net16.filter((c) => / cell ok$/.test(c)).length === 255,
-        "the /16 map colours 203.0.113.0/24 by its worst address, the 255 others without a known problem");
+        "the /16 map colours 203.0.113.0/24 by its worst address (edged: its network is listed too), " +
+        "the 255 others without a known problem");
   const reads = full.filter((r) => r.includes("prefix=203.0.0.0%2F16"));
   check(reads.length >= 1 && reads.every((r) => r.includes("status=problems")),
         "the /16 map reads only the targets with a problem (" + reads.join(" ") + ")");
@@ -379,6 +380,15 @@ async function pagingScenario(page, requests, full) {
   check(full.some((r) => r.startsWith("/api/v1/problems?") && r.includes("cursor=10")),
         "the next page was asked by its cursor");
   check(await page.locator("#sec-own button.more").count() === 0, "no button after the last page");
+
+  // many own listings: one tap to the provider's section
+  check(await page.locator("#jump").isVisible(), "with 25 own problems, a row jumps to the other sections");
+  await page.click('#jump a[href="#sec-asn"]');
+  await page.waitForTimeout(300);
+  const asnTop = await page.evaluate(() => [document.getElementById("sec-asn").getBoundingClientRect().top, innerHeight]);
+  check(asnTop[0] >= -1 && asnTop[0] < asnTop[1] - 60,
+        "the jump brings your provider's section on screen (top at " + Math.round(asnTop[0]) + ")");
+  check((await own()).length === 25, "jumping keeps the 25 shown");
 
   // a refresh keeps what is shown: one request for as many as are shown
   await page.clock.fastForward(10500);

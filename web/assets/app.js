@@ -487,6 +487,7 @@
       drawSectionHead("sec-own", by.ip + by.domain);
       drawSectionHead("sec-network", by.network);
       drawSectionHead("sec-asn", by.asn);
+      drawJump(by);
       ign.hidden = !sum.problems.ignored;
       $("ignored-line").textContent = plural(sum.problems.ignored, "ignored problem") +
         " (by [ignore] rules: never alerted)" + (ign.open ? "" : " — show");
@@ -500,6 +501,18 @@
     },
   };
 
+  // Many own listings push the network and provider sections down: a row of links to each
+  // keeps a provider-wide listing one tap away.
+  function drawJump(by) {
+    const p = $("jump");
+    p.hidden = by.ip + by.domain <= 3;
+    if (p.hidden) return;
+    setKids(p, "Jump to ",
+      el("a", {href: "#sec-own"}, "your addresses (" + (by.ip + by.domain) + ")"), " · ",
+      el("a", {href: "#sec-network"}, "your networks (" + by.network + ")"), " · ",
+      el("a", {href: "#sec-asn"}, "your provider (" + by.asn + ")"));
+  }
+
   function drawVisit(ev, docs) {
     const p = $("visit");
     p.hidden = false;
@@ -508,11 +521,14 @@
       return;
     }
     const changes = ev.events.filter((e) => isNew(e.at)).length;
+    // counted among the problems shown: more may be new beyond a section's first page
     const problems = docs.reduce((n, d) => n + d.problems.filter((x) => isNew(x.since)).length, 0);
+    const more = docs.some((d) => d.next) ? "+" : "";
     setKids(p, "Since your last visit (" + when(new Date(lastVisit).toISOString()) + "): ",
       el("b", {}, (changes === ev.events.length && ev.next ? changes + "+" : changes) +
         (changes === 1 ? " change" : " changes")), " and ",
-      el("b", {}, plural(problems, "new problem")), changes || problems ? ", marked " : ".",
+      el("b", {}, problems + more + (problems === 1 && !more ? " new problem" : " new problems")),
+      changes || problems ? ", marked " : ".",
       changes || problems ? el("span", {class: "tag newtag"}, "new") : null);
   }
 
@@ -839,7 +855,7 @@
       // the map reads pages of targets: only again when a cycle has finished since
       const cyc = sum.last_cycle ? sum.last_cycle.id : null;
       if (this.cycle === cyc) return;
-      const cells = new Array(256).fill(null).map(() => ({cls: "none", n: 0, worst: null}));
+      const cells = new Array(256).fill(null).map(() => ({cls: "none", n: 0, by: {}}));
       let truncated = false;
       const put = (t) => {
         const a = ip4(t.target);
@@ -848,7 +864,8 @@
         if (((a & (this.fine ? 0xffffff00 : 0xffff0000)) >>> 0) !== this.base) return;
         const c = cells[i], k = cellClass(t);
         c.n++;
-        if (WORST[k] > WORST[c.cls]) { c.cls = k; c.worst = t; }
+        c.by[k] = (c.by[k] || 0) + 1;
+        if (WORST[k] > WORST[c.cls]) c.cls = k;
       };
       if (this.fine) {
         // at most 256 targets each: one page apiece; clean ones too, to tell them from unmonitored
@@ -891,10 +908,18 @@
         let cls = cell.cls;
         if (!this.fine && cls === "none") cls = "ok"; // only problems were read: no problem known
         counts[cls] = (counts[cls] || 0) + 1;
+        // a /24 of the /16: paler the fewer of its addresses have a problem; an orange edge when
+        // its network is listed under the own listings that colour it
+        const both = !this.fine && cls === "own" && cell.by.hood;
+        const shade = this.fine || !cell.n ? null : (0.4 + 0.6 * Math.sqrt(Math.min(cell.n, 256) / 256)).toFixed(2);
+        const what = this.fine ? CELL_TEXT[cls] : cls === "ok" ? "no listed, unchecked or stale address known"
+          : plural(cell.n, "address", "addresses") + " with a problem: " +
+            Object.keys(CELL_TEXT).filter((k) => cell.by[k]).map((k) => cell.by[k] + " " + CELL_TEXT[k]).join(", ");
+        if (both) counts.both = (counts.both || 0) + 1;
         const rect = svg("rect", {x: col + 0.04, y: row + 0.04, width: 0.92, height: 0.92, rx: 0.12,
-                                  class: "cell " + cls + (inside(i) ? "" : " outside"), "data-addr": name},
-          svg("title", {}, name + ": " + (cls === "ok" ? "no listed, unchecked or stale address known" :
-            CELL_TEXT[cls] + (this.fine ? "" : " (" + plural(cell.n, "address", "addresses") + " with a problem)"))));
+                                  class: "cell " + cls + (both ? " hood-too" : "") + (inside(i) ? "" : " outside"),
+                                  "fill-opacity": shade, "data-addr": name},
+          svg("title", {}, name + ": " + what));
         const href = this.fine ? (cell.n ? targetHref(name) : null) : netHref(name);
         root.append(href ? svg("a", {href}, rect) : rect);
       });
@@ -905,6 +930,8 @@
         legend.append(el("span", {}, el("span", {class: "sw " + k}), " " +
           (k === "ok" ? "no problem known" : CELL_TEXT[k]) + ": " + counts[k]));
       }
+      if (counts.both) legend.append(el("span", {}, el("span", {class: "sw own hood-too"}), " its network listed too: " + counts.both));
+      if (!this.fine) legend.append(el("span", {}, "Paler: fewer of its 256 addresses have a problem."));
       const oct = (n) => ip4str(n).split(".").slice(0, this.fine ? 3 : 2).join(".");
       const note = el("p", {class: "small"},
         this.fine ? "Each cell is one address, " + oct(this.base) + ".(row + column), coloured by its worst " +
