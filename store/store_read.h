@@ -142,6 +142,8 @@ typedef struct {
 	const char *zone;       /* only events of the list with this zone (case-insensitive, no
 				   incidents); NULL: any */
 	store_history_source_t source;
+	bool changes;           /* leave out first observations that found a target clean: a new
+				   /16's 65,536 of them would fill every page */
 	/* the cursor: entries strictly below (at, kind, id) in the order above */
 	int64_t cursor_id;      /* 0: from the newest */
 	int64_t cursor_at;

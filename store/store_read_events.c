@@ -30,23 +30,29 @@ static const char SQL_INCIDENT_PROVIDERS[] =
  * 0 for a DNSBL event (id: the event's), 1 for an incident opened, 2 for one closed (id: the
  * incident's). The cursor is the (at, seq, id) of the last row shown; the next page starts below
  * it. Each branch is limited on its own index before the merge. ?1 target, ?2 zone, ?3 since,
- * ?4 cursor id (0: none), ?5 limit, ?6 cursor at, ?7 cursor seq, ?8 source. */
-static const char SQL_HISTORY[] =
-	"SELECT at, seq, id FROM ("
-	"SELECT * FROM (SELECT e.at AS at, 0 AS seq, e.id AS id FROM events e "
-	"JOIN targets t ON t.id = e.target_id JOIN lists l ON l.id = e.list_id "
-	"WHERE (?8 IS NULL OR ?8 = 'dnsbl') AND (?1 IS NULL OR t.target = ?1) "
-	"AND (?2 IS NULL OR l.zone = ?2 COLLATE NOCASE) AND e.at >= ?3 "
-	"AND (?4 = 0 OR (e.at, 0, e.id) < (?6, ?7, ?4)) ORDER BY e.at DESC, e.id DESC LIMIT ?5) "
-	"UNION ALL SELECT * FROM (SELECT i.opened, 1, i.id FROM incidents i "
-	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL AND i.opened >= ?3 "
-	"AND (?4 = 0 OR (i.opened, 1, i.id) < (?6, ?7, ?4)) ORDER BY i.opened DESC, i.id DESC "
-	"LIMIT ?5) "
-	"UNION ALL SELECT * FROM (SELECT i.closed, 2, i.id FROM incidents i "
-	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL "
-	"AND i.closed IS NOT NULL AND i.closed >= ?3 "
-	"AND (?4 = 0 OR (i.closed, 2, i.id) < (?6, ?7, ?4)) ORDER BY i.closed DESC, i.id DESC "
-	"LIMIT ?5)) ORDER BY at DESC, seq DESC, id DESC LIMIT ?5";
+ * ?4 cursor id (0: none), ?5 limit, ?6 cursor at, ?7 cursor seq, ?8 source. EVENTS_TOO: a
+ * further condition on the events (e). */
+#define SQL_HISTORY_OF(EVENTS_TOO)                                                              \
+	"SELECT at, seq, id FROM ("                                                             \
+	"SELECT * FROM (SELECT e.at AS at, 0 AS seq, e.id AS id FROM events e "                \
+	"JOIN targets t ON t.id = e.target_id JOIN lists l ON l.id = e.list_id "               \
+	"WHERE (?8 IS NULL OR ?8 = 'dnsbl') AND (?1 IS NULL OR t.target = ?1) "                \
+	"AND (?2 IS NULL OR l.zone = ?2 COLLATE NOCASE) AND e.at >= ?3 " EVENTS_TOO            \
+	"AND (?4 = 0 OR (e.at, 0, e.id) < (?6, ?7, ?4)) ORDER BY e.at DESC, e.id DESC LIMIT ?5) " \
+	"UNION ALL SELECT * FROM (SELECT i.opened, 1, i.id FROM incidents i "                  \
+	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL AND i.opened >= ?3 " \
+	"AND (?4 = 0 OR (i.opened, 1, i.id) < (?6, ?7, ?4)) ORDER BY i.opened DESC, i.id DESC " \
+	"LIMIT ?5) "                                                                            \
+	"UNION ALL SELECT * FROM (SELECT i.closed, 2, i.id FROM incidents i "                  \
+	"WHERE (?8 IS NULL OR ?8 = 'incident') AND ?1 IS NULL AND ?2 IS NULL "                 \
+	"AND i.closed IS NOT NULL AND i.closed >= ?3 "                                         \
+	"AND (?4 = 0 OR (i.closed, 2, i.id) < (?6, ?7, ?4)) ORDER BY i.closed DESC, i.id DESC " \
+	"LIMIT ?5)) ORDER BY at DESC, seq DESC, id DESC LIMIT ?5"
+static const char SQL_HISTORY[] = SQL_HISTORY_OF("");
+/* Changes only: the condition is written as the partial index events_changes states it, so
+ * SQLite reads that index instead of stepping over every first clean answer. */
+static const char SQL_HISTORY_CHANGES[] =
+	SQL_HISTORY_OF("AND (e.\"from\" IS NOT NULL OR e.\"to\" <> 'clean') ");
 static const char SQL_HISTORY_EVENT_AT[] =
 	"SELECT coalesce((SELECT at FROM events WHERE id = ?1), "
 	"(SELECT max(at) FROM events WHERE id < ?1), 0)";
@@ -224,7 +230,7 @@ int store_history_visit(store_t *s, const store_history_q_t *q, store_history_fn
 		[STORE_HISTORY_EVENTS] = "dnsbl",
 		[STORE_HISTORY_INCIDENTS] = "incident",
 	};
-	sqlite3_stmt *st = store_stmt(s, SQL_HISTORY);
+	sqlite3_stmt *st = store_stmt(s, q->changes ? SQL_HISTORY_CHANGES : SQL_HISTORY);
 	store_history_t h;
 	int rc;
 

@@ -224,6 +224,14 @@ Test(api_problems, targets_and_status_page_in_numeric_order)
 	names = all_pages("/api/v1/targets?prefix=203.0.113.8/30", "targets", &pages);
 	cr_assert_str_eq(names, "203.0.113.8,203.0.113.9,203.0.113.10,203.0.113.11");
 	free(names);
+	/* `next` keeps the network, not only its first address */
+	names = all_pages("/api/v1/targets?prefix=203.0.113.0/24&status=listed&limit=5", "targets", &pages);
+	cr_assert_eq(pages, 4);
+	cr_assert_str_eq(names, "203.0.113.0,203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4,"
+				"203.0.113.5,203.0.113.6,203.0.113.7,203.0.113.8,203.0.113.9,"
+				"203.0.113.10,203.0.113.11,203.0.113.12,203.0.113.13,203.0.113.14,"
+				"203.0.113.15");
+	free(names);
 	names = all_pages("/api/v1/targets?zone=l3.test&limit=1", "targets", &pages);
 	cr_assert_str_eq(names, "198.51.100.1,198.51.100.2");
 	cr_assert_eq(pages, 2);

@@ -380,6 +380,20 @@ Test(web, target_events_lists_asns_healthz)
 	cr_assert_str_eq(harness_str(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "events"), 0), "to"),
 			 "clean");
 	cJSON_Delete(doc);
+	/* changes=yes: the first answers that found a target clean are no change to show */
+	doc = get_json(port, "/api/v1/events?changes=yes", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 2,
+		     "only 192.0.2.10's first listings on bl.test and hood.test");
+	cJSON_ArrayForEach(first, cJSON_GetObjectItem(doc, "events"))
+	{
+		cr_assert_str_eq(harness_str(first, "target"), "192.0.2.10");
+		cr_assert_str_eq(harness_str(first, "to"), "listed");
+	}
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/events?changes=yes", 200, "events");
+	doc = get_json(port, "/api/v1/events?changes=no", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), total);
+	cJSON_Delete(doc);
 	doc = get_json(port, "/api/v1/events?since=2999-01-01T00:00:00Z", 200);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 0);
 	cJSON_Delete(doc);
@@ -415,6 +429,7 @@ Test(web, errors_are_json_with_the_right_status)
 		{"GET", "/api/v1/events?since=yesterday", 400, "since"},
 		{"GET", "/api/v1/events?before=-3", 400, "before"},
 		{"GET", "/api/v1/events?colour=red", 400, "colour"},
+		{"GET", "/api/v1/events?changes=maybe", 400, "changes"},
 		{"GET", "/api/v1/status?only=everything", 400, "only"},
 		{"GET", "/api/v1/lists?x=%3Cb%3E", 400, "x"},
 	};
@@ -630,6 +645,64 @@ Test(web, dashboard_in_headless_chromium, .timeout = 90)
 				 "tests/artifacts/");
 }
 
+/* Issue 14's 20 addresses (the fixture of test_api_problems.c), and Cymru's answers naming
+ * AS64500, served by a new rbldnsd in place of the suite's. */
+static void start_twenty(void)
+{
+	static const char *const zones[] = {
+		"zen.test:ip4set:zen_a", "zen.test:ip4set:zen_b", "l2.test:ip4set:l2",
+		"l3.test:ip4set:l3", "origin.asn.cymru.com:generic:origin",
+		"asn.cymru.com:generic:asname", NULL};
+
+	harness_server_stop(&dns);
+	cr_assert_eq(harness_write_zone(dir, "zen_a", ":127.0.0.2:SBL listing $\n127.0.0.2\n203.0.113.9\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "zen_b", "203.0.113.9 :127.0.0.4:XBL listing\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "l2", ":127.0.0.2:Net 203.0.113.0/24 is listed because "
+				       "abusers are in it\n127.0.0.2\n203.0.113.0/28\n"), 0);
+	cr_assert_eq(harness_write_zone(dir, "l3", ":127.0.0.2:Your ISP AS64500 is listed\n127.0.0.2\n"
+				       "198.51.100.1\n198.51.100.2\n"), 0);
+	cr_assert_eq(harness_write(dir, "origin",
+				   "1.100.51.198 TXT \"64500 | 198.51.100.0/24 | ZZ | test | 2024-01-01\"\n"
+				   "2.100.51.198 TXT \"64500 | 198.51.100.0/24 | ZZ | test | 2024-01-01\"\n"), 0);
+	cr_assert_eq(harness_write(dir, "asname",
+				   "AS64500 TXT \"64500 | ZZ | test | 2024-01-01 | EXAMPLE-HOSTING\"\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	cr_assert_eq(harness_daemon_config(&d,
+		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nip = 192.0.2.2\nnetwork = 203.0.113.0/28\nip = 198.51.100.2\n"
+		"ip = 192.0.2.1\nip = 198.51.100.1\n"
+		"[lists]\ndefault = no\n"
+		"[list zen.test]\nname = Test ZEN\nseverity = high\ncode = 127.0.0.2 SBL: spam source\n"
+		"code = 127.0.0.4 XBL: exploited host\nremoval = https://zen.test/q?ip={target}\n"
+		"[list l2.test]\nname = Test L2\nscope = network\nseverity = low\n"
+		"code = 127.0.0.2 Network listed\n"
+		"[list l3.test]\nname = Test L3\nscope = asn\nseverity = low\n"
+		"code = 127.0.0.2 ASN listed\n"
+		"[http]\nlisten = 127.0.0.1:%d\n",
+		dns.port, d.db, port), 0);
+	cr_assert_eq(harness_daemon_start(&d), 0, "blmon run did not start");
+	/* the page must find the three problems and the AS's name at once */
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM problems WHERE ignored_by IS NULL", 3, 10000))
+		harness_daemon_fail(&d, "the digest did not find the three problems");
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM asn WHERE name = 'EXAMPLE-HOSTING'", 2, 10000))
+		harness_daemon_fail(&d, "AS64500 was not named from Cymru's answers");
+}
+
+Test(web, dashboard_twenty_addresses_in_headless_chromium, .timeout = 90)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+
+	start_twenty();
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts twenty 1>&2",
+		 root ? root : ".", port);
+	cr_assert_eq(sh(cmd), 0, "the dashboard test (20 addresses) failed (its output is above); "
+				 "screenshots in tests/artifacts/");
+	stop_daemon();
+}
+
 /* ===== the `web_unit` suite: http_start in-process on a prepared database ===== */
 
 static char *udir;
@@ -842,6 +915,35 @@ static int64_t add_incidents(void)
 	return base;
 }
 
+/* Adds n events on bl.test after write_db's (ids from 1 when it wrote none), at now - 1000 + i:
+ * first answers that found the target clean, except event 6 (a first listing), 18 (clean ->
+ * listed) and 24 (listed -> clean). */
+static void add_first_answers(int n)
+{
+	char err[256];
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
+	int64_t id1, id2, lbl, now = time(NULL);
+
+	cr_assert_not_null(s, "%s", err);
+	id1 = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.7'");
+	id2 = store_scalar(s, "SELECT id FROM targets WHERE target = '198.51.100.8'");
+	lbl = store_scalar(s, "SELECT id FROM lists WHERE zone = 'bl.test'");
+	cr_assert_eq(store_begin(s), 0);
+	for (int i = 0; i < n; i++) {
+		store_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.at = now - 1000 + i;
+		ev.target_id = i % 2 ? id1 : id2;
+		ev.list_id = lbl;
+		ev.first = i != 17 && i != 23;
+		ev.from = i == 17 ? STATUS_CLEAN : STATUS_LISTED;
+		ev.to = i == 5 || i == 17 ? STATUS_LISTED : STATUS_CLEAN;
+		cr_assert_gt(store_event_add(s, &ev), 0);
+	}
+	cr_assert_eq(store_commit(s), 0);
+	store_close(s);
+}
+
 /* "d<id>" for a DNSBL event, "o<id>"/"c<id>" for an incident opened/closed, appended to buf. */
 static void event_keys(cJSON *doc, char *buf, size_t len)
 {
@@ -941,6 +1043,81 @@ Test(web_unit, events_merge_incidents_in_order)
 	cr_assert_eq(req(p, "GET", "/api/v1/events?before=5.3.1", NULL, &r), 0);
 	cr_assert_eq(r.status, 400, "%s", r.body);
 	resp_free(&r);
+	http_stop(h);
+}
+
+Test(web_unit, events_changes_leave_out_first_clean_answers)
+{
+	static const char changes[] = "d24 d18 o2 c1 d6 o1 ";
+	http_t *h;
+	cJSON *doc;
+	int p;
+
+	write_db(time(NULL), 0);
+	add_first_answers(30);
+	add_incidents();
+	h = unit_start(NULL);
+	p = http_port(h);
+	assert_keys(p, "/api/v1/events?changes=yes", changes);
+	assert_keys(p, "/api/v1/events?changes=yes&source=dnsbl", "d24 d18 d6 ");
+	assert_keys(p, "/api/v1/events?changes=yes&target=198.51.100.7", "d24 d18 d6 ");
+	assert_keys(p, "/api/v1/events?changes=yes&target=198.51.100.8", "");
+	doc = get_json(p, "/api/v1/events?changes=no&limit=500", 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "events")), 33);
+	cJSON_Delete(doc);
+	/* pages of changes: every change once, the filter kept in `next` */
+	for (int limit = 1; limit <= 4; limit++) {
+		char path[512], got[1024] = "";
+		int pages = 0;
+		snprintf(path, sizeof(path), "/api/v1/events?changes=yes&limit=%d", limit);
+		while (path[0]) {
+			cJSON *next;
+			doc = get_json(p, path, 200);
+			event_keys(doc, got, sizeof(got));
+			next = cJSON_GetObjectItem(doc, "next");
+			snprintf(path, sizeof(path), "%s", cJSON_IsString(next) ? next->valuestring : "");
+			cr_assert(!path[0] || strstr(path, "changes=yes"), "%s", path);
+			cJSON_Delete(doc);
+			cr_assert_lt(++pages, 20);
+		}
+		cr_assert_str_eq(got, changes, "limit=%d", limit);
+	}
+	assert_schema(p, "/api/v1/events?changes=yes&limit=2", 200, "events");
+	http_stop(h);
+}
+
+/* 25 own problems on bl.test (203.0.113.1-25, ranked in that order) and 3 ignored ones, as
+ * a digest writes them: the dashboard pages and folds what the API gives. */
+static void add_problems(void)
+{
+	char err[256];
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
+
+	cr_assert_not_null(s, "%s", err);
+	store_scalar(s, "INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, "
+			"affected, first, since, stale, ignored_by, seen) "
+			"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 28) "
+			"SELECT (SELECT id FROM lists WHERE zone = 'bl.test'), '203.0.113.' || i, 'ip', "
+			"'medium', i, '[\"127.0.0.2\"]', 'Listed ' || i, 1, '[\"203.0.113.' || i || '\"]', "
+			"strftime('%s', 'now') - 60 * i, 0, "
+			"CASE WHEN i > 25 THEN 'bl.test 127.0.0.2 203.0.113.0/24' END, 1 FROM n");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems"), 28, "problems not written");
+	store_close(s);
+}
+
+Test(web_unit, dashboard_pages_problems_in_headless_chromium, .timeout = 60)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+	http_t *h;
+
+	write_db(time(NULL), 0);
+	add_problems();
+	h = unit_start(NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts paging 1>&2",
+		 root ? root : ".", http_port(h));
+	cr_assert_eq(sh(cmd), 0, "the dashboard test (paging) failed (its output is above)");
 	http_stop(h);
 }
 

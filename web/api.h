@@ -116,6 +116,7 @@ typedef struct {
 	api_source_t source;
 	int64_t before_at;  /* the cursor's time; 0: `before` is a bare DNSBL event id (old URLs) */
 	int before_seq;     /* the cursor's source: 0 DNSBL, 1 incident opened, 2 incident closed */
+	bool changes;       /* real changes only: no first answer that found a target clean */
 } api_events_t;
 
 #define API_EVENTS_DEFAULT 50

@@ -142,6 +142,7 @@ static int history_query(store_t *s, const api_ctx_t *c, const api_events_t *q,
 	hq->target = q->target;
 	hq->zone = zone_queried(c, q->zone);
 	hq->source = sources[q->source];
+	hq->changes = q->changes;
 	hq->cursor_id = q->before;
 	hq->cursor_at = q->before_at;
 	hq->cursor_kind = (store_history_kind_t)q->before_seq;
@@ -177,7 +178,9 @@ static void next_json(cJSON *doc, const api_events_t *q, const struct page *p)
 	if (q->zone)
 		o = api_url_param(url, sizeof(url), o, "zone", q->zone);
 	if (q->source != API_SOURCE_ANY)
-		api_url_param(url, sizeof(url), o, "source", api_source_name(q->source));
+		o = api_url_param(url, sizeof(url), o, "source", api_source_name(q->source));
+	if (q->changes)
+		api_url_param(url, sizeof(url), o, "changes", "yes");
 	jsonx_add_str(doc, "next", url);
 }
 

@@ -255,8 +255,12 @@ int api_targets(store_t *s, const api_ctx_t *c, const api_targets_q_t *q, cJSON 
 		o = api_url_param(base, sizeof(base), o, "status", q->status);
 	if (q->zone)
 		o = api_url_param(base, sizeof(base), o, "zone", q->zone);
-	if (q->has_prefix)
-		o = api_url_param(base, sizeof(base), o, "prefix", q->net.name);
+	if (q->has_prefix) {
+		char net[TARGET_NAME_MAX + 8];
+		/* the network as asked, its length too: page 2 of a /16 is not one address */
+		snprintf(net, sizeof(net), "%s/%u", q->net.name, q->prefix);
+		o = api_url_param(base, sizeof(base), o, "prefix", net);
+	}
 	if (q->q)
 		api_url_param(base, sizeof(base), o, "q", q->q);
 	*out = cJSON_CreateObject();

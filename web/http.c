@@ -516,10 +516,10 @@ static int events_cursor(const char *s, api_events_t *q)
 static void h_events(req_t *r)
 {
 	char err[512], target[TARGET_NAME_MAX];
-	api_events_t q = {0, 0, API_EVENTS_DEFAULT, NULL, NULL, API_SOURCE_ANY, 0, 0};
+	api_events_t q = {0, 0, API_EVENTS_DEFAULT, NULL, NULL, API_SOURCE_ANY, 0, 0, false};
 	const char *since = param(r, "since"), *limit = param(r, "limit"),
 		   *before = param(r, "before"), *t = param(r, "target"), *zone = param(r, "zone"),
-		   *source = param(r, "source");
+		   *source = param(r, "source"), *changes = param(r, "changes");
 	long long v;
 	store_t *db;
 
@@ -541,6 +541,14 @@ static void h_events(req_t *r)
 	if (source && api_source_parse(source, &q.source) < 0) {
 		reply_error(r, 400, "source: must be dnsbl or incident");
 		return;
+	}
+	if (changes) {
+		if (strcmp(changes, "yes") && strcmp(changes, "no")) {
+			reply_error(r, 400, "changes: must be yes (leave out first answers that found "
+				    "a target clean) or no");
+			return;
+		}
+		q.changes = !strcmp(changes, "yes");
 	}
 	if (t) {
 		if (!*t || strlen(t) >= TARGET_NAME_MAX) {
@@ -688,7 +696,7 @@ static const struct route {
 	{"/api/v1/problems/", R_AUTH | R_PREFIX, "limit cursor", h_problem},
 	{"/api/v1/targets", R_AUTH, "status zone prefix q limit cursor", h_targets},
 	{"/api/v1/targets/", R_AUTH | R_PREFIX, "", h_target},
-	{"/api/v1/events", R_AUTH, "since limit before target zone source", h_events},
+	{"/api/v1/events", R_AUTH, "since limit before target zone source changes", h_events},
 	{"/api/v1/lists", R_AUTH, "", h_lists},
 	{"/api/v1/asns", R_AUTH, "", h_asns},
 	{"/api/v1/incidents", R_AUTH, "limit", h_incidents},
