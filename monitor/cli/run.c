@@ -10,6 +10,7 @@
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
 #include "lib/log.h"
+#include "lib/sdnotify.h"
 #include "monitor/daemon/sched.h"
 
 static const char run_usage[] =
@@ -122,7 +123,8 @@ int cmd_run(int argc, char **argv)
 	int once = 0, ch, code = 0;
 	char err[8192];
 	struct sigaction sa;
-	sched_t *s;
+	sched_t *s = NULL;
+	sdnotify_t *notify = NULL;
 	struct web w = {NULL, NULL, NULL, NULL};
 
 	optind = 1;
@@ -149,23 +151,32 @@ int cmd_run(int argc, char **argv)
 	/* past a file-size limit, writes must fail (and be reported) rather than kill us */
 	signal(SIGXFSZ, SIG_IGN);
 
+	/* read (and taken out of the environment) before anything is started */
+	notify = sdnotify_new();
 	s = sched_new(path, &stop_flag, &code, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "blmon run: %s\n", err);
-		return code;
+		goto out;
 	}
 	w.path = path;
 	w.sched = s;
 	if (web_start(path, s, &w.cfg, &w.http, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blmon run: %s\n", err);
-		config_free(w.cfg);
-		sched_free(s);
-		return 1;
+		code = 1;
+		goto out;
 	}
 	sched_on_reload(s, web_reload, &w);
+	sched_set_notify(s, notify);
+	/* ready: the database is open and the port listens, so whatever systemd
+	 * starts after blmon (or a health check) finds the API answering */
+	sdnotify_send(notify, "READY=1\nSTATUS=first cycle running; dashboard and API on %s",
+		      w.http ? w.cfg->http_listen : "(no [http] listen)");
 	sched_run(s, &reload_flag, once ? 1 : 0);
+	code = 0;
+out:
 	http_stop(w.http);
 	sched_free(s);
 	config_free(w.cfg);
-	return 0;
+	sdnotify_free(notify);
+	return code;
 }
