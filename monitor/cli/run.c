@@ -14,19 +14,22 @@
 #include "monitor/daemon/sched.h"
 
 static const char run_usage[] =
-	"Usage: blmon run -c FILE [--once]\n"
+	"Usage: blmon run [-c FILE] [--once]\n"
 	"\n"
-	"Runs the monitor: checks every target of FILE against every enabled list on\n"
-	"the list's interval, spreading the queries over the interval, and records\n"
-	"every confirmed change (and only changes) in the database ([monitor] database).\n"
-	"Logs go to stderr, one line per change. The dashboard, JSON API and /metrics\n"
-	"are served on [http] listen (default 127.0.0.1:8053).\n"
+	"Runs the monitor: checks every target of the config against every enabled\n"
+	"list on the list's interval, spreading the queries over the interval, and\n"
+	"records every confirmed change (and only changes) in the database ([monitor]\n"
+	"database). Logs go to stderr, one line per change (with syslog priorities\n"
+	"under journald). The dashboard, JSON API and /metrics are served on [http]\n"
+	"listen (default 127.0.0.1:8053). Under systemd (Type=notify) it reports\n"
+	"ready once the database is open and the port listens, and each cycle's summary.\n"
 	"\n"
-	"  -c, --config FILE   the configuration (see config.example)\n"
+	"  -c, --config FILE   the configuration (default: $BLMON_CONFIG, else\n"
+	"                      /etc/blmon.conf; every key: blmon.conf(5))\n"
 	"      --once          run one cycle of every list, then exit\n"
 	"  -h, --help          this text\n"
 	"\n"
-	"Signals: SIGHUP reloads FILE (a bad new file is reported and the running\n"
+	"Signals: SIGHUP reloads the config (a bad new file is reported and the running\n"
 	"config kept); SIGTERM or SIGINT finish the write in progress and exit 0.\n"
 	"Exit status: 0 stopped, 1 runtime error (database, HTTP listen address in\n"
 	"use), 2 config error or a list's daily query budget exceeded (set budget =\n"
@@ -136,10 +139,13 @@ int cmd_run(int argc, char **argv)
 		default: fputs(run_usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (!path || optind < argc) {
+	if (optind < argc) {
+		fprintf(stderr, "blmon run: unexpected argument '%s' (the config is -c FILE)\n\n",
+			argv[optind]);
 		fputs(run_usage, stderr);
 		return EXIT_USAGE;
 	}
+	path = config_path(path);
 	/* no SA_RESTART: a signal must cut the scheduler's sleep short */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
