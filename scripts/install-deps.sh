@@ -18,6 +18,8 @@ libcjson-dev libsqlite3-dev libinih-dev"
 # clang's packages only recommend and --no-install-recommends below would leave out
 TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl
 clang libclang-rt-dev"
+# mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
+TEST_PKGS="$TEST_PKGS mandoc"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
 # Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
 BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl
