@@ -7,6 +7,16 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DOCDIR    ?= $(PREFIX)/share/doc/blmon
+# blmon reads /etc/blmon.conf whatever the PREFIX (monitor/config.h CONFIG_DEFAULT_PATH)
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# the config may hold passwords and tokens: readable by root and the group blmon only. (The
+# package ships it 0644 and dpkg-statoverride makes it root:blmon 0640 once the user exists.)
+CONF_MODE ?= 0640
 # CFLAGS, CPPFLAGS and LDFLAGS from the environment (a packager's) are honoured; the warnings
 # and -Werror below are always added. snprintf truncation is deliberate (bounded messages).
 CFLAGS    ?= -O2 -g
@@ -26,7 +36,8 @@ LIB_SRCS := \
 	lib/timefmt.c \
 	lib/jsonx.c \
 	lib/curlx.c \
-	lib/log.c
+	lib/log.c \
+	lib/sdnotify.c
 
 CHECKS_SRCS := \
 	checks/target.c \
@@ -125,7 +136,7 @@ FUZZ_SECONDS ?= 20
 TEST_FUZZ_SECONDS ?= 15
 
 .PHONY: all test test-unit asan fuzz fuzz-build valgrind run deps deps-test clean bench install \
-	uninstall check-layers
+	uninstall check-layers check-install deb
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
@@ -254,12 +265,87 @@ run: deps
 	./blmon config-test config.example
 	./blmon run -c config.example
 
-install: blmon
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 blmon $(DESTDIR)$(BINDIR)/blmon
+# What `make install` and the Debian package install: the binary, the manuals, the systemd unit
+# (its ExecStart pointed at BINDIR) and the user it runs as (sysusers.d), bash completion, the
+# README and contrib/'s examples with config.example, and /etc/blmon.conf made from
+# config.example with the database under /var/lib/blmon -- unless a config is already there.
+EXAMPLES = config.example $(filter-out contrib/blmon.service contrib/blmon.sysusers \
+	contrib/blmon.bash-completion,$(shell find contrib -maxdepth 1 -type f | sort))
 
-uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/blmon
+build/blmon.conf: config.example
+	@mkdir -p $(dir $@)
+	sed -e 's|^database = .*|database = /var/lib/blmon/blmon.db|' $< > $@.tmp
+	grep -qx 'database = /var/lib/blmon/blmon.db' $@.tmp
+	mv $@.tmp $@
+
+install: blmon build/blmon.conf
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 blmon $(DESTDIR)$(BINDIR)/blmon
+	install -m 0644 man/blmon.1 $(DESTDIR)$(MANDIR)/man1/blmon.1
+	install -m 0644 man/blmon.conf.5 $(DESTDIR)$(MANDIR)/man5/blmon.conf.5
+	sed -e 's|/usr/bin/blmon|$(BINDIR)/blmon|g' contrib/blmon.service \
+	  > $(DESTDIR)$(UNITDIR)/blmon.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/blmon.service
+	install -m 0644 contrib/blmon.sysusers $(DESTDIR)$(SYSUSERSDIR)/blmon.conf
+	install -m 0644 contrib/blmon.bash-completion $(DESTDIR)$(BASHCOMPDIR)/blmon
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/blmon.conf ]; then \
+	  echo "install: $(DESTDIR)$(SYSCONFDIR)/blmon.conf exists: kept as it is"; \
+	else \
+	  echo "install -m $(CONF_MODE) build/blmon.conf $(DESTDIR)$(SYSCONFDIR)/blmon.conf"; \
+	  install -m $(CONF_MODE) build/blmon.conf $(DESTDIR)$(SYSCONFDIR)/blmon.conf; \
+	fi
+	@[ -n "$(DESTDIR)" ] || echo "install: now: systemd-sysusers blmon.conf &&" \
+	  "chgrp blmon $(SYSCONFDIR)/blmon.conf && systemctl daemon-reload &&" \
+	  "systemctl enable --now blmon"
+
+# The same set; /etc/blmon.conf only while it is the one install wrote (an edited config stays).
+uninstall: build/blmon.conf
+	rm -f $(DESTDIR)$(BINDIR)/blmon $(DESTDIR)$(MANDIR)/man1/blmon.1 \
+	  $(DESTDIR)$(MANDIR)/man5/blmon.conf.5 $(DESTDIR)$(UNITDIR)/blmon.service \
+	  $(DESTDIR)$(SYSUSERSDIR)/blmon.conf $(DESTDIR)$(BASHCOMPDIR)/blmon \
+	  $(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@if cmp -s build/blmon.conf $(DESTDIR)$(SYSCONFDIR)/blmon.conf; then \
+	  echo "rm -f $(DESTDIR)$(SYSCONFDIR)/blmon.conf"; rm -f $(DESTDIR)$(SYSCONFDIR)/blmon.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/blmon.conf ]; then \
+	  echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/blmon.conf was edited: kept"; \
+	fi
+
+# The Debian package, dist/blmon_VERSION_ARCH.deb: dpkg-buildpackage on a copy of the tree's
+# files (git ls-files: tracked, and new ones .gitignore does not exclude) under build/deb, so that neither
+# the checkout nor its parent directory gets build products; then lintian (failing on errors)
+# and scripts/check-install.sh on the unpacked package.
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB      = dist/blmon_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	@scripts/install-deps.sh deb
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog says $$v, the Makefile $(VERSION): add a changelog entry"; \
+	    exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/blmon-$(VERSION) dist
+	git ls-files -z --cached --others --exclude-standard | \
+	  xargs -0 sh -c 'for f; do [ ! -e "$$f" ] || printf "%s\0" "$$f"; done' sh | \
+	  tar --null -T - -cf - | tar -xf - -C build/deb/blmon-$(VERSION)
+	cd build/deb/blmon-$(VERSION) && dpkg-buildpackage -b -us -uc
+	cp build/deb/blmon_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	lintian --fail-on error --info $(DEB)
+	rm -rf build/deb/root && dpkg-deb -x $(DEB) build/deb/root
+	scripts/check-install.sh build/deb/root
+	@echo "deb: $(DEB)"
+
+# make install into a scratch root, then scripts/check-install.sh on what landed there
+check-install:
+	rm -rf build/install-check
+	$(MAKE) install DESTDIR=$(CURDIR)/build/install-check PREFIX=/usr
+	scripts/check-install.sh build/install-check
+	$(MAKE) uninstall DESTDIR=$(CURDIR)/build/install-check PREFIX=/usr
+	@left=$$(find build/install-check -type f); [ -z "$$left" ] || \
+	  { echo "uninstall left: $$left"; exit 1; }
+	@echo "check-install: install and uninstall OK"
 
 clean:
 	rm -rf build build-asan build-fuzz blmon

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "checks/dnsbl.h"
 #include "lib/curlx.h"
@@ -993,6 +994,38 @@ out:
 	return ret;
 }
 
+const char *config_path(const char *option)
+{
+	const char *env = getenv("BLMON_CONFIG");
+
+	if (option)
+		return option;
+	return env && *env ? env : CONFIG_DEFAULT_PATH;
+}
+
+const char *config_path_optional(const char *option)
+{
+	const char *path = config_path(option);
+
+	if (path == option || strcmp(path, CONFIG_DEFAULT_PATH) || access(path, F_OK) == 0)
+		return path;
+	return NULL;
+}
+
+/* Where a config path that is not there came from, and how to choose another. */
+static const char *missing_hint(const char *path)
+{
+	const char *env = getenv("BLMON_CONFIG");
+
+	if (env && !strcmp(env, path))
+		return "named by BLMON_CONFIG; give another there or with -c FILE";
+	if (!strcmp(path, CONFIG_DEFAULT_PATH))
+		return "the default config file; give another with -c FILE or BLMON_CONFIG=FILE, "
+		       "or create it: see config.example and blmon.conf(5)";
+	return "choose the config with -c FILE or BLMON_CONFIG=FILE; without either, blmon "
+	       "reads " CONFIG_DEFAULT_PATH;
+}
+
 int config_load(const char *path, config_t **out, char *err, size_t errlen)
 {
 	FILE *f = NULL;
@@ -1004,7 +1037,10 @@ int config_load(const char *path, config_t **out, char *err, size_t errlen)
 	err[0] = '\0';
 	f = fopen(path, "rb");
 	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		int e = errno;
+		snprintf(err, errlen, "%s: cannot open: %s%s%s%s", path, strerror(e),
+			 e == ENOENT ? " (" : "", e == ENOENT ? missing_hint(path) : "",
+			 e == ENOENT ? ")" : "");
 		goto out;
 	}
 	/* one byte more than allowed: a larger file is refused, never cut short */

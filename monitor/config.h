@@ -101,6 +101,20 @@ config_t *config_new_default(void);
  * "FILE:LINE: [section] key: what is wrong". */
 int config_load(const char *path, config_t **out, char *err, size_t errlen);
 
+/* The config file every command reads unless told otherwise. */
+#define CONFIG_DEFAULT_PATH "/etc/blmon.conf"
+
+/* The config file a command reads: option (its -c FILE) when given, else
+ * $BLMON_CONFIG when set and not empty, else CONFIG_DEFAULT_PATH. Borrowed:
+ * option, the environment's or a constant. A file that cannot be found is
+ * named by config_load with where its path came from and how to choose another. */
+const char *config_path(const char *option);
+
+/* The same for the commands that also run without a config (check, nagios's
+ * live mode, lists): NULL -- the built-in lists and defaults -- when neither
+ * option nor BLMON_CONFIG names a file and CONFIG_DEFAULT_PATH does not exist. */
+const char *config_path_optional(const char *option);
+
 /* As config_load, from the config text (len bytes, not NUL-terminated; NUL
  * bytes in it are refused like any control byte) named name in errors and
  * c->path. text and name are borrowed for the call only. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "monitor/cli/cli.h"
+#include "monitor/config.h"
 
 /* The commands, in the order help lists them: one row each. */
 static const struct command {
@@ -12,11 +13,11 @@ static const struct command {
 	const char *synopsis, *help;
 } commands[] = {
 	{"check", cmd_check, "check [TARGET...]", "check IPs, networks and domains against DNS blocklists now"},
-	{"run", cmd_run, "run -c FILE", "the monitor daemon: check on an interval, record changes"},
+	{"run", cmd_run, "run [-c FILE]", "the monitor daemon: check on an interval, record changes"},
 	{"nagios", cmd_nagios, "nagios -H TARGET", "a Nagios/Icinga check (live, or --url for the daemon's view)"},
 	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
 	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
-	{"config-test", cmd_config_test, "config-test FILE", "validate a config file; exit 0 if it is good"},
+	{"config-test", cmd_config_test, "config-test [FILE]", "validate a config file; exit 0 if it is good"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -30,7 +31,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %s%*s%s\n", commands[i].synopsis, w < 20 ? 20 - w : 3, "",
 			commands[i].help);
 	}
-	fputs("\nRun `blmon COMMAND --help` for a command's options.\n\n"
+	fputs("\nRun `blmon COMMAND --help` for a command's options, `man blmon` for all.\n"
+	      "The config: -c FILE, else $BLMON_CONFIG, else " CONFIG_DEFAULT_PATH ".\n\n"
 	      "Exit status of check: 0 all clean, 1 something listed, 2 usage or config\n"
 	      "error, 3 nothing listed but something could not be checked (unknown).\n", out);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
-# Usage: scripts/install-deps.sh [build|test|bench|valgrind]   (test adds to build; bench and
-# valgrind add to test)
+# Usage: scripts/install-deps.sh [build|test|bench|valgrind|deb]   (test adds to build; bench and
+# valgrind add to test; deb adds the packaging tools to build)
 set -eu
 
 level=${1:-build}
@@ -18,20 +18,27 @@ libcjson-dev libsqlite3-dev libinih-dev"
 # clang's packages only recommend and --no-install-recommends below would leave out
 TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl
 clang libclang-rt-dev"
+# mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
+TEST_PKGS="$TEST_PKGS mandoc"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
 # Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
 BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl
 libreadonly-perl libcapture-tiny-perl libdata-validate-domain-perl libdata-validate-ip-perl
 libnet-ip-perl rblcheck iproute2"
 
+# deb: `make deb` builds the Debian package (dpkg-buildpackage, debhelper), checks it with
+# lintian, and the installed manuals with mandoc
+DEB_PKGS="dpkg-dev debhelper lintian mandoc"
+
 pkgs=$BUILD_PKGS
 case $level in
 build) ;;
+deb) pkgs="$pkgs $DEB_PKGS" ;;
 test) pkgs="$pkgs $TEST_PKGS" ;;
 bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
 # `make valgrind`: blmon check under valgrind against the lying DNS server
 valgrind) pkgs="$pkgs $TEST_PKGS valgrind" ;;
-*) echo "usage: $0 [build|test|bench|valgrind]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|bench|valgrind|deb]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -56,7 +63,7 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-if [ "$level" != build ]; then
+if [ "$level" != build ] && [ "$level" != deb ]; then
 	# test-only JavaScript tools, pinned by the committed lockfile. Installed again only when
 	# the lockfile's content changed (a stamp of its checksum, not file times: a fresh checkout
 	# is newer than an install that is still exact)

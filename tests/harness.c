@@ -122,6 +122,10 @@ static pid_t spawn(char *const *argv, int outfd, int errfd)
 	if (pid != 0)
 		return pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* blmon reads /etc/blmon.conf when no config is named: a machine with blmon
+	 * installed must not change what a test sees. An empty config is the built-in
+	 * defaults; a test that sets BLMON_CONFIG (even to "") keeps its own. */
+	setenv("BLMON_CONFIG", "/dev/null", 0);
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
 	dup2(outfd >= 0 ? outfd : null, 1);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "monitor/config.h"
 #include "tests/harness.h"
@@ -254,6 +255,52 @@ Test(config, missing_file)
 
 	cr_assert_eq(config_load("/nonexistent/blmon.conf", &c, err, sizeof(err)), -1);
 	cr_assert(strstr(err, "/nonexistent/blmon.conf: cannot open"), "%s", err);
+}
+
+Test(config, one_default_path_overridden_by_option_or_environment)
+{
+	const char *dflt = CONFIG_DEFAULT_PATH;
+
+	cr_assert_str_eq(dflt, "/etc/blmon.conf");
+	unsetenv("BLMON_CONFIG");
+	cr_assert_str_eq(config_path(NULL), "/etc/blmon.conf");
+	cr_assert_str_eq(config_path("my.conf"), "my.conf");
+	setenv("BLMON_CONFIG", "", 1); /* empty: as if unset */
+	cr_assert_str_eq(config_path(NULL), "/etc/blmon.conf");
+	setenv("BLMON_CONFIG", path, 1);
+	cr_assert_str_eq(config_path(NULL), path);
+	cr_assert_str_eq(config_path("my.conf"), "my.conf", "-c wins over BLMON_CONFIG");
+	/* the commands that run without a config: a named file is read (and must
+	 * exist), the default only when it exists */
+	cr_assert_str_eq(config_path_optional(NULL), path);
+	cr_assert_str_eq(config_path_optional("/nonexistent/x.conf"), "/nonexistent/x.conf");
+	unsetenv("BLMON_CONFIG");
+	if (access(CONFIG_DEFAULT_PATH, F_OK) < 0)
+		cr_assert_null(config_path_optional(NULL));
+	else
+		cr_assert_str_eq(config_path_optional(NULL), CONFIG_DEFAULT_PATH);
+}
+
+Test(config, a_missing_file_says_where_its_path_came_from_and_how_to_choose_another)
+{
+	config_t *c = NULL;
+
+	unsetenv("BLMON_CONFIG");
+	cr_assert_eq(config_load("/nonexistent/blmon.conf", &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "/nonexistent/blmon.conf: cannot open: No such file or directory "
+			      "(choose the config with -c FILE or BLMON_CONFIG=FILE; without either, "
+			      "blmon reads /etc/blmon.conf)"), "%s", err);
+	setenv("BLMON_CONFIG", "/nonexistent/blmon.conf", 1);
+	cr_assert_eq(config_load(config_path(NULL), &c, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "(named by BLMON_CONFIG; give another there or with -c FILE)"), "%s",
+		  err);
+	unsetenv("BLMON_CONFIG");
+	if (access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		return; /* installed here: nothing is missing */
+	cr_assert_eq(config_load(config_path(NULL), &c, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "/etc/blmon.conf: cannot open: No such file or directory (the default "
+			      "config file; give another with -c FILE or BLMON_CONFIG=FILE, or "
+			      "create it: see config.example and blmon.conf(5))");
 }
 
 Test(config, sections_without_keys_still_count)

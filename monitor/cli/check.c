@@ -25,7 +25,8 @@ static const char check_usage[] =
 	"\n"
 	"Options:\n"
 	"  -c, --config FILE       read FILE (lists, resolver, targets, limits, [ignore]\n"
-	"                          rules)\n"
+	"                          rules); default $BLMON_CONFIG, else /etc/blmon.conf\n"
+	"                          when it exists, else the built-in lists\n"
 	"  -r, --resolver IP[:PORT]  DNS server to ask (default: config, else the\n"
 	"                          system's). Use your own recursive resolver: public\n"
 	"                          ones are refused by Spamhaus and others.\n"
@@ -224,10 +225,10 @@ int cmd_check(int argc, char **argv)
 		ret = rc > 0 ? 0 : EXIT_USAGE;
 		goto out;
 	}
-	lo = (live_opts_t){a.config, a.resolver, a.timeout, a.retries, a.concurrency, a.lists,
-			   a.nlists, a.all};
+	lo = (live_opts_t){config_path_optional(a.config), a.resolver, a.timeout, a.retries,
+			   a.concurrency, a.lists, a.nlists, a.all};
 	if (live_open(&lv, &lo, &stop_flag, err, sizeof(err)) < 0) {
-		fprintf(stderr, a.config && !lv.cfg ? "%s\n" : "blmon check: %s\n", err);
+		fprintf(stderr, lo.config && !lv.cfg ? "%s\n" : "blmon check: %s\n", err);
 		goto out;
 	}
 	if (add_targets(&lv, argc - optind, argv + optind) < 0)

@@ -1,28 +1,52 @@
-/* config_test.c -- `blmon config-test FILE`: is FILE a config the daemon can run, and what is wrong.
+/* config_test.c -- `blmon config-test [FILE]`: is the config one the daemon can run, and what is wrong.
  * Every problem reads FILE:LINE: [section] key: what is wrong; the exit status is 2 if there is any. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
 
+static const char config_test_usage[] =
+	"Usage: blmon config-test [-c FILE | FILE]\n"
+	"\n"
+	"Validates the config as `blmon run` would before it starts (FILE, else\n"
+	"$BLMON_CONFIG, else /etc/blmon.conf): prints every problem as\n"
+	"FILE:LINE: [section] key: problem, and exits 2 if there is any, else prints a\n"
+	"one-line summary and exits 0.\n"
+	"\n"
+	"  -c, --config FILE   the config to test (the same as FILE)\n"
+	"  -h, --help          this text\n";
+
 int cmd_config_test(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	config_t *c = NULL;
 	char err[8192], report[4096];
-	const char *path;
+	const char *path = NULL;
 	size_t on = 0;
+	int ch;
 
-	if (argc == 3 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config")))
-		path = argv[2];
-	else if (argc == 2 && argv[1][0] != '-')
-		path = argv[1];
-	else {
-		fputs("Usage: blmon config-test FILE\n\nValidates FILE; prints every problem as "
-		      "FILE:LINE: [section] key: problem, and exits 2 if there is any.\n",
-		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'h': fputs(config_test_usage, stdout); return 0;
+		default: fputs(config_test_usage, stderr); return EXIT_USAGE;
+		}
 	}
+	if (optind < argc && !path)
+		path = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "blmon config-test: one config at a time ('%s' is one more)\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	path = config_path(path);
 	if (config_load(path, &c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;

@@ -11,14 +11,17 @@
 #include "monitor/config.h"
 
 static const char lists_usage[] =
-	"Usage: blmon lists [-c FILE] [--json]\n"
+	"Usage: blmon lists [-c FILE] [--json] [-v]\n"
 	"\n"
 	"Prints the list catalog: built-in lists plus [list ZONE] sections of the\n"
 	"config, whether each is enabled, and what each return code means.\n"
 	"\n"
 	"  -c, --config FILE   apply this config's [lists] and [list ZONE] sections\n"
+	"                      (default $BLMON_CONFIG, else /etc/blmon.conf when it\n"
+	"                      exists, else the built-in lists as they are)\n"
 	"  -j, --json          print JSON\n"
-	"  -v, --verbose       human output: show every return code\n";
+	"  -v, --verbose       human output: show every return code\n"
+	"  -h, --help          this text\n";
 
 static cJSON *list_json(const catalog_list_t *l)
 {
@@ -85,6 +88,7 @@ int cmd_lists(int argc, char **argv)
 		fprintf(stderr, "blmon lists: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
+	path = config_path_optional(path);
 	if (path) {
 		if (config_load(path, &c, err, sizeof(err)) < 0) {
 			fprintf(stderr, "%s\n", err);

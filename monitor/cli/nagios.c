@@ -60,6 +60,8 @@ static const char nagios_usage[] =
 	"  -l, --list ZONE           live: check only this list (repeatable)\n"
 	"  -r, --resolver IP[:PORT]  live: DNS server to ask (default: config, else system)\n"
 	"  -C, --config FILE         live: lists, keys, resolver and [ignore] rules from FILE\n"
+	"                            (default $BLMON_CONFIG, else /etc/blmon.conf when it\n"
+	"                            exists, else the built-in lists)\n"
 	"  -t, --timeout SECONDS     give up after this long: UNKNOWN (default 30)\n"
 	"  -a, --max-age DURATION    daemon: results last answered longer ago are WARNING\n"
 	"                            (default two of the daemon's intervals); a listing\n"
@@ -278,7 +280,8 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 /* Returns -1 with err when the check could not run at all. */
 static int live(struct nag *n, char *err, size_t errlen)
 {
-	live_opts_t lo = {n->config, n->resolver, NULL, -1, 0, n->lists, n->nlists, false};
+	live_opts_t lo = {config_path_optional(n->config), n->resolver, NULL, -1, 0, n->lists,
+			  n->nlists, false};
 	live_t lv;
 	struct live ctx;
 	int ret = -1;

@@ -26,7 +26,8 @@ static const char reroute_usage[] =
 	"  --provider NAME   microsoft, google or yahoo\n"
 	"  --via NEXTHOP     e.g. [relay.example.net]:587 (smtp: is added) or relay:[host]\n"
 	"  -c, --config FILE the daemon's config (its database and resolver); default\n"
-	"                    /etc/blmon.conf\n";
+	"                    $BLMON_CONFIG, else /etc/blmon.conf\n"
+	"  -h, --help        this text\n";
 
 typedef struct {
 	const char *provider, *via, *config; /* borrowed from argv */
@@ -58,7 +59,7 @@ static bool args_parse(int argc, char **argv, reroute_args_t *a, int *status)
 					     {NULL, 0, NULL, 0}};
 	int opt;
 
-	*a = (reroute_args_t){.config = "/etc/blmon.conf"};
+	*a = (reroute_args_t){.config = NULL};
 	*status = EXIT_USAGE;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "p:v:c:h", opts, NULL)) != -1) {
@@ -85,6 +86,7 @@ static bool args_parse(int argc, char **argv, reroute_args_t *a, int *status)
 		fputs(reroute_usage, stderr);
 		return false;
 	}
+	a->config = config_path(a->config);
 	return true;
 }
 

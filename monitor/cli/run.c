@@ -10,22 +10,26 @@
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
 #include "lib/log.h"
+#include "lib/sdnotify.h"
 #include "monitor/daemon/sched.h"
 
 static const char run_usage[] =
-	"Usage: blmon run -c FILE [--once]\n"
+	"Usage: blmon run [-c FILE] [--once]\n"
 	"\n"
-	"Runs the monitor: checks every target of FILE against every enabled list on\n"
-	"the list's interval, spreading the queries over the interval, and records\n"
-	"every confirmed change (and only changes) in the database ([monitor] database).\n"
-	"Logs go to stderr, one line per change. The dashboard, JSON API and /metrics\n"
-	"are served on [http] listen (default 127.0.0.1:8053).\n"
+	"Runs the monitor: checks every target of the config against every enabled\n"
+	"list on the list's interval, spreading the queries over the interval, and\n"
+	"records every confirmed change (and only changes) in the database ([monitor]\n"
+	"database). Logs go to stderr, one line per change (with syslog priorities\n"
+	"under journald). The dashboard, JSON API and /metrics are served on [http]\n"
+	"listen (default 127.0.0.1:8053). Under systemd (Type=notify) it reports\n"
+	"ready once the database is open and the port listens, and each cycle's summary.\n"
 	"\n"
-	"  -c, --config FILE   the configuration (see config.example)\n"
+	"  -c, --config FILE   the configuration (default: $BLMON_CONFIG, else\n"
+	"                      /etc/blmon.conf; every key: blmon.conf(5))\n"
 	"      --once          run one cycle of every list, then exit\n"
 	"  -h, --help          this text\n"
 	"\n"
-	"Signals: SIGHUP reloads FILE (a bad new file is reported and the running\n"
+	"Signals: SIGHUP reloads the config (a bad new file is reported and the running\n"
 	"config kept); SIGTERM or SIGINT finish the write in progress and exit 0.\n"
 	"Exit status: 0 stopped, 1 runtime error (database, HTTP listen address in\n"
 	"use), 2 config error or a list's daily query budget exceeded (set budget =\n"
@@ -122,7 +126,8 @@ int cmd_run(int argc, char **argv)
 	int once = 0, ch, code = 0;
 	char err[8192];
 	struct sigaction sa;
-	sched_t *s;
+	sched_t *s = NULL;
+	sdnotify_t *notify = NULL;
 	struct web w = {NULL, NULL, NULL, NULL};
 
 	optind = 1;
@@ -134,10 +139,13 @@ int cmd_run(int argc, char **argv)
 		default: fputs(run_usage, stderr); return EXIT_USAGE;
 		}
 	}
-	if (!path || optind < argc) {
+	if (optind < argc) {
+		fprintf(stderr, "blmon run: unexpected argument '%s' (the config is -c FILE)\n\n",
+			argv[optind]);
 		fputs(run_usage, stderr);
 		return EXIT_USAGE;
 	}
+	path = config_path(path);
 	/* no SA_RESTART: a signal must cut the scheduler's sleep short */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -149,23 +157,32 @@ int cmd_run(int argc, char **argv)
 	/* past a file-size limit, writes must fail (and be reported) rather than kill us */
 	signal(SIGXFSZ, SIG_IGN);
 
+	/* read (and taken out of the environment) before anything is started */
+	notify = sdnotify_new();
 	s = sched_new(path, &stop_flag, &code, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "blmon run: %s\n", err);
-		return code;
+		goto out;
 	}
 	w.path = path;
 	w.sched = s;
 	if (web_start(path, s, &w.cfg, &w.http, err, sizeof(err)) < 0) {
 		fprintf(stderr, "blmon run: %s\n", err);
-		config_free(w.cfg);
-		sched_free(s);
-		return 1;
+		code = 1;
+		goto out;
 	}
 	sched_on_reload(s, web_reload, &w);
+	sched_set_notify(s, notify);
+	/* ready: the database is open and the port listens, so whatever systemd
+	 * starts after blmon (or a health check) finds the API answering */
+	sdnotify_send(notify, "READY=1\nSTATUS=first cycle running; dashboard and API on %s",
+		      w.http ? w.cfg->http_listen : "(no [http] listen)");
 	sched_run(s, &reload_flag, once ? 1 : 0);
+	code = 0;
+out:
 	http_stop(w.http);
 	sched_free(s);
 	config_free(w.cfg);
-	return 0;
+	sdnotify_free(notify);
+	return code;
 }

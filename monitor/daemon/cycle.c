@@ -19,6 +19,7 @@
 #include "monitor/daemon/daemon.h"
 #include "monitor/daemon/digest.h"
 #include "monitor/mtalog/logwatch.h"
+#include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
 #define SPREAD 4          /* a cycle's queries are spread over interval / SPREAD */
@@ -185,6 +186,8 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 	store_t *st = cy->s->store;
 	int64_t tid;
 
+	/* a long cycle is the loop at work, not hung: systemd's watchdog hears so */
+	sdnotify_watchdog(cy->s->notify);
 	if (cy->failed)
 		return;
 	if (cy->batch == 0 && store_begin(st) < 0) {
@@ -458,6 +461,35 @@ static int check(struct cycle *cy)
 	return cy->failed ? -1 : 0;
 }
 
+/* The cycle's summary as systemd shows it (`systemctl status blmon`): where the
+ * targets stand as of its digest, the problems, and the checks that failed. */
+static void tell_systemd(struct cycle *cy, double seconds)
+{
+	struct sched *s = cy->s;
+	store_summary_t sum;
+	char t[TIMEFMT_MAX], since[TIMEFMT_MAX], resolver[80] = "";
+
+	if (!s->notify || store_summary(s->store, &sum) < 0)
+		return;
+	timefmt_rfc3339(cy->now, t);
+	if (s->resolver_failing >= s->cfg->confirm) {
+		timefmt_rfc3339(s->resolver_failing_since, since);
+		snprintf(resolver, sizeof(resolver), "; resolver failing since %s", since);
+	}
+	sdnotify_send(s->notify,
+		      "STATUS=last cycle %s (%.1f s): %lld target%s: %lld listed, %lld through "
+		      "their network or AS, %lld unchecked, %lld clean; %lld problem%s; %lld of "
+		      "%lld checks failed%s",
+		      t, seconds, (long long)sum.targets, sum.targets == 1 ? "" : "s",
+		      (long long)sum.standing[STANDING_OWN],
+		      (long long)sum.standing[STANDING_NEIGHBOURHOOD],
+		      (long long)sum.standing[STANDING_UNCHECKED],
+		      (long long)sum.standing[STANDING_CLEAN], (long long)sum.problems,
+		      sum.problems == 1 ? "" : "s",
+		      (long long)cy->rec.unknown, (long long)(cy->rec.unknown + cy->rec.answered),
+		      resolver);
+}
+
 /* Records the cycle's counters and prunes old rows, then lets the mail log
  * and the alerts see what the cycle wrote. 0 or -1. */
 static int finish(struct cycle *cy, double started)
@@ -480,6 +512,7 @@ static int finish(struct cycle *cy, double started)
 		logwatch_poll(s->lw, time(NULL));
 	alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tell_systemd(cy, (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",
 		  (long long)cy->id, cy->nrun, (long long)cy->rec.targets, (long long)cy->rec.listed,
 		  (long long)cy->rec.unknown,
@@ -531,6 +564,7 @@ static void store_failed(struct cycle *cy)
 	}
 	snprintf(msg, sizeof(msg), "database %s: %s", s->cfg->database, e);
 	sched_problem_set(s, msg);
+	sdnotify_send(s->notify, "STATUS=%s (retrying within %us)", msg, s->store_backoff);
 }
 
 /* A cycle wrote what it had to: the database is well again. */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "checks/dnsbl.h"
+#include "lib/sdnotify.h"
 #include "monitor/alert/alert.h"
 #include "monitor/config.h"
 #include "monitor/daemon/neighbourhood.h"
@@ -46,6 +47,7 @@ struct sched {
 	pthread_mutex_t problem_lock;
 	char problem[512];
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
+	sdnotify_t *notify; /* systemd's notify socket (borrowed; NULL: none) */
 	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
 };
 

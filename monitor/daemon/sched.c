@@ -107,6 +107,11 @@ void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud)
 	s->on_reload_ud = ud;
 }
 
+void sched_set_notify(sched_t *s, sdnotify_t *n)
+{
+	s->notify = n;
+}
+
 void sched_free(sched_t *s)
 {
 	if (!s)
@@ -181,9 +186,12 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		int64_t now = time(NULL), next = INT64_MAX;
 		bool due = false;
 
+		sdnotify_watchdog(s->notify);
 		if (reload_flag && *reload_flag) {
 			*reload_flag = 0;
+			sdnotify_send(s->notify, "RELOADING=1\nSTATUS=reloading %s", s->path);
 			reload(s);
+			sdnotify_send(s->notify, "READY=1");
 		}
 		for (size_t i = 0; i < s->cfg->catalog->n; i++) {
 			catalog_list_t *l = &s->cfg->catalog->lists[i];
@@ -209,9 +217,15 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 			logwatch_poll(s->lw, now);
 		if (!s->store_lost)
 			alert_idle(s->alert, now);
-		/* sleep until the next list is due; signals cut the wait short */
-		poll(NULL, 0, next - now >= 1 ? 1000 : (int)((next - now) * 1000));
+		/* sleep until the next list is due, or the watchdog wants its ping; signals
+		 * cut the wait short */
+		{
+			int ms = next - now >= 1 ? 1000 : (int)((next - now) * 1000);
+			int wd = sdnotify_watchdog_ms(s->notify);
+			poll(NULL, 0, wd >= 0 && wd < ms ? wd : ms);
+		}
 	}
+	sdnotify_send(s->notify, "STOPPING=1\nSTATUS=stopping");
 	log_info("blmon stopping");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/sdnotify.h"
 #include "monitor/config.h"
 
 typedef struct sched sched_t;
@@ -28,6 +29,11 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload, unsigned max_cycles);
 /* Registers fn to be called (with ud) after each successful config reload,
  * from the scheduler's thread, between cycles. */
 void sched_on_reload(sched_t *s, void (*fn)(void *ud), void *ud);
+
+/* Tells systemd through n (borrowed; must outlive s; NULL: nobody listens):
+ * watchdog pings from the loop and from within cycles, RELOADING=1 and
+ * READY=1 around a reload, STATUS= after each cycle, STOPPING=1. */
+void sched_set_notify(sched_t *s, sdnotify_t *n);
 
 /* What makes the running daemon unhealthy that its database cannot say (the
  * database failing, or its file replaced): 1 with the text in buf, 0 when none.
