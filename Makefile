@@ -26,7 +26,8 @@ LIB_SRCS := \
 	lib/timefmt.c \
 	lib/jsonx.c \
 	lib/curlx.c \
-	lib/log.c
+	lib/log.c \
+	lib/suggest.c
 
 CHECKS_SRCS := \
 	checks/target.c \
