@@ -89,6 +89,7 @@ MONITOR_SRCS := \
 	monitor/mtalog/logline_postfix.c \
 	monitor/mtalog/logline_exim.c \
 	monitor/mtalog/incident.c \
+	monitor/cli/cli_opt.c \
 	monitor/cli/check_report.c \
 	monitor/cli/check_report_human.c \
 	monitor/cli/live.c \

@@ -19,6 +19,7 @@
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "monitor/cli/live.h"
 
@@ -596,7 +597,8 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		{"max-age", required_argument, NULL, 'a'},  {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
+	static const char shortopts[] = ":H:U:w:c:u:s:i:l:r:C:t:a:h";
+	char *end, msg[300];
 	int ch;
 
 	range_parse("0", &n->warn);
@@ -605,7 +607,7 @@ static int parse_options(int argc, char **argv, struct nag *n)
 	n->timeout = 30;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:a:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': n->host = optarg; break;
 		case 'U': n->url = optarg; break;
@@ -652,10 +654,9 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		case 'h':
 			fputs(nagios_usage, stdout);
 			return NAG_OK;
-		case ':':
-			return usage_error("option %s needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option %s", argv[optind - 1]);
+		default: /* ':' or '?' */
+			cli_opt_error(opts, shortopts, argv, msg, sizeof(msg));
+			return usage_error("%s", msg);
 		}
 	}
 	if (optind < argc)
