@@ -658,6 +658,50 @@ Test(alert_db, failed_delivery_backs_off_then_gives_up)
 	cr_assert_eq(count_rows("attempts = 4"), 2, "never tried again");
 }
 
+/* What the API and /metrics show of the queue: waiting, since when, failures per channel. */
+Test(alert_db, queue_stats_count_waiting_failures_and_survive_pruning)
+{
+	store_alert_queue_stats_t q;
+
+	cr_assert_str_eq(store_alert_channel(0), "email");
+	cr_assert_str_eq(store_alert_channel(1), "webhook");
+	cr_assert_null(store_alert_channel(2));
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 0);
+	cr_assert_eq(q.oldest, 0);
+	cr_assert_eq(q.channel[0].failures + q.channel[1].failures, 0);
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 2);
+	cr_assert_eq(q.oldest, T0);
+	cr_assert_eq(q.channel[0].queued, 1);
+	cr_assert_str_eq(q.channel[0].last_error, "", "not tried yet");
+	/* nothing listens on port 9: two failed attempts of each */
+	cr_assert_eq(alert_deliver(al, T0 + 1), 0);
+	cr_assert_eq(alert_deliver(al, T0 + 6), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 2);
+	cr_assert_eq(q.channel[0].failures, 2);
+	cr_assert_eq(q.channel[1].failures, 2);
+	cr_assert(strstr(q.channel[0].last_error, "SMTP smtp://127.0.0.1:9"), "%s", q.channel[0].last_error);
+	cr_assert(strstr(q.channel[1].last_error, "POST http://127.0.0.1:9/..."), "%s",
+		  q.channel[1].last_error);
+	cr_assert_eq(q.channel[1].last_error_at, T0 + 6);
+	/* given up at the deadline, then pruned: the failures stay counted */
+	cr_assert_eq(alert_deliver(al, T0 + 60), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 0);
+	cr_assert_eq(q.oldest, 0);
+	cr_assert_eq(q.channel[1].given_up, 1);
+	cr_assert_str_eq(q.channel[1].last_error, "", "a given-up message waits no more");
+	cr_assert_eq(store_alert_prune(st, T0 + 3600), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.channel[1].given_up, 0);
+	cr_assert_eq(q.channel[0].failures, 3);
+	cr_assert_eq(q.channel[1].failures, 3);
+}
+
 /* ---- channels against real receivers ---- */
 
 static harness_server_t smtp, http;

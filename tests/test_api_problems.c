@@ -263,6 +263,36 @@ Test(api_problems, an_ignored_problem_is_counted_and_folded)
 	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 
+/* The summary tells the alert queue: a webhook nobody answers keeps its messages waiting. */
+Test(api_problems, the_summary_shows_the_alert_queue)
+{
+	char extra[256];
+	cJSON *doc, *ch;
+
+	snprintf(extra, sizeof(extra), "[webhook]\nurl = http://127.0.0.1:%d/hook/s3cret\n"
+		 "[alerts]\nbatch = 0s\n", harness_closed_port());
+	start(extra);
+	if (!harness_daemon_wait(&d, "SELECT count(*) > 0 FROM alerts WHERE attempts > 0", 1, 10000))
+		harness_daemon_fail(&d, "no delivery attempted");
+	doc = get("/api/v1/summary", "summary");
+	cr_assert_geq(num(doc, "alerts.queued"), 1);
+	cr_assert_geq(num(doc, "alerts.oldest_queued_seconds"), 0);
+	cr_assert_not_null(harness_str(cJSON_GetObjectItem(doc, "alerts"), "oldest_queued_at"));
+	ch = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "alerts"), "channels"),
+				 "webhook");
+	cr_assert_geq(num(ch, "failed_deliveries"), 1);
+	cr_assert_eq(num(ch, "given_up"), 0);
+	cr_assert(strstr(harness_str(ch, "last_error"), "POST http://127.0.0.1:"), "%s",
+		  harness_str(ch, "last_error"));
+	cr_assert_null(strstr(harness_str(ch, "last_error"), "s3cret"), "a webhook's path is its token");
+	cr_assert_eq(num(doc, "alerts.channels.email.queued"), 0);
+	cr_assert_eq(num(doc, "alerts.channels.email.failed_deliveries"), 0);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			      cJSON_GetObjectItem(doc, "alerts"), "channels"), "email"), "last_error")));
+	cJSON_Delete(doc);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
 Test(api_problems, bad_parameters_are_400_and_unknown_things_404)
 {
 	static const struct {

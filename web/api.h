@@ -60,7 +60,7 @@ typedef struct {
 
 /* GET /api/v1/summary (api_problems.c): targets by standing, problems by
  * scope and ignored, each list in use with its tallies and health, the
- * resolver and the last cycle; as of the last digest. */
+ * resolver and the last cycle, as of the last digest; and the alert queue now. */
 cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
 
 /* GET /api/v1/problems (api_problems.c): a page of problems worst first. */
