@@ -365,3 +365,14 @@ ALTER TABLE lists ADD COLUMN problems_open INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN results_stale INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN results_failing INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN last_answer INTEGER NOT NULL DEFAULT 0;
+
+-- migration 6
+-- Checks that got no usable answer, per list and why (checks/verdict.c verdict_error_class: a
+-- small fixed set), counted by the daemon at the end of each cycle and never pruned: /metrics
+-- serves them as the counter blmon_dns_errors_total{zone,reason}.
+CREATE TABLE dns_errors (
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    reason  TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (list_id, reason)
+);
