@@ -290,6 +290,18 @@ Test(api_problems, the_summary_shows_the_alert_queue)
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
 			      cJSON_GetObjectItem(doc, "alerts"), "channels"), "email"), "last_error")));
 	cJSON_Delete(doc);
+	/* the same on /metrics */
+	{
+		long status;
+		char *m = harness_http_get(port, "/metrics", &status), *p;
+		cr_assert_not_null(m);
+		p = strstr(m, "\nblmon_alert_delivery_failures_total{channel=\"webhook\"} ");
+		cr_assert(p && atoi(p + strlen("\nblmon_alert_delivery_failures_total{channel=\"webhook\"} ")) >= 1,
+			  "%s", m);
+		p = strstr(m, "\nblmon_alerts_queued ");
+		cr_assert(p && atoi(p + strlen("\nblmon_alerts_queued ")) >= 1, "%s", m);
+		free(m);
+	}
 	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 

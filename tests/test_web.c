@@ -479,7 +479,23 @@ Test(web, metrics_pass_promtool)
 	cr_assert_null(strstr(r.body, "blmon_unknown"));
 	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"bl.test\"} 1\n"));
 	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"dead.test\"} 0\n"));
-	cr_assert(strstr(r.body, "blmon_listing_since_seconds{target=\"192.0.2.10\",zone=\"bl.test\"} "));
+	cr_assert(strstr(r.body, "blmon_listing_start_timestamp_seconds{target=\"192.0.2.10\","
+				 "zone=\"bl.test\"} "), "%s", r.body);
+	cr_assert_null(strstr(r.body, "blmon_listing_since_seconds"), "renamed (issue 17)");
+	cr_assert(strstr(r.body, "blmon_build_info{version=\"" BLMON_VERSION "\"} 1\n"), "%s", r.body);
+	/* the alert queue: no channel configured here, nothing waits, nothing failed */
+	cr_assert(strstr(r.body, "# TYPE blmon_alerts_queued gauge\nblmon_alerts_queued 0\n"), "%s",
+		  r.body);
+	cr_assert(strstr(r.body, "blmon_alert_oldest_queued_seconds 0\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "# TYPE blmon_alert_delivery_failures_total counter\n"
+				 "blmon_alert_delivery_failures_total{channel=\"email\"} 0\n"
+				 "blmon_alert_delivery_failures_total{channel=\"webhook\"} 0\n"), "%s",
+		  r.body);
+	/* 192.0.2.30 is refused with the list's error code in every cycle: a bounded label */
+	cr_assert(strstr(r.body, "# TYPE blmon_dns_errors_total counter\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_dns_errors_total{zone=\"bl.test\",reason=\"error_code\"} "),
+		  "%s", r.body);
+	cr_assert_null(strstr(r.body, "blmon_dns_errors_total{zone=\"hood.test\""), "%s", r.body);
 	/* TXT quotes and backslashes escaped per the exposition format */
 	cr_assert(strstr(r.body, "reason=\"Listed <script>window.__pwned=1</script> \\\"><img src=x "
 				 "onerror=window.__pwned=2> back\\\\slash\",removal_url=\"https://bl.test/"
