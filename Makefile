@@ -58,6 +58,7 @@ WEB_SRCS := \
 	web/api_lists.c \
 	web/api_status.c \
 	web/api_problems.c \
+	web/api_csv.c \
 	web/api_events.c \
 	web/api_incidents.c \
 	web/api_health.c \

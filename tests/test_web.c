@@ -1026,6 +1026,31 @@ Test(web_pure, rfc3339_times)
 	}
 }
 
+/* A list's TXT is anyone's text: in a spreadsheet a cell starting with = is a formula. */
+Test(web_pure, csv_quotes_cells_and_defuses_formulas)
+{
+	cJSON *doc = cJSON_Parse(
+		"{\"problems\":[{\"rank\":1,\"id\":7,\"headline\":\"X lists 192.0.2.1\","
+		"\"scope\":\"ip\",\"severity\":\"high\",\"zone\":\"x.test\",\"name\":\"X\","
+		"\"entity\":\"192.0.2.1\",\"affected\":1,\"targets\":[\"192.0.2.1\"],\"since\":null,"
+		"\"stale\":true,\"codes\":[\"127.0.0.2\"],\"meanings\":[],"
+		"\"txt\":\"=HYPERLINK(\\\"http://evil\\\",\\\"x\\\")\","
+		"\"advice\":\"-2+3\",\"removal_url\":\"@SUM(1)\",\"ignored_by\":\"line\\r\\nbreak\"}]}");
+	size_t len;
+	char *csv;
+
+	cr_assert_not_null(doc);
+	csv = api_csv_problems(doc, &len);
+	cr_assert_eq(strlen(csv), len);
+	cr_assert_str_eq(csv,
+			 "rank,id,headline,scope,severity,zone,name,entity,affected,targets,since,stale,"
+			 "codes,meanings,txt,advice,removal_url,ignored_by\r\n"
+			 "1,7,X lists 192.0.2.1,ip,high,x.test,X,192.0.2.1,1,192.0.2.1,,true,127.0.0.2,,"
+			 "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'-2+3,'@SUM(1),\"line\r\nbreak\"\r\n");
+	free(csv);
+	cJSON_Delete(doc);
+}
+
 Test(web_pure, metric_label_escaping)
 {
 	char out[256];
