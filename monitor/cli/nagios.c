@@ -62,9 +62,13 @@ static const char nagios_usage[] =
 	"  -a, --max-age DURATION    daemon: results last answered longer ago are WARNING\n"
 	"                            (default two of the daemon's intervals); a listing\n"
 	"                            stays CRITICAL, as last confirmed\n"
+	"  -V, --version             print blmon's version and exit\n"
 	"  -h, --help                this text\n"
 	"\n"
-	"Ranges: N alerts above N, N: below N, N:M outside N..M, @N:M inside N..M.\n"
+	"Ranges (Monitoring Plugins): N alerts above N (outside 0..N), N: below N, ~:N\n"
+	"above N, N:M outside N..M, @N:M inside N..M. Unlike check_rbl, whose -w 1 -c 2\n"
+	"warn at 1 listing and are critical from 2, -w 1 -c 2 here warn from 2 and are\n"
+	"critical from 3: check_rbl's -w 1 -c 2 is -w 0 -c 1 here.\n"
 	"Perfdata: listed=N;WARN;CRIT;0;RESULTS unknown=N;;;0;RESULTS clean=N time=Xs\n"
 	"\n"
 	"Examples:\n"
@@ -595,9 +599,10 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		{"list", required_argument, NULL, 'l'},     {"resolver", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'C'},   {"timeout", required_argument, NULL, 't'},
 		{"max-age", required_argument, NULL, 'a'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	static const char shortopts[] = ":H:U:w:c:u:s:i:l:r:C:t:a:h";
+	static const char shortopts[] = ":H:U:w:c:u:s:i:l:r:C:t:a:Vh";
 	char *end, msg[300];
 	int ch;
 
@@ -653,6 +658,9 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		}
 		case 'h':
 			fputs(nagios_usage, stdout);
+			return NAG_OK;
+		case 'V':
+			puts("blmon nagios " BLMON_VERSION);
 			return NAG_OK;
 		default: /* ':' or '?' */
 			cli_opt_error(opts, shortopts, argv, msg, sizeof(msg));
