@@ -91,6 +91,7 @@ MONITOR_SRCS := \
 	monitor/mtalog/logline_exim.c \
 	monitor/mtalog/incident.c \
 	monitor/cli/cli_opt.c \
+	monitor/cli/cli_http.c \
 	monitor/cli/check_report.c \
 	monitor/cli/check_report_human.c \
 	monitor/cli/live.c \
@@ -99,6 +100,7 @@ MONITOR_SRCS := \
 	monitor/cli/lists.c \
 	monitor/cli/config_test.c \
 	monitor/cli/run.c \
+	monitor/cli/status.c \
 	monitor/cli/reroute.c
 
 LIB_ALL   := $(LIB_SRCS) $(CHECKS_SRCS) $(STORE_SRCS) $(WEB_SRCS) $(MONITOR_SRCS)

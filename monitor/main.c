@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
 	{"check", cmd_check, "check [TARGET...]", "check IPs, networks and domains against DNS blocklists now"},
 	{"run", cmd_run, "run -c FILE", "the monitor daemon: check on an interval, record changes"},
+	{"status", cmd_status, "status [-c FILE]", "what the running daemon sees: problems, health, alert queue"},
 	{"nagios", cmd_nagios, "nagios -H TARGET", "a Nagios/Icinga check (live, or --url for the daemon's view)"},
 	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
 	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
@@ -32,8 +33,8 @@ static void usage(FILE *out)
 			commands[i].help);
 	}
 	fputs("\nRun `blmon help COMMAND` (or `blmon COMMAND --help`) for a command's options.\n\n"
-	      "Exit status of check: 0 all clean, 1 something listed, 2 usage or config\n"
-	      "error, 3 nothing listed but something could not be checked (unknown).\n", out);
+	      "Exit status of check and status: 0 all clean, 1 something listed, 2 usage or\n"
+	      "config error, 3 nothing listed but something could not be checked (unknown).\n", out);
 }
 
 /* The command named cmd, or NULL after saying on stderr that there is none

@@ -19,6 +19,7 @@
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_http.h"
 #include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "monitor/cli/live.h"
@@ -392,44 +393,30 @@ static void status_target(const char *name, const char *from, target_t *t)
 
 static int daemon_mode(struct nag *n, char *err, size_t errlen)
 {
-	CURL *h;
-	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
-	char url[2048], shown[2048], cerr[CURL_ERROR_SIZE] = "";
+	cli_http_t h = {n->url, NULL, n->timeout, NAG_BODY_MAX, &stop_flag};
+	char shown[2048], why[1024];
 	cJSON *doc = NULL, *t;
 	catalog_t *cat = catalog_new_builtin();
 	long code = 0;
 	int ret = -1;
-	size_t ul = strlen(n->url);
 	target_spec_t spec;
 	bool have_spec = false;
-	CURLcode rc;
 
 	if (n->host && strncmp(n->host, "host:", 5)) {
 		target_limits_t lim = {0, 0}; /* any size: only compared against */
 		char e[200];
 		have_spec = target_parse(n->host, &lim, &spec, e, sizeof(e)) == 0;
 	}
-	h = curlx_new(&(curlx_opts_t){"http,https", 10, n->timeout, &stop_flag, cerr});
-	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && n->url[ul - 1] == '/' ? ul - 1 : ul), n->url,
-		 NAG_STATUS_PATH);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	/* the URL may hold a login: Nagios shows the plugin's line to everyone */
-	curlx_url_shown(url, true, shown, sizeof(shown));
-	curlx_collect(h, &b);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (rc != CURLE_OK) {
-		curlx_url_redact(url, true, cerr, sizeof(cerr));
-		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown,
-			 cerr[0] ? cerr : curl_easy_strerror(rc));
+	/* the URL may hold a login: Nagios shows the plugin's line to everyone (the
+	 * shown form only, also in errors) */
+	if (cli_http_get_json(&h, NAG_STATUS_PATH, &doc, &code, shown, sizeof(shown), why,
+			      sizeof(why)) < 0) {
+		if (code)
+			snprintf(err, errlen, "the daemon answered %s for %s", why, shown);
+		else
+			snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown, why);
 		goto out;
 	}
-	if (code != 200) {
-		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, shown);
-		goto out;
-	}
-	doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "targets"))) {
 		snprintf(err, errlen, "%s is not blmon's status document (no \"targets\")", shown);
 		goto out;
@@ -470,8 +457,6 @@ static int daemon_mode(struct nag *n, char *err, size_t errlen)
 out:
 	catalog_free(cat);
 	cJSON_Delete(doc);
-	free(b.p);
-	curl_easy_cleanup(h);
 	return ret;
 }
 
