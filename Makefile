@@ -85,6 +85,7 @@ MONITOR_SRCS := \
 	monitor/alert/alert_fold.c \
 	monitor/alert/alert_email.c \
 	monitor/alert/alert_webhook.c \
+	monitor/alert/alert_test.c \
 	monitor/mtalog/logwatch.c \
 	monitor/mtalog/logline.c \
 	monitor/mtalog/logline_postfix.c \
@@ -100,6 +101,7 @@ MONITOR_SRCS := \
 	monitor/cli/lists.c \
 	monitor/cli/config_test.c \
 	monitor/cli/run.c \
+	monitor/cli/alert.c \
 	monitor/cli/status.c \
 	monitor/cli/reroute.c
 

@@ -16,6 +16,7 @@ static const struct command {
 	{"run", cmd_run, "run -c FILE", "the monitor daemon: check on an interval, record changes"},
 	{"status", cmd_status, "status [-c FILE]", "what the running daemon sees: problems, health, alert queue"},
 	{"nagios", cmd_nagios, "nagios -H TARGET", "a Nagios/Icinga check (live, or --url for the daemon's view)"},
+	{"alert", cmd_alert, "alert test [-c FILE]", "send a test message through every alert channel now"},
 	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
 	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
 	{"config-test", cmd_config_test, "config-test FILE", "validate a config file; exit 0 if it is good"},

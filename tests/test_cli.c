@@ -42,6 +42,7 @@ Test(cli, help_command_is_the_command_help)
 	expect((const char *[]){"help", "run", NULL}, 0, true, "Usage: blmon run");
 	expect((const char *[]){"help", "reroute", NULL}, 0, true, "Usage: blmon reroute");
 	expect((const char *[]){"help", "status", NULL}, 0, true, "Usage: blmon status");
+	expect((const char *[]){"help", "alert", NULL}, 0, true, "Usage: blmon alert test");
 	expect((const char *[]){"help", "chekc", NULL}, 2, false, "did you mean `blmon check`?");
 	expect((const char *[]){"help", "check", "run", NULL}, 2, false, "Usage: blmon help");
 }
