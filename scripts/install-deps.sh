@@ -11,13 +11,15 @@ BUILD_PKGS="build-essential pkg-config libc-ares-dev libmicrohttpd-dev libcurl4-
 libcjson-dev libsqlite3-dev libinih-dev"
 # rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli;
 # python3 runs tests/httpfixture.py, the loopback HTTP server of the DROP tests;
-# prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml); chromium is
+# prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml) and the real
+# Prometheus the Grafana dashboard's queries are evaluated on; prometheus-alertmanager gives amtool
+# (checks contrib/alertmanager.yml and its routes); chromium is
 # the headless browser of the dashboard test (driven by playwright-core from npm);
 # python3-aiosmtpd is the real SMTP receiver of the alert tests (tests/smtpsink.py); clang builds
 # the fuzzers (tests/fuzz/); libclang-rt-dev holds libFuzzer and the sanitizer runtimes, which
 # clang's packages only recommend and --no-install-recommends below would leave out
-TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl
-clang libclang-rt-dev"
+TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus prometheus-alertmanager chromium
+python3-aiosmtpd openssl clang libclang-rt-dev"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
 # Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
 BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl

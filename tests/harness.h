@@ -110,6 +110,12 @@ char *harness_read(const char *path);
 /* How many times needle occurs in text, not overlapping (0 for an empty needle). */
 int harness_count(const char *text, const char *needle);
 
+/* Starts Debian's prometheus on 127.0.0.1 at a free port (s->port), its data
+ * in dir/prometheus, scraping http://127.0.0.1:target_port/metrics as job
+ * "blmon" every second. Waits until /-/ready answers. Stop it with
+ * harness_server_stop. Returns 0 or -1. */
+int harness_prometheus_start(harness_server_t *s, const char *dir, int target_port);
+
 /* Starts tests/smtpsink.py (aiosmtpd, Debian's python3-aiosmtpd) on 127.0.0.1
  * at port (0: a free one), writing each accepted message to dir as mail-N.eml
  * (N from 1) with its envelope in mail-N.env. auth "USER:PASSWORD" requires
