@@ -131,8 +131,8 @@ FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
 FUZZ_SECONDS ?= 20
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all test test-unit asan fuzz fuzz-build valgrind run deps deps-test clean bench install \
-	uninstall check-layers
+.PHONY: all test test-unit asan fuzz fuzz-build valgrind run demo deps deps-test clean bench \
+	install uninstall check-layers
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
@@ -260,6 +260,14 @@ run: deps
 	$(MAKE) all
 	./blmon config-test config.example
 	./blmon run -c config.example
+
+# blmon at work offline within a minute: rbldnsd on loopback plays the block lists of
+# contrib/demo/, the scenario changes every minute, alerts print in the terminal; Ctrl-C stops
+# everything (scripts/demo.sh). DEMO_PORT chooses the dashboard's port (default 8053).
+demo:
+	@scripts/install-deps.sh demo
+	$(MAKE) all
+	scripts/demo.sh
 
 install: blmon
 	install -d $(DESTDIR)$(BINDIR)

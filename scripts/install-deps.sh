@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
-# Usage: scripts/install-deps.sh [build|test|bench|valgrind]   (test adds to build; bench and
-# valgrind add to test)
+# Usage: scripts/install-deps.sh [build|test|bench|valgrind|demo]   (test and demo add to build;
+# bench and valgrind add to test)
 set -eu
 
 level=${1:-build}
@@ -33,7 +33,9 @@ test) pkgs="$pkgs $TEST_PKGS" ;;
 bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
 # `make valgrind`: blmon check under valgrind against the lying DNS server
 valgrind) pkgs="$pkgs $TEST_PKGS valgrind" ;;
-*) echo "usage: $0 [build|test|bench|valgrind]" >&2; exit 2 ;;
+# `make demo`: rbldnsd plays the lists, python3 prints the alerts
+demo) pkgs="$pkgs rbldnsd python3" ;;
+*) echo "usage: $0 [build|test|bench|valgrind|demo]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -58,7 +60,7 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-if [ "$level" != build ]; then
+if [ "$level" != build ] && [ "$level" != demo ]; then
 	# test-only JavaScript tools, pinned by the committed lockfile. Installed again only when
 	# the lockfile's content changed (a stamp of its checksum, not file times: a fresh checkout
 	# is newer than an install that is still exact)

@@ -575,6 +575,15 @@ pid_t harness_blmon_start(const char *const *args, const char *logpath)
 	return blmon_start(NULL, args, logpath);
 }
 
+pid_t harness_start(const char *const *argv, const char *logpath)
+{
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	pid_t pid = spawn((char *const *)argv, fd, fd);
+
+	close(fd);
+	return pid;
+}
+
 int harness_wait_exit(pid_t pid, int timeout_ms)
 {
 	int st;

@@ -85,6 +85,10 @@ int harness_write_zone(const char *dir, const char *name, const char *text);
  * to logpath; it dies with the test. Returns its pid. */
 pid_t harness_blmon_start(const char *const *args, const char *logpath);
 
+/* Starts argv (argv[0] looked up in PATH) in the background, stdout and
+ * stderr appended to logpath; it dies with the test. Returns its pid. */
+pid_t harness_start(const char *const *argv, const char *logpath);
+
 /* Waits up to timeout_ms for pid to exit: its exit status, 128+signal, or -1
  * if it is still running. */
 int harness_wait_exit(pid_t pid, int timeout_ms);
