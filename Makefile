@@ -255,11 +255,11 @@ valgrind:
 check-layers:
 	scripts/check-layers.sh
 
-# the service on config.example: one check now, then the daemon (dashboard on 127.0.0.1:8053)
+# the service on config.example (dashboard on 127.0.0.1:8053), its database in build/run/; says
+# what is needed when the lists cannot be reached (scripts/run.sh)
 run: deps
 	$(MAKE) all
-	./blmon config-test config.example
-	./blmon run -c config.example
+	scripts/run.sh
 
 # blmon at work offline within a minute: rbldnsd on loopback plays the block lists of
 # contrib/demo/, the scenario changes every minute, alerts print in the terminal; Ctrl-C stops

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/harness.h"
@@ -168,4 +169,51 @@ Test(demo, serves_the_scenario_follows_its_changes_and_stops_everything)
 	free(text);
 	text = harness_http_get(port, "/healthz", &status);
 	cr_assert_null(text, "the daemon still answers");
+}
+
+/* `make run` (scripts/run.sh) on config.example: a resolver that reaches no list is said plainly,
+ * with what is needed and `make demo`; one that does starts the daemon; the database stays out
+ * of the checkout; DROP is off. */
+Test(demo, make_run_says_what_it_needs_when_the_lists_cannot_be_reached)
+{
+	static const char *const zones[] = {"zen.spamhaus.org:ip4set:zen", NULL};
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[4096], out[1100], conf[1100], *text;
+	harness_server_t dns;
+	int st;
+
+	snprintf(out, sizeof(out), "%s/run.out", dir);
+	snprintf(conf, sizeof(conf), "%s/run/blmon.conf", dir);
+	snprintf(cmd, sizeof(cmd), "BLMON_RUN_DIR='%s/run' BLMON_RUN_RESOLVER=127.0.0.1:%d "
+		 "sh '%s/scripts/run.sh' --check-only >'%s' 2>&1", dir, harness_closed_port(),
+		 root ? root : ".", out);
+	st = system(cmd);
+	text = harness_read(out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "exit %d: %s", WEXITSTATUS(st), text);
+	cr_assert(strstr(text, "make run: the block lists cannot be reached from this machine"), "%s",
+		  text);
+	cr_assert(strstr(text, "recursive DNS resolver") && strstr(text, "apt-get install unbound"),
+		  "%s", text);
+	cr_assert(strstr(text, "without a resolver or internet access: make demo"), "%s", text);
+	free(text);
+	text = harness_read(conf);
+	cr_assert(strstr(text, "\ndatabase = "), "%s", text);
+	snprintf(cmd, sizeof(cmd), "\ndatabase = %s/run/blmon.db\n", dir);
+	cr_assert(strstr(text, cmd), "make run's database must not land in the checkout");
+	cr_assert(strstr(text, "[drop]") && strstr(strstr(text, "[drop]"), "\nenabled = no\n"),
+		  "config.example must leave DROP off");
+	free(text);
+
+	/* a resolver the lists answer through (one is enough): no such message */
+	cr_assert_eq(harness_write_zone(dir, "zen", ":127.0.0.2:Test\n127.0.0.2\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start(&dns, dir, zones), 0);
+	snprintf(cmd, sizeof(cmd), "BLMON_RUN_DIR='%s/run' BLMON_RUN_RESOLVER=127.0.0.1:%d "
+		 "sh '%s/scripts/run.sh' --check-only >'%s' 2>&1", dir, dns.port, root ? root : ".",
+		 out);
+	st = system(cmd);
+	harness_server_stop(&dns);
+	text = harness_read(out);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s", WEXITSTATUS(st), text);
+	cr_assert_null(strstr(text, "cannot be reached"), "%s", text);
+	free(text);
 }
