@@ -20,13 +20,15 @@ static const char zone_l2[] = ":127.0.0.2:Net 203.0.113.0/24 is listed\n127.0.0.
 static void setup(void)
 {
 	static const char *const zones[] = {"zen.test:ip4set:zen_a", "zen.test:ip4set:zen_b",
-					    "l2.test:ip4set:l2", NULL};
+					    "l2.test:ip4set:l2", "dead.test:ip4set:dead", NULL};
 
 	dir = harness_tmpdir();
 	cr_assert_not_null(dir);
 	cr_assert_eq(harness_write_zone(dir, "zen_a", zone_zen_a), 0);
 	cr_assert_eq(harness_write_zone(dir, "zen_b", zone_zen_b), 0);
 	cr_assert_eq(harness_write_zone(dir, "l2", zone_l2), 0);
+	/* without its test point 127.0.0.2: a dead list */
+	cr_assert_eq(harness_write_zone(dir, "dead", "192.0.2.200\n"), 0);
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
 	harness_daemon_init(&d, dir);
 	snprintf(conf, sizeof(conf), "%s", d.conf);
@@ -77,7 +79,8 @@ Test(status, a_listed_daemon_with_its_worst_problems_health_and_queue)
 	char extra[300], want[200];
 
 	snprintf(extra, sizeof(extra), "token = s3cret-token\n[webhook]\n"
-		 "url = http://127.0.0.1:%d/hook/t0ken\n[alerts]\nbatch = 0s\n", harness_closed_port());
+		 "url = http://127.0.0.1:%d/hook/t0ken\n[alerts]\nbatch = 0s\n"
+		 "[list dead.test]\nname = Dead BL\n", harness_closed_port());
 	start("ip = 203.0.113.9\nip = 203.0.113.3\nip = 192.0.2.1\n", extra);
 	if (!harness_daemon_wait(&d, "SELECT count(*) > 0 FROM alerts WHERE attempts > 0", 1, 10000))
 		harness_daemon_fail(&d, "no delivery attempted");
@@ -94,9 +97,12 @@ Test(status, a_listed_daemon_with_its_worst_problems_health_and_queue)
 	cr_assert(strstr(r.out, "     removal: https://zen.test/q?ip=203.0.113.9\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "  2. Test L2 lists 203.0.113.0/24: affects 2 of your addresses\n"),
 		  "%s", r.out);
+	/* 192.0.2.1 is clean where lists answer, but the dead one never did: unchecked */
 	cr_assert(strstr(r.out, "Targets:    3: 1 listed themselves, 1 through their network or AS, "
-				"1 clean, 0 unchecked, 0 stale\n"), "%s", r.out);
-	cr_assert(strstr(r.out, "Lists:      2 in use, all healthy\n"), "%s", r.out);
+				"0 clean, 1 unchecked, 0 stale\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "Lists:      3 in use, 1 not healthy:\n            Dead BL (dead.test): "
+				"dead: "), "%s", r.out);
+	cr_assert(strstr(r.out, "              what to do: "), "%s", r.out);
 	cr_assert(strstr(r.out, "Resolver:   up\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "Last cycle: ended "), "%s", r.out);
 	cr_assert(strstr(r.out, " waiting for delivery, the oldest made "), "%s", r.out);
@@ -143,6 +149,7 @@ Test(status, a_clean_daemon_exits_zero)
 	status(&r, (const char *[]){"-c", conf, NULL});
 	cr_assert_eq(r.status, 0, "exit %d: %s%s", r.status, r.out, r.err);
 	cr_assert(!strncmp(r.out, "CLEAN: blmon at ", 16), "%s", r.out);
+	cr_assert(strstr(r.out, "Lists:      2 in use, all healthy\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "No problems: nothing monitored is listed.\n"), "%s", r.out);
 	cr_assert(strstr(r.out, "Alerts:     nothing waiting for delivery\n"), "%s", r.out);
 	harness_run_free(&r);

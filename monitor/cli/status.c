@@ -218,7 +218,7 @@ static void print_lists(const cJSON *sum)
 {
 	const cJSON *l;
 	int n = 0, bad = 0;
-	char b1[600], b2[600];
+	char b1[600], b2[600], b3[600];
 
 	cJSON_ArrayForEach(l, at(sum, "lists"))
 	{
@@ -234,9 +234,10 @@ static void print_lists(const cJSON *sum)
 		const char *h = jsonx_str(l, "health");
 		if (h && !strcmp(h, "ok"))
 			continue;
+		/* the detail quotes what the list's test points answered */
 		printf("            %s (%s): %s%s%s\n", term(jsonx_str(l, "name"), b1, sizeof(b1)),
 		       term(jsonx_str(l, "zone"), b2, sizeof(b2)), h ? h : "?",
-		       jsonx_str(l, "detail") ? ": " : "", jsonx_str(l, "detail") ? jsonx_str(l, "detail") : "");
+		       jsonx_str(l, "detail") ? ": " : "", term(jsonx_str(l, "detail"), b3, sizeof(b3)));
 		if (jsonx_str(l, "advice"))
 			printf("              what to do: %s\n", term(jsonx_str(l, "advice"), b1, sizeof(b1)));
 	}
