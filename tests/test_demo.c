@@ -108,7 +108,7 @@ Test(demo, serves_the_scenario_follows_its_changes_and_stops_everything)
 	snprintf(log, sizeof(log), "%s/demo.out", dir);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	demo = harness_start((const char *[]){"sh", script, "--port", portstr, "--dir", work,
-					      "--step", "3", "--for", "50", NULL}, log);
+					      "--step", "4", "--for", "55", NULL}, log);
 	cr_assert_gt(demo, 0);
 
 	/* the start: an own SBL+XBL listing, a /24 on UCEPROTECT 2, an AS on UCEPROTECT 3 */
@@ -141,7 +141,7 @@ Test(demo, serves_the_scenario_follows_its_changes_and_stops_everything)
 	}
 	free(text);
 
-	/* the scenario moves (a step every 3 s, four steps round): a new listing, then a delisting */
+	/* the scenario moves (a step every 4 s, four steps round): a new listing, then a delisting */
 	cr_assert(problems_are(port, "203.0.113.10,198.51.100.25,203.0.113.0/24,AS64501", 15000, last,
 			       sizeof(last)), "no new listing: %s", last);
 	cr_assert(problems_are(port, "198.51.100.25,203.0.113.0/24,AS64501", 15000, last, sizeof(last)),
