@@ -37,7 +37,8 @@ LIB_SRCS := \
 	lib/jsonx.c \
 	lib/curlx.c \
 	lib/log.c \
-	lib/sdnotify.c
+	lib/sdnotify.c \
+	lib/suggest.c
 
 CHECKS_SRCS := \
 	checks/target.c \
@@ -68,6 +69,7 @@ WEB_SRCS := \
 	web/api_lists.c \
 	web/api_status.c \
 	web/api_problems.c \
+	web/api_csv.c \
 	web/api_events.c \
 	web/api_incidents.c \
 	web/api_health.c \
@@ -94,11 +96,14 @@ MONITOR_SRCS := \
 	monitor/alert/alert_fold.c \
 	monitor/alert/alert_email.c \
 	monitor/alert/alert_webhook.c \
+	monitor/alert/alert_test.c \
 	monitor/mtalog/logwatch.c \
 	monitor/mtalog/logline.c \
 	monitor/mtalog/logline_postfix.c \
 	monitor/mtalog/logline_exim.c \
 	monitor/mtalog/incident.c \
+	monitor/cli/cli_opt.c \
+	monitor/cli/cli_http.c \
 	monitor/cli/check_report.c \
 	monitor/cli/check_report_human.c \
 	monitor/cli/live.c \
@@ -107,6 +112,8 @@ MONITOR_SRCS := \
 	monitor/cli/lists.c \
 	monitor/cli/config_test.c \
 	monitor/cli/run.c \
+	monitor/cli/alert.c \
+	monitor/cli/status.c \
 	monitor/cli/reroute.c
 
 LIB_ALL   := $(LIB_SRCS) $(CHECKS_SRCS) $(STORE_SRCS) $(WEB_SRCS) $(MONITOR_SRCS)
@@ -135,8 +142,8 @@ FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
 FUZZ_SECONDS ?= 20
 TEST_FUZZ_SECONDS ?= 15
 
-.PHONY: all test test-unit asan fuzz fuzz-build valgrind run deps deps-test clean bench install \
-	uninstall check-layers check-install deb
+.PHONY: all test test-unit asan fuzz fuzz-build valgrind run demo deps deps-test clean bench \
+	install uninstall check-layers check-install deb
 all: blmon
 
 blmon: $(OBJS) $(MAIN_OBJ)
@@ -259,11 +266,19 @@ valgrind:
 check-layers:
 	scripts/check-layers.sh
 
-# the service on config.example: one check now, then the daemon (dashboard on 127.0.0.1:8053)
+# the service on config.example (dashboard on 127.0.0.1:8053), its database in build/run/; says
+# what is needed when the lists cannot be reached (scripts/run.sh)
 run: deps
 	$(MAKE) all
-	./blmon config-test config.example
-	./blmon run -c config.example
+	scripts/run.sh
+
+# blmon at work offline within a minute: rbldnsd on loopback plays the block lists of
+# contrib/demo/, the scenario changes every minute, alerts print in the terminal; Ctrl-C stops
+# everything (scripts/demo.sh). DEMO_PORT chooses the dashboard's port (default 8053).
+demo:
+	@scripts/install-deps.sh demo
+	$(MAKE) all
+	scripts/demo.sh
 
 # What `make install` and the Debian package install: the binary, the manuals, the systemd unit
 # (its ExecStart pointed at BINDIR) and the user it runs as (sysusers.d), bash completion, the

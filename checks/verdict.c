@@ -23,6 +23,34 @@ const char *verdict_outcome_name(dns_outcome_t o)
 	return "DNS error";
 }
 
+const char *verdict_error_class(verdict_reason_t r)
+{
+	switch (r) {
+	case REASON_NONE:
+	case REASON_NXDOMAIN:
+	case REASON_NODATA:
+	case REASON_NEUTRAL:
+	case REASON_LISTED:
+	case REASON_NOT_RUN: return NULL;
+	case REASON_TIMEOUT: return "timeout";
+	case REASON_SERVFAIL: return "servfail";
+	case REASON_REFUSED: return "refused";
+	case REASON_CONNREFUSED: return "connection_refused";
+	case REASON_TCP_CLOSED: return "tcp_closed";
+	case REASON_ERROR_CODE: return "error_code";
+	case REASON_OUTSIDE_127:
+	case REASON_LOOPBACK:
+	case REASON_UNUSABLE: return "bad_answer";
+	case REASON_LIST_DEAD: return "list_dead";
+	case REASON_LIST_WILDCARD: return "list_wildcard";
+	case REASON_LIST_REFUSED: return "list_refused";
+	case REASON_LIST_UNREACHABLE: return "list_unreachable";
+	case REASON_DNS_OTHER:
+	case REASON_BADNAME: break;
+	}
+	return "other";
+}
+
 void verdict_addr_str(uint32_t a, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);

@@ -96,6 +96,15 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 size_t verdict_meanings(const verdict_t *v, const catalog_list_t *l, const char **out,
 			size_t max);
 
+/* Why a check got no usable answer, as one word of a small fixed set (a
+ * metric's label: bounded): "timeout", "servfail", "refused",
+ * "connection_refused", "tcp_closed", "error_code" (the list's refusal code),
+ * "bad_answer" (127.0.0.1, outside 127/8, no usable A record), "list_dead",
+ * "list_wildcard", "list_refused", "list_unreachable" (the list failed its
+ * test points), "other"; NULL for a reason that is an answer (listed, clean)
+ * or no check at all (REASON_NOT_RUN). */
+const char *verdict_error_class(verdict_reason_t r);
+
 /* Short text for a DNS outcome ("NXDOMAIN", "timeout", "REFUSED", ...). */
 const char *verdict_outcome_name(dns_outcome_t o);
 

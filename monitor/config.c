@@ -14,6 +14,7 @@
 
 #include "checks/dnsbl.h"
 #include "lib/curlx.h"
+#include "lib/suggest.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
 
@@ -706,9 +707,14 @@ static void enter_section(struct ctx *x, const char *section)
 	x->list = NULL;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]) && !known; i++)
 		known = strcmp(section, sections[i]) == 0;
-	if (!known)
-		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "drop, http, email, webhook, alerts, logwatch)", section);
+	if (!known) {
+		const char *near = suggest_pick(section, sections, sizeof(sections) / sizeof(sections[0]));
+		if (near)
+			cerr(x, NULL, NULL, "unknown section [%s] (did you mean [%s]?)", section, near);
+		else
+			cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, "
+			     "list ZONE, drop, http, email, webhook, alerts, logwatch)", section);
+	}
 	else if (!strncmp(section, "list ", 5))
 		enter_list(x, section);
 }
@@ -720,6 +726,29 @@ static const char *control_char(const char *v)
 		if (((unsigned char)*v < 0x20 && *v != '\t') || *v == 0x7f)
 			return v;
 	return NULL;
+}
+
+/* An unknown key, and what was likely meant: the same key in the section it
+ * belongs to, else the closest key of this section. */
+static void unknown_key(struct ctx *x, const char *section, const char *rows, const char *name)
+{
+	const char *cands[sizeof(keys) / sizeof(keys[0])], *near;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].key, name)) {
+			cerr(x, section, name, "unknown key here (it belongs in [%s])",
+			     strcmp(keys[i].section, "list") ? keys[i].section : "list ZONE");
+			return;
+		}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].section, rows))
+			cands[n++] = keys[i].key;
+	near = suggest_pick(name, cands, n);
+	if (near)
+		cerr(x, section, name, "unknown key (did you mean %s?)", near);
+	else
+		cerr(x, section, name, "unknown key");
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -753,7 +782,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		k->set(x, k, is_list ? (void *)x->list : (void *)x->c, value);
 		return 1; /* errors are collected, never abort the parse */
 	}
-	cerr(x, section, name, "unknown key");
+	unknown_key(x, section, is_list ? "list" : section, name);
 	return 1;
 }
 

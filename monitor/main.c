@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/suggest.h"
 #include "monitor/cli/cli.h"
 #include "monitor/config.h"
 
@@ -14,7 +15,9 @@ static const struct command {
 } commands[] = {
 	{"check", cmd_check, "check [TARGET...]", "check IPs, networks and domains against DNS blocklists now"},
 	{"run", cmd_run, "run [-c FILE]", "the monitor daemon: check on an interval, record changes"},
+	{"status", cmd_status, "status [-c FILE]", "what the running daemon sees: problems, health, alert queue"},
 	{"nagios", cmd_nagios, "nagios -H TARGET", "a Nagios/Icinga check (live, or --url for the daemon's view)"},
+	{"alert", cmd_alert, "alert test [-c FILE]", "send a test message through every alert channel now"},
 	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
 	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
 	{"config-test", cmd_config_test, "config-test [FILE]", "validate a config file; exit 0 if it is good"},
@@ -31,17 +34,43 @@ static void usage(FILE *out)
 		fprintf(out, "  %s%*s%s\n", commands[i].synopsis, w < 20 ? 20 - w : 3, "",
 			commands[i].help);
 	}
-	fputs("\nRun `blmon COMMAND --help` for a command's options, `man blmon` for all.\n"
-	      "The config: -c FILE, else $BLMON_CONFIG, else " CONFIG_DEFAULT_PATH ".\n\n"
-	      "Exit status of check: 0 all clean, 1 something listed, 2 usage or config\n"
-	      "error, 3 nothing listed but something could not be checked (unknown).\n", out);
+	fputs("\nRun `blmon help COMMAND` (or `blmon COMMAND --help`) for a command's options,\n"
+	      "`man blmon` for all. The config: -c FILE, else $BLMON_CONFIG, else\n"
+	      CONFIG_DEFAULT_PATH ".\n\n"
+	      "Exit status of check and status: 0 all clean, 1 something listed, 2 usage or\n"
+	      "config error, 3 nothing listed but something could not be checked (unknown).\n", out);
+}
+
+/* The command named cmd, or NULL after saying on stderr that there is none
+ * and which one was likely meant. */
+static const struct command *command_find(const char *cmd)
+{
+	const char *names[NCOMMANDS + 1], *near;
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(cmd, commands[i].name))
+			return &commands[i];
+		names[i] = commands[i].name;
+	}
+	names[NCOMMANDS] = "help";
+	near = suggest_pick(cmd, names, NCOMMANDS + 1);
+	if (near) {
+		fprintf(stderr, "blmon: unknown command '%s'; did you mean `blmon %s`?\n"
+			"Run `blmon help` for the commands.\n", cmd, near);
+	} else {
+		fprintf(stderr, "blmon: unknown command '%s'\n\n", cmd);
+		usage(stderr);
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const struct command *c;
 
-	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
+	    (!strcmp(cmd, "help") && argc == 2)) {
 		usage(cmd ? stdout : stderr);
 		return cmd ? 0 : EXIT_USAGE;
 	}
@@ -49,10 +78,18 @@ int main(int argc, char **argv)
 		puts("blmon " BLMON_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(cmd, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "blmon: unknown command '%s'\n\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (!strcmp(cmd, "help")) {
+		/* `blmon help COMMAND` is `blmon COMMAND --help` */
+		char *hargv[] = {argv[2], "--help", NULL};
+		if (argc > 3) {
+			fputs("Usage: blmon help [COMMAND]\n", stderr);
+			return EXIT_USAGE;
+		}
+		if (!(c = command_find(argv[2])))
+			return EXIT_USAGE;
+		return c->run(2, hargv);
+	}
+	if (!(c = command_find(cmd)))
+		return EXIT_USAGE;
+	return c->run(argc - 1, argv + 1);
 }

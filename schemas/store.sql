@@ -372,3 +372,14 @@ ALTER TABLE lists ADD COLUMN last_answer INTEGER NOT NULL DEFAULT 0;
 -- asks for them every few seconds (/api/v1/events?changes=yes), and a new /16 against 8 lists
 -- writes half a million first clean answers that the plain time index would step over each time.
 CREATE INDEX events_changes ON events (at) WHERE "from" IS NOT NULL OR "to" <> 'clean';
+
+-- migration 7
+-- Checks that got no usable answer, per list and why (checks/verdict.c verdict_error_class: a
+-- small fixed set), counted by the daemon at the end of each cycle and never pruned: /metrics
+-- serves them as the counter blmon_dns_errors_total{zone,reason}.
+CREATE TABLE dns_errors (
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    reason  TEXT NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (list_id, reason)
+);

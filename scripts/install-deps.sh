@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh -- installs what blmon needs and is missing, from Debian packages and npm.
-# Usage: scripts/install-deps.sh [build|test|bench|valgrind|deb]   (test adds to build; bench and
-# valgrind add to test; deb adds the packaging tools to build)
+# Usage: scripts/install-deps.sh [build|test|bench|valgrind|deb|demo]   (test and demo add to build;
+# bench and valgrind add to test; deb adds the packaging tools to build)
 set -eu
 
 level=${1:-build}
@@ -11,13 +11,15 @@ BUILD_PKGS="build-essential pkg-config libc-ares-dev libmicrohttpd-dev libcurl4-
 libcjson-dev libsqlite3-dev libinih-dev"
 # rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli;
 # python3 runs tests/httpfixture.py, the loopback HTTP server of the DROP tests;
-# prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml); chromium is
+# prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml) and the real
+# Prometheus the Grafana dashboard's queries are evaluated on; prometheus-alertmanager gives amtool
+# (checks contrib/alertmanager.yml and its routes); chromium is
 # the headless browser of the dashboard test (driven by playwright-core from npm);
 # python3-aiosmtpd is the real SMTP receiver of the alert tests (tests/smtpsink.py); clang builds
 # the fuzzers (tests/fuzz/); libclang-rt-dev holds libFuzzer and the sanitizer runtimes, which
 # clang's packages only recommend and --no-install-recommends below would leave out
-TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus chromium python3-aiosmtpd openssl
-clang libclang-rt-dev"
+TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus prometheus-alertmanager chromium
+python3-aiosmtpd openssl clang libclang-rt-dev"
 # mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
 TEST_PKGS="$TEST_PKGS mandoc"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
@@ -38,7 +40,9 @@ test) pkgs="$pkgs $TEST_PKGS" ;;
 bench) pkgs="$pkgs $TEST_PKGS $BENCH_PKGS" ;;
 # `make valgrind`: blmon check under valgrind against the lying DNS server
 valgrind) pkgs="$pkgs $TEST_PKGS valgrind" ;;
-*) echo "usage: $0 [build|test|bench|valgrind|deb]" >&2; exit 2 ;;
+# `make demo`: rbldnsd plays the lists, python3 prints the alerts
+demo) pkgs="$pkgs rbldnsd python3" ;;
+*) echo "usage: $0 [build|test|bench|valgrind|deb|demo]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -63,7 +67,7 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
 
-if [ "$level" != build ] && [ "$level" != deb ]; then
+if [ "$level" != build ] && [ "$level" != deb ] && [ "$level" != demo ]; then
 	# test-only JavaScript tools, pinned by the committed lockfile. Installed again only when
 	# the lockfile's content changed (a stamp of its checksum, not file times: a fresh checkout
 	# is newer than an install that is still exact)

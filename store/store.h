@@ -191,6 +191,10 @@ typedef struct {
 int64_t store_cycle_begin(store_t *s, int64_t now);
 int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c);
 
+/* Adds n checks of list_id that failed for reason (verdict_error_class) to
+ * the counters of table dns_errors. 0 or -1. */
+int store_dns_errors_add(store_t *s, int64_t list_id, const char *reason, int64_t n);
+
 /* ---- the resolver's outages ---- */
 
 typedef struct {

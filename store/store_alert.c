@@ -108,6 +108,19 @@ static const char SQL_FAILED[] =
 	"UPDATE alerts SET attempts = attempts + 1, last_attempt = ?2, last_error = ?3, "
 	"next_attempt = ?4, gave_up = ?5 WHERE id = ?1";
 static const char SQL_PRUNE[] = "DELETE FROM alerts WHERE ifnull(delivered, gave_up) < ?1";
+/* the failed attempts per channel: a counter in alert_state that pruning never lowers */
+static const char SQL_FAILURE_COUNT[] =
+	"INSERT INTO alert_state (name, value) SELECT 'delivery_failures.' || channel, 1 "
+	"FROM alerts WHERE id = ?1 ON CONFLICT (name) DO UPDATE SET value = value + 1";
+static const char SQL_QUEUE_STATS[] =
+	"SELECT channel, sum(delivered IS NULL AND gave_up IS NULL), "
+	"min(CASE WHEN delivered IS NULL AND gave_up IS NULL THEN created END), "
+	"sum(gave_up IS NOT NULL) FROM alerts GROUP BY channel";
+static const char SQL_QUEUE_FAILING[] =
+	"SELECT last_error, last_attempt FROM alerts WHERE channel = ?1 AND delivered IS NULL "
+	"AND gave_up IS NULL AND last_error IS NOT NULL ORDER BY last_attempt DESC, id DESC LIMIT 1";
+static const char SQL_FAILURES_GET[] =
+	"SELECT value FROM alert_state WHERE name = 'delivery_failures.' || ?1";
 
 /* ---- reading columns ---- */
 
@@ -746,7 +759,74 @@ int store_alert_mark_failed(store_t *s, int64_t id, int64_t now, const char *err
 		sqlite3_bind_int64(st, 5, now);
 	else
 		sqlite3_bind_null(st, 5);
+	if (store_done(s, st) < 0 || !(st = store_stmt(s, SQL_FAILURE_COUNT)))
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
 	return store_done(s, st);
+}
+
+const char *store_alert_channel(size_t i)
+{
+	static const char *const names[STORE_ALERT_NCHANNELS] = {"email", "webhook"};
+
+	return i < STORE_ALERT_NCHANNELS ? names[i] : NULL;
+}
+
+/* The channel's failing message and failed attempts into c. 0 or -1. */
+static int queue_channel(store_t *s, const char *name, store_alert_channel_stats_t *c)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_QUEUE_FAILING);
+	int rc;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, name);
+	if ((rc = store_row(s, st)) < 0)
+		return -1;
+	if (rc) {
+		store_col_copy(st, 0, c->last_error, sizeof(c->last_error));
+		c->last_error_at = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+	}
+	if (!(st = store_stmt(s, SQL_FAILURES_GET)))
+		return -1;
+	store_bind_text(st, 1, name);
+	if ((rc = store_row(s, st)) < 0)
+		return -1;
+	if (rc) {
+		c->failures = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+int store_alert_queue_stats(store_t *s, store_alert_queue_stats_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_QUEUE_STATS);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		const char *ch = (const char *)sqlite3_column_text(st, 0);
+		int64_t oldest = sqlite3_column_int64(st, 2);
+		for (size_t i = 0; ch && i < STORE_ALERT_NCHANNELS; i++) {
+			if (strcmp(ch, store_alert_channel(i)))
+				continue;
+			out->channel[i].queued = sqlite3_column_int64(st, 1);
+			out->channel[i].given_up = sqlite3_column_int64(st, 3);
+			out->queued += out->channel[i].queued;
+			if (out->channel[i].queued && (!out->oldest || oldest < out->oldest))
+				out->oldest = oldest;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < STORE_ALERT_NCHANNELS; i++)
+		if (queue_channel(s, store_alert_channel(i), &out->channel[i]) < 0)
+			return -1;
+	return 0;
 }
 
 int store_alert_prune(store_t *s, int64_t before)

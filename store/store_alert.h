@@ -189,12 +189,39 @@ int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t
 /* A delivered message: one more attempt, accepted at now. */
 int store_alert_mark_done(store_t *s, int64_t id, int64_t now);
 /* A failed attempt at now: error (stored as is: hide secrets first), the next
- * attempt, and whether the message is given up. */
+ * attempt, and whether the message is given up. Counts one failure of its
+ * channel (store_alert_queue_stats). */
 int store_alert_mark_failed(store_t *s, int64_t id, int64_t now, const char *error, int64_t next,
 			    bool give_up);
 
 /* Deletes messages delivered or given up before `before`. */
 int store_alert_prune(store_t *s, int64_t before);
+
+/* ---- the queue as the API and /metrics show it ---- */
+
+/* The channels of the alerts table, always in this order: "email", "webhook"
+ * (NULL past the last). Borrowed static strings. */
+#define STORE_ALERT_NCHANNELS 2
+const char *store_alert_channel(size_t i);
+
+typedef struct {
+	int64_t queued;       /* messages waiting: neither delivered nor given up */
+	int64_t failures;     /* failed attempts ever (store_alert_mark_failed), a counter that
+				 pruning never lowers */
+	int64_t given_up;     /* messages given up, as long as the table keeps them */
+	char last_error[STORE_REASON_MAX]; /* the latest error of a message still waiting ("":
+					      none of them failed) */
+	int64_t last_error_at;
+} store_alert_channel_stats_t;
+
+typedef struct {
+	int64_t queued;       /* of every channel */
+	int64_t oldest;       /* when the oldest waiting message was made (0: none waits) */
+	store_alert_channel_stats_t channel[STORE_ALERT_NCHANNELS];
+} store_alert_queue_stats_t;
+
+/* The queue now, by channel. 0 or -1. */
+int store_alert_queue_stats(store_t *s, store_alert_queue_stats_t *out);
 
 /* ---- the resolver's outages (resolver_outages) ---- */
 

@@ -29,6 +29,8 @@ static const char SQL_CYCLE_ANSWERED[] =
 static const char SQL_CYCLES_AFTER[] = CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
 static const char SQL_QUERIES_SINCE[] =
 	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
+static const char SQL_DNS_ERRORS[] =
+	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason";
 
 /* ---- lists ---- */
 
@@ -243,3 +245,22 @@ int64_t store_queries_since(store_t *s, int64_t since)
 	return n;
 }
 
+/* ---- failed checks (dns_errors) ---- */
+
+int store_dns_errors_visit(store_t *s, store_dns_error_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_DNS_ERRORS);
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		const char *reason = (const char *)sqlite3_column_text(st, 1);
+		if ((rc = fn(arg, sqlite3_column_int64(st, 0), reason ? reason : "other",
+			     sqlite3_column_int64(st, 2))) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}

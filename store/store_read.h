@@ -82,6 +82,12 @@ int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void 
 /* The DNS queries of the cycles started at or after `since`; -1 on error. */
 int64_t store_queries_since(store_t *s, int64_t since);
 
+/* Checks that failed, counted since the database was made, per list and reason
+ * (table dns_errors; reason as verdict_error_class writes it, borrowed for the call). */
+typedef int (*store_dns_error_fn)(void *arg, int64_t list_id, const char *reason, int64_t n);
+/* Every count, by list id then reason. 0 or -1. */
+int store_dns_errors_visit(store_t *s, store_dns_error_fn fn, void *arg);
+
 
 /* ---- events, the merged history and provider incidents (store_read_events.c) ---- */
 

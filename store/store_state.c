@@ -39,6 +39,9 @@ static const char SQL_CYCLE_BEGIN[] = "INSERT INTO cycles (started) VALUES (?1)"
 static const char SQL_CYCLE_END[] =
 	"UPDATE cycles SET ended = ?2, lists = ?3, targets = ?4, queries = ?5, errors = ?6, "
 	"listed = ?7, unknown = ?8, answered = ?9 WHERE id = ?1";
+static const char SQL_DNS_ERRORS_ADD[] =
+	"INSERT INTO dns_errors (list_id, reason, n) VALUES (?1, ?2, ?3) "
+	"ON CONFLICT (list_id, reason) DO UPDATE SET n = n + ?3";
 static const char SQL_OUTAGE_GET[] =
 	"SELECT id, started, resolver, reason FROM resolver_outages WHERE ended IS NULL "
 	"ORDER BY id DESC LIMIT 1";
@@ -296,6 +299,18 @@ int64_t store_cycle_begin(store_t *s, int64_t now)
 	if (store_done(s, st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_dns_errors_add(store_t *s, int64_t list_id, const char *reason, int64_t n)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_DNS_ERRORS_ADD);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	store_bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, n);
+	return store_done(s, st);
 }
 
 int store_cycle_end(store_t *s, int64_t id, int64_t now, const store_cycle_t *c)

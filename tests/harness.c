@@ -579,6 +579,15 @@ pid_t harness_blmon_start(const char *const *args, const char *logpath)
 	return blmon_start(NULL, args, logpath);
 }
 
+pid_t harness_start(const char *const *argv, const char *logpath)
+{
+	int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	pid_t pid = spawn((char *const *)argv, fd, fd);
+
+	close(fd);
+	return pid;
+}
+
 int harness_wait_exit(pid_t pid, int timeout_ms)
 {
 	int st;
@@ -635,6 +644,58 @@ int harness_free_tcp_port(void)
 		port = ntohs(sa.sin_port);
 	close(fd);
 	return port;
+}
+
+int harness_prometheus_start(harness_server_t *s, const char *dir, int target_port)
+{
+	char conf[1100], data[1100], listen[64], cfg[512], logpath[1100];
+	const char *argv[16];
+	int fd;
+
+	memset(s, 0, sizeof(s[0]));
+	snprintf(cfg, sizeof(cfg),
+		 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+		 "scrape_configs:\n  - job_name: blmon\n    static_configs:\n"
+		 "      - targets: ['127.0.0.1:%d']\n", target_port);
+	if (harness_write(dir, "prometheus.yml", cfg) < 0)
+		return -1;
+	snprintf(conf, sizeof(conf), "--config.file=%s/prometheus.yml", dir);
+	snprintf(data, sizeof(data), "--storage.tsdb.path=%s/prometheus", dir);
+	snprintf(logpath, sizeof(logpath), "%s/prometheus.log", dir);
+	/* a port free a moment ago may be taken before prometheus binds it: then try another */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		long status = 0;
+		int n = 0;
+		s->port = harness_free_tcp_port();
+		snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%d", s->port);
+		argv[n++] = "prometheus";
+		argv[n++] = conf;
+		argv[n++] = data;
+		argv[n++] = listen;
+		argv[n++] = "--log.level=warn";
+		argv[n++] = "--storage.tsdb.retention.time=1h";
+		argv[n] = NULL;
+		fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		s->pid = spawn((char *const *)argv, fd, fd);
+		close(fd);
+		/* ready when /-/ready says so (its TSDB is open), about a second */
+		for (int i = 0; i < 300; i++) {
+			char *body = harness_http_get(s->port, "/-/ready", &status);
+			free(body);
+			if (status == 200) {
+				s->dir = strdup(dir);
+				return 0;
+			}
+			if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
+				break;
+			usleep(50000);
+		}
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	fprintf(stderr, "prometheus did not start (see %s)\n", logpath);
+	s->pid = 0;
+	return -1;
 }
 
 int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth)

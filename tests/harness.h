@@ -85,6 +85,10 @@ int harness_write_zone(const char *dir, const char *name, const char *text);
  * to logpath; it dies with the test. Returns its pid. */
 pid_t harness_blmon_start(const char *const *args, const char *logpath);
 
+/* Starts argv (argv[0] looked up in PATH) in the background, stdout and
+ * stderr appended to logpath; it dies with the test. Returns its pid. */
+pid_t harness_start(const char *const *argv, const char *logpath);
+
 /* Waits up to timeout_ms for pid to exit: its exit status, 128+signal, or -1
  * if it is still running. */
 int harness_wait_exit(pid_t pid, int timeout_ms);
@@ -109,6 +113,12 @@ char *harness_read(const char *path);
 
 /* How many times needle occurs in text, not overlapping (0 for an empty needle). */
 int harness_count(const char *text, const char *needle);
+
+/* Starts Debian's prometheus on 127.0.0.1 at a free port (s->port), its data
+ * in dir/prometheus, scraping http://127.0.0.1:target_port/metrics as job
+ * "blmon" every second. Waits until /-/ready answers. Stop it with
+ * harness_server_stop. Returns 0 or -1. */
+int harness_prometheus_start(harness_server_t *s, const char *dir, int target_port);
 
 /* Starts tests/smtpsink.py (aiosmtpd, Debian's python3-aiosmtpd) on 127.0.0.1
  * at port (0: a free one), writing each accepted message to dir as mail-N.eml

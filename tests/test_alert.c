@@ -1,5 +1,6 @@
 /* test_alert.c -- alerts: message format, the producer's rules on a real database, delivery to a
  * real SMTP receiver (aiosmtpd) and webhook receiver on loopback, and the daemon end to end. */
+#include <cJSON.h>
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -658,6 +659,50 @@ Test(alert_db, failed_delivery_backs_off_then_gives_up)
 	cr_assert_eq(count_rows("attempts = 4"), 2, "never tried again");
 }
 
+/* What the API and /metrics show of the queue: waiting, since when, failures per channel. */
+Test(alert_db, queue_stats_count_waiting_failures_and_survive_pruning)
+{
+	store_alert_queue_stats_t q;
+
+	cr_assert_str_eq(store_alert_channel(0), "email");
+	cr_assert_str_eq(store_alert_channel(1), "webhook");
+	cr_assert_null(store_alert_channel(2));
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 0);
+	cr_assert_eq(q.oldest, 0);
+	cr_assert_eq(q.channel[0].failures + q.channel[1].failures, 0);
+	change(T0, "192.0.2.10", "bl.test", NULL, "listed", LISTED);
+	cr_assert_eq(alert_produce(al, T0, true), 2);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 2);
+	cr_assert_eq(q.oldest, T0);
+	cr_assert_eq(q.channel[0].queued, 1);
+	cr_assert_str_eq(q.channel[0].last_error, "", "not tried yet");
+	/* nothing listens on port 9: two failed attempts of each */
+	cr_assert_eq(alert_deliver(al, T0 + 1), 0);
+	cr_assert_eq(alert_deliver(al, T0 + 6), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 2);
+	cr_assert_eq(q.channel[0].failures, 2);
+	cr_assert_eq(q.channel[1].failures, 2);
+	cr_assert(strstr(q.channel[0].last_error, "SMTP smtp://127.0.0.1:9"), "%s", q.channel[0].last_error);
+	cr_assert(strstr(q.channel[1].last_error, "POST http://127.0.0.1:9/..."), "%s",
+		  q.channel[1].last_error);
+	cr_assert_eq(q.channel[1].last_error_at, T0 + 6);
+	/* given up at the deadline, then pruned: the failures stay counted */
+	cr_assert_eq(alert_deliver(al, T0 + 60), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.queued, 0);
+	cr_assert_eq(q.oldest, 0);
+	cr_assert_eq(q.channel[1].given_up, 1);
+	cr_assert_str_eq(q.channel[1].last_error, "", "a given-up message waits no more");
+	cr_assert_eq(store_alert_prune(st, T0 + 3600), 0);
+	cr_assert_eq(store_alert_queue_stats(st, &q), 0);
+	cr_assert_eq(q.channel[1].given_up, 0);
+	cr_assert_eq(q.channel[0].failures, 3);
+	cr_assert_eq(q.channel[1].failures, 3);
+}
+
 /* ---- channels against real receivers ---- */
 
 static harness_server_t smtp, http;
@@ -665,7 +710,7 @@ static harness_server_t smtp, http;
 Test(alert_db, email_channel_auth_starttls_and_acceptance)
 {
 	config_t c;
-	char err[1024] = "", pwfile[1100], *m;
+	char err[1024] = "", answer[300], pwfile[1100], *m;
 	config_str_t to[2] = {{"a@example.org", 1}, {"b@example.org", 2}};
 	const char *msg = "From: blmon@example.org\r\nTo: a@example.org\r\nSubject: t\r\n\r\n"
 			  ".leading dot survives\r\nbody\r\n";
@@ -684,8 +729,10 @@ Test(alert_db, email_channel_auth_starttls_and_acceptance)
 		char url[64];
 		snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", smtp.port);
 		c.smtp = url;
-		cr_assert_eq(alert_channel_email.send(&c, "a@example.org, b@example.org", msg, NULL, err,
-						      sizeof(err)), 0, "%s", err);
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org, b@example.org", msg, NULL,
+						      answer, sizeof(answer), err, sizeof(err)), 0, "%s", err);
+		/* what the server answered last: its 250 after DATA */
+		cr_assert(!strncmp(answer, "250", 3), "%s", answer);
 		cr_assert_eq(harness_smtp_mails(dir), 1);
 		m = harness_smtp_mail(dir, 1);
 		cr_assert(strstr(m, "\r\n.leading dot survives\r\n"), "%s", m);
@@ -699,12 +746,15 @@ Test(alert_db, email_channel_auth_starttls_and_acceptance)
 		}
 		/* without the login the server refuses (530): not accepted, with the reason */
 		c.smtp_user = NULL;
-		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, err, sizeof(err)), -1);
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, answer,
+						      sizeof(answer), err, sizeof(err)), -1);
 		cr_assert(strstr(err, "SMTP smtp://127.0.0.1:") && strstr(err, "530"), "%s", err);
+		cr_assert(!strncmp(answer, "530", 3), "%s", answer);
 		/* starttls = required against a server without STARTTLS: never sent in clear */
 		c.smtp_user = "blmon";
 		c.starttls = CONFIG_STARTTLS_REQUIRED;
-		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, err, sizeof(err)), -1);
+		cr_assert_eq(alert_channel_email.send(&c, "a@example.org", msg, NULL, answer,
+						      sizeof(answer), err, sizeof(err)), -1);
 		cr_assert_eq(harness_smtp_mails(dir), 1, "a message went out without TLS");
 	}
 	harness_server_stop(&smtp);
@@ -1137,4 +1187,108 @@ Test(alert_format, config_keys)
 	config_expect("[email]\nsmtp = smtp://x:25\nfrom = a@example.org\nto = b@example.org\n"
 		      "password = p\n", "[email] user: a password needs user =");
 	config_expect("[email]\npassword_file = /nonexistent/pw\n", ":2: [email] password_file: cannot read");
+}
+
+/* ---- `blmon alert test`: every channel now, outside the queue ---- */
+
+static char *tdir;
+
+static void cli_setup(void)
+{
+	tdir = harness_tmpdir();
+	cr_assert_not_null(tdir);
+	memset(&smtp, 0, sizeof(smtp));
+	memset(&http, 0, sizeof(http));
+}
+
+static void cli_teardown(void)
+{
+	harness_server_stop(&smtp);
+	harness_server_stop(&http);
+	harness_tmpdir_free(tdir);
+}
+
+TestSuite(alert_cli, .init = cli_setup, .fini = cli_teardown, .timeout = 60);
+
+Test(alert_cli, a_test_message_through_every_channel_says_what_each_answered)
+{
+	char conf[4096], path[1100], db[1100], want[300], *mail, *hook;
+	harness_run_t r;
+	cJSON *rec;
+
+	cr_assert_eq(harness_smtp_start(&smtp, tdir, 0, "blmon:s3cret-pw"), 0);
+	cr_assert_eq(harness_http_start(&http, tdir), 0);
+	snprintf(db, sizeof(db), "%s/never/blmon.db", tdir);
+	snprintf(conf, sizeof(conf),
+		 "[monitor]\ndatabase = %s\n"
+		 "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\nto = admin@example.org\n"
+		 "starttls = no\nuser = blmon\npassword = s3cret-pw\n"
+		 "[webhook]\nurl = http://127.0.0.1:%d/hook/ok-t0ken\nurl = http://127.0.0.1:%d/hook/down?fail=9\n"
+		 "header = X-Token: hdr-s3cret\n",
+		 db, smtp.port, http.port, http.port);
+	cr_assert_eq(harness_write(tdir, "blmon.conf", conf), 0);
+	snprintf(path, sizeof(path), "%s/blmon.conf", tdir);
+	cr_assert_eq(harness_run(&r, 30, (const char *[]){"alert", "test", "-c", path, NULL}), 0);
+	cr_assert_eq(r.status, 1, "one receiver refuses: exit 1\n%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "email to admin@example.org: accepted: 250"), "%s", r.out);
+	snprintf(want, sizeof(want), "webhook to http://127.0.0.1:%d/...: accepted: HTTP 200: ok\n",
+		 http.port);
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	snprintf(want, sizeof(want), "webhook to http://127.0.0.1:%d/...: FAILED: POST "
+		 "http://127.0.0.1:%d/...: HTTP 500: try later\n", http.port, http.port);
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	cr_assert_null(strstr(r.out, "t0ken"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "s3cret"), "%s", r.out);
+	harness_run_free(&r);
+
+	/* what arrived is a test message, in the shape of real alerts */
+	cr_assert_eq(harness_smtp_mails(tdir), 1);
+	mail = harness_smtp_mail(tdir, 1);
+	cr_assert(strstr(mail, "Subject: [blmon] test message from "), "%s", mail);
+	cr_assert(strstr(mail, "If you read this, blmon's alerts reach you."), "%s", mail);
+	cr_assert(strstr(mail, "Auto-Submitted: auto-generated\r\n"), "%s", mail);
+	free(mail);
+	snprintf(path, sizeof(path), "%s/hook-ok-t0ken.jsonl", tdir);
+	hook = harness_read(path);
+	rec = cJSON_Parse(hook);
+	cr_assert_not_null(rec, "%s", hook);
+	cr_assert_eq(harness_schema_valid("alert.schema.json", harness_str(rec, "body")), 0, "%s",
+		     harness_str(rec, "body"));
+	cr_assert(strstr(harness_str(rec, "body"), "\"kind\":\"test\""), "%s", hook);
+	cr_assert_str_eq(harness_str(cJSON_GetObjectItem(rec, "headers"), "X-Token"), "hdr-s3cret");
+	cJSON_Delete(rec);
+	free(hook);
+	/* outside the queue: no database was opened, let alone made */
+	snprintf(path, sizeof(path), "%s/never", tdir);
+	cr_assert_neq(access(path, F_OK), 0, "alert test touched the database's directory");
+
+	/* every server accepts: exit 0 */
+	snprintf(conf, sizeof(conf), "[webhook]\nurl = http://127.0.0.1:%d/hook/ok-t0ken\n", http.port);
+	cr_assert_eq(harness_write(tdir, "ok.conf", conf), 0);
+	snprintf(path, sizeof(path), "%s/ok.conf", tdir);
+	cr_assert_eq(harness_run(&r, 30, (const char *[]){"alert", "test", "-c", path, NULL}), 0);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	harness_run_free(&r);
+}
+
+Test(alert_cli, no_channel_or_no_config_is_a_usage_error)
+{
+	char path[1100];
+	harness_run_t r;
+
+	cr_assert_eq(harness_write(tdir, "none.conf", "[monitor]\ninterval = 1h\n"), 0);
+	snprintf(path, sizeof(path), "%s/none.conf", tdir);
+	cr_assert_eq(harness_run(&r, 10, (const char *[]){"alert", "test", "-c", path, NULL}), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "has no channel to test"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, (const char *[]){"alert", "test", "-c", "/nonexistent.conf",
+							  NULL}), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "/nonexistent.conf"), "%s", r.err);
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, (const char *[]){"alert", "tset", NULL}), 0);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "did you mean test?"), "%s", r.err);
+	harness_run_free(&r);
 }

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cJSON.h>
+#include <curl/curl.h>
 
 #include "tests/harness.h"
 
@@ -271,6 +273,180 @@ Test(api_problems, an_ignored_problem_is_counted_and_folded)
 	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
 
+/* ---- CSV ---- */
+
+struct got {
+	char *body, *link, *ctype;
+	size_t len;
+};
+
+static size_t got_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct got *g = ud;
+	char *nb = realloc(g->body, g->len + sz * n + 1);
+
+	cr_assert_not_null(nb);
+	memcpy(nb + g->len, p, sz * n);
+	g->len += sz * n;
+	nb[g->len] = '\0';
+	g->body = nb;
+	return sz * n;
+}
+
+static size_t got_header(char *p, size_t sz, size_t n, void *ud)
+{
+	struct got *g = ud;
+	size_t len = sz * n;
+
+	if (len > 6 && !strncasecmp(p, "Link: ", 6))
+		g->link = strndup(p + 6, len - 8);
+	if (len > 14 && !strncasecmp(p, "Content-Type: ", 14))
+		g->ctype = strndup(p + 14, len - 16);
+	return len;
+}
+
+/* GET path with an Accept header (NULL: none): 200 and the body, Link and Content-Type. */
+static void get_csv(const char *path, const char *accept, struct got *g)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[2048], ah[128];
+	long status = 0;
+
+	memset(g, 0, sizeof(*g));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, got_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, g);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, got_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, g);
+	if (accept) {
+		snprintf(ah, sizeof(ah), "Accept: %s", accept);
+		h = curl_slist_append(h, ah);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	}
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK, "GET %s", path);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	cr_assert_eq(status, 200, "GET %s: %ld %s", path, status, g->body ? g->body : "");
+	if (!g->body)
+		g->body = strdup("");
+}
+
+static void got_free(struct got *g)
+{
+	free(g->body);
+	free(g->link);
+	free(g->ctype);
+}
+
+/* The spreadsheet view: the same pages as CSV, the next one in a Link header. */
+Test(api_problems, targets_and_problems_as_csv_with_paging)
+{
+	struct got g;
+	char path[1024], all[8192] = "";
+	int pages = 0;
+
+	start(NULL);
+	snprintf(path, sizeof(path), "/api/v1/targets?limit=7&format=csv");
+	for (;;) {
+		char *line, *save = NULL;
+		get_csv(path, NULL, &g);
+		cr_assert(g.ctype && !strncmp(g.ctype, "text/csv", 8), "%s", g.ctype);
+		pages++;
+		/* RFC 4180: CRLF rows, a header first */
+		cr_assert(!strncmp(g.body, "target,type,status,standing,stale,discovered_from,asn,"
+					   "as_name,listed_on,listed_since,failing_on,failing_reason\r\n",
+				   strlen("target,type")), "%s", g.body);
+		for (line = strtok_r(strstr(g.body, "\r\n") + 2, "\r\n", &save); line;
+		     line = strtok_r(NULL, "\r\n", &save)) {
+			if (*all)
+				strcat(all, ",");
+			strncat(all, line, strcspn(line, ","));
+		}
+		if (strstr(g.body, "\r\n203.0.113.9,"))
+			cr_assert(strstr(g.body, "\r\n203.0.113.9,ipv4,listed,own,false,,,,"
+						 "zen.test; l2.test,"), "%s", g.body);
+		if (!g.link) {
+			got_free(&g);
+			break;
+		}
+		cr_assert(!strncmp(g.link, "</api/v1/targets?limit=7", 24) &&
+			  strstr(g.link, "&format=csv>; rel=\"next\""), "%s", g.link);
+		cr_assert_lt(pages, 10);
+		snprintf(path, sizeof(path), "%.*s", (int)(strchr(g.link, '>') - g.link - 1), g.link + 1);
+		got_free(&g);
+	}
+	cr_assert_eq(pages, 3, "20 targets, 7 a page");
+	cr_assert_str_eq(all, ALL_20);
+
+	/* problems worst first, by Accept alone; a comma inside a cell is quoted */
+	get_csv("/api/v1/problems", "text/csv", &g);
+	cr_assert(!strncmp(g.body, "rank,id,headline,scope,severity,zone,name,entity,affected,targets,"
+				   "since,stale,codes,meanings,txt,advice,removal_url,ignored_by\r\n",
+			   60), "%s", g.body);
+	cr_assert_eq(harness_count(g.body, "\r\n"), 4, "a header and 3 problems: %s", g.body);
+	cr_assert(strstr(g.body, "\r\n1,"), "%s", g.body);
+	cr_assert(strstr(g.body, ",Test ZEN lists 203.0.113.9,ip,high,zen.test,Test ZEN,203.0.113.9,1,"
+				 "203.0.113.9,"), "%s", g.body);
+	cr_assert(strstr(g.body, ",127.0.0.2; 127.0.0.4,"), "%s", g.body);
+	cr_assert(strstr(g.body, "\r\n2,2,Test L2 lists 203.0.113.0/24: affects 16 of your addresses,"),
+		  "%s", g.body);
+	cr_assert(strstr(g.body, ",\"Find what made 203.0.113.9 send spam (a compromised account or "
+				 "form, malware"), "%s", g.body);
+	cr_assert_null(g.link, "one page");
+	got_free(&g);
+	/* JSON stays the default, also when asked for by name */
+	get_csv("/api/v1/problems?format=json", "text/csv", &g);
+	cr_assert(g.ctype && strstr(g.ctype, "application/json"), "%s", g.ctype);
+	got_free(&g);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
+/* The summary tells the alert queue: a webhook nobody answers keeps its messages waiting. */
+Test(api_problems, the_summary_shows_the_alert_queue)
+{
+	char extra[256];
+	cJSON *doc, *ch;
+
+	snprintf(extra, sizeof(extra), "[webhook]\nurl = http://127.0.0.1:%d/hook/s3cret\n"
+		 "[alerts]\nbatch = 0s\n", harness_closed_port());
+	start(extra);
+	if (!harness_daemon_wait(&d, "SELECT count(*) > 0 FROM alerts WHERE attempts > 0", 1, 10000))
+		harness_daemon_fail(&d, "no delivery attempted");
+	doc = get("/api/v1/summary", "summary");
+	cr_assert_geq(num(doc, "alerts.queued"), 1);
+	cr_assert_geq(num(doc, "alerts.oldest_queued_seconds"), 0);
+	cr_assert_not_null(harness_str(cJSON_GetObjectItem(doc, "alerts"), "oldest_queued_at"));
+	ch = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "alerts"), "channels"),
+				 "webhook");
+	cr_assert_geq(num(ch, "failed_deliveries"), 1);
+	cr_assert_eq(num(ch, "given_up"), 0);
+	cr_assert(strstr(harness_str(ch, "last_error"), "POST http://127.0.0.1:"), "%s",
+		  harness_str(ch, "last_error"));
+	cr_assert_null(strstr(harness_str(ch, "last_error"), "s3cret"), "a webhook's path is its token");
+	cr_assert_eq(num(doc, "alerts.channels.email.queued"), 0);
+	cr_assert_eq(num(doc, "alerts.channels.email.failed_deliveries"), 0);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+			      cJSON_GetObjectItem(doc, "alerts"), "channels"), "email"), "last_error")));
+	cJSON_Delete(doc);
+	/* the same on /metrics */
+	{
+		long status;
+		char *m = harness_http_get(port, "/metrics", &status), *p;
+		cr_assert_not_null(m);
+		p = strstr(m, "\nblmon_alert_delivery_failures_total{channel=\"webhook\"} ");
+		cr_assert(p && atoi(p + strlen("\nblmon_alert_delivery_failures_total{channel=\"webhook\"} ")) >= 1,
+			  "%s", m);
+		p = strstr(m, "\nblmon_alerts_queued ");
+		cr_assert(p && atoi(p + strlen("\nblmon_alerts_queued ")) >= 1, "%s", m);
+		free(m);
+	}
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
+
 Test(api_problems, bad_parameters_are_400_and_unknown_things_404)
 {
 	static const struct {
@@ -291,6 +467,8 @@ Test(api_problems, bad_parameters_are_400_and_unknown_things_404)
 		{"/api/v1/targets?limit=5001", 400, "limit"},
 		{"/api/v1/status?cursor=0", 400, "cursor"},
 		{"/api/v1/summary?x=1", 400, "x"},
+		{"/api/v1/targets?format=xlsx", 400, "format"},
+		{"/api/v1/problems?format=", 400, "format"},
 	};
 
 	start(NULL);

@@ -100,6 +100,19 @@ Test(config, errors_name_file_line_and_key)
 	expect_error("[monitor\ninterval = 1h\n", ":1: syntax error");
 }
 
+Test(config, unknown_keys_and_sections_say_what_was_meant)
+{
+	expect_error("[monitor]\nintervall = 30m\n", ":2: [monitor] intervall: unknown key (did you mean interval?)");
+	expect_error("[monitor]\nResolver = system\n", ":2: [monitor] Resolver: unknown key (did you mean resolver?)");
+	expect_error("[http]\nresolver = system\n", ":2: [http] resolver: unknown key here (it belongs in [monitor])");
+	expect_error("[monitor]\nremoval = x\n", ":2: [monitor] removal: unknown key here (it belongs in [list ZONE])");
+	expect_error("[list bl.example.net]\nscop = ip\n", ":2: [list bl.example.net] scop: unknown key (did you mean scope?)");
+	expect_error("[email]\nsmpt = smtp://127.0.0.1\n", ":2: [email] smpt: unknown key (did you mean smtp?)");
+	expect_error("[montor]\ninterval = 1h\n", ":1: unknown section [montor] (did you mean [monitor]?)");
+	expect_error("[webhooks]\n", "unknown section [webhooks] (did you mean [webhook]?)");
+	expect_error("[frobnicate]\n", "unknown section [frobnicate] (known: monitor, targets");
+}
+
 Test(config, all_errors_are_reported_not_just_the_first)
 {
 	config_t *c = load("[monitor]\ninterval = x\ntimeout = y\n[targets]\nip = z\n");

@@ -74,6 +74,45 @@ static void teardown(void)
 
 TestSuite(nagios, .init = setup, .fini = teardown, .timeout = 60);
 
+/* Is the perfdata after '|' in the Monitoring Plugins format: space-separated
+ * label=value[UOM];[warn];[crit];[min];[max], value a number, UOM one of s ms us
+ * % B KB MB TB c, at most 5 fields? */
+static bool perfdata_valid(const char *bar, char *why, size_t len)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", bar + 1);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (buf[0] != ' ') {
+		snprintf(why, len, "no space after |");
+		return false;
+	}
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		int fields = 1;
+		if (!eq || eq == tok) {
+			snprintf(why, len, "%s: no label=value", tok);
+			return false;
+		}
+		strtod(eq + 1, &end);
+		if (end == eq + 1) {
+			snprintf(why, len, "%s: the value is no number", tok);
+			return false;
+		}
+		if (*end && *end != ';' && strspn(end, "smu%BKMTc") != strcspn(end, ";")) {
+			snprintf(why, len, "%s: unit '%s'", tok, end);
+			return false;
+		}
+		for (const char *p = end; *p; p++)
+			fields += *p == ';';
+		if (fields > 5) {
+			snprintf(why, len, "%s: more than 5 fields", tok);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Runs blmon nagios with args; checks the exit status and that the output is
  * one line starting with want_start and holding want_perf. */
 static void expect(const char *const *args, int want_status, const char *want_start,
@@ -98,6 +137,10 @@ static void expect(const char *const *args, int want_status, const char *want_st
 		cr_assert(bar && strstr(bar, want_perf), "perfdata: %s, want %s", r.out, want_perf);
 		cr_assert(strstr(bar, " time=") && strstr(r.out, "s\n"), "%s", r.out);
 		cr_assert_null(strchr(bar + 1, '|'), "one | only: %s", r.out);
+		{
+			char why[300];
+			cr_assert(perfdata_valid(bar, why, sizeof(why)), "perfdata %s: %s", why, r.out);
+		}
 	}
 	harness_run_free(&r);
 }
@@ -128,6 +171,44 @@ Test(nagios, warning_and_critical_by_thresholds)
 	expect(dflt, 2, "BLMON CRITICAL - 192.0.2.10 listed on 1 of 2 lists", "listed=1;0;0;0;2");
 	expect(ok, 0, "BLMON OK - 192.0.2.10 listed on 1 of 2 lists: bl.test (bl.test) (within "
 		      "thresholds)", "listed=1;1;2;0;2");
+}
+
+/* Monitoring Plugins ranges on the number of listings (192.0.2.12: 2 of 2 lists). check_rbl's
+ * -w 1 -c 2 (warn at 1 listing, critical from 2) is -w 0 -c 1 here. */
+Test(nagios, thresholds_are_monitoring_plugins_ranges)
+{
+#define AT12 "-H", "192.0.2.12", "-r", resolver, "-l", "bl.test", "-l", "bl2.test"
+	const char *inside[] = {AT12, "-w", "0", "-c", "@2:3", NULL};
+	const char *above[] = {AT12, "-w", "~:1", "-c", "5", NULL};
+	const char *below[] = {AT12, "-w", "3:", "-c", "10", NULL};
+	const char *within[] = {AT12, "-w", "1:5", "-c", "0:9", NULL};
+	const char *rbl[] = {"-H", "192.0.2.10", "-r", resolver, "-l", "bl.test", "-l", "bl2.test",
+			     "-w", "0", "-c", "1", NULL};
+	const char *reversed[] = {AT12, "-w", "5:1", NULL};
+	const char *twice[] = {AT12, "-c", "1:2:3", NULL};
+
+	expect(inside, 2, "BLMON CRITICAL - 192.0.2.12 listed on 2 of 2 lists", "listed=2;0;@2:3;0;2");
+	expect(above, 1, "BLMON WARNING - 192.0.2.12 listed on 2 of 2 lists", "listed=2;~:1;5;0;2");
+	expect(below, 1, "BLMON WARNING - 192.0.2.12 listed", "listed=2;3:;10;0;2");
+	expect(within, 0, "BLMON OK - 192.0.2.12 listed on 2 of 2 lists", "listed=2;1:5;0:9;0;2");
+	expect(rbl, 1, "BLMON WARNING - 192.0.2.10 listed on 1 of 2 lists", "listed=1;0;1;0;2");
+	expect(reversed, 3, "BLMON UNKNOWN - -w: '5:1' is not a range", NULL);
+	expect(twice, 3, "BLMON UNKNOWN - -c: '1:2:3' is not a range", NULL);
+#undef AT12
+}
+
+Test(nagios, version)
+{
+	harness_run_t r;
+
+	cr_assert_eq(harness_run(&r, 10, (const char *[]){"nagios", "-V", NULL}), 0);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "blmon nagios " BLMON_VERSION "\n");
+	harness_run_free(&r);
+	cr_assert_eq(harness_run(&r, 10, (const char *[]){"nagios", "--version", NULL}), 0);
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.out, "blmon nagios " BLMON_VERSION "\n");
+	harness_run_free(&r);
 }
 
 Test(nagios, unknown_when_lists_cannot_answer)

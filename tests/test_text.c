@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/curlx.h"
+#include "lib/suggest.h"
 #include "lib/text.h"
 
 Test(text, terminal_escapes_controls_and_keeps_utf8)
@@ -89,4 +90,31 @@ Test(text, url_redact_finds_what_libcurl_or_a_server_quoted)
 	snprintf(s, sizeof(s), "fetch https://m.example/f.json?key=KeyValue7 failed: KeyValue7");
 	curlx_url_redact("https://m.example/f.json?key=KeyValue7", true, s, sizeof(s));
 	cr_assert_str_eq(s, "fetch https://m.example/f.json?key=*** failed: ***");
+}
+
+Test(text, did_you_mean_picks_the_closest_word_or_none)
+{
+	static const char *const cmds[] = {"check", "run", "nagios", "lists", "reroute",
+					   "config-test", "status", "alert", "help"};
+	static const char *const keys[] = {"interval", "resolver", "database", "confirm", NULL,
+					   "timeout", "retries", "max_ttl", "stale_grace"};
+	const size_t nc = sizeof(cmds) / sizeof(cmds[0]), nk = sizeof(keys) / sizeof(keys[0]);
+
+	cr_assert_eq(suggest_distance("chek", "check"), 1);
+	cr_assert_eq(suggest_distance("chekc", "check"), 1, "a swap is one edit");
+	cr_assert_eq(suggest_distance("RUN", "run"), 0, "case does not count");
+	cr_assert_eq(suggest_distance("", "abc"), 3);
+	cr_assert_str_eq(suggest_pick("chek", cmds, nc), "check");
+	cr_assert_str_eq(suggest_pick("nagois", cmds, nc), "nagios");
+	cr_assert_str_eq(suggest_pick("stauts", cmds, nc), "status");
+	cr_assert_str_eq(suggest_pick("config-tset", cmds, nc), "config-test");
+	cr_assert_str_eq(suggest_pick("rn", cmds, nc), "run");
+	cr_assert_null(suggest_pick("x", cmds, nc), "one letter resembles everything");
+	cr_assert_null(suggest_pick("frobnicate", cmds, nc));
+	cr_assert_null(suggest_pick("", cmds, nc));
+	cr_assert_str_eq(suggest_pick("intervall", keys, nk), "interval");
+	cr_assert_str_eq(suggest_pick("Resolver", keys, nk), "resolver");
+	cr_assert_str_eq(suggest_pick("retrys", keys, nk), "retries");
+	cr_assert_str_eq(suggest_pick("stale-grace", keys, nk), "stale_grace");
+	cr_assert_null(suggest_pick("colour", keys, nk));
 }

@@ -218,3 +218,20 @@ Test(verdict, removal_url_substitutes_the_target)
 					 sizeof(url)), 0);
 	cr_assert_str_eq(url, "https://check.spamhaus.org/results/?query=192.0.2.20");
 }
+
+Test(verdict, failures_have_a_bounded_label_answers_none)
+{
+	cr_assert_null(verdict_error_class(REASON_LISTED));
+	cr_assert_null(verdict_error_class(REASON_NXDOMAIN));
+	cr_assert_null(verdict_error_class(REASON_NOT_RUN), "no check, no error");
+	cr_assert_str_eq(verdict_error_class(REASON_TIMEOUT), "timeout");
+	cr_assert_str_eq(verdict_error_class(REASON_ERROR_CODE), "error_code");
+	cr_assert_str_eq(verdict_error_class(REASON_LOOPBACK), "bad_answer");
+	cr_assert_str_eq(verdict_error_class(REASON_LIST_DEAD), "list_dead");
+	cr_assert_str_eq(verdict_error_class(REASON_BADNAME), "other");
+	for (int r = 0; r <= REASON_TCP_CLOSED; r++) {
+		const char *c = verdict_error_class((verdict_reason_t)r);
+		for (const char *p = c; p && *p; p++)
+			cr_assert((*p >= 'a' && *p <= 'z') || *p == '_', "%s", c);
+	}
+}

@@ -494,7 +494,23 @@ Test(web, metrics_pass_promtool)
 	cr_assert_null(strstr(r.body, "blmon_unknown"));
 	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"bl.test\"} 1\n"));
 	cr_assert(strstr(r.body, "blmon_list_healthy{zone=\"dead.test\"} 0\n"));
-	cr_assert(strstr(r.body, "blmon_listing_since_seconds{target=\"192.0.2.10\",zone=\"bl.test\"} "));
+	cr_assert(strstr(r.body, "blmon_listing_start_timestamp_seconds{target=\"192.0.2.10\","
+				 "zone=\"bl.test\"} "), "%s", r.body);
+	cr_assert_null(strstr(r.body, "blmon_listing_since_seconds"), "renamed (issue 17)");
+	cr_assert(strstr(r.body, "blmon_build_info{version=\"" BLMON_VERSION "\"} 1\n"), "%s", r.body);
+	/* the alert queue: no channel configured here, nothing waits, nothing failed */
+	cr_assert(strstr(r.body, "# TYPE blmon_alerts_queued gauge\nblmon_alerts_queued 0\n"), "%s",
+		  r.body);
+	cr_assert(strstr(r.body, "blmon_alert_oldest_queued_seconds 0\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "# TYPE blmon_alert_delivery_failures_total counter\n"
+				 "blmon_alert_delivery_failures_total{channel=\"email\"} 0\n"
+				 "blmon_alert_delivery_failures_total{channel=\"webhook\"} 0\n"), "%s",
+		  r.body);
+	/* 192.0.2.30 is refused with the list's error code in every cycle: a bounded label */
+	cr_assert(strstr(r.body, "# TYPE blmon_dns_errors_total counter\n"), "%s", r.body);
+	cr_assert(strstr(r.body, "blmon_dns_errors_total{zone=\"bl.test\",reason=\"error_code\"} "),
+		  "%s", r.body);
+	cr_assert_null(strstr(r.body, "blmon_dns_errors_total{zone=\"hood.test\""), "%s", r.body);
 	/* TXT quotes and backslashes escaped per the exposition format */
 	cr_assert(strstr(r.body, "reason=\"Listed <script>window.__pwned=1</script> \\\"><img src=x "
 				 "onerror=window.__pwned=2> back\\\\slash\",removal_url=\"https://bl.test/"
@@ -1185,6 +1201,31 @@ Test(web_pure, rfc3339_times)
 		timefmt_rfc3339(1767323045, buf);
 		cr_assert_str_eq(buf, "2026-01-02T03:04:05Z");
 	}
+}
+
+/* A list's TXT is anyone's text: in a spreadsheet a cell starting with = is a formula. */
+Test(web_pure, csv_quotes_cells_and_defuses_formulas)
+{
+	cJSON *doc = cJSON_Parse(
+		"{\"problems\":[{\"rank\":1,\"id\":7,\"headline\":\"X lists 192.0.2.1\","
+		"\"scope\":\"ip\",\"severity\":\"high\",\"zone\":\"x.test\",\"name\":\"X\","
+		"\"entity\":\"192.0.2.1\",\"affected\":1,\"targets\":[\"192.0.2.1\"],\"since\":null,"
+		"\"stale\":true,\"codes\":[\"127.0.0.2\"],\"meanings\":[],"
+		"\"txt\":\"=HYPERLINK(\\\"http://evil\\\",\\\"x\\\")\","
+		"\"advice\":\"-2+3\",\"removal_url\":\"@SUM(1)\",\"ignored_by\":\"line\\r\\nbreak\"}]}");
+	size_t len;
+	char *csv;
+
+	cr_assert_not_null(doc);
+	csv = api_csv_problems(doc, &len);
+	cr_assert_eq(strlen(csv), len);
+	cr_assert_str_eq(csv,
+			 "rank,id,headline,scope,severity,zone,name,entity,affected,targets,since,stale,"
+			 "codes,meanings,txt,advice,removal_url,ignored_by\r\n"
+			 "1,7,X lists 192.0.2.1,ip,high,x.test,X,192.0.2.1,1,192.0.2.1,,true,127.0.0.2,,"
+			 "\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'-2+3,'@SUM(1),\"line\r\nbreak\"\r\n");
+	free(csv);
+	cJSON_Delete(doc);
 }
 
 Test(web_pure, metric_label_escaping)

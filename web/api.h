@@ -60,7 +60,7 @@ typedef struct {
 
 /* GET /api/v1/summary (api_problems.c): targets by standing, problems by
  * scope and ignored, each list in use with its tallies and health, the
- * resolver and the last cycle; as of the last digest. */
+ * resolver and the last cycle, as of the last digest; and the alert queue now. */
 cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
 
 /* GET /api/v1/problems (api_problems.c): a page of problems worst first. */
@@ -97,6 +97,14 @@ typedef struct {
 /* 1 with *out, 0 when zone names no list, -1 with err. */
 int api_targets(store_t *s, const api_ctx_t *c, const api_targets_q_t *q, cJSON **out, char *err,
 		size_t errlen);
+
+/* ?format=csv (or Accept: text/csv) of GET /api/v1/targets and /api/v1/problems
+ * (api_csv.c): the page doc (as api_targets and api_problems made it) as CSV,
+ * RFC 4180 with CRLF line ends and a header row: a target per row (its lists
+ * joined with "; "), a problem per row. Returns the text (caller frees) and
+ * its length. The next page is the caller's to tell (a Link header). */
+char *api_csv_targets(const cJSON *doc, size_t *len);
+char *api_csv_problems(const cJSON *doc, size_t *len);
 
 /* GET /api/v1/targets/NAME (api_status.c): one target (active or not) and its
  * whole history. Returns 1 with *out set (caller owns), 0 when no such target

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/jsonx.h"
+#include "store/store_alert.h"
 
 /* The list a zone or list id names among the stored lists, or NULL. */
 static const api_list_t *list_named(const api_lists_t *ls, const char *name)
@@ -54,8 +55,31 @@ static cJSON *list_tally_json(const api_list_t *l)
 	return o;
 }
 
+/* The alert queue: what waits, since when, and why a channel fails. */
+static cJSON *alerts_json(const store_alert_queue_stats_t *q, int64_t now)
+{
+	cJSON *o = cJSON_CreateObject(), *chs;
+
+	cJSON_AddNumberToObject(o, "queued", (double)q->queued);
+	jsonx_add_time(o, "oldest_queued_at", q->oldest);
+	jsonx_add_num_or_null(o, "oldest_queued_seconds",
+			      (double)(now > q->oldest ? now - q->oldest : 0), q->oldest > 0);
+	chs = cJSON_AddObjectToObject(o, "channels");
+	for (size_t i = 0; i < STORE_ALERT_NCHANNELS; i++) {
+		const store_alert_channel_stats_t *ch = &q->channel[i];
+		cJSON *x = cJSON_AddObjectToObject(chs, store_alert_channel(i));
+		cJSON_AddNumberToObject(x, "queued", (double)ch->queued);
+		cJSON_AddNumberToObject(x, "failed_deliveries", (double)ch->failures);
+		cJSON_AddNumberToObject(x, "given_up", (double)ch->given_up);
+		jsonx_add_text(x, "last_error", ch->last_error);
+		jsonx_add_time(x, "last_error_at", ch->last_error[0] ? ch->last_error_at : 0);
+	}
+	return o;
+}
+
 cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 {
+	store_alert_queue_stats_t q;
 	api_lists_t ls = {0};
 	store_summary_t sum;
 	cJSON *doc = NULL, *cyc = NULL, *resolver = NULL, *o, *lists;
@@ -64,8 +88,8 @@ cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 		return NULL;
 	if (api_lists_load(s, c, &ls, err, errlen) < 0)
 		goto out;
-	if (store_summary(s, &sum) < 0 || api_cycle_json(s, &cyc) < 0 ||
-	    api_resolver_json(s, &resolver) < 0) {
+	if (store_summary(s, &sum) < 0 || store_alert_queue_stats(s, &q) < 0 ||
+	    api_cycle_json(s, &cyc) < 0 || api_resolver_json(s, &resolver) < 0) {
 		cJSON_Delete(cyc);
 		cJSON_Delete(resolver);
 		api_dberr(s, err, errlen);
@@ -91,6 +115,7 @@ cJSON *api_summary(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 			cJSON_AddItemToArray(lists, list_tally_json(&ls.v[i]));
 	cJSON_AddItemToObject(doc, "resolver", resolver);
 	cJSON_AddItemToObject(doc, "last_cycle", cyc);
+	cJSON_AddItemToObject(doc, "alerts", alerts_json(&q, c->now));
 out:
 	api_lists_free(&ls);
 	api_end(s);

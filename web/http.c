@@ -44,6 +44,7 @@
 
 #define CSP "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 #define JSON_TYPE "application/json; charset=utf-8"
+#define CSV_TYPE "text/csv; charset=utf-8; header=present"
 
 struct http {
 	struct MHD_Daemon *d;
@@ -76,6 +77,7 @@ typedef struct {
 	const void *asset;
 	const char *ctype;
 	const char *allow, *www_auth;
+	char *link; /* a Link header (malloc'd), or NULL */
 	char bad_param[128];
 } req_t;
 
@@ -314,6 +316,41 @@ static void h_summary(req_t *r)
 	reply_doc(r, api_summary(db, &r->ctx, err, sizeof(err)), err);
 }
 
+/* Does the request want CSV: ?format=csv, or no format and an Accept that
+ * names text/csv? 1 yes, 0 no (JSON), -1 after answering 400. */
+static int wants_csv(req_t *r)
+{
+	const char *f = param(r, "format"), *acc;
+
+	if (f) {
+		if (strcmp(f, "csv") && strcmp(f, "json")) {
+			reply_error(r, 400, "format: must be json or csv");
+			return -1;
+		}
+		return !strcmp(f, "csv");
+	}
+	acc = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+	return acc && strcasestr(acc, "text/csv") != NULL;
+}
+
+/* A page doc as CSV (csv: api_csv_targets or api_csv_problems); its `next`
+ * becomes a Link header with rel="next" (RFC 8288), asking for CSV again. */
+static void reply_csv(req_t *r, cJSON *doc, char *(*csv)(const cJSON *, size_t *))
+{
+	const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "next"));
+	size_t n;
+
+	if (next) {
+		n = strlen(next) + 32;
+		r->link = xmalloc(n);
+		snprintf(r->link, n, "<%s&format=csv>; rel=\"next\"", next);
+	}
+	r->body = csv(doc, &r->len);
+	r->status = 200;
+	r->ctype = CSV_TYPE;
+	cJSON_Delete(doc);
+}
+
 /* Answers a builder's (rc, doc): 1 the document, 0 not found (what), -1 503. */
 static void reply_found(req_t *r, int rc, cJSON *doc, const char *err, const char *what)
 {
@@ -346,8 +383,10 @@ static void h_problems(req_t *r)
 	long long v;
 	cJSON *doc;
 	store_t *db;
-	int rc;
+	int rc, csv;
 
+	if ((csv = wants_csv(r)) < 0)
+		return;
 	if (scope) {
 		if (catalog_scope_parse(scope, &sc) < 0) {
 			reply_error(r, 400, "scope: must be ip, network, asn or domain");
@@ -384,7 +423,10 @@ static void h_problems(req_t *r)
 	}
 	rc = api_problems(db, &r->ctx, &q, &doc, err, sizeof(err));
 	snprintf(what, sizeof(what), "zone: no list '%.300s'", q.zone ? q.zone : "");
-	reply_found(r, rc, doc, err, what);
+	if (rc == 1 && csv)
+		reply_csv(r, doc, api_csv_problems);
+	else
+		reply_found(r, rc, doc, err, what);
 }
 
 static void h_problem(req_t *r)
@@ -420,8 +462,10 @@ static void h_targets(req_t *r)
 	target_spec_t spec;
 	cJSON *doc;
 	store_t *db;
-	int rc;
+	int rc, csv;
 
+	if ((csv = wants_csv(r)) < 0)
+		return;
 	memset(&tq, 0, sizeof(tq));
 	if (status && store_target_filter_parse(status, &tq.filter) < 0) {
 		reply_error(r, 400, "status: must be own, neighbourhood, listed, unchecked, clean, "
@@ -452,7 +496,10 @@ static void h_targets(req_t *r)
 	}
 	rc = api_targets(db, &r->ctx, &tq, &doc, err, sizeof(err));
 	snprintf(what, sizeof(what), "zone: no list '%.300s'", tq.zone ? tq.zone : "");
-	reply_found(r, rc, doc, err, what);
+	if (rc == 1 && csv)
+		reply_csv(r, doc, api_csv_targets);
+	else
+		reply_found(r, rc, doc, err, what);
 }
 
 static void h_target(req_t *r)
@@ -692,9 +739,9 @@ static const struct route {
 } routes[] = {
 	{"/api/v1/status", R_AUTH, "only limit cursor", h_status},
 	{"/api/v1/summary", R_AUTH, "", h_summary},
-	{"/api/v1/problems", R_AUTH, "scope zone ignored limit cursor", h_problems},
+	{"/api/v1/problems", R_AUTH, "scope zone ignored limit cursor format", h_problems},
 	{"/api/v1/problems/", R_AUTH | R_PREFIX, "limit cursor", h_problem},
-	{"/api/v1/targets", R_AUTH, "status zone prefix q limit cursor", h_targets},
+	{"/api/v1/targets", R_AUTH, "status zone prefix q limit cursor format", h_targets},
 	{"/api/v1/targets/", R_AUTH | R_PREFIX, "", h_target},
 	{"/api/v1/events", R_AUTH, "since limit before target zone source changes", h_events},
 	{"/api/v1/lists", R_AUTH, "", h_lists},
@@ -815,6 +862,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		resp = MHD_create_response_from_buffer(r.len, r.body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(r.body);
+		free(r.link);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", r.ctype);
@@ -827,6 +875,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD_add_response_header(resp, "Allow", r.allow);
 	if (r.www_auth)
 		MHD_add_response_header(resp, "WWW-Authenticate", r.www_auth);
+	if (r.link)
+		MHD_add_response_header(resp, "Link", r.link);
+	/* the same URL answers JSON or CSV by Accept: caches must tell them apart */
+	if (!strcmp(r.path, "/api/v1/targets") || !strcmp(r.path, "/api/v1/problems"))
+		MHD_add_response_header(resp, "Vary", "Accept");
+	free(r.link);
 	http_guard_answering(r.h->guard, conn);
 	ret = MHD_queue_response(conn, r.status, resp);
 	MHD_destroy_response(resp);

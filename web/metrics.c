@@ -9,6 +9,7 @@
 
 #include "lib/sbuf.h"
 #include "lib/xmalloc.h"
+#include "store/store_alert.h"
 #include "web/api_int.h"
 #include "web/prom.h"
 
@@ -79,7 +80,7 @@ static void queries_family(sbuf_t *out, long long answered, long long failed)
 	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
 }
 
-/* ---- listings: blmon_listed, blmon_listing_since_seconds, blmon_listing_info ----
+/* ---- listings: blmon_listed, blmon_listing_start_timestamp_seconds, blmon_listing_info ----
  * A series per target only where a target's own address or domain is listed: a
  * /16 listed through its AS is one problem, not 65,536 series (problem_families). */
 
@@ -129,8 +130,9 @@ static int listing_samples(void *arg, const store_listing_t *li)
 		url[0] = '\0';
 	prom_label_escape(reason, rl, sizeof(rl), REASON_MAX);
 	prom_label_escape(url, ul, sizeof(ul), 1000);
-	sbuf_printf(&x->since, "blmon_listing_since_seconds{target=\"%s\",zone=\"%s\"} %lld\n", tl,
-		    zl, (long long)r.since);
+	sbuf_printf(&x->since,
+		    "blmon_listing_start_timestamp_seconds{target=\"%s\",zone=\"%s\"} %lld\n", tl, zl,
+		    (long long)r.since);
 	sbuf_printf(&x->info,
 		    "blmon_listing_info{target=\"%s\",zone=\"%s\",reason=\"%s\",removal_url=\"%s\"} 1\n",
 		    tl, zl, rl, ul);
@@ -154,7 +156,7 @@ static int listings_families(sbuf_t *out, store_t *s, struct listings *x)
 		    "blmon_list_stale_results and blmon_resolver_up); no series when it is not. "
 		    "Network and AS listings are blmon_problem_affected_targets.");
 	samples(out, &x->listed);
-	prom_family(out, "blmon_listing_since_seconds", "gauge",
+	prom_family(out, "blmon_listing_start_timestamp_seconds", "gauge",
 		    "Unix time the current listing of the target on the list began.");
 	samples(out, &x->since);
 	prom_family(out, "blmon_listing_info", "gauge",
@@ -348,6 +350,67 @@ static int events_family(sbuf_t *out, store_t *s)
 	return 0;
 }
 
+/* ---- failed checks by list and reason ---- */
+
+struct dns_errors {
+	sbuf_t *out;
+	const struct listings *x;
+};
+
+static int dns_error_sample(void *arg, int64_t list_id, const char *reason, int64_t n)
+{
+	struct dns_errors *e = arg;
+	const api_list_t *l = api_lists_get(e->x->ls, list_id);
+	char zl[600], rl[64];
+
+	if (!l || !l->in_use)
+		return 0; /* the lists of the running config: a bounded label */
+	prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
+	prom_label_escape(reason, rl, sizeof(rl), 32);
+	sbuf_printf(e->out, "blmon_dns_errors_total{zone=\"%s\",reason=\"%s\"} %lld\n", zl, rl,
+		    (long long)n);
+	return 0;
+}
+
+static int dns_errors_family(sbuf_t *out, store_t *s, const struct listings *x)
+{
+	struct dns_errors e = {out, x};
+
+	prom_family(out, "blmon_dns_errors_total", "counter",
+		    "Checks of a target on a list that got no usable answer, since the database was "
+		    "made, by the list's zone and why: timeout, servfail, refused, "
+		    "connection_refused, tcp_closed, error_code (the list's refusal code), bad_answer, "
+		    "list_dead, list_wildcard, list_refused, list_unreachable (its test points "
+		    "failed), other. A failed check never changes what is known.");
+	return store_dns_errors_visit(s, dns_error_sample, &e);
+}
+
+/* ---- the alert queue ---- */
+
+static int alert_families(sbuf_t *out, store_t *s, int64_t now)
+{
+	store_alert_queue_stats_t q;
+
+	if (store_alert_queue_stats(s, &q) < 0)
+		return -1;
+	prom_family(out, "blmon_alerts_queued", "gauge",
+		    "Alert messages waiting for a server to accept them (every channel and "
+		    "destination): neither delivered nor given up.");
+	sbuf_printf(out, "blmon_alerts_queued %lld\n", (long long)q.queued);
+	prom_family(out, "blmon_alert_oldest_queued_seconds", "gauge",
+		    "Age of the oldest waiting alert message (0 when none waits): a channel that "
+		    "fails keeps it growing.");
+	sbuf_printf(out, "blmon_alert_oldest_queued_seconds %lld\n",
+		    (long long)(q.oldest && now > q.oldest ? now - q.oldest : 0));
+	prom_family(out, "blmon_alert_delivery_failures_total", "counter",
+		    "Failed delivery attempts by channel (email: no 250 after DATA; webhook: no 2xx), "
+		    "since the database was made.");
+	for (size_t i = 0; i < STORE_ALERT_NCHANNELS; i++)
+		sbuf_printf(out, "blmon_alert_delivery_failures_total{channel=\"%s\"} %lld\n",
+			    store_alert_channel(i), (long long)q.channel[i].failures);
+	return 0;
+}
+
 /* ---- provider rejections and incidents from the MTA's log ([logwatch]) ---- */
 
 static int rejection_sample(void *arg, const char *provider, const char *kind, int64_t n)
@@ -389,13 +452,17 @@ static int incident_families(sbuf_t *out, store_t *s)
 static int render(sbuf_t *out, store_t *s, struct listings *x, long long answered,
 		  long long failed)
 {
+	prom_family(out, "blmon_build_info", "gauge",
+		    "The running blmon: its version as the label. Always 1.");
+	sbuf_printf(out, "blmon_build_info{version=\"%s\"} 1\n", BLMON_VERSION);
 	if (listings_families(out, s, x) < 0 || problem_families(out, s, x) < 0)
 		return -1;
 	lists_families(out, x);
 	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0)
 		return -1;
 	queries_family(out, answered, failed);
-	if (events_family(out, s) < 0 || incident_families(out, s) < 0)
+	if (dns_errors_family(out, s, x) < 0 || events_family(out, s) < 0 ||
+	    alert_families(out, s, x->c->now) < 0 || incident_families(out, s) < 0)
 		return -1;
 	return 0;
 }

@@ -43,6 +43,19 @@ void alert_idle(alert_t *a, int64_t now);
 int alert_produce(alert_t *a, int64_t now, bool after_cycle);
 int alert_deliver(alert_t *a, int64_t now);
 
+/* `blmon alert test` (alert_test.c): one test message through every
+ * destination of c's channels ([email] once for its recipients, each [webhook]
+ * url), now and outside the queue: no database is opened, nothing is queued.
+ * fn is told of each in turn: the channel's name, the destination as it may be
+ * shown, whether the server accepted the message, and what it answered (or
+ * why it failed), secrets hidden. host and config (borrowed, may be NULL) are
+ * named in the message. stop (may be NULL) cuts a transfer short. Returns how
+ * many destinations failed; *tried gets how many were tried (0: no channel). */
+typedef void (*alert_test_fn)(void *ud, const char *channel, const char *shown, bool accepted,
+			      const char *answer);
+int alert_test(const config_t *c, const char *host, const char *config,
+	       volatile sig_atomic_t *stop, alert_test_fn fn, void *ud, int *tried);
+
 /* Seconds to wait after the attempts-th failed attempt (attempts >= 1):
  * 5 s doubling each time, at most an hour. */
 unsigned alert_backoff(unsigned attempts);

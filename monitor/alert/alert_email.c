@@ -20,6 +20,31 @@ struct upload {
 	size_t left;
 };
 
+/* The server's last reply line before QUIT: libcurl hands SMTP replies to the header callback. */
+struct reply {
+	char *buf;
+	size_t len;
+};
+
+static size_t reply_cb(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct reply *r = ud;
+	size_t n = size * nmemb, k;
+
+	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	/* 221 is the goodbye to QUIT: what counts is the reply before it (250 after DATA) */
+	if (!n || !r->len || (n >= 3 && !strncmp(p, "221", 3)))
+		return size * nmemb;
+	k = n < r->len - 1 ? n : r->len - 1;
+	memcpy(r->buf, p, k);
+	r->buf[k] = '\0';
+	for (size_t i = 0; i < k; i++) /* the server's words: one printable line */
+		if ((unsigned char)r->buf[i] < 0x20 || r->buf[i] == 0x7f)
+			r->buf[i] = ' ';
+	return size * nmemb;
+}
+
 static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ud)
 {
 	struct upload *u = ud;
@@ -70,8 +95,10 @@ static int read_password(const char *path, char *buf, size_t len, char *err, siz
 }
 
 static int email_send(const config_t *c, const char *destination, const char *payload,
-		      volatile sig_atomic_t *stop, char *err, size_t errlen)
+		      volatile sig_atomic_t *stop, char *answer, size_t answerlen, char *err,
+		      size_t errlen)
 {
+	struct reply reply = {answer, answerlen};
 	CURL *h = NULL;
 	struct curl_slist *rcpt = NULL;
 	struct upload up = {payload, strlen(payload)};
@@ -81,6 +108,8 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 	int ret = -1;
 	CURLcode rc;
 
+	if (answerlen)
+		answer[0] = '\0';
 	if (!c->smtp || !c->from) {
 		snprintf(err, errlen, "no [email] smtp and from configured");
 		goto done;
@@ -106,6 +135,8 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &up);
 	curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.left);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, reply_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &reply);
 	curl_easy_setopt(h, CURLOPT_USE_SSL,
 			 c->starttls == CONFIG_STARTTLS_NO	  ? (long)CURLUSESSL_NONE
 			 : c->starttls == CONFIG_STARTTLS_REQUIRED ? (long)CURLUSESSL_ALL
@@ -128,8 +159,10 @@ static int email_send(const config_t *c, const char *destination, const char *pa
 			snprintf(err, errlen, "SMTP %s: %s", shown,
 				 cerr[0] ? cerr : curl_easy_strerror(rc));
 		text_redact(err, errlen, password, "***"); /* password_file's: config_redact knows not */
+		text_redact(answer, answerlen, password, "***");
 		goto done;
 	}
+	text_redact(answer, answerlen, password, "***");
 	ret = 0;
 done:
 	memset(password, 0, sizeof(password));

@@ -86,5 +86,7 @@ int alert_queue_add(alert_t *a, alert_msg_t *m, int64_t now);
 /* Deletes rows delivered or given up longer than the retention ago, at most
  * once an hour. */
 void alert_queue_prune(alert_t *a, int64_t now);
+/* A unique Message-ID token into buf: time, a sequence and random bytes. */
+void alert_queue_token(char *buf, size_t len, int64_t now, int64_t seq);
 
 #endif

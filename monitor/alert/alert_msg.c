@@ -401,6 +401,10 @@ static void subject_whole(const alert_msg_t *m, char *buf, size_t len)
 	case ALERT_MSG_RESOLVER:
 		snprintf(buf, len, "resolver");
 		break;
+	case ALERT_MSG_TEST:
+		snprintf(buf, len, "test message from %s: alerts reach you",
+			 m->test_host && *m->test_host ? m->test_host : "blmon");
+		break;
 	}
 }
 
@@ -787,6 +791,19 @@ char *alert_msg_text(const alert_msg_t *m)
 		break;
 	case ALERT_MSG_RESOLVER:
 		break;
+	case ALERT_MSG_TEST: {
+		char t[TIMEFMT_MAX];
+		timefmt_human(m->created, t);
+		sbuf_printf(&b, "This is a test message from blmon on %s, sent at %s by\n"
+			    "`blmon alert test`%s%s%s. It went out through the channel blmon's alerts\n"
+			    "take ([email] or [webhook]), directly: it was not queued, and it says\n"
+			    "nothing about any listing.\n\n"
+			    "If you read this, blmon's alerts reach you.\n\n",
+			    m->test_host && *m->test_host ? m->test_host : "this host", t,
+			    m->test_config ? " (config " : "", m->test_config ? m->test_config : "",
+			    m->test_config ? ")" : "");
+		break;
+	}
 	}
 	if ((m->kind == ALERT_MSG_CHANGES || m->kind == ALERT_MSG_SUMMARY) && m->fold) {
 		fold_text(&b, m); /* every change, folded: nothing is left out */
@@ -999,7 +1016,7 @@ static void problems_json(cJSON *o, const alert_msg_t *m)
 char *alert_msg_json(const alert_msg_t *m)
 {
 	static const char *const msg_kinds[] = {"changes", "summary", "list_health", "incident",
-						"resolver"};
+						"resolver", "test"};
 	cJSON *o = cJSON_CreateObject(), *events, *lists;
 	char subject[600], *text, *ret;
 

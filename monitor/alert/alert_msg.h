@@ -44,6 +44,7 @@ typedef enum {
 	ALERT_MSG_HEALTH,
 	ALERT_MSG_INCIDENT, /* one provider incident, opened or closed */
 	ALERT_MSG_RESOLVER, /* the resolver's outage began or ended: one message, not one per target */
+	ALERT_MSG_TEST,     /* `blmon alert test`: proves a channel works; never queued */
 } alert_msg_kind_t;
 
 /* One thing that happened, with what a person needs to act on it. */
@@ -151,6 +152,8 @@ typedef struct {
 	alert_fold_t *fold;
 	/* summary: what is watched, and the listings [ignore] rules leave out */
 	unsigned ntargets, nlists, nunknown, nignored;
+	/* test: the host `blmon alert test` ran on and the config it read (borrowed) */
+	const char *test_host, *test_config;
 } alert_msg_t;
 
 /* The subject without prefix, e.g. "192.0.2.20 LISTED on UCEPROTECT Level 1". */

@@ -23,8 +23,7 @@ static const alert_channel_t *const channels[] = {&alert_channel_email, &alert_c
 
 /* ---- queueing ---- */
 
-/* A unique Message-ID token: time, a sequence and random bytes. */
-static void token(char *buf, size_t len, int64_t now, int64_t seq)
+void alert_queue_token(char *buf, size_t len, int64_t now, int64_t seq)
 {
 	unsigned char r[8];
 
@@ -48,7 +47,7 @@ static int queue_email(alert_t *a, const alert_msg_t *m, const char *subject, in
 		return 0;
 	dest = alert_email_destination(c);
 	alert_db(a, store_alert_heads(a->store, &seq, &health));
-	token(tok, sizeof(tok), now, seq);
+	alert_queue_token(tok, sizeof(tok), now, seq);
 	mail = alert_msg_email(m, c, dest, tok);
 	alert_db(a, store_alert_enqueue(a->store, now, "email", dest, subject, mail));
 	free(mail);
@@ -106,7 +105,7 @@ unsigned alert_backoff(unsigned attempts)
 	return s < BACKOFF_MAX ? s : BACKOFF_MAX;
 }
 
-static const alert_channel_t *channel(const char *name)
+const alert_channel_t *alert_channel_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++)
 		if (!strcmp(channels[i]->name, name))
@@ -160,8 +159,8 @@ static void retry_later(alert_t *a, const store_alert_queued_t *q, const char *s
 /* Tries one due message. Returns 1 when it was accepted, else 0. */
 static int deliver_one(alert_t *a, const store_alert_queued_t *q, failed_t *failed, int64_t now)
 {
-	const alert_channel_t *ch = channel(q->channel);
-	char shown[600], err[1024] = "";
+	const alert_channel_t *ch = alert_channel_find(q->channel);
+	char shown[600], err[1024] = "", answer[300];
 
 	if (ch)
 		ch->shown(q->destination, shown, sizeof(shown));
@@ -175,10 +174,12 @@ static int deliver_one(alert_t *a, const store_alert_queued_t *q, failed_t *fail
 		log_error("alert %lld given up: %s: %s", (long long)q->id, err, q->subject);
 		return 0;
 	}
-	if (ch->send(a->cfg, q->destination, q->payload, a->stop, err, sizeof(err)) == 0) {
+	if (ch->send(a->cfg, q->destination, q->payload, a->stop, answer, sizeof(answer), err,
+		     sizeof(err)) == 0) {
 		alert_db(a, store_alert_mark_done(a->store, q->id, now));
-		log_info("alert %lld delivered by %s to %s: %s", (long long)q->id, q->channel, shown,
-			 q->subject);
+		config_redact(a->cfg, answer, sizeof(answer));
+		log_info("alert %lld delivered by %s to %s (%s): %s", (long long)q->id, q->channel,
+			 shown, answer, q->subject);
 		return 1;
 	}
 	if (a->stop && *a->stop)

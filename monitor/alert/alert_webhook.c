@@ -44,7 +44,8 @@ static int webhook_configured(const config_t *c, const char *destination)
 }
 
 static int webhook_send(const config_t *c, const char *destination, const char *payload,
-			volatile sig_atomic_t *stop, char *err, size_t errlen)
+			volatile sig_atomic_t *stop, char *answer, size_t answerlen, char *err,
+			size_t errlen)
 {
 	CURL *h;
 	struct curl_slist *hdr = NULL;
@@ -68,6 +69,7 @@ static int webhook_send(const config_t *c, const char *destination, const char *
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	answer[0] = '\0';
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
 		/* libcurl's message may quote the URL */
@@ -76,13 +78,15 @@ static int webhook_send(const config_t *c, const char *destination, const char *
 		goto done;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	/* the body is the receiver's text: keep it printable */
+	for (size_t i = 0; i < body.len; i++)
+		if ((unsigned char)body.buf[i] < 0x20 || body.buf[i] == 0x7f)
+			body.buf[i] = ' ';
+	while (body.len && body.buf[body.len - 1] == ' ')
+		body.buf[--body.len] = '\0';
+	snprintf(answer, answerlen, "HTTP %ld%s%s", code, body.len ? ": " : "", body.buf);
 	if (code < 200 || code > 299) {
-		/* the body is the receiver's text: keep it printable */
-		for (size_t i = 0; i < body.len; i++)
-			if ((unsigned char)body.buf[i] < 0x20 || body.buf[i] == 0x7f)
-				body.buf[i] = ' ';
-		snprintf(err, errlen, "POST %s: HTTP %ld%s%s", shown, code, body.len ? ": " : "",
-			 body.buf);
+		snprintf(err, errlen, "POST %s: %s", shown, answer);
 		goto done;
 	}
 	ret = 0;

@@ -10,6 +10,7 @@
 
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "monitor/cli/check_report.h"
 #include "monitor/cli/live.h"
@@ -113,11 +114,14 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{"color", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	static const char shortopts[] = "c:r:l:ajvt:h";
+	char msg[300];
 	int ch;
 
 	a->retries = a->concurrency = -1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:r:l:ajvt:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': a->config = optarg; break;
 		case 'r': a->resolver = optarg; break;
@@ -147,7 +151,10 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 			a->color = optarg;
 			break;
 		case 'h': fputs(check_usage, stdout); return 1;
-		default: fputs("Run `blmon check --help` for usage.\n", stderr); return -1;
+		default:
+			cli_opt_error(opts, shortopts, argv, msg, sizeof(msg));
+			fprintf(stderr, "blmon check: %s\nRun `blmon check --help` for usage.\n", msg);
+			return -1;
 		}
 	}
 	if (a->json && a->problems) {

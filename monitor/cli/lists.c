@@ -8,6 +8,7 @@
 
 #include "checks/verdict.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 
 static const char lists_usage[] =
@@ -75,13 +76,17 @@ int cmd_lists(int argc, char **argv)
 	char err[8192];
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:jvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'j': json = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': fputs(lists_usage, stdout); return 0;
-		default: fputs(lists_usage, stderr); return EXIT_USAGE;
+		default:
+			cli_opt_error(opts, "c:jvh", argv, err, sizeof(err));
+			fprintf(stderr, "blmon lists: %s\nRun `blmon lists --help` for usage.\n", err);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

@@ -20,6 +20,8 @@
 #include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_http.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "monitor/cli/live.h"
 
@@ -66,9 +68,13 @@ static const char nagios_usage[] =
 	"  -a, --max-age DURATION    daemon: results last answered longer ago are WARNING\n"
 	"                            (default two of the daemon's intervals); a listing\n"
 	"                            stays CRITICAL, as last confirmed\n"
+	"  -V, --version             print blmon's version and exit\n"
 	"  -h, --help                this text\n"
 	"\n"
-	"Ranges: N alerts above N, N: below N, N:M outside N..M, @N:M inside N..M.\n"
+	"Ranges (Monitoring Plugins): N alerts above N (outside 0..N), N: below N, ~:N\n"
+	"above N, N:M outside N..M, @N:M inside N..M. Unlike check_rbl, whose -w 1 -c 2\n"
+	"warn at 1 listing and are critical from 2, -w 1 -c 2 here warn from 2 and are\n"
+	"critical from 3: check_rbl's -w 1 -c 2 is -w 0 -c 1 here.\n"
 	"Perfdata: listed=N;WARN;CRIT;0;RESULTS unknown=N;;;0;RESULTS clean=N time=Xs\n"
 	"\n"
 	"Examples:\n"
@@ -397,40 +403,24 @@ static void status_target(const char *name, const char *from, target_t *t)
 static cJSON *daemon_get(const struct nag *n, const char *path, bool *missing, char *err,
 			 size_t errlen)
 {
-	CURL *h;
-	curlx_body_t b = {NULL, 0, 0, NAG_BODY_MAX, false};
-	char url[2048], shown[2048], cerr[CURL_ERROR_SIZE] = "";
-	size_t ul = strlen(n->url);
+	cli_http_t h = {n->url, NULL, n->timeout, NAG_BODY_MAX, &stop_flag};
+	char shown[2048], why[1024];
 	cJSON *doc = NULL;
 	long code = 0;
-	CURLcode rc;
 
 	if (missing)
 		*missing = false;
-	h = curlx_new(&(curlx_opts_t){"http,https", 10, n->timeout, &stop_flag, cerr});
-	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && n->url[ul - 1] == '/' ? ul - 1 : ul), n->url,
-		 path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	/* the URL may hold a login: Nagios shows the plugin's line to everyone */
-	curlx_url_shown(url, true, shown, sizeof(shown));
-	curlx_collect(h, &b);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (rc != CURLE_OK) {
-		curlx_url_redact(url, true, cerr, sizeof(cerr));
-		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown,
-			 cerr[0] ? cerr : curl_easy_strerror(rc));
-	} else if (code == 404 && missing) {
+	/* the URL may hold a login: Nagios shows the plugin's line to everyone (the
+	 * shown form only, also in errors) */
+	if (cli_http_get_json(&h, path, &doc, &code, shown, sizeof(shown), why, sizeof(why)) == 0)
+		return doc;
+	if (code == 404 && missing)
 		*missing = true;
-	} else if (code != 200) {
-		snprintf(err, errlen, "the daemon answered HTTP %ld for %s", code, shown);
-	} else if (!(doc = cJSON_ParseWithLength(b.p ? b.p : "", b.len))) {
-		snprintf(err, errlen, "%s is not a blmon document", shown);
-	}
-	free(b.p);
-	curl_easy_cleanup(h);
-	return doc;
+	else if (code)
+		snprintf(err, errlen, "the daemon answered %s for %s", why, shown);
+	else
+		snprintf(err, errlen, "cannot read the daemon's status at %s: %s", shown, why);
+	return NULL;
 }
 
 /* Counts the results of one target object of the daemon's API. */
@@ -765,9 +755,11 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		{"list", required_argument, NULL, 'l'},     {"resolver", required_argument, NULL, 'r'},
 		{"config", required_argument, NULL, 'C'},   {"timeout", required_argument, NULL, 't'},
 		{"max-age", required_argument, NULL, 'a'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	char *end;
+	static const char shortopts[] = ":H:U:w:c:u:s:i:l:r:C:t:a:Vh";
+	char *end, msg[300];
 	int ch;
 
 	range_parse("0", &n->warn);
@@ -776,7 +768,7 @@ static int parse_options(int argc, char **argv, struct nag *n)
 	n->timeout = 30;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":H:U:w:c:u:s:i:l:r:C:t:a:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (ch) {
 		case 'H': n->host = optarg; break;
 		case 'U': n->url = optarg; break;
@@ -823,10 +815,12 @@ static int parse_options(int argc, char **argv, struct nag *n)
 		case 'h':
 			fputs(nagios_usage, stdout);
 			return NAG_OK;
-		case ':':
-			return usage_error("option %s needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option %s", argv[optind - 1]);
+		case 'V':
+			puts("blmon nagios " BLMON_VERSION);
+			return NAG_OK;
+		default: /* ':' or '?' */
+			cli_opt_error(opts, shortopts, argv, msg, sizeof(msg));
+			return usage_error("%s", msg);
 		}
 	}
 	if (optind < argc)

@@ -10,6 +10,7 @@
 #include "checks/reject_rules.h"
 #include "checks/target.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "store/store_mtalog.h"
 
@@ -57,11 +58,13 @@ static bool args_parse(int argc, char **argv, reroute_args_t *a, int *status)
 					     {"config", required_argument, NULL, 'c'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
+	char msg[300];
 	int opt;
 
 	*a = (reroute_args_t){.config = NULL};
 	*status = EXIT_USAGE;
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "p:v:c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -78,7 +81,9 @@ static bool args_parse(int argc, char **argv, reroute_args_t *a, int *status)
 			*status = 0;
 			return false;
 		default:
-			fputs(reroute_usage, stderr);
+			cli_opt_error(opts, "p:v:c:h", argv, msg, sizeof(msg));
+			fprintf(stderr, "blmon reroute: %s\nRun `blmon reroute --help` for usage.\n",
+				msg);
 			return false;
 		}
 	}

@@ -8,6 +8,7 @@
 
 #include "web/http.h"
 #include "monitor/cli/cli.h"
+#include "monitor/cli/cli_opt.h"
 #include "monitor/config.h"
 #include "lib/log.h"
 #include "lib/sdnotify.h"
@@ -131,12 +132,16 @@ int cmd_run(int argc, char **argv)
 	struct web w = {NULL, NULL, NULL, NULL};
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'o': once = 1; break;
 		case 'h': fputs(run_usage, stdout); return 0;
-		default: fputs(run_usage, stderr); return EXIT_USAGE;
+		default:
+			cli_opt_error(opts, "c:h", argv, err, sizeof(err));
+			fprintf(stderr, "blmon run: %s\nRun `blmon run --help` for usage.\n", err);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

@@ -26,6 +26,7 @@
 #define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
 #define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
 #define STORE_LOG_EVERY 600   /* the same database error is logged once per this many seconds */
+#define NREASONS 256          /* verdict_t.reason is a byte: failed checks counted per value */
 
 /* The cycle in progress. */
 struct cycle {
@@ -41,6 +42,7 @@ struct cycle {
 	dnsbl_stats_t before;
 	unsigned batch;       /* targets written in the open transaction */
 	store_cycle_t rec;
+	int64_t *errs;        /* failed checks per DNS list of the cycle and reason: [list][reason] */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
@@ -205,9 +207,11 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 			continue; /* fresh by TTL, or interrupted: nothing was learned */
 		if (res[i].v.status == STATUS_LISTED)
 			cy->rec.listed++;
-		if (res[i].v.status == STATUS_UNKNOWN)
+		if (res[i].v.status == STATUS_UNKNOWN) {
 			cy->rec.unknown++;
-		else
+			if (res[i].list < cy->nrun)
+				cy->errs[res[i].list * NREASONS + res[i].v.reason]++;
+		} else
 			cy->rec.answered++;
 		observe(cy, t, tid, &res[i]);
 	}
@@ -490,6 +494,31 @@ static void tell_systemd(struct cycle *cy, double seconds)
 		      resolver);
 }
 
+/* Adds the cycle's failed checks to the counters of each list and reason
+ * (blmon_dns_errors_total), in one transaction. 0 or -1. */
+static int record_errors(struct cycle *cy)
+{
+	store_t *st = cy->s->store;
+	bool open = false;
+
+	for (size_t i = 0; i < cy->nrun; i++)
+		for (unsigned r = 0; r < NREASONS; r++) {
+			int64_t n = cy->errs[i * NREASONS + r];
+			const char *why = verdict_error_class((verdict_reason_t)r);
+			if (!n || !why)
+				continue;
+			if (!open && store_begin(st) < 0)
+				return -1;
+			open = true;
+			/* reasons of one class (a loopback answer, an unusable one) add to one row */
+			if (store_dns_errors_add(st, cy->run_lid[i], why, n) < 0) {
+				store_rollback(st);
+				return -1;
+			}
+		}
+	return open ? store_commit(st) : 0;
+}
+
 /* Records the cycle's counters and prunes old rows, then lets the mail log
  * and the alerts see what the cycle wrote. 0 or -1. */
 static int finish(struct cycle *cy, double started)
@@ -504,7 +533,8 @@ static int finish(struct cycle *cy, double started)
 				   cy->before.errors);
 	/* the digest comes before the cycle is marked ended: whoever waits for a
 	 * cycle to end can read everything it wrote, its problems included */
-	if (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
+	if (record_errors(cy) < 0 ||
+	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
 	    retire_targets(cy) < 0 || digest_run(s, time(NULL), cy->id) < 0 ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
@@ -619,6 +649,7 @@ int cycle_run(struct sched *s)
 	cy.targets_whole = true;
 	cy.run = xcalloc(n + 2, sizeof(*cy.run));
 	cy.run_lid = xcalloc(n + 2, sizeof(*cy.run_lid));
+	cy.errs = xcalloc((n + 2) * NREASONS, sizeof(*cy.errs));
 	targetset_init(&cy.ts);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (check_database_file(&cy) < 0)
@@ -656,6 +687,7 @@ out:
 	free(cy.states);
 	free(cy.run);
 	free(cy.run_lid);
+	free(cy.errs);
 	targetset_free(&cy.ts);
 	return ret;
 }
