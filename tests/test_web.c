@@ -1121,6 +1121,48 @@ Test(web_unit, dashboard_pages_problems_in_headless_chromium, .timeout = 60)
 	http_stop(h);
 }
 
+/* blmon_events_total{to=...} of a /metrics scrape. */
+static long long events_total(int port_, const char *to)
+{
+	resp_t r;
+	char key[64];
+	const char *p;
+	long long v;
+
+	cr_assert_eq(req(port_, "GET", "/metrics", NULL, &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(key, sizeof(key), "blmon_events_total{to=\"%s\"} ", to);
+	p = strstr(r.body, key);
+	cr_assert_not_null(p, "%s", r.body);
+	v = atoll(p + strlen(key));
+	resp_free(&r);
+	return v;
+}
+
+Test(web_unit, events_total_counts_what_is_added_and_a_new_file_from_its_start)
+{
+	char path[1100];
+	http_t *h;
+
+	write_db(time(NULL), 40); /* 20 to listed, 20 to clean */
+	h = unit_start(NULL);
+	cr_assert_eq(events_total(http_port(h), "listed"), 20);
+	cr_assert_eq(events_total(http_port(h), "clean"), 20);
+	cr_assert_eq(events_total(http_port(h), "listed"), 20, "a scrape counts each event once");
+	add_first_answers(33); /* 2 more to listed, 31 to clean */
+	cr_assert_eq(events_total(http_port(h), "listed"), 22);
+	cr_assert_eq(events_total(http_port(h), "clean"), 51);
+	/* another database at the path, with fewer events: counted from its start */
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", udb, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(path);
+	}
+	write_db(time(NULL), 4);
+	cr_assert_eq(events_total(http_port(h), "listed"), 2);
+	cr_assert_eq(events_total(http_port(h), "clean"), 2);
+	http_stop(h);
+}
+
 Test(web_unit, bind_failure_names_the_address)
 {
 	char err[512];
