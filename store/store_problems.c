@@ -37,9 +37,10 @@ static const char SQL_PROBLEMS_PAGE[] =
 	PROBLEM_COLS "WHERE p.rank > ?1 AND (?2 < 0 OR p.scope = ?3) AND (?4 = 0 OR p.list_id = ?4) "
 	"AND (p.ignored_by IS NOT NULL) = ?5 ORDER BY p.rank LIMIT ?6";
 static const char SQL_PROBLEM_GET[] = PROBLEM_COLS "WHERE p.id = ?1";
+/* grouped by the column itself, in the order of targets_standing: no sort of every target
+ * (NULL, before the first digest, is read as unchecked) */
 static const char SQL_SUMMARY_STANDING[] =
-	"SELECT ifnull(standing, 'unchecked'), count(*), sum(stale) FROM targets WHERE active = 1 "
-	"GROUP BY 1";
+	"SELECT standing, count(*), sum(stale) FROM targets WHERE active = 1 GROUP BY standing";
 static const char SQL_SUMMARY_PROBLEMS[] =
 	"SELECT scope, ignored_by IS NOT NULL, count(*) FROM problems GROUP BY 1, 2";
 static const char SQL_TARGETS_PAGE[] =
