@@ -59,18 +59,24 @@ def checks(out, man):
         add("summary: neighbourhood targets", s["targets"]["neighbourhood"], 65536 - man["own_addresses"])
     except (ValueError, KeyError, TypeError) as e:
         res.append(("summary parses", False, str(e)))
+    # a page holds at most `limit` (500) items, fewer when they would pass its byte budget,
+    # and says where the next begins
+    for name, member in (("problems", "problems"), ("status", "targets"),
+                         ("targets-own", "targets"), ("asn-problem", "affected_targets")):
+        try:
+            d = json.loads(body(out, name))
+            n = len(d[member])
+            res.append(("%s page: 1 to 500 %s" % (name, member), 0 < n <= 500, str(n)))
+            add("%s page: a next page" % name, d["next"] is not None, True)
+        except (ValueError, KeyError, TypeError) as e:
+            res.append(("%s page parses" % name, False, str(e)))
     try:
         p = json.loads(body(out, "problems"))["problems"]
-        add("problems page: problems", len(p), 500)
         add("problems page: the worst is an own listing", p[0]["scope"] if p else None, "ip")
-    except (ValueError, KeyError, TypeError) as e:
-        res.append(("problems page parses", False, str(e)))
-    try:
         st = json.loads(body(out, "status"))
-        add("status page: targets", len(st["targets"]), 500)
         add("status page: results per target", len(st["targets"][0]["results"]), len(man["lists"]))
     except (ValueError, KeyError, TypeError, IndexError) as e:
-        res.append(("status page parses", False, str(e)))
+        res.append(("problems and status pages parse", False, str(e)))
     try:
         a = json.loads(body(out, "asn-problem"))
         add("ASN problem: entity", a["entity"], man["asn"])
@@ -105,13 +111,15 @@ def main():
         return "PASS" if ok else "FAIL"
 
     labels = {"summary": "GET /api/v1/summary", "problems": "GET /api/v1/problems (first page)",
-              "status": "GET /api/v1/status (first page, 500 targets)",
+              "status": "GET /api/v1/status (first page)",
               "targets-own": "GET /api/v1/targets?status=own (first page)",
               "asn-problem": "GET /api/v1/problems/{the ASN's} (first page)",
               "metrics": "GET /metrics"}
     time_target = {"summary": 100, "problems": 100}
     size_target = {"summary": 256 * KIB, "problems": 256 * KIB, "status": MIB, "metrics": 4 * MIB}
     size_shown = {256 * KIB: "256 KiB", MIB: "1 MiB", 4 * MIB: "4 MiB"}
+    members = {"problems": "problems", "status": "targets", "targets-own": "targets",
+               "asn-problem": "affected_targets"}
     for name, label in labels.items():
         seq = gets.get((name, "seq"), [])
         con = gets.get((name, "concurrent"), [])
@@ -127,7 +135,14 @@ def main():
                       verdict(None if t is None else (med is not None and med <= t and not bad),
                               label + " time")))
         st = size_target.get(name)
-        table.append((label + ": size", fmt_bytes(size), "", "<= " + size_shown[st] if st else "-",
+        note = ""
+        if name in members:
+            try:
+                note = "%d %s" % (len(json.loads(body(out, name))[members[name]]),
+                                  members[name].replace("_", " "))
+            except (ValueError, KeyError, TypeError):
+                note = "not JSON"
+        table.append((label + ": size", fmt_bytes(size), note, "<= " + size_shown[st] if st else "-",
                       verdict(None if st is None else (size is not None and size <= st and not bad),
                               label + " size")))
         cms = [r["ms"] for r in con]
@@ -178,6 +193,7 @@ def main():
     wrong = [c for c in chk if not c[1]]
     notes.append("Counts served vs generated: %s." % (
         "all %d right (%s)" % (len(chk), "; ".join("%s %s" % (w, d.split(" ")[0]) for w, _, d in chk[:6]))
+        + "; each first page ends with a next" 
         if not wrong else "WRONG: " + "; ".join("%s: %s" % (w, d) for w, _, d in wrong)))
     if cyc.get("second_cycle") or mach.get("cycles_begun", 1) > 1:
         notes.append("A second cycle ran while measuring: its queries competed with the requests.")

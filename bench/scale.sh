@@ -138,7 +138,8 @@ listen = 127.0.0.1:$h
 CONF
 	cat "$WORK/lists.conf" >>"$WORK/blmon.conf"
 	: >"$LOG"
-	BLMON_DEBUG=1 "$BLMON" run -c "$WORK/blmon.conf" >"$LOG" 2>&1 &
+	# timestamped lines in a file, whatever the environment says of the journal
+	env -u JOURNAL_STREAM -u NOTIFY_SOCKET BLMON_DEBUG=1 "$BLMON" run -c "$WORK/blmon.conf" >"$LOG" 2>&1 &
 	BLMON_PID=$!
 	# up when /healthz answers at all (503 until the first cycle ends)
 	up=""
