@@ -218,7 +218,8 @@ rss "after serving all at once"
 SEL=${SCALE_DASH_SELECTOR:-}
 if [ -z "$SEL" ]; then
 	# the dashboard of issue 14 draws problems as cards; the one before it draws target rows
-	if curl -sf "$BASE/app.js" | grep -q 'pcard'; then SEL=article.pcard; else SEL=article.target; fi
+	curl -sf -o "$WORK/app.js" "$BASE/app.js" || die "GET /app.js failed"
+	if grep -q 'pcard' "$WORK/app.js"; then SEL=article.pcard; else SEL=article.target; fi
 fi
 say "dashboard: headless Chromium, $DASH_RUNS runs, waiting for '$SEL'"
 if [ -x /usr/bin/chromium ] && (cd "$ROOT" && node -e 'require("playwright-core")' 2>/dev/null); then
