@@ -210,7 +210,7 @@ def main():
             "**Machine:** %d cores (%s), %.1f GiB, %s, kernel %s; load average %.2f at start, "
             "%.2f at end%s  \n"
             "**blmon:** %s  \n"
-            "**Data:** 10.1.0.0/16 (65,536 targets) x 8 lists (%d results): 6 lists of scope ip "
+            "**Data:** 10.1.0.0/16 (65,536 targets) x 8 lists (%s results): 6 lists of scope ip "
             "with %s own listings on %s addresses (1 in 40 with TXT), a network list listing 40 "
             "/24s (TXT naming each), an ASN list listing the whole /16 (TXT naming %s, which "
             "Team Cymru's zone, served by the same rbldnsd, says announces it); "
@@ -219,7 +219,7 @@ def main():
             % (mach["date"], mach["cores"], mach["cpu"], mach["mem_total_kb"] / 1048576.0,
                mach["os"], mach["kernel"], load0, load1,
                " -- BUSY MACHINE: other work competed for the cores; times are noisy" if busy else "",
-               mach["blmon"], man["results"], format(man["own_listings"], ","),
+               mach["blmon"], format(man["results"], ","), format(man["own_listings"], ","),
                format(man["own_addresses"], ","), man["asn"], mach["interval"], mach["seed"],
                mach["repeat"], mach["rounds"]))
     text = head + "\n" + "\n".join(lines) + "\n\n" + "\n".join("- " + n for n in notes) + "\n"
