@@ -310,6 +310,14 @@ def main():
         text.append("\n## Not measured\n")
         text.extend("- " + n for n in notes)
     md = "\n".join(text) + "\n"
+    # the sections bench/scale.sh appended stay: they are its history, not this run's
+    try:
+        prev = open(md_path).read()
+    except OSError:
+        prev = ""
+    at = prev.find("\n## Scale: ")
+    if at >= 0:
+        md += prev[at:]
     with open(md_path, "w") as f:
         f.write(md)
 

@@ -23,10 +23,11 @@ python3-aiosmtpd openssl clang libclang-rt-dev"
 # mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
 TEST_PKGS="$TEST_PKGS mandoc"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
-# Perl modules it loads, rblcheck, and iproute2 for rblcheck's loopback-only network namespace
+# Perl modules it loads, rblcheck, iproute2 for rblcheck's loopback-only network namespace, and
+# curl (scale.sh times the daemon's HTTP answers with it)
 BENCH_PKGS="dnsperf time monitoring-plugins-contrib libnet-dns-perl libmonitoring-plugin-perl
 libreadonly-perl libcapture-tiny-perl libdata-validate-domain-perl libdata-validate-ip-perl
-libnet-ip-perl rblcheck iproute2"
+libnet-ip-perl rblcheck iproute2 curl"
 
 # deb: `make deb` builds the Debian package (dpkg-buildpackage, debhelper), checks it with
 # lintian, and the installed manuals with mandoc

@@ -101,8 +101,12 @@ typedef int (*store_event_fn)(void *arg, const store_event_row_t *e);
 
 /* The events of the target called name, newest first. 0 or -1. */
 int store_events_of_target(store_t *s, const char *name, store_event_fn fn, void *arg);
-/* How many events went to each status: n[STATUS_CLEAN], n[STATUS_UNKNOWN], n[STATUS_LISTED]. 0 or -1. */
-int store_events_count(store_t *s, int64_t n[STATUS_COUNT]);
+/* Adds to n[STATUS_CLEAN], n[STATUS_UNKNOWN], n[STATUS_LISTED] how many events after
+ * *last_id went to each status, and sets *last_id to the newest event's id: start
+ * with 0 and zeros, then each call counts only what was added since the last.
+ * When the newest id is below *last_id (another database file), n is zeroed and
+ * counted again from the start. 0, or -1 with n and *last_id as they were or zero. */
+int store_events_count(store_t *s, int64_t *last_id, int64_t n[STATUS_COUNT]);
 
 /* A provider incident (a row of incidents). Strings are borrowed; NULL only
  * where the column may be NULL (sending_ip). */

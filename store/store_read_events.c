@@ -11,7 +11,10 @@
 	"e.txt, e.reason FROM events e JOIN targets t ON t.id = e.target_id "
 static const char SQL_EVENT_ONE[] = EVENT_COLS "WHERE e.id = ?1";
 static const char SQL_EVENTS_OF_TARGET[] = EVENT_COLS "WHERE t.target = ?1 ORDER BY e.id DESC";
-static const char SQL_EVENTS_COUNT[] = "SELECT \"to\", count(*) FROM events GROUP BY \"to\"";
+static const char SQL_EVENTS_LAST[] = "SELECT ifnull(max(id), 0) FROM events";
+/* by rowid range: events are only ever appended, so a caller counts each once */
+static const char SQL_EVENTS_COUNT[] =
+	"SELECT \"to\", count(*) FROM events WHERE id > ?1 AND id <= ?2 GROUP BY \"to\"";
 
 #define INCIDENT_COLS                                                                           \
 	"SELECT id, provider, opened, ifnull(closed, 0), kind, code, meaning, sending_ip, removal, " \
@@ -100,19 +103,34 @@ int store_events_of_target(store_t *s, const char *name, store_event_fn fn, void
 	return rc < 0 ? -1 : 0;
 }
 
-int store_events_count(store_t *s, int64_t n[STATUS_COUNT])
+int store_events_count(store_t *s, int64_t *last_id, int64_t n[STATUS_COUNT])
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_EVENTS_COUNT);
+	sqlite3_stmt *st = store_stmt(s, SQL_EVENTS_LAST);
+	int64_t last, add[STATUS_COUNT] = {0};
 	status_t to;
 	int rc;
 
-	memset(n, 0, sizeof(n[0]) * STATUS_COUNT);
-	if (!st)
+	if (!st || store_row(s, st) != 1)
 		return -1;
+	last = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (last < *last_id) { /* another database file: count it from its start */
+		*last_id = 0;
+		memset(n, 0, sizeof(n[0]) * STATUS_COUNT);
+	}
+	if (!(st = store_stmt(s, SQL_EVENTS_COUNT)))
+		return -1;
+	sqlite3_bind_int64(st, 1, *last_id);
+	sqlite3_bind_int64(st, 2, last);
 	while ((rc = store_row(s, st)) == 1)
 		if (status_parse(store_col_str(st, 0), &to) == 0)
-			n[to] = sqlite3_column_int64(st, 1);
-	return rc;
+			add[to] = sqlite3_column_int64(st, 1);
+	if (rc < 0)
+		return -1;
+	for (int i = 0; i < STATUS_COUNT; i++)
+		n[i] += add[i];
+	*last_id = last;
+	return 0;
 }
 
 /* ---- incidents ---- */

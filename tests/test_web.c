@@ -18,6 +18,7 @@
 
 #include "checks/catalog.h"
 #include "store/store.h"
+#include "store/store_problems.h"
 #include "web/api.h"
 #include "web/http.h"
 #include "web/metrics.h"
@@ -1134,6 +1135,177 @@ Test(web_unit, dashboard_pages_problems_in_headless_chromium, .timeout = 60)
 		 "cd '%s' && node tests/web/dashboard.test.js http://127.0.0.1:%d/ tests/artifacts paging 1>&2",
 		 root ? root : ".", http_port(h));
 	cr_assert_eq(sh(cmd), 0, "the dashboard test (paging) failed (its output is above)");
+	http_stop(h);
+}
+
+/* n more targets 198.18.0.1.. listed on bl.test with a TXT of `lt` '<' (each served as a
+ * 6-byte escape), every target placed in numeric order as a digest places them; and n
+ * problems of those addresses with the same TXT. */
+static void add_big_pages(int n, int lt)
+{
+	char err[256], txt[600];
+	store_t *s = store_open(udb, STORE_RW, err, sizeof(err));
+	int64_t lbl, now = time(NULL);
+	store_state_t st;
+
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_lt((size_t)lt, sizeof(txt));
+	memset(txt, '<', (size_t)lt);
+	txt[lt] = '\0';
+	lbl = store_scalar(s, "SELECT id FROM lists WHERE zone = 'bl.test'");
+	cr_assert_eq(store_begin(s), 0);
+	memset(&st, 0, sizeof(st));
+	st.present = true;
+	st.status = STATUS_LISTED;
+	st.since = st.checked_at = now - 100;
+	harness_answer(&st.ans, "[\"127.0.0.2\"]", txt);
+	for (int i = 0; i < n; i++) {
+		target_t t = {.type = TARGET_IPV4};
+		int64_t id;
+		snprintf(t.name, sizeof(t.name), "198.18.%d.%d", (i + 1) / 256, (i + 1) % 256);
+		cr_assert_eq(target_parse_ip(t.name, &t), 0);
+		id = store_target_id(s, &t, now);
+		cr_assert_gt(id, 0);
+		cr_assert_eq(store_state_put(s, id, lbl, &st), 0);
+		cr_assert_eq(store_state_problem_set(s, id, lbl, t.name), 0);
+		cr_assert_eq(store_target_standing_set(s, id, &t, STANDING_OWN, false), 0);
+	}
+	for (int i = 7; i <= 8; i++) { /* write_db's targets, in their place too */
+		target_t t = {.type = TARGET_IPV4};
+		snprintf(t.name, sizeof(t.name), "198.51.100.%d", i);
+		cr_assert_eq(target_parse_ip(t.name, &t), 0);
+		cr_assert_eq(store_target_standing_set(s, store_target_id(s, &t, now), &t,
+						       STANDING_NEIGHBOURHOOD, false), 0);
+	}
+	cr_assert_eq(store_commit(s), 0);
+	store_scalar(s, "INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, "
+			"affected, first, since, stale, seen) "
+			"SELECT s.list_id, s.problem, 'ip', 'medium', 100 + t.id, '[\"127.0.0.2\"]', "
+			"substr(s.txt, 3, length(s.txt) - 4), 1, '[\"' || t.target || '\"]', s.since, 0, 1 "
+			"FROM state s JOIN targets t ON t.id = s.target_id WHERE s.problem IS NOT NULL");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems"), n, "problems not written");
+	store_close(s);
+}
+
+/* Follows `next` from path; every page answers 200 in at most max_bytes and matches the
+ * schema. Returns how many pages; *n counts the items of `member`, whose `key` values
+ * (a target's name, a problem's rank) must come each once, in ascending order. */
+static int follow_pages(int port_, const char *first, const char *member, const char *key,
+			const char *schema, size_t max_bytes, int *n)
+{
+	char path[1024];
+	double last = -1;
+	int pages = 0;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "%s", first);
+	while (path[0]) {
+		resp_t r;
+		char sch[128];
+		cJSON *doc, *it, *next;
+
+		cr_assert_eq(req(port_, "GET", path, NULL, &r), 0, "GET %s failed", path);
+		cr_assert_eq(r.status, 200, "GET %s: %ld", path, r.status);
+		cr_assert_leq(r.len, max_bytes, "GET %s: %zu bytes", path, r.len);
+		snprintf(sch, sizeof(sch), "api/%s.schema.json", schema);
+		cr_assert_eq(harness_schema_valid(sch, r.body), 0, "GET %s does not match %s", path, sch);
+		doc = cJSON_Parse(r.body);
+		resp_free(&r);
+		cr_assert_not_null(doc);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(doc, member))
+		{
+			cJSON *k = cJSON_GetObjectItem(it, key);
+			double v;
+			if (cJSON_IsString(k)) { /* an address: numeric order */
+				unsigned o[4];
+				cr_assert_eq(sscanf(k->valuestring, "%u.%u.%u.%u", &o[0], &o[1], &o[2],
+						    &o[3]), 4);
+				v = (double)o[0] * 16777216 + o[1] * 65536 + o[2] * 256 + o[3];
+			} else {
+				v = k->valuedouble;
+			}
+			cr_assert_gt(v, last, "%s: %s out of order or twice", path, key);
+			last = v;
+			(*n)++;
+		}
+		next = cJSON_GetObjectItem(doc, "next");
+		snprintf(path, sizeof(path), "%s", cJSON_IsString(next) ? next->valuestring : "");
+		cJSON_Delete(doc);
+		cr_assert_lt(++pages, 100);
+	}
+	return pages;
+}
+
+Test(web_unit, pages_end_before_their_byte_budget, .timeout = 120)
+{
+	http_t *h;
+	int n, pages;
+
+	write_db(time(NULL), 0);
+	/* 700 targets of about 1.7 KB each as served (a TXT of 200 '<', 1,200 bytes escaped):
+	 * 1.2 MB, more than a page of targets may hold, and 700 problems of about 1.6 KB */
+	add_big_pages(700, 200);
+	h = unit_start(NULL);
+	pages = follow_pages(http_port(h), "/api/v1/status?limit=5000", "targets", "target",
+			     "status", 1024 * 1024, &n);
+	cr_assert_eq(n, 702, "every target once, in order");
+	cr_assert_eq(pages, 2, "the page ended before 1 MiB and the next one holds the rest");
+	pages = follow_pages(http_port(h), "/api/v1/targets?status=own&limit=5000", "targets",
+			     "target", "targets", 1024 * 1024, &n);
+	cr_assert_eq(n, 700);
+	cr_assert_eq(pages, 2);
+	/* a page of problems ends before 256 KiB, at the default limit or a larger one */
+	pages = follow_pages(http_port(h), "/api/v1/problems", "problems", "rank", "problems",
+			     256 * 1024, &n);
+	cr_assert_eq(n, 700);
+	cr_assert_geq(pages, 4, "at about 1.6 KB a problem, 256 KiB hold fewer than 170");
+	/* a small page is not cut */
+	pages = follow_pages(http_port(h), "/api/v1/problems?limit=100", "problems", "rank",
+			     "problems", 256 * 1024, &n);
+	cr_assert_eq(n, 700);
+	cr_assert_eq(pages, 7);
+	http_stop(h);
+}
+
+/* blmon_events_total{to=...} of a /metrics scrape. */
+static long long events_total(int port_, const char *to)
+{
+	resp_t r;
+	char key[64];
+	const char *p;
+	long long v;
+
+	cr_assert_eq(req(port_, "GET", "/metrics", NULL, &r), 0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(key, sizeof(key), "blmon_events_total{to=\"%s\"} ", to);
+	p = strstr(r.body, key);
+	cr_assert_not_null(p, "%s", r.body);
+	v = atoll(p + strlen(key));
+	resp_free(&r);
+	return v;
+}
+
+Test(web_unit, events_total_counts_what_is_added_and_a_new_file_from_its_start)
+{
+	char path[1100];
+	http_t *h;
+
+	write_db(time(NULL), 40); /* 20 to listed, 20 to clean */
+	h = unit_start(NULL);
+	cr_assert_eq(events_total(http_port(h), "listed"), 20);
+	cr_assert_eq(events_total(http_port(h), "clean"), 20);
+	cr_assert_eq(events_total(http_port(h), "listed"), 20, "a scrape counts each event once");
+	add_first_answers(33); /* 2 more to listed, 31 to clean */
+	cr_assert_eq(events_total(http_port(h), "listed"), 22);
+	cr_assert_eq(events_total(http_port(h), "clean"), 51);
+	/* another database at the path, with fewer events: counted from its start */
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", udb, (const char *[]){"", "-wal", "-shm"}[i]);
+		unlink(path);
+	}
+	write_db(time(NULL), 4);
+	cr_assert_eq(events_total(http_port(h), "listed"), 2);
+	cr_assert_eq(events_total(http_port(h), "clean"), 2);
 	http_stop(h);
 }
 

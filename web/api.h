@@ -27,9 +27,16 @@ typedef struct {
  * (a STORE_RO connection of the calling thread); each builder reads inside one
  * store_begin/store_commit, so a document is one consistent snapshot. */
 
-/* Page sizes of the paged documents (status, targets, a problem's targets). */
+/* Page sizes of the paged documents (status, targets, a problem's targets, problems). */
 #define API_PAGE_DEFAULT 500
 #define API_PAGE_MAX 5000
+/* A page also ends, with its "next", before its items would pass these many bytes of JSON
+ * (the first item always fits): a page of 500 targets is 500 x the lists in use results,
+ * about 1.4 MB with 8 lists, and a problem holds its advice and TXT. What surrounds the
+ * items (a status page's summary and lists, a problem) stays within the rest of 1 MiB and
+ * 256 KiB. */
+#define API_PAGE_BYTES (1024 * 1024 - 64 * 1024)        /* targets */
+#define API_PROBLEMS_PAGE_BYTES (256 * 1024 - 16 * 1024) /* problems */
 #define API_CURSOR_MAX (1 + 256) /* bytes of a decoded cursor (an ipkey) */
 
 /* GET /api/v1/status (api_status.c): last cycle, resolver, summary (as of the

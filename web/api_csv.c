@@ -105,16 +105,26 @@ static void results_cells(const cJSON *t, sbuf_t *listed, sbuf_t *failing, const
 	}
 }
 
+/* An item of a page: pages hold their items as printed JSON (api_page_add),
+ * parsed back here; an object is returned as it is. Caller deletes *tmp. */
+static const cJSON *item_object(const cJSON *it, cJSON **tmp)
+{
+	*tmp = cJSON_IsRaw(it) ? cJSON_Parse(it->valuestring) : NULL;
+	return *tmp ? *tmp : it;
+}
+
 char *api_csv_targets(const cJSON *doc, size_t *len)
 {
 	sbuf_t b = SBUF_INIT;
-	const cJSON *t;
+	const cJSON *it;
 
 	for (size_t i = 0; i < sizeof(target_cols) / sizeof(target_cols[0]); i++)
 		cell(&b, i == 0, target_cols[i]);
 	row_end(&b);
-	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
 	{
+		cJSON *tmp;
+		const cJSON *t = item_object(it, &tmp);
 		const cJSON *asn = cJSON_GetObjectItemCaseSensitive(t, "asn");
 		sbuf_t listed = SBUF_INIT, failing = SBUF_INIT;
 		const char *since, *why;
@@ -135,6 +145,7 @@ char *api_csv_targets(const cJSON *doc, size_t *len)
 		row_end(&b);
 		sbuf_free(&listed);
 		sbuf_free(&failing);
+		cJSON_Delete(tmp);
 	}
 	*len = b.len;
 	return sbuf_take(&b);
@@ -150,17 +161,20 @@ static const char *const problem_cols[] = {"rank", "id", "headline", "scope", "s
 char *api_csv_problems(const cJSON *doc, size_t *len)
 {
 	sbuf_t b = SBUF_INIT;
-	const cJSON *p;
+	const cJSON *it;
 	size_t n = sizeof(problem_cols) / sizeof(problem_cols[0]);
 
 	for (size_t i = 0; i < n; i++)
 		cell(&b, i == 0, problem_cols[i]);
 	row_end(&b);
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "problems"))
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "problems"))
 	{
+		cJSON *tmp;
+		const cJSON *p = item_object(it, &tmp);
 		for (size_t i = 0; i < n; i++)
 			member(&b, i == 0, p, problem_cols[i]);
 		row_end(&b);
+		cJSON_Delete(tmp);
 	}
 	*len = b.len;
 	return sbuf_take(&b);

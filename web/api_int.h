@@ -62,8 +62,23 @@ int api_cycle_json(store_t *s, cJSON **out);
 int api_resolver_json(store_t *s, cJSON **out);
 void api_summary_counts(cJSON *o, const char *total_key, const store_summary_t *sum);
 
-/* Adds member (a page of q's targets, each api_target_json) and "next"
- * (next_base plus "&cursor=...", or null on the last page) to doc. 0 or -1. */
+/* The items of a page so far, in bytes as served (http.c writes '<', '>' and '&'
+ * as \u escapes), against its budget (API_PAGE_BYTES, API_PROBLEMS_PAGE_BYTES). */
+typedef struct {
+	size_t budget;
+	size_t bytes; /* the items added, with their commas */
+	size_t n;     /* items added */
+	bool full;    /* an item did not fit: the page ends before it */
+} api_page_t;
+
+/* Adds item to the array arr as its printed text, unless arr holds an item
+ * already and this one would take the page past its budget: then sets p->full
+ * and returns 1. Takes ownership of item either way; 0 when added. */
+int api_page_add(api_page_t *p, cJSON *arr, cJSON *item);
+
+/* Adds member (a page of q's targets, each api_target_json, ending early when
+ * the next would pass API_PAGE_BYTES) and "next" (next_base plus
+ * "&cursor=...", or null on the last page) to doc. 0 or -1. */
 int api_targets_page_into(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
 			  const store_target_query_t *q, cJSON *doc, const char *member,
 			  const char *next_base);

@@ -349,6 +349,33 @@ out:
 	return doc;
 }
 
+int api_page_add(api_page_t *p, cJSON *arr, cJSON *item)
+{
+	char *text = cJSON_PrintUnformatted(item);
+	size_t len = 1; /* its comma, or the closing bracket */
+	cJSON *raw;
+
+	cJSON_Delete(item);
+	if (!text) { /* out of memory: end the page here */
+		p->full = true;
+		return 1;
+	}
+	for (const char *c = text; *c; c++)
+		len += strchr("<>&", *c) ? 6 : 1;
+	if (p->n && p->bytes + len > p->budget) {
+		p->full = true;
+		cJSON_free(text);
+		return 1;
+	}
+	/* the text, not the tree: a page of objects is a few times larger as cJSON items */
+	raw = cJSON_CreateRaw(text);
+	cJSON_free(text);
+	cJSON_AddItemToArray(arr, raw);
+	p->bytes += len;
+	p->n++;
+	return 0;
+}
+
 /* Appends "&key=value" with value percent-encoded. */
 size_t api_url_param(char *buf, size_t len, size_t o, const char *key, const char *v)
 {

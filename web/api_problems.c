@@ -127,6 +127,7 @@ out:
 struct problems {
 	const api_lists_t *ls;
 	cJSON *arr;
+	api_page_t bytes;
 	int64_t last_rank;
 };
 
@@ -134,7 +135,8 @@ static int problem_one(void *arg, const store_problem_row_t *r)
 {
 	struct problems *p = arg;
 
-	cJSON_AddItemToArray(p->arr, problem_row_json(p->ls, r));
+	if (api_page_add(&p->bytes, p->arr, problem_row_json(p->ls, r)))
+		return 1; /* the page is full: it ends before this problem */
 	p->last_rank = r->rank;
 	return 0;
 }
@@ -144,7 +146,7 @@ int api_problems(store_t *s, const api_ctx_t *c, const api_problems_q_t *q, cJSO
 {
 	api_lists_t ls = {0};
 	store_problem_query_t sq = {q->scope, 0, q->ignored, q->after_rank, q->limit};
-	struct problems p = {&ls, NULL, 0};
+	struct problems p = {&ls, NULL, {API_PROBLEMS_PAGE_BYTES, 0, 0, false}, 0};
 	char url[1200];
 	size_t o;
 	bool more;
@@ -172,7 +174,7 @@ int api_problems(store_t *s, const api_ctx_t *c, const api_problems_q_t *q, cJSO
 		api_dberr(s, err, errlen);
 		goto out;
 	}
-	if (more) {
+	if (more || p.bytes.full) {
 		o = (size_t)snprintf(url, sizeof(url), "/api/v1/problems?limit=%u&cursor=%lld",
 				     q->limit, (long long)p.last_rank);
 		if (q->scope >= 0)

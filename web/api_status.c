@@ -130,6 +130,7 @@ struct page {
 	const api_ctx_t *c;
 	const api_lists_t *ls;
 	cJSON *targets;
+	api_page_t bytes;
 	uint8_t last[STORE_IPKEY_BUF]; /* the last target's ipkey: the next page's cursor */
 	size_t lastlen;
 };
@@ -138,7 +139,8 @@ static int page_target(void *arg, const store_target_view_t *v)
 {
 	struct page *p = arg;
 
-	cJSON_AddItemToArray(p->targets, api_target_json(p->c, p->ls, v));
+	if (api_page_add(&p->bytes, p->targets, api_target_json(p->c, p->ls, v)))
+		return 1; /* the page is full: it ends before this target */
 	memcpy(p->last, v->ipkey, v->ipkeylen);
 	p->lastlen = v->ipkeylen;
 	return 0;
@@ -148,13 +150,14 @@ int api_targets_page_into(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
 			  const store_target_query_t *q, cJSON *doc, const char *member,
 			  const char *next_base)
 {
-	struct page p = {c, ls, NULL, {0}, 0};
+	struct page p = {c, ls, NULL, {API_PAGE_BYTES, 0, 0, false}, {0}, 0};
 	char url[1400], cur[2 * STORE_IPKEY_BUF + 1];
 	bool more;
 
 	p.targets = cJSON_AddArrayToObject(doc, member);
 	if (store_targets_page(s, q, page_target, &p, &more) < 0)
 		return -1;
+	more |= p.bytes.full;
 	if (!more) {
 		cJSON_AddNullToObject(doc, "next");
 		return 0;

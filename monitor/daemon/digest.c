@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "checks/problem.h"
+#include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/daemon/neighbourhood.h"
@@ -44,6 +46,8 @@ struct digest {
 	size_t nec, capec;
 	struct target_change *tc;
 	size_t ntc, captc;
+	size_t ntargets;      /* targets visited */
+	double read_s;        /* seconds of the pass over the targets */
 };
 
 /* The list in use that row records: an enabled list of the config, or a
@@ -129,6 +133,7 @@ static int on_target(void *arg, const store_target_view_t *v)
 	standing_t standing;
 	target_t t;
 
+	d->ntargets++;
 	view_target(v, &t);
 	for (size_t i = 0; i < v->nstates; i++) {
 		const store_state_t *st = &v->states[i].st;
@@ -210,9 +215,18 @@ fail:
 	return -1;
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int digest_run(struct sched *s, int64_t now, int64_t seen)
 {
 	struct digest d;
+	double t0 = mono_s(), t1;
 	int ret = -1;
 
 	memset(&d, 0, sizeof(d));
@@ -222,7 +236,12 @@ int digest_run(struct sched *s, int64_t now, int64_t seen)
 	if (store_lists_visit(s->store, add_list, &d) < 0 ||
 	    store_targets_visit(s->store, STORE_TARGETS_ACTIVE, NULL, on_target, &d) < 0)
 		goto out;
+	t1 = mono_s();
 	ret = digest_write(&d, seen);
+	log_debug("digest %lld: %zu targets, %zu problems, %zu listings and %zu targets changed, "
+		  "%.2f s (read %.2f s, write %.2f s)",
+		  (long long)seen, d.ntargets, problem_set_count(d.ps), d.nec, d.ntc,
+		  mono_s() - t0, t1 - t0, mono_s() - t1);
 out:
 	for (size_t i = 0; i < d.nec; i++)
 		free(d.ec[i].entity);

@@ -11,7 +11,8 @@
   const CHANGES_SHOWN = 12;
   const TARGETS_PAGE = 50;
   const ALL_TARGETS_MAX = 300; // above this many targets the browser starts on the problems
-  const MAP_PAGE = 1000, MAP_PAGES_MAX = 5; // a /16 map reads at most 5,000 problem targets
+  const MAP_PAGE = 1000, MAP_PAGES_MAX = 5; // a /16 map reads at most 5 pages of problem targets
+                                            // (1,000 each, fewer when a page reaches 1 MiB)
   const TOKEN_KEY = "blmon-token", VISIT_KEY = "blmon-last-visit";
   const SVG_NS = "http://www.w3.org/2000/svg";
   const SCOPES = ["ip", "domain", "network", "asn"];
@@ -856,7 +857,7 @@
       const cyc = sum.last_cycle ? sum.last_cycle.id : null;
       if (this.cycle === cyc) return;
       const cells = new Array(256).fill(null).map(() => ({cls: "none", n: 0, by: {}}));
-      let truncated = false;
+      let truncated = 0; // the addresses read, when more were left unread
       const put = (t) => {
         const a = ip4(t.target);
         if (a === null) return;
@@ -868,22 +869,34 @@
         if (WORST[k] > WORST[c.cls]) c.cls = k;
       };
       if (this.fine) {
-        // at most 256 targets each: one page apiece; clean ones too, to tell them from unmonitored
+        // at most 256 targets each, clean ones too, to tell them from unmonitored; a page may end
+        // before its limit (the server keeps pages under 1 MiB: many lists), so follow next
         const q = "/api/v1/targets?prefix=" + encodeURIComponent(this.grid) + "&limit=256&status=";
-        const [bad, good] = await Promise.all([getJSON(q + "problems"), getJSON(q + "clean")]);
+        const every = async (url) => {
+          const got = [];
+          while (url) {
+            const doc = await getJSON(url);
+            got.push(...doc.targets);
+            url = doc.next;
+          }
+          return got;
+        };
+        const [bad, good] = await Promise.all([every(q + "problems"), every(q + "clean")]);
         if (!alive()) return;
-        good.targets.forEach(put);
-        bad.targets.forEach(put);
+        good.forEach(put);
+        bad.forEach(put);
       } else {
         // a /16: only targets with a problem, a bounded number of pages; the rest shows as clean
         let url = "/api/v1/targets?prefix=" + encodeURIComponent(this.grid) + "&status=problems&limit=" + MAP_PAGE;
+        let read = 0;
         for (let pages = 0; url && pages < MAP_PAGES_MAX; pages++) {
           const doc = await getJSON(url);
           if (!alive()) return;
           doc.targets.forEach(put);
+          read += doc.targets.length;
           url = doc.next;
         }
-        truncated = !!url;
+        truncated = url ? read : 0;
       }
       this.cycle = cyc;
       this.draw(cells, truncated);
@@ -939,7 +952,7 @@
           : "Each cell is one /24, " + oct(this.base) + ".(row + column).0/24, coloured by the worst state " +
           "of its addresses. Only addresses with a problem are read, so a /24 you do not monitor looks like one " +
           "without problems. Click one to see its addresses.",
-        truncated ? " Only the first " + MAP_PAGE * MAP_PAGES_MAX + " addresses with a problem are drawn." : "");
+        truncated ? " Only the first " + truncated.toLocaleString("en") + " addresses with a problem are drawn." : "");
       setKids(this.body, el("div", {class: "heatwrap"}, root), el("div", {class: "mapside"}, legend, note,
         el("p", {class: "small"}, el("a", {href: "#/targets?prefix=" + encodeURIComponent(this.cidr)}, "List the targets of " + this.cidr))));
     },
