@@ -41,7 +41,8 @@ CHECKS_SRCS := \
 	checks/dnsbl.c \
 	checks/asn.c \
 	checks/discover.c \
-	checks/reject_rules.c
+	checks/reject_rules.c \
+	checks/snds.c
 
 STORE_SRCS := \
 	store/store.c \

@@ -22,7 +22,10 @@ void result_from_engine(result_t *r, const catalog_list_t *l, const dnsbl_result
 	r->txt = res->txt;
 	r->ntxt = res->ntxt;
 	r->ttl = res->ttl;
-	verdict_reason(&res->v, l, reason, RESULT_REASON_MAX);
+	if (res->why)
+		snprintf(reason, RESULT_REASON_MAX, "%s", res->why); /* a source that is not DNS */
+	else
+		verdict_reason(&res->v, l, reason, RESULT_REASON_MAX);
 	/* a list the run did not trust: its test points say what was seen */
 	if (res->v.reason >= REASON_LIST_DEAD && res->v.reason <= REASON_LIST_UNREACHABLE && state &&
 	    state->detail[0])
