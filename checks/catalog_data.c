@@ -2,6 +2,7 @@
  * Sources: each list's public usage page, collected in shared/dnsbl-reference.md. Dead lists
  * (SORBS, AHBL, dul.ru, DSBL, ...) are deliberately absent: their test points fail. */
 #include "checks/catalog.h"
+#include "checks/snds.h"
 
 #include <stddef.h>
 
@@ -237,10 +238,10 @@ const struct catalog_def catalog_builtin[] = {
 	{"uribl", "multi.uribl.com", "URIBL multi", LIST_BLOCK, QTYPE_DOMAIN, SCOPE_DOMAIN, false,
 	 0, NULL, uribl_codes, "test.uribl.com", NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	/* what Microsoft itself says of the addresses registered to an SNDS key (IPv4 only) */
-	{"microsoft-snds", "microsoft-snds", "Microsoft SNDS blocklist (Outlook.com)", LIST_BLOCK,
+	{SNDS_LIST_BLOCK, SNDS_LIST_BLOCK, "Microsoft SNDS blocklist (Outlook.com)", LIST_BLOCK,
 	 QTYPE_IP, SCOPE_IP, false, 0, OUTLOOK_SUPPORT, snds_block_codes, NULL, NULL, SEVERITY_HIGH,
 	 SOURCE_SNDS},
-	{"microsoft-snds-filter", "microsoft-snds-filter", "Microsoft SNDS filter result (Outlook.com)",
+	{SNDS_LIST_FILTER, SNDS_LIST_FILTER, "Microsoft SNDS filter result (Outlook.com)",
 	 LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0, OUTLOOK_SUPPORT, snds_filter_codes, NULL, NULL,
 	 SEVERITY_HIGH, SOURCE_SNDS},
 };

@@ -88,6 +88,16 @@ const char *snds_doc_name(snds_doc_t d)
 	return d == SNDS_IPSTATUS ? "ipStatus.aspx" : "data.aspx";
 }
 
+snds_doc_t snds_list_doc(const catalog_list_t *l)
+{
+	return l && l->id && !strcmp(l->id, SNDS_LIST_FILTER) ? SNDS_DATA : SNDS_IPSTATUS;
+}
+
+dnsbl_health_t snds_fetch_health(long http_code)
+{
+	return http_code == 401 || http_code == 403 ? HEALTH_REFUSED : HEALTH_UNREACHABLE;
+}
+
 const char *snds_filter_name(snds_filter_t f)
 {
 	static const char *const names[] = {"GREEN", "YELLOW", "RED"};

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checks/catalog.h"
 #include "checks/dnsbl.h"
 #include "checks/target.h"
 
@@ -31,6 +32,18 @@ typedef enum {
 
 /* "ipStatus.aspx", "data.aspx" (static). */
 const char *snds_doc_name(snds_doc_t d);
+
+/* The ids of the two SNDS lists of the catalog (catalog_data.c). */
+#define SNDS_LIST_BLOCK "microsoft-snds"
+#define SNDS_LIST_FILTER "microsoft-snds-filter"
+
+/* The document a list of SNDS source reads: data.aspx for the filter result,
+ * ipStatus.aspx for the blocklist. */
+snds_doc_t snds_list_doc(const catalog_list_t *l);
+
+/* A list's health when its document could not be had: refused when the server
+ * answered 401 or 403 (the key), else unreachable. */
+dnsbl_health_t snds_fetch_health(long http_code);
 
 /* Whether key looks like an SNDS key (a GUID: 8 to 128 letters, digits and
  * dashes). Nothing else is ever put into a URL. */

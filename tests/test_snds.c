@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "checks/snds.h"
+#include "monitor/config.h"
 
 #define BLOCKED "Blocked due to user complaints or other evidence of spamming"
 
@@ -280,4 +281,89 @@ Test(snds, several_keys)
 	snds_result(two, SNDS_IPSTATUS, &b, 0, &r, buf, sizeof(buf));
 	cr_assert_eq(r.v.status, STATUS_CLEAN);
 	snds_free(two);
+}
+
+/* ---- [snds] in the config ---- */
+
+#define KEY "6f1c9b2e-1111-4a2b-9c3d-0123456789ab"
+
+static config_t *load(const char *text)
+{
+	config_t *c = NULL;
+
+	err[0] = '\0';
+	config_load_string("t.conf", text, strlen(text), &c, err, sizeof(err));
+	return c;
+}
+
+Test(snds, a_key_enables_both_lists)
+{
+	config_t *c = load("[targets]\nip = 192.0.2.60\n");
+	catalog_list_t *b, *f;
+
+	cr_assert_not_null(c, "%s", err);
+	b = catalog_find(c->catalog, SNDS_LIST_BLOCK);
+	cr_assert_not_null(b);
+	cr_assert_eq(b->source, SOURCE_SNDS);
+	cr_assert(!b->enabled || !b->zone, "no key: SNDS is off");
+	config_free(c);
+
+	c = load("[lists]\ndefault = no\n[snds]\nkey = " KEY "\nrefresh = 2h\n");
+	cr_assert_not_null(c, "%s", err);
+	b = catalog_find(c->catalog, SNDS_LIST_BLOCK);
+	f = catalog_find(c->catalog, SNDS_LIST_FILTER);
+	cr_assert(b->enabled && b->zone && f->enabled && f->zone, "a key enables both lists");
+	cr_assert_eq(config_list_interval(c, b), 7200, "checked as often as SNDS is fetched");
+	cr_assert_eq(snds_list_doc(b), SNDS_IPSTATUS);
+	cr_assert_eq(snds_list_doc(f), SNDS_DATA);
+	cr_assert_str_eq(c->snds_url, SNDS_URL_DEFAULT);
+	cr_assert_eq(c->nsnds_keys, 1);
+	config_free(c);
+
+	c = load("[snds]\nkey = " KEY "\n[lists]\ndisable = microsoft-snds-filter\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(!catalog_find(c->catalog, SNDS_LIST_FILTER)->enabled);
+	cr_assert(catalog_find(c->catalog, SNDS_LIST_BLOCK)->enabled);
+	config_free(c);
+}
+
+Test(snds, config_errors_never_quote_a_key)
+{
+	char text[512];
+
+	cr_assert_null(load("[snds]\nkey = 6f1c9b2e&secret=1\n"));
+	cr_assert_str_eq(err, "t.conf:2: [snds] key: not an SNDS key (8 to 128 letters, digits and "
+			      "dashes, as SNDS's automated access page shows it)");
+	cr_assert_null(load("[snds]\nkey = " KEY "\nkey = " KEY "\n"));
+	cr_assert_str_eq(err, "t.conf:3: [snds] key: the same key as line 2");
+	cr_assert_null(strstr(err, "6f1c9b2e"));
+	cr_assert_null(load("[snds]\nrefresh = 5m\n"));
+	cr_assert_str_eq(err, "t.conf:2: [snds] refresh: 5m is out of range (900s to 2592000s)");
+	cr_assert_null(load("[lists]\nenable = microsoft-snds\n"));
+	cr_assert_str_eq(err, "t.conf:2: [lists] enable: microsoft-snds needs an SNDS key: set key "
+			      "= in [snds]");
+	cr_assert_null(load("[list microsoft-snds]\nkey = " KEY "\n"));
+	cr_assert_str_eq(err, "t.conf:2: [list microsoft-snds] key: SNDS keys go in [snds] key =");
+	cr_assert_null(strstr(err, "6f1c9b2e"));
+	snprintf(text, sizeof(text), "[snds]\nkey = %s\nurl = ftp://user:pw@host/snds/?key=%s\n", KEY,
+		 KEY);
+	cr_assert_null(load(text));
+	cr_assert_null(strstr(err, "6f1c9b2e"), "%s", err);
+	cr_assert_null(strstr(err, "pw@"), "%s", err);
+}
+
+Test(snds, redact_masks_keys_and_the_url)
+{
+	config_t *c = load("[snds]\nkey = " KEY "\nkey = 0000aaaa-bbbb\n"
+			   "url = https://u:secretpass@snds.example/snds/\n");
+	char text[600];
+
+	cr_assert_not_null(c, "%s", err);
+	snprintf(text, sizeof(text), "GET https://u:secretpass@snds.example/snds/data.aspx?key=%s "
+		 "failed: bad key " KEY " and 0000aaaa-bbbb", KEY);
+	config_redact(c, text, sizeof(text));
+	cr_assert_null(strstr(text, "6f1c9b2e"), "%s", text);
+	cr_assert_null(strstr(text, "0000aaaa"), "%s", text);
+	cr_assert_null(strstr(text, "secretpass"), "%s", text);
+	config_free(c);
 }
