@@ -52,7 +52,8 @@ STORE_SRCS := \
 	store/store_alert.c \
 	store/store_problems.c \
 	store/store_read.c \
-	store/store_read_events.c
+	store/store_read_events.c \
+	store/store_snds.c
 
 WEB_SRCS := \
 	web/api_lists.c \
@@ -72,6 +73,7 @@ MONITOR_SRCS := \
 	monitor/daemon/confirm.c \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
+	monitor/daemon/snds_watch.c \
 	monitor/daemon/cycle.c \
 	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \

@@ -106,8 +106,9 @@
         el("strong", {}, l.name + " (" + l.zone + ") is " + l.health),
         l.detail ? el("span", {class: "detail"}, ": " + l.detail) : null,
         l.advice ? el("div", {class: "advice"}, "What to do: " + l.advice) : null,
-        el("div", {class: "small"}, "Its results are shown as last confirmed until it passes " +
-          "its test points again" + (l.since ? " (failing since " + when(l.since) + ")" : "") + ".")));
+        el("div", {class: "small"}, "Its results are shown as last confirmed until " +
+          (l.source === "snds" ? "SNDS's documents can be read" : "it passes its test points") +
+          " again" + (l.since ? " (failing since " + when(l.since) + ")" : "") + ".")));
     }
   }
 
@@ -147,8 +148,26 @@
     return li;
   }
 
+  // Microsoft SNDS's word on a target: its numbers of the day when SNDS has them, else why
+  // it has none (SNDS covers only the addresses registered to its key). Text only.
+  function sndsLine(t, sndsZones) {
+    const n = t.snds;
+    if (n) {
+      return el("div", {class: "snds small", "data-filter": n.filter},
+        el("strong", {}, "Microsoft SNDS"), " (Outlook.com, until " + n.activity_end + "): ",
+        el("span", {class: "badge " + (n.filter === "GREEN" ? "clean" : "listed")}, n.filter), " · " +
+        n.messages + " messages to " + n.recipients + " recipients · complaint rate " +
+        (n.complaint_rate || "n/a") + " · " + n.trap_hits + " trap hit" + (n.trap_hits === 1 ? "" : "s") +
+        (n.trap_start ? " (" + n.trap_start + " to " + n.trap_end + ")" : "") +
+        (n.comments ? " · " + n.comments : ""));
+    }
+    const r = t.results.find((x) => sndsZones.has(x.zone) && x.status === "clean" && x.reason);
+    return r ? el("div", {class: "snds small"}, el("strong", {}, "Microsoft SNDS"), ": " + r.reason) : null;
+  }
+
   function drawTargets(st) {
     const box = $("targets");
+    const sndsZones = new Set(st.lists.filter((l) => l.source === "snds").map((l) => l.zone));
     box.replaceChildren();
     if (onlyProblems) {
       box.append(el("p", {class: "small"}, st.summary.clean + " clean targets are not shown (" +
@@ -185,6 +204,8 @@
           (t.discovered_from ? " · address of " + t.discovered_from : "") +
           (asn ? " · " + asn : ""))));
       if (own.length) row.append(el("ul", {class: "listings"}, ...own.map((r) => listingItem(r, t))));
+      const snds = sndsLine(t, sndsZones);
+      if (snds) row.append(snds);
       if (hood.length) {
         row.append(el("div", {class: "hoodh"},
           "Neighbourhood: the network or ASN around this address is listed, not only the address"));
