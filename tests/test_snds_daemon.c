@@ -494,3 +494,99 @@ Test(snds_daemon, check_consults_snds_once)
 	harness_run_free(&r);
 }
 
+/* ---- provider incidents from the mail log cite SNDS ---- */
+
+/* Appends n Postfix S3150 bounces of mail from ip to domain through relay. */
+static void s3150(const char *ip, const char *domain, const char *relay, int n)
+{
+	char path[1100];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mail.log", dir);
+	f = fopen(path, "a");
+	cr_assert_not_null(f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "Jun 20 13:43:%02d mail1 postfix/smtp[2318]: 4F1A%04X: to=<user%d@%s>, "
+			"relay=%s[192.0.2.10]:25, delay=7.5, delays=2.2/0/0.28/5.1, dsn=5.7.1, "
+			"status=bounced (host %s[192.0.2.10] said: 550 5.7.1 Unfortunately, messages "
+			"from [%s] weren't sent. Please contact your Internet service provider since "
+			"part of their network is on our block list (S3150). You can also refer your "
+			"provider to http://mail.live.com/mail/troubleshooting.aspx#errors. (in reply "
+			"to MAIL FROM command))\n", i, (unsigned)i, i, domain, relay, relay, ip);
+	fclose(f);
+}
+
+/* Starts the daemon following DIR/mail.log with incidents POSTed to the fixture's
+ * /hook/inc, once SNDS's documents are in. */
+static void start_with_logwatch(void)
+{
+	char extra[1600];
+
+	doc("ipStatus.aspx", ipstatus);
+	doc("data.aspx", data);
+	cr_assert_eq(harness_write(dir, "mail.log", ""), 0);
+	snprintf(extra, sizeof(extra),
+		 "[webhook]\nurl = http://127.0.0.1:%d/hook/inc\n[alerts]\nbatch = 0s\n"
+		 "[logwatch]\nfile = %s/mail.log\nformat = postfix\nthreshold = 3 in 1m\n"
+		 "quiet = 30m\n", web.port, dir);
+	write_conf(extra);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	WAIT(BLOCK_LISTED, 9, 10000);
+	WAIT("SELECT count(*) FROM logwatch_files", 1, 10000);
+}
+
+/* The webhook document of the incident's opening, as the receiver got it. */
+static char *incident_posted(void)
+{
+	char path[1100], *all;
+
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND "
+				     "subject LIKE '%REJECTS mail%'", 1, 15000))
+		harness_daemon_fail(&d, "no incident alert delivered");
+	snprintf(path, sizeof(path), "%s/hook-inc.jsonl", dir);
+	all = harness_read(path);
+	cr_assert(strstr(all, "REJECTS mail"), "%s", all);
+	return all;
+}
+
+Test(snds_daemon, s3150_burst_for_an_address_snds_blocks_is_one_incident_naming_both)
+{
+	char *posted;
+
+	start_with_logwatch();
+	s3150("192.0.2.60", "hotmail.com", "eur.olc.protection.outlook.com", 4);
+	WAIT("SELECT count(*) FROM incidents WHERE provider = 'microsoft' AND code = 'S3150' AND "
+	     "sending_ip = '192.0.2.60'", 1, 10000);
+	posted = incident_posted();
+	cr_assert_eq(q("SELECT count(*) FROM incidents"), 1, "a burst is one incident");
+	/* Microsoft's own word first, then the public lists' */
+	cr_assert(strstr(posted, "Outlook.com blocks 192.0.2.60 (SNDS: blocked since "), "%s", posted);
+	cr_assert(strstr(posted, "'" BLOCKED "'); SNDS filter result RED for 192.0.2.60 since "),
+		  "%s", posted);
+	cr_assert(strstr(posted, "; no public DNSBL lists it"), "%s", posted);
+	/* consumer Outlook.com: the sender support request form, not the Office 365 portal */
+	cr_assert(strstr(posted, "Outlook.com sender support request form "
+				 "(https://go.microsoft.com/fwlink/?LinkID=614866)"), "%s", posted);
+	cr_assert(strstr(posted, "\\\"removal\\\":\\\"https://go.microsoft.com/fwlink/?LinkID=614866"),
+		  "%s", posted);
+	cr_assert_null(strstr(posted, "6f1c9b2e"));
+	free(posted);
+	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
+}
+
+Test(snds_daemon, s3150_when_the_network_is_listed_points_to_the_provider)
+{
+	char *posted;
+
+	start_with_logwatch();
+	/* 192.0.2.62: SNDS does not block it (GREEN); its network is on Test NET (the NinerNet case) */
+	s3150("192.0.2.62", "contoso.example", "contoso-example.mail.protection.outlook.com", 4);
+	WAIT("SELECT count(*) FROM incidents WHERE sending_ip = '192.0.2.62'", 1, 10000);
+	posted = incident_posted();
+	cr_assert(strstr(posted, "SNDS does not show 192.0.2.62 as blocked (as of "), "%s", posted);
+	cr_assert(strstr(posted, "Test NET lists 192.0.2.62 since"), "%s", posted);
+	cr_assert(strstr(posted, "only the provider can get that lifted"), "%s", posted);
+	cr_assert_null(strstr(posted, "no public DNSBL lists it"), "%s", posted);
+	free(posted);
+	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
+}
