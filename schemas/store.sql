@@ -393,3 +393,8 @@ CREATE TABLE snds_ips (
     fetched        INTEGER NOT NULL                -- when this document was downloaded
 );
 CREATE INDEX snds_ips_account ON snds_ips (account);
+
+-- Where the sending IP stood when an incident's opening was told (its DNSBL listings, and
+-- SNDS's word for Microsoft), for the API and the dashboard; removal and advice are then
+-- those told, chosen by that context (monitor/alert/alert_incident.c). NULL before.
+ALTER TABLE incidents ADD COLUMN context TEXT;

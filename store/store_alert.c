@@ -87,6 +87,8 @@ static const char SQL_INCIDENT_DOMAINS[] =
 	"ORDER BY rejections DESC, domain LIMIT " STR(STORE_ALERT_DOMAINS_MAX);
 static const char SQL_INCIDENT_OPENED[] = "UPDATE incidents SET alerted_open = ?2 WHERE id = ?1";
 static const char SQL_INCIDENT_CLOSED[] = "UPDATE incidents SET alerted_close = ?2 WHERE id = ?1";
+static const char SQL_INCIDENT_TOLD[] =
+	"UPDATE incidents SET context = ?2, removal = ?3, advice = ?4 WHERE id = ?1";
 static const char SQL_LISTINGS[] =
 	"SELECT t.target, l.zone, l.name, l.scope, s.since, ifnull(a.asn, -1), ifnull(a.name, ''), "
 	"ifnull(a.prefix, ''), s.codes, s.txt FROM state s JOIN targets t ON t.id = s.target_id "
@@ -633,6 +635,20 @@ int store_alert_incident_mark(store_t *s, int64_t id, bool closing, int64_t now)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
+	return store_done(s, st);
+}
+
+int store_alert_incident_told(store_t *s, int64_t id, const char *context, const char *removal,
+			      const char *advice)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_INCIDENT_TOLD);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, context);
+	store_bind_text(st, 3, removal);
+	store_bind_text(st, 4, advice);
 	return store_done(s, st);
 }
 

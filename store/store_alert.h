@@ -148,6 +148,10 @@ typedef struct {
 int store_alert_incidents(store_t *s, store_alert_incident_t **out);
 /* Records that the opening (closing = false) or closing of incident id was alerted at now. */
 int store_alert_incident_mark(store_t *s, int64_t id, bool closing, int64_t now);
+/* Records what the opening of incident id told: where its sending IP stood (context), and
+ * the removal path and advice chosen by it. */
+int store_alert_incident_told(store_t *s, int64_t id, const char *context, const char *removal,
+			      const char *advice);
 
 /* A listing now of an active target on a block list, with its neighbourhood. */
 typedef struct {

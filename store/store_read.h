@@ -107,6 +107,8 @@ typedef struct {
 	int64_t id, opened, closed;  /* closed 0: still open */
 	const char *provider, *kind, *code, *meaning, *sending_ip, *removal, *advice, *sample;
 	int64_t rejections, last_rejection, last_sent; /* last_sent 0: no delivery since */
+	const char *context; /* where the sending IP stood when the opening was told (DNSBLs,
+				SNDS), NULL before */
 } store_incident_t;
 
 typedef int (*store_incident_fn)(void *arg, const store_incident_t *in);

@@ -571,6 +571,14 @@ Test(snds_daemon, s3150_burst_for_an_address_snds_blocks_is_one_incident_naming_
 		  "%s", posted);
 	cr_assert_null(strstr(posted, "6f1c9b2e"));
 	free(posted);
+	/* the API (and the dashboard's incident card) says what the alert said */
+	posted = get("/api/v1/incidents", 200);
+	cr_assert_eq(harness_schema_valid("api/incidents.schema.json", posted), 0, "%s", posted);
+	cr_assert(strstr(posted, "\"context\":\"Outlook.com blocks 192.0.2.60 (SNDS: blocked since "),
+		  "%s", posted);
+	cr_assert(strstr(posted, "\"removal\":\"https://go.microsoft.com/fwlink/?LinkID=614866\""),
+		  "%s", posted);
+	free(posted);
 	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
 }
 

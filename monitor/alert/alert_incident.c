@@ -237,6 +237,9 @@ static int incident_tell(alert_t *a, const store_alert_incident_t *inc, bool clo
 	incident_item(a, inc, alert_item_add(&m, &cap, closing ? ALERT_ITEM_INCIDENT_CLOSED
 								: ALERT_ITEM_INCIDENT_OPEN));
 	queued = alert_queue_add(a, &m, now);
+	if (!closing) /* the API and the dashboard show what the opening told */
+		alert_db(a, store_alert_incident_told(a->store, inc->id, m.items[0].dnsbl,
+						      m.items[0].removal, m.items[0].advice));
 	alert_db(a, store_alert_incident_mark(a->store, inc->id, closing, now));
 	free(m.items);
 	return queued;

@@ -271,6 +271,7 @@
         card.append(el("div", {class: "small"}, "Recipient domains: " +
           i.domains.map((d) => d.domain + " (" + d.rejections + ")").join(", ")));
       }
+      if (i.context) card.append(el("div", {class: "small"}, "Listed then: " + i.context));
       if (i.advice) card.append(el("div", {class: "advice"}, "What to do: " + i.advice));
       if (removal) card.append(el("div", {class: "small"}, "Removal: ", removal));
       if (i.sample) card.append(el("div", {class: "txt"}, el("span", {class: "k"}, "log "), i.sample));
