@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/harness.h"
@@ -308,6 +309,29 @@ Test(snds_daemon, documents_become_listings_problems_api_and_metrics)
 	cr_assert_eq(harness_count(reqs, "/snds/ipStatus.aspx"), 2, "asked again:\n%s", reqs);
 	free(reqs);
 	cr_assert_eq(q("SELECT count(*) " ON("microsoft-snds") "AND s.failing_since != 0"), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
+}
+
+Test(snds_daemon, dashboard_shows_microsofts_block_beside_the_dnsbls, .timeout = 120)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048];
+	int st;
+
+	doc("ipStatus.aspx", ipstatus);
+	doc("data.aspx", data);
+	write_conf(NULL);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	WAIT(BLOCK_LISTED, 9, 10000);
+	WAIT(FILTER_LISTED, 2, 10000);
+	WAIT("SELECT count(*) " ON("bl.test") "AND s.status = 'listed'", 1, 10000);
+	if (!harness_daemon_cycles(&d, 2, 10000)) /* the digest has seen them */
+		harness_daemon_fail(&d, "no cycles");
+	snprintf(cmd, sizeof(cmd), "cd '%s' && node tests/web/snds-dashboard.test.js "
+		 "http://127.0.0.1:%d/ tests/artifacts 1>&2", root ? root : ".", http_port);
+	st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the SNDS dashboard test failed (its output "
+		  "is above); screenshots in tests/artifacts/");
 	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
 }
 
