@@ -509,6 +509,8 @@ static void rows_index(struct sdoc *d)
 {
 	size_t o = 0;
 
+	if (!d->nrows)
+		return; /* an empty document has no array to sort */
 	qsort(d->rows, d->nrows, sizeof(*d->rows), row_cmp);
 	for (size_t i = 0; i < d->nrows; i++)
 		if (!o || addr_cmp(d->rows[o - 1].fam, d->rows[o - 1].addr, d->rows[i].fam,
