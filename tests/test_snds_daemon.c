@@ -376,13 +376,31 @@ Test(snds_daemon, a_failed_fetch_keeps_the_last_known_state_and_goes_stale)
 
 	doc("ipStatus.aspx", ipstatus);
 	doc("data.aspx", data);
-	write_conf("[webhook]\nurl = http://127.0.0.1:1/never\n");
+	{
+		char hook[200];
+		snprintf(hook, sizeof(hook), "[webhook]\nurl = http://127.0.0.1:%d/hook/health\n",
+			 web.port);
+		write_conf(hook);
+	}
 	cr_assert_eq(harness_daemon_start(&d), 0);
 	WAIT(BLOCK_LISTED, 9, 10000);
 	WAIT(FILTER_LISTED, 2, 10000);
 	since = q("SELECT s.since " ON("microsoft-snds") "AND t.target = '192.0.2.60'");
 
 	fails_and_keeps("500", NULL, "HTTP 500 from server");
+	/* the list's health is alerted once, with what to do about SNDS (not about a resolver) */
+	WAIT("SELECT count(*) FROM alerts WHERE delivered IS NOT NULL AND subject LIKE "
+	     "'%changed health%unreachable%'", 1, 15000);
+	{
+		char path[1100], *posted;
+		snprintf(path, sizeof(path), "%s/hook-health.jsonl", dir);
+		posted = harness_read(path);
+		cr_assert(strstr(posted, "SNDS's documents could not be read"), "%s", posted);
+		cr_assert(strstr(posted, "SNDS ipStatus.aspx: HTTP 500 from server"), "%s", posted);
+		cr_assert_null(strstr(posted, "resolver is running"), "%s", posted);
+		cr_assert_null(strstr(posted, "6f1c9b2e"), "%s", posted);
+		free(posted);
+	}
 	/* the API: listed, since unchanged, failing beside it; /metrics keeps the listing */
 	r = result_of("192.0.2.60", "microsoft-snds", &doc1);
 	cr_assert_str_eq(harness_str(r, "status"), "listed");
