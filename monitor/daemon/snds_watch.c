@@ -112,9 +112,15 @@ static int take_new(snds_watch_t *w, store_t *s, size_t i, snds_doc_t d, const c
 		return 0;
 	}
 	w->doc[i][d].confirmed = now;
-	if (store_file_put(s, fid, g->body, g->len, g->etag, g->last_modified, now) < 0 ||
-	    (d == SNDS_DATA && store_snds_replace(s, w->account[i], w->set, i, now) < 0))
+	/* the copy and its lines in one transaction: a /16's lines are one write, not 65,536 */
+	if (store_begin(s) < 0)
 		return -1;
+	if (store_file_put(s, fid, g->body, g->len, g->etag, g->last_modified, now) < 0 ||
+	    (d == SNDS_DATA && store_snds_replace(s, w->account[i], w->set, i, now) < 0) ||
+	    store_commit(s) < 0) {
+		store_rollback(s);
+		return -1;
+	}
 	key_name(w, i, who, sizeof(who));
 	if (d == SNDS_DATA)
 		log_info("SNDS %s: %snew document loaded (%zu addresses)", snds_doc_name(d), who,
@@ -152,14 +158,12 @@ static int refresh_one(snds_watch_t *w, const config_t *c, store_t *s, size_t i,
 		goto out; /* asked a moment ago (a reload): it stays as that answer left it */
 	wd->asked = now;
 	wd->code = 0;
+	send = loaded && have; /* validators only for the copy held */
 	if (snds_url(c->snds_url, d, c->snds_keys[i].value, url, sizeof(url)) < 0) {
 		snprintf(why, sizeof(why), "the [snds] url is too long");
-		goto told;
-	}
-	send = loaded && have; /* validators only for the copy held */
-	if (curlx_get(url, send && f.etag[0] ? f.etag : NULL,
-		      send && f.last_modified[0] ? f.last_modified : NULL, (int)c->snds_timeout_s,
-		      SNDS_BODY_MAX, stop, &g, err, sizeof(err)) < 0) {
+	} else if (curlx_get(url, send && f.etag[0] ? f.etag : NULL,
+			     send && f.last_modified[0] ? f.last_modified : NULL,
+			     (int)c->snds_timeout_s, SNDS_BODY_MAX, stop, &g, err, sizeof(err)) < 0) {
 		/* an error page or an HTTP error is never "nothing blocked" */
 		snprintf(why, sizeof(why), "%s", err);
 		wd->code = g.http_code;
@@ -171,7 +175,6 @@ static int refresh_one(snds_watch_t *w, const config_t *c, store_t *s, size_t i,
 	} else {
 		rc = take_new(w, s, i, d, fid, &g, now, why, sizeof(why));
 	}
-told:
 	config_redact(c, why, sizeof(why)); /* a server may quote the key back */
 	if (why[0]) {
 		char said[sizeof(why) + sizeof(who)];
