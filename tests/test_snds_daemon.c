@@ -7,8 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lib/timefmt.h"
 #include "tests/harness.h"
 
 #define KEY "6f1c9b2e-1111-4a2b-9c3d-0123456789ab"
@@ -639,4 +641,54 @@ Test(snds_daemon, s3150_when_the_network_is_listed_points_to_the_provider)
 	cr_assert_null(strstr(posted, "no public DNSBL lists it"), "%s", posted);
 	free(posted);
 	cr_assert_eq(harness_daemon_stop(&d, 5000), 0);
+}
+
+/* ---- blmon nagios, daemon mode: SNDS's freshness is the daemon's word ---- */
+
+/* A status document with 192.0.2.60 blocked by SNDS, last answered 90 minutes ago (SNDS is
+ * asked hourly), stale or not, and a fresh clean DNS result, for a daemon of 30 min. */
+static void status_doc(bool stale)
+{
+	char doc1[2048], old[TIMEFMT_MAX], fresh[TIMEFMT_MAX], sub[1100];
+
+	timefmt_rfc3339(time(NULL) - 5400, old);
+	timefmt_rfc3339(time(NULL) - 60, fresh);
+	snprintf(doc1, sizeof(doc1),
+		 "{\"interval_seconds\":1800,\"targets\":[{\"target\":\"192.0.2.60\",\"type\":\"ipv4\","
+		 "\"status\":\"listed\",\"results\":["
+		 "{\"zone\":\"microsoft-snds\",\"name\":\"Microsoft SNDS blocklist (Outlook.com)\","
+		 "\"status\":\"listed\",\"scope\":\"ip\",\"kind\":\"block\",\"codes\":[\"127.0.0.2\"],"
+		 "\"meanings\":[],\"txt\":[],\"reason\":null,\"removal_url\":null,\"ttl\":0,"
+		 "\"since\":\"%s\",\"checked_at\":\"%s\",\"stale\":%s,\"failing_since\":null,"
+		 "\"failing_reason\":null},"
+		 "{\"zone\":\"bl.test\",\"name\":\"Test BL\",\"status\":\"clean\",\"scope\":\"ip\","
+		 "\"kind\":\"block\",\"codes\":[],\"meanings\":[],\"txt\":[],\"reason\":null,"
+		 "\"removal_url\":null,\"ttl\":0,\"since\":\"%s\",\"checked_at\":\"%s\",\"stale\":false,"
+		 "\"failing_since\":null,\"failing_reason\":null}]}]}",
+		 old, old, stale ? "true" : "false", fresh, fresh);
+	snprintf(sub, sizeof(sub), "%s/api", dir);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/api/v1", dir);
+	mkdir(sub, 0755);
+	cr_assert_eq(harness_write(sub, "status", doc1), 0);
+}
+
+Test(snds_daemon, nagios_daemon_mode_takes_snds_freshness_from_the_daemon)
+{
+	char url[64];
+	const char *args[] = {"nagios", "--url", url, "-H", "192.0.2.60", NULL};
+	harness_run_t r;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", web.port);
+	status_doc(false);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	cr_assert(!strncmp(r.out, "BLMON CRITICAL - 192.0.2.60 listed on 1 of 2 lists: Microsoft SNDS "
+			   "blocklist (Outlook.com)", 85), "%s", r.out);
+	cr_assert_null(strstr(r.out, " ago"), "an hourly document is not old data: %s", r.out);
+	harness_run_free(&r);
+	status_doc(true);
+	cr_assert_eq(harness_run(&r, 30, args), 0);
+	cr_assert(strstr(r.out, "; as of 90 min ago"), "the daemon called it stale: %s", r.out);
+	harness_run_free(&r);
 }

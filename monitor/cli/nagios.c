@@ -173,6 +173,10 @@ static void count(struct nag *n, const target_t *t, const result_t *r, uint32_t 
 		return;
 	if (n->scope && !strcmp(n->scope, "ip") && (r->scope == SCOPE_NETWORK || r->scope == SCOPE_ASN))
 		return;
+	/* SNDS is asked every [snds] refresh, not every interval: the daemon's own word on its
+	 * freshness (stale) counts, not -a */
+	if (r->list && r->list->source == SOURCE_SNDS && !r->stale)
+		checked_at = 0;
 	if (checked_at > 0 && (!n->oldest || checked_at < n->oldest)) {
 		n->oldest = checked_at;
 		snprintf(n->oldest_why, sizeof(n->oldest_why), "%.250s", failing ? failing : "");
