@@ -53,7 +53,8 @@ CHECKS_SRCS := \
 	checks/dnsbl.c \
 	checks/asn.c \
 	checks/discover.c \
-	checks/reject_rules.c
+	checks/reject_rules.c \
+	checks/snds.c
 
 STORE_SRCS := \
 	store/store.c \
@@ -63,7 +64,8 @@ STORE_SRCS := \
 	store/store_alert.c \
 	store/store_problems.c \
 	store/store_read.c \
-	store/store_read_events.c
+	store/store_read_events.c \
+	store/store_snds.c
 
 WEB_SRCS := \
 	web/api_lists.c \
@@ -84,6 +86,7 @@ MONITOR_SRCS := \
 	monitor/daemon/confirm.c \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
+	monitor/daemon/snds_watch.c \
 	monitor/daemon/cycle.c \
 	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \
@@ -131,7 +134,7 @@ ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 # taken from an archive so a target links only what it calls. Warnings as above, less the one
 # option clang does not know.
 FUZZ_CC    ?= clang
-FUZZERS    := fuzz_config fuzz_logline fuzz_answer
+FUZZERS    := fuzz_config fuzz_logline fuzz_answer fuzz_snds
 FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) monitor/config.c monitor/config_runnable.c \
 	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

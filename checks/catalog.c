@@ -14,11 +14,13 @@ static const char *const kind_names[] = {"block", "allow", "info"};
 static const char *const scope_names[] = {"ip", "network", "asn", "domain"};
 static const char *const qtype_names[] = {"ip", "domain"};
 static const char *const severity_names[] = {"high", "medium", "low"};
+static const char *const source_names[] = {"dns", "snds"};
 
 const char *catalog_kind_name(list_kind_t k) { return kind_names[k]; }
 const char *catalog_scope_name(list_scope_t s) { return scope_names[s]; }
 const char *catalog_qtype_name(list_qtype_t q) { return qtype_names[q]; }
 const char *catalog_severity_name(list_severity_t s) { return severity_names[s]; }
+const char *catalog_source_name(list_source_t s) { return source_names[s]; }
 
 static int name_lookup(const char *const *names, size_t n, const char *s)
 {
@@ -275,14 +277,15 @@ catalog_t *catalog_new_builtin(void)
 		l->qtype = d->qtype;
 		l->scope = d->scope;
 		l->severity = d->severity;
+		l->source = d->source;
 		l->ipv4 = d->qtype == QTYPE_IP;
 		l->ipv6 = d->ipv6;
 		l->budget = d->budget;
 		l->builtin = true;
 		l->test_listed = d->test_listed ? xstrdup(d->test_listed) : NULL;
 		l->test_clean = d->test_clean ? xstrdup(d->test_clean) : NULL;
-		/* keyed zones stay off until the config provides a key */
-		l->zone = strstr(d->zone, "{key}") ? NULL : xstrdup(d->zone);
+		/* keyed zones and SNDS stay off until the config provides a key */
+		l->zone = strstr(d->zone, "{key}") || d->source != SOURCE_DNS ? NULL : xstrdup(d->zone);
 		l->enabled = l->zone != NULL;
 		for (const struct catalog_code_def *cd = d->codes; cd->spec; cd++)
 			if (catalog_code_add(l, cd->spec, cd->cls, err, sizeof(err)) < 0) {
@@ -292,6 +295,17 @@ catalog_t *catalog_new_builtin(void)
 			}
 	}
 	return c;
+}
+
+void catalog_snds_enable(catalog_t *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		catalog_list_t *l = &c->lists[i];
+		if (l->source != SOURCE_SNDS || l->zone)
+			continue;
+		l->zone = xstrdup(l->zone_tmpl);
+		l->enabled = true;
+	}
 }
 
 catalog_list_t *catalog_find(catalog_t *c, const char *name)

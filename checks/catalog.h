@@ -1,4 +1,4 @@
-/* catalog.h -- the DNS blocklists blmon knows: zones, return codes and what they mean.
+/* catalog.h -- the blocklists blmon knows: DNS zones (and Microsoft SNDS), return codes and what they mean.
  * Built-in rows live in catalog_data.c; config may add lists, codes and keys. */
 #ifndef BLMON_CATALOG_H
 #define BLMON_CATALOG_H
@@ -10,6 +10,11 @@
 typedef enum { LIST_BLOCK, LIST_ALLOW, LIST_INFO } list_kind_t;
 typedef enum { SCOPE_IP, SCOPE_NETWORK, SCOPE_ASN, SCOPE_DOMAIN } list_scope_t;
 typedef enum { QTYPE_IP, QTYPE_DOMAIN } list_qtype_t;
+/* Where a list's answers come from. DNS lists are queried by the c-ares engine
+ * (checks/dnsbl.c) with their test points; SNDS lists are read from the
+ * documents of Microsoft's SNDS automated access ([snds] key, checks/snds.c)
+ * and never reach the DNS engine. Both give the same results (result_t). */
+typedef enum { SOURCE_DNS, SOURCE_SNDS } list_source_t;
 /* How much mail a listing costs: problems are ordered by it (most first). */
 typedef enum { SEVERITY_HIGH, SEVERITY_MEDIUM, SEVERITY_LOW } list_severity_t;
 
@@ -38,6 +43,7 @@ typedef struct {
 	list_qtype_t qtype;
 	list_scope_t scope;
 	list_severity_t severity; /* default medium for a [list] of the config */
+	list_source_t source;     /* DNS for every [list] of the config */
 	bool ipv4, ipv6;
 	bool builtin;
 	bool enabled;          /* in the run set (after [lists] and config rules) */
@@ -60,8 +66,13 @@ typedef struct {
 } catalog_t;
 
 /* Returns a new catalog with every built-in list (caller owns; catalog_free).
- * Keyless lists start enabled, keyed ones disabled. */
+ * Keyless DNS lists start enabled; keyed ones and SNDS lists disabled (zone
+ * NULL) until a key is given. */
 catalog_t *catalog_new_builtin(void);
+
+/* Makes the SNDS lists usable (zone set, enabled): the config has an [snds]
+ * key. [lists] rules apply after this. */
+void catalog_snds_enable(catalog_t *c);
 void catalog_free(catalog_t *c);
 
 /* Finds a list by id, zone template, or queried zone. Borrowed pointer, valid
@@ -108,6 +119,7 @@ const char *catalog_kind_name(list_kind_t k);
 const char *catalog_scope_name(list_scope_t s);
 const char *catalog_qtype_name(list_qtype_t q);
 const char *catalog_severity_name(list_severity_t s);
+const char *catalog_source_name(list_source_t s); /* "dns", "snds" */
 int catalog_kind_parse(const char *s, list_kind_t *out);
 int catalog_scope_parse(const char *s, list_scope_t *out);
 int catalog_qtype_parse(const char *s, list_qtype_t *out);
@@ -131,6 +143,7 @@ struct catalog_def {
 	const struct catalog_code_def *codes; /* terminated by a NULL spec */
 	const char *test_listed, *test_clean;  /* NULL: RFC 5782's */
 	list_severity_t severity;
+	list_source_t source;                  /* left out: DNS */
 };
 
 extern const struct catalog_def catalog_builtin[];

@@ -2,6 +2,7 @@
  * Sources: each list's public usage page, collected in shared/dnsbl-reference.md. Dead lists
  * (SORBS, AHBL, dul.ru, DSBL, ...) are deliberately absent: their test points fail. */
 #include "checks/catalog.h"
+#include "checks/snds.h"
 
 #include <stddef.h>
 
@@ -167,57 +168,82 @@ static const struct catalog_code_def uribl_codes[] = {
 	END,
 };
 
+/* Microsoft SNDS ([snds] key): no DNS zone, but the documents of its automated access
+ * (checks/snds.c). These codes are blmon's own names for what a document says, so that an SNDS
+ * result carries its meaning the way a DNS answer does, on every surface. Removal of an
+ * Outlook.com block goes through the Outlook.com sender support request form. */
+static const struct catalog_code_def snds_block_codes[] = {
+	{"127.0.0.2 Outlook.com blocks mail from this address (SNDS IP status: blocked)", L},
+	END,
+};
+
+static const struct catalog_code_def snds_filter_codes[] = {
+	{"127.0.0.2 RED: more than 90% of its mail is judged spam (SNDS filter result)", L},
+	{"127.0.0.3 YELLOW: between 10% and 90% of its mail is judged spam (SNDS filter result)", L},
+	END,
+};
+
+#define OUTLOOK_SUPPORT "https://go.microsoft.com/fwlink/?LinkID=614866"
+
 /* per-address pages where the site takes the address, so a removal starts on the right page */
 #define UCE_REMOVAL "https://www.uceprotect.net/en/rblcheck.php?ipr={target}"
 #define SPAMHAUS_REMOVAL "https://check.spamhaus.org/results/?query={target}"
 
 /* id, zone, name, kind, query type, scope, IPv6, daily budget, removal, codes, the test points
- * the list publishes when they are not RFC 5782's (listed, never listed; NULL: RFC 5782), and
- * the severity of a listing (problem order: what blocks the most mail first) */
+ * the list publishes when they are not RFC 5782's (listed, never listed; NULL: RFC 5782), the
+ * severity of a listing (problem order: what blocks the most mail first), and where its answers
+ * come from (DNS, or SNDS documents) */
 const struct catalog_def catalog_builtin[] = {
 	{"spamhaus-zen", "zen.spamhaus.org", "Spamhaus ZEN", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true,
-	 300000, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH},
+	 300000, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"spamhaus-dbl", "dbl.spamhaus.org", "Spamhaus DBL", LIST_BLOCK, QTYPE_DOMAIN, SCOPE_DOMAIN,
-	 false, 300000, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH},
+	 false, 300000, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"spamhaus-zrd", "zrd.spamhaus.org", "Spamhaus ZRD (new domains)", LIST_INFO, QTYPE_DOMAIN,
-	 SCOPE_DOMAIN, false, 300000, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW},
+	 SCOPE_DOMAIN, false, 300000, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW, SOURCE_DNS},
 	{"spamhaus-zen-dqs", "{key}.zen.dq.spamhaus.net", "Spamhaus ZEN (DQS)", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, true, 0, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH},
+	 SCOPE_IP, true, 0, SPAMHAUS_REMOVAL, zen_codes, NULL, NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"spamhaus-dbl-dqs", "{key}.dbl.dq.spamhaus.net", "Spamhaus DBL (DQS)", LIST_BLOCK,
-	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH},
+	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, SPAMHAUS_REMOVAL, dbl_codes, "dbltest.com", NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"spamhaus-zrd-dqs", "{key}.zrd.dq.spamhaus.net", "Spamhaus ZRD (DQS)", LIST_INFO,
-	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW},
+	 QTYPE_DOMAIN, SCOPE_DOMAIN, false, 0, NULL, zrd_codes, NULL, NULL, SEVERITY_LOW, SOURCE_DNS},
 	{"uceprotect-1", "dnsbl-1.uceprotect.net", "UCEPROTECT Level 1", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, false, 0, UCE_REMOVAL, uce1_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 SCOPE_IP, false, 0, UCE_REMOVAL, uce1_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"uceprotect-2", "dnsbl-2.uceprotect.net", "UCEPROTECT Level 2", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_NETWORK, false, 0, UCE_REMOVAL, uce2_codes, NULL, NULL, SEVERITY_LOW},
+	 SCOPE_NETWORK, false, 0, UCE_REMOVAL, uce2_codes, NULL, NULL, SEVERITY_LOW, SOURCE_DNS},
 	{"uceprotect-3", "dnsbl-3.uceprotect.net", "UCEPROTECT Level 3", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_ASN, false, 0, UCE_REMOVAL, uce3_codes, NULL, NULL, SEVERITY_LOW},
+	 SCOPE_ASN, false, 0, UCE_REMOVAL, uce3_codes, NULL, NULL, SEVERITY_LOW, SOURCE_DNS},
 	{"barracuda", "b.barracudacentral.org", "Barracuda BRBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP,
 	 false, 0, "https://www.barracudacentral.org/rbl/removal-request", single_ip_codes,
-	 NULL, NULL, SEVERITY_HIGH},
+	 NULL, NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"spamcop", "bl.spamcop.net", "SpamCop", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://www.spamcop.net/bl.shtml?{target}", spamcop_codes, NULL, NULL, SEVERITY_HIGH},
+	 "https://www.spamcop.net/bl.shtml?{target}", spamcop_codes, NULL, NULL, SEVERITY_HIGH, SOURCE_DNS},
 	{"mailspike-bl", "bl.mailspike.net", "Mailspike BL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false,
-	 100000, NULL, mailspike_bl_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 100000, NULL, mailspike_bl_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"mailspike-rep", "rep.mailspike.net", "Mailspike Reputation", LIST_BLOCK, QTYPE_IP,
-	 SCOPE_IP, false, 100000, NULL, mailspike_rep_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 SCOPE_IP, false, 100000, NULL, mailspike_rep_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"spamrats", "all.spamrats.com", "SpamRATS", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://www.spamrats.com/", spamrats_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 "https://www.spamrats.com/", spamrats_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"psbl", "psbl.surriel.com", "PSBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "http://psbl.org/remove", single_ip_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 "http://psbl.org/remove", single_ip_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"dronebl", "dnsbl.dronebl.org", "DroneBL", LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0,
-	 "https://dronebl.org/lookup", dronebl_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 "https://dronebl.org/lookup", dronebl_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"nixspam", "ix.dnsbl.manitu.net", "NiX Spam", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true, 0,
-	 NULL, nixspam_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 NULL, nixspam_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"s5h", "all.s5h.net", "s5h.net", LIST_BLOCK, QTYPE_IP, SCOPE_IP, true, 0, NULL,
-	 single_ip_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 single_ip_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"abusix", "{key}.combined.mail.abusix.zone", "Abusix Mail Intelligence", LIST_BLOCK,
-	 QTYPE_IP, SCOPE_IP, true, 0, NULL, abusix_codes, NULL, NULL, SEVERITY_MEDIUM},
+	 QTYPE_IP, SCOPE_IP, true, 0, NULL, abusix_codes, NULL, NULL, SEVERITY_MEDIUM, SOURCE_DNS},
 	{"dnswl", "list.dnswl.org", "dnswl.org (allow list)", LIST_ALLOW, QTYPE_IP, SCOPE_IP, true,
-	 100000, NULL, dnswl_codes, NULL, NULL, SEVERITY_LOW},
+	 100000, NULL, dnswl_codes, NULL, NULL, SEVERITY_LOW, SOURCE_DNS},
 	{"uribl", "multi.uribl.com", "URIBL multi", LIST_BLOCK, QTYPE_DOMAIN, SCOPE_DOMAIN, false,
-	 0, NULL, uribl_codes, "test.uribl.com", NULL, SEVERITY_MEDIUM},
+	 0, NULL, uribl_codes, "test.uribl.com", NULL, SEVERITY_MEDIUM, SOURCE_DNS},
+	/* what Microsoft itself says of the addresses registered to an SNDS key (IPv4 only) */
+	{SNDS_LIST_BLOCK, SNDS_LIST_BLOCK, "Microsoft SNDS blocklist (Outlook.com)", LIST_BLOCK,
+	 QTYPE_IP, SCOPE_IP, false, 0, OUTLOOK_SUPPORT, snds_block_codes, NULL, NULL, SEVERITY_HIGH,
+	 SOURCE_SNDS},
+	{SNDS_LIST_FILTER, SNDS_LIST_FILTER, "Microsoft SNDS filter result (Outlook.com)",
+	 LIST_BLOCK, QTYPE_IP, SCOPE_IP, false, 0, OUTLOOK_SUPPORT, snds_filter_codes, NULL, NULL,
+	 SEVERITY_HIGH, SOURCE_SNDS},
 };
 
 const size_t catalog_builtin_count = sizeof(catalog_builtin) / sizeof(catalog_builtin[0]);

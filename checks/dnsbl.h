@@ -51,6 +51,8 @@ typedef struct {
 	uint32_t ttl;  /* smallest TTL of the A answer, 0 if none */
 	verdict_t v;
 	char *txt;
+	const char *why; /* a reason in the source's own words, instead of the verdict's:
+			    set by sources that are not DNS (SNDS), NULL from the engine */
 } dnsbl_result_t;
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/snds.h"
 #include "lib/jsonx.h"
 #include "lib/xmalloc.h"
 
@@ -231,8 +232,27 @@ size_t problem_meanings(const problem_t *p, const char **out, size_t max)
 	return verdict_meanings(&v, p->list, out, max);
 }
 
+/* What to do about Microsoft's own word: its forms, not a DNSBL's. */
+static const char *snds_advice(const problem_t *p, char *buf, size_t len)
+{
+	if (snds_list_doc(p->list) == SNDS_DATA)
+		snprintf(buf, len, "Outlook.com's filter judges much of the mail from %s spam: look "
+			 "at the complaint rate and trap hits SNDS shows for it, stop what its "
+			 "recipients report (mail without consent, a compromised account), and send "
+			 "less until it is GREEN again, before Outlook.com blocks it.", p->entity);
+	else
+		snprintf(buf, len, "Outlook.com blocks mail from %s. Find what made it send spam or "
+			 "draw complaints (a compromised account or form, mail without consent), "
+			 "stop it, then ask Microsoft to lift the block with the Outlook.com sender "
+			 "support request form (the removal link); Office 365 blocks (5.7.606) go "
+			 "through https://sender.office.com instead.", p->entity);
+	return buf;
+}
+
 const char *problem_advice(const problem_t *p, char *buf, size_t len)
 {
+	if (p->list && p->list->source == SOURCE_SNDS)
+		return snds_advice(p, buf, len);
 	switch (p->scope) {
 	case SCOPE_NETWORK:
 		snprintf(buf, len, "The list escalated the whole network %s because of addresses in "

@@ -22,7 +22,10 @@ void result_from_engine(result_t *r, const catalog_list_t *l, const dnsbl_result
 	r->txt = res->txt;
 	r->ntxt = res->ntxt;
 	r->ttl = res->ttl;
-	verdict_reason(&res->v, l, reason, RESULT_REASON_MAX);
+	if (res->why)
+		snprintf(reason, RESULT_REASON_MAX, "%s", res->why); /* a source that is not DNS */
+	else
+		verdict_reason(&res->v, l, reason, RESULT_REASON_MAX);
 	/* a list the run did not trust: its test points say what was seen */
 	if (res->v.reason >= REASON_LIST_DEAD && res->v.reason <= REASON_LIST_UNREACHABLE && state &&
 	    state->detail[0])
@@ -196,6 +199,7 @@ void result_list_from_catalog(result_list_t *l, const catalog_list_t *cl,
 	l->kind = cl->kind;
 	l->qtype = cl->qtype;
 	l->scope = cl->scope;
+	l->source = cl->source;
 	l->health = state ? state->health : HEALTH_UNTESTED;
 	l->detail = state ? state->detail : NULL;
 }
@@ -210,6 +214,7 @@ cJSON *result_list_json(const result_list_t *l)
 	cJSON_AddStringToObject(o, "kind", catalog_kind_name(l->kind));
 	cJSON_AddStringToObject(o, "type", catalog_qtype_name(l->qtype));
 	cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
+	cJSON_AddStringToObject(o, "source", catalog_source_name(l->source));
 	cJSON_AddStringToObject(o, "health", dnsbl_health_name(l->health));
 	jsonx_add_text(o, "detail", l->detail);
 	return o;
@@ -233,4 +238,15 @@ const char *result_health_advice(dnsbl_health_t h)
 		break;
 	}
 	return NULL;
+}
+
+const char *result_list_advice(const catalog_list_t *l, dnsbl_health_t h)
+{
+	if (!l || l->source != SOURCE_SNDS || h == HEALTH_OK || h == HEALTH_UNTESTED)
+		return result_health_advice(h);
+	if (h == HEALTH_REFUSED)
+		return "SNDS refused the key: check [snds] key against the key SNDS shows on its "
+		       "automated access page";
+	return "SNDS's documents could not be read: check that blmon reaches [snds] url over "
+	       "HTTPS (and, for an HTML page, that the key is right)";
 }

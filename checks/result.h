@@ -134,8 +134,10 @@ typedef struct {
 	list_kind_t kind;
 	list_qtype_t qtype;
 	list_scope_t scope;
+	list_source_t source;       /* DNS, or SNDS's documents */
 	dnsbl_health_t health;
-	const char *detail;         /* what the test points showed; NULL or "" when ok */
+	const char *detail;         /* what the test points (or SNDS's fetch) showed; NULL or ""
+				       when ok */
 } result_list_t;
 
 /* Fills l from a catalog row and its health this run (state may be NULL: untested). */
@@ -143,10 +145,13 @@ void result_list_from_catalog(result_list_t *l, const catalog_list_t *cl,
 			      const dnsbl_list_state_t *state);
 
 /* The list object of schemas/defs.schema.json: zone (masked), id, name, kind,
- * type, scope, health, detail. Caller owns the result. */
+ * type, scope, source, health, detail. Caller owns the result. */
 cJSON *result_list_json(const result_list_t *l);
 
 /* What to do about a list in this health, in one sentence; NULL when ok or untested. */
 const char *result_health_advice(dnsbl_health_t h);
+/* The same for list l (may be NULL: a DNS list), in the words of its source:
+ * an SNDS list fails by its documents, not by test points or a resolver. */
+const char *result_list_advice(const catalog_list_t *l, dnsbl_health_t h);
 
 #endif

@@ -1,10 +1,12 @@
-/* curlx.c -- the libcurl preset every transfer starts from, a body sink, URLs shown without secrets.
+/* curlx.c -- the libcurl preset every transfer starts from, a body sink, the conditional GET, URLs shown without secrets.
  * Timeouts are always set and signals never used: blmon runs libcurl beside other threads. */
 #include "lib/curlx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/text.h"
 #include "lib/xmalloc.h"
@@ -80,6 +82,187 @@ struct curl_slist *curlx_slist_add(struct curl_slist *l, const char *s)
 		abort();
 	}
 	return r;
+}
+
+/* ---- the conditional GET ---- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+struct get_buf {
+	curlx_body_t body;
+	char *etag, *lm;
+};
+
+bool curlx_header_value_ok(const char *v, size_t n)
+{
+	if (n == 0 || n > CURLX_HEADER_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* The value of header name in line (n bytes, CRLF included), or NULL. Caller owns it. */
+static char *header_value(const char *line, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	const char *v, *e = line + n;
+	char *out;
+
+	if (n <= k || strncasecmp(line, name, k) || line[k] != ':')
+		return NULL;
+	v = line + k + 1;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (!curlx_header_value_ok(v, (size_t)(e - v)))
+		return NULL;
+	out = xmalloc((size_t)(e - v) + 1);
+	memcpy(out, v, (size_t)(e - v));
+	out[e - v] = '\0';
+	return out;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct get_buf *b = ud;
+	size_t n = size * nmemb;
+	char *v;
+
+	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* a new response (after a redirect): validators of the last hop only */
+		free(b->etag);
+		free(b->lm);
+		b->etag = b->lm = NULL;
+	} else if ((v = header_value(data, n, "ETag"))) {
+		free(b->etag);
+		b->etag = v;
+	} else if ((v = header_value(data, n, "Last-Modified"))) {
+		free(b->lm);
+		b->lm = v;
+	}
+	return n;
+}
+
+int curlx_get(const char *url, const char *etag, const char *last_modified, int timeout_s,
+	      size_t max, volatile sig_atomic_t *stop, curlx_get_t *result, char *err,
+	      size_t errlen)
+{
+	struct get_buf b;
+	struct curl_slist *hdrs = NULL;
+	CURL *curl = NULL;
+	char cerr[CURL_ERROR_SIZE] = "", hline[CURLX_HEADER_MAX + 32];
+	CURLcode cc;
+	bool https = false;
+	long code = 0;
+	int rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	memset(result, 0, sizeof(*result));
+	result->status = CURLX_GET_ERROR;
+	if (url)
+		https = !strncasecmp(url, "https://", 8);
+	if (!url || (!https && strncasecmp(url, "http://", 7))) {
+		seterr(err, errlen, "unsupported URL: only http:// and https:// are fetched");
+		goto out;
+	}
+	/* stored validators come back from disk: never let them split a header */
+	if ((etag && !curlx_header_value_ok(etag, strlen(etag))) ||
+	    (last_modified && !curlx_header_value_ok(last_modified, strlen(last_modified)))) {
+		seterr(err, errlen, "stored ETag or Last-Modified is not a valid header value");
+		goto out;
+	}
+	if (timeout_s <= 0)
+		timeout_s = 60;
+	curl = curlx_new(&(curlx_opts_t){NULL, timeout_s < 10 ? timeout_s : 10, timeout_s, stop,
+					 cerr});
+	if (etag) {
+		snprintf(hline, sizeof(hline), "If-None-Match: %s", etag);
+		hdrs = curlx_slist_add(hdrs, hline);
+	}
+	if (last_modified) {
+		snprintf(hline, sizeof(hline), "If-Modified-Since: %s", last_modified);
+		hdrs = curlx_slist_add(hdrs, hline);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* an https download must not be downgraded to http by a redirect */
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, ""); /* the cap applies after decoding */
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+	b.body.max = max;
+	curlx_collect(curl, &b.body);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &b);
+
+	cc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	result->http_code = code;
+	if (b.body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		seterr(err, errlen, "body exceeds the %zu MiB limit", max >> 20);
+		goto out;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		seterr(err, errlen, "timed out after %d s", timeout_s);
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		curlx_url_redact(url, true, cerr, sizeof(cerr)); /* libcurl's message may quote it */
+		seterr(err, errlen, "fetch failed: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
+		goto out;
+	}
+	if (code == 304) {
+		result->status = CURLX_GET_NOT_MODIFIED;
+		rc = 0;
+		goto out;
+	}
+	if (code != 200) {
+		seterr(err, errlen, "HTTP %ld from server", code);
+		goto out;
+	}
+	result->status = CURLX_GET_NEW;
+	result->body = b.body.p ? b.body.p : xcalloc(1, 1);
+	result->len = b.body.len;
+	result->etag = b.etag;
+	result->last_modified = b.lm;
+	b.body.p = b.etag = b.lm = NULL;
+	rc = 0;
+out:
+	curl_slist_free_all(hdrs);
+	if (curl)
+		curl_easy_cleanup(curl);
+	free(b.body.p);
+	free(b.etag);
+	free(b.lm);
+	return rc;
+}
+
+void curlx_get_free(curlx_get_t *result)
+{
+	if (!result)
+		return;
+	free(result->body);
+	free(result->etag);
+	free(result->last_modified);
+	memset(result, 0, sizeof(*result));
+	result->status = CURLX_GET_ERROR;
 }
 
 /* ---- URLs as they may be shown ---- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checks/dnsbl.h"
+#include "checks/snds.h"
 #include "lib/curlx.h"
 #include "lib/suggest.h"
 #include "lib/text.h"
@@ -517,6 +518,10 @@ static int lset_key(struct ctx *x, const struct keydef *k, void *base, const cha
 	catalog_list_t *l = base;
 	char e[300];
 
+	if (l->source == SOURCE_SNDS) {
+		cerr(x, x->section, k->key, "SNDS keys go in [snds] key =");
+		return -1;
+	}
 	if (!target_domain_valid(v, false)) {
 		cerr(x, x->section, k->key, "the key must be letters and digits only");
 		return -1;
@@ -526,6 +531,26 @@ static int lset_key(struct ctx *x, const struct keydef *k, void *base, const cha
 		return -1;
 	}
 	l->enabled = true;
+	return 0;
+}
+
+/* [snds] key = KEY (repeatable): the key of an SNDS account's automated access. A secret:
+ * no error quotes it. */
+static int set_snds_key(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	config_t *c = base;
+
+	if (!snds_key_valid(v)) {
+		cerr(x, x->section, k->key, "not an SNDS key (8 to 128 letters, digits and dashes, "
+		     "as SNDS's automated access page shows it)");
+		return -1;
+	}
+	for (size_t i = 0; i < c->nsnds_keys; i++)
+		if (!strcmp(c->snds_keys[i].value, v)) {
+			cerr(x, x->section, k->key, "the same key as line %d", c->snds_keys[i].line);
+			return -1;
+		}
+	push_str(&c->snds_keys, &c->nsnds_keys, &c->capsnds_keys, v, x->line);
 	return 0;
 }
 
@@ -644,6 +669,11 @@ static const struct keydef keys[] = {
 	{"drop", "url_asn", set_http_url, CO(drop_url_asn), 0, 0, ""},
 	/* Spamhaus firewalls clients that download more than hourly */
 	{"drop", "refresh", set_duration, CO(drop_refresh_s), 3600, 30 * DAY, "s"},
+	{"snds", "key", set_snds_key, 0, 0, 0, ""},
+	{"snds", "url", set_http_url, CO(snds_url), 0, 0, ""},
+	/* SNDS updates its data once a day; asking more often than this helps nobody */
+	{"snds", "refresh", set_duration, CO(snds_refresh_s), 900, 30 * DAY, "s"},
+	{"snds", "timeout", set_duration, CO(snds_timeout_s), 1, 300, "s"},
 	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
 	{"http", "token", set_str, CO(http_token), 0, 0, ""},
 	{"http", "healthz_max_age", set_duration, CO(healthz_max_age_s), 0, 30 * DAY, "s"},
@@ -670,8 +700,8 @@ static const struct keydef keys[] = {
 	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
 };
 
-static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "http", "email",
-				       "webhook", "alerts", "logwatch"};
+static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "snds",
+				       "http", "email", "webhook", "alerts", "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -713,7 +743,7 @@ static void enter_section(struct ctx *x, const char *section)
 			cerr(x, NULL, NULL, "unknown section [%s] (did you mean [%s]?)", section, near);
 		else
 			cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, "
-			     "list ZONE, drop, http, email, webhook, alerts, logwatch)", section);
+			     "list ZONE, ignore, drop, snds, http, email, webhook, alerts, logwatch)", section);
 	}
 	else if (!strncmp(section, "list ", 5))
 		enter_list(x, section);
@@ -883,6 +913,9 @@ config_t *config_new_default(void)
 	c->drop_url_v6 = xstrdup("https://www.spamhaus.org/drop/drop_v6.json");
 	c->drop_url_asn = xstrdup("https://www.spamhaus.org/drop/asndrop.json");
 	c->drop_refresh_s = 12 * 3600;
+	c->snds_url = xstrdup(SNDS_URL_DEFAULT);
+	c->snds_refresh_s = 3600;
+	c->snds_timeout_s = 60;
 	c->starttls = CONFIG_STARTTLS_YES;
 	c->subject_prefix = xstrdup("[blmon]");
 	c->alert_batch_s = 60;
@@ -940,7 +973,13 @@ static void finish(struct ctx *x)
 		catalog_list_t *l = &c->catalog->lists[i];
 		if (!c->lists_default && l->builtin && !l->key)
 			l->enabled = false;
+		/* SNDS lists are as fresh as their documents: checked when those are fetched */
+		if (l->source == SOURCE_SNDS)
+			l->interval_s = c->snds_refresh_s;
 	}
+	/* a key brings Microsoft's own word in, like a DQS key brings in its zones */
+	if (c->nsnds_keys)
+		catalog_snds_enable(c->catalog);
 	for (int pass = 0; pass < 3; pass++) {
 		config_str_t *arr = pass == 0 ? c->enable : pass == 1 ? c->disable : c->only;
 		size_t n = pass == 0 ? c->nenable : pass == 1 ? c->ndisable : c->nonly;
@@ -955,6 +994,10 @@ static void finish(struct ctx *x)
 			if (!l) {
 				cerr(x, "lists", key, "no list named '%s' (see `blmon lists`)",
 				     arr[i].value);
+				continue;
+			}
+			if (pass != 1 && !l->zone && l->source == SOURCE_SNDS) {
+				cerr(x, "lists", key, "%s needs an SNDS key: set key = in [snds]", l->id);
 				continue;
 			}
 			if (pass != 1 && !l->zone) {
@@ -1119,6 +1162,8 @@ void config_free(config_t *c)
 	free(c->drop_url_v4);
 	free(c->drop_url_v6);
 	free(c->drop_url_asn);
+	free_strs(c->snds_keys, c->nsnds_keys);
+	free(c->snds_url);
 	free(c->smtp);
 	free(c->from);
 	free(c->smtp_user);
@@ -1162,6 +1207,10 @@ void config_redact(const config_t *c, char *text, size_t len)
 		curlx_url_redact(c->drop_url_v6, true, text, len);
 	if (c->drop_url_asn)
 		curlx_url_redact(c->drop_url_asn, true, text, len);
+	if (c->snds_url)
+		curlx_url_redact(c->snds_url, true, text, len);
+	for (size_t i = 0; i < c->nsnds_keys; i++)
+		text_redact(text, len, c->snds_keys[i].value, "***");
 	for (size_t i = 0; i < c->nwebhook_headers; i++)
 		redact_header(c->webhook_headers[i].value, text, len);
 	text_redact(text, len, c->smtp_password, "***");

@@ -58,6 +58,12 @@ typedef struct config {
 	bool drop_enabled;
 	char *drop_url_v4, *drop_url_v6, *drop_url_asn;
 	unsigned drop_refresh_s;
+	/* [snds] Microsoft SNDS automated access (checks/snds.c): its keys are secrets */
+	config_str_t *snds_keys;   /* key = (repeatable): one per SNDS account */
+	size_t nsnds_keys, capsnds_keys;
+	char *snds_url;            /* the base of the automated access */
+	unsigned snds_refresh_s;   /* the documents are fetched at most this often (>= 15 min) */
+	unsigned snds_timeout_s;   /* a document's download gives up after this long */
 	/* [http] */
 	char *http_listen;
 	char *http_cert, *http_key; /* PEM files: serve HTTPS */
@@ -124,11 +130,12 @@ int config_load_string(const char *name, const char *text, size_t len, config_t 
 void config_free(config_t *c);
 
 /* Removes c's secrets from text, in place (its buffer holds len bytes): the
- * URLs of [email] smtp, [webhook] url and [drop] (userinfo, secret query
- * values, and a webhook's path: chat webhooks keep their token there) become
- * their shown form (curlx_url_shown), and [email] password, [webhook] header
- * values, [http] token and the lists' keys become "***". For every text built
- * from what libcurl or a server said, before it is logged, stored or served. */
+ * URLs of [email] smtp, [webhook] url, [drop] and [snds] (userinfo, secret
+ * query values, and a webhook's path: chat webhooks keep their token there)
+ * become their shown form (curlx_url_shown), and [email] password, [webhook]
+ * header values, [http] token, the lists' keys and the [snds] keys become
+ * "***". For every text built from what libcurl or a server said, before it
+ * is logged, stored or served. */
 void config_redact(const config_t *c, char *text, size_t len);
 
 /* The i-th key blmon accepts (i < config_key_count()); *section gets its

@@ -383,3 +383,36 @@ CREATE TABLE dns_errors (
     n       INTEGER NOT NULL,
     PRIMARY KEY (list_id, reason)
 );
+
+-- migration 8
+-- Microsoft SNDS (checks/snds.c, monitor/daemon/snds_watch.c): what Outlook.com says of the
+-- addresses registered to an SNDS key. The last good copy of each document of each key is kept
+-- in drop_files, its url "snds:ACCOUNT/ipStatus.aspx" or ".../data.aspx", where ACCOUNT is a
+-- digest that names the key without holding it (the key stays in the config). Here: the lines
+-- of the last good data.aspx of each account, one per address, that the web shows beside a
+-- target's results and in /metrics; replaced whole with each new document of the account.
+CREATE TABLE snds_ips (
+    ip             TEXT PRIMARY KEY,               -- canonical address, as targets.target
+    account        TEXT NOT NULL,                  -- the key's digest (snds_account_id)
+    activity_start TEXT NOT NULL,                  -- as SNDS writes it: "9/29/2020 8:00 AM"
+    activity_end   TEXT NOT NULL,
+    rcpt           INTEGER NOT NULL,               -- RCPT commands
+    data           INTEGER NOT NULL,               -- DATA commands: messages
+    recipients     INTEGER NOT NULL,               -- message recipients
+    filter         TEXT NOT NULL CHECK (filter IN ('GREEN', 'YELLOW', 'RED')),
+    complaint      TEXT NOT NULL,                  -- as SNDS writes it: "< 0.1%", "2.1%", ""
+    complaint_rate REAL NOT NULL,                  -- the same as a fraction; "< x%" as 0
+    trap_start     TEXT NOT NULL,                  -- the trap message period ("" when none)
+    trap_end       TEXT NOT NULL,
+    trap_hits      INTEGER NOT NULL,
+    helo           TEXT NOT NULL,                  -- sample HELO (untrusted text)
+    mail_from      TEXT NOT NULL,                  -- JMR P1 sender (untrusted text)
+    comments       TEXT NOT NULL,                  -- SNDS's comments (untrusted text)
+    fetched        INTEGER NOT NULL                -- when this document was downloaded
+);
+CREATE INDEX snds_ips_account ON snds_ips (account);
+
+-- Where the sending IP stood when an incident's opening was told (its DNSBL listings, and
+-- SNDS's word for Microsoft), for the API and the dashboard; removal and advice are then
+-- those told, chosen by that context (monitor/alert/alert_incident.c). NULL before.
+ALTER TABLE incidents ADD COLUMN context TEXT;

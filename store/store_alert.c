@@ -87,14 +87,19 @@ static const char SQL_INCIDENT_DOMAINS[] =
 	"ORDER BY rejections DESC, domain LIMIT " STR(STORE_ALERT_DOMAINS_MAX);
 static const char SQL_INCIDENT_OPENED[] = "UPDATE incidents SET alerted_open = ?2 WHERE id = ?1";
 static const char SQL_INCIDENT_CLOSED[] = "UPDATE incidents SET alerted_close = ?2 WHERE id = ?1";
+static const char SQL_INCIDENT_TOLD[] =
+	"UPDATE incidents SET context = ?2, removal = ?3, advice = ?4 WHERE id = ?1";
 static const char SQL_LISTINGS[] =
 	"SELECT t.target, l.zone, l.name, l.scope, s.since, ifnull(a.asn, -1), ifnull(a.name, ''), "
-	"ifnull(a.prefix, '') FROM state s JOIN targets t ON t.id = s.target_id "
+	"ifnull(a.prefix, ''), s.codes, s.txt FROM state s JOIN targets t ON t.id = s.target_id "
 	"JOIN lists l ON l.id = s.list_id LEFT JOIN asn a ON a.target_id = t.id "
 	"WHERE s.status = 'listed' AND l.kind = 'block' AND t.active = 1 AND "
 	"(?1 = '' OR t.target = ?1) ORDER BY t.target, l.name LIMIT " STR(STORE_ALERT_LISTINGS_MAX);
 static const char SQL_TARGET_ACTIVE[] =
 	"SELECT count(*) FROM targets WHERE target = ?1 AND active = 1";
+static const char SQL_STATE_OF[] =
+	"SELECT s.status, s.checked_at FROM state s JOIN targets t ON t.id = s.target_id "
+	"JOIN lists l ON l.id = s.list_id WHERE t.target = ?1 AND t.active = 1 AND l.zone = ?2";
 static const char SQL_ENQUEUE[] =
 	"INSERT INTO alerts (created, channel, destination, subject, payload, next_attempt) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?1)";
@@ -646,10 +651,26 @@ int store_alert_incident_mark(store_t *s, int64_t id, bool closing, int64_t now)
 	return store_done(s, st);
 }
 
+int store_alert_incident_told(store_t *s, int64_t id, const char *context, const char *removal,
+			      const char *advice)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_INCIDENT_TOLD);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, context);
+	store_bind_text(st, 3, removal);
+	store_bind_text(st, 4, advice);
+	return store_done(s, st);
+}
+
 int store_alert_listings(store_t *s, const char *target, store_alert_listing_t **out)
 {
 	sqlite3_stmt *st = store_stmt(s, SQL_LISTINGS);
 	size_t n = 0, cap = 0;
+	uint32_t codes[RESULT_MAX_CODES];
+	char txt[STORE_TXT_MAX];
 	int rc;
 
 	*out = NULL;
@@ -667,6 +688,10 @@ int store_alert_listings(store_t *s, const char *target, store_alert_listing_t *
 		l->asn = sqlite3_column_int64(st, 5);
 		store_col_copy(st, 6, l->as_name, sizeof(l->as_name));
 		store_col_copy(st, 7, l->prefix, sizeof(l->prefix));
+		if (store_codes_decode(store_col_str(st, 8), codes, RESULT_MAX_CODES) > 0)
+			l->code = codes[0];
+		if (store_txt_decode(store_col_str(st, 9), txt, sizeof(txt)))
+			snprintf(l->txt, sizeof(l->txt), "%s", txt);
 	}
 	if (rc < 0) {
 		free(*out);
@@ -876,4 +901,25 @@ int store_alert_outage_mark(store_t *s, int64_t id, bool closing, int64_t now)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	return store_done(s, st);
+}
+
+int store_alert_state(store_t *s, const char *target, const char *zone, status_t *status,
+		      int64_t *checked_at)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_OF);
+	int rc;
+
+	*status = STATUS_UNCHECKED;
+	*checked_at = 0;
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, target);
+	store_bind_text(st, 2, zone);
+	rc = store_row(s, st);
+	if (rc <= 0)
+		return rc;
+	*status = col_status(st, 0);
+	*checked_at = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return 1;
 }

@@ -148,6 +148,10 @@ typedef struct {
 int store_alert_incidents(store_t *s, store_alert_incident_t **out);
 /* Records that the opening (closing = false) or closing of incident id was alerted at now. */
 int store_alert_incident_mark(store_t *s, int64_t id, bool closing, int64_t now);
+/* Records what the opening of incident id told: where its sending IP stood (context), and
+ * the removal path and advice chosen by it. */
+int store_alert_incident_told(store_t *s, int64_t id, const char *context, const char *removal,
+			      const char *advice);
 
 /* A listing now of an active target on a block list, with its neighbourhood. */
 typedef struct {
@@ -156,6 +160,8 @@ typedef struct {
 	int64_t since;
 	int64_t asn;                /* -1: not known or not routed */
 	char as_name[160], prefix[64];
+	uint32_t code;              /* its first code (0: none) */
+	char txt[PROBLEM_TXT_MAX];  /* its first TXT record (untrusted), "" when none */
 } store_alert_listing_t;
 
 #define STORE_ALERT_LISTINGS_MAX 50
@@ -167,6 +173,12 @@ int store_alert_listings(store_t *s, const char *target, store_alert_listing_t *
 
 /* 1 when target is an active target, 0 when not. */
 int store_alert_target_active(store_t *s, const char *target);
+
+/* The confirmed state of active target on the list recorded with zone: 1 with
+ * *status (listed, clean or unchecked) and *checked_at (its last real answer),
+ * 0 when there is none. */
+int store_alert_state(store_t *s, const char *target, const char *zone, status_t *status,
+		      int64_t *checked_at);
 
 /* ---- the queue (table alerts) ---- */
 

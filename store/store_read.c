@@ -62,7 +62,7 @@ static target_type_t type_parse(const char *s)
 	return TARGET_DOMAIN;
 }
 
-/* The target's own columns (0..13, and its digest after the state's) into v. */
+/* The target's own columns (0..13, and its digest and SNDS line after the state's) into v. */
 static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 {
 	const int d = 15 + STORE_STATE_NCOLS; /* the digest's columns */
@@ -92,6 +92,7 @@ static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
 	if (v->has_ipkey)
 		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
+	v->has_snds = store_snds_cols(st, d + 3, &v->snds) == 1;
 }
 
 /* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_snds.h"
 
 /* Visitors: a read calls fn once per row (or per target) with arg. fn returns
  * 0 to go on, 1 to stop early (not an error: the read returns 0) or -1 to fail
@@ -31,7 +32,7 @@ typedef struct {
 			      the answer; the confirmation's pending change is not read (zero) */
 } store_target_state_t;
 
-/* A target as the readers see it: its row, its ASN and its state on every list. */
+/* A target as the readers see it: its row, its ASN, its state on every list and its SNDS line. */
 typedef struct {
 	store_target_t t;
 	int64_t first_seen, last_seen;
@@ -44,6 +45,8 @@ typedef struct {
 	bool has_ipkey;
 	uint8_t ipkey[STORE_IPKEY_BUF];   /* its place in numeric order (store_ipkey) */
 	size_t ipkeylen;
+	bool has_snds;                    /* SNDS's data.aspx names it (store_snds.h) */
+	store_snds_t snds;
 } store_target_view_t;
 
 typedef int (*store_target_fn)(void *arg, const store_target_view_t *v);
@@ -114,6 +117,8 @@ typedef struct {
 	int64_t id, opened, closed;  /* closed 0: still open */
 	const char *provider, *kind, *code, *meaning, *sending_ip, *removal, *advice, *sample;
 	int64_t rejections, last_rejection, last_sent; /* last_sent 0: no delivery since */
+	const char *context; /* where the sending IP stood when the opening was told (DNSBLs,
+				SNDS), NULL before */
 } store_incident_t;
 
 typedef int (*store_incident_fn)(void *arg, const store_incident_t *in);

@@ -18,7 +18,7 @@ static const char SQL_EVENTS_COUNT[] =
 
 #define INCIDENT_COLS                                                                           \
 	"SELECT id, provider, opened, ifnull(closed, 0), kind, code, meaning, sending_ip, removal, " \
-	"advice, sample, rejections, last_rejection, ifnull(last_sent, 0) FROM incidents "
+	"advice, sample, rejections, last_rejection, ifnull(last_sent, 0), context FROM incidents "
 static const char SQL_INCIDENT_ONE[] = INCIDENT_COLS "WHERE id = ?1";
 static const char SQL_INCIDENTS[] = INCIDENT_COLS "ORDER BY id DESC LIMIT ?1";
 static const char SQL_INCIDENT_DOMAINS[] =
@@ -151,6 +151,7 @@ static void incident_cols(sqlite3_stmt *st, store_incident_t *in)
 	in->rejections = sqlite3_column_int64(st, 11);
 	in->last_rejection = sqlite3_column_int64(st, 12);
 	in->last_sent = sqlite3_column_int64(st, 13);
+	in->context = store_col_str(st, 14);
 }
 
 int store_incidents_visit(store_t *s, unsigned limit, store_incident_fn fn, void *arg)

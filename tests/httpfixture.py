@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# httpfixture.py -- a loopback HTTP server for the DROP, nagios and webhook tests (python3 stdlib only).
+# httpfixture.py -- a loopback HTTP server for the DROP, SNDS, nagios and webhook tests (python3 stdlib only).
 # Serves the files of a folder with ETag/Last-Modified, records POSTs, and misbehaves on purpose.
 """Usage: httpfixture.py DIR
 
@@ -22,6 +22,14 @@ listens. Paths:
   POST /reject  answers 401 quoting the request's Authorization header in its
                 body, as careless receivers and proxies do: what a client
                 keeps of an error body must not carry the secret on
+  /snds/NAME?key=KEY
+                Microsoft SNDS's automated access: the file DIR/snds/KEY/NAME
+                (ipStatus.aspx, data.aspx), served like /NAME (ETag, 304).
+                A key without a folder gets SNDS's sign-in page (403, HTML).
+                DIR/snds/KEY/NAME.mode, when present, misbehaves instead:
+                "500" (HTTP 500), "html" (an HTML error page with status
+                200), "close" (half the file, then the connection closes),
+                "slow" (answers after 30 seconds)
 Every GET is appended to DIR/requests.log as
 "PATH ua=... inm=... ims=..." so tests can see what the client sent.
 """
@@ -74,9 +82,57 @@ class Handler(BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             return f.read(), os.stat(path).st_mtime
 
+    def serve(self, data, mtime, ctype):
+        etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+        lm = email.utils.formatdate(mtime, usegmt=True)
+        validators = [("ETag", etag), ("Last-Modified", lm)]
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        if inm is not None:
+            tags = [t.strip() for t in inm.split(",")]
+            if etag in tags or "*" in tags:
+                return self.reply(304, headers=validators)
+        elif ims is not None:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError):
+                since = None
+            if since is not None and int(mtime) <= since:
+                return self.reply(304, headers=validators)
+        return self.reply(200, data, validators + [("Content-Type", ctype)])
+
+    def snds(self, name, query):
+        key = urllib.parse.parse_qs(query).get("key", [""])[0]
+        page = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>SNDS</body></html>"
+        if not key or not all(c.isalnum() or c == "-" for c in key) or "/" in name or \
+                not os.path.isdir(os.path.join(ROOT, "snds", key)):
+            return self.reply(403, page, [("Content-Type", "text/html")])
+        mode, _ = self.read_file("snds/%s/%s.mode" % (key, name))
+        mode = mode.decode().strip() if mode is not None else ""
+        if mode == "500":
+            return self.reply(500, b"<html>Server Error</html>", [("Content-Type", "text/html")])
+        if mode == "html":
+            return self.reply(200, page, [("Content-Type", "text/html")])
+        if mode == "slow":
+            time.sleep(30)
+        data, mtime = self.read_file("snds/%s/%s" % (key, name))
+        if data is None:
+            return self.reply(404, b"not found\n")
+        if mode == "close":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        return self.serve(data, mtime, "text/plain")
+
     def do_GET(self):
         self.record()
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
+        if path.startswith("/snds/"):
+            return self.snds(path[len("/snds/"):], query)
         if path == "/500":
             return self.reply(500, b"internal error\n")
         if path == "/slow":
@@ -108,23 +164,7 @@ class Handler(BaseHTTPRequestHandler):
         data, mtime = self.read_file(path.lstrip("/"))
         if data is None:
             return self.reply(404, b"not found\n")
-        etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
-        lm = email.utils.formatdate(mtime, usegmt=True)
-        validators = [("ETag", etag), ("Last-Modified", lm)]
-        inm = self.headers.get("If-None-Match")
-        ims = self.headers.get("If-Modified-Since")
-        if inm is not None:
-            tags = [t.strip() for t in inm.split(",")]
-            if etag in tags or "*" in tags:
-                return self.reply(304, headers=validators)
-        elif ims is not None:
-            try:
-                since = email.utils.parsedate_to_datetime(ims).timestamp()
-            except (TypeError, ValueError):
-                since = None
-            if since is not None and int(mtime) <= since:
-                return self.reply(304, headers=validators)
-        return self.reply(200, data, validators + [("Content-Type", "application/x-ndjson")])
+        return self.serve(data, mtime, "application/x-ndjson")
 
 
     def do_POST(self):

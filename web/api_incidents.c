@@ -41,6 +41,7 @@ static int incident_json(void *arg, const store_incident_t *in)
 	jsonx_add_text(o, "sending_ip", in->sending_ip);
 	jsonx_add_str(o, "removal", in->removal);
 	jsonx_add_str(o, "advice", in->advice);
+	jsonx_add_text(o, "context", in->context);
 	jsonx_add_str(o, "sample", in->sample);
 	cJSON_AddNumberToObject(o, "rejections", (double)in->rejections);
 	jsonx_add_time(o, "last_rejection", in->last_rejection);

@@ -136,14 +136,15 @@ static void list_of_row(result_list_t *rl, const api_list_t *l)
 	rl->kind = l->row.kind;
 	rl->qtype = l->cl ? l->cl->qtype : l->row.scope == SCOPE_DOMAIN ? QTYPE_DOMAIN : QTYPE_IP;
 	rl->scope = l->row.scope;
+	rl->source = l->cl ? l->cl->source : SOURCE_DNS;
 	rl->health = l->row.health;
 	rl->detail = l->row.detail;
 }
 
 /* "advice": what to do about the list's health, or null. */
-static void add_advice(cJSON *o, dnsbl_health_t h)
+static void add_advice(cJSON *o, const catalog_list_t *l, dnsbl_health_t h)
 {
-	jsonx_add_text(o, "advice", result_health_advice(h));
+	jsonx_add_text(o, "advice", result_list_advice(l, h));
 }
 
 cJSON *api_list_health_json(const api_list_t *l)
@@ -154,7 +155,7 @@ cJSON *api_list_health_json(const api_list_t *l)
 	list_of_row(&rl, l);
 	o = result_list_json(&rl);
 	jsonx_add_time(o, "since", l->row.health_since);
-	add_advice(o, l->row.health);
+	add_advice(o, l->cl, l->row.health);
 	return o;
 }
 
@@ -204,8 +205,8 @@ static cJSON *catalog_list_json(const api_ctx_t *c, const catalog_list_t *l, con
 	cJSON_AddBoolToObject(o, "ipv6", l->ipv6);
 	cJSON_AddNumberToObject(o, "interval_seconds", iv);
 	jsonx_add_time(o, "health_since", row ? row->row.health_since : 0);
-	add_advice(o, rl.health);
-	if (on && iv) {
+	add_advice(o, l, rl.health);
+	if (on && iv && l->source == SOURCE_DNS) { /* SNDS costs two downloads, no query */
 		double per_day = queries_per_day(l, iv, ntype);
 		cJSON_AddNumberToObject(o, "queries_per_day", per_day);
 		cJSON_AddBoolToObject(o, "over_budget", l->budget && per_day > l->budget);

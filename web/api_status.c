@@ -23,6 +23,35 @@ static cJSON *asn_json(const store_target_view_t *v)
 	return o;
 }
 
+/* Microsoft SNDS's numbers of the day for the target, or null when SNDS has none.
+ * HELO, sender and comments came from SNDS (and the HELO from whoever connected): jsonx
+ * cleans them to UTF-8, the dashboard shows them as text only. */
+static cJSON *snds_json(const store_target_view_t *v)
+{
+	const store_snds_t *n = &v->snds;
+	cJSON *o;
+
+	if (!v->has_snds)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "filter", snds_filter_name(n->filter));
+	jsonx_add_str(o, "activity_start", n->activity_start);
+	jsonx_add_str(o, "activity_end", n->activity_end);
+	cJSON_AddNumberToObject(o, "rcpt_commands", (double)n->rcpt);
+	cJSON_AddNumberToObject(o, "messages", (double)n->data);
+	cJSON_AddNumberToObject(o, "recipients", (double)n->recipients);
+	jsonx_add_text(o, "complaint_rate", n->complaint);
+	cJSON_AddNumberToObject(o, "complaint_fraction", n->complaint_rate);
+	jsonx_add_text(o, "trap_start", n->trap_start);
+	jsonx_add_text(o, "trap_end", n->trap_end);
+	cJSON_AddNumberToObject(o, "trap_hits", (double)n->trap_hits);
+	jsonx_add_text(o, "sample_helo", n->helo);
+	jsonx_add_text(o, "jmr_p1_sender", n->mail_from);
+	jsonx_add_text(o, "comments", n->comments);
+	jsonx_add_time(o, "fetched", n->fetched);
+	return o;
+}
+
 cJSON *api_target_json(const api_ctx_t *c, const api_lists_t *ls, const store_target_view_t *v)
 {
 	cJSON *o = cJSON_CreateObject(), *results, *arr = cJSON_CreateArray();
@@ -52,6 +81,7 @@ cJSON *api_target_json(const api_ctx_t *c, const api_lists_t *ls, const store_ta
 	jsonx_add_time(o, "first_seen", v->first_seen);
 	jsonx_add_time(o, "last_seen", v->last_seen);
 	cJSON_AddItemToObject(o, "asn", asn_json(v));
+	cJSON_AddItemToObject(o, "snds", snds_json(v));
 	results = arr;
 	cJSON_AddItemToObject(o, "results", results);
 	return o;

@@ -10,6 +10,7 @@
 #include "lib/sbuf.h"
 #include "lib/xmalloc.h"
 #include "store/store_alert.h"
+#include "store/store_snds.h"
 #include "web/api_int.h"
 #include "web/prom.h"
 
@@ -455,6 +456,60 @@ static int incident_families(sbuf_t *out, store_t *s)
 	return store_incident_providers_visit(s, incident_sample, out);
 }
 
+/* ---- Microsoft SNDS: the day's numbers of the targets SNDS has data for ---- */
+
+struct snds_samples {
+	sbuf_t messages, complaint, traps, filter;
+};
+
+static int snds_sample(void *arg, const store_snds_t *r)
+{
+	struct snds_samples *x = arg;
+	char tl[200];
+
+	prom_label_escape(r->ip, tl, sizeof(tl), 64);
+	sbuf_printf(&x->messages, "blmon_snds_messages{target=\"%s\"} %lld\n", tl,
+		    (long long)r->data);
+	sbuf_printf(&x->complaint, "blmon_snds_complaint_rate{target=\"%s\"} %.6g\n", tl,
+		    r->complaint_rate);
+	sbuf_printf(&x->traps, "blmon_snds_trap_hits{target=\"%s\"} %lld\n", tl,
+		    (long long)r->trap_hits);
+	sbuf_printf(&x->filter, "blmon_snds_filter{target=\"%s\"} %d\n", tl, (int)r->filter);
+	return 0;
+}
+
+/* A series per target only where SNDS has numbers for it: at most the addresses registered
+ * to the keys that sent mail to Outlook.com that day. */
+static int snds_families(sbuf_t *out, store_t *s)
+{
+	struct snds_samples x = {SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT};
+	int rc = store_snds_targets_visit(s, snds_sample, &x);
+
+	if (rc == 0) {
+		prom_family(out, "blmon_snds_messages", "gauge",
+			    "Microsoft SNDS: messages (DATA commands) the target sent to Outlook.com on "
+			    "the day of SNDS's last data.");
+		samples(out, &x.messages);
+		prom_family(out, "blmon_snds_complaint_rate", "gauge",
+			    "Microsoft SNDS: the target's complaint rate that day, as a fraction "
+			    "(SNDS's \"< 0.1%\" is 0); rising complaints come before a block.");
+		samples(out, &x.complaint);
+		prom_family(out, "blmon_snds_trap_hits", "gauge",
+			    "Microsoft SNDS: messages from the target that hit Outlook.com spam traps "
+			    "that day.");
+		samples(out, &x.traps);
+		prom_family(out, "blmon_snds_filter", "gauge",
+			    "Microsoft SNDS: the target's filter result that day: 0 GREEN (under 10% "
+			    "judged spam), 1 YELLOW (10% to 90%), 2 RED (over 90%).");
+		samples(out, &x.filter);
+	}
+	sbuf_free(&x.messages);
+	sbuf_free(&x.complaint);
+	sbuf_free(&x.traps);
+	sbuf_free(&x.filter);
+	return rc;
+}
+
 /* ---- the document ---- */
 
 /* Every family, in order, from one snapshot of s. 0 or -1 (the store's error). */
@@ -471,7 +526,7 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, const struct coun
 	queries_family(out, n->answered, n->failed);
 	events_family(out, n->events);
 	if (dns_errors_family(out, s, x) < 0 || alert_families(out, s, x->c->now) < 0 ||
-	    incident_families(out, s) < 0)
+	    incident_families(out, s) < 0 || snds_families(out, s) < 0)
 		return -1;
 	return 0;
 }

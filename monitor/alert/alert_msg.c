@@ -483,7 +483,7 @@ static void incident_text(sbuf_t *b, const alert_item_t *it)
 static void health_text(sbuf_t *b, const alert_item_t *it)
 {
 	char t[TIMEFMT_MAX], subj[512], det[sizeof(it->detail)];
-	const char *advice = result_health_advice(it->health);
+	const char *advice = result_list_advice(it->cat, it->health);
 
 	timefmt_human(it->at, t);
 	item_subject(it, subj, sizeof(subj));
@@ -903,7 +903,7 @@ static cJSON *list_json(const alert_item_t *it)
 	jsonx_add_text(o, "previous",
 		       it->have_prev_health ? dnsbl_health_name(it->prev_health) : NULL);
 	jsonx_add_text(o, "detail", it->detail);
-	jsonx_add_text(o, "advice", result_health_advice(it->health));
+	jsonx_add_text(o, "advice", result_list_advice(it->cat, it->health));
 	return o;
 }
 

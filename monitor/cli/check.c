@@ -33,6 +33,9 @@ static const char check_usage[] =
 	"                          ones are refused by Spamhaus and others.\n"
 	"  -l, --list ZONE         check only this list (id or zone; repeatable)\n"
 	"  -a, --all-lists         check every list that has what it needs (keys)\n"
+	"      --snds              also consult Microsoft SNDS once (the [snds] keys of\n"
+	"                          the config): does Outlook.com block a target, and its\n"
+	"                          filter result of the day\n"
 	"  -j, --json              print one JSON document, every target with one result\n"
 	"                          per list (schemas/check.schema.json)\n"
 	"      --problems          print one JSON document of the problems, worst first,\n"
@@ -63,7 +66,8 @@ static const char check_usage[] =
 	"  blmon check 192.0.2.10\n"
 	"  blmon check --resolver 127.0.0.1:5353 --list zen.spamhaus.org 192.0.2.0/24\n"
 	"  blmon check -c /etc/blmon.conf --json\n"
-	"  blmon check -c /etc/blmon.conf --problems\n";
+	"  blmon check -c /etc/blmon.conf --problems\n"
+	"  blmon check -c /etc/blmon.conf --snds 192.0.2.60\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -84,7 +88,7 @@ struct check_args {
 	const char *config, *resolver, *timeout, *color;
 	const char **lists;
 	size_t nlists;
-	int all, json, problems, verbose;
+	int all, json, problems, verbose, snds;
 	long retries, concurrency;
 };
 
@@ -108,7 +112,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{"config", required_argument, NULL, 'c'}, {"resolver", required_argument, NULL, 'r'},
 		{"list", required_argument, NULL, 'l'},   {"all-lists", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},         {"verbose", no_argument, NULL, 'v'},
-		{"problems", no_argument, NULL, 'P'},
+		{"problems", no_argument, NULL, 'P'},     {"snds", no_argument, NULL, 'S'},
 		{"timeout", required_argument, NULL, 't'}, {"retries", required_argument, NULL, 'R'},
 		{"concurrency", required_argument, NULL, 'C'},
 		{"color", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
@@ -132,6 +136,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		case 'a': a->all = 1; break;
 		case 'j': a->json = 1; break;
 		case 'P': a->problems = 1; break;
+		case 'S': a->snds = 1; break;
 		case 'v': a->verbose = 1; break;
 		case 't': a->timeout = optarg; break;
 		case 'R':
@@ -233,7 +238,7 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	lo = (live_opts_t){config_path_optional(a.config), a.resolver, a.timeout, a.retries,
-			   a.concurrency, a.lists, a.nlists, a.all};
+			   a.concurrency, a.lists, a.nlists, a.all, a.snds};
 	if (live_open(&lv, &lo, &stop_flag, err, sizeof(err)) < 0) {
 		fprintf(stderr, lo.config && !lv.cfg ? "%s\n" : "blmon check: %s\n", err);
 		goto out;

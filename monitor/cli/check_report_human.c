@@ -37,7 +37,7 @@ void check_report_human_begin(check_report_t *r)
 		text_escape_term(s->detail, det, sizeof(det));
 		fprintf(r->o.out, "%s! %s (%s) is %s%s: %s\n    -> %s\n", col(r, YEL), r->lists[i]->name,
 			catalog_zone_shown(r->lists[i], r->lists[i]->zone), dnsbl_health_name(s->health), col(r, RST), det,
-			result_health_advice(s->health));
+			result_list_advice(r->lists[i], s->health));
 	}
 }
 

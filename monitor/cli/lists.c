@@ -35,7 +35,9 @@ static cJSON *list_json(const catalog_list_t *l)
 	cJSON_AddStringToObject(o, "type", catalog_qtype_name(l->qtype));
 	cJSON_AddStringToObject(o, "scope", catalog_scope_name(l->scope));
 	cJSON_AddBoolToObject(o, "ipv6", l->ipv6);
-	cJSON_AddBoolToObject(o, "needs_key", strstr(l->zone_tmpl, "{key}") != NULL);
+	cJSON_AddStringToObject(o, "source", catalog_source_name(l->source));
+	cJSON_AddBoolToObject(o, "needs_key",
+			      strstr(l->zone_tmpl, "{key}") != NULL || l->source == SOURCE_SNDS);
 	cJSON_AddBoolToObject(o, "enabled", l->enabled && l->zone);
 	cJSON_AddBoolToObject(o, "builtin", l->builtin);
 	if (l->budget)
@@ -112,15 +114,16 @@ int cmd_lists(int argc, char **argv)
 		cJSON_free(s);
 		cJSON_Delete(arr);
 	} else {
-		printf("%-3s %-18s %-34s %-6s %-7s %-8s %-4s %s\n", "ON", "ID", "ZONE", "KIND", "TYPE",
-		       "SCOPE", "IPV6", "NAME");
+		printf("%-3s %-21s %-34s %-6s %-7s %-8s %-4s %-4s %s\n", "ON", "ID", "ZONE", "KIND",
+		       "TYPE", "SCOPE", "IPV6", "FROM", "NAME");
 		for (size_t i = 0; i < c->catalog->n; i++) {
 			const catalog_list_t *l = &c->catalog->lists[i];
-			printf("%-3s %-18s %-34s %-6s %-7s %-8s %-4s %s%s\n",
+			printf("%-3s %-21s %-34s %-6s %-7s %-8s %-4s %-4s %s%s\n",
 			       l->enabled && l->zone ? "yes" : l->zone ? "no" : "key",
 			       l->id, l->zone_tmpl, catalog_kind_name(l->kind),
 			       catalog_qtype_name(l->qtype), catalog_scope_name(l->scope),
-			       l->ipv6 ? "yes" : "no", l->name, l->builtin ? "" : " (config)");
+			       l->ipv6 ? "yes" : "no", catalog_source_name(l->source), l->name,
+			       l->builtin ? "" : " (config)");
 			for (size_t k = 0; verbose && k < l->ncodes; k++) {
 				char a[64];
 				catalog_code_str(&l->codes[k], a, sizeof(a));
@@ -128,7 +131,8 @@ int cmd_lists(int argc, char **argv)
 				       l->codes[k].meaning);
 			}
 		}
-		printf("\nON: yes = checked, no = disabled, key = needs key = in [list ZONE].\n");
+		printf("\nON: yes = checked, no = disabled, key = needs key = in [list ZONE] (in [snds] for\n"
+		       "Microsoft SNDS). FROM: dns = a DNS zone; snds = Microsoft SNDS's documents.\n");
 	}
 	config_free(c);
 	return 0;

@@ -20,12 +20,16 @@ typedef struct {
 	const char **lists;    /* --list ZONE (id, zone or an ad-hoc zone), nlists of them */
 	size_t nlists;
 	bool all_lists;        /* every list that has what it needs, enabled or not */
+	bool snds;             /* --snds: consult Microsoft SNDS once ([snds] keys of the config) */
 } live_opts_t;
 
 typedef struct {
 	config_t *cfg;                  /* owned */
-	catalog_list_t **lists;         /* the run's lists (borrowed from cfg's catalog) */
+	catalog_list_t **lists;         /* the run's lists (borrowed from cfg's catalog): the DNS
+					   lists first, then those read from SNDS */
 	size_t nlists;
+	size_t ndns;                    /* how many of them the DNS engine checks */
+	struct snds *snds;              /* SNDS's documents, when SNDS lists are in the run */
 	dnsbl_list_state_t *states;     /* per list, after live_test */
 	targetset_t ts;
 	const char **hosts;             /* host names to resolve (borrowed) */
@@ -37,7 +41,9 @@ typedef struct {
 
 /* Loads the config (or the defaults), applies the overrides, picks the lists
  * (a --list zone the catalog does not know becomes an ad-hoc IP list: any
- * 127/8 answer but 127.0.0.1 is a listing) and makes the engine. 0, or -1
+ * 127/8 answer but 127.0.0.1 is a listing; SNDS lists only with --snds or
+ * when --list names one, and then the config must have an [snds] key) and
+ * makes the engine. 0, or -1
  * with the message in err ("--list X: ..."; config errors as FILE:LINE). lv
  * must be freed with live_free either way. */
 int live_open(live_t *lv, const live_opts_t *o, volatile sig_atomic_t *stop, char *err,
@@ -54,11 +60,15 @@ int live_add_config_targets(live_t *lv, char *err, size_t errlen);
 unsigned long long live_target_count(const live_t *lv);
 
 /* Resolves the hosts (a host that does not resolve keeps its error in
- * host_err) and tests the lists' RFC 5782 test points. 0, or -1 when stopped. */
+ * host_err), tests the DNS lists' RFC 5782 test points, and fetches SNDS's
+ * documents once when SNDS lists are in the run (a document that could not
+ * be had makes its list unreachable or refused, and its results unknown).
+ * 0, or -1 when stopped. */
 int live_test(live_t *lv);
 
 /* Checks every target against every list; cb gets each target's results in
- * input order (dnsbl_run). 0, or -1 when stopped early. */
+ * input order (dnsbl_run), SNDS's after the DNS lists'. 0, or -1 when stopped
+ * early. */
 int live_run(live_t *lv, dnsbl_target_cb cb, void *ud);
 
 void live_free(live_t *lv);

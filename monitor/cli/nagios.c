@@ -185,6 +185,10 @@ static void count(struct nag *n, const target_t *t, const result_t *r, uint32_t 
 		return;
 	if (n->scope && !strcmp(n->scope, "ip") && (r->scope == SCOPE_NETWORK || r->scope == SCOPE_ASN))
 		return;
+	/* SNDS is asked every [snds] refresh, not every interval: the daemon's own word on its
+	 * freshness (stale) counts, not -a */
+	if (r->list && r->list->source == SOURCE_SNDS && !r->stale)
+		checked_at = 0;
 	if (checked_at > 0 && (!n->oldest || checked_at < n->oldest)) {
 		n->oldest = checked_at;
 		snprintf(n->oldest_why, sizeof(n->oldest_why), "%.250s", failing ? failing : "");
@@ -287,7 +291,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 static int live(struct nag *n, char *err, size_t errlen)
 {
 	live_opts_t lo = {config_path_optional(n->config), n->resolver, NULL, -1, 0, n->lists,
-			  n->nlists, false};
+			  n->nlists, false, false};
 	live_t lv;
 	struct live ctx;
 	int ret = -1;

@@ -1,4 +1,4 @@
-/* cycle.c -- one check cycle of the daemon: due lists, targets, test points, the engine, history.
+/* cycle.c -- one check cycle of the daemon: due lists, targets, test points, the engine, SNDS, history.
  * Results are confirmed (confirm.c) and written in batches of BATCH targets per transaction. */
 #include "monitor/daemon/cycle.h"
 
@@ -27,15 +27,20 @@
 #define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
 #define STORE_LOG_EVERY 600   /* the same database error is logged once per this many seconds */
 #define NREASONS 256          /* verdict_t.reason is a byte: failed checks counted per value */
+#define SNDS_LISTS 2          /* the SNDS lists of the catalog */
 
 /* The cycle in progress. */
 struct cycle {
 	struct sched *s;
 	int64_t now, id;
-	catalog_list_t **run; /* DNS lists of the cycle, then the DROP pseudo-lists */
+	catalog_list_t **run; /* DNS lists of the cycle, then the DROP pseudo-lists, then the
+				 SNDS lists due */
 	int64_t *run_lid;
-	size_t nrun;          /* DNS lists */
+	size_t nrun;          /* DNS lists: the engine checks run[0 .. nrun) */
 	bool drop;            /* run[nrun], run[nrun + 1] are DROP and ASN-DROP */
+	catalog_list_t *snds_due[SNDS_LISTS]; /* SNDS lists due, read from documents */
+	size_t nsnds;
+	size_t snds_at;       /* ... at run[snds_at .. snds_at + nsnds) */
 	unsigned min_iv;      /* the shortest interval of the lists run */
 	targetset_t ts;
 	dnsbl_list_state_t *states;
@@ -124,7 +129,10 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		cy->failed = 1;
 }
 
-static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r)
+/* Records what a list answered for t: r, answered at `at` (0: now, the DNS engine's
+ * answer; a document's results carry when their source last confirmed them). */
+static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r,
+		    int64_t at)
 {
 	struct sched *s = cy->s;
 	const catalog_list_t *l = cy->run[r->list];
@@ -139,13 +147,18 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		cy->failed = 1;
 		return;
 	}
-	verdict_reason(&r->v, l, reason, sizeof(reason));
+	if (r->why)
+		snprintf(reason, sizeof(reason), "%s", r->why); /* a source that is not DNS */
+	else
+		verdict_reason(&r->v, l, reason, sizeof(reason));
 	if (status == STATUS_UNKNOWN) {
 		record_failure(cy, tid, lid, &st, reason);
 		return;
 	}
 	store_answer_set(&obs, r, reason);
 	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
+	if (at && at < cy->now)
+		st.checked_at = at; /* as fresh as the answer, not as the cycle */
 	st.failing_since = 0; /* a real answer: fresh again */
 	st.failing_reason[0] = '\0';
 	if (cr != CONFIRM_PENDING) {
@@ -213,7 +226,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 				cy->errs[res[i].list * NREASONS + res[i].v.reason]++;
 		} else
 			cy->rec.answered++;
-		observe(cy, t, tid, &res[i]);
+		observe(cy, t, tid, &res[i], 0);
 	}
 	if (cy->drop) {
 		dnsbl_result_t dr[2];
@@ -223,8 +236,23 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 			if (!dr[i].skipped) {
 				cy->rec.listed += dr[i].v.status == STATUS_LISTED;
 				cy->rec.answered++;
-				observe(cy, t, tid, &dr[i]);
+				observe(cy, t, tid, &dr[i], 0);
 			}
+	}
+	for (size_t k = 0; k < cy->nsnds; k++) {
+		dnsbl_result_t sr;
+		char buf[1024];
+		int64_t at;
+
+		if (!snds_watch_result(cy->s->snds, cy->run[cy->snds_at + k], t,
+				       (uint16_t)(cy->snds_at + k), &sr, buf, sizeof(buf), &at))
+			continue;
+		cy->rec.listed += sr.v.status == STATUS_LISTED;
+		if (sr.v.status == STATUS_UNKNOWN)
+			cy->rec.unknown++;
+		else
+			cy->rec.answered++;
+		observe(cy, t, tid, &sr, at);
 	}
 	if (++cy->batch >= BATCH) {
 		if (store_commit(st) < 0)
@@ -270,6 +298,13 @@ static int pick_due_lists(struct cycle *cy)
 		unsigned iv = config_list_interval(c, l);
 		if (!l->enabled || !l->zone || s->next_due[i] > cy->now)
 			continue;
+		if (l->source == SOURCE_SNDS) {
+			/* not the engine's: its documents answer (add_snds) */
+			if (cy->nsnds < SNDS_LISTS)
+				cy->snds_due[cy->nsnds++] = l;
+			s->next_due[i] = cy->now + iv + jitter(s, iv);
+			continue;
+		}
 		cy->run[cy->nrun] = l;
 		cy->run_lid[cy->nrun] = store_list_id(s->store, l);
 		if (cy->run_lid[cy->nrun++] < 0)
@@ -278,7 +313,7 @@ static int pick_due_lists(struct cycle *cy)
 		if (!cy->min_iv || iv < cy->min_iv)
 			cy->min_iv = iv;
 	}
-	return (int)cy->nrun;
+	return (int)(cy->nrun + cy->nsnds);
 }
 
 /* The cycle's targets: the config's addresses, networks and domains, plus
@@ -340,6 +375,42 @@ static int add_neighbourhood(struct cycle *cy)
 	cy->run_lid[cy->nrun] = store_list_id(s->store, cy->run[cy->nrun]);
 	cy->run_lid[cy->nrun + 1] = store_list_id(s->store, cy->run[cy->nrun + 1]);
 	return cy->run_lid[cy->nrun] < 0 || cy->run_lid[cy->nrun + 1] < 0 ? -1 : 0;
+}
+
+/* The SNDS lists due: their documents brought up to date (snds_watch.c), each
+ * list's health recorded (a change logged once), then the lists put in the run
+ * after the DNS and DROP ones, for on_target to ask. Returns 0, 1 when
+ * stopping (an aborted download is no failure of SNDS), -1 on a store error. */
+static int add_snds(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	cy->snds_at = cy->nrun + (cy->drop ? 2 : 0);
+	if (!cy->nsnds)
+		return 0;
+	if (snds_watch_refresh(s->snds, s->cfg, s->store, cy->snds_due, cy->nsnds, cy->now,
+			       s->stop) < 0)
+		return -1;
+	if (*s->stop)
+		return 1;
+	for (size_t k = 0; k < cy->nsnds; k++) {
+		catalog_list_t *l = cy->snds_due[k];
+		char detail[STORE_DETAIL_MAX];
+		dnsbl_health_t h = snds_watch_health(s->snds, l, detail, sizeof(detail));
+		int64_t lid = store_list_id(s->store, l);
+		int ch;
+
+		if (lid < 0 || (ch = store_list_health(s->store, lid, h, detail, cy->now)) < 0)
+			return -1;
+		if (ch > 0 && h != HEALTH_OK)
+			log_warn("list %s (%s) is %s: %s (its results stay as last confirmed)",
+				 l->name, l->id, dnsbl_health_name(h), detail);
+		else if (ch > 0)
+			log_info("list %s (%s) is ok", l->name, l->id);
+		cy->run[cy->snds_at + k] = l;
+		cy->run_lid[cy->snds_at + k] = lid;
+	}
+	return 0;
 }
 
 /* Did every list fail its test points the same way? Then the cause is the
@@ -407,6 +478,8 @@ static int test_lists(struct cycle *cy)
 	char why[STORE_REASON_MAX];
 	bool v6 = false, down;
 
+	if (!cy->nrun)
+		return 0; /* only SNDS is due: no test point, and no word on the resolver */
 	for (size_t i = 0; i < cy->ts.n; i++)
 		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
 	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
@@ -453,12 +526,20 @@ static void pace(struct cycle *cy)
 static int check(struct cycle *cy)
 {
 	struct sched *s = cy->s;
+	targetset_iter_t it = {0, 0};
+	target_t t;
 
 	cy->batch = 0;
 	cy->failed = 0;
-	dnsbl_set_skip(s->dns, skip_fresh, cy);
-	dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
-	dnsbl_set_skip(s->dns, NULL, NULL);
+	if (cy->nrun) {
+		dnsbl_set_skip(s->dns, skip_fresh, cy);
+		dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
+		dnsbl_set_skip(s->dns, NULL, NULL);
+	} else {
+		/* no DNS list due: the documents (and DROP) answer without a query */
+		while (!*s->stop && !cy->failed && targetset_next(&cy->ts, &it, &t))
+			on_target(cy, &t, NULL, 0);
+	}
 	if (cy->batch && store_commit(s->store) < 0)
 		cy->failed = 1;
 	cy->batch = 0;
@@ -647,7 +728,7 @@ int cycle_run(struct sched *s)
 	cy.s = s;
 	cy.now = time(NULL);
 	cy.targets_whole = true;
-	cy.run = xcalloc(n + 2, sizeof(*cy.run));
+	cy.run = xcalloc(n + 2, sizeof(*cy.run)); /* the catalog's lists and DROP's two */
 	cy.run_lid = xcalloc(n + 2, sizeof(*cy.run_lid));
 	cy.errs = xcalloc((n + 2) * NREASONS, sizeof(*cy.errs));
 	targetset_init(&cy.ts);
@@ -662,20 +743,23 @@ int cycle_run(struct sched *s)
 		goto out;
 	}
 	cy.before = *dnsbl_stats(s->dns);
-	cy.rec.lists = (int64_t)cy.nrun;
+	cy.rec.lists = (int64_t)(cy.nrun + cy.nsnds);
 	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0)
 		goto fail;
 	build_targets(&cy);
 	if (add_neighbourhood(&cy) < 0)
 		goto fail;
-	rc = test_lists(&cy);
+	rc = add_snds(&cy);
+	if (rc == 0)
+		rc = test_lists(&cy);
 	if (rc > 0) {
 		ret = 0; /* stopping: the cycle stays unfinished */
 		goto out;
 	}
 	if (rc < 0)
 		goto fail;
-	pace(&cy);
+	if (cy.nrun)
+		pace(&cy);
 	if (check(&cy) < 0 || finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
 		goto fail;
 	store_well(&cy);

@@ -13,6 +13,7 @@
 #include "monitor/alert/alert.h"
 #include "monitor/config.h"
 #include "monitor/daemon/neighbourhood.h"
+#include "monitor/daemon/snds_watch.h"
 #include "monitor/mtalog/logwatch.h"
 #include "store/store.h"
 
@@ -23,6 +24,7 @@ struct sched {
 	store_t *store;    /* the daemon thread's connection: the only writer */
 	dnsbl_t *dns;
 	neighbourhood_t *hood;
+	snds_watch_t *snds; /* Microsoft SNDS's documents ([snds], snds_watch.c) */
 	volatile sig_atomic_t *stop;
 	int64_t *next_due; /* per catalog list: when it is checked next */
 	unsigned rng;      /* jitter of next_due */

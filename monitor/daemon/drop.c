@@ -1,22 +1,17 @@
-/* drop.c -- Spamhaus DROP lists: conditional download with libcurl, strict NDJSON parse with cJSON, lookups.
+/* drop.c -- Spamhaus DROP lists: conditional download (curlx_get), strict NDJSON parse with cJSON, lookups.
  * A list is trusted only whole: any bad line or a record count off from the metadata keeps the old copy. */
 #include "monitor/daemon/drop.h"
 
 #include <arpa/inet.h>
 #include <cJSON.h>
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/curlx.h"
 #include "lib/xmalloc.h"
 
-/* Validators from a server are echoed back in our request headers; longer or
- * stranger ones are dropped rather than risk a malformed request. */
-#define DROP_HEADER_MAX 512
 #define DROP_SBLID_MAX 63
 
 struct drop_net {
@@ -470,155 +465,21 @@ bool drop_fetch_due(time_t last_attempt, time_t now)
 	       now - last_attempt >= DROP_FETCH_INTERVAL_MIN;
 }
 
-struct fetch_buf {
-	curlx_body_t body;
-	char *etag, *lm;
-};
-
-static bool header_value_ok(const char *v, size_t n)
-{
-	if (n == 0 || n > DROP_HEADER_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-			return false;
-	return true;
-}
-
-/* The value of header name in line (n bytes, CRLF included), or NULL. Caller owns it. */
-static char *header_value(const char *line, size_t n, const char *name)
-{
-	size_t k = strlen(name);
-	const char *v, *e = line + n;
-	char *out;
-
-	if (n <= k || strncasecmp(line, name, k) || line[k] != ':')
-		return NULL;
-	v = line + k + 1;
-	while (v < e && (*v == ' ' || *v == '\t'))
-		v++;
-	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (!header_value_ok(v, (size_t)(e - v)))
-		return NULL;
-	out = xmalloc((size_t)(e - v) + 1);
-	memcpy(out, v, (size_t)(e - v));
-	out[e - v] = '\0';
-	return out;
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct fetch_buf *b = ud;
-	size_t n = size * nmemb;
-	char *v;
-
-	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
-		/* a new response (after a redirect): validators of the last hop only */
-		free(b->etag);
-		free(b->lm);
-		b->etag = b->lm = NULL;
-	} else if ((v = header_value(data, n, "ETag"))) {
-		free(b->etag);
-		b->etag = v;
-	} else if ((v = header_value(data, n, "Last-Modified"))) {
-		free(b->lm);
-		b->lm = v;
-	}
-	return n;
-}
-
 int drop_fetch(const char *url, const char *etag, const char *last_modified, int timeout_s,
 	       drop_fetch_t *result, char *err, size_t errlen)
 {
-	struct fetch_buf b;
-	struct curl_slist *hdrs = NULL;
-	CURL *curl = NULL;
-	char cerr[CURL_ERROR_SIZE] = "", hline[DROP_HEADER_MAX + 32];
-	CURLcode cc;
-	bool https = false;
-	long code = 0;
-	int rc = -1;
+	curlx_get_t g;
+	int rc = curlx_get(url, etag, last_modified, timeout_s, DROP_BODY_MAX, NULL, &g, err, errlen);
 
-	memset(&b, 0, sizeof(b));
-	memset(result, 0, sizeof(*result));
-	result->status = DROP_FETCH_ERROR;
-	if (url)
-		https = !strncasecmp(url, "https://", 8);
-	if (!url || (!https && strncasecmp(url, "http://", 7))) {
-		seterr(err, errlen, "unsupported URL: only http:// and https:// are fetched");
-		goto out;
-	}
-	/* stored validators come back from disk: never let them split a header */
-	if ((etag && !header_value_ok(etag, strlen(etag))) ||
-	    (last_modified && !header_value_ok(last_modified, strlen(last_modified)))) {
-		seterr(err, errlen, "stored ETag or Last-Modified is not a valid header value");
-		goto out;
-	}
-	if (timeout_s <= 0)
-		timeout_s = 60;
-	curl = curlx_new(&(curlx_opts_t){NULL, timeout_s < 10 ? timeout_s : 10, timeout_s, NULL, cerr});
-	if (etag) {
-		snprintf(hline, sizeof(hline), "If-None-Match: %s", etag);
-		hdrs = curlx_slist_add(hdrs, hline);
-	}
-	if (last_modified) {
-		snprintf(hline, sizeof(hline), "If-Modified-Since: %s", last_modified);
-		hdrs = curlx_slist_add(hdrs, hline);
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* an https list must not be downgraded to http by a redirect */
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, ""); /* the cap applies after decoding */
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DROP_BODY_MAX);
-	b.body.max = DROP_BODY_MAX;
-	curlx_collect(curl, &b.body);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &b);
-
-	cc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	result->http_code = code;
-	if (b.body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		seterr(err, errlen, "body exceeds the %u MiB limit", DROP_BODY_MAX >> 20);
-		goto out;
-	}
-	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		seterr(err, errlen, "timed out after %d s", timeout_s);
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		curlx_url_redact(url, true, cerr, sizeof(cerr)); /* libcurl's message may quote it */
-		seterr(err, errlen, "fetch failed: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
-		goto out;
-	}
-	if (code == 304) {
-		result->status = DROP_FETCH_NOT_MODIFIED;
-		rc = 0;
-		goto out;
-	}
-	if (code != 200) {
-		seterr(err, errlen, "HTTP %ld from server", code);
-		goto out;
-	}
-	result->status = DROP_FETCH_NEW;
-	result->body = b.body.p ? b.body.p : xcalloc(1, 1);
-	result->len = b.body.len;
-	result->etag = b.etag;
-	result->last_modified = b.lm;
-	b.body.p = b.etag = b.lm = NULL;
-	rc = 0;
-out:
-	curl_slist_free_all(hdrs);
-	if (curl)
-		curl_easy_cleanup(curl);
-	free(b.body.p);
-	free(b.etag);
-	free(b.lm);
+	/* the one download of the project (curlx.c), told in DROP's words */
+	result->status = g.status == CURLX_GET_NEW ? DROP_FETCH_NEW
+			 : g.status == CURLX_GET_NOT_MODIFIED ? DROP_FETCH_NOT_MODIFIED
+			 : DROP_FETCH_ERROR;
+	result->http_code = g.http_code;
+	result->body = g.body;
+	result->len = g.len;
+	result->etag = g.etag;
+	result->last_modified = g.last_modified;
 	return rc;
 }
 

@@ -70,6 +70,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	}
 	s->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
 	s->hood = neighbourhood_new();
+	s->snds = snds_watch_new();
 	s->alert = alert_new(s->cfg, s->store, stop, err, errlen);
 	if (!s->alert)
 		goto fail;
@@ -120,6 +121,7 @@ void sched_free(sched_t *s)
 	alert_free(s->alert);
 	dnsbl_free(s->dns);
 	neighbourhood_free(s->hood);
+	snds_watch_free(s->snds);
 	store_close(s->store);
 	config_free(s->cfg);
 	free(s->next_due);

@@ -196,8 +196,9 @@
         el("strong", {}, l.name + " (" + l.zone + ") is " + l.health),
         l.detail ? el("span", {class: "detail"}, ": " + l.detail) : null,
         l.advice ? el("div", {class: "advice"}, "What to do: " + l.advice) : null,
-        el("div", {class: "small"}, "Its results are shown as last confirmed until it passes " +
-          "its test points again" + (l.since ? " (failing since " + when(l.since) + ")" : "") + ".")));
+        el("div", {class: "small"}, "Its results are shown as last confirmed until " +
+          (l.source === "snds" ? "SNDS's documents can be read" : "it passes its test points") +
+          " again" + (l.since ? " (failing since " + when(l.since) + ")" : "") + ".")));
     }
   }
 
@@ -397,6 +398,7 @@
         card.append(el("div", {class: "small"}, "Recipient domains: " +
           i.domains.map((d) => d.domain + " (" + d.rejections + ")").join(", ")));
       }
+      if (i.context) card.append(el("div", {class: "small"}, "Listed then: " + i.context));
       if (i.advice) card.append(el("div", {class: "advice"}, "What to do: " + i.advice));
       if (removal) card.append(el("div", {class: "small"}, "Removal: ", removal));
       if (i.sample) card.append(el("div", {class: "txt"}, el("span", {class: "k"}, "log "), i.sample));
@@ -679,6 +681,25 @@
 
   // ---- one target: its results and its history ----
 
+  // Microsoft SNDS's word on a target: its numbers of the day when SNDS has them, else why
+  // it has none (SNDS covers only the addresses registered to its key). Text only.
+  function sndsLine(t) {
+    const n = t.snds;
+    const zones = new Set(((lastSummary && lastSummary.lists) || []).filter((l) => l.source === "snds")
+      .map((l) => l.zone));
+    if (n) {
+      return el("div", {class: "snds small", "data-filter": n.filter},
+        el("strong", {}, "Microsoft SNDS"), " (Outlook.com, until " + n.activity_end + "): ",
+        el("span", {class: "badge " + (n.filter === "GREEN" ? "clean" : "listed")}, n.filter), " · " +
+        n.messages + " messages to " + n.recipients + " recipients · complaint rate " +
+        (n.complaint_rate || "n/a") + " · " + plural(n.trap_hits, "trap hit") +
+        (n.trap_start ? " (" + n.trap_start + " to " + n.trap_end + ")" : "") +
+        (n.comments ? " · " + n.comments : ""));
+    }
+    const r = t.results.find((x) => zones.has(x.zone) && x.status === "clean" && x.reason);
+    return r ? el("div", {class: "snds small"}, el("strong", {}, "Microsoft SNDS"), ": " + r.reason) : null;
+  }
+
   function resultItem(r) {
     const hood = r.scope === "network" || r.scope === "asn";
     const li = el("li", {class: "listing " + r.status + (hood ? " hood" : ""), "data-zone": r.zone});
@@ -811,6 +832,7 @@
         el("h3", {}, "Now"),
         shown.length ? el("ul", {class: "listings"}, ...shown.map(resultItem)) : null,
         clean.length ? el("p", {class: "small cleanline"}, "Clean on " + clean.map((r) => r.name).join(", ") + ".") : null,
+        sndsLine(t),
         el("h3", {}, "History"),
         el("div", {class: "tlbox"}, timeline(t, width),
           el("p", {class: "legend small"}, el("span", {class: "sw listed"}), "listed ", el("span", {class: "sw clean"}), "clean ",
