@@ -1,4 +1,4 @@
-/* store_snds.h -- Microsoft SNDS's numbers of the day per address (migration 6), as the daemon wrote them.
+/* store_snds.h -- Microsoft SNDS's numbers of the day per address (migration 8), as the daemon wrote them.
  * The daemon replaces an account's lines with each new data.aspx; the web reads them per target. */
 #ifndef BLMON_STORE_SNDS_H
 #define BLMON_STORE_SNDS_H
