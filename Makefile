@@ -36,6 +36,12 @@ CHECKS_SRCS := \
 	checks/status.c \
 	checks/answer.c \
 	checks/verdict.c \
+	checks/dataset.c \
+	checks/dataset_load.c \
+	checks/dataset_parse.c \
+	checks/dataset_ip4.c \
+	checks/dataset_ip6.c \
+	checks/dataset_dn.c \
 	checks/result.c \
 	checks/problem.c \
 	checks/dnsbl.c \
@@ -113,7 +119,7 @@ ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 # taken from an archive so a target links only what it calls. Warnings as above, less the one
 # option clang does not know.
 FUZZ_CC    ?= clang
-FUZZERS    := fuzz_config fuzz_logline fuzz_answer
+FUZZERS    := fuzz_config fuzz_logline fuzz_answer fuzz_dataset
 FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) monitor/config.c monitor/config_runnable.c \
 	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
