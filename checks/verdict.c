@@ -286,6 +286,9 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 	case REASON_TCP_CLOSED:
 		snprintf(buf, len, "the server closed the TCP connection before answering (retried)");
 		break;
+	case REASON_NO_DATA:
+		snprintf(buf, len, "the list's data files are not loaded: nothing to answer from");
+		break;
 	}
 }
 

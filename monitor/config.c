@@ -527,6 +527,36 @@ static int lset_key(struct ctx *x, const struct keydef *k, void *base, const cha
 	return 0;
 }
 
+static void push_listval(config_listval_t **arr, size_t *n, size_t *cap, size_t list,
+			 const char *v, int line)
+{
+	xgrow((void **)arr, cap, *n + 1, sizeof(**arr));
+	(*arr)[*n].list = list;
+	(*arr)[*n].value = xstrdup(v);
+	(*arr)[*n].line = line;
+	(*n)++;
+}
+
+/* dataset = TYPE:PATH[,PATH...] (repeatable): its type now, its paths once it
+ * is known whether the list has a mirror (rsync = may come later) */
+static int lset_dataset(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	const char *colon = strchr(v, ':');
+	char type[16];
+	dataset_type_t t;
+
+	snprintf(type, sizeof(type), "%.*s", colon ? (int)(colon - v) : 0, v);
+	if (!colon || !colon[1] || dataset_type_parse(type, &t) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not TYPE:PATH with an rbldnsd dataset type "
+		     "(ip4set, ip4tset, ip4trie, ip6trie, ip6tset, dnset), e.g. ip4set:sbl.txt", v);
+		return -1;
+	}
+	push_listval(&x->c->datasets, &x->c->ndatasets, &x->c->capdatasets,
+		     (size_t)(l - x->c->catalog->lists), v, x->line);
+	return 0;
+}
+
 /* [logwatch] file = PATH (repeatable) */
 static int set_logfile(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
@@ -635,6 +665,7 @@ static const struct keydef keys[] = {
 	{"list", "rate", lset_rate, 0, 0, 0, ""},
 	{"list", "test_listed", lset_test, LO(test_listed), 0, 0, ""},
 	{"list", "test_clean", lset_test, LO(test_clean), 0, 0, ""},
+	{"list", "dataset", lset_dataset, 0, 0, 0, ""},
 	{"ignore", "rule", add_ignore, 0, 0, 0, ""},
 	{"drop", "enabled", set_bool, CO(drop_enabled), 0, 0, ""},
 	{"drop", "url_v4", set_http_url, CO(drop_url_v4), 0, 0, ""},
@@ -668,8 +699,8 @@ static const struct keydef keys[] = {
 	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
 };
 
-static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "http", "email",
-				       "webhook", "alerts", "logwatch"};
+static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "http",
+				       "email", "webhook", "alerts", "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -707,7 +738,7 @@ static void enter_section(struct ctx *x, const char *section)
 		known = strcmp(section, sections[i]) == 0;
 	if (!known)
 		cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, list ZONE, "
-		     "drop, http, email, webhook, alerts, logwatch)", section);
+		     "ignore, drop, http, email, webhook, alerts, logwatch)", section);
 	else if (!strncmp(section, "list ", 5))
 		enter_list(x, section);
 }
@@ -869,6 +900,40 @@ config_t *config_new_default(void)
 
 static const char *const kind_key[] = {"ip", "network", "host", "domain"};
 
+/* The directory of path ("." when it has none) into buf. */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Each list's datasets become its dataset zone, their relative paths taken
+ * beside the config file. */
+static void finish_datasets(struct ctx *x)
+{
+	config_t *c = x->c;
+	char base[1100], e[600];
+
+	dir_of(c->path, base, sizeof(base));
+	for (size_t i = 0; i < c->ndatasets; i++) {
+		catalog_list_t *l = &c->catalog->lists[c->datasets[i].list];
+		char section[300];
+
+		if (!l->dataset)
+			l->dataset = dataset_zone_new();
+		x->line = c->datasets[i].line;
+		snprintf(section, sizeof(section), "list %s", l->zone_tmpl);
+		if (dataset_zone_add(l->dataset, c->datasets[i].value, base, e, sizeof(e)) < 0)
+			cerr(x, section, "dataset", "%s", e);
+	}
+}
+
 /* Checks what can only be judged once the whole file is read. */
 static void finish(struct ctx *x)
 {
@@ -935,6 +1000,7 @@ static void finish(struct ctx *x)
 			l->enabled = pass != 1;
 		}
 	}
+	finish_datasets(x);
 	/* [email]: a mail needs a server, a sender and a recipient */
 	if (c->smtp && (!c->from || c->nto == 0)) {
 		x->line = c->smtp_line;
@@ -1064,6 +1130,9 @@ void config_free(config_t *c)
 	free_strs(c->logfiles, c->nlogfiles);
 	free_strs(c->logcmds, c->nlogcmds);
 	free(c->logwatch_format);
+	for (size_t i = 0; i < c->ndatasets; i++)
+		free(c->datasets[i].value);
+	free(c->datasets);
 	free(c);
 }
 

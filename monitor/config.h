@@ -25,6 +25,14 @@ typedef struct {
 	int line;
 } config_str_t;
 
+/* A value of a [list ZONE] section that is resolved once the whole file is
+ * read: the list (its index in the catalog) and where it was written. */
+typedef struct {
+	size_t list;
+	char *value;
+	int line;
+} config_listval_t;
+
 /* [email] starttls: no (never), yes (when the server offers it), required. */
 typedef enum { CONFIG_STARTTLS_NO, CONFIG_STARTTLS_YES, CONFIG_STARTTLS_REQUIRED } config_starttls_t;
 
@@ -54,6 +62,10 @@ typedef struct config {
 	size_t nignore, capignore;
 	int *ignore_line;
 	size_t capignore_line;
+	/* the lists answered from data files: [list ZONE] dataset = TYPE:PATH, made into
+	 * each list's dataset zone */
+	config_listval_t *datasets;
+	size_t ndatasets, capdatasets;
 	/* [drop] Spamhaus DROP / ASN-DROP files */
 	bool drop_enabled;
 	char *drop_url_v4, *drop_url_v6, *drop_url_asn;

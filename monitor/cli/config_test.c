@@ -11,7 +11,7 @@ int cmd_config_test(int argc, char **argv)
 	config_t *c = NULL;
 	char err[8192], report[4096];
 	const char *path;
-	size_t on = 0;
+	size_t on = 0, bad = 0;
 
 	if (argc == 3 && (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config")))
 		path = argv[2];
@@ -40,6 +40,20 @@ int cmd_config_test(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		fprintf(stderr, "warning: %s\n", report);
+	}
+	/* the data files of lists answered from them: read now, as the daemon will */
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		catalog_list_t *l = &c->catalog->lists[i];
+		if (!l->enabled || !l->zone || !l->dataset)
+			continue;
+		if (dataset_zone_load(l->dataset, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: [list %s] dataset: %s\n", path, l->zone_tmpl, err);
+			bad++;
+		}
+	}
+	if (bad) {
+		config_free(c);
+		return EXIT_USAGE;
 	}
 	on = config_lists_enabled(c);
 	printf("%s: OK: %zu target entr%s, %zu list%s enabled, resolver %s\n", path, c->ntargets,

@@ -274,7 +274,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 /* Returns -1 with err when the check could not run at all. */
 static int live(struct nag *n, char *err, size_t errlen)
 {
-	live_opts_t lo = {n->config, n->resolver, NULL, -1, 0, n->lists, n->nlists, false};
+	live_opts_t lo = {n->config, n->resolver, NULL, -1, 0, n->lists, n->nlists, false, NULL, 0};
 	live_t lv;
 	struct live ctx;
 	int ret = -1;

@@ -40,6 +40,10 @@ struct cycle {
 	dnsbl_stats_t before;
 	unsigned batch;       /* targets written in the open transaction */
 	store_cycle_t rec;
+	/* per list of the run answered from data files whose last load failed: since
+	 * when, and why (its answers come from the data it had) */
+	int64_t *src_failing;
+	char (*src_reason)[STORE_REASON_MAX];
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
@@ -142,9 +146,20 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		return;
 	}
 	store_answer_set(&obs, r, reason);
-	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
-	st.failing_since = 0; /* a real answer: fresh again */
-	st.failing_reason[0] = '\0';
+	{
+		int64_t answered = st.checked_at;
+		cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
+		st.failing_since = 0; /* a real answer: fresh again */
+		st.failing_reason[0] = '\0';
+		if (r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) {
+			/* an answer from data files that could not be read again: real, but only
+			 * as fresh as that data, so it ages as a failed check does */
+			st.checked_at = answered ? answered : cy->now;
+			st.failing_since = cy->src_failing[r->list];
+			snprintf(st.failing_reason, sizeof(st.failing_reason), "%s",
+				 cy->src_reason[r->list]);
+		}
+	}
 	if (cr != CONFIRM_PENDING) {
 		/* the confirmed state's details follow the latest answer */
 		memcpy(st.ans.txt, obs.txt, sizeof(obs.txt));
@@ -342,16 +357,21 @@ static int add_neighbourhood(struct cycle *cy)
 static bool resolver_failed(const struct cycle *cy, char *why, size_t len)
 {
 	const char *resolver = cy->s->cfg->resolver ? cy->s->cfg->resolver : "(system)";
-	size_t unreachable = 0, dead = 0;
+	size_t unreachable = 0, dead = 0, ndns = 0, first = 0;
 
-	for (size_t i = 0; i < cy->nrun; i++) {
+	/* lists answered from data files ask no resolver: they say nothing of it */
+	for (size_t i = cy->nrun; i-- > 0;) {
+		if (cy->run[i]->dataset)
+			continue;
+		ndns++;
+		first = i;
 		unreachable += cy->states[i].health == HEALTH_UNREACHABLE;
 		dead += cy->states[i].health == HEALTH_DEAD;
 	}
-	if (cy->nrun && unreachable == cy->nrun)
+	if (ndns && unreachable == ndns)
 		snprintf(why, len, "the resolver %s does not answer (%s)", resolver,
-			 cy->states[0].detail);
-	else if (cy->nrun >= 2 && dead == cy->nrun)
+			 cy->states[first].detail);
+	else if (ndns >= 2 && dead == ndns)
 		snprintf(why, len, "the resolver %s answers NXDOMAIN for every list's test points: "
 			 "it lies, or every list refuses it", resolver);
 	else
@@ -390,6 +410,29 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 				 s->cfg->resolver ? s->cfg->resolver : "system", why) < 0 ? -1 : 0;
 }
 
+/* The lists of the run answered from data files that loaded before but not
+ * since: their answers stand, marked as failing since the first failed load. */
+static void data_sources(struct cycle *cy)
+{
+	cy->src_failing = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_failing));
+	cy->src_reason = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_reason));
+	for (size_t i = 0; i < cy->nrun; i++) {
+		dataset_zone_info_t in;
+		char t[TIMEFMT_MAX];
+
+		if (!cy->run[i]->dataset)
+			continue;
+		dataset_zone_info(cy->run[i]->dataset, &in);
+		if (!in.loaded || !in.error[0])
+			continue; /* no data at all is the test points' to say */
+		timefmt_rfc3339(in.loaded_at, t);
+		cy->src_failing[i] = in.error_since;
+		snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]),
+			 "its data files did not load (answers come from the data read %s): %s", t,
+			 in.error);
+	}
+}
+
 /* Queries the lists' test points and records each list's health (a change is
  * logged once), or, when every list failed the same way, the resolver's
  * instead: one root cause, not a problem per list. Returns 0, 1 when
@@ -405,6 +448,7 @@ static int test_lists(struct cycle *cy)
 	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
 	if (dnsbl_test_lists(s->dns, cy->run, cy->nrun, v6, cy->states) < 0)
 		return 1;
+	data_sources(cy);
 	down = resolver_failed(cy, why, sizeof(why));
 	if (resolver_health(cy, down, why) < 0)
 		return -1;
@@ -434,7 +478,7 @@ static void pace(struct cycle *cy)
 	double rate;
 
 	for (size_t i = 0; i < cy->nrun; i++)
-		for (size_t k = 0; k < cy->ts.n; k++)
+		for (size_t k = 0; k < cy->ts.n && !cy->run[i]->dataset; k++) /* data files: no query */
 			if (dnsbl_list_applies(cy->run[i], cy->ts.specs[k].first.type))
 				expected += cy->ts.specs[k].count;
 	rate = (double)expected / ((double)cy->min_iv / SPREAD);
@@ -620,6 +664,8 @@ fail:
 	store_failed(&cy);
 out:
 	free(cy.states);
+	free(cy.src_failing);
+	free(cy.src_reason);
 	free(cy.run);
 	free(cy.run_lid);
 	targetset_free(&cy.ts);
