@@ -26,6 +26,7 @@ LIB_SRCS := \
 	lib/timefmt.c \
 	lib/jsonx.c \
 	lib/curlx.c \
+	lib/proc.c \
 	lib/log.c
 
 CHECKS_SRCS := \
