@@ -78,6 +78,7 @@ MONITOR_SRCS := \
 	monitor/daemon/confirm.c \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
+	monitor/daemon/mirror.c \
 	monitor/daemon/cycle.c \
 	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \

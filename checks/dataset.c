@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "checks/dataset_int.h"
+#include "lib/timefmt.h"
 #include "lib/xmalloc.h"
 
 #define ERR_MAX 600
@@ -487,11 +488,8 @@ bool dataset_zone_usable(const dataset_zone_t *z, int64_t now, char *why, size_t
 		return false;
 	}
 	if (in.expires && now > in.expires) {
-		struct tm tm;
-		time_t t = (time_t)in.expires;
-		char ts[40];
-		gmtime_r(&t, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		char ts[TIMEFMT_MAX];
+		timefmt_human(in.expires, ts);
 		snprintf(why, len, "the data expired at %s ($TIMESTAMP)", ts);
 		return false;
 	}

@@ -365,3 +365,12 @@ ALTER TABLE lists ADD COLUMN problems_open INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN results_stale INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN results_failing INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN last_answer INTEGER NOT NULL DEFAULT 0;
+
+-- migration 6
+-- Lists answered from rbldnsd data files (0.3): where the data comes from ('files', or 'mirror'
+-- when blmon fetches it with rsync; NULL: DNS), its time (the mirror's last complete transfer,
+-- or the newest change of the files) and, while it cannot be renewed, since when and why.
+ALTER TABLE lists ADD COLUMN data_source TEXT;
+ALTER TABLE lists ADD COLUMN data_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_failing_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_error TEXT;

@@ -113,6 +113,12 @@ typedef struct {
 	char detail[STORE_DETAIL_MAX];
 	int64_t health_since;       /* 0: never tested */
 	store_list_tally_t tally;   /* as of the last digest */
+	/* a list answered from data files: "files", or "mirror" when blmon fetches them
+	 * ("": DNS); the data's time (the mirror's last complete transfer, or the files'
+	 * newest change; 0: none); and since when and why it cannot be renewed */
+	char data_source[8];
+	int64_t data_at, data_failing_since;
+	char data_error[STORE_DETAIL_MAX];
 } store_list_t;
 
 /* The recorded state of one (target, list): its confirmed status (listed,
@@ -181,6 +187,12 @@ int64_t store_event_add(store_t *s, const store_event_t *ev);
  * Returns 1 when it changed, 0 when not. */
 int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,
 		      int64_t now);
+
+/* Records where list_id's data comes from (source "files" or "mirror"; NULL: DNS,
+ * the rest ignored), its time, and since when and why it fails (0 and NULL: it
+ * does not). */
+int store_list_data(store_t *s, int64_t list_id, const char *source, int64_t at,
+		    int64_t failing_since, const char *error);
 
 typedef struct {
 	int64_t lists, targets, queries, errors, listed, unknown;

@@ -35,6 +35,9 @@ static const char SQL_HEALTH_SET[] =
 	"UPDATE lists SET health = ?2, health_detail = ?3, health_since = ?4 WHERE id = ?1";
 static const char SQL_HEALTH_ADD[] =
 	"INSERT INTO list_health (list_id, at, health, detail) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_LIST_DATA[] =
+	"UPDATE lists SET data_source = ?2, data_at = ?3, data_failing_since = ?4, data_error = ?5 "
+	"WHERE id = ?1";
 static const char SQL_CYCLE_BEGIN[] = "INSERT INTO cycles (started) VALUES (?1)";
 static const char SQL_CYCLE_END[] =
 	"UPDATE cycles SET ended = ?2, lists = ?3, targets = ?4, queries = ?5, errors = ?6, "
@@ -247,6 +250,21 @@ int64_t store_event_add(store_t *s, const store_event_t *ev)
 	if (store_done(s, st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_list_data(store_t *s, int64_t list_id, const char *source, int64_t at,
+		    int64_t failing_since, const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LIST_DATA);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	store_bind_text_or_null(st, 2, source);
+	sqlite3_bind_int64(st, 3, source ? at : 0);
+	sqlite3_bind_int64(st, 4, source ? failing_since : 0);
+	store_bind_text_or_null(st, 5, source && error && *error ? error : NULL);
+	return store_done(s, st);
 }
 
 int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,

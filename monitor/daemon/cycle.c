@@ -18,6 +18,7 @@
 #include "monitor/daemon/neighbourhood.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/daemon/digest.h"
+#include "monitor/daemon/mirror.h"
 #include "monitor/mtalog/logwatch.h"
 
 #define BATCH 500         /* targets per transaction */
@@ -410,27 +411,64 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 				 s->cfg->resolver ? s->cfg->resolver : "system", why) < 0 ? -1 : 0;
 }
 
-/* The lists of the run answered from data files that loaded before but not
- * since: their answers stand, marked as failing since the first failed load. */
-static void data_sources(struct cycle *cy)
+/* The lists of the run answered from data files: where their data comes from
+ * and how old it is, recorded for the API and /metrics; and, when it could not
+ * be renewed (the mirror's transfers fail, or the files did not load again),
+ * since when and why: their answers stand, from the data in use, marked
+ * failing. A mirror without a first copy says so in the list's health detail.
+ * 0, or -1 on a store error. */
+static int data_sources(struct cycle *cy)
 {
+	struct sched *s = cy->s;
+
 	cy->src_failing = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_failing));
 	cy->src_reason = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_reason));
 	for (size_t i = 0; i < cy->nrun; i++) {
+		const catalog_list_t *l = cy->run[i];
 		dataset_zone_info_t in;
-		char t[TIMEFMT_MAX];
+		mirror_state_t ms;
+		bool mirrored;
+		char t[TIMEFMT_MAX] = "", err[STORE_REASON_MAX] = "";
+		int64_t since = 0;
 
-		if (!cy->run[i]->dataset)
+		if (!l->dataset) {
+			if (store_list_data(s->store, cy->run_lid[i], NULL, 0, 0, NULL) < 0)
+				return -1;
 			continue;
-		dataset_zone_info(cy->run[i]->dataset, &in);
-		if (!in.loaded || !in.error[0])
-			continue; /* no data at all is the test points' to say */
-		timefmt_rfc3339(in.loaded_at, t);
-		cy->src_failing[i] = in.error_since;
-		snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]),
-			 "its data files did not load (answers come from the data read %s): %s", t,
-			 in.error);
+		}
+		dataset_zone_info(l->dataset, &in);
+		mirrored = mirror_state(s->mirror, l, &ms) == 0;
+		if (in.loaded)
+			timefmt_human(mirrored && ms.synced ? ms.synced : in.loaded_at, t);
+		if (mirrored && ms.failing_since) {
+			since = ms.failing_since;
+			snprintf(err, sizeof(err), "its mirror's transfers fail: %s", ms.error);
+			if (in.loaded)
+				snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]), "%s (answers come "
+					 "from the copy of %s)", err, t);
+		} else if (in.error[0]) {
+			since = in.error_since;
+			snprintf(err, sizeof(err), "its data files did not load: %s", in.error);
+			if (in.loaded)
+				snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]), "its data files did "
+					 "not load (answers come from the data read %s): %s", t, in.error);
+		}
+		if (in.loaded)
+			cy->src_failing[i] = since;
+		if (mirrored && !in.loaded && !ms.synced) {
+			/* rather than the files it cannot open: what it waits for */
+			if (ms.failing_since)
+				snprintf(cy->states[i].detail, sizeof(cy->states[i].detail),
+					 "no data yet: its mirror's transfers fail: %s", ms.error);
+			else
+				snprintf(cy->states[i].detail, sizeof(cy->states[i].detail),
+					 "no data yet: its mirror's first transfer is under way");
+		}
+		if (store_list_data(s->store, cy->run_lid[i], mirrored ? "mirror" : "files",
+				    mirrored ? ms.synced : in.newest_mtime, since, err) < 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* Queries the lists' test points and records each list's health (a change is
@@ -448,7 +486,8 @@ static int test_lists(struct cycle *cy)
 	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
 	if (dnsbl_test_lists(s->dns, cy->run, cy->nrun, v6, cy->states) < 0)
 		return 1;
-	data_sources(cy);
+	if (data_sources(cy) < 0)
+		return -1;
 	down = resolver_failed(cy, why, sizeof(why));
 	if (resolver_health(cy, down, why) < 0)
 		return -1;

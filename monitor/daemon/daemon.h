@@ -46,6 +46,7 @@ struct sched {
 	pthread_mutex_t problem_lock;
 	char problem[512];
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
+	struct mirror *mirror; /* the lists' data feeds fetched with rsync (mirror.c) */
 	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
 };
 

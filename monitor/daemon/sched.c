@@ -14,6 +14,7 @@
 #include "lib/xmalloc.h"
 #include "monitor/daemon/cycle.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/daemon/mirror.h"
 
 /* ---- lifecycle ---- */
 
@@ -66,6 +67,16 @@ static double mono(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Whether list l's mirror has a copy in place (its first transfer is done). */
+static bool mirror_has_copy(const config_t *c, const catalog_list_t *l)
+{
+	char dir[1024], cur[1100];
+
+	config_mirror_path(c, l, dir, sizeof(dir));
+	snprintf(cur, sizeof(cur), "%s/current", dir);
+	return access(cur, F_OK) == 0;
+}
+
 /* Reads the data files of every list answered from them, now; a list of old
  * (the config before a reload) hands over the data of unchanged files. A file
  * that cannot be read leaves its list without data: its test points say so
@@ -83,11 +94,15 @@ static void datasets_load(config_t *c, config_t *old)
 		if (o && dataset_zone_adopt(l->dataset, o->dataset))
 			continue;
 		t0 = mono();
-		if (dataset_zone_load(l->dataset, err, sizeof(err)) == 0)
+		if (dataset_zone_load(l->dataset, err, sizeof(err)) == 0) {
 			dataset_loaded(l, "loaded", mono() - t0);
-		else
+		} else if (config_list_rsync(c, l) && !mirror_has_copy(c, l)) {
+			log_info("list %s (%s): no data until its mirror's first transfer", l->name,
+				 catalog_zone_shown(l, l->zone));
+		} else {
 			log_error("list %s (%s): its data files did not load: %s", l->name,
 				  catalog_zone_shown(l, l->zone), err);
+		}
 	}
 }
 
@@ -142,6 +157,7 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	}
 	s->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
 	datasets_load(s->cfg, NULL);
+	s->mirror = mirror_new(s->cfg);
 	s->hood = neighbourhood_new();
 	s->alert = alert_new(s->cfg, s->store, stop, err, errlen);
 	if (!s->alert)
@@ -185,6 +201,7 @@ void sched_free(sched_t *s)
 	if (!s)
 		return;
 	logwatch_free(s->lw);
+	mirror_free(s->mirror);
 	alert_free(s->alert);
 	dnsbl_free(s->dns);
 	neighbourhood_free(s->hood);
@@ -221,6 +238,12 @@ static void reload(sched_t *s)
 	dnsbl_free(s->dns);
 	s->dns = d;
 	datasets_load(c, s->cfg); /* unchanged files keep their data: nothing is read again */
+	{
+		mirror_t *m = mirror_new(c);
+		mirror_adopt(m, s->mirror); /* a transfer under way goes on */
+		mirror_free(s->mirror);
+		s->mirror = m;
+	}
 	config_free(s->cfg);
 	s->cfg = c;
 	set_lists(s);
@@ -259,6 +282,8 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 			*reload_flag = 0;
 			reload(s);
 		}
+		/* a copy a mirror put in place is a changed file for the upkeep that follows */
+		mirror_poll(s->mirror, now);
 		datasets_upkeep(s);
 		for (size_t i = 0; i < s->cfg->catalog->n; i++) {
 			catalog_list_t *l = &s->cfg->catalog->lists[i];
