@@ -3,6 +3,7 @@
 #include "checks/dataset.h"
 
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -654,13 +655,17 @@ unsigned dataset_answer_txt(const dataset_answer_t *ans, char *buf, size_t len, 
 		size_t nv = dataset_set_n(d, ans->hits[h].set);
 		char subject[1100], rec[256];
 
-		if (ans->hits[h].name)
+		if (ans->hits[h].name) {
 			dataset_parse_dntop(ans->hits[h].name, subject, sizeof(subject));
-		else if (d->type->flags & DS_F_IP6)
+		} else if (d->type->flags & DS_F_IP6) {
 			dataset_parse_ip6str(ans->ip6, subject);
-		else
-			snprintf(subject, sizeof(subject), "%u.%u.%u.%u", ans->ip4 >> 24,
-				 (ans->ip4 >> 16) & 255, (ans->ip4 >> 8) & 255, ans->ip4 & 255);
+		} else {
+			uint8_t a[4] = {(uint8_t)(ans->ip4 >> 24), (uint8_t)(ans->ip4 >> 16),
+					(uint8_t)(ans->ip4 >> 8), (uint8_t)ans->ip4};
+			target_t t;
+			target_from_addr(AF_INET, a, &t); /* the one IPv4 formatter, without printf */
+			memcpy(subject, t.name, strlen(t.name) + 1);
+		}
 		for (size_t k = 0; k < nv; k++) {
 			const ds_val_t *val = &d->vals[v[k]];
 			size_t rl, o = 0;

@@ -20,9 +20,11 @@ typedef struct {
 
 typedef struct {
 	keys_t p;       /* single addresses */
-	void *pid;      /* their set ids: uint8_t, uint16_t or uint32_t per pidw; NULL: all pconst */
+	void *pid;      /* their set ids: uint8_t, uint16_t or uint32_t per pidw; NULL: pconst, */
 	unsigned pidw;
 	uint32_t pconst;
+	keys_t ex;      /* ... but for these addresses, whose ids are exid (when few differ) */
+	uint32_t *exid;
 	keys_t iv;      /* interval starts: iv.key[0] is 0, each runs to the next */
 	uint32_t *ivid;
 } ip4map_t;
@@ -220,14 +222,19 @@ static size_t keys_bytes(const keys_t *k)
 	return k->n * sizeof(*k->key) + (k->idx ? (((size_t)1 << (32 - k->shift)) + 1) * 4 : 0);
 }
 
-static uint32_t pid_get(const ip4map_t *m, size_t i)
+static uint32_t pid_get(const ip4map_t *m, size_t i, uint32_t q)
 {
+	size_t j;
+
 	switch (m->pidw) {
 	case 1: return ((const uint8_t *)m->pid)[i];
 	case 2: return ((const uint16_t *)m->pid)[i];
 	case 4: return ((const uint32_t *)m->pid)[i];
 	}
-	return m->pconst;
+	if (!m->ex.n)
+		return m->pconst;
+	j = keys_le(&m->ex, q);
+	return j != SIZE_MAX && m->ex.key[j] == q ? m->exid[j] : m->pconst;
 }
 
 static inline uint32_t map_get(const ip4map_t *m, uint32_t q)
@@ -237,7 +244,7 @@ static inline uint32_t map_get(const ip4map_t *m, uint32_t q)
 	if (m->p.n) {
 		i = keys_le(&m->p, q);
 		if (i != SIZE_MAX && m->p.key[i] == q)
-			return pid_get(m, i);
+			return pid_get(m, i, q);
 	}
 	if (!m->iv.n)
 		return 0;
@@ -252,6 +259,8 @@ static void map_free(void *typed)
 		return;
 	keys_free(&m->p);
 	free(m->pid);
+	keys_free(&m->ex);
+	free(m->exid);
 	keys_free(&m->iv);
 	free(m->ivid);
 	free(m);
@@ -261,8 +270,8 @@ static size_t map_bytes(const void *typed)
 {
 	const ip4map_t *m = typed;
 
-	return sizeof(*m) + keys_bytes(&m->p) + m->p.n * m->pidw + keys_bytes(&m->iv) +
-	       m->iv.n * sizeof(*m->ivid);
+	return sizeof(*m) + keys_bytes(&m->p) + m->p.n * m->pidw + keys_bytes(&m->ex) +
+	       m->ex.n * sizeof(*m->exid) + keys_bytes(&m->iv) + m->iv.n * sizeof(*m->ivid);
 }
 
 static int map_query(const ds_data_t *d, const ds_query_t *q, ds_hit_t *hit)
@@ -411,13 +420,28 @@ static uint32_t iv_get(const keys_t *k, const uint32_t *id, uint32_t q)
 
 /* ---- the single addresses: sorted, resolved, and stored narrow ---- */
 
+/* The id most addresses have, and how many do not have it. */
+static uint32_t mode(const uint32_t *ids, size_t n, uint32_t max, size_t *others)
+{
+	uint32_t *cnt = xcalloc((size_t)max + 1, sizeof(*cnt)), best = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (++cnt[ids[i]] > cnt[best])
+			best = ids[i];
+	*others = n - cnt[best];
+	free(cnt);
+	return best;
+}
+
 /* Stores the resolved ids of the single addresses (m->p.key[0..n)), dropping
- * those the intervals already answer the same way. */
+ * those the intervals already answer the same way; the ids as narrow as they
+ * fit, or, when few addresses differ from the rest, only theirs (a feed of
+ * ten million addresses with a TXT of its own on one in a hundred keeps a
+ * small sorted table of those instead of an id for every address). */
 static void singles_store(ip4map_t *m, uint32_t *ids)
 {
-	size_t w = 0;
+	size_t w = 0, others = 0;
 	uint32_t max = 0;
-	bool same = true;
 
 	for (size_t i = 0; i < m->p.n; i++) {
 		uint32_t iv = iv_get(&m->iv, m->ivid, m->p.key[i]);
@@ -427,15 +451,25 @@ static void singles_store(ip4map_t *m, uint32_t *ids)
 		ids[w] = ids[i];
 		if (ids[w] > max)
 			max = ids[w];
-		same &= ids[w] == ids[0];
 		w++;
 	}
 	m->p.n = w;
 	m->p.key = xrealloc(m->p.key, (w ? w : 1) * sizeof(*m->p.key));
 	m->pidw = 0;
-	m->pconst = w ? ids[0] : 0;
+	m->pconst = w ? mode(ids, w, max, &others) : 0;
 	m->pid = NULL;
-	if (!same) {
+	if (others && others * 8 < w * (max < 256 ? 1 : max < 65536 ? 2 : 4)) {
+		size_t k = 0;
+		m->ex.key = xmalloc(others * sizeof(*m->ex.key));
+		m->exid = xmalloc(others * sizeof(*m->exid));
+		for (size_t i = 0; i < w; i++)
+			if (ids[i] != m->pconst) {
+				m->ex.key[k] = m->p.key[i];
+				m->exid[k++] = ids[i];
+			}
+		m->ex.n = k;
+		keys_index(&m->ex);
+	} else if (others) {
 		m->pidw = max < 256 ? 1 : max < 65536 ? 2 : 4;
 		m->pid = xmalloc(w * m->pidw);
 		for (size_t i = 0; i < w; i++) {

@@ -584,8 +584,13 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			continue;
 		if (l->dataset) { /* answered here and now: no query, no pace, no window */
 			r = &s->res[s->nres++];
-			memset(r, 0, sizeof(*r));
+			/* field by field: the verdict sets all of r->v, and a memset of the
+			 * whole result is a tenth of a lookup */
 			r->list = (uint16_t)li;
+			r->skipped = 0;
+			r->ntxt = 0;
+			r->ttl = 0;
+			r->txt = NULL;
 			if (d->states && d->states[li].fam[fam] != HEALTH_OK)
 				health_verdict(d->states[li].fam[fam], &r->v);
 			else
@@ -651,6 +656,8 @@ static void flush(dnsbl_t *d, dnsbl_target_cb cb, void *ud)
 		d->head = (d->head + 1) % d->ringcap;
 		d->count--;
 	}
+	if (!d->count)
+		d->head = 0; /* empty: the next target takes the slot that is still in the cache */
 }
 
 int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
@@ -721,16 +728,15 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 		}
 		while (d->inflight < (unsigned)d->window && (feeding || more)) {
 			if (!feeding) {
-				target_t t;
 				if (d->count == d->ringcap)
 					break;
-				if (!targetset_next(ts, &it, &t)) {
+				cur = (d->head + d->count) % d->ringcap;
+				/* straight into its slot: a target is some 300 bytes */
+				if (!targetset_next(ts, &it, &d->ring[cur].t)) {
 					more = false;
 					break;
 				}
-				cur = (d->head + d->count) % d->ringcap;
 				d->count++;
-				d->ring[cur].t = t;
 				d->ring[cur].nres = 0;
 				d->ring[cur].pending = 1; /* held until fed */
 				next_list = 0;
@@ -740,6 +746,10 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 				break;
 			d->ring[cur].pending--;
 			feeding = false;
+			/* answered whole already (data files, lists skipped): out while it is in
+			 * the cache, rather than after the ring went round */
+			if (!d->ring[cur].pending)
+				flush(d, cb, ud);
 		}
 		flush(d, cb, ud);
 		if (d->inflight > 0 || d->wait_ms > 0)
