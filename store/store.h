@@ -179,6 +179,21 @@ int64_t store_list_id(store_t *s, const catalog_list_t *l);
 int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
 int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
 
+/* The plainest state there is: clean, no code, no TXT, no reason, nothing
+ * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain
+ * NXDOMAIN again changes nothing but its checked_at: rather than reading and
+ * rewriting each row (a /16 against 8 lists is half a million of them), it
+ * leaves them, and one statement per list moves their checked_at at the end.
+ * store_state_plain calls fn(arg, list_id, target_id) for every plain state, in
+ * target id order. 0 or -1. */
+int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
+		      void *arg);
+/* Moves to now the checked_at of list_id's plain states whose target was seen
+ * at now (store_target_id's last_seen): after a whole cycle, exactly the pairs
+ * it answered plainly again (the others it rewrote, and a rewritten pair that is
+ * plain has now anyway). 0 or -1. */
+int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now);
+
 /* Appends an event (ev->id is ignored); returns its id. */
 int64_t store_event_add(store_t *s, const store_event_t *ev);
 

@@ -27,6 +27,14 @@ static const char SQL_STATE_PUT[] =
 	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
 	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+#define PLAIN                                                                              \
+	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
+	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
+static const char SQL_STATE_PLAIN[] =
+	"SELECT list_id, target_id FROM state WHERE " PLAIN;
+static const char SQL_STATE_PLAIN_TOUCH[] =
+	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " PLAIN " AND target_id IN "
+	"(SELECT id FROM targets WHERE last_seen = ?2)";
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -222,6 +230,32 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	sqlite3_bind_int64(st, 12, in->failing_since);
 	store_bind_text_or_null(st, 13, in->failing_since ? in->failing_reason : NULL);
 	store_bind_text_or_null(st, 14, in->problem);
+	return store_done(s, st);
+}
+
+int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
+		      void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PLAIN);
+	int rc;
+
+	if (!st)
+		return -1;
+	/* one pass in the table's own order (target, list): no sort, no index needed */
+	while ((rc = store_row(s, st)) == 1)
+		fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PLAIN_TOUCH);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, now);
 	return store_done(s, st);
 }
 

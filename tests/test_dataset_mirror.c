@@ -96,6 +96,14 @@ Test(dataset_mirror, first_sync_an_update_and_a_hung_transfer_that_keeps_the_old
 	free(body);
 	cr_assert_eq(harness_daemon_value(&d, "SELECT sum(queries) FROM cycles"), 0,
 		     "a mirrored list asks no DNS query");
+	/* the clean pairs are answered every cycle too, though their rows are not rewritten */
+	{
+		long long t = harness_daemon_value(&d, "SELECT max(checked_at) FROM state");
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT min(checked_at) > %lld FROM state", t);
+		if (!harness_daemon_wait(&d, sql, 1, 10000))
+			harness_daemon_fail(&d, "the clean pairs' checked_at did not move");
+	}
 
 	/* an update on the server: fetched, swapped in and read while the daemon runs */
 	publish(":127.0.0.2:feed $\n127.0.0.2\n192.0.2.1\n192.0.2.2 :127.0.0.4:new entry\n");

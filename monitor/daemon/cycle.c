@@ -45,6 +45,12 @@ struct cycle {
 	 * when, and why (its answers come from the data it had) */
 	int64_t *src_failing;
 	char (*src_reason)[STORE_REASON_MAX];
+	/* per list of the run: the targets whose state is plain clean (store_state_plain),
+	 * sorted: a plain NXDOMAIN for them again is only touched */
+	struct plain {
+		int64_t *tid;
+		size_t n, cap;
+	} *plain;
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
@@ -126,6 +132,47 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		cy->failed = 1;
 }
 
+static void plain_add(void *arg, int64_t lid, int64_t tid)
+{
+	struct cycle *cy = arg;
+
+	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+		if (cy->run_lid[i] == lid) {
+			struct plain *p = &cy->plain[i];
+			xgrow((void **)&p->tid, &p->cap, p->n + 1, sizeof(*p->tid));
+			p->tid[p->n++] = tid;
+			return;
+		}
+}
+
+static bool plain_has(const struct plain *p, int64_t tid)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->tid[mid] == tid)
+			return true;
+		if (p->tid[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Is r, for a target whose state is plain clean, the same plain NXDOMAIN? Then
+ * only its checked_at moves: no row is read or rewritten (a network against a
+ * few lists is mostly that, and answered from data files it is the whole cost
+ * of a cycle). Not for a list whose data could not be renewed: its answers
+ * must not look fresh. */
+static bool plain_again(const struct cycle *cy, int64_t tid, const dnsbl_result_t *r)
+{
+	return cy->plain && r->v.status == STATUS_CLEAN && r->v.reason == REASON_NXDOMAIN &&
+	       !(r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) &&
+	       plain_has(&cy->plain[r->list], tid);
+}
+
 static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r)
 {
 	struct sched *s = cy->s;
@@ -137,6 +184,8 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	status_t status = (status_t)r->v.status, from = STATUS_UNKNOWN;
 	confirm_result_t cr;
 
+	if (plain_again(cy, tid, r))
+		return; /* store_state_plain_touch moves its checked_at after the run */
 	if (store_state_get(s->store, tid, lid, &st) < 0) {
 		cy->failed = 1;
 		return;
@@ -529,16 +578,30 @@ static void pace(struct cycle *cy)
 static int check(struct cycle *cy)
 {
 	struct sched *s = cy->s;
+	int stopped;
 
 	cy->batch = 0;
 	cy->failed = 0;
+	cy->plain = xcalloc(cy->nrun + 2, sizeof(*cy->plain));
+	if (store_state_plain(s->store, plain_add, cy) < 0)
+		return -1;
 	dnsbl_set_skip(s->dns, skip_fresh, cy);
-	dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
+	stopped = dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
 	dnsbl_set_skip(s->dns, NULL, NULL);
 	if (cy->batch && store_commit(s->store) < 0)
 		cy->failed = 1;
 	cy->batch = 0;
-	return cy->failed ? -1 : 0;
+	/* the plain answers left unwritten: their checked_at, a statement per list. Not
+	 * after a stop: a target it cut short was seen but not answered, and a pair
+	 * that looks older than it is does no harm, one that looks fresh would */
+	if (stopped < 0 || cy->failed)
+		return cy->failed ? -1 : 0;
+	if (store_begin(s->store) < 0)
+		return -1;
+	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0)
+			return -1;
+	return store_commit(s->store) < 0 ? -1 : 0;
 }
 
 /* Records the cycle's counters and prunes old rows, then lets the mail log
@@ -705,6 +768,9 @@ out:
 	free(cy.states);
 	free(cy.src_failing);
 	free(cy.src_reason);
+	for (size_t i = 0; cy.plain && i < cy.nrun + 2; i++)
+		free(cy.plain[i].tid);
+	free(cy.plain);
 	free(cy.run);
 	free(cy.run_lid);
 	targetset_free(&cy.ts);
