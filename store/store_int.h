@@ -85,7 +85,8 @@ int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out);
 #define STORE_LIST_COLS                                                                  \
 	"id, zone, name, kind, scope, health, ifnull(health_detail, ''), "               \
 	"ifnull(health_since, 0), severity, results, targets_listed, problems_open, "     \
-	"results_stale, results_failing, last_answer, results_unchecked"
+	"results_stale, results_failing, last_answer, results_unchecked, "                 \
+	"ifnull(data_source, ''), data_at, data_failing_since, ifnull(data_error, '')"
 void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out);
 
 /* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */

@@ -27,6 +27,14 @@ static const char SQL_STATE_PUT[] =
 	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
 	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+#define PLAIN                                                                              \
+	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
+	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
+static const char SQL_STATE_PLAIN[] =
+	"SELECT list_id, target_id FROM state WHERE " PLAIN;
+static const char SQL_STATE_PLAIN_TOUCH[] =
+	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " PLAIN " AND target_id IN "
+	"(SELECT id FROM targets WHERE last_seen = ?2)";
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -35,6 +43,9 @@ static const char SQL_HEALTH_SET[] =
 	"UPDATE lists SET health = ?2, health_detail = ?3, health_since = ?4 WHERE id = ?1";
 static const char SQL_HEALTH_ADD[] =
 	"INSERT INTO list_health (list_id, at, health, detail) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_LIST_DATA[] =
+	"UPDATE lists SET data_source = ?2, data_at = ?3, data_failing_since = ?4, data_error = ?5 "
+	"WHERE id = ?1";
 static const char SQL_CYCLE_BEGIN[] = "INSERT INTO cycles (started) VALUES (?1)";
 static const char SQL_CYCLE_END[] =
 	"UPDATE cycles SET ended = ?2, lists = ?3, targets = ?4, queries = ?5, errors = ?6, "
@@ -225,6 +236,32 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	return store_done(s, st);
 }
 
+int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
+		      void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PLAIN);
+	int rc;
+
+	if (!st)
+		return -1;
+	/* one pass in the table's own order (target, list): no sort, no index needed */
+	while ((rc = store_row(s, st)) == 1)
+		fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PLAIN_TOUCH);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_done(s, st);
+}
+
 int64_t store_event_add(store_t *s, const store_event_t *ev)
 {
 	sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
@@ -250,6 +287,21 @@ int64_t store_event_add(store_t *s, const store_event_t *ev)
 	if (store_done(s, st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_list_data(store_t *s, int64_t list_id, const char *source, int64_t at,
+		    int64_t failing_since, const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LIST_DATA);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, list_id);
+	store_bind_text_or_null(st, 2, source);
+	sqlite3_bind_int64(st, 3, source ? at : 0);
+	sqlite3_bind_int64(st, 4, source ? failing_since : 0);
+	store_bind_text_or_null(st, 5, source && error && *error ? error : NULL);
+	return store_done(s, st);
 }
 
 int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,
