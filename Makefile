@@ -66,6 +66,7 @@ CHECKS_SRCS := \
 STORE_SRCS := \
 	store/store.c \
 	store/store_state.c \
+	store/store_target_ids.c \
 	store/store_hood.c \
 	store/store_mtalog.c \
 	store/store_alert.c \

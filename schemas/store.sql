@@ -425,3 +425,10 @@ ALTER TABLE lists ADD COLUMN data_source TEXT;
 ALTER TABLE lists ADD COLUMN data_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN data_failing_since INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN data_error TEXT;
+
+-- migration 10
+-- The last whole sweep of each list: every active target answered at that time. A plain clean
+-- state (clean, no code, TXT, reason, pending answer, failure or TTL) that the sweep found
+-- plain again is not rewritten: its last real answer is the later of its checked_at and this
+-- (store_int.h STORE_CHECKED_AT), so a /16 answered from data files writes no row per target.
+ALTER TABLE lists ADD COLUMN swept_at INTEGER NOT NULL DEFAULT 0;

@@ -183,8 +183,16 @@ void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 void store_col_copy(sqlite3_stmt *st, int i, char *dst, size_t len)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
+	/* the length SQLite already knows (a digest reads a million of these): cut as snprintf
+	 * would, at len - 1 bytes or the first NUL */
+	size_t n = v ? strnlen((const char *)v, (size_t)sqlite3_column_bytes(st, i)) : 0;
 
-	snprintf(dst, len, "%s", v ? (const char *)v : "");
+	if (!len)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, v ? (const char *)v : "", n);
+	dst[n] = '\0';
 }
 
 const char *store_col_str(sqlite3_stmt *st, int i)
@@ -528,6 +536,14 @@ void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out)
 	out->data_at = sqlite3_column_int64(st, first + 17);
 	out->data_failing_since = sqlite3_column_int64(st, first + 18);
 	store_col_copy(st, first + 19, out->data_error, sizeof(out->data_error));
+}
+
+target_type_t store_type_parse(const char *s)
+{
+	for (int t = TARGET_IPV4; t <= TARGET_DOMAIN; t++)
+		if (s && !strcmp(s, target_type_name((target_type_t)t)))
+			return (target_type_t)t;
+	return TARGET_DOMAIN;
 }
 
 /* ---- answers ---- */

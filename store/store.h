@@ -169,9 +169,23 @@ size_t store_ipkey(const target_t *t, uint8_t *out);
 /* Upserts a target (marks it active, updates last_seen and discovered_from)
  * and returns its id. */
 int64_t store_target_id(store_t *s, const target_t *t, int64_t now);
+/* A cycle's target ids: the active targets read once (store_target_ids_load,
+ * NULL on error; the caller frees it with store_target_ids_free), then
+ * store_target_ids_get gives a target's id without a statement when the row
+ * already says what store_target_id would write but last_seen (else it calls
+ * store_target_id), and store_target_ids_flush writes last_seen = now for
+ * every target got since, in one transaction (0 or -1). A /16 is 65,536
+ * upserts a visit otherwise. m may be NULL: every get upserts. */
+typedef struct store_target_ids store_target_ids_t;
+store_target_ids_t *store_target_ids_load(store_t *s);
+int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now);
+int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now);
+void store_target_ids_free(store_target_ids_t *m);
 /* The id of a known target, 0 when it was never stored, -1 on error. */
 int64_t store_target_known(store_t *s, const char *name);
-/* Marks every target not seen since `before` inactive. */
+/* Marks every target not seen since `before` inactive (their plain states keep
+ * the answer time they have, and later sweeps of their lists do not count for
+ * them), in one transaction. 0 or -1. */
 int store_targets_retire(store_t *s, int64_t before);
 /* Upserts a list by zone and returns its id. */
 int64_t store_list_id(store_t *s, const catalog_list_t *l);
@@ -184,7 +198,11 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
  * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain
  * NXDOMAIN again changes nothing but its checked_at: rather than reading and
  * rewriting each row (a /16 against 8 lists is half a million of them), it
- * leaves them, and one statement per list moves their checked_at at the end.
+ * leaves them. After a whole sweep (every target of the config seen, and those
+ * no longer there retired: store_targets_retire) one row per list says so
+ * (store_lists_swept), and a plain state's checked_at reads as the later of
+ * its own and its list's sweep; after any other run, store_state_plain_touch
+ * moves the checked_at of the pairs it answered.
  * store_state_plain calls fn(arg, list_id, target_id) for every plain state, in
  * target id order. 0 or -1. */
 int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
@@ -194,6 +212,10 @@ int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t
  * it answered plainly again (the others it rewrote, and a rewritten pair that is
  * plain has now anyway). 0 or -1. */
 int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now);
+/* Records that the n lists list_ids answered every active target at now (in
+ * one transaction): their plain states were answered then. Only after
+ * store_targets_retire of the same cycle. 0 or -1. */
+int store_lists_swept(store_t *s, const int64_t *list_ids, size_t n, int64_t now);
 
 /* Appends an event (ev->id is ignored); returns its id. */
 int64_t store_event_add(store_t *s, const store_event_t *ev);

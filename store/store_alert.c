@@ -56,7 +56,8 @@ static const char SQL_TARGET_BLOCKS[] =
 	"WHERE s.target_id = ?1 AND l.kind = 'block' ORDER BY l.name";
 static const char SQL_STATES[] =
 	"SELECT s.target_id, s.list_id, s.status, s.since, s.codes, s.txt, s.reason, l.zone, "
-	"s.checked_at FROM state s JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id "
+	STORE_CHECKED_AT("l.swept_at") " FROM state s JOIN targets t ON t.id = s.target_id "
+	"JOIN lists l ON l.id = s.list_id "
 	"WHERE t.active = 1 AND l.kind = 'block' ORDER BY t.target, l.name";
 static const char SQL_ACTIVE[] = "SELECT count(*) FROM targets WHERE active = 1";
 static const char SQL_FLAP_GET[] =
@@ -98,8 +99,8 @@ static const char SQL_LISTINGS[] =
 static const char SQL_TARGET_ACTIVE[] =
 	"SELECT count(*) FROM targets WHERE target = ?1 AND active = 1";
 static const char SQL_STATE_OF[] =
-	"SELECT s.status, s.checked_at FROM state s JOIN targets t ON t.id = s.target_id "
-	"JOIN lists l ON l.id = s.list_id WHERE t.target = ?1 AND t.active = 1 AND l.zone = ?2";
+	"SELECT s.status, " STORE_CHECKED_AT("l.swept_at") " FROM state s "
+	"JOIN targets t ON t.id = s.target_id JOIN lists l ON l.id = s.list_id WHERE t.target = ?1 AND t.active = 1 AND l.zone = ?2";
 static const char SQL_ENQUEUE[] =
 	"INSERT INTO alerts (created, channel, destination, subject, payload, next_attempt) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?1)";

@@ -66,17 +66,30 @@ void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 void store_col_copy(sqlite3_stmt *st, int i, char *dst, size_t len);
 /* Column i as text, or NULL (borrowed until the next step). */
 const char *store_col_str(sqlite3_stmt *st, int i);
+/* A target type as stored (targets.type); an unknown one reads as a domain. */
+target_type_t store_type_parse(const char *s);
 
 /* The stored encodings of an answer's parts (JSON arrays in TEXT columns). */
 void store_codes_encode(const uint32_t *codes, size_t n, char *buf, size_t len);
 size_t store_codes_decode(const char *json, uint32_t *out, size_t max);
 void store_txt_encode(const char *txt, uint16_t ntxt, char *buf, size_t len);
 uint16_t store_txt_decode(const char *json, char *buf, size_t len);
+/* The plainest state there is (store.h, store_state_plain): clean, no code, no TXT, no
+ * reason, nothing pending, not failing, no TTL, no problem. */
+#define STORE_PLAIN                                                                        \
+	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
+	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
+/* A state's last real answer: a plain state was answered by every whole sweep of its list
+ * too (lists.swept_at, store_lists_swept), which writes no state row. Every reader of
+ * checked_at reads it through this; SWEPT names the state's list's swept_at (a joined
+ * lists row's, or a subquery). */
+#define STORE_CHECKED_AT(SWEPT) \
+	"CASE WHEN " STORE_PLAIN " THEN max(checked_at, " SWEPT ") ELSE checked_at END"
 /* The columns of a state row, in the order store_state_cols reads them from `first` on
- * (no other table joined with state has these names). */
-#define STORE_STATE_COLS                                                                 \
-	"status, since, codes, txt, reason, checked_at, ttl_until, pending, pending_count, " \
-	"failing_since, failing_reason, problem"
+ * (no other table joined with state has these names), its list joined as L. */
+#define STORE_STATE_COLS(L)                                                              \
+	"status, since, codes, txt, reason, " STORE_CHECKED_AT(L ".swept_at") ", ttl_until, " \
+	"pending, pending_count, failing_since, failing_reason, problem"
 #define STORE_STATE_NCOLS 12
 /* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
 int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out);

@@ -63,7 +63,7 @@ static const char SQL_TARGETS_PAGE[] =
  * left to itself SQLite walks every target in order and each of its states (a /16 against
  * 8 lists: half a million rows, for a few thousand listings); CROSS JOIN keeps this order. */
 static const char SQL_OWN_LISTINGS[] =
-	"SELECT t.target, s.list_id, " STORE_STATE_COLS " FROM lists l "
+	"SELECT t.target, s.list_id, " STORE_STATE_COLS("l") " FROM lists l "
 	"CROSS JOIN state s ON s.list_id = l.id CROSS JOIN targets t ON t.id = s.target_id "
 	"WHERE s.problem IS NOT NULL AND s.status = 'listed' AND l.scope IN ('ip', 'domain') "
 	"AND t.active = 1 ORDER BY t.ipkey, s.list_id";

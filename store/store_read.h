@@ -52,7 +52,8 @@ typedef struct {
 typedef int (*store_target_fn)(void *arg, const store_target_view_t *v);
 
 typedef enum {
-	STORE_TARGETS_ACTIVE, /* every active target, by id */
+	STORE_TARGETS_DIGEST, /* every active target, by id, as the digest reads them: the ASN's
+				 number but not its details, and no SNDS line */
 	STORE_TARGETS_NAMED,  /* the target called name, active or retired: one call or none */
 	STORE_TARGETS_ROUTED, /* active targets with a routed ASN, by ASN, then id */
 } store_targets_t;

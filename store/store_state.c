@@ -22,19 +22,26 @@ static const char SQL_LIST_UPSERT[] =
 	"scope = excluded.scope, severity = excluded.severity";
 static const char SQL_LIST_ID[] = "SELECT id FROM lists WHERE zone = ?1";
 static const char SQL_STATE_GET[] =
-	"SELECT " STORE_STATE_COLS " FROM state WHERE target_id = ?1 AND list_id = ?2";
+	"SELECT " STORE_STATE_COLS("l") " FROM state JOIN lists l ON l.id = list_id "
+	"WHERE target_id = ?1 AND list_id = ?2";
 static const char SQL_STATE_PUT[] =
 	"INSERT OR REPLACE INTO state (target_id, list_id, status, since, codes, txt, reason, "
 	"checked_at, ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-#define PLAIN                                                                              \
-	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
-	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
 static const char SQL_STATE_PLAIN[] =
-	"SELECT list_id, target_id FROM state WHERE " PLAIN;
+	"SELECT list_id, target_id FROM state WHERE " STORE_PLAIN;
 static const char SQL_STATE_PLAIN_TOUCH[] =
-	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " PLAIN " AND target_id IN "
+	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " STORE_PLAIN " AND target_id IN "
 	"(SELECT id FROM targets WHERE last_seen = ?2)";
+static const char SQL_LIST_SWEPT[] = "UPDATE lists SET swept_at = ?2 WHERE id = ?1";
+/* A target leaving: its plain states keep the answer time they have now, and stop being
+ * plain, so that sweeps it is not part of never count for them (ttl_until 1 is long past:
+ * it holds back no query); the first answer after it comes back rewrites them. */
+static const char SQL_TARGET_RETIRE_STATES[] =
+	"UPDATE state SET checked_at = "
+	STORE_CHECKED_AT("(SELECT swept_at FROM lists WHERE lists.id = list_id)")
+	", ttl_until = 1 WHERE " STORE_PLAIN
+	" AND target_id IN (SELECT id FROM targets WHERE last_seen < ?1 AND active = 1)";
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -108,12 +115,20 @@ int64_t store_target_known(store_t *s, const char *name)
 
 int store_targets_retire(store_t *s, int64_t before)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_RETIRE);
+	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_RETIRE_STATES);
 
-	if (!st)
+	if (!st || store_begin(s) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, before);
-	return store_done(s, st);
+	if (store_done(s, st) < 0 || !(st = store_stmt(s, SQL_TARGET_RETIRE)))
+		goto fail;
+	sqlite3_bind_int64(st, 1, before);
+	if (store_done(s, st) < 0)
+		goto fail;
+	return store_commit(s);
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 int64_t store_list_id(store_t *s, const catalog_list_t *l)
@@ -260,6 +275,23 @@ int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now)
 	sqlite3_bind_int64(st, 1, list_id);
 	sqlite3_bind_int64(st, 2, now);
 	return store_done(s, st);
+}
+
+int store_lists_swept(store_t *s, const int64_t *list_ids, size_t n, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_LIST_SWEPT);
+
+	if (!st || store_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, list_ids[i]);
+		sqlite3_bind_int64(st, 2, now);
+		if (store_done(s, st) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
 }
 
 int64_t store_event_add(store_t *s, const store_event_t *ev)

@@ -61,6 +61,9 @@ struct cycle {
 	} *plain;
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
+	bool swept;           /* the run lists answered every target: their plain states too */
+	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
+				    once, after the run (store_target_ids_flush) */
 };
 
 /* ---- results into the store ---- */
@@ -277,7 +280,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 		cy->failed = 1;
 		return;
 	}
-	tid = store_target_id(st, t, cy->now);
+	tid = store_target_ids_get(st, cy->ids, t, cy->now);
 	if (tid < 0) {
 		cy->failed = 1;
 		return;
@@ -432,8 +435,8 @@ static int add_neighbourhood(struct cycle *cy)
 {
 	struct sched *s = cy->s;
 
-	if (neighbourhood_asn_refresh(s->hood, s->dns, s->store, &cy->ts, s->cfg->asn_refresh_s,
-				      cy->now) < 0)
+	if (neighbourhood_asn_refresh(s->hood, s->dns, s->store, cy->ids, &cy->ts,
+				      s->cfg->asn_refresh_s, cy->now) < 0)
 		return -1;
 	cy->drop = neighbourhood_drop_active(s->hood);
 	if (!cy->drop)
@@ -683,11 +686,20 @@ static int check(struct cycle *cy)
 	if (cy->batch && store_commit(s->store) < 0)
 		cy->failed = 1;
 	cy->batch = 0;
-	/* the plain answers left unwritten: their checked_at, a statement per list. Not
-	 * after a stop: a target it cut short was seen but not answered, and a pair
-	 * that looks older than it is does no harm, one that looks fresh would */
+	/* the targets seen, before anything that asks which were (the touch, retiring) */
+	if (!cy->failed && store_target_ids_flush(s->store, cy->ids, cy->now) < 0)
+		cy->failed = 1;
+	/* the plain answers left unwritten: after a whole sweep, one row per list says
+	 * when (finish, once the targets no longer there are retired); else their
+	 * checked_at, a statement per list. Not after a stop: a target it cut short was
+	 * seen but not answered, and a pair that looks older than it is does no harm,
+	 * one that looks fresh would */
 	if (stopped < 0 || cy->failed)
 		return cy->failed ? -1 : 0;
+	if (cy->targets_whole) {
+		cy->swept = true;
+		return 0;
+	}
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
@@ -766,7 +778,10 @@ static int finish(struct cycle *cy, double started)
 	 * cycle to end can read everything it wrote, its problems included */
 	if (record_errors(cy) < 0 ||
 	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	    retire_targets(cy) < 0 || digest_run(s, time(NULL), cy->id) < 0 ||
+	    retire_targets(cy) < 0 ||
+	    (cy->swept && store_lists_swept(s->store, cy->run_lid, cy->nrun + (cy->drop ? 2 : 0),
+					    cy->now) < 0) ||
+	    digest_run(s, time(NULL), cy->id) < 0 ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
 	if (s->lw)
@@ -897,7 +912,7 @@ int cycle_run(struct sched *s)
 	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0)
 		goto fail;
 	build_targets(&cy);
-	if (add_neighbourhood(&cy) < 0)
+	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)
 		goto fail;
 	rc = add_snds(&cy);
 	if (rc == 0)
@@ -927,6 +942,7 @@ out:
 	free(cy.run);
 	free(cy.run_lid);
 	free(cy.errs);
+	store_target_ids_free(cy.ids);
 	targetset_free(&cy.ts);
 	return ret;
 }

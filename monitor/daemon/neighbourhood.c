@@ -329,8 +329,8 @@ static int asn_one(neighbourhood_t *h, dnsbl_t *d, store_t *s, int64_t tid, cons
 	return store_asn_put(s, tid, &got) < 0 ? -1 : 0;
 }
 
-int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const targetset_t *ts,
-		     unsigned refresh_s, int64_t now)
+int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, store_target_ids_t *ids,
+			      const targetset_t *ts, unsigned refresh_s, int64_t now)
 {
 	targetset_iter_t it = {0, 0};
 	target_t t;
@@ -350,7 +350,7 @@ int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const 
 
 		if (t.type == TARGET_DOMAIN)
 			continue;
-		tid = store_target_id(s, &t, now);
+		tid = store_target_ids_get(s, ids, &t, now);
 		if (tid < 0 || store_asn_get(s, tid, &cur) < 0)
 			goto fail;
 		if (cur.fetched && now - cur.fetched < (int64_t)refresh_s && now >= cur.fetched)

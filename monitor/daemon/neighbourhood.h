@@ -30,13 +30,14 @@ catalog_list_t *neighbourhood_asndrop_list(neighbourhood_t *h);
 
 /* Refreshes the origin ASN of every IP target of ts whose stored row is older
  * than refresh_s; addresses inside a prefix looked up this call reuse its
- * answer. Targets are upserted. An address whose answer is unusable fails
+ * answer. Targets are upserted, through ids when not NULL (store_target_ids_get).
+ * An address whose answer is unusable fails
  * alone: it sits out 1, 2, 4 ... up to 32 calls, then is asked after the
  * others. A resolver failure (timeout, SERVFAIL, REFUSED, no server) ends
  * the call's lookups. Each failure is logged once. Returns lookups made, or
  * -1 on a store error. */
-int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, const targetset_t *ts,
-		     unsigned refresh_s, int64_t now);
+int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, store_target_ids_t *ids,
+			      const targetset_t *ts, unsigned refresh_s, int64_t now);
 
 /* DROP and ASN-DROP verdicts of target tid: fills out[0] (list index
  * idx_drop) and out[1] (idx_asndrop). Their txt points into h (valid until the

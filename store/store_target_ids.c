@@ -1,0 +1,104 @@
+/* store_target_ids.c -- a cycle's target ids without a statement per target: the active targets
+ * read once, their last_seen written once per target at the end instead of an upsert per visit. */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xmalloc.h"
+
+static const char SQL_ACTIVE_IDS[] =
+	"SELECT id, target, type, ifnull(discovered_from, '') FROM targets WHERE active = 1";
+static const char SQL_SEEN[] = "UPDATE targets SET last_seen = ?1 WHERE id = ?2";
+
+struct known {
+	char *name, *from;
+	int64_t id;
+	target_type_t type;
+	bool seen;
+};
+
+struct store_target_ids {
+	struct known *v;
+	size_t n, cap;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->name, ((const struct known *)b)->name);
+}
+
+store_target_ids_t *store_target_ids_load(store_t *s)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_ACTIVE_IDS);
+	store_target_ids_t *m;
+	int rc;
+
+	if (!st)
+		return NULL;
+	m = xcalloc(1, sizeof(*m));
+	while ((rc = store_row(s, st)) == 1) {
+		struct known *k;
+
+		xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v));
+		k = &m->v[m->n++];
+		k->id = sqlite3_column_int64(st, 0);
+		k->name = xstrdup(store_col_str(st, 1));
+		k->from = xstrdup(store_col_str(st, 3));
+		k->type = store_type_parse(store_col_str(st, 2));
+		k->seen = false;
+	}
+	if (rc < 0) {
+		store_target_ids_free(m);
+		return NULL;
+	}
+	qsort(m->v, m->n, sizeof(*m->v), by_name);
+	return m;
+}
+
+int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now)
+{
+	struct known key = {.name = (char *)t->name};
+	struct known *k = m ? bsearch(&key, m->v, m->n, sizeof(*m->v), by_name) : NULL;
+
+	/* the row as this visit would write it: nothing to write now but last_seen */
+	if (k && k->type == t->type && !strcmp(k->from, t->from ? t->from : "")) {
+		k->seen = true;
+		return k->id;
+	}
+	return store_target_id(s, t, now);
+}
+
+int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, SQL_SEEN);
+
+	if (!m)
+		return 0;
+	if (!st || store_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		if (!m->v[i].seen)
+			continue;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, m->v[i].id);
+		if (store_done(s, st) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+		m->v[i].seen = false;
+	}
+	return store_commit(s);
+}
+
+void store_target_ids_free(store_target_ids_t *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->v[i].name);
+		free(m->v[i].from);
+	}
+	free(m->v);
+	free(m);
+}
