@@ -13,11 +13,18 @@ static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY 
 /* A target, its ASN and its state rows: one row per (target, list), grouped by target. The
  * FROM clause names the targets t (a table or a page of it), then joins these. */
 #define TARGET_COLS STORE_TARGET_SELECT "FROM targets t " STORE_TARGET_JOINS
-/* In the tables' own order (targets by id, each one's states by list): the index on
- * active would have SQLite sort every (target, list) row of a /16 first (the + keeps it
- * from that index, as nearly every target is active anyway). */
-static const char SQL_TARGETS_DIGEST[] = STORE_TARGET_SELECT_LEAN "FROM targets t "
-	STORE_TARGET_JOINS_LEAN "WHERE +t.active = 1 ORDER BY t.id, s.list_id";
+/* The digest's pass (store_targets_digest_visit): the active targets with what it reads of
+ * them, and every state apart, both in target order, merged as they are stepped. The
+ * select above would repeat each target's 30 columns on each of its states (a /16 against
+ * 8 lists: half a million rows); and left to the index on active, SQLite would sort them
+ * all first (the + keeps it to the tables' own order: nearly every target is active). */
+static const char SQL_DIGEST_TARGETS[] =
+	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "
+	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), t.standing, t.stale, t.ipkey "
+	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id WHERE +t.active = 1 ORDER BY t.id";
+static const char SQL_DIGEST_STATES[] =
+	"SELECT s.target_id, s.list_id, " STORE_STATE_COLS("l") " FROM state s "
+	"CROSS JOIN lists l ON l.id = s.list_id ORDER BY s.target_id, s.list_id";
 static const char SQL_TARGETS_NAMED[] = TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id";
 static const char SQL_TARGETS_ROUTED[] =
 	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id";
@@ -57,12 +64,24 @@ int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 
 /* ---- targets ---- */
 
-/* The target's own columns (0..13, and its digest and SNDS line after the state's) into v. */
-static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
+/* The digest's columns of a target (standing, stale, ipkey) from column d on into v. */
+static void digest_cols(sqlite3_stmt *st, int d, store_target_view_t *v)
 {
-	const int d = 15 + STORE_STATE_NCOLS; /* the digest's columns */
 	int n;
 
+	if (standing_parse(store_col_str(st, d), &v->standing) < 0)
+		v->standing = STANDING_NONE;
+	v->stale = sqlite3_column_int(st, d + 1) != 0;
+	n = sqlite3_column_bytes(st, d + 2);
+	v->has_ipkey = n > 0 && n <= STORE_IPKEY_BUF;
+	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
+	if (v->has_ipkey)
+		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
+}
+
+/* The columns 0..8 of either select: the target's, and whether it has an ASN and which. */
+static void target_head_cols(sqlite3_stmt *st, store_target_view_t *v)
+{
 	memset(&v->t, 0, sizeof(v->t));
 	v->t.id = sqlite3_column_int64(st, 0);
 	store_col_copy(st, 1, v->t.name, sizeof(v->t.name));
@@ -74,20 +93,19 @@ static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
 	v->has_asn = sqlite3_column_int(st, 7) != 0;
 	memset(&v->asn, 0, sizeof(v->asn));
 	v->asn.asn = sqlite3_column_int64(st, 8);
+}
+
+/* The target's own columns (0..13, and its digest and SNDS line after the state's) into v. */
+static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
+{
+	target_head_cols(st, v);
 	store_col_copy(st, 9, v->asn.prefix, sizeof(v->asn.prefix));
 	store_col_copy(st, 10, v->asn.country, sizeof(v->asn.country));
 	store_col_copy(st, 11, v->asn.registry, sizeof(v->asn.registry));
 	store_col_copy(st, 12, v->asn.name, sizeof(v->asn.name));
 	v->asn.fetched = sqlite3_column_int64(st, 13);
-	if (standing_parse(store_col_str(st, d), &v->standing) < 0)
-		v->standing = STANDING_NONE;
-	v->stale = sqlite3_column_int(st, d + 1) != 0;
-	n = sqlite3_column_bytes(st, d + 2);
-	v->has_ipkey = n > 0 && n <= STORE_IPKEY_BUF;
-	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
-	if (v->has_ipkey)
-		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
-	v->has_snds = store_snds_cols(st, d + 3, &v->snds) == 1;
+	digest_cols(st, 15 + STORE_STATE_NCOLS, v);
+	v->has_snds = store_snds_cols(st, 15 + STORE_STATE_NCOLS + 3, &v->snds) == 1;
 }
 
 /* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */
@@ -137,12 +155,52 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 	return visited;
 }
 
+int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
+{
+	sqlite3_stmt *tq = store_stmt(s, SQL_DIGEST_TARGETS), *sq = NULL;
+	store_target_view_t v;
+	store_target_state_t *states = NULL;
+	size_t cap = 0;
+	int rt = 0, rs = 1, stop = 0, visited = 0;
+	bool held = false; /* sq's current row is the next target's, not yet taken */
+
+	if (!tq || !(sq = store_stmt(s, SQL_DIGEST_STATES)))
+		return -1;
+	memset(&v, 0, sizeof(v));
+	while (!stop && (rt = store_row(s, tq)) == 1) {
+		target_head_cols(tq, &v);
+		digest_cols(tq, 9, &v);
+		v.nstates = 0;
+		/* rs stays 0 once sq is done: stepping it again would start it over */
+		while (held || (rs == 1 && (rs = store_row(s, sq)) == 1)) {
+			int64_t tid = sqlite3_column_int64(sq, 0);
+
+			if ((held = tid > v.t.id))
+				break;
+			if (tid < v.t.id)
+				continue; /* a retired target's */
+			xgrow((void **)&states, &cap, v.nstates + 1, sizeof(*states));
+			states[v.nstates].list_id = sqlite3_column_int64(sq, 1);
+			v.nstates += (size_t)store_state_cols(sq, 2, &states[v.nstates].st);
+		}
+		if (rs < 0)
+			break;
+		visited++;
+		v.states = states;
+		stop = fn(arg, &v);
+	}
+	sqlite3_reset(tq);
+	sqlite3_reset(sq);
+	free(states);
+	if (rt < 0 || rs < 0 || stop < 0)
+		return -1;
+	return visited;
+}
+
 int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
 			void *arg)
 {
-	const char *sql = which == STORE_TARGETS_DIGEST ? SQL_TARGETS_DIGEST
-			  : which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED
-							 : SQL_TARGETS_ROUTED;
+	const char *sql = which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED : SQL_TARGETS_ROUTED;
 	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)

@@ -52,8 +52,6 @@ typedef struct {
 typedef int (*store_target_fn)(void *arg, const store_target_view_t *v);
 
 typedef enum {
-	STORE_TARGETS_DIGEST, /* every active target, by id, as the digest reads them: the ASN's
-				 number but not its details, and no SNDS line */
 	STORE_TARGETS_NAMED,  /* the target called name, active or retired: one call or none */
 	STORE_TARGETS_ROUTED, /* active targets with a routed ASN, by ASN, then id */
 } store_targets_t;
@@ -62,6 +60,10 @@ typedef enum {
  * STORE_TARGETS_NAMED, else NULL). Returns how many targets were visited, or -1. */
 int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
 			void *arg);
+/* Calls fn once per active target, by id, with what the digest reads: the
+ * ASN's number but not its details (zero), and no SNDS line. Returns how many
+ * targets were visited, or -1. */
+int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg);
 
 /* Active targets by type: n[TARGET_IPV4], n[TARGET_IPV6], n[TARGET_DOMAIN]. 0 or -1. */
 int store_targets_count(store_t *s, int64_t n[3]);

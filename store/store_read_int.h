@@ -19,18 +19,6 @@
 #define STORE_TARGET_JOINS                                                                        \
 	"LEFT JOIN asn a ON a.target_id = t.id LEFT JOIN snds_ips n ON n.ip = t.target "          \
 	"LEFT JOIN state s ON s.target_id = t.id LEFT JOIN lists sl ON sl.id = s.list_id "
-/* The same columns for a pass over every (target, list) that needs of a target only its
- * name, type, origin, ASN number and digest (digest.c): the ASN's details and the SNDS line
- * read as none, and are not joined: about half the work of the full select for a /16. */
-#define STORE_TARGET_SELECT_LEAN                                                                  \
-	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "  \
-	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), '', '', '', '', 0, "            \
-	"s.list_id, " STORE_STATE_COLS("sl") ", t.standing, t.stale, t.ipkey, "                   \
-	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "   \
-	"NULL, NULL, NULL "
-#define STORE_TARGET_JOINS_LEAN                                                                   \
-	"LEFT JOIN asn a ON a.target_id = t.id LEFT JOIN state s ON s.target_id = t.id "          \
-	"LEFT JOIN lists sl ON sl.id = s.list_id "
 /* Steps st (a STORE_TARGET_SELECT query, bound) and calls fn per target; the
  * visitors' convention of store_read.h. Returns how many, or -1. Resets st. */
 int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *arg);

@@ -103,7 +103,8 @@ Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_their
 	long long first, sweep, left;
 	char at[TIMEFMT_MAX], was[TIMEFMT_MAX], sql[200];
 
-	cr_assert_eq(harness_write(dir, "zone.txt", ":127.0.0.2:feed $\n127.0.0.2\n192.0.2.1\n"), 0);
+	cr_assert_eq(harness_write(dir, "zone.txt", ":127.0.0.2:feed $\n127.0.0.2\n192.0.2.1\n"
+				   "192.0.2.9\n"), 0);
 	config("network = 192.0.2.0/30\n");
 	cr_assert_eq(harness_daemon_start(&d), 0);
 	if (!harness_daemon_cycles(&d, 3, 15000))
@@ -125,10 +126,16 @@ Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_their
 	cr_assert_gt(raw_checked("192.0.2.1"), first);
 
 	/* 192.0.2.2 and .3 leave: their rows keep the answer time they had, and later sweeps do
-	 * not count for them */
-	reload("network = 192.0.2.0/31\n", 1);
+	 * not count for them. 192.0.2.9 comes: its rows are after theirs, which the digest
+	 * steps over (one result per active target, .9 listed) */
+	reload("network = 192.0.2.0/31\nip = 192.0.2.9\n", 1);
 	if (!harness_daemon_wait(&d, "SELECT count(*) FROM targets WHERE active = 0", 2, 10000))
 		harness_daemon_fail(&d, "192.0.2.2 and .3 were not retired");
+	if (!harness_daemon_wait(&d, "SELECT results = 3 AND targets_listed = 2 FROM lists WHERE "
+				 "zone = 'feed.test'", 1, 10000) ||
+	    !harness_daemon_wait(&d, "SELECT count(*) FROM targets WHERE target = '192.0.2.9' AND "
+				 "standing = 'own'", 1, 1000))
+		harness_daemon_fail(&d, "the digest did not count the active targets' results alone");
 	left = raw_checked("192.0.2.3");
 	cr_assert_gt(left, first, "retiring lost the sweeps the target was part of");
 	snprintf(sql, sizeof(sql), "SELECT swept_at > %lld FROM lists WHERE zone = 'feed.test'",
@@ -140,7 +147,8 @@ Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_their
 
 	/* back again: answered as any target, its answers then follow the sweeps */
 	reload("network = 192.0.2.0/30\n", 2);
-	if (!harness_daemon_wait(&d, "SELECT count(*) FROM targets WHERE active = 0", 0, 10000))
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM targets WHERE active = 0 AND "
+				 "target <> '192.0.2.9'", 0, 10000))
 		harness_daemon_fail(&d, "192.0.2.2 and .3 did not come back");
 	if (!harness_daemon_cycles(&d, 2, 10000))
 		harness_daemon_fail(&d, "no cycles");

@@ -234,7 +234,7 @@ int digest_run(struct sched *s, int64_t now, int64_t seen)
 	d.now = now;
 	d.ps = problem_set_new();
 	if (store_lists_visit(s->store, add_list, &d) < 0 ||
-	    store_targets_visit(s->store, STORE_TARGETS_DIGEST, NULL, on_target, &d) < 0)
+	    store_targets_digest_visit(s->store, on_target, &d) < 0)
 		goto out;
 	t1 = mono_s();
 	ret = digest_write(&d, seen);
