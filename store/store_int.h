@@ -83,8 +83,8 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
  * too (lists.swept_at, store_lists_swept), which writes no state row. Every reader of
  * checked_at reads it through this; SWEPT names the state's list's swept_at (a joined
  * lists row's, or a subquery). */
-#define STORE_CHECKED_AT(SWEPT) \
-	"CASE WHEN " STORE_PLAIN " THEN max(checked_at, " SWEPT ") ELSE checked_at END"
+#define STORE_CHECKED_AT(SWEPT)                                                            \
+	"CASE WHEN " STORE_PLAIN " AND " SWEPT " > checked_at THEN " SWEPT " ELSE checked_at END"
 /* The columns of a state row, in the order store_state_cols reads them from `first` on
  * (no other table joined with state has these names), its list joined as L. */
 #define STORE_STATE_COLS(L)                                                              \
