@@ -259,7 +259,7 @@ int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t
 
 	if (!st)
 		return -1;
-	/* one pass in the table's own order (target, list): no sort, no index needed */
+	/* one pass in the table's own order: no sort, no index needed (the caller sorts) */
 	while ((rc = store_row(s, st)) == 1)
 		fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
 	sqlite3_reset(st);
