@@ -36,6 +36,7 @@ LIB_SRCS := \
 	lib/timefmt.c \
 	lib/jsonx.c \
 	lib/curlx.c \
+	lib/errbuf.c \
 	lib/log.c \
 	lib/proc.c \
 	lib/sdnotify.c \

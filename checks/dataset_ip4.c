@@ -68,93 +68,55 @@ static void grow(void **arr, size_t *cap, size_t need, size_t elem)
 
 /* ---- sorting in place (MSD radix: no second buffer) ---- */
 
-static void sort64(uint64_t *a, size_t n, int shift)
-{
-	size_t cnt[256], start[256], end[256];
+/* One body for both key widths: the 10 million single addresses of a large ip4set are
+ * 32-bit keys, the (address, value) pairs 64-bit ones. */
+#define DATASET_RADIX_SORT(NAME, T)                                                         \
+	static void NAME(T *a, size_t n, int shift)                                           \
+	{                                                                                     \
+		size_t cnt[256], start[256], end[256];                                        \
+                                                                                              \
+		if (n < 48) { /* insertion sort: a bucket this small is done at once */      \
+			for (size_t i = 1; i < n; i++) {                                      \
+				T v = a[i];                                                   \
+				size_t j = i;                                                 \
+				while (j > 0 && a[j - 1] > v) {                               \
+					a[j] = a[j - 1];                                      \
+					j--;                                                  \
+				}                                                             \
+				a[j] = v;                                                     \
+			}                                                                     \
+			return;                                                               \
+		}                                                                             \
+		memset(cnt, 0, sizeof(cnt));                                                  \
+		for (size_t i = 0; i < n; i++)                                                \
+			cnt[(a[i] >> shift) & 255]++;                                         \
+		for (size_t b = 0, o = 0; b < 256; b++) {                                     \
+			start[b] = end[b] = o;                                                \
+			o += cnt[b];                                                          \
+		}                                                                             \
+		for (size_t b = 0; b < 256; b++) {                                            \
+			size_t lim = start[b] + cnt[b];                                       \
+			while (end[b] < lim) {                                                \
+				T v = a[end[b]];                                              \
+				size_t k = (v >> shift) & 255;                                \
+				while (k != b) { /* follow the cycle until v belongs here */  \
+					T t = a[end[k]];                                      \
+					a[end[k]++] = v;                                      \
+					v = t;                                                \
+					k = (v >> shift) & 255;                               \
+				}                                                             \
+				a[end[b]++] = v;                                              \
+			}                                                                     \
+		}                                                                             \
+		if (shift == 0)                                                               \
+			return;                                                               \
+		for (size_t b = 0; b < 256; b++)                                              \
+			if (cnt[b] > 1)                                                       \
+				NAME(a + start[b], cnt[b], shift - 8);                        \
+	}
 
-	if (n < 48) {
-		for (size_t i = 1; i < n; i++) {
-			uint64_t v = a[i];
-			size_t j = i;
-			while (j > 0 && a[j - 1] > v) {
-				a[j] = a[j - 1];
-				j--;
-			}
-			a[j] = v;
-		}
-		return;
-	}
-	memset(cnt, 0, sizeof(cnt));
-	for (size_t i = 0; i < n; i++)
-		cnt[(a[i] >> shift) & 255]++;
-	for (size_t b = 0, o = 0; b < 256; b++) {
-		start[b] = end[b] = o;
-		o += cnt[b];
-	}
-	for (size_t b = 0; b < 256; b++) {
-		size_t lim = start[b] + cnt[b];
-		while (end[b] < lim) {
-			uint64_t v = a[end[b]];
-			size_t k = (v >> shift) & 255;
-			while (k != b) { /* follow the cycle until something belongs here */
-				uint64_t t = a[end[k]];
-				a[end[k]++] = v;
-				v = t;
-				k = (v >> shift) & 255;
-			}
-			a[end[b]++] = v;
-		}
-	}
-	if (shift == 0)
-		return;
-	for (size_t b = 0; b < 256; b++)
-		if (cnt[b] > 1)
-			sort64(a + start[b], cnt[b], shift - 8);
-}
-
-static void sort32(uint32_t *a, size_t n, int shift)
-{
-	size_t cnt[256], start[256], end[256];
-
-	if (n < 48) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t v = a[i];
-			size_t j = i;
-			while (j > 0 && a[j - 1] > v) {
-				a[j] = a[j - 1];
-				j--;
-			}
-			a[j] = v;
-		}
-		return;
-	}
-	memset(cnt, 0, sizeof(cnt));
-	for (size_t i = 0; i < n; i++)
-		cnt[(a[i] >> shift) & 255]++;
-	for (size_t b = 0, o = 0; b < 256; b++) {
-		start[b] = end[b] = o;
-		o += cnt[b];
-	}
-	for (size_t b = 0; b < 256; b++) {
-		size_t lim = start[b] + cnt[b];
-		while (end[b] < lim) {
-			uint32_t v = a[end[b]];
-			size_t k = (v >> shift) & 255;
-			while (k != b) {
-				uint32_t t = a[end[k]];
-				a[end[k]++] = v;
-				v = t;
-				k = (v >> shift) & 255;
-			}
-			a[end[b]++] = v;
-		}
-	}
-	if (shift == 0)
-		return;
-	for (size_t b = 0; b < 256; b++)
-		if (cnt[b] > 1)
-			sort32(a + start[b], cnt[b], shift - 8);
-}
+DATASET_RADIX_SORT(sort64, uint64_t)
+DATASET_RADIX_SORT(sort32, uint32_t)
 
 static int piece_cmp(const void *x, const void *y)
 {

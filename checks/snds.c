@@ -4,12 +4,12 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lib/errbuf.h"
 #include "lib/xmalloc.h"
 
 /* The columns, by position (the documents have no header line). ipStatus.aspx: first IP, last
@@ -66,20 +66,6 @@ struct snds {
 	size_t n;
 	struct sdoc (*docs)[SNDS_NDOCS];
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- names, keys, URLs ---- */
 
@@ -240,17 +226,17 @@ static int csv_record(const char *body, size_t len, size_t *pos, unsigned *line,
 		char ch;
 
 		if (p >= len) {
-			seterr(why, whylen, quoted ? "truncated: a quoted field is not closed"
+			errbuf_set(why, whylen, quoted ? "truncated: a quoted field is not closed"
 					       : "truncated: the last line has no line end");
 			return -1;
 		}
 		if (p - start > SNDS_LINE_MAX) {
-			seterr(why, whylen, "longer than %d bytes", SNDS_LINE_MAX);
+			errbuf_set(why, whylen, "longer than %d bytes", SNDS_LINE_MAX);
 			return -1;
 		}
 		ch = body[p];
 		if (ch == '\0') {
-			seterr(why, whylen, "binary data (NUL byte)");
+			errbuf_set(why, whylen, "binary data (NUL byte)");
 			return -1;
 		}
 		if (quoted) {
@@ -283,7 +269,7 @@ static int csv_record(const char *body, size_t len, size_t *pos, unsigned *line,
 			return 1;
 		}
 		if (was_quoted) {
-			seterr(why, whylen, "a quoted field goes on after its closing quote");
+			errbuf_set(why, whylen, "a quoted field goes on after its closing quote");
 			return -1;
 		}
 		r->buf[o++] = ch;
@@ -405,28 +391,28 @@ static int ipstatus_line(struct sdoc *d, const struct record *r, char *why, size
 	uint8_t fam;
 
 	if (r->nf < IS_NCOLS) {
-		seterr(why, whylen, "%zu field%s, %d expected (first IP, last IP, blocked, details)",
+		errbuf_set(why, whylen, "%zu field%s, %d expected (first IP, last IP, blocked, details)",
 		       r->nf, r->nf == 1 ? "" : "s", IS_NCOLS);
 		return -1;
 	}
 	memset(&g, 0, sizeof(g));
 	if (parse_ip(field(r, IS_FIRST), &g.fam, g.first) < 0) {
-		seterr(why, whylen, "first IP is not an address");
+		errbuf_set(why, whylen, "first IP is not an address");
 		return -1;
 	}
 	if (parse_ip(field(r, IS_LAST), &fam, g.last) < 0 || fam != g.fam) {
-		seterr(why, whylen, "last IP is not an address of the first one's family");
+		errbuf_set(why, whylen, "last IP is not an address of the first one's family");
 		return -1;
 	}
 	if (addr_cmp(g.fam, g.first, g.fam, g.last) > 0) {
-		seterr(why, whylen, "last IP is below the first");
+		errbuf_set(why, whylen, "last IP is below the first");
 		return -1;
 	}
 	blocked = trimmed(field(r, IS_BLOCKED), b, sizeof(b));
 	if (!strcasecmp(blocked, "no"))
 		return 0; /* a range that is not blocked is no listing */
 	if (strcasecmp(blocked, "yes")) {
-		seterr(why, whylen, "blocked is neither Yes nor No");
+		errbuf_set(why, whylen, "blocked is neither Yes nor No");
 		return -1;
 	}
 	g.details = strs_add(d, field(r, IS_DETAILS));
@@ -446,7 +432,7 @@ static int data_line(struct sdoc *d, const struct record *r, uint32_t idx, char 
 	int bad = -1;
 
 	if (r->nf < D_NCOLS) {
-		seterr(why, whylen, "%zu field%s, %d expected (IP, activity start and end, RCPT, "
+		errbuf_set(why, whylen, "%zu field%s, %d expected (IP, activity start and end, RCPT, "
 		       "DATA, recipients, filter result, complaint rate, trap start and end, trap "
 		       "hits, sample HELO, JMR P1 sender, comments)", r->nf, r->nf == 1 ? "" : "s",
 		       D_NCOLS);
@@ -477,7 +463,7 @@ static int data_line(struct sdoc *d, const struct record *r, uint32_t idx, char 
 	else if (parse_count(field(r, D_TRAP_HITS), true, &w.trap_hits) < 0)
 		bad = D_TRAP_HITS;
 	if (bad >= 0) {
-		seterr(why, whylen, "bad %s", what[bad]);
+		errbuf_set(why, whylen, "bad %s", what[bad]);
 		return -1;
 	}
 	w.start = strs_add(d, field(r, D_START));
@@ -541,11 +527,11 @@ int snds_parse(snds_t *s, size_t i, snds_doc_t doc, const char *body, size_t len
 
 	memset(&nd, 0, sizeof(nd));
 	if (i >= s->n) {
-		seterr(err, errlen, "no such account");
+		errbuf_set(err, errlen, "no such account");
 		return -1;
 	}
 	if (len > SNDS_BODY_MAX) {
-		seterr(err, errlen, "body of %zu bytes exceeds the %u MiB limit", len,
+		errbuf_set(err, errlen, "body of %zu bytes exceeds the %u MiB limit", len,
 		       SNDS_BODY_MAX >> 20);
 		return -1;
 	}
@@ -555,7 +541,7 @@ int snds_parse(snds_t *s, size_t i, snds_doc_t doc, const char *body, size_t len
 			lead++;
 		/* what a portal answers for a bad key or an outage: never "nothing blocked" */
 		if (body[lead] == '<') {
-			seterr(err, errlen, "not SNDS CSV: an HTML page (an error or sign-in page?)");
+			errbuf_set(err, errlen, "not SNDS CSV: an HTML page (an error or sign-in page?)");
 			return -1;
 		}
 		r = xmalloc(sizeof(*r));
@@ -571,18 +557,18 @@ int snds_parse(snds_t *s, size_t i, snds_doc_t doc, const char *body, size_t len
 			}
 
 			if (r->nf == 1 && !field(r, 0)[0]) {
-				seterr(err, errlen, "line %u: empty line", at);
+				errbuf_set(err, errlen, "line %u: empty line", at);
 				goto out;
 			}
 			ok = doc == SNDS_IPSTATUS ? ipstatus_line(&nd, r, why, sizeof(why))
 						  : data_line(&nd, r, at, why, sizeof(why));
 			if (ok < 0) {
-				seterr(err, errlen, "line %u: %s", line, why);
+				errbuf_set(err, errlen, "line %u: %s", line, why);
 				goto out;
 			}
 		}
 		if (got < 0) {
-			seterr(err, errlen, "line %u: %s", line, why);
+			errbuf_set(err, errlen, "line %u: %s", line, why);
 			goto out;
 		}
 	}

@@ -4,10 +4,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lib/errbuf.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
 
@@ -86,20 +86,6 @@ struct curl_slist *curlx_slist_add(struct curl_slist *l, const char *s)
 
 /* ---- the conditional GET ---- */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 struct get_buf {
 	curlx_body_t body;
 	char *etag, *lm;
@@ -177,13 +163,13 @@ int curlx_get(const char *url, const char *etag, const char *last_modified, int 
 	if (url)
 		https = !strncasecmp(url, "https://", 8);
 	if (!url || (!https && strncasecmp(url, "http://", 7))) {
-		seterr(err, errlen, "unsupported URL: only http:// and https:// are fetched");
+		errbuf_set(err, errlen, "unsupported URL: only http:// and https:// are fetched");
 		goto out;
 	}
 	/* stored validators come back from disk: never let them split a header */
 	if ((etag && !curlx_header_value_ok(etag, strlen(etag))) ||
 	    (last_modified && !curlx_header_value_ok(last_modified, strlen(last_modified)))) {
-		seterr(err, errlen, "stored ETag or Last-Modified is not a valid header value");
+		errbuf_set(err, errlen, "stored ETag or Last-Modified is not a valid header value");
 		goto out;
 	}
 	if (timeout_s <= 0)
@@ -216,16 +202,16 @@ int curlx_get(const char *url, const char *etag, const char *last_modified, int 
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	result->http_code = code;
 	if (b.body.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		seterr(err, errlen, "body exceeds the %zu MiB limit", max >> 20);
+		errbuf_set(err, errlen, "body exceeds the %zu MiB limit", max >> 20);
 		goto out;
 	}
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
-		seterr(err, errlen, "timed out after %d s", timeout_s);
+		errbuf_set(err, errlen, "timed out after %d s", timeout_s);
 		goto out;
 	}
 	if (cc != CURLE_OK) {
 		curlx_url_redact(url, true, cerr, sizeof(cerr)); /* libcurl's message may quote it */
-		seterr(err, errlen, "fetch failed: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
+		errbuf_set(err, errlen, "fetch failed: %s", cerr[0] ? cerr : curl_easy_strerror(cc));
 		goto out;
 	}
 	if (code == 304) {
@@ -234,7 +220,7 @@ int curlx_get(const char *url, const char *etag, const char *last_modified, int 
 		goto out;
 	}
 	if (code != 200) {
-		seterr(err, errlen, "HTTP %ld from server", code);
+		errbuf_set(err, errlen, "HTTP %ld from server", code);
 		goto out;
 	}
 	result->status = CURLX_GET_NEW;

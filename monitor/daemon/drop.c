@@ -4,12 +4,12 @@
 
 #include <arpa/inet.h>
 #include <cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/curlx.h"
+#include "lib/errbuf.h"
 #include "lib/xmalloc.h"
 
 #define DROP_SBLID_MAX 63
@@ -50,20 +50,6 @@ struct drop_table {
 struct drop_set {
 	struct drop_table t[3]; /* indexed by drop_kind_t */
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void table_free(struct drop_table *t)
 {
@@ -178,23 +164,23 @@ static int add_net(drop_kind_t kind, const cJSON *doc, struct drop_table *t, cha
 	struct drop_net net;
 
 	if (!cJSON_IsString(c)) {
-		seterr(why, whylen, "missing cidr");
+		errbuf_set(why, whylen, "missing cidr");
 		return -1;
 	}
 	if (cidr_parse(kind, c->valuestring, &net) < 0) {
-		seterr(why, whylen, "bad cidr");
+		errbuf_set(why, whylen, "bad cidr");
 		return -1;
 	}
 	if (net.plen < minp) {
-		seterr(why, whylen, "bad cidr (wider than /%u)", minp);
+		errbuf_set(why, whylen, "bad cidr (wider than /%u)", minp);
 		return -1;
 	}
 	if (!cJSON_IsString(s)) {
-		seterr(why, whylen, "missing sblid");
+		errbuf_set(why, whylen, "missing sblid");
 		return -1;
 	}
 	if (!sblid_valid(s->valuestring)) {
-		seterr(why, whylen, "bad sblid");
+		errbuf_set(why, whylen, "bad sblid");
 		return -1;
 	}
 	net.sblid = strs_add(t, s->valuestring);
@@ -211,17 +197,17 @@ static int add_asn(const cJSON *doc, struct drop_table *t, char *why, size_t why
 	double v;
 
 	if (!cJSON_IsNumber(a)) {
-		seterr(why, whylen, "missing asn");
+		errbuf_set(why, whylen, "missing asn");
 		return -1;
 	}
 	v = a->valuedouble;
 	/* the range test comes first: casting an out-of-range double is undefined */
 	if (!(v >= 1 && v <= 4294967295.0) || (double)(uint32_t)v != v) {
-		seterr(why, whylen, "bad asn");
+		errbuf_set(why, whylen, "bad asn");
 		return -1;
 	}
 	if (n && !cJSON_IsString(n)) {
-		seterr(why, whylen, "bad asname");
+		errbuf_set(why, whylen, "bad asname");
 		return -1;
 	}
 	e.asn = (uint32_t)v;
@@ -293,11 +279,11 @@ int drop_parse(drop_kind_t kind, const char *body, size_t len, drop_set_t *set, 
 
 	memset(&tmp, 0, sizeof(tmp));
 	if (!set || (unsigned)kind > DROP_ASN || (!body && len)) {
-		seterr(err, errlen, "invalid arguments");
+		errbuf_set(err, errlen, "invalid arguments");
 		goto out;
 	}
 	if (len > DROP_BODY_MAX) {
-		seterr(err, errlen, "body of %zu bytes exceeds the %u MiB limit", len,
+		errbuf_set(err, errlen, "body of %zu bytes exceeds the %u MiB limit", len,
 		       DROP_BODY_MAX >> 20);
 		goto out;
 	}
@@ -311,19 +297,19 @@ int drop_parse(drop_kind_t kind, const char *body, size_t len, drop_set_t *set, 
 		if (n && p[n - 1] == '\r')
 			n--;
 		if (have_meta) {
-			seterr(err, errlen, "line %zu: follows the metadata line", lineno);
+			errbuf_set(err, errlen, "line %zu: follows the metadata line", lineno);
 			goto out;
 		}
 		if (n == 0) {
-			seterr(err, errlen, "line %zu: empty line", lineno);
+			errbuf_set(err, errlen, "line %zu: empty line", lineno);
 			goto out;
 		}
 		if (n > DROP_LINE_MAX) {
-			seterr(err, errlen, "line %zu: longer than %d bytes", lineno, DROP_LINE_MAX);
+			errbuf_set(err, errlen, "line %zu: longer than %d bytes", lineno, DROP_LINE_MAX);
 			goto out;
 		}
 		if (memchr(p, '\0', n)) {
-			seterr(err, errlen, "line %zu: binary data (NUL byte)", lineno);
+			errbuf_set(err, errlen, "line %zu: binary data (NUL byte)", lineno);
 			goto out;
 		}
 		memcpy(line, p, n);
@@ -332,19 +318,19 @@ int drop_parse(drop_kind_t kind, const char *body, size_t len, drop_set_t *set, 
 		if (!cJSON_IsObject(doc)) {
 			/* a cut-off download usually ends inside a line */
 			if (!nl)
-				seterr(err, errlen, "truncated: line %zu is incomplete", lineno);
+				errbuf_set(err, errlen, "truncated: line %zu is incomplete", lineno);
 			else
-				seterr(err, errlen, "line %zu: not a JSON object", lineno);
+				errbuf_set(err, errlen, "line %zu: not a JSON object", lineno);
 			goto out;
 		}
 		type = cJSON_GetObjectItemCaseSensitive(doc, "type");
 		if (type) {
 			if (!cJSON_IsString(type) || strcmp(type->valuestring, "metadata")) {
-				seterr(err, errlen, "line %zu: unknown type", lineno);
+				errbuf_set(err, errlen, "line %zu: unknown type", lineno);
 				goto out;
 			}
 			if (meta_read(doc, &records, &tmp.timestamp) < 0) {
-				seterr(err, errlen, "line %zu: metadata without a valid records count",
+				errbuf_set(err, errlen, "line %zu: metadata without a valid records count",
 				       lineno);
 				goto out;
 			}
@@ -353,7 +339,7 @@ int drop_parse(drop_kind_t kind, const char *body, size_t len, drop_set_t *set, 
 			int r = kind == DROP_ASN ? add_asn(doc, &tmp, why, sizeof(why))
 						 : add_net(kind, doc, &tmp, why, sizeof(why));
 			if (r < 0) {
-				seterr(err, errlen, "line %zu: %s", lineno, why);
+				errbuf_set(err, errlen, "line %zu: %s", lineno, why);
 				goto out;
 			}
 			ndata++;
@@ -363,13 +349,13 @@ int drop_parse(drop_kind_t kind, const char *body, size_t len, drop_set_t *set, 
 	}
 	if (!have_meta) {
 		if (lineno == 0)
-			seterr(err, errlen, "empty body");
+			errbuf_set(err, errlen, "empty body");
 		else
-			seterr(err, errlen, "truncated: no metadata line after line %zu", lineno);
+			errbuf_set(err, errlen, "truncated: no metadata line after line %zu", lineno);
 		goto out;
 	}
 	if ((unsigned long long)records != ndata) {
-		seterr(err, errlen, "%s: metadata says %lld records, got %zu",
+		errbuf_set(err, errlen, "%s: metadata says %lld records, got %zu",
 		       (unsigned long long)records > ndata ? "truncated" : "record count mismatch",
 		       records, ndata);
 		goto out;
