@@ -174,11 +174,13 @@ int64_t store_target_id(store_t *s, const target_t *t, int64_t now);
  * store_target_ids_get gives a target's id without a statement when the row
  * already says what store_target_id would write but last_seen (else it calls
  * store_target_id), and store_target_ids_flush writes last_seen = now for
- * every target got since, in one transaction (0 or -1). A /16 is 65,536
- * upserts a visit otherwise. m may be NULL: every get upserts. */
+ * every target got with `seen` (the caller answered it this cycle) since, in
+ * one transaction (0 or -1). A /16 is 65,536 upserts a visit otherwise. m may
+ * be NULL: every get upserts. */
 typedef struct store_target_ids store_target_ids_t;
 store_target_ids_t *store_target_ids_load(store_t *s);
-int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now);
+int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now,
+			     bool seen);
 int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now);
 void store_target_ids_free(store_target_ids_t *m);
 /* The id of a known target, 0 when it was never stored, -1 on error. */

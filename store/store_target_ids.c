@@ -57,14 +57,15 @@ store_target_ids_t *store_target_ids_load(store_t *s)
 	return m;
 }
 
-int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now)
+int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now,
+			     bool seen)
 {
 	struct known key = {.name = (char *)t->name};
 	struct known *k = m && m->n ? bsearch(&key, m->v, m->n, sizeof(*m->v), by_name) : NULL;
 
 	/* the row as this visit would write it: nothing to write now but last_seen */
 	if (k && k->type == t->type && !strcmp(k->from, t->from ? t->from : "")) {
-		k->seen = true;
+		k->seen |= seen;
 		return k->id;
 	}
 	return store_target_id(s, t, now);

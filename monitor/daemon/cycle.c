@@ -287,7 +287,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 		cy->failed = 1;
 		return;
 	}
-	tid = store_target_ids_get(st, cy->ids, t, cy->now);
+	tid = store_target_ids_get(st, cy->ids, t, cy->now, true);
 	if (tid < 0) {
 		cy->failed = 1;
 		return;

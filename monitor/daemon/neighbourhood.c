@@ -350,7 +350,9 @@ int neighbourhood_asn_refresh(neighbourhood_t *h, dnsbl_t *d, store_t *s, store_
 
 		if (t.type == TARGET_DOMAIN)
 			continue;
-		tid = store_target_ids_get(s, ids, &t, now);
+		/* not `seen`: the cycle that answers the target says so (a node of a
+		 * cluster looks up ASNs beyond the targets it answers) */
+		tid = store_target_ids_get(s, ids, &t, now, false);
 		if (tid < 0 || store_asn_get(s, tid, &cur) < 0)
 			goto fail;
 		if (cur.fetched && now - cur.fetched < (int64_t)refresh_s && now >= cur.fetched)
