@@ -8,35 +8,39 @@
 #include "lib/xmalloc.h"
 #include "store/store_read_int.h"
 
-static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY id";
+static const store_sql_t SQL_LISTS = STORE_SQL("SELECT " STORE_LIST_COLS " FROM lists ORDER BY id");
 
 /* A target, its ASN and its state rows: one row per (target, list), grouped by target. The
  * FROM clause names the targets t (a table or a page of it), then joins these. */
 #define TARGET_COLS STORE_TARGET_SELECT "FROM targets t " STORE_TARGET_JOINS
-static const char SQL_TARGETS_ACTIVE[] = TARGET_COLS "WHERE t.active = 1 ORDER BY t.id, s.list_id";
-static const char SQL_TARGETS_NAMED[] = TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id";
-static const char SQL_TARGETS_ROUTED[] =
-	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id";
-static const char SQL_TARGETS_COUNT[] =
-	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type";
+static const store_sql_t SQL_TARGETS_ACTIVE =
+	STORE_SQL(TARGET_COLS "WHERE t.active = 1 ORDER BY t.id, s.list_id");
+static const store_sql_t SQL_TARGETS_NAMED =
+	STORE_SQL(TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id");
+static const store_sql_t SQL_TARGETS_ROUTED = STORE_SQL(
+	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id");
+static const store_sql_t SQL_TARGETS_COUNT = STORE_SQL(
+	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type");
 
 #define CYCLE_COLS \
 	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown, answered FROM cycles "
-static const char SQL_CYCLE_LAST[] = CYCLE_COLS "WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1";
-static const char SQL_CYCLE_ANSWERED[] =
+static const store_sql_t SQL_CYCLE_LAST =
+	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1");
+static const store_sql_t SQL_CYCLE_ANSWERED = STORE_SQL(
 	CYCLE_COLS "WHERE ended IS NOT NULL AND (answered IS NULL OR answered > 0) "
-	"ORDER BY id DESC LIMIT 1";
-static const char SQL_CYCLES_AFTER[] = CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
-static const char SQL_QUERIES_SINCE[] =
-	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
-static const char SQL_DNS_ERRORS[] =
-	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason";
+	"ORDER BY id DESC LIMIT 1");
+static const store_sql_t SQL_CYCLES_AFTER =
+	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id");
+static const store_sql_t SQL_QUERIES_SINCE = STORE_SQL(
+	"SELECT coalesce(sum(queries), 0) FROM cycles WHERE started >= ?1");
+static const store_sql_t SQL_DNS_ERRORS = STORE_SQL(
+	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason");
 
 /* ---- lists ---- */
 
 int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_LISTS);
+	store_stmt_t *st = store_stmt(s, &SQL_LISTS);
 	store_list_t l;
 	int rc;
 
@@ -47,7 +51,7 @@ int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 		if ((rc = fn(arg, &l)) != 0)
 			break;
 	}
-	sqlite3_reset(st); /* also after an early stop: a stepped statement holds a snapshot */
+	store_reset(st); /* also after an early stop: a stepped statement holds a snapshot */
 	return rc < 0 ? -1 : 0;
 }
 
@@ -63,48 +67,49 @@ static target_type_t type_parse(const char *s)
 }
 
 /* The target's own columns (0..13, and its digest and SNDS line after the state's) into v. */
-static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
+static void target_cols(store_stmt_t *st, store_target_view_t *v)
 {
 	const int d = 15 + STORE_STATE_NCOLS; /* the digest's columns */
-	int n;
+	const void *key;
+	size_t n;
 
 	memset(&v->t, 0, sizeof(v->t));
-	v->t.id = sqlite3_column_int64(st, 0);
+	v->t.id = store_col_int64(st, 0);
 	store_col_copy(st, 1, v->t.name, sizeof(v->t.name));
 	v->t.type = type_parse(store_col_str(st, 2));
 	store_col_copy(st, 3, v->t.from, sizeof(v->t.from));
-	v->t.active = sqlite3_column_int(st, 4) != 0;
-	v->first_seen = sqlite3_column_int64(st, 5);
-	v->last_seen = sqlite3_column_int64(st, 6);
-	v->has_asn = sqlite3_column_int(st, 7) != 0;
+	v->t.active = store_col_int(st, 4) != 0;
+	v->first_seen = store_col_int64(st, 5);
+	v->last_seen = store_col_int64(st, 6);
+	v->has_asn = store_col_int(st, 7) != 0;
 	memset(&v->asn, 0, sizeof(v->asn));
-	v->asn.asn = sqlite3_column_int64(st, 8);
+	v->asn.asn = store_col_int64(st, 8);
 	store_col_copy(st, 9, v->asn.prefix, sizeof(v->asn.prefix));
 	store_col_copy(st, 10, v->asn.country, sizeof(v->asn.country));
 	store_col_copy(st, 11, v->asn.registry, sizeof(v->asn.registry));
 	store_col_copy(st, 12, v->asn.name, sizeof(v->asn.name));
-	v->asn.fetched = sqlite3_column_int64(st, 13);
+	v->asn.fetched = store_col_int64(st, 13);
 	if (standing_parse(store_col_str(st, d), &v->standing) < 0)
 		v->standing = STANDING_NONE;
-	v->stale = sqlite3_column_int(st, d + 1) != 0;
-	n = sqlite3_column_bytes(st, d + 2);
-	v->has_ipkey = n > 0 && n <= STORE_IPKEY_BUF;
-	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
+	v->stale = store_col_int(st, d + 1) != 0;
+	key = store_col_blob(st, d + 2, &n);
+	v->has_ipkey = key && n > 0 && n <= STORE_IPKEY_BUF;
+	v->ipkeylen = v->has_ipkey ? n : 0;
 	if (v->has_ipkey)
-		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
+		memcpy(v->ipkey, key, n);
 	v->has_snds = store_snds_cols(st, d + 3, &v->snds) == 1;
 }
 
 /* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */
-static int state_cols(sqlite3_stmt *st, store_target_state_t *x)
+static int state_cols(store_stmt_t *st, store_target_state_t *x)
 {
-	if (sqlite3_column_type(st, 14) == SQLITE_NULL)
+	if (store_col_null(st, 14))
 		return 0;
-	x->list_id = sqlite3_column_int64(st, 14);
+	x->list_id = store_col_int64(st, 14);
 	return store_state_cols(st, 15, &x->st);
 }
 
-int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *arg)
+int store_target_views(store_t *s, store_stmt_t *st, store_target_fn fn, void *arg)
 {
 	store_target_view_t v;
 	store_target_state_t *states = NULL;
@@ -114,7 +119,7 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 
 	memset(&v, 0, sizeof(v));
 	while ((rc = store_row(s, st)) == 1) {
-		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t id = store_col_int64(st, 0);
 
 		if (id != cur) {
 			if (cur >= 0) {
@@ -135,7 +140,7 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 		v.states = states;
 		stop = fn(arg, &v);
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	free(states);
 	if (rc < 0 || stop < 0)
 		return -1;
@@ -145,10 +150,10 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
 			void *arg)
 {
-	const char *sql = which == STORE_TARGETS_ACTIVE ? SQL_TARGETS_ACTIVE
-			  : which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED
-							 : SQL_TARGETS_ROUTED;
-	sqlite3_stmt *st = store_stmt(s, sql);
+	const store_sql_t *sql = which == STORE_TARGETS_ACTIVE ? &SQL_TARGETS_ACTIVE
+			  : which == STORE_TARGETS_NAMED ? &SQL_TARGETS_NAMED
+							 : &SQL_TARGETS_ROUTED;
+	store_stmt_t *st = store_stmt(s, sql);
 
 	if (!st)
 		return -1;
@@ -159,37 +164,37 @@ int store_targets_visit(store_t *s, store_targets_t which, const char *name, sto
 
 int store_targets_count(store_t *s, int64_t n[3])
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGETS_COUNT);
+	store_stmt_t *st = store_stmt(s, &SQL_TARGETS_COUNT);
 	int rc;
 
 	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1)
-		n[type_parse(store_col_str(st, 0))] = sqlite3_column_int64(st, 1);
+		n[type_parse(store_col_str(st, 0))] = store_col_int64(st, 1);
 	return rc;
 }
 
 /* ---- cycles ---- */
 
-static void cycle_cols(sqlite3_stmt *st, store_cycle_row_t *c)
+static void cycle_cols(store_stmt_t *st, store_cycle_row_t *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->started = sqlite3_column_int64(st, 1);
-	c->ended = sqlite3_column_int64(st, 2);
-	c->n.lists = sqlite3_column_int64(st, 3);
-	c->n.targets = sqlite3_column_int64(st, 4);
-	c->n.queries = sqlite3_column_int64(st, 5);
-	c->n.errors = sqlite3_column_int64(st, 6);
+	c->id = store_col_int64(st, 0);
+	c->started = store_col_int64(st, 1);
+	c->ended = store_col_int64(st, 2);
+	c->n.lists = store_col_int64(st, 3);
+	c->n.targets = store_col_int64(st, 4);
+	c->n.queries = store_col_int64(st, 5);
+	c->n.errors = store_col_int64(st, 6);
 	/* cycles of release 0.1 did not count real answers: as if every result had been one */
-	c->n.answered = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
-	c->n.listed = sqlite3_column_int64(st, 7);
-	c->n.unknown = sqlite3_column_int64(st, 8);
+	c->n.answered = store_col_null(st, 9) ? -1 : store_col_int64(st, 9);
+	c->n.listed = store_col_int64(st, 7);
+	c->n.unknown = store_col_int64(st, 8);
 }
 
-static int cycle_one(store_t *s, const char *sql, store_cycle_row_t *out)
+static int cycle_one(store_t *s, const store_sql_t *sql, store_cycle_row_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql);
+	store_stmt_t *st = store_stmt(s, sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -199,50 +204,50 @@ static int cycle_one(store_t *s, const char *sql, store_cycle_row_t *out)
 	if (rc <= 0)
 		return rc;
 	cycle_cols(st, out);
-	sqlite3_reset(st);
+	store_reset(st);
 	return 1;
 }
 
 int store_cycle_last(store_t *s, store_cycle_row_t *out)
 {
-	return cycle_one(s, SQL_CYCLE_LAST, out);
+	return cycle_one(s, &SQL_CYCLE_LAST, out);
 }
 
 int store_cycle_last_answered(store_t *s, store_cycle_row_t *out)
 {
-	return cycle_one(s, SQL_CYCLE_ANSWERED, out);
+	return cycle_one(s, &SQL_CYCLE_ANSWERED, out);
 }
 
 int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_CYCLES_AFTER);
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLES_AFTER);
 	store_cycle_row_t c;
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, after);
+	store_bind_int64(st, 1, after);
 	while ((rc = store_row(s, st)) == 1) {
 		cycle_cols(st, &c);
 		if ((rc = fn(arg, &c)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	return rc < 0 ? -1 : 0;
 }
 
 int64_t store_queries_since(store_t *s, int64_t since)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_QUERIES_SINCE);
+	store_stmt_t *st = store_stmt(s, &SQL_QUERIES_SINCE);
 	int64_t n;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, since);
+	store_bind_int64(st, 1, since);
 	if (store_row(s, st) <= 0)
 		return -1; /* an aggregate always has a row */
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	n = store_col_int64(st, 0);
+	store_reset(st);
 	return n;
 }
 
@@ -250,16 +255,16 @@ int64_t store_queries_since(store_t *s, int64_t since)
 
 int store_dns_errors_visit(store_t *s, store_dns_error_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_DNS_ERRORS);
+	store_stmt_t *st = store_stmt(s, &SQL_DNS_ERRORS);
 	int rc;
 
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
-		const char *reason = (const char *)sqlite3_column_text(st, 1);
-		if ((rc = fn(arg, sqlite3_column_int64(st, 0), reason ? reason : "other",
-			     sqlite3_column_int64(st, 2))) != 0) {
-			sqlite3_reset(st);
+		const char *reason = store_col_str(st, 1);
+		if ((rc = fn(arg, store_col_int64(st, 0), reason ? reason : "other",
+			     store_col_int64(st, 2))) != 0) {
+			store_reset(st);
 			return 0;
 		}
 	}
