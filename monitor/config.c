@@ -18,6 +18,7 @@
 #include "lib/suggest.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
+#include "store/store.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_LINE 199 /* libinih's line buffer holds 200 bytes */
@@ -329,6 +330,20 @@ static int set_readable(struct ctx *x, const struct keydef *k, void *base, const
 	return set_str(x, k, base, v);
 }
 
+/* database = a SQLite file's path, or a PostgreSQL URI: never one holding a password */
+static int set_database(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char why[300];
+
+	if (store_db_check(v, why, sizeof(why)) < 0) {
+		/* the value is not quoted: it holds the password */
+		cerr(x, x->section, k->key, "%s", why);
+		return -1;
+	}
+	x->c->database_line = x->line;
+	return set_str(x, k, base, v);
+}
+
 static int set_smtp_url(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
 	x->c->smtp_line = x->line;
@@ -626,7 +641,8 @@ static int set_threshold(struct ctx *x, const struct keydef *k, void *base, cons
 static const struct keydef keys[] = {
 	{"monitor", "interval", set_duration, CO(interval_s), 1, 30 * DAY, "s"},
 	{"monitor", "resolver", set_resolver, CO(resolver), 0, 0, ""},
-	{"monitor", "database", set_str, CO(database), 0, 0, ""},
+	{"monitor", "database", set_database, CO(database), 0, 0, ""},
+	{"monitor", "database_password_file", set_readable, CO(database_password_file), 0, 0, ""},
 	{"monitor", "confirm", set_uint, CO(confirm), 1, 10, ""},
 	{"monitor", "timeout", set_duration, CO(timeout_ms), 100, 60000, "ms"},
 	{"monitor", "retries", set_uint, CO(retries), 0, 10, ""},
@@ -1016,6 +1032,11 @@ static void finish(struct ctx *x)
 		x->line = c->to[0].line;
 		cerr(x, "email", "to", "no smtp = to send through (e.g. smtp://127.0.0.1:25)");
 	}
+	if (c->database_password_file && !store_db_is_pg(c->database)) {
+		x->line = c->database_line;
+		cerr(x, "monitor", "database_password_file", "only a PostgreSQL database "
+		     "(database = postgresql://...) has a password");
+	}
 	if (c->smtp_password && c->smtp_password_file) {
 		x->line = c->smtp_line;
 		cerr(x, "email", "password", "give password or password_file, not both");
@@ -1144,6 +1165,7 @@ void config_free(config_t *c)
 	free(c->path);
 	free(c->resolver);
 	free(c->database);
+	free(c->database_password_file);
 	for (size_t i = 0; i < c->ntargets; i++)
 		free(c->targets[i].value);
 	free(c->targets);

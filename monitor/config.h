@@ -33,7 +33,10 @@ typedef struct config {
 	/* [monitor] */
 	unsigned interval_s, confirm, timeout_ms, retries, concurrency;
 	char *resolver; /* NULL: the system's resolvers */
-	char *database;
+	char *database;        /* a SQLite file's path, or a postgresql:// URI (no password) */
+	char *database_password_file; /* PostgreSQL: the password alone (NULL: libpq's PGPASSFILE,
+					 ~/.pgpass) */
+	int database_line;
 	unsigned retention_s;  /* cycle rows older than this are pruned */
 	unsigned asn_refresh_s;
 	unsigned max_ttl_s;    /* a listed answer is reused at most this long (and one interval) */

@@ -60,7 +60,8 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	if (load(config_path, &s->cfg, code, err, errlen) < 0)
 		goto fail;
 	*code = 1;
-	s->store = store_open(s->cfg->database, STORE_RW, err, errlen);
+	s->store = store_open_db(&(store_db_t){s->cfg->database, s->cfg->database_password_file},
+				 STORE_RW, err, errlen);
 	if (!s->store)
 		goto fail;
 	s->dns = config_engine(s->cfg, stop, err, errlen);
