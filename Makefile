@@ -37,6 +37,7 @@ LIB_SRCS := \
 	lib/jsonx.c \
 	lib/curlx.c \
 	lib/log.c \
+	lib/proc.c \
 	lib/sdnotify.c \
 	lib/suggest.c
 
@@ -48,6 +49,12 @@ CHECKS_SRCS := \
 	checks/status.c \
 	checks/answer.c \
 	checks/verdict.c \
+	checks/dataset.c \
+	checks/dataset_load.c \
+	checks/dataset_parse.c \
+	checks/dataset_ip4.c \
+	checks/dataset_ip6.c \
+	checks/dataset_dn.c \
 	checks/result.c \
 	checks/problem.c \
 	checks/dnsbl.c \
@@ -92,6 +99,7 @@ MONITOR_SRCS := \
 	monitor/daemon/neighbourhood.c \
 	monitor/daemon/drop.c \
 	monitor/daemon/snds_watch.c \
+	monitor/daemon/mirror.c \
 	monitor/daemon/cycle.c \
 	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \
@@ -139,7 +147,7 @@ ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 # taken from an archive so a target links only what it calls. Warnings as above, less the one
 # option clang does not know.
 FUZZ_CC    ?= clang
-FUZZERS    := fuzz_config fuzz_logline fuzz_answer fuzz_snds
+FUZZERS    := fuzz_config fuzz_logline fuzz_answer fuzz_snds fuzz_dataset
 FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) store/store_dburi.c monitor/config.c \
 	monitor/config_runnable.c \
 	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
@@ -149,6 +157,10 @@ FUZZ_WARN  := $(filter-out -Wno-format-truncation,$(WARN))
 FOBJS      := $(FUZZ_SRCS:%.c=build-fuzz/%.o)
 # `make fuzz` runs each target this long; `make test` runs them during the suite, for less
 FUZZ_SECONDS ?= 20
+# Tests run in parallel: most of their time is a daemon's 1-second cycle or a peer's answer, not
+# CPU (the suite uses about a third of a core per test job), so 4 jobs on 2 cores halve the wall
+# time of 2 without crowding the machine
+TEST_JOBS ?= 4
 TEST_FUZZ_SECONDS ?= 15
 
 .PHONY: all test test-unit asan fuzz fuzz-build valgrind run demo deps deps-test clean bench \
@@ -216,6 +228,10 @@ build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o build-fuzz/libblmon.a
 build/tests/run: $(OBJS) $(TEST_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcriterion
 
+# `make bench`'s probe of lists answered from data files (bench/dataset.sh)
+build/bench/dataset_bench: build/bench/dataset_bench.o $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 build-asan/blmon: $(AOBJS) $(AMAIN_OBJ)
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -245,8 +261,8 @@ test: deps-test
 	{ $(FUZZ_MAKE) fuzz-build && \
 	  nice -n 19 tests/fuzz/run.sh $(TEST_FUZZ_SECONDS) $(FUZZERS); } \
 	  >build-fuzz/make-test.log 2>&1 & fuzz=$$!; \
-	echo "$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120"; \
-	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j2 --timeout 120; suite=$$?; \
+	echo "$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j$(TEST_JOBS) --timeout 120"; \
+	$(TEST_ENV) BLMON_BIN=$(CURDIR)/blmon build/tests/run -j$(TEST_JOBS) --timeout 120; suite=$$?; \
 	echo "fuzz: waiting for the fuzzers ($(TEST_FUZZ_SECONDS) s each, started with the suite)"; \
 	wait $$fuzz; fst=$$?; cat build-fuzz/make-test.log; \
 	[ $$fst -eq 0 ] || echo "fuzz: FAILED (build-fuzz/make-test.log)"; \
@@ -382,12 +398,15 @@ clean:
 	rm -rf build build-asan build-fuzz blmon
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJS:.o=.d) $(AOBJS:.o=.d) $(ATEST_OBJS:.o=.d) \
+	build/bench/dataset_bench.d \
 	$(FOBJS:.o=.d) $(FUZZERS:%=build-fuzz/tests/fuzz/%.d)
 
 # Sweep speed against the DNS server's limit, then the daemon on a /16 (issue 14's scale
-# targets), on loopback (bench/README.md); about 6 minutes
+# targets), then lists answered from data files against DNS mode and rbldnsd, on loopback
+# (bench/README.md); about 10 minutes
 bench:
 	scripts/install-deps.sh bench
-	$(MAKE) all
+	$(MAKE) all build/bench/dataset_bench
 	bench/run.sh
 	bench/scale.sh
+	bench/dataset.sh

@@ -357,6 +357,7 @@ void catalog_free(catalog_t *c)
 		for (size_t k = 0; k < l->ncodes; k++)
 			free(l->codes[k].meaning);
 		free(l->codes);
+		dataset_zone_free(l->dataset);
 	}
 	free(c->lists);
 	free(c);

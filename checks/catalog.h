@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checks/dataset.h"
+
 typedef enum { LIST_BLOCK, LIST_ALLOW, LIST_INFO } list_kind_t;
 typedef enum { SCOPE_IP, SCOPE_NETWORK, SCOPE_ASN, SCOPE_DOMAIN } list_scope_t;
 typedef enum { QTYPE_IP, QTYPE_DOMAIN } list_qtype_t;
@@ -55,6 +57,9 @@ typedef struct {
 	char *test_clean;      /* ... that must not be listed, or NULL: 127.0.0.1 / INVALID */
 	catalog_code_t *codes;
 	size_t ncodes, capcodes;
+	dataset_zone_t *dataset; /* the data files that answer this list instead of DNS
+				    (config `dataset`; owned), or NULL: DNS. A list with
+				    datasets never sends a query, whether its data loaded or not */
 } catalog_list_t;
 
 /* Default pace of built-in keyless lists, queries per second. */

@@ -157,6 +157,8 @@ unsigned long long dnsbl_queries_per_day(const catalog_list_t *l, unsigned inter
 {
 	unsigned long long per_cycle = DNSBL_TEST_QUERIES;
 
+	if (l->dataset)
+		return 0; /* answered from its data files: no query at all */
 	for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
 		if (dnsbl_list_applies(l, (target_type_t)k))
 			per_cycle += targets[k];
@@ -535,6 +537,36 @@ static void health_verdict(dnsbl_health_t h, verdict_t *v)
 	v->reason = (uint8_t)map[h];
 }
 
+/* Answers (t, l) from l's data files as rbldnsd would over DNS: found with
+ * its A records, or NXDOMAIN; the TXT records only for a listing, as a query
+ * would ask them. The verdict rules are the same as for a DNS answer. */
+static void local_answer(dnsbl_t *d, const catalog_list_t *l, const target_t *t,
+			 dnsbl_result_t *r)
+{
+	dataset_answer_t ans;
+	int rc = dataset_zone_query(l->dataset, t, &ans);
+
+	d->stats.local++;
+	if (rc < 0) {
+		memset(&r->v, 0, sizeof(r->v));
+		r->v.status = STATUS_UNKNOWN;
+		r->v.reason = REASON_NO_DATA;
+		return;
+	}
+	verdict_from_answer(l, rc ? DNS_OK : DNS_NXDOMAIN, ans.a, ans.na, &r->v);
+	r->ttl = rc ? ans.ttl : 0;
+	if (r->v.status == STATUS_LISTED) {
+		char buf[TXT_MAX];
+		size_t used;
+		unsigned n = dataset_answer_txt(&ans, buf, sizeof(buf), &used);
+		if (n) {
+			r->txt = xmalloc(used);
+			memcpy(r->txt, buf, used);
+			r->ntxt = (uint16_t)n;
+		}
+	}
+}
+
 /* Starts the queries of the target in slot si. Returns false if the window
  * filled up before every list was started (resume with *next_list). */
 static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
@@ -550,6 +582,22 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 
 		if (!dnsbl_list_applies(l, s->t.type))
 			continue;
+		if (l->dataset) { /* answered here and now: no query, no pace, no window */
+			r = &s->res[s->nres++];
+			/* field by field: the verdict sets all of r->v, and a memset of the
+			 * whole result is a tenth of a lookup */
+			r->list = (uint16_t)li;
+			r->skipped = 0;
+			r->ntxt = 0;
+			r->ttl = 0;
+			r->txt = NULL;
+			if (d->states && d->states[li].fam[fam] != HEALTH_OK)
+				health_verdict(d->states[li].fam[fam], &r->v);
+			else
+				local_answer(d, l, &s->t, r);
+			count_verdict(d, &r->v);
+			continue;
+		}
 		if (d->inflight >= (unsigned)d->window)
 			return false;
 		if (d->skip && d->skip(d->skip_ud, &s->t, li)) {
@@ -608,6 +656,8 @@ static void flush(dnsbl_t *d, dnsbl_target_cb cb, void *ud)
 		d->head = (d->head + 1) % d->ringcap;
 		d->count--;
 	}
+	if (!d->count)
+		d->head = 0; /* empty: the next target takes the slot that is still in the cache */
 }
 
 int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
@@ -678,16 +728,15 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 		}
 		while (d->inflight < (unsigned)d->window && (feeding || more)) {
 			if (!feeding) {
-				target_t t;
 				if (d->count == d->ringcap)
 					break;
-				if (!targetset_next(ts, &it, &t)) {
+				cur = (d->head + d->count) % d->ringcap;
+				/* straight into its slot: a target is some 300 bytes */
+				if (!targetset_next(ts, &it, &d->ring[cur].t)) {
 					more = false;
 					break;
 				}
-				cur = (d->head + d->count) % d->ringcap;
 				d->count++;
-				d->ring[cur].t = t;
 				d->ring[cur].nres = 0;
 				d->ring[cur].pending = 1; /* held until fed */
 				next_list = 0;
@@ -697,6 +746,10 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 				break;
 			d->ring[cur].pending--;
 			feeding = false;
+			/* answered whole already (data files, lists skipped): out while it is in
+			 * the cache, rather than after the ring went round */
+			if (!d->ring[cur].pending)
+				flush(d, cb, ud);
 		}
 		flush(d, cb, ud);
 		if (d->inflight > 0 || d->wait_ms > 0)
@@ -840,11 +893,19 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 {
 	/* per list and family: positive then negative test point */
 	struct tp *tps = xcalloc(n * 4, sizeof(*tps));
+	bool *nodata = xcalloc(n ? n : 1, sizeof(*nodata));
 	int ret;
 
 	for (size_t i = 0; i < n; i++) {
 		const catalog_list_t *l = lists[i];
 		states[i].fam[0] = states[i].fam[1] = HEALTH_UNTESTED;
+		/* a list's data files answer its test points, as they answer its targets;
+		 * without usable data the list is as unreachable as a server that is down */
+		if (l->dataset && !dataset_zone_usable(l->dataset, (int64_t)time(NULL),
+						       states[i].detail, sizeof(states[i].detail))) {
+			nodata[i] = true;
+			continue;
+		}
 		for (int fam = 0; fam < 2; fam++) {
 			if (fam == 1 && (!v6 || !l->ipv6 || l->qtype != QTYPE_IP))
 				continue;
@@ -863,6 +924,16 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 				} else {
 					target_parse_ip(name, &tt);
 				}
+				if (l->dataset) {
+					dnsbl_result_t r;
+					memset(&r, 0, sizeof(r));
+					local_answer(d, l, &tt, &r);
+					d->stats.local--; /* a test point is no result */
+					free(r.txt);
+					t->v = r.v;
+					t->done = true;
+					continue;
+				}
 				if (qname_build(&tt, l->zone, d->qbuf, sizeof(d->qbuf)) < 0) {
 					t->v.status = STATUS_UNKNOWN;
 					t->v.reason = REASON_BADNAME;
@@ -880,6 +951,15 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 		dnsbl_list_state_t *st = &states[i];
 		char det[2][300];
 
+		if (nodata[i]) {
+			char why[sizeof(st->detail)];
+			snprintf(why, sizeof(why), "%s", st->detail);
+			st->health = st->fam[0] = HEALTH_UNREACHABLE;
+			if (v6 && l->ipv6 && l->qtype == QTYPE_IP)
+				st->fam[1] = HEALTH_UNREACHABLE;
+			snprintf(st->detail, sizeof(st->detail), "its data files cannot answer: %s", why);
+			continue;
+		}
 		st->health = HEALTH_OK;
 		st->detail[0] = '\0';
 		for (int fam = 0; fam < 2; fam++) {
@@ -902,6 +982,7 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 			snprintf(st->detail, sizeof(st->detail), "%s", det[0]);
 	}
 	free(tps);
+	free(nodata);
 	return ret;
 }
 

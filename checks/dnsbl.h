@@ -58,6 +58,7 @@ typedef struct {
 typedef struct {
 	uint64_t queries;   /* A queries answered or failed (final outcomes) */
 	uint64_t txt_queries;
+	uint64_t local;     /* (target, list) results answered from a list's data files */
 	uint64_t listed, clean, unknown;
 	uint64_t timeouts, errors;
 	uint64_t targets;
@@ -100,6 +101,8 @@ void dnsbl_strings_free(char **v, size_t n);
 
 /* Checks every target of ts against every applicable list. Lists whose state
  * is not HEALTH_OK for the target's family give `unknown` without a query.
+ * A list with datasets (catalog_list_t.dataset) is answered from its data,
+ * through the same verdict rules, without a query, a rate or a window.
  * states may be NULL (all lists trusted: used by tests of the raw engine).
  * Returns 0, or -1 if stopped early (remaining verdicts: unknown/not run). */
 int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
@@ -121,13 +124,15 @@ const dnsbl_stats_t *dnsbl_stats(const dnsbl_t *d);
 /* Does list l apply to target type t at all? */
 bool dnsbl_list_applies(const catalog_list_t *l, target_type_t t);
 
-/* Test-point queries a list costs per cycle (positive and negative, IPv4 and IPv6). */
+/* Test-point queries a list costs per cycle (positive and negative, IPv4 and IPv6);
+ * a list answered from data files costs none. */
 #define DNSBL_TEST_QUERIES 4
 
 /* The queries a day list l costs when checked every interval_s seconds with
  * targets[TARGET_IPV4], [TARGET_IPV6], [TARGET_DOMAIN] targets of each type:
- * the applicable targets plus the test points, every cycle. The one formula
- * of the budget check and the lists API. */
+ * the applicable targets plus the test points, every cycle; 0 for a list
+ * answered from data files. The one formula of the budget check and the
+ * lists API. */
 unsigned long long dnsbl_queries_per_day(const catalog_list_t *l, unsigned interval_s,
 					 const unsigned long long targets[3]);
 

@@ -45,6 +45,7 @@ const char *verdict_error_class(verdict_reason_t r)
 	case REASON_LIST_WILDCARD: return "list_wildcard";
 	case REASON_LIST_REFUSED: return "list_refused";
 	case REASON_LIST_UNREACHABLE: return "list_unreachable";
+	case REASON_NO_DATA: return "no_data";
 	case REASON_DNS_OTHER:
 	case REASON_BADNAME: break;
 	}
@@ -313,6 +314,9 @@ void verdict_reason(const verdict_t *v, const catalog_list_t *l, char *buf, size
 		break;
 	case REASON_TCP_CLOSED:
 		snprintf(buf, len, "the server closed the TCP connection before answering (retried)");
+		break;
+	case REASON_NO_DATA:
+		snprintf(buf, len, "the list's data files are not loaded: nothing to answer from");
 		break;
 	}
 }

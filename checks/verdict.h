@@ -34,6 +34,7 @@ typedef enum {
 	REASON_NOT_RUN,      /* the run stopped before this query */
 	REASON_UNUSABLE,     /* records, but no usable A record for the name asked (flaw says why) */
 	REASON_TCP_CLOSED,   /* the server closed the TCP connection the query was on */
+	REASON_NO_DATA,      /* the list is answered from data files, and none is loaded */
 } verdict_reason_t;
 
 /* Distinct codes kept per verdict; every record is judged, whatever the count. */

@@ -569,6 +569,65 @@ static int set_snds_key(struct ctx *x, const struct keydef *k, void *base, const
 	return 0;
 }
 
+static void push_listval(config_listval_t **arr, size_t *n, size_t *cap, size_t list,
+			 const char *v, int line)
+{
+	xgrow((void **)arr, cap, *n + 1, sizeof(**arr));
+	(*arr)[*n].list = list;
+	(*arr)[*n].value = xstrdup(v);
+	(*arr)[*n].line = line;
+	(*n)++;
+}
+
+/* dataset = TYPE:PATH[,PATH...] (repeatable): its type now, its paths once it
+ * is known whether the list has a mirror (rsync = may come later) */
+static int lset_dataset(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	const char *colon = strchr(v, ':');
+	char type[16];
+	dataset_type_t t;
+
+	snprintf(type, sizeof(type), "%.*s", colon ? (int)(colon - v) : 0, v);
+	if (!colon || !colon[1] || dataset_type_parse(type, &t) < 0) {
+		cerr(x, x->section, k->key, "'%s' is not TYPE:PATH with an rbldnsd dataset type "
+		     "(ip4set, ip4tset, ip4trie, ip6trie, ip6tset, dnset), e.g. ip4set:sbl.txt", v);
+		return -1;
+	}
+	push_listval(&x->c->datasets, &x->c->ndatasets, &x->c->capdatasets,
+		     (size_t)(l - x->c->catalog->lists), v, x->line);
+	return 0;
+}
+
+/* rsync = rsync://HOST[:PORT]/MODULE[/PATH], or an rsync command line (words,
+ * no shell) to which blmon adds the destination */
+static int lset_rsync(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	catalog_list_t *l = base;
+	size_t idx = (size_t)(l - x->c->catalog->lists);
+	const char *host = v + 8, *slash;
+
+	for (size_t i = 0; i < x->c->nrsyncs; i++)
+		if (x->c->rsyncs[i].list == idx) {
+			cerr(x, x->section, k->key, "given twice (line %d): one source per list",
+			     x->c->rsyncs[i].line);
+			return -1;
+		}
+	if (!strncmp(v, "rsync://", 8)) {
+		slash = strchr(host, '/');
+		if (!slash || slash == host || !slash[1] || strpbrk(v, " 	")) {
+			cerr(x, x->section, k->key, "'%s' is not rsync://HOST/MODULE[/PATH]", v);
+			return -1;
+		}
+	} else if (strncmp(v, "rsync ", 6) || !v[6 + strspn(v + 6, " 	")]) {
+		cerr(x, x->section, k->key, "'%s' is neither rsync://HOST/MODULE[/PATH] nor an rsync "
+		     "command line (rsync OPTIONS... SOURCE)", v);
+		return -1;
+	}
+	push_listval(&x->c->rsyncs, &x->c->nrsyncs, &x->c->caprsyncs, idx, v, x->line);
+	return 0;
+}
+
 /* [logwatch] file = PATH (repeatable) */
 static int set_logfile(struct ctx *x, const struct keydef *k, void *base, const char *v)
 {
@@ -678,6 +737,11 @@ static const struct keydef keys[] = {
 	{"list", "rate", lset_rate, 0, 0, 0, ""},
 	{"list", "test_listed", lset_test, LO(test_listed), 0, 0, ""},
 	{"list", "test_clean", lset_test, LO(test_clean), 0, 0, ""},
+	{"list", "dataset", lset_dataset, 0, 0, 0, ""},
+	{"list", "rsync", lset_rsync, 0, 0, 0, ""},
+	{"mirror", "dir", set_str, CO(mirror_dir), 0, 0, ""},
+	{"mirror", "refresh", set_duration, CO(mirror_refresh_s), 1, 30 * DAY, "s"},
+	{"mirror", "timeout", set_duration, CO(mirror_timeout_s), 1, DAY, "s"},
 	{"ignore", "rule", add_ignore, 0, 0, 0, ""},
 	{"drop", "enabled", set_bool, CO(drop_enabled), 0, 0, ""},
 	{"drop", "url_v4", set_http_url, CO(drop_url_v4), 0, 0, ""},
@@ -716,8 +780,8 @@ static const struct keydef keys[] = {
 	{"logwatch", "quiet", set_duration, CO(lw_quiet_s), 1, 30 * DAY, "s"},
 };
 
-static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "drop", "snds",
-				       "http", "email", "webhook", "alerts", "logwatch"};
+static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "mirror", "drop",
+				       "snds", "http", "email", "webhook", "alerts", "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -759,7 +823,7 @@ static void enter_section(struct ctx *x, const char *section)
 			cerr(x, NULL, NULL, "unknown section [%s] (did you mean [%s]?)", section, near);
 		else
 			cerr(x, NULL, NULL, "unknown section [%s] (known: monitor, targets, lists, "
-			     "list ZONE, ignore, drop, snds, http, email, webhook, alerts, logwatch)", section);
+			     "list ZONE, ignore, mirror, drop, snds, http, email, webhook, alerts, logwatch)", section);
 	}
 	else if (!strncmp(section, "list ", 5))
 		enter_list(x, section);
@@ -942,11 +1006,72 @@ config_t *config_new_default(void)
 	c->lw_threshold = 3;
 	c->lw_window_s = 600;
 	c->lw_quiet_s = 1800;
+	c->mirror_refresh_s = 3600;
+	c->mirror_timeout_s = 300;
 	c->catalog = catalog_new_builtin();
 	return c;
 }
 
 static const char *const kind_key[] = {"ip", "network", "host", "domain"};
+
+/* The directory of path ("." when it has none) into buf. */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Each list's datasets become its dataset zone, their relative paths taken in
+ * its mirror's copy (rsync =) or else beside the config file. */
+static void finish_datasets(struct ctx *x)
+{
+	config_t *c = x->c;
+	char base[1100], e[600];
+
+	if (!c->mirror_dir) {
+		char db[1024];
+		dir_of(c->database, db, sizeof(db));
+		c->mirror_dir = xmalloc(strlen(db) + 8);
+		sprintf(c->mirror_dir, "%s/mirror", db);
+	}
+	for (size_t i = 0; i < c->nrsyncs; i++) {
+		bool has = false;
+		for (size_t k = 0; k < c->ndatasets && !has; k++)
+			has = c->datasets[k].list == c->rsyncs[i].list;
+		if (!has) {
+			char section[300];
+			snprintf(section, sizeof(section), "list %s",
+				 c->catalog->lists[c->rsyncs[i].list].zone_tmpl);
+			x->line = c->rsyncs[i].line;
+			cerr(x, section, "rsync",
+			     "fetches data files for dataset = TYPE:PATH, and this list has none");
+		}
+	}
+	for (size_t i = 0; i < c->ndatasets; i++) {
+		catalog_list_t *l = &c->catalog->lists[c->datasets[i].list];
+		char section[300];
+
+		if (config_list_rsync(c, l)) {
+			char m[1024];
+			config_mirror_path(c, l, m, sizeof(m));
+			snprintf(base, sizeof(base), "%s/current", m);
+		} else {
+			dir_of(c->path, base, sizeof(base));
+		}
+		if (!l->dataset)
+			l->dataset = dataset_zone_new();
+		x->line = c->datasets[i].line;
+		snprintf(section, sizeof(section), "list %s", l->zone_tmpl);
+		if (dataset_zone_add(l->dataset, c->datasets[i].value, base, e, sizeof(e)) < 0)
+			cerr(x, section, "dataset", "%s", e);
+	}
+}
 
 /* Checks what can only be judged once the whole file is read. */
 static void finish(struct ctx *x)
@@ -1024,6 +1149,7 @@ static void finish(struct ctx *x)
 			l->enabled = pass != 1;
 		}
 	}
+	finish_datasets(x);
 	/* [email]: a mail needs a server, a sender and a recipient */
 	if (c->smtp && (!c->from || c->nto == 0)) {
 		x->line = c->smtp_line;
@@ -1196,6 +1322,13 @@ void config_free(config_t *c)
 	free_strs(c->logfiles, c->nlogfiles);
 	free_strs(c->logcmds, c->nlogcmds);
 	free(c->logwatch_format);
+	for (size_t i = 0; i < c->ndatasets; i++)
+		free(c->datasets[i].value);
+	free(c->datasets);
+	for (size_t i = 0; i < c->nrsyncs; i++)
+		free(c->rsyncs[i].value);
+	free(c->rsyncs);
+	free(c->mirror_dir);
 	free(c);
 }
 
@@ -1251,6 +1384,31 @@ dnsbl_t *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err
 	o.tries = c->retries + 1;
 	o.stop = stop;
 	return dnsbl_new(&o, err, errlen);
+}
+
+const char *config_list_rsync(const config_t *c, const catalog_list_t *l)
+{
+	size_t idx = (size_t)(l - c->catalog->lists);
+
+	for (size_t i = 0; i < c->nrsyncs; i++)
+		if (c->rsyncs[i].list == idx)
+			return c->rsyncs[i].value;
+	return NULL;
+}
+
+void config_mirror_path(const config_t *c, const catalog_list_t *l, char *buf, size_t len)
+{
+	char id[256];
+	size_t i;
+
+	/* the list's id, as a file name: a {key} template must not name a directory */
+	for (i = 0; l->id[i] && i + 1 < sizeof(id); i++) {
+		char ch = l->id[i];
+		id[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+				ch == '.' || ch == '-' || ch == '_' ? ch : '_';
+	}
+	id[i] = '\0';
+	snprintf(buf, len, "%s/%s", c->mirror_dir ? c->mirror_dir : "mirror", id);
 }
 
 size_t config_key_count(void)

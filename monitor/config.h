@@ -25,6 +25,14 @@ typedef struct {
 	int line;
 } config_str_t;
 
+/* A value of a [list ZONE] section that is resolved once the whole file is
+ * read: the list (its index in the catalog) and where it was written. */
+typedef struct {
+	size_t list;
+	char *value;
+	int line;
+} config_listval_t;
+
 /* [email] starttls: no (never), yes (when the server offers it), required. */
 typedef enum { CONFIG_STARTTLS_NO, CONFIG_STARTTLS_YES, CONFIG_STARTTLS_REQUIRED } config_starttls_t;
 
@@ -57,6 +65,13 @@ typedef struct config {
 	size_t nignore, capignore;
 	int *ignore_line;
 	size_t capignore_line;
+	/* the lists answered from data files: [list ZONE] dataset = TYPE:PATH (made into
+	 * each list's dataset zone) and rsync = SOURCE; [mirror] where and how often */
+	config_listval_t *datasets, *rsyncs;
+	size_t ndatasets, capdatasets, nrsyncs, caprsyncs;
+	char *mirror_dir;          /* default: "mirror" beside the database */
+	unsigned mirror_refresh_s; /* each mirror is synced this often */
+	unsigned mirror_timeout_s; /* rsync's connect and I/O timeout */
 	/* [drop] Spamhaus DROP / ASN-DROP files */
 	bool drop_enabled;
 	char *drop_url_v4, *drop_url_v6, *drop_url_asn;
@@ -151,6 +166,13 @@ const char *config_key_name(size_t i, const char **section);
 struct dnsbl;
 struct dnsbl *config_engine(const config_t *c, volatile sig_atomic_t *stop, char *err,
 			    size_t errlen);
+
+/* The rsync source of list l (its rsync = value: an rsync:// URL or an rsync
+ * command line), or NULL. Borrowed from c. */
+const char *config_list_rsync(const config_t *c, const catalog_list_t *l);
+/* The directory that holds list l's mirror ([mirror] dir, then the list's id);
+ * its copy in use is DIR/current. */
+void config_mirror_path(const config_t *c, const catalog_list_t *l, char *buf, size_t len);
 
 /* ---- is the config runnable (config_runnable.c) ---- */
 

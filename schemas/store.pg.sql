@@ -300,3 +300,10 @@ CREATE TABLE snds_ips (
     fetched        BIGINT NOT NULL
 );
 CREATE INDEX snds_ips_account ON snds_ips (account);
+
+-- migration 9
+-- Lists answered from rbldnsd data files: store.sql's migration 9 says what each column holds.
+ALTER TABLE lists ADD COLUMN data_source ctext;
+ALTER TABLE lists ADD COLUMN data_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_failing_since BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_error ctext;

@@ -416,3 +416,12 @@ CREATE INDEX snds_ips_account ON snds_ips (account);
 -- SNDS's word for Microsoft), for the API and the dashboard; removal and advice are then
 -- those told, chosen by that context (monitor/alert/alert_incident.c). NULL before.
 ALTER TABLE incidents ADD COLUMN context TEXT;
+
+-- migration 9
+-- Lists answered from rbldnsd data files (0.3): where the data comes from ('files', or 'mirror'
+-- when blmon fetches it with rsync; NULL: DNS), its time (the mirror's last complete transfer,
+-- or the newest change of the files) and, while it cannot be renewed, since when and why.
+ALTER TABLE lists ADD COLUMN data_source TEXT;
+ALTER TABLE lists ADD COLUMN data_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_failing_since INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lists ADD COLUMN data_error TEXT;

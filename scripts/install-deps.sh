@@ -17,9 +17,10 @@ libcjson-dev libsqlite3-dev libinih-dev"
 # the headless browser of the dashboard test (driven by playwright-core from npm);
 # python3-aiosmtpd is the real SMTP receiver of the alert tests (tests/smtpsink.py); clang builds
 # the fuzzers (tests/fuzz/); libclang-rt-dev holds libFuzzer and the sanitizer runtimes, which
-# clang's packages only recommend and --no-install-recommends below would leave out
+# clang's packages only recommend and --no-install-recommends below would leave out; rsync is
+# the binary blmon runs to mirror data feeds, and the tests' loopback `rsync --daemon`
 TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus prometheus-alertmanager chromium
-python3-aiosmtpd openssl clang libclang-rt-dev"
+python3-aiosmtpd openssl clang libclang-rt-dev rsync"
 # mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
 TEST_PKGS="$TEST_PKGS mandoc"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the

@@ -149,6 +149,10 @@ void store_list_cols(store_stmt_t *st, int first, store_list_t *out)
 	out->tally.failing = store_col_int64(st, first + 13);
 	out->tally.last_answer = store_col_int64(st, first + 14);
 	out->tally.unchecked = store_col_int64(st, first + 15);
+	store_col_copy(st, first + 16, out->data_source, sizeof(out->data_source));
+	out->data_at = store_col_int64(st, first + 17);
+	out->data_failing_since = store_col_int64(st, first + 18);
+	store_col_copy(st, first + 19, out->data_error, sizeof(out->data_error));
 }
 
 /* ---- answers ---- */

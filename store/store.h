@@ -138,6 +138,12 @@ typedef struct {
 	char detail[STORE_DETAIL_MAX];
 	int64_t health_since;       /* 0: never tested */
 	store_list_tally_t tally;   /* as of the last digest */
+	/* a list answered from data files: "files", or "mirror" when blmon fetches them
+	 * ("": DNS); the data's time (the mirror's last complete transfer, or the files'
+	 * newest change; 0: none); and since when and why it cannot be renewed */
+	char data_source[8];
+	int64_t data_at, data_failing_since;
+	char data_error[STORE_DETAIL_MAX];
 } store_list_t;
 
 /* The recorded state of one (target, list): its confirmed status (listed,
@@ -198,6 +204,21 @@ int64_t store_list_id(store_t *s, const catalog_list_t *l);
 int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
 int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
 
+/* The plainest state there is: clean, no code, no TXT, no reason, nothing
+ * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain
+ * NXDOMAIN again changes nothing but its checked_at: rather than reading and
+ * rewriting each row (a /16 against 8 lists is half a million of them), it
+ * leaves them, and one statement per list moves their checked_at at the end.
+ * store_state_plain calls fn(arg, list_id, target_id) for every plain state, in
+ * target id order. 0 or -1. */
+int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
+		      void *arg);
+/* Moves to now the checked_at of list_id's plain states whose target was seen
+ * at now (store_target_id's last_seen): after a whole cycle, exactly the pairs
+ * it answered plainly again (the others it rewrote, and a rewritten pair that is
+ * plain has now anyway). 0 or -1. */
+int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now);
+
 /* Appends an event (ev->id is ignored); returns its id. */
 int64_t store_event_add(store_t *s, const store_event_t *ev);
 
@@ -206,6 +227,12 @@ int64_t store_event_add(store_t *s, const store_event_t *ev);
  * Returns 1 when it changed, 0 when not. */
 int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,
 		      int64_t now);
+
+/* Records where list_id's data comes from (source "files" or "mirror"; NULL: DNS,
+ * the rest ignored), its time, and since when and why it fails (0 and NULL: it
+ * does not). */
+int store_list_data(store_t *s, int64_t list_id, const char *source, int64_t at,
+		    int64_t failing_since, const char *error);
 
 typedef struct {
 	int64_t lists, targets, queries, errors, listed, unknown;

@@ -96,7 +96,8 @@ int store_state_cols(store_stmt_t *st, int first, store_state_t *out);
 #define STORE_LIST_COLS                                                                  \
 	"id, zone, name, kind, scope, health, coalesce(health_detail, ''), "             \
 	"coalesce(health_since, 0), severity, results, targets_listed, problems_open, "   \
-	"results_stale, results_failing, last_answer, results_unchecked"
+	"results_stale, results_failing, last_answer, results_unchecked, "                 \
+	"coalesce(data_source, ''), data_at, data_failing_since, coalesce(data_error, '')"
 void store_list_cols(store_stmt_t *st, int first, store_list_t *out);
 
 /* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */

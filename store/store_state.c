@@ -37,6 +37,17 @@ static const store_sql_t SQL_STATE_PUT = STORE_SQL(
 	"ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 	"ON CONFLICT (target_id, list_id) DO UPDATE SET " STORE_STATE_SET);
+#define PLAIN                                                                              \
+	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
+	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
+/* in target id order (the cycle searches them): SQLite's scan gives it without a sort (see
+ * store_state_plain); PostgreSQL's heap keeps no order, so it is asked for */
+static const store_sql_t SQL_STATE_PLAIN = STORE_SQL2(
+	"SELECT list_id, target_id FROM state WHERE " PLAIN,
+	"SELECT list_id, target_id FROM state WHERE " PLAIN " ORDER BY target_id, list_id");
+static const store_sql_t SQL_STATE_PLAIN_TOUCH = STORE_SQL(
+	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " PLAIN " AND target_id IN "
+	"(SELECT id FROM targets WHERE last_seen = ?2)");
 static const store_sql_t SQL_EVENT_ADD = STORE_SQL(
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
@@ -45,6 +56,9 @@ static const store_sql_t SQL_HEALTH_SET = STORE_SQL(
 	"UPDATE lists SET health = ?2, health_detail = ?3, health_since = ?4 WHERE id = ?1");
 static const store_sql_t SQL_HEALTH_ADD = STORE_SQL(
 	"INSERT INTO list_health (list_id, at, health, detail) VALUES (?1, ?2, ?3, ?4)");
+static const store_sql_t SQL_LIST_DATA = STORE_SQL(
+	"UPDATE lists SET data_source = ?2, data_at = ?3, data_failing_since = ?4, data_error = ?5 "
+	"WHERE id = ?1");
 static const store_sql_t SQL_CYCLE_BEGIN =
 	STORE_SQL("INSERT INTO cycles (started) VALUES (?1) RETURNING id");
 static const store_sql_t SQL_CYCLE_END = STORE_SQL(
@@ -237,6 +251,32 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	return store_done(s, st);
 }
 
+int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
+		      void *arg)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_PLAIN);
+	int rc;
+
+	if (!st)
+		return -1;
+	/* one pass in the table's own order (target, list): no sort, no index needed */
+	while ((rc = store_row(s, st)) == 1)
+		fn(arg, store_col_int64(st, 0), store_col_int64(st, 1));
+	store_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_PLAIN_TOUCH);
+
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, list_id);
+	store_bind_int64(st, 2, now);
+	return store_done(s, st);
+}
+
 int64_t store_event_add(store_t *s, const store_event_t *ev)
 {
 	store_stmt_t *st = store_stmt(s, &SQL_EVENT_ADD);
@@ -260,6 +300,21 @@ int64_t store_event_add(store_t *s, const store_event_t *ev)
 	store_bind_text(st, 7, txt);
 	store_bind_text_or_null(st, 8, ev->ans.reason);
 	return store_insert_id(s, st);
+}
+
+int store_list_data(store_t *s, int64_t list_id, const char *source, int64_t at,
+		    int64_t failing_since, const char *error)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_LIST_DATA);
+
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, list_id);
+	store_bind_text_or_null(st, 2, source);
+	store_bind_int64(st, 3, source ? at : 0);
+	store_bind_int64(st, 4, source ? failing_since : 0);
+	store_bind_text_or_null(st, 5, source && error && *error ? error : NULL);
+	return store_done(s, st);
 }
 
 int store_list_health(store_t *s, int64_t list_id, dnsbl_health_t health, const char *detail,

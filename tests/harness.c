@@ -700,6 +700,63 @@ int harness_prometheus_start(harness_server_t *s, const char *dir, int target_po
 	return -1;
 }
 
+/* Whether something accepts TCP connections on 127.0.0.1:port. */
+static bool tcp_open(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+int harness_rsyncd_start(harness_server_t *s, const char *dir, const char *modules)
+{
+	char conf[1024], logpath[1024], portarg[32], cfgarg[1100], text[8192];
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(conf, sizeof(conf), "%s/rsyncd.conf", dir);
+	snprintf(logpath, sizeof(logpath), "%s/rsyncd.log", dir);
+	/* as root, rsyncd would become nobody, who may not read the test's directory */
+	snprintf(text, sizeof(text), "use chroot = no\nuid = %u\ngid = %u\nlog file = %s\n%s",
+		 (unsigned)getuid(), (unsigned)getgid(), logpath, modules);
+	if (write_path(conf, text) < 0)
+		return -1;
+	snprintf(cfgarg, sizeof(cfgarg), "--config=%s", conf);
+	for (int attempt = 0; attempt < 5; attempt++) {
+		char *argv[] = {"rsync", "--daemon", "--no-detach", cfgarg, "--address=127.0.0.1",
+				portarg, NULL};
+		s->port = harness_free_tcp_port();
+		snprintf(portarg, sizeof(portarg), "--port=%d", s->port);
+		fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		s->pid = spawn(argv, fd, fd);
+		close(fd);
+		for (int i = 0; i < 250; i++) {
+			int st;
+			if (tcp_open(s->port)) {
+				s->dir = strdup(dir);
+				return 0;
+			}
+			if (waitpid(s->pid, &st, WNOHANG) == s->pid)
+				break; /* lost the port to someone else: another one */
+			usleep(20000);
+		}
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+	return -1;
+}
+
 int harness_smtp_start(harness_server_t *s, const char *dir, int port, const char *auth)
 {
 	const char *root = getenv("BLMON_ROOT");

@@ -26,6 +26,13 @@ typedef struct {
 int harness_rbldnsd_start(harness_server_t *s, const char *dir, const char *const *zones);
 void harness_server_stop(harness_server_t *s);
 
+/* Starts `rsync --daemon` on 127.0.0.1 at a free port with a config of its own
+ * in dir (rsyncd.conf: no chroot, running as the test's user, its log in
+ * rsyncd.log) serving modules, given in rsyncd.conf syntax ("[feed]\npath =
+ * /x\n..."). Waits until it accepts connections. Stop it with
+ * harness_server_stop. Returns 0 or -1. */
+int harness_rsyncd_start(harness_server_t *s, const char *dir, const char *modules);
+
 /* Starts tests/httpfixture.py (found under $BLMON_ROOT, default ".") with
  * python3 on 127.0.0.1 at a free port, serving the files of dir; see the
  * script for its misbehaving paths (/500, /close/NAME, /slow, /endless). Waits

@@ -184,6 +184,27 @@ static double queries_per_day(const catalog_list_t *l, unsigned iv, const int64_
 	return (double)dnsbl_queries_per_day(l, iv, n);
 }
 
+/* Where a list answered from data files gets them, and how old they are
+ * (its stored row, when there is one); null for a DNS list. */
+static void add_data(cJSON *o, const api_ctx_t *c, const catalog_list_t *l, const api_list_t *row)
+{
+	const store_list_t *r = row ? &row->row : NULL;
+	cJSON *d;
+
+	if (!l->dataset) {
+		cJSON_AddNullToObject(o, "data");
+		return;
+	}
+	d = cJSON_AddObjectToObject(o, "data");
+	jsonx_add_text(d, "source", r ? r->data_source : NULL);
+	jsonx_add_time(d, "updated_at", r ? r->data_at : 0);
+	jsonx_add_num_or_null(d, "age_seconds",
+			      r && c->now > r->data_at ? (double)(c->now - r->data_at) : 0,
+			      r && r->data_at);
+	jsonx_add_time(d, "failing_since", r ? r->data_failing_since : 0);
+	jsonx_add_text(d, "error", r ? r->data_error : NULL);
+}
+
 /* One list of the catalog with its stored health (row, when enabled). */
 static cJSON *catalog_list_json(const api_ctx_t *c, const catalog_list_t *l, const api_list_t *row,
 				const int64_t ntype[3])
@@ -215,6 +236,7 @@ static cJSON *catalog_list_json(const api_ctx_t *c, const catalog_list_t *l, con
 		cJSON_AddBoolToObject(o, "over_budget", false);
 	}
 	jsonx_add_num_or_null(o, "budget", l->budget, l->budget != 0);
+	add_data(o, c, l, row);
 	jsonx_add_text(o, "removal", l->removal);
 	codes = cJSON_AddArrayToObject(o, "codes");
 	for (size_t k = 0; k < l->ncodes; k++)

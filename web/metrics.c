@@ -318,6 +318,24 @@ static void lists_families(sbuf_t *out, const struct listings *x)
 		    list_problems);
 }
 
+/* The age of the data of the lists answered from data files. */
+static void mirror_family(sbuf_t *out, const struct listings *x)
+{
+	prom_family(out, "blmon_mirror_age_seconds", "gauge",
+		    "Seconds since the data of a list answered from rbldnsd data files was renewed: "
+		    "its mirror's last complete rsync transfer, or the newest change of its files.");
+	for (size_t i = 0; i < x->ls->n; i++) {
+		const api_list_t *l = &x->ls->v[i];
+		char zl[600];
+
+		if (!l->in_use || !l->row.data_source[0] || !l->row.data_at)
+			continue;
+		prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
+		sbuf_printf(out, "blmon_mirror_age_seconds{zone=\"%s\"} %lld\n", zl,
+			    (long long)(x->c->now > l->row.data_at ? x->c->now - l->row.data_at : 0));
+	}
+}
+
 static int resolver_family(sbuf_t *out, store_t *s)
 {
 	store_outage_t o;
@@ -391,7 +409,7 @@ static int dns_errors_family(sbuf_t *out, store_t *s, const struct listings *x)
 		    "made, by the list's zone and why: timeout, servfail, refused, "
 		    "connection_refused, tcp_closed, error_code (the list's refusal code), bad_answer, "
 		    "list_dead, list_wildcard, list_refused, list_unreachable (its test points "
-		    "failed), other. A failed check never changes what is known.");
+		    "failed), no_data (its data files never loaded), other. A failed check never changes what is known.");
 	return store_dns_errors_visit(s, dns_error_sample, &e);
 }
 
@@ -521,6 +539,7 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, const struct coun
 	if (listings_families(out, s, x) < 0 || problem_families(out, s, x) < 0)
 		return -1;
 	lists_families(out, x);
+	mirror_family(out, x);
 	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0)
 		return -1;
 	queries_family(out, n->answered, n->failed);

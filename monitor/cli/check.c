@@ -32,6 +32,11 @@ static const char check_usage[] =
 	"                          system's). Use your own recursive resolver: public\n"
 	"                          ones are refused by Spamhaus and others.\n"
 	"  -l, --list ZONE         check only this list (id or zone; repeatable)\n"
+	"      --dataset ZONE=TYPE:PATH[,PATH...]\n"
+	"                          answer list ZONE from rbldnsd data files instead of\n"
+	"                          DNS (TYPE: ip4set, ip4tset, ip4trie, ip6trie, ip6tset,\n"
+	"                          dnset; repeatable, the union as rbldnsd serves it);\n"
+	"                          checks ZONE as --list does. No query, no budget.\n"
 	"  -a, --all-lists         check every list that has what it needs (keys)\n"
 	"      --snds              also consult Microsoft SNDS once (the [snds] keys of\n"
 	"                          the config): does Outlook.com block a target, and its\n"
@@ -86,8 +91,8 @@ static double since(const struct timespec *t0)
 
 struct check_args {
 	const char *config, *resolver, *timeout, *color;
-	const char **lists;
-	size_t nlists;
+	const char **lists, **datasets;
+	size_t nlists, ndatasets;
 	int all, json, problems, verbose, snds;
 	long retries, concurrency;
 };
@@ -116,6 +121,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		{"timeout", required_argument, NULL, 't'}, {"retries", required_argument, NULL, 'R'},
 		{"concurrency", required_argument, NULL, 'C'},
 		{"color", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
+		{"dataset", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char shortopts[] = "c:r:l:ajvt:h";
@@ -132,6 +138,10 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 		case 'l':
 			a->lists = xrealloc(a->lists, (a->nlists + 1) * sizeof(*a->lists));
 			a->lists[a->nlists++] = optarg;
+			break;
+		case 'D':
+			a->datasets = xrealloc(a->datasets, (a->ndatasets + 1) * sizeof(*a->datasets));
+			a->datasets[a->ndatasets++] = optarg;
 			break;
 		case 'a': a->all = 1; break;
 		case 'j': a->json = 1; break;
@@ -209,6 +219,13 @@ static int add_targets(live_t *lv, int argc, char **argv)
 	return 0;
 }
 
+/* A list whose data files did not load is unknown throughout: say why once. */
+static void say_dataset_error(void *ud, const char *zone, const char *err)
+{
+	(void)ud;
+	fprintf(stderr, "blmon check: list %s: its data files did not load: %s\n", zone, err);
+}
+
 static void on_signals(void)
 {
 	struct sigaction sa;
@@ -238,11 +255,12 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	lo = (live_opts_t){config_path_optional(a.config), a.resolver, a.timeout, a.retries,
-			   a.concurrency, a.lists, a.nlists, a.all, a.snds};
+			   a.concurrency, a.lists, a.nlists, a.all, a.snds, a.datasets, a.ndatasets};
 	if (live_open(&lv, &lo, &stop_flag, err, sizeof(err)) < 0) {
 		fprintf(stderr, lo.config && !lv.cfg ? "%s\n" : "blmon check: %s\n", err);
 		goto out;
 	}
+	live_dataset_errors(&lv, say_dataset_error, NULL);
 	if (add_targets(&lv, argc - optind, argv + optind) < 0)
 		goto out;
 	on_signals();
@@ -269,5 +287,6 @@ out:
 	check_report_free(rep);
 	live_free(&lv);
 	free(a.lists);
+	free(a.datasets);
 	return ret;
 }

@@ -28,7 +28,7 @@ int cmd_config_test(int argc, char **argv)
 	config_t *c = NULL;
 	char err[8192], report[4096];
 	const char *path = NULL;
-	size_t on = 0;
+	size_t on = 0, bad = 0;
 	int ch;
 
 	optind = 1;
@@ -64,6 +64,24 @@ int cmd_config_test(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		fprintf(stderr, "warning: %s\n", report);
+	}
+	/* the data files of lists answered from them: read now, as the daemon will */
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		catalog_list_t *l = &c->catalog->lists[i];
+		if (!l->enabled || !l->zone || !l->dataset)
+			continue;
+		if (dataset_zone_load(l->dataset, err, sizeof(err)) < 0 && config_list_rsync(c, l))
+			/* a mirror's files arrive with its first transfer, which the daemon makes */
+			fprintf(stderr, "warning: %s: [list %s] dataset: %s (the daemon fetches them "
+				"with rsync)\n", path, l->zone_tmpl, err);
+		else if (err[0]) {
+			fprintf(stderr, "%s: [list %s] dataset: %s\n", path, l->zone_tmpl, err);
+			bad++;
+		}
+	}
+	if (bad) {
+		config_free(c);
+		return EXIT_USAGE;
 	}
 	on = config_lists_enabled(c);
 	printf("%s: OK: %zu target entr%s, %zu list%s enabled, resolver %s\n", path, c->ntargets,

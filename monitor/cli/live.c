@@ -62,23 +62,63 @@ static void order_sources(live_t *lv)
 	lv->lists = v;
 }
 
-/* Picks the lists of this run: --list, else --all-lists, else the config's;
+/* The zone of a --dataset ZONE=TYPE:PATH into zone (NUL-terminated); its spec after it. */
+static const char *dataset_zone_of(const char *arg, char *zone, size_t len)
+{
+	const char *eq = strchr(arg, '=');
+
+	snprintf(zone, len, "%.*s", eq ? (int)(eq - arg) : 0, arg);
+	return eq ? eq + 1 : NULL;
+}
+
+/* Adds the ad-hoc zone name of --list or --dataset when the catalog has none. */
+static int adhoc(catalog_t *cat, const char *name, const char *opt, char *err, size_t errlen)
+{
+	if (catalog_find(cat, name))
+		return 0;
+	if (!target_domain_valid(name, true)) {
+		snprintf(err, errlen, "--%s %s: no such list and not a zone name (see `blmon lists`)",
+			 opt, name);
+		return -1;
+	}
+	catalog_add(cat, name);
+	return 0;
+}
+
+/* Adds list l to the run once. */
+static int run_add(live_t *lv, catalog_list_t *l, const char *opt, const char *name, char *err,
+		   size_t errlen)
+{
+	if (!l->zone) {
+		snprintf(err, errlen, "--%s %s: this list needs a key (key = in [list %s], with -c FILE)",
+			 opt, name, l->zone_tmpl);
+		return -1;
+	}
+	if (!in_run(lv, l))
+		lv->lists[lv->nlists++] = l;
+	return 0;
+}
+
+/* Picks the lists of this run: --list and --dataset, else --all-lists, else the config's;
  * SNDS's when asked for (--snds, or --list naming one of them). */
 static int select_lists(live_t *lv, const live_opts_t *o, char *err, size_t errlen)
 {
 	catalog_t *cat = lv->cfg->catalog;
-	bool snds = o->snds;
+	bool snds = o->snds, chosen = o->nlists || o->ndatasets;
+	char zone[300];
 
 	/* add ad-hoc zones first: catalog_add moves the list array */
-	for (size_t i = 0; i < o->nlists; i++) {
-		if (catalog_find(cat, o->lists[i]))
-			continue;
-		if (!target_domain_valid(o->lists[i], true)) {
-			snprintf(err, errlen, "--list %s: no such list and not a zone name (see "
-				 "`blmon lists`)", o->lists[i]);
+	for (size_t i = 0; i < o->nlists; i++)
+		if (adhoc(cat, o->lists[i], "list", err, errlen) < 0)
+			return -1;
+	for (size_t i = 0; i < o->ndatasets; i++) {
+		if (!dataset_zone_of(o->datasets[i], zone, sizeof(zone)) || !zone[0]) {
+			snprintf(err, errlen, "--dataset %s: expected ZONE=TYPE:PATH (e.g. "
+				 "zen.spamhaus.org=ip4set:/srv/zen/sbl.txt)", o->datasets[i]);
 			return -1;
 		}
-		catalog_add(cat, o->lists[i]);
+		if (adhoc(cat, zone, "dataset", err, errlen) < 0)
+			return -1;
 	}
 	for (size_t i = 0; i < o->nlists; i++)
 		snds |= catalog_find(cat, o->lists[i])->source == SOURCE_SNDS;
@@ -87,22 +127,33 @@ static int select_lists(live_t *lv, const live_opts_t *o, char *err, size_t errl
 		return -1;
 	}
 	lv->lists = xcalloc(cat->n + 1, sizeof(*lv->lists));
-	for (size_t i = 0; i < o->nlists; i++) {
-		catalog_list_t *l = catalog_find(cat, o->lists[i]);
+	for (size_t i = 0; i < o->nlists; i++)
+		if (run_add(lv, catalog_find(cat, o->lists[i]), "list", o->lists[i], err, errlen) < 0)
+			return -1;
+	for (size_t i = 0; i < o->ndatasets; i++) {
+		const char *spec = dataset_zone_of(o->datasets[i], zone, sizeof(zone));
+		catalog_list_t *l = catalog_find(cat, zone);
+		char e[600];
 
-		if (!l->zone) {
-			snprintf(err, errlen, "--list %s: this list needs a key (key = in [list %s], "
-				 "with -c FILE)", o->lists[i], l->zone_tmpl);
+		if (l->source != SOURCE_DNS) {
+			snprintf(err, errlen, "--dataset %s: %s is answered by Microsoft SNDS, not from "
+				 "data files", o->datasets[i], zone);
 			return -1;
 		}
-		if (!in_run(lv, l))
-			lv->lists[lv->nlists++] = l;
+		if (run_add(lv, l, "dataset", zone, err, errlen) < 0)
+			return -1;
+		if (!l->dataset)
+			l->dataset = dataset_zone_new();
+		if (dataset_zone_add(l->dataset, spec, NULL, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "--dataset %s: %s", o->datasets[i], e);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < cat->n; i++) {
 		catalog_list_t *l = &cat->lists[i];
 		bool dns = l->source == SOURCE_DNS;
 		/* --snds adds SNDS's lists to whichever DNS lists were chosen */
-		if (!l->zone || (dns && o->nlists) || (!dns && !o->snds) || in_run(lv, l))
+		if (!l->zone || (dns && chosen) || (!dns && !o->snds) || in_run(lv, l))
 			continue;
 		if (o->all_lists || l->enabled)
 			lv->lists[lv->nlists++] = l;
@@ -129,8 +180,28 @@ int live_open(live_t *lv, const live_opts_t *o, volatile sig_atomic_t *stop, cha
 	}
 	if (overrides(lv->cfg, o, err, errlen) < 0 || select_lists(lv, o, err, errlen) < 0)
 		return -1;
+	for (size_t i = 0; i < lv->nlists; i++) {
+		char e[600];
+		if (lv->lists[i]->dataset) /* a failure is the zone's to tell: see live_dataset_errors */
+			dataset_zone_load(lv->lists[i]->dataset, e, sizeof(e));
+	}
 	lv->dns = config_engine(lv->cfg, stop, err, errlen);
 	return lv->dns ? 0 : -1;
+}
+
+void live_dataset_errors(const live_t *lv, void (*fn)(void *ud, const char *zone,
+						      const char *err), void *ud)
+{
+	for (size_t i = 0; i < lv->nlists; i++) {
+		const catalog_list_t *l = lv->lists[i];
+		dataset_zone_info_t in;
+
+		if (!l->dataset)
+			continue;
+		dataset_zone_info(l->dataset, &in);
+		if (in.error[0])
+			fn(ud, catalog_zone_shown(l, l->zone), in.error);
+	}
 }
 
 static void add_host(live_t *lv, const char *host)

@@ -21,6 +21,10 @@ typedef struct {
 	size_t nlists;
 	bool all_lists;        /* every list that has what it needs, enabled or not */
 	bool snds;             /* --snds: consult Microsoft SNDS once ([snds] keys of the config) */
+	const char **datasets; /* --dataset ZONE=TYPE:PATH[,PATH...], ndatasets of them: the
+				  list ZONE (made when the catalog has none) answered from
+				  these files too, and checked as --list ZONE is */
+	size_t ndatasets;
 } live_opts_t;
 
 typedef struct {
@@ -42,12 +46,19 @@ typedef struct {
 /* Loads the config (or the defaults), applies the overrides, picks the lists
  * (a --list zone the catalog does not know becomes an ad-hoc IP list: any
  * 127/8 answer but 127.0.0.1 is a listing; SNDS lists only with --snds or
- * when --list names one, and then the config must have an [snds] key) and
- * makes the engine. 0, or -1
- * with the message in err ("--list X: ..."; config errors as FILE:LINE). lv
- * must be freed with live_free either way. */
+ * when --list names one, and then the config must have an [snds] key), reads
+ * the data files of the lists answered from them (a file that cannot be read
+ * leaves its list without data: its test points say so, and
+ * live_dataset_errors tells) and makes the engine. 0, or -1 with the message
+ * in err ("--list X: ..."; config errors as FILE:LINE). lv must be freed with
+ * live_free either way. */
 int live_open(live_t *lv, const live_opts_t *o, volatile sig_atomic_t *stop, char *err,
 	      size_t errlen);
+
+/* Calls fn for each list of the run whose data files did not load, with the
+ * zone as shown and the error ("FILE:LINE: what"). */
+void live_dataset_errors(const live_t *lv, void (*fn)(void *ud, const char *zone,
+						      const char *err), void *ud);
 
 /* Adds a target given as text: an address, a network, a domain, or host:NAME
  * (resolved by live_test). 0, or -1 with what is wrong in err. */

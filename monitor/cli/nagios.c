@@ -291,7 +291,7 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 static int live(struct nag *n, char *err, size_t errlen)
 {
 	live_opts_t lo = {config_path_optional(n->config), n->resolver, NULL, -1, 0, n->lists,
-			  n->nlists, false, false};
+			  n->nlists, false, false, NULL, 0};
 	live_t lv;
 	struct live ctx;
 	int ret = -1;

@@ -18,6 +18,7 @@
 #include "monitor/daemon/neighbourhood.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/daemon/digest.h"
+#include "monitor/daemon/mirror.h"
 #include "monitor/mtalog/logwatch.h"
 #include "store/store_problems.h"
 
@@ -48,6 +49,16 @@ struct cycle {
 	unsigned batch;       /* targets written in the open transaction */
 	store_cycle_t rec;
 	int64_t *errs;        /* failed checks per DNS list of the cycle and reason: [list][reason] */
+	/* per list of the run answered from data files whose last load failed: since
+	 * when, and why (its answers come from the data it had) */
+	int64_t *src_failing;
+	char (*src_reason)[STORE_REASON_MAX];
+	/* per list of the run: the targets whose state is plain clean (store_state_plain),
+	 * sorted: a plain NXDOMAIN for them again is only touched */
+	struct plain {
+		int64_t *tid;
+		size_t n, cap;
+	} *plain;
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
@@ -129,6 +140,50 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		cy->failed = 1;
 }
 
+static void plain_add(void *arg, int64_t lid, int64_t tid)
+{
+	struct cycle *cy = arg;
+
+	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+		if (cy->run_lid[i] == lid) {
+			struct plain *p = &cy->plain[i];
+			xgrow((void **)&p->tid, &p->cap, p->n + 1, sizeof(*p->tid));
+			p->tid[p->n++] = tid;
+			return;
+		}
+}
+
+static bool plain_has(const struct plain *p, int64_t tid)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->tid[mid] == tid)
+			return true;
+		if (p->tid[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Is r, for a target whose state is plain clean, the same plain NXDOMAIN? Then
+ * only its checked_at moves: no row is read or rewritten (a network against a
+ * few lists is mostly that, and answered from data files it is the whole cost
+ * of a cycle). Not for a list whose data could not be renewed: its answers
+ * must not look fresh. */
+static bool plain_again(const struct cycle *cy, int64_t tid, const dnsbl_result_t *r)
+{
+	/* the DNS lists and DROP's: SNDS's results come from documents, never NXDOMAIN */
+	return cy->plain && r->list < cy->nrun + (cy->drop ? 2 : 0) &&
+	       r->v.status == STATUS_CLEAN && r->v.reason == REASON_NXDOMAIN &&
+	       !(r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) &&
+	       plain_has(&cy->plain[r->list], tid);
+}
+
+
 /* Records what a list answered for t: r, answered at `at` (0: now, the DNS engine's
  * answer; a document's results carry when their source last confirmed them). */
 static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsbl_result_t *r,
@@ -143,6 +198,8 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	status_t status = (status_t)r->v.status, from = STATUS_UNKNOWN;
 	confirm_result_t cr;
 
+	if (plain_again(cy, tid, r))
+		return; /* store_state_plain_touch moves its checked_at after the run */
 	if (store_state_get(s->store, tid, lid, &st) < 0) {
 		cy->failed = 1;
 		return;
@@ -156,11 +213,22 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 		return;
 	}
 	store_answer_set(&obs, r, reason);
-	cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
-	if (at && at < cy->now)
-		st.checked_at = at; /* as fresh as the answer, not as the cycle */
-	st.failing_since = 0; /* a real answer: fresh again */
-	st.failing_reason[0] = '\0';
+	{
+		int64_t answered = st.checked_at;
+		cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
+		if (at && at < cy->now)
+			st.checked_at = at; /* as fresh as the answer, not as the cycle */
+		st.failing_since = 0; /* a real answer: fresh again */
+		st.failing_reason[0] = '\0';
+		if (r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) {
+			/* an answer from data files that could not be read again: real, but only
+			 * as fresh as that data, so it ages as a failed check does */
+			st.checked_at = answered ? answered : cy->now;
+			st.failing_since = cy->src_failing[r->list];
+			snprintf(st.failing_reason, sizeof(st.failing_reason), "%s",
+				 cy->src_reason[r->list]);
+		}
+	}
 	if (cr != CONFIRM_PENDING) {
 		/* the confirmed state's details follow the latest answer */
 		memcpy(st.ans.txt, obs.txt, sizeof(obs.txt));
@@ -420,16 +488,21 @@ static int add_snds(struct cycle *cy)
 static bool resolver_failed(const struct cycle *cy, char *why, size_t len)
 {
 	const char *resolver = cy->s->cfg->resolver ? cy->s->cfg->resolver : "(system)";
-	size_t unreachable = 0, dead = 0;
+	size_t unreachable = 0, dead = 0, ndns = 0, first = 0;
 
-	for (size_t i = 0; i < cy->nrun; i++) {
+	/* lists answered from data files ask no resolver: they say nothing of it */
+	for (size_t i = cy->nrun; i-- > 0;) {
+		if (cy->run[i]->dataset)
+			continue;
+		ndns++;
+		first = i;
 		unreachable += cy->states[i].health == HEALTH_UNREACHABLE;
 		dead += cy->states[i].health == HEALTH_DEAD;
 	}
-	if (cy->nrun && unreachable == cy->nrun)
+	if (ndns && unreachable == ndns)
 		snprintf(why, len, "the resolver %s does not answer (%s)", resolver,
-			 cy->states[0].detail);
-	else if (cy->nrun >= 2 && dead == cy->nrun)
+			 cy->states[first].detail);
+	else if (ndns >= 2 && dead == ndns)
 		snprintf(why, len, "the resolver %s answers NXDOMAIN for every list's test points: "
 			 "it lies, or every list refuses it", resolver);
 	else
@@ -468,6 +541,66 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 				 s->cfg->resolver ? s->cfg->resolver : "system", why) < 0 ? -1 : 0;
 }
 
+/* The lists of the run answered from data files: where their data comes from
+ * and how old it is, recorded for the API and /metrics; and, when it could not
+ * be renewed (the mirror's transfers fail, or the files did not load again),
+ * since when and why: their answers stand, from the data in use, marked
+ * failing. A mirror without a first copy says so in the list's health detail.
+ * 0, or -1 on a store error. */
+static int data_sources(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	cy->src_failing = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_failing));
+	cy->src_reason = xcalloc(cy->nrun ? cy->nrun : 1, sizeof(*cy->src_reason));
+	for (size_t i = 0; i < cy->nrun; i++) {
+		const catalog_list_t *l = cy->run[i];
+		dataset_zone_info_t in;
+		mirror_state_t ms;
+		bool mirrored;
+		char t[TIMEFMT_MAX] = "", err[STORE_REASON_MAX] = "";
+		int64_t since = 0;
+
+		if (!l->dataset) {
+			if (store_list_data(s->store, cy->run_lid[i], NULL, 0, 0, NULL) < 0)
+				return -1;
+			continue;
+		}
+		dataset_zone_info(l->dataset, &in);
+		mirrored = mirror_state(s->mirror, l, &ms) == 0;
+		if (in.loaded)
+			timefmt_human(mirrored && ms.synced ? ms.synced : in.loaded_at, t);
+		if (mirrored && ms.failing_since) {
+			since = ms.failing_since;
+			snprintf(err, sizeof(err), "its mirror's transfers fail: %s", ms.error);
+			if (in.loaded)
+				snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]), "%s (answers come "
+					 "from the copy of %s)", err, t);
+		} else if (in.error[0]) {
+			since = in.error_since;
+			snprintf(err, sizeof(err), "its data files did not load: %s", in.error);
+			if (in.loaded)
+				snprintf(cy->src_reason[i], sizeof(cy->src_reason[i]), "its data files did "
+					 "not load (answers come from the data read %s): %s", t, in.error);
+		}
+		if (in.loaded)
+			cy->src_failing[i] = since;
+		if (mirrored && !in.loaded && !ms.synced) {
+			/* rather than the files it cannot open: what it waits for */
+			if (ms.failing_since)
+				snprintf(cy->states[i].detail, sizeof(cy->states[i].detail),
+					 "no data yet: its mirror's transfers fail: %s", ms.error);
+			else
+				snprintf(cy->states[i].detail, sizeof(cy->states[i].detail),
+					 "no data yet: its mirror's first transfer is under way");
+		}
+		if (store_list_data(s->store, cy->run_lid[i], mirrored ? "mirror" : "files",
+				    mirrored ? ms.synced : in.newest_mtime, since, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Queries the lists' test points and records each list's health (a change is
  * logged once), or, when every list failed the same way, the resolver's
  * instead: one root cause, not a problem per list. Returns 0, 1 when
@@ -485,6 +618,8 @@ static int test_lists(struct cycle *cy)
 	cy->states = xcalloc(cy->nrun, sizeof(*cy->states));
 	if (dnsbl_test_lists(s->dns, cy->run, cy->nrun, v6, cy->states) < 0)
 		return 1;
+	if (data_sources(cy) < 0)
+		return -1;
 	down = resolver_failed(cy, why, sizeof(why));
 	if (resolver_health(cy, down, why) < 0)
 		return -1;
@@ -514,7 +649,7 @@ static void pace(struct cycle *cy)
 	double rate;
 
 	for (size_t i = 0; i < cy->nrun; i++)
-		for (size_t k = 0; k < cy->ts.n; k++)
+		for (size_t k = 0; k < cy->ts.n && !cy->run[i]->dataset; k++) /* data files: no query */
 			if (dnsbl_list_applies(cy->run[i], cy->ts.specs[k].first.type))
 				expected += cy->ts.specs[k].count;
 	rate = (double)expected / ((double)cy->min_iv / SPREAD);
@@ -528,22 +663,37 @@ static int check(struct cycle *cy)
 	struct sched *s = cy->s;
 	targetset_iter_t it = {0, 0};
 	target_t t;
+	int stopped = 0;
 
 	cy->batch = 0;
 	cy->failed = 0;
+	cy->plain = xcalloc(cy->nrun + 2, sizeof(*cy->plain));
+	if (store_state_plain(s->store, plain_add, cy) < 0)
+		return -1;
 	if (cy->nrun) {
 		dnsbl_set_skip(s->dns, skip_fresh, cy);
-		dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
+		stopped = dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
 		dnsbl_set_skip(s->dns, NULL, NULL);
 	} else {
 		/* no DNS list due: the documents (and DROP) answer without a query */
 		while (!*s->stop && !cy->failed && targetset_next(&cy->ts, &it, &t))
 			on_target(cy, &t, NULL, 0);
+		stopped = *s->stop ? -1 : 0;
 	}
 	if (cy->batch && store_commit(s->store) < 0)
 		cy->failed = 1;
 	cy->batch = 0;
-	return cy->failed ? -1 : 0;
+	/* the plain answers left unwritten: their checked_at, a statement per list. Not
+	 * after a stop: a target it cut short was seen but not answered, and a pair
+	 * that looks older than it is does no harm, one that looks fresh would */
+	if (stopped < 0 || cy->failed)
+		return cy->failed ? -1 : 0;
+	if (store_begin(s->store) < 0)
+		return -1;
+	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0)
+			return -1;
+	return store_commit(s->store) < 0 ? -1 : 0;
 }
 
 /* The cycle's summary as systemd shows it (`systemctl status blmon`): where the
@@ -769,6 +919,11 @@ fail:
 	store_failed(&cy);
 out:
 	free(cy.states);
+	free(cy.src_failing);
+	free(cy.src_reason);
+	for (size_t i = 0; cy.plain && i < cy.nrun + 2; i++)
+		free(cy.plain[i].tid);
+	free(cy.plain);
 	free(cy.run);
 	free(cy.run_lid);
 	free(cy.errs);

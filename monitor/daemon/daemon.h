@@ -50,6 +50,7 @@ struct sched {
 	char problem[512];
 	alert_t *alert; /* alerts: queue and delivery (alert.c) */
 	sdnotify_t *notify; /* systemd's notify socket (borrowed; NULL: none) */
+	struct mirror *mirror; /* the lists' data feeds fetched with rsync (mirror.c) */
 	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
 };
 

@@ -14,6 +14,7 @@
 #include "lib/xmalloc.h"
 #include "monitor/daemon/cycle.h"
 #include "monitor/daemon/daemon.h"
+#include "monitor/daemon/mirror.h"
 
 /* ---- lifecycle ---- */
 
@@ -43,6 +44,92 @@ refuse:
 	return -1;
 }
 
+/* ---- the lists answered from data files ---- */
+
+static void dataset_loaded(const catalog_list_t *l, const char *how, double secs)
+{
+	dataset_zone_info_t in;
+
+	dataset_zone_info(l->dataset, &in);
+	log_info("list %s (%s): %s %llu entries from %zu dataset%s in %.1f s (%.1f MiB)", l->name,
+		 catalog_zone_shown(l, l->zone), how, (unsigned long long)in.entries,
+		 dataset_zone_count(l->dataset), dataset_zone_count(l->dataset) == 1 ? "" : "s",
+		 secs, (double)in.bytes / 1048576.0);
+	if (in.warnings)
+		log_warn("list %s: %lu warning%s while reading its data, the first: %s", l->name,
+			 in.warnings, in.warnings == 1 ? "" : "s", in.warning);
+}
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Whether list l's mirror has a copy in place (its first transfer is done). */
+static bool mirror_has_copy(const config_t *c, const catalog_list_t *l)
+{
+	char dir[1024], cur[1100];
+
+	config_mirror_path(c, l, dir, sizeof(dir));
+	snprintf(cur, sizeof(cur), "%s/current", dir);
+	return access(cur, F_OK) == 0;
+}
+
+/* Reads the data files of every list answered from them, now; a list of old
+ * (the config before a reload) hands over the data of unchanged files. A file
+ * that cannot be read leaves its list without data: its test points say so
+ * every cycle and its results are failed checks, never clean. */
+static void datasets_load(config_t *c, config_t *old)
+{
+	for (size_t i = 0; i < c->catalog->n; i++) {
+		catalog_list_t *l = &c->catalog->lists[i], *o;
+		char err[700];
+		double t0;
+
+		if (!l->dataset || !l->enabled || !l->zone)
+			continue;
+		o = old ? catalog_find(old->catalog, l->zone_tmpl) : NULL;
+		if (o && dataset_zone_adopt(l->dataset, o->dataset))
+			continue;
+		t0 = mono();
+		if (dataset_zone_load(l->dataset, err, sizeof(err)) == 0) {
+			dataset_loaded(l, "loaded", mono() - t0);
+		} else if (config_list_rsync(c, l) && !mirror_has_copy(c, l)) {
+			log_info("list %s (%s): no data until its mirror's first transfer", l->name,
+				 catalog_zone_shown(l, l->zone));
+		} else {
+			log_error("list %s (%s): its data files did not load: %s", l->name,
+				  catalog_zone_shown(l, l->zone), err);
+		}
+	}
+}
+
+/* Between cycles: a changed file is read again in the background, and its
+ * data swapped in when whole; a failure keeps the data in use. One stat(2)
+ * per file and loop. */
+static void datasets_upkeep(sched_t *s)
+{
+	for (size_t i = 0; i < s->cfg->catalog->n; i++) {
+		catalog_list_t *l = &s->cfg->catalog->lists[i];
+		char err[700];
+		int rc;
+
+		if (!l->dataset || !l->enabled || !l->zone)
+			continue;
+		rc = dataset_zone_reload_poll(l->dataset, err, sizeof(err));
+		if (rc > 0)
+			dataset_loaded(l, "reloaded", 0);
+		else if (rc < 0)
+			log_error("list %s (%s): its changed data files did not load, the data in use "
+				  "stays: %s", l->name, catalog_zone_shown(l, l->zone), err);
+		if (!dataset_zone_reloading(l->dataset) && dataset_zone_changed(l->dataset) &&
+		    dataset_zone_reload_start(l->dataset) < 0)
+			log_error("list %s: cannot start reading its changed data files", l->name);
+	}
+}
+
 static void set_lists(sched_t *s)
 {
 	free(s->next_due);
@@ -70,6 +157,8 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 		goto fail;
 	}
 	s->rng = (unsigned)time(NULL) ^ (unsigned)getpid();
+	datasets_load(s->cfg, NULL);
+	s->mirror = mirror_new(s->cfg);
 	s->hood = neighbourhood_new();
 	s->snds = snds_watch_new();
 	s->alert = alert_new(s->cfg, s->store, stop, err, errlen);
@@ -119,6 +208,7 @@ void sched_free(sched_t *s)
 	if (!s)
 		return;
 	logwatch_free(s->lw);
+	mirror_free(s->mirror);
 	alert_free(s->alert);
 	dnsbl_free(s->dns);
 	neighbourhood_free(s->hood);
@@ -155,6 +245,13 @@ static void reload(sched_t *s)
 	}
 	dnsbl_free(s->dns);
 	s->dns = d;
+	datasets_load(c, s->cfg); /* unchanged files keep their data: nothing is read again */
+	{
+		mirror_t *m = mirror_new(c);
+		mirror_adopt(m, s->mirror); /* a transfer under way goes on */
+		mirror_free(s->mirror);
+		s->mirror = m;
+	}
 	config_free(s->cfg);
 	s->cfg = c;
 	set_lists(s);
@@ -196,6 +293,9 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 			reload(s);
 			sdnotify_send(s->notify, "READY=1");
 		}
+		/* a copy a mirror put in place is a changed file for the upkeep that follows */
+		mirror_poll(s->mirror, now);
+		datasets_upkeep(s);
 		for (size_t i = 0; i < s->cfg->catalog->n; i++) {
 			catalog_list_t *l = &s->cfg->catalog->lists[i];
 			if (!l->enabled || !l->zone)

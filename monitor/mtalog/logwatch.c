@@ -9,14 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/proc.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
 #include "monitor/mtalog/incident.h"
@@ -420,51 +418,13 @@ static void file_follow(logwatch_t *w, lwfile_t *f, int64_t now)
 
 /* ---- a command source ---- */
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void cmd_child_close_from(int lowfd)
-{
-	struct rlimit rl;
-	long max = 65536;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0U) == 0)
-		return;
-#endif
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (long)rl.rlim_cur < max)
-		max = (long)rl.rlim_cur;
-	for (long fd = lowfd; fd < max; fd++)
-		close((int)fd);
-}
-
-/* In the child: sets up its signals, group, stdin, stdout (the pipe's write
- * end wfd) and descriptors, and runs the command. Never returns. */
+/* In the child: signals, group, stdin, stdout (the pipe's write end wfd) and
+ * descriptors as every child of blmon gets them; stderr stays the daemon's, so
+ * the command's complaints go to blmon's log. Never returns. */
 static void cmd_child_exec(const char *cmd, int wfd, pid_t parent)
 {
-	struct sigaction sa;
-	sigset_t none;
-	int nul;
-
-	/* ignored signals (SIGPIPE, SIGXFSZ) and the mask survive exec: undo them */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGXFSZ, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setpgid(0, 0); /* its own group: stopping it stops its children too */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		_exit(127); /* blmon died before prctl */
-	if (wfd == STDOUT_FILENO)
-		fcntl(wfd, F_SETFD, 0);
-	else if (dup2(wfd, STDOUT_FILENO) < 0)
+	if (proc_child_setup(parent, wfd, -1) < 0)
 		_exit(127);
-	nul = open("/dev/null", O_RDONLY);
-	if (nul < 0 || (nul != STDIN_FILENO && dup2(nul, STDIN_FILENO) < 0))
-		_exit(127);
-	/* stderr stays the daemon's: the command's complaints go to blmon's log */
-	cmd_child_close_from(STDERR_FILENO + 1);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
 }

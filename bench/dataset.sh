@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# dataset.sh -- `make bench`: lists answered from rbldnsd data files, beside DNS mode and rbldnsd itself.
+#
+#   1. The 8 bench lists of gen-zones.py over 198.18.0.0/16: blmon check from the dataset files
+#      against the same files served by one rbldnsd on loopback (DNS mode): wall time, peak RSS,
+#      every verdict checked against the generated truth (verify.py); rbldnsd's own load time
+#      and memory for those files.
+#   2. One ip4set of 10 million single entries and 100,000 ranges (gen-large.py): blmon's load
+#      time and memory (bench/dataset_bench, the same loader and engine as blmon) against
+#      rbldnsd loading the same file, and (target, list) lookups per second on one core: a /8
+#      swept through the engine (1 list, then the same data as 8 lists), and random addresses.
+# Prints the table and appends it to bench/results.md (run after bench/run.sh, which rewrites
+# that file). Logs and raw rows go to bench/out/dataset/.
+#
+# Environment: BLMON (binary, default ./blmon), PROBE (default build/bench/dataset_bench),
+# SEED, ENTRIES (10000000), RANGES (100000), KEEP_WORK=1 (keep the temp dir).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+BLMON=${BLMON:-$ROOT/blmon}
+PROBE=${PROBE:-$ROOT/build/bench/dataset_bench}
+SEED=${SEED:-20240601}
+ENTRIES=${ENTRIES:-10000000}
+RANGES=${RANGES:-100000}
+OUT=$HERE/out/dataset
+# one bench at a time on a machine (the lock run.sh takes too)
+exec 9>"${TMPDIR:-/tmp}/blmon-bench.lock"
+if ! flock -n 9; then
+	printf 'bench: another bench run holds %s; waiting for it\n' "${TMPDIR:-/tmp}/blmon-bench.lock" >&2
+	flock -w 900 9 || { echo "bench: gave up waiting" >&2; exit 1; }
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/blmon-bench-ds.XXXXXX")
+chmod 755 "$WORK" # rbldnsd drops root for user rbldns and must still read the files
+RBLDNSD_PID=""
+
+cleanup() {
+	local rc=$?
+	if [ -n "$RBLDNSD_PID" ] && kill -0 "$RBLDNSD_PID" 2>/dev/null; then
+		kill "$RBLDNSD_PID" 2>/dev/null || true
+		wait "$RBLDNSD_PID" 2>/dev/null || true
+	fi
+	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[ -x "$BLMON" ] || die "$BLMON not built (run make)"
+[ -x "$PROBE" ] || die "$PROBE not built (make build/bench/dataset_bench)"
+for t in rbldnsd python3 flock; do command -v $t >/dev/null || die "$t missing"; done
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (package time)"
+cp "$BLMON" "$WORK/blmon"
+cp "$PROBE" "$WORK/dataset_bench"
+BLMON=$WORK/blmon
+PROBE=$WORK/dataset_bench
+# the lookups are single-threaded: pinned to one core, so that "per core" is what is measured
+PIN=()
+command -v taskset >/dev/null && PIN=(taskset -c 0)
+rm -rf "$OUT"
+mkdir -p "$OUT"
+ROWS=$OUT/rows.jsonl
+: >"$ROWS"
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# rbldnsd_up LOG ZONESPEC... : starts rbldnsd on a free port in $WORK; sets PORT, RBLDNSD_PID and
+# LOAD (seconds from start to "started", i.e. its data loaded), RSS and HWM (KiB, from /proc)
+rbldnsd_up() {
+	local log=$1 t0 t1 i
+	shift
+	for _ in 1 2 3 4 5; do
+		PORT=$(free_port)
+		: >"$log"
+		t0=$(date +%s.%N)
+		rbldnsd -n -e -c 1h -b "127.0.0.1/$PORT" -w "$WORK" "$@" >"$log" 2>&1 &
+		RBLDNSD_PID=$!
+		for i in $(seq 1 12000); do
+			grep -q ' started ' "$log" 2>/dev/null && break
+			kill -0 "$RBLDNSD_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		if grep -q ' started ' "$log"; then
+			t1=$(date +%s.%N)
+			LOAD=$(python3 -c "print('%.3f' % ($t1 - $t0))")
+			RSS=$(awk '/^VmRSS:/ {print $2}' "/proc/$RBLDNSD_PID/status")
+			HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$RBLDNSD_PID/status")
+			return 0
+		fi
+		kill "$RBLDNSD_PID" 2>/dev/null || true
+		wait "$RBLDNSD_PID" 2>/dev/null || true
+		RBLDNSD_PID=""
+	done
+	cat "$log" >&2
+	die "rbldnsd did not start"
+}
+
+rbldnsd_down() {
+	kill "$RBLDNSD_PID" 2>/dev/null || true
+	wait "$RBLDNSD_PID" 2>/dev/null || true
+	RBLDNSD_PID=""
+}
+
+# ---------------------------------------------------------------- 1. the /16 x 8 bench lists
+say "generating the 8 bench zones (seed $SEED)"
+python3 "$HERE/gen-zones.py" --out "$WORK" --seed "$SEED" --sample 10
+mapfile -t ZONESPECS <"$WORK/zones.txt"
+LIST_ARGS=()
+DS_ARGS=()
+ZONES=()
+for z in "${ZONESPECS[@]}"; do
+	IFS=: read -r zone type file <<<"$z"
+	ZONES+=("$zone")
+	LIST_ARGS+=(--list "$zone")
+	DS_ARGS+=(--dataset "$zone=$type:$WORK/$file")
+done
+ZONES_CSV=$(IFS=,; echo "${ZONES[*]}")
+NET=198.18.0.0/16
+
+rbldnsd_up "$OUT/rbldnsd-zones.log" "${ZONESPECS[@]}"
+printf '{"kind":"rbldnsd_load","label":"rbldnsd: the 8 bench zones","load":%s,"rss_kb":%s,"hwm_kb":%s}\n' \
+	"$LOAD" "$RSS" "$HWM" >>"$ROWS"
+say "rbldnsd loaded the 8 zones in ${LOAD}s, RSS $RSS KiB"
+
+# check LABEL ARGS... : blmon check --json over $NET under time -v, verified against the truth
+check() {
+	local label=$1 rc=0 vrc=0
+	shift
+	/usr/bin/time -v -o "$OUT/$label.time" "$BLMON" check "$@" --json --color never "$NET" \
+		>"$WORK/$label.json" 2>"$OUT/$label.err" || rc=$?
+	python3 "$HERE/verify.py" blmon "$WORK/$label.json" --truth "$WORK/truth.tsv" --network "$NET" \
+		--zones "$ZONES_CSV" >"$OUT/$label.verify.json" || vrc=$?
+	python3 - "$label" "$OUT/$label.time" "$OUT/$label.verify.json" "$rc" <<'PY' >>"$ROWS"
+import json, re, sys
+label, timef, verf, rc = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+t = open(timef).read()
+wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", t)
+secs = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))) if wall else None
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+v = json.load(open(verf))
+print(json.dumps({"kind": "check", "label": label, "rc": rc, "wall": secs, "rss_kb": rss,
+                  "wrong": v.get("wrong"), "unknown": v.get("unknown"), "ok": v.get("ok"),
+                  "queries": v.get("queries")}))
+PY
+	rm -f "$WORK/$label.json"
+	say "  $label: exit $rc, $(tail -1 "$ROWS")"
+}
+say "blmon check over $NET x 8 lists: DNS mode (rbldnsd on 127.0.0.1:$PORT), then the dataset files"
+check dns-16 --resolver "127.0.0.1:$PORT" "${LIST_ARGS[@]}" --concurrency 50 --timeout 2s --retries 2
+rbldnsd_down
+check datasets-16 "${DS_ARGS[@]}"
+
+# the daemon: one cycle of the same 8 lists over the /16 from the dataset files (blmon run
+# --once), a first one (every state new) and a second (the steady state), with its database
+cycle() {
+	local label=$1 s
+	/usr/bin/time -v -o "$OUT/$label.time" "$BLMON" run -c "$WORK/daemon.conf" --once \
+		>"$OUT/$label.log" 2>&1 || die "blmon run --once failed: $(tail -3 "$OUT/$label.log")"
+	python3 - "$label" "$OUT/$label.time" "$WORK/daemon.db" <<'PY' >>"$ROWS"
+import json, re, sqlite3, sys
+label, timef, db = sys.argv[1:4]
+t = open(timef).read()
+wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", t)
+secs = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+c = sqlite3.connect(db).execute("SELECT ended - started, targets, queries, listed, answered "
+                                "FROM cycles ORDER BY id DESC LIMIT 1").fetchone()
+print(json.dumps({"kind": "cycle", "label": label, "wall": secs, "rss_kb": rss,
+                  "cycle_seconds": c[0], "targets": c[1], "queries": c[2], "listed": c[3],
+                  "answered": c[4]}))
+PY
+	say "  $label: $(tail -1 "$ROWS")"
+}
+{
+	printf '[monitor]\ndatabase = %s/daemon.db\nresolver = 127.0.0.1:9\ninterval = 1h\nconfirm = 1\n' "$WORK"
+	printf '[targets]\nnetwork = %s\n[lists]\ndefault = no\n[http]\nlisten = 127.0.0.1:%s\n' "$NET" "$(free_port)"
+	for z in "${ZONESPECS[@]}"; do
+		IFS=: read -r zone type file <<<"$z"
+		printf '[list %s]\ndataset = %s:%s/%s\n' "$zone" "$type" "$WORK" "$file"
+	done
+} >"$WORK/daemon.conf"
+say "blmon run --once: the same 8 lists over $NET, from the dataset files"
+cycle cycle-first
+cycle cycle-later
+
+# ---------------------------------------------------------------- 2. one large ip4set
+say "generating one ip4set: $ENTRIES single entries and $RANGES ranges"
+python3 "$HERE/gen-large.py" --out "$WORK/large.txt" --entries "$ENTRIES" --ranges "$RANGES" --seed "$SEED"
+BYTES=$(stat -c %s "$WORK/large.txt")
+rbldnsd_up "$OUT/rbldnsd-large.log" "large.bench.test:ip4set:large.txt"
+printf '{"kind":"rbldnsd_load","label":"rbldnsd: the large ip4set","load":%s,"rss_kb":%s,"hwm_kb":%s,"file_bytes":%s}\n' \
+	"$LOAD" "$RSS" "$HWM" "$BYTES" >>"$ROWS"
+say "rbldnsd loaded it in ${LOAD}s, RSS $RSS KiB ($(grep -o 'e32/24/16/8=[0-9/]*' "$OUT/rbldnsd-large.log"))"
+rbldnsd_down
+
+probe() {
+	local label=$1
+	shift
+	"${PIN[@]}" /usr/bin/time -v -o "$OUT/$label.time" "$PROBE" "$@" >"$OUT/$label.json"
+	python3 - "$label" "$OUT/$label.json" "$OUT/$label.time" <<'PY' >>"$ROWS"
+import json, re, sys
+d = json.load(open(sys.argv[2]))
+d["kind"] = "probe"
+d["label"] = sys.argv[1]
+d["max_rss_kb"] = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.argv[3]).read()).group(1))
+print(json.dumps(d))
+PY
+	say "  $label: $(tail -1 "$ROWS" | cut -c1-300)"
+}
+say "blmon's loader and lookups on it (one core)"
+probe large-1 "ip4set:$WORK/large.txt" 1 10.0.0.0/8 20000000
+probe large-8 "ip4set:$WORK/large.txt" 8 10.0.0.0/10 0
+
+python3 "$HERE/dataset-report.py" "$ROWS" "$HERE/results.md"
