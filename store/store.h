@@ -210,7 +210,7 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
  * rewriting each row (a /16 against 8 lists is half a million of them), it
  * leaves them, and one statement per list moves their checked_at at the end.
  * store_state_plain calls fn(arg, list_id, target_id) for every plain state, in
- * target id order. 0 or -1. */
+ * no set order (the table's). 0 or -1. */
 int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
 		      void *arg);
 /* Moves to now the checked_at of list_id's plain states whose target was seen

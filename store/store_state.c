@@ -40,11 +40,8 @@ static const store_sql_t SQL_STATE_PUT = STORE_SQL(
 #define PLAIN                                                                              \
 	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
 	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
-/* in target id order (the cycle searches them): SQLite's scan gives it without a sort (see
- * store_state_plain); PostgreSQL's heap keeps no order, so it is asked for */
-static const store_sql_t SQL_STATE_PLAIN = STORE_SQL2(
-	"SELECT list_id, target_id FROM state WHERE " PLAIN,
-	"SELECT list_id, target_id FROM state WHERE " PLAIN " ORDER BY target_id, list_id");
+static const store_sql_t SQL_STATE_PLAIN = STORE_SQL(
+	"SELECT list_id, target_id FROM state WHERE " PLAIN);
 static const store_sql_t SQL_STATE_PLAIN_TOUCH = STORE_SQL(
 	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " PLAIN " AND target_id IN "
 	"(SELECT id FROM targets WHERE last_seen = ?2)");
@@ -259,7 +256,7 @@ int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t
 
 	if (!st)
 		return -1;
-	/* one pass in the table's own order (target, list): no sort, no index needed */
+	/* one pass in the table's own order: no sort, no index needed (the caller sorts) */
 	while ((rc = store_row(s, st)) == 1)
 		fn(arg, store_col_int64(st, 0), store_col_int64(st, 1));
 	store_reset(st);

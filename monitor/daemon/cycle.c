@@ -153,6 +153,13 @@ static void plain_add(void *arg, int64_t lid, int64_t tid)
 		}
 }
 
+static int tid_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static bool plain_has(const struct plain *p, int64_t tid)
 {
 	size_t lo = 0, hi = p->n;
@@ -670,6 +677,11 @@ static int check(struct cycle *cy)
 	cy->plain = xcalloc(cy->nrun + 2, sizeof(*cy->plain));
 	if (store_state_plain(s->store, plain_add, cy) < 0)
 		return -1;
+	/* plain_has searches them: the store hands them out in no set order (a state written
+	 * after a later target's, PostgreSQL's heap) */
+	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+		if (cy->plain[i].n > 1)
+			qsort(cy->plain[i].tid, cy->plain[i].n, sizeof(*cy->plain[i].tid), tid_cmp);
 	if (cy->nrun) {
 		dnsbl_set_skip(s->dns, skip_fresh, cy);
 		stopped = dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
