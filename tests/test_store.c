@@ -1,6 +1,7 @@
 /* test_store.c -- the store on both engines: schema, round trips of every area, pages, the history.
  * Each ENGINES test runs twice: suite store on a SQLite file, suite store_pg on a PostgreSQL server. */
 #include <criterion/criterion.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -110,6 +111,66 @@ Test(store_pg, sessions_and_schema)
 	cr_assert_eq(store_scalar(r, "SELECT version FROM schema_version"), store_schema_version(s));
 	store_close(r);
 	store_close(s);
+}
+
+/* Every table and column of SQLite's schema, "table.column" one a line in byte order. */
+static char *lite_columns(const char *file)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = calloc(1, 65536);
+
+	cr_assert_eq(sqlite3_open_v2(file, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT m.name || '.' || p.name FROM sqlite_master m, "
+					"pragma_table_info(m.name) p WHERE m.type = 'table' AND "
+					"m.name NOT LIKE 'sqlite_%' ORDER BY 1", -1, &st, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), 65536 - strlen(out), "%s\n", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
+}
+
+/* The same of PostgreSQL's. */
+static char *pg_columns(void)
+{
+	PGconn *c = PQconnectdb(pg.uri);
+	PGresult *r;
+	char *out = calloc(1, 65536);
+
+	cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+	r = PQexec(c, "SELECT x FROM (SELECT (table_name || '.' || column_name)::text AS x FROM "
+		      "information_schema.columns WHERE table_schema = current_schema()) c "
+		      "ORDER BY x COLLATE \"C\"");
+	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+	for (int i = 0; i < PQntuples(r); i++)
+		snprintf(out + strlen(out), 65536 - strlen(out), "%s\n", PQgetvalue(r, i, 0));
+	PQclear(r);
+	PQfinish(c);
+	return out;
+}
+
+/* The two schemas are one: each migration of store.sql is in store.pg.sql with the same
+ * number, and leaves the same tables with the same columns. */
+Test(store_pg, same_tables_and_columns_and_version_as_sqlite)
+{
+	char lite[1100], err[512], *a, *b;
+	store_t *s = open_rw(), *l;
+
+	snprintf(lite, sizeof(lite), "%s/s.db", dir);
+	l = store_open(lite, STORE_RW, err, sizeof(err));
+	cr_assert_not_null(l, "%s", err);
+	cr_assert_eq(store_schema_version(s), store_schema_version(l),
+		     "store.pg.sql must end at store.sql's last migration");
+	store_close(l);
+	store_close(s);
+	a = lite_columns(lite);
+	b = pg_columns();
+	cr_assert_gt(strlen(a), 100);
+	cr_assert_str_eq(b, a);
+	free(a);
+	free(b);
 }
 
 Test(store_pg, a_password_never_shows)
@@ -298,6 +359,93 @@ ENGINES(state_and_events_round_trip)
 	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 1"), 0);
 	cr_assert_eq(store_target_id(s, &t, 4000), tid, "%s", store_error(s));
 	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 1"), 1);
+	catalog_free(cat);
+	store_close(s);
+}
+
+struct plain_seen {
+	int64_t tid[8], lid[8];
+	int n;
+};
+
+static void plain_seen(void *arg, int64_t list_id, int64_t target_id)
+{
+	struct plain_seen *p = arg;
+
+	if (p->n < 8) {
+		p->lid[p->n] = list_id;
+		p->tid[p->n] = target_id;
+	}
+	p->n++;
+}
+
+static int list_data_seen(void *arg, const store_list_t *l)
+{
+	store_list_t *out = arg;
+
+	if (!strcmp(l->zone, "zen.spamhaus.org"))
+		*out = *l;
+	return 0;
+}
+
+/* The cycle's shortcut for plain NXDOMAINs and a list's data files (migration 9). */
+ENGINES(plain_states_and_list_data)
+{
+	store_t *s = open_rw();
+	catalog_t *cat = catalog_new_builtin();
+	target_t t;
+	store_state_t st;
+	store_list_t l;
+	struct plain_seen seen = {0};
+	int64_t tid[3], lid;
+	static const char *const ips[3] = {"192.0.2.3", "192.0.2.1", "192.0.2.2"};
+
+	cr_assert_eq(store_begin(s), 0, "%s", store_error(s));
+	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
+	for (int i = 0; i < 3; i++) {
+		target_parse_ip(ips[i], &t);
+		tid[i] = store_target_id(s, &t, 1000);
+	}
+	/* states written last target first: the order they are read in is not the writes' */
+	for (int i = 2; i >= 0; i--) {
+		memset(&st, 0, sizeof(st));
+		st.present = true;
+		st.status = STATUS_CLEAN;
+		st.since = st.checked_at = 1000;
+		if (i == 1) { /* listed: not plain */
+			st.status = STATUS_LISTED;
+			st.ans.ncodes = 1;
+			st.ans.codes[0] = 0x7f000002;
+		}
+		cr_assert_eq(store_state_put(s, tid[i], lid, &st), 0, "%s", store_error(s));
+	}
+	cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+	cr_assert_eq(store_state_plain(s, plain_seen, &seen), 0, "%s", store_error(s));
+	cr_assert_eq(seen.n, 2);
+	cr_assert(seen.tid[0] == tid[0] || seen.tid[1] == tid[0]);
+	cr_assert(seen.tid[0] == tid[2] || seen.tid[1] == tid[2]);
+	cr_assert_eq(seen.lid[0], lid);
+	/* only the targets seen at 2000 move (one of them) */
+	target_parse_ip(ips[2], &t);
+	cr_assert_eq(store_target_id(s, &t, 2000), tid[2]);
+	cr_assert_eq(store_state_plain_touch(s, lid, 2000), 0, "%s", store_error(s));
+	cr_assert_eq(store_state_get(s, tid[2], lid, &st), 1);
+	cr_assert_eq(st.checked_at, 2000);
+	cr_assert_eq(store_state_get(s, tid[0], lid, &st), 1);
+	cr_assert_eq(st.checked_at, 1000);
+
+	cr_assert_eq(store_list_data(s, lid, "mirror", 1500, 1600, "rsync: connection refused"), 0,
+		     "%s", store_error(s));
+	cr_assert_eq(store_lists_visit(s, list_data_seen, &l), 0, "%s", store_error(s));
+	cr_assert_str_eq(l.data_source, "mirror");
+	cr_assert_eq(l.data_at, 1500);
+	cr_assert_eq(l.data_failing_since, 1600);
+	cr_assert_str_eq(l.data_error, "rsync: connection refused");
+	cr_assert_eq(store_list_data(s, lid, NULL, 1500, 1600, "x"), 0, "%s", store_error(s));
+	cr_assert_eq(store_lists_visit(s, list_data_seen, &l), 0, "%s", store_error(s));
+	cr_assert_str_eq(l.data_source, "");
+	cr_assert_eq(l.data_at, 0);
+	cr_assert_str_eq(l.data_error, "");
 	catalog_free(cat);
 	store_close(s);
 }
