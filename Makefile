@@ -126,6 +126,7 @@ MONITOR_SRCS := \
 	monitor/cli/check.c \
 	monitor/cli/nagios.c \
 	monitor/cli/lists.c \
+	monitor/cli/db.c \
 	monitor/cli/config_test.c \
 	monitor/cli/run.c \
 	monitor/cli/alert.c \

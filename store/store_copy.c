@@ -379,6 +379,13 @@ int store_copy(store_t *from, store_t *to, store_copy_fn fn, void *ud, char *err
 		snprintf(err, errlen, "%s", store_error(from->err[0] ? from : to));
 		goto out;
 	}
+	/* a table a later migration adds and tables[] does not name would be left behind */
+	if ((n = store_scalar(from, from->e->ntables)) != (int64_t)NTABLES + 1) {
+		snprintf(err, errlen, "%s has %" PRId64 " tables, the copy knows %zu and "
+			 "schema_version: store_copy.c's list is out of date", from->path, n,
+			 NTABLES);
+		goto out;
+	}
 	if ((n = rows_all(to)) != 0) {
 		snprintf(err, errlen, "%s: %s", to->path, n < 0 ? store_error(to) :
 			 "not empty: blmon copies a history only into a new database");

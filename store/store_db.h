@@ -55,6 +55,7 @@ struct store_engine {
 	bool pg_dialect;        /* reads the pg text of a store_sql_t (else the lite one) */
 	const char *schema;     /* its numbered migrations (schemas/store.sql, store.pg.sql) */
 	const char *has_schema; /* a query: 1 when the table schema_version exists, else 0 */
+	const char *ntables;    /* a query: how many tables the schema has (the engine's own not) */
 	/* Connects s->path in s->mode (pragmas, session settings); s->conn is set even on
 	 * failure, for disconnect to free. */
 	int (*connect)(store_t *s);

@@ -596,6 +596,7 @@ const store_engine_t store_engine_pg = {
 	.name = "PostgreSQL",
 	.pg_dialect = true,
 	.schema = store_pg_schema_sql,
+	.ntables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
 	.has_schema = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
 		      "current_schema() AND tablename = 'schema_version'",
 	.connect = pg_connect,

@@ -294,6 +294,8 @@ const store_engine_t store_engine_sqlite = {
 	.name = "SQLite",
 	.pg_dialect = false,
 	.schema = store_schema_sql,
+	.ntables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		   "name NOT LIKE 'sqlite_%'",
 	.has_schema = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 		      "name = 'schema_version'",
 	.connect = lite_connect,
