@@ -242,3 +242,31 @@ Test(pg_daemon, db_migrate_copies_a_daemons_history_exactly)
 		     "the new event's id follows the copied ones");
 	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
 }
+
+/* PostgreSQL goes away for a while (a restart, a failover): the daemon says so, keeps what it
+ * knew, and once the server is back records what changed meanwhile, once. */
+Test(pg_daemon, postgresql_down_for_a_while_loses_and_repeats_nothing)
+{
+	snprintf(d.db, sizeof(d.db), "%s", pg.uri);
+	write_conf(pg.uri);
+	cr_assert_eq(harness_daemon_start(&d), 0);
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "listed"), 1, 10000))
+		harness_daemon_fail(&d, "first listing not recorded");
+	cr_assert_eq(harness_pg_stop(&pg), 0);
+	if (!harness_daemon_wait_log(&d, "state kept as it was", 10000))
+		harness_daemon_fail(&d, "the lost database was not said");
+	cr_assert(harness_daemon_running(&d), "the daemon must outlive its database");
+	/* delisted while nothing can be written */
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	cr_assert_eq(harness_pg_resume(&pg), 0, "PostgreSQL did not come back");
+	if (!harness_daemon_wait_log(&d, "writable again", 20000))
+		harness_daemon_fail(&d, "the database back was not said");
+	if (!harness_daemon_wait(&d, EV("192.0.2.10", "clean"), 1, 10000))
+		harness_daemon_fail(&d, "the delisting was not recorded once back");
+	if (!harness_daemon_cycles(&d, 2, 8000))
+		harness_daemon_fail(&d, "no more cycles");
+	cr_assert_eq(harness_daemon_value(&d, "SELECT count(*) FROM events"), 3,
+		     "first-seen x2 and the delisting, once each");
+	cr_assert_eq(harness_daemon_value(&d, "SELECT count(*) FROM state WHERE status = 'listed'"), 0);
+	cr_assert_eq(harness_daemon_stop(&d, 3000), 0);
+}
