@@ -307,3 +307,18 @@ ALTER TABLE lists ADD COLUMN data_source ctext;
 ALTER TABLE lists ADD COLUMN data_at BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN data_failing_since BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE lists ADD COLUMN data_error ctext;
+
+-- migration 10
+-- Several blmon nodes over one database: store.sql's migration 10 says what each holds.
+ALTER TABLE state ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE cluster_leases (
+    shard   INTEGER PRIMARY KEY,
+    node    ctext,
+    expires BIGINT NOT NULL DEFAULT 0,
+    renewed BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE cluster_nodes (
+    node    ctext PRIMARY KEY,
+    seen    BIGINT NOT NULL,
+    healthy INTEGER NOT NULL DEFAULT 1
+);

@@ -165,6 +165,8 @@ typedef struct {
 	status_t pending_status;
 	uint8_t pending_ncodes;
 	uint32_t pending_codes[RESULT_MAX_CODES];
+	int64_t version;            /* the row's writes so far, as store_state_get read it (0:
+				       no row): store_state_cas writes only over this one */
 } store_state_t;
 
 /* Fills r from a stored list row and what its state (or an event) holds;
@@ -203,6 +205,10 @@ int64_t store_list_id(store_t *s, const catalog_list_t *l);
 /* Loads the state of (target, list): 1 found, 0 none (out->present false). */
 int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
 int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
+/* store_state_put, but only over the row store_state_get read into st (st->version; 0: no row
+ * then): 0 written, 1 when another writer (another node of a cluster) wrote it since, and
+ * nothing was written; -1 on error. What depends on the write (its event) comes after it. */
+int store_state_cas(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
 
 /* The plainest state there is: clean, no code, no TXT, no reason, nothing
  * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain

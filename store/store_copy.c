@@ -44,6 +44,8 @@ static const struct table {
 	{"problems", {"id"}, true},
 	{"dns_errors", {"list_id", "reason"}, false},
 	{"snds_ips", {"ip"}, false},
+	{"cluster_leases", {"shard"}, false},
+	{"cluster_nodes", {"node"}, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -31,12 +31,18 @@ static const store_sql_t SQL_LIST_UPSERT = STORE_SQL(
 	"scope = excluded.scope, severity = excluded.severity");
 static const store_sql_t SQL_LIST_ID = STORE_SQL("SELECT id FROM lists WHERE zone = ?1");
 static const store_sql_t SQL_STATE_GET = STORE_SQL(
-	"SELECT " STORE_STATE_COLS " FROM state WHERE target_id = ?1 AND list_id = ?2");
-static const store_sql_t SQL_STATE_PUT = STORE_SQL(
-	"INSERT INTO state (target_id, list_id, status, since, codes, txt, reason, checked_at, "
-	"ttl_until, pending, pending_count, failing_since, failing_reason, problem) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-	"ON CONFLICT (target_id, list_id) DO UPDATE SET " STORE_STATE_SET);
+	"SELECT " STORE_STATE_COLS ", version FROM state WHERE target_id = ?1 AND list_id = ?2");
+#define STORE_STATE_INSERT                                                                   \
+	"INSERT INTO state (target_id, list_id, status, since, codes, txt, reason, checked_at, "   \
+	"ttl_until, pending, pending_count, failing_since, failing_reason, problem, version) "     \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1) "                 \
+	"ON CONFLICT (target_id, list_id) DO UPDATE SET " STORE_STATE_SET ", "                     \
+	"version = state.version + 1"
+static const store_sql_t SQL_STATE_PUT = STORE_SQL(STORE_STATE_INSERT);
+/* the compare-and-set: a row written since it was read (version ?15) is left alone, and
+ * RETURNING then gives no row */
+static const store_sql_t SQL_STATE_CAS = STORE_SQL(
+	STORE_STATE_INSERT " WHERE state.version = ?15 RETURNING version");
 #define PLAIN                                                                              \
 	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
 	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
@@ -217,17 +223,17 @@ int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_
 	if (rc <= 0)
 		return rc;
 	rc = store_state_cols(st, 0, out);
+	out->version = store_col_int64(st, STORE_STATE_NCOLS);
 	store_reset(st);
 	return rc;
 }
 
-int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *in)
+/* Binds a state row's 14 columns to st. */
+static void state_bind(store_stmt_t *st, int64_t target_id, int64_t list_id,
+		       const store_state_t *in)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_STATE_PUT);
 	char codes[256], txt[JSON_MAX], pending[300];
 
-	if (!st)
-		return -1;
 	store_codes_encode(in->ans.codes, in->ans.ncodes, codes, sizeof(codes));
 	store_txt_encode(in->ans.txt, in->ans.ntxt, txt, sizeof(txt));
 	pending_encode(in, pending, sizeof(pending));
@@ -245,7 +251,32 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
 	store_bind_int64(st, 12, in->failing_since);
 	store_bind_text_or_null(st, 13, in->failing_since ? in->failing_reason : NULL);
 	store_bind_text_or_null(st, 14, in->problem);
+}
+
+int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *in)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_PUT);
+
+	if (!st)
+		return -1;
+	state_bind(st, target_id, list_id, in);
 	return store_done(s, st);
+}
+
+int store_state_cas(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *in)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_CAS);
+	int rc;
+
+	if (!st)
+		return -1;
+	state_bind(st, target_id, list_id, in);
+	store_bind_int64(st, 15, in->version);
+	rc = store_row(s, st);
+	if (rc < 0)
+		return -1;
+	store_reset(st);
+	return rc == 1 ? 0 : 1;
 }
 
 int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),

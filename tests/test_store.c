@@ -1,6 +1,7 @@
 /* test_store.c -- the store on both engines: schema, round trips of every area, pages, the history.
  * Each ENGINES test runs twice: suite store on a SQLite file, suite store_pg on a PostgreSQL server. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "checks/snds.h"
 #include "store/store.h"
 #include "store/store_alert.h"
+#include "store/store_cluster.h"
 #include "store/store_mtalog.h"
 #include "store/store_problems.h"
 #include "store/store_read.h"
@@ -171,6 +173,79 @@ Test(store_pg, same_tables_and_columns_and_version_as_sqlite)
 	cr_assert_str_eq(b, a);
 	free(a);
 	free(b);
+}
+
+/* The shards each of n nodes holds: none held twice; the number held in all. */
+static int holds_disjoint(const store_cluster_hold_t *h, int n, int *coords)
+{
+	int total = 0;
+
+	*coords = 0;
+	for (int k = 0; k < STORE_CLUSTER_SHARDS; k++) {
+		int holders = 0;
+		for (int i = 0; i < n; i++)
+			holders += h[i].held[k];
+		cr_assert_leq(holders, 1, "shard %d held by %d nodes", k, holders);
+		total += holders;
+	}
+	for (int i = 0; i < n; i++)
+		*coords += h[i].coordinator;
+	return total;
+}
+
+struct node_run {
+	const char *name;
+	store_cluster_hold_t hold;
+	int failed;
+	pthread_barrier_t *go;
+};
+
+/* One node: its own session, renewing at the same moments as the others. */
+static void *node_renews(void *arg)
+{
+	struct node_run *n = arg;
+	char err[512];
+	store_t *s = store_open(path, STORE_RW, err, sizeof(err));
+
+	for (int round = 0; round < 4; round++) {
+		pthread_barrier_wait(n->go);
+		if (!s || store_cluster_renew(s, n->name, true, 1000 + round, 30, &n->hold) < 0) {
+			fprintf(stderr, "%s: %s\n", n->name, s ? store_error(s) : err);
+			n->failed++;
+		}
+	}
+	store_close(s);
+	return NULL;
+}
+
+/* Three nodes renewing at once: no waiting on each other's rows (SKIP LOCKED), no error, and
+ * after a few rounds the shards split fairly, each held once. */
+Test(store_pg, nodes_renewing_together_share_without_waiting)
+{
+	struct node_run n[3] = {{.name = "n1"}, {.name = "n2"}, {.name = "n3"}};
+	store_cluster_hold_t h[3];
+	pthread_barrier_t go;
+	pthread_t th[3];
+	store_t *s = open_rw(); /* migrated once, before the nodes */
+	int coords;
+
+	store_close(s);
+	pthread_barrier_init(&go, NULL, 3);
+	for (int i = 0; i < 3; i++) {
+		n[i].go = &go;
+		cr_assert_eq(pthread_create(&th[i], NULL, node_renews, &n[i]), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(n[i].failed, 0, "%s failed a renewal", n[i].name);
+		h[i] = n[i].hold;
+	}
+	cr_assert_eq(holds_disjoint(h, 3, &coords), STORE_CLUSTER_SHARDS);
+	cr_assert_eq(coords, 1);
+	for (int i = 0; i < 3; i++)
+		cr_assert(h[i].nheld == 10 || h[i].nheld == 11, "%s holds %d", n[i].name, h[i].nheld);
 }
 
 Test(store_pg, a_password_never_shows)
@@ -447,6 +522,104 @@ ENGINES(plain_states_and_list_data)
 	cr_assert_eq(l.data_at, 0);
 	cr_assert_str_eq(l.data_error, "");
 	catalog_free(cat);
+	store_close(s);
+}
+
+/* Two writers read the same state: the second one's write is refused, not lost over the first. */
+ENGINES(state_cas_writes_only_over_what_was_read)
+{
+	store_t *s = open_rw();
+	catalog_t *cat = catalog_new_builtin();
+	target_t t;
+	store_state_t st, a, b;
+	int64_t tid, lid;
+
+	target_parse_ip("192.0.2.7", &t);
+	tid = store_target_id(s, &t, 1000);
+	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
+	cr_assert_eq(store_state_get(s, tid, lid, &st), 0);
+	cr_assert_eq(st.version, 0);
+	st.present = true;
+	st.status = STATUS_CLEAN;
+	st.since = st.checked_at = 1000;
+	cr_assert_eq(store_state_cas(s, tid, lid, &st), 0, "%s", store_error(s));
+	cr_assert_eq(store_state_cas(s, tid, lid, &st), 1, "written since version 0 was read");
+	cr_assert_eq(store_state_get(s, tid, lid, &a), 1);
+	cr_assert_eq(a.version, 1);
+	b = a;
+	a.status = STATUS_LISTED;
+	a.since = 2000;
+	b.checked_at = 2000;
+	cr_assert_eq(store_state_cas(s, tid, lid, &a), 0, "%s", store_error(s));
+	cr_assert_eq(store_state_cas(s, tid, lid, &b), 1, "the second writer read version 1");
+	cr_assert_eq(store_state_get(s, tid, lid, &st), 1);
+	cr_assert_eq(st.status, STATUS_LISTED);
+	cr_assert_eq(st.since, 2000);
+	cr_assert_eq(st.version, 2);
+	/* a plain put writes whatever was there, and counts too */
+	cr_assert_eq(store_state_put(s, tid, lid, &b), 0, "%s", store_error(s));
+	cr_assert_eq(store_state_get(s, tid, lid, &st), 1);
+	cr_assert_eq(st.version, 3);
+	cr_assert_eq(st.status, STATUS_CLEAN);
+	catalog_free(cat);
+	store_close(s);
+}
+
+/* Leases by the clock: shares as nodes come, a silent node's shards taken after one lease,
+ * an unhealthy node's at once, a clean stop's at once. */
+ENGINES(cluster_leases_split_and_hand_over)
+{
+	store_t *s = open_rw();
+	store_cluster_hold_t h[3];
+	int coords;
+
+	cr_assert_eq(store_cluster_renew(s, "n1", true, 1000, 30, &h[0]), 0, "%s", store_error(s));
+	cr_assert_eq(h[0].nheld, STORE_CLUSTER_SHARDS);
+	cr_assert(h[0].coordinator);
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1001, 30, &h[1]), 0, "%s", store_error(s));
+	cr_assert_eq(h[1].nheld, 0, "nothing free yet");
+	cr_assert(!h[1].coordinator);
+	cr_assert_eq(store_cluster_renew(s, "n1", true, 1010, 30, &h[0]), 0);
+	cr_assert_eq(h[0].nheld, 16, "n1 gave back what is above its share");
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1011, 30, &h[1]), 0);
+	cr_assert_eq(h[1].nheld, 16);
+	cr_assert_eq(store_cluster_renew(s, "n3", true, 1012, 30, &h[2]), 0);
+	cr_assert_eq(store_cluster_renew(s, "n1", true, 1020, 30, &h[0]), 0);
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1021, 30, &h[1]), 0);
+	cr_assert_eq(store_cluster_renew(s, "n3", true, 1022, 30, &h[2]), 0);
+	cr_assert_eq(h[2].live, 3);
+	cr_assert_eq(holds_disjoint(h, 3, &coords), STORE_CLUSTER_SHARDS);
+	cr_assert_eq(coords, 1);
+	cr_assert_eq(h[0].nheld, 11);
+	cr_assert_eq(h[1].nheld, 11);
+	cr_assert_eq(h[2].nheld, 10);
+	/* n1 stops renewing (killed): within the lease nobody takes its shards ... */
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1040, 30, &h[1]), 0);
+	cr_assert_eq(h[1].nheld, 11);
+	cr_assert(!h[1].coordinator);
+	/* ... after it, the two others share them, and one becomes the coordinator */
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1051, 30, &h[1]), 0);
+	cr_assert_eq(store_cluster_renew(s, "n3", true, 1052, 30, &h[2]), 0);
+	cr_assert_eq(h[2].live, 2);
+	memset(&h[0], 0, sizeof(h[0]));
+	cr_assert_eq(holds_disjoint(h, 3, &coords), STORE_CLUSTER_SHARDS);
+	cr_assert_eq(coords, 1);
+	cr_assert_eq(h[1].nheld, 16);
+	cr_assert_eq(h[2].nheld, 16);
+	/* n3 cannot check: it gives everything back at once, and n2 takes it */
+	cr_assert_eq(store_cluster_renew(s, "n3", false, 1060, 30, &h[2]), 0);
+	cr_assert_eq(h[2].nheld, 0);
+	cr_assert(!h[2].coordinator);
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1061, 30, &h[1]), 0);
+	cr_assert_eq(h[1].live, 1);
+	cr_assert_eq(h[1].nheld, STORE_CLUSTER_SHARDS);
+	cr_assert(h[1].coordinator);
+	/* a clean stop frees everything for the next one */
+	cr_assert_eq(store_cluster_release(s, "n2"), 0, "%s", store_error(s));
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM cluster_leases WHERE node IS NOT NULL"), 0);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM cluster_nodes"), 2, "n1 and n3 are still known");
+	cr_assert_eq(store_cluster_shard("192.0.2.1"), store_cluster_shard("192.0.2.1"));
+	cr_assert_lt(store_cluster_shard("192.0.2.1"), STORE_CLUSTER_SHARDS);
 	store_close(s);
 }
 
