@@ -392,3 +392,35 @@ Test(config, a_postgresql_database_never_holds_its_password)
 		 "database_password_file = %s\n[targets]\nip = 192.0.2.1\n", pw);
 	expect_error(text, "database_password_file: only a PostgreSQL database");
 }
+
+/* [cluster] shares one PostgreSQL database; a SQLite file has one writer. */
+Test(config, a_cluster_needs_postgresql_and_names_its_node)
+{
+	config_t *c;
+	char host[256] = "";
+
+	c = load("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nlease = 9s\n"
+		 "[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(c->cluster);
+	cr_assert_eq(c->cluster_lease_s, 9);
+	gethostname(host, sizeof(host) - 1);
+	cr_assert_str_eq(c->cluster_node, host, "the host name by default");
+	config_free(c);
+	c = load("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nnode = n-1.a_b\n"
+		 "[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->cluster_node, "n-1.a_b");
+	cr_assert_eq(c->cluster_lease_s, 30);
+	config_free(c);
+	c = load("[monitor]\ndatabase = blmon.db\n[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(!c->cluster, "no [cluster]: one node");
+	config_free(c);
+	expect_error("[monitor]\ndatabase = blmon.db\n[cluster]\nnode = a\n[targets]\nip = 192.0.2.1\n",
+		     "a cluster shares one PostgreSQL database");
+	expect_error("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nnode = a b\n"
+		     "[targets]\nip = 192.0.2.1\n", "is not a node name");
+	expect_error("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nlease = 1s\n"
+		     "[targets]\nip = 192.0.2.1\n", "out of range");
+}

@@ -136,7 +136,8 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		st->failing_since = cy->now;
 	snprintf(st->failing_reason, sizeof(st->failing_reason), "%s", reason);
 	st->ttl_until = 0;
-	if (store_state_put(cy->s->store, tid, lid, st) < 0)
+	/* 1: another node wrote it since (a shard handed over): its write stands */
+	if (store_state_cas(cy->s->store, tid, lid, st) < 0)
 		cy->failed = 1;
 }
 
@@ -246,6 +247,20 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	 * cycle: the TTL is capped by the list's interval and max_ttl (a zone can
 	 * claim 68 years); errors and clean answers are re-asked */
 	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + reuse_for(s->cfg, l, r->ttl) : 0;
+	/* the state first, over the version read: when another node wrote it since (its shard
+	 * handed over mid-cycle), that node recorded what it saw, and this one records nothing,
+	 * so no change is recorded twice */
+	switch (store_state_cas(s->store, tid, lid, &st)) {
+	case 0:
+		break;
+	case 1:
+		log_debug("%s %s: written by another node meanwhile", t->name,
+			  catalog_zone_shown(l, l->zone));
+		return;
+	default:
+		cy->failed = 1;
+		return;
+	}
 	if (cr == CONFIRM_FIRST || cr == CONFIRM_CHANGED) {
 		store_event_t ev;
 		memset(&ev, 0, sizeof(ev));
@@ -266,8 +281,6 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 			  catalog_zone_shown(l, l->zone), status_name(status), st.pending_count,
 			  s->cfg->confirm);
 	}
-	if (store_state_put(s->store, tid, lid, &st) < 0)
-		cy->failed = 1;
 }
 
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
@@ -278,8 +291,8 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 
 	/* a long cycle is the loop at work, not hung: systemd's watchdog hears so */
 	sdnotify_watchdog(cy->s->notify);
-	if (cy->failed)
-		return;
+	if (cy->failed || !sched_owns(cy->s, t->name))
+		return; /* another node of the cluster checks it */
 	if (cy->batch == 0 && store_begin(st) < 0) {
 		cy->failed = 1;
 		return;
@@ -343,6 +356,8 @@ static bool skip_fresh(void *ud, const target_t *t, size_t list)
 	store_state_t st;
 	int64_t tid;
 
+	if (!sched_owns(cy->s, t->name))
+		return true; /* another node of the cluster asks */
 	/* look the target up without creating it: a new target is never fresh */
 	tid = store_target_known(cy->s->store, t->name);
 	if (tid <= 0)
@@ -428,7 +443,8 @@ static void build_targets(struct cycle *cy)
  * a host's addresses must not retire them. 0 or -1. */
 static int retire_targets(struct cycle *cy)
 {
-	if (!cy->targets_whole)
+	/* in a cluster each node sees only its shards' targets: none retires the others' */
+	if (!cy->targets_whole || cy->s->cfg->cluster)
 		return 0;
 	return store_targets_retire(cy->s->store, cy->now);
 }
@@ -776,14 +792,18 @@ static int finish(struct cycle *cy, double started)
 				   cy->before.errors);
 	/* the digest comes before the cycle is marked ended: whoever waits for a
 	 * cycle to end can read everything it wrote, its problems included */
+	/* in a cluster the coordinator digests and alerts for all: once, over every node's
+	 * writes */
 	if (record_errors(cy) < 0 ||
-	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	    retire_targets(cy) < 0 || digest_run(s, time(NULL), cy->id) < 0 ||
+	    (sched_coordinates(s) &&
+	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
+	      retire_targets(cy) < 0 || digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
-	if (s->lw)
+	if (s->lw && sched_coordinates(s))
 		logwatch_poll(s->lw, time(NULL));
-	alert_cycle_done(s->alert, time(NULL));
+	if (sched_coordinates(s))
+		alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tell_systemd(cy, (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",
