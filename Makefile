@@ -2,7 +2,7 @@
 # `make test` and `make run` first install missing dependencies (scripts/install-deps.sh).
 
 VERSION   := 0.2.0
-PKGS      := libcares inih libcjson sqlite3 libcurl libmicrohttpd
+PKGS      := libcares inih libcjson sqlite3 libpq libcurl libmicrohttpd
 CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -66,6 +66,10 @@ CHECKS_SRCS := \
 
 STORE_SRCS := \
 	store/store.c \
+	store/store_db.c \
+	store/store_dburi.c \
+	store/store_db_sqlite.c \
+	store/store_db_pg.c \
 	store/store_state.c \
 	store/store_target_ids.c \
 	store/store_hood.c \
@@ -74,7 +78,9 @@ STORE_SRCS := \
 	store/store_problems.c \
 	store/store_read.c \
 	store/store_read_events.c \
-	store/store_snds.c
+	store/store_snds.c \
+	store/store_cluster.c \
+	store/store_copy.c
 
 WEB_SRCS := \
 	web/api_lists.c \
@@ -123,6 +129,7 @@ MONITOR_SRCS := \
 	monitor/cli/check.c \
 	monitor/cli/nagios.c \
 	monitor/cli/lists.c \
+	monitor/cli/db.c \
 	monitor/cli/config_test.c \
 	monitor/cli/run.c \
 	monitor/cli/alert.c \
@@ -131,7 +138,7 @@ MONITOR_SRCS := \
 
 LIB_ALL   := $(LIB_SRCS) $(CHECKS_SRCS) $(STORE_SRCS) $(WEB_SRCS) $(MONITOR_SRCS)
 MAIN_SRC  := monitor/main.c
-TEST_SRCS := $(sort $(wildcard tests/test_*.c)) tests/harness.c
+TEST_SRCS := $(sort $(wildcard tests/test_*.c)) tests/harness.c tests/harness_pg.c
 
 OBJS      := $(LIB_ALL:%.c=build/%.o)
 MAIN_OBJ  := build/$(MAIN_SRC:.c=.o)
@@ -145,7 +152,8 @@ ATEST_OBJS := $(TEST_SRCS:%.c=build-asan/%.o)
 # option clang does not know.
 FUZZ_CC    ?= clang
 FUZZERS    := fuzz_config fuzz_logline fuzz_answer fuzz_snds fuzz_dataset
-FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) monitor/config.c monitor/config_runnable.c \
+FUZZ_SRCS  := $(LIB_SRCS) $(CHECKS_SRCS) store/store_dburi.c monitor/config.c \
+	monitor/config_runnable.c \
 	monitor/mtalog/logline.c monitor/mtalog/logline_postfix.c monitor/mtalog/logline_exim.c
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
@@ -167,13 +175,20 @@ all: blmon
 blmon: $(OBJS) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# schemas/store.sql is compiled in as a C string: blmon applies it itself
+# schemas/store.sql (SQLite) and store.pg.sql (PostgreSQL) are compiled in as C strings: blmon
+# applies them itself
 build/gen/store_sql.h: schemas/store.sql
 	@mkdir -p $(dir $@)
 	{ echo 'static const char store_schema_sql[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
 
-build/store/store.o build-asan/store/store.o: build/gen/store_sql.h
+build/gen/store_pg_sql.h: schemas/store.pg.sql
+	@mkdir -p $(dir $@)
+	{ echo 'static const char store_pg_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+build/store/store_db_sqlite.o build-asan/store/store_db_sqlite.o: build/gen/store_sql.h
+build/store/store_db_pg.o build-asan/store/store_db_pg.o: build/gen/store_pg_sql.h
 
 # the dashboard's files (web/assets/) are compiled in as byte arrays: no file is read at run time
 WEB_ASSETS := web/assets/index.html web/assets/app.js web/assets/style.css web/assets/favicon.svg

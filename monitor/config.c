@@ -18,6 +18,7 @@
 #include "lib/suggest.h"
 #include "lib/text.h"
 #include "lib/xmalloc.h"
+#include "store/store.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_LINE 199 /* libinih's line buffer holds 200 bytes */
@@ -327,6 +328,41 @@ static int set_readable(struct ctx *x, const struct keydef *k, void *base, const
 	}
 	fclose(f);
 	return set_str(x, k, base, v);
+}
+
+/* database = a SQLite file's path, or a PostgreSQL URI: never one holding a password */
+static int set_database(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	char why[300];
+
+	if (store_db_check(v, why, sizeof(why)) < 0) {
+		/* the value is not quoted: it holds the password */
+		cerr(x, x->section, k->key, "%s", why);
+		return -1;
+	}
+	x->c->database_line = x->line;
+	return set_str(x, k, base, v);
+}
+
+/* [cluster]: any key of it makes this node one of several over one PostgreSQL database */
+static int set_cluster_node(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	if (strlen(v) > 63 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789.-_") != strlen(v)) {
+		cerr(x, x->section, k->key, "'%s' is not a node name (letters, digits, . - _; at "
+		     "most 63)", v);
+		return -1;
+	}
+	x->c->cluster = true;
+	x->c->cluster_line = x->line;
+	return set_str(x, k, base, v);
+}
+
+static int set_cluster_lease(struct ctx *x, const struct keydef *k, void *base, const char *v)
+{
+	x->c->cluster = true;
+	x->c->cluster_line = x->line;
+	return set_duration(x, k, base, v);
 }
 
 static int set_smtp_url(struct ctx *x, const struct keydef *k, void *base, const char *v)
@@ -685,7 +721,8 @@ static int set_threshold(struct ctx *x, const struct keydef *k, void *base, cons
 static const struct keydef keys[] = {
 	{"monitor", "interval", set_duration, CO(interval_s), 1, 30 * DAY, "s"},
 	{"monitor", "resolver", set_resolver, CO(resolver), 0, 0, ""},
-	{"monitor", "database", set_str, CO(database), 0, 0, ""},
+	{"monitor", "database", set_database, CO(database), 0, 0, ""},
+	{"monitor", "database_password_file", set_readable, CO(database_password_file), 0, 0, ""},
 	{"monitor", "confirm", set_uint, CO(confirm), 1, 10, ""},
 	{"monitor", "timeout", set_duration, CO(timeout_ms), 100, 60000, "ms"},
 	{"monitor", "retries", set_uint, CO(retries), 0, 10, ""},
@@ -738,6 +775,8 @@ static const struct keydef keys[] = {
 	/* SNDS updates its data once a day; asking more often than this helps nobody */
 	{"snds", "refresh", set_duration, CO(snds_refresh_s), 900, 30 * DAY, "s"},
 	{"snds", "timeout", set_duration, CO(snds_timeout_s), 1, 300, "s"},
+	{"cluster", "node", set_cluster_node, CO(cluster_node), 0, 0, ""},
+	{"cluster", "lease", set_cluster_lease, CO(cluster_lease_s), 3, 3600, "s"},
 	{"http", "listen", set_listen, CO(http_listen), 0, 0, ""},
 	{"http", "token", set_str, CO(http_token), 0, 0, ""},
 	{"http", "healthz_max_age", set_duration, CO(healthz_max_age_s), 0, 30 * DAY, "s"},
@@ -765,7 +804,8 @@ static const struct keydef keys[] = {
 };
 
 static const char *const sections[] = {"monitor", "targets", "lists", "ignore", "mirror", "drop",
-				       "snds", "http", "email", "webhook", "alerts", "logwatch"};
+				       "snds", "cluster", "http", "email", "webhook", "alerts",
+				       "logwatch"};
 
 /* Enters "[list ZONE]": finds the built-in it names or adds a new list. */
 static int enter_list(struct ctx *x, const char *section)
@@ -980,6 +1020,7 @@ config_t *config_new_default(void)
 	c->snds_url = xstrdup(SNDS_URL_DEFAULT);
 	c->snds_refresh_s = 3600;
 	c->snds_timeout_s = 60;
+	c->cluster_lease_s = 30;
 	c->starttls = CONFIG_STARTTLS_YES;
 	c->subject_prefix = xstrdup("[blmon]");
 	c->alert_batch_s = 60;
@@ -1142,6 +1183,21 @@ static void finish(struct ctx *x)
 		x->line = c->to[0].line;
 		cerr(x, "email", "to", "no smtp = to send through (e.g. smtp://127.0.0.1:25)");
 	}
+	if (c->cluster && !store_db_is_pg(c->database)) {
+		x->line = c->cluster_line;
+		cerr(x, "cluster", "node", "a cluster shares one PostgreSQL database "
+		     "(database = postgresql://...): a SQLite file has one writer");
+	}
+	if (c->cluster && !c->cluster_node) {
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		c->cluster_node = xstrdup(*host ? host : "blmon");
+	}
+	if (c->database_password_file && !store_db_is_pg(c->database)) {
+		x->line = c->database_line;
+		cerr(x, "monitor", "database_password_file", "only a PostgreSQL database "
+		     "(database = postgresql://...) has a password");
+	}
 	if (c->smtp_password && c->smtp_password_file) {
 		x->line = c->smtp_line;
 		cerr(x, "email", "password", "give password or password_file, not both");
@@ -1270,6 +1326,8 @@ void config_free(config_t *c)
 	free(c->path);
 	free(c->resolver);
 	free(c->database);
+	free(c->database_password_file);
+	free(c->cluster_node);
 	for (size_t i = 0; i < c->ntargets; i++)
 		free(c->targets[i].value);
 	free(c->targets);

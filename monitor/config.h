@@ -41,7 +41,10 @@ typedef struct config {
 	/* [monitor] */
 	unsigned interval_s, confirm, timeout_ms, retries, concurrency;
 	char *resolver; /* NULL: the system's resolvers */
-	char *database;
+	char *database;        /* a SQLite file's path, or a postgresql:// URI (no password) */
+	char *database_password_file; /* PostgreSQL: the password alone (NULL: libpq's PGPASSFILE,
+					 ~/.pgpass) */
+	int database_line;
 	unsigned retention_s;  /* cycle rows older than this are pruned */
 	unsigned asn_refresh_s;
 	unsigned max_ttl_s;    /* a listed answer is reused at most this long (and one interval) */
@@ -79,6 +82,11 @@ typedef struct config {
 	char *snds_url;            /* the base of the automated access */
 	unsigned snds_refresh_s;   /* the documents are fetched at most this often (>= 15 min) */
 	unsigned snds_timeout_s;   /* a document's download gives up after this long */
+	/* [cluster]: several nodes over one PostgreSQL database (any key turns it on) */
+	bool cluster;
+	int cluster_line;
+	char *cluster_node;        /* this node's name (default: the host name) */
+	unsigned cluster_lease_s;  /* a node that does not renew for this long loses its shards */
 	/* [http] */
 	char *http_listen;
 	char *http_cert, *http_key; /* PEM files: serve HTTPS */

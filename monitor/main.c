@@ -20,6 +20,7 @@ static const struct command {
 	{"alert", cmd_alert, "alert test [-c FILE]", "send a test message through every alert channel now"},
 	{"lists", cmd_lists, "lists", "print the list catalog (built-in plus config)"},
 	{"reroute", cmd_reroute, "reroute --provider P --via HOP", "a Postfix transport map around a rejecting provider"},
+	{"db", cmd_db, "db migrate --from F --to URI", "copy a SQLite history into PostgreSQL, exactly"},
 	{"config-test", cmd_config_test, "config-test [FILE]", "validate a config file; exit 0 if it is good"},
 };
 

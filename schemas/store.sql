@@ -432,3 +432,25 @@ ALTER TABLE lists ADD COLUMN data_error TEXT;
 -- plain again is not rewritten: its last real answer is the later of its checked_at and this
 -- (store_int.h STORE_CHECKED_AT), so a /16 answered from data files writes no row per target.
 ALTER TABLE lists ADD COLUMN swept_at INTEGER NOT NULL DEFAULT 0;
+
+-- migration 11
+-- Several blmon nodes over one database (PostgreSQL; on SQLite there is only ever one node).
+-- state.version counts the writes of a row: a node writes a state only over the version it read
+-- (compare-and-set), so a shard handed over mid-cycle never records a change twice.
+ALTER TABLE state ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+-- The work split in shards (a target's shard: a hash of its name), each held by one node for a
+-- lease; shard -1 is the coordinator's (alerts, the digest, downloads, the mail log). node NULL:
+-- free; a lease not renewed by `expires` may be taken.
+CREATE TABLE cluster_leases (
+    shard   INTEGER PRIMARY KEY,
+    node    TEXT,
+    expires INTEGER NOT NULL DEFAULT 0,
+    renewed INTEGER NOT NULL DEFAULT 0
+);
+-- The nodes: when each last renewed, and whether it can check (0: its resolver fails; it holds
+-- no shard until it can again).
+CREATE TABLE cluster_nodes (
+    node    TEXT PRIMARY KEY,
+    seen    INTEGER NOT NULL,
+    healthy INTEGER NOT NULL DEFAULT 1
+);

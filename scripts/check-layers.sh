@@ -28,7 +28,7 @@ CONTRACTS = {
 }
 # the command that starts the daemon also starts the web server
 EXTRA = {"monitor/cli/run.c": {"web/http.h"}}
-GENERATED = {"store_sql.h", "web_assets.h"}
+GENERATED = {"store_sql.h", "store_pg_sql.h", "web_assets.h"}
 
 
 def layer(path):

@@ -7,8 +7,9 @@ set -eu
 level=${1:-build}
 cd "$(dirname "$0")/.."
 
+# libpq-dev: the PostgreSQL client library, for `database = postgresql://...`
 BUILD_PKGS="build-essential pkg-config libc-ares-dev libmicrohttpd-dev libcurl4-openssl-dev
-libcjson-dev libsqlite3-dev libinih-dev"
+libcjson-dev libsqlite3-dev libpq-dev libinih-dev"
 # rbldnsd: the real DNSBL server the integration tests query; nodejs/npm run ajv-cli;
 # python3 runs tests/httpfixture.py, the loopback HTTP server of the DROP tests;
 # prometheus gives promtool (checks /metrics and contrib/prometheus-rules.yml) and the real
@@ -21,8 +22,9 @@ libcjson-dev libsqlite3-dev libinih-dev"
 # the binary blmon runs to mirror data feeds, and the tests' loopback `rsync --daemon`
 TEST_PKGS="libcriterion-dev rbldnsd nodejs npm python3 prometheus prometheus-alertmanager chromium
 python3-aiosmtpd openssl clang libclang-rt-dev rsync"
-# mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`
-TEST_PKGS="$TEST_PKGS mandoc"
+# mandoc lints the manual pages (man/) in the suite, as `mandoc -Tlint`; postgresql is the
+# server the store's tests start in a temporary directory (tests/harness_pg.c: initdb, postgres)
+TEST_PKGS="$TEST_PKGS mandoc postgresql"
 # bench: dnsperf (the limit), time (peak RSS), check_rbl (monitoring-plugins-contrib) with the
 # Perl modules it loads, rblcheck, iproute2 for rblcheck's loopback-only network namespace, and
 # curl (scale.sh times the daemon's HTTP answers with it)

@@ -33,10 +33,34 @@ typedef enum {
 store_t *store_open(const char *path, store_mode_t mode, char *err, size_t errlen);
 void store_close(store_t *s);
 
+/* Which database: a file's path (SQLite), or a PostgreSQL connection URI
+ * ("postgresql://USER@HOST:PORT/DB?..."), whose password comes from password_file (the
+ * password alone on its first line; NULL: libpq's PGPASSFILE, ~/.pgpass, or none). A URI
+ * never holds the password itself (config.c refuses one): it is shown in logs and errors. */
+typedef struct {
+	const char *database;
+	const char *password_file;
+} store_db_t;
+
+/* store_open for either engine: PostgreSQL shares the contract (STORE_RW migrates
+ * schemas/store.pg.sql, waiting for another node migrating it; STORE_RO sessions are read
+ * only; a lost connection is made again at the next statement outside a transaction). */
+store_t *store_open_db(const store_db_t *db, store_mode_t mode, char *err, size_t errlen);
+
+/* Does database name a PostgreSQL database (a postgresql:// or postgres:// URI)? */
+bool store_db_is_pg(const char *database);
+/* Can database be written in a config as it is: a path, or a PostgreSQL URI that holds no
+ * password (not as user:password@, not as ?password=)? 0, or -1 with why in buf. */
+int store_db_check(const char *database, char *buf, size_t len);
+
+/* "SQLite" or "PostgreSQL" (static). */
+const char *store_engine_name(const store_t *s);
+
 /* Does the path still name the file s has open? 0 yes; 1 when it was deleted
  * or replaced (what s writes then goes to an unlinked file and is lost when it
  * closes), with what happened in store_error. One stat(2): cheap enough to ask
- * once per cycle. */
+ * once per cycle. Always 0 on PostgreSQL: there is no file, and a lost connection
+ * is made again by the engine itself. */
 int store_check_file(store_t *s);
 /* Closes s's connection and opens the path again (STORE_RW: creating and
  * migrating a new database when there is none). s stays the same object for
@@ -141,6 +165,8 @@ typedef struct {
 	status_t pending_status;
 	uint8_t pending_ncodes;
 	uint32_t pending_codes[RESULT_MAX_CODES];
+	int64_t version;            /* the row's writes so far, as store_state_get read it (0:
+				       no row): store_state_cas writes only over this one */
 } store_state_t;
 
 /* Fills r from a stored list row and what its state (or an event) holds;
@@ -195,6 +221,10 @@ int64_t store_list_id(store_t *s, const catalog_list_t *l);
 /* Loads the state of (target, list): 1 found, 0 none (out->present false). */
 int store_state_get(store_t *s, int64_t target_id, int64_t list_id, store_state_t *out);
 int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
+/* store_state_put, but only over the row store_state_get read into st (st->version; 0: no row
+ * then): 0 written, 1 when another writer (another node of a cluster) wrote it since, and
+ * nothing was written; -1 on error. What depends on the write (its event) comes after it. */
+int store_state_cas(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
 
 /* The plainest state there is: clean, no code, no TXT, no reason, nothing
  * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain

@@ -1,71 +1,82 @@
-/* store_int.h -- what the store's own files share: the connection, the statement cache, encodings.
+/* store_int.h -- what the store's own files share: statements and their values, encodings.
  * Only the store/ files include this; everyone else sees store.h and the area headers beside it. */
 #ifndef BLMON_STORE_INT_H
 #define BLMON_STORE_INT_H
 
-#include <sqlite3.h>
-#include <sys/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
-#define STORE_STMT_MAX 160 /* distinct statements one connection prepares at most */
+/* A statement's text, in the dialect of each engine (store_db.h). Most statements are written
+ * once, in the SQL both SQLite and PostgreSQL speak (STORE_SQL); the few that cannot be name
+ * both texts (STORE_SQL2). Parameters are written ?N in either: the PostgreSQL engine reads
+ * them as $N. Statements are static: the address of their store_sql_t is the cache's key. */
+typedef struct {
+	const char *lite; /* SQLite's */
+	const char *pg;   /* PostgreSQL's */
+} store_sql_t;
+#define STORE_SQL(text) {text, text}
+#define STORE_SQL2(lite, pg) {lite, pg}
 
-struct store {
-	sqlite3 *db;
-	store_mode_t mode;
-	char *path;
-	dev_t dev;  /* the file opened, to notice when path names another one (or none) */
-	ino_t ino;
-	/* its -wal and -shm when it was opened (STORE_RW): a reopen removes them
-	 * when they still lie at the path, as they belong to the old file */
-	struct {
-		dev_t dev;
-		ino_t ino;
-	} side[2];
-	char err[512];
-	/* Prepared statements, keyed by the address of their (static) SQL text:
-	 * each statement is prepared once per connection, on first use. */
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} cache[STORE_STMT_MAX];
-	size_t ncache;
-};
+/* A prepared statement of one connection (the engine's; opaque here). */
+typedef struct store_stmt store_stmt_t;
 
-/* The statement for sql (a string literal or static array: its address is the
- * key), reset and with its bindings cleared; NULL with the error set. */
-sqlite3_stmt *store_stmt(store_t *s, const char *sql);
+/* The statement for sql, reset and with its bindings cleared; NULL with the error set.
+ * Prepared once per connection, on first use; borrowed: valid while s is open. */
+store_stmt_t *store_stmt(store_t *s, const store_sql_t *sql);
 
-/* Sets s's error from the connection's ("what: sqlite message"); returns -1. */
+/* Sets s's error from the engine's last message ("what: message"); returns -1. */
 int store_fail(store_t *s, const char *what);
 /* The same for a failed statement, named by what it does ("writing lists"). */
-int store_fail_stmt(store_t *s, sqlite3_stmt *st);
+int store_fail_stmt(store_t *s, store_stmt_t *st);
+
+/* Sets s's error from a format (a refusal of the store's own, not the engine's); returns -1. */
+int store_seterr(store_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Steps st to completion (no row wanted); resets it. 0 or -1. */
+int store_done(store_t *s, store_stmt_t *st);
+/* Steps st once: 1 a row, 0 done (st reset), -1 error (st reset). */
+int store_row(store_t *s, store_stmt_t *st);
+/* Forgets st's rows (bindings stay): the next step runs it again. */
+void store_reset(store_stmt_t *st);
+/* Steps st (an INSERT ... RETURNING id) and resets it: the id, or -1. */
+int64_t store_insert_id(store_t *s, store_stmt_t *st);
+
+/* Runs literal SQL (no parameters). 0 or -1. */
+int store_exec(store_t *s, const char *sql);
+
+/* Parameters, numbered from 1 as ?N in the text. An unbound one is NULL. */
+void store_bind_int64(store_stmt_t *st, int i, int64_t v);
+void store_bind_double(store_stmt_t *st, int i, double v);
+void store_bind_null(store_stmt_t *st, int i);
+/* A copy of n bytes (a BLOB, a bytea). */
+void store_bind_blob(store_stmt_t *st, int i, const void *v, size_t n);
+/* NULL binds NULL. */
+void store_bind_text(store_stmt_t *st, int i, const char *v);
+/* "" binds NULL. */
+void store_bind_text_or_null(store_stmt_t *st, int i, const char *v);
+
+/* Columns of the current row, numbered from 0. A NULL reads as 0, "" (col_copy) or NULL
+ * (col_str); a truth value (PostgreSQL's boolean) reads as 1 or 0. */
+int64_t store_col_int64(store_stmt_t *st, int i);
+int store_col_int(store_stmt_t *st, int i);
+double store_col_double(store_stmt_t *st, int i);
+bool store_col_null(store_stmt_t *st, int i);
+/* Copies column i as text ("" for NULL), bounded. */
+void store_col_copy(store_stmt_t *st, int i, char *dst, size_t len);
+/* Column i as text, or NULL (borrowed until the next step). */
+const char *store_col_str(store_stmt_t *st, int i);
+/* Column i's bytes and their number (borrowed until the next step or blob read; NULL when
+ * empty or NULL). */
+const void *store_col_blob(store_stmt_t *st, int i, size_t *len);
 
 /* The type bytes of an ipkey (store.h: store_ipkey). */
 #define STORE_IPKEY_V4 4
 #define STORE_IPKEY_V6 6
 #define STORE_IPKEY_DOMAIN 0x7f
-void store_bind_ipkey(sqlite3_stmt *st, int i, const target_t *t);
-
-/* Sets s's error from a format (a refusal of the store's own, not sqlite's); returns -1. */
-int store_seterr(store_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Steps st to completion (no row wanted); resets it. 0 or -1. */
-int store_done(store_t *s, sqlite3_stmt *st);
-/* Steps st once: 1 a row, 0 done (st reset), -1 error (st reset). */
-int store_row(store_t *s, sqlite3_stmt *st);
-
-/* Runs literal SQL (no parameters). 0 or -1. */
-int store_exec(store_t *s, const char *sql);
-
-/* NULL binds NULL. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *v);
-/* "" binds NULL. */
-void store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
-/* Copies column i as text ("" for NULL), bounded. */
-void store_col_copy(sqlite3_stmt *st, int i, char *dst, size_t len);
-/* Column i as text, or NULL (borrowed until the next step). */
-const char *store_col_str(sqlite3_stmt *st, int i);
+void store_bind_ipkey(store_stmt_t *st, int i, const target_t *t);
 /* A target type as stored (targets.type); an unknown one reads as a domain. */
 target_type_t store_type_parse(const char *s);
 
@@ -92,17 +103,17 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
 	"pending, pending_count, failing_since, failing_reason, problem"
 #define STORE_STATE_NCOLS 12
 /* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
-int store_state_cols(sqlite3_stmt *st, int first, store_state_t *out);
+int store_state_cols(store_stmt_t *st, int first, store_state_t *out);
 
 /* The columns of a lists row, in the order store_list_cols reads them from `first` on. */
 #define STORE_LIST_COLS                                                                  \
-	"id, zone, name, kind, scope, health, ifnull(health_detail, ''), "               \
-	"ifnull(health_since, 0), severity, results, targets_listed, problems_open, "     \
+	"id, zone, name, kind, scope, health, coalesce(health_detail, ''), "             \
+	"coalesce(health_since, 0), severity, results, targets_listed, problems_open, "   \
 	"results_stale, results_failing, last_answer, results_unchecked, "                 \
-	"ifnull(data_source, ''), data_at, data_failing_since, ifnull(data_error, '')"
-void store_list_cols(sqlite3_stmt *st, int first, store_list_t *out);
+	"coalesce(data_source, ''), data_at, data_failing_since, coalesce(data_error, '')"
+void store_list_cols(store_stmt_t *st, int first, store_list_t *out);
 
 /* Reads an answer from three columns: codes (JSON), txt (JSON), reason (may be NULL). */
-void store_answer_cols(sqlite3_stmt *st, int codes, int txt, int reason, store_answer_t *a);
+void store_answer_cols(store_stmt_t *st, int codes, int txt, int reason, store_answer_t *a);
 
 #endif

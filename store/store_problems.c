@@ -11,73 +11,86 @@
 #include "lib/xmalloc.h"
 #include "store/store_read_int.h"
 
-static const char SQL_STATE_PROBLEM[] =
-	"UPDATE state SET problem = ?3 WHERE target_id = ?1 AND list_id = ?2";
-static const char SQL_TARGET_STANDING[] =
-	"UPDATE targets SET standing = ?2, stale = ?3, ipkey = ?4 WHERE id = ?1";
-static const char SQL_LIST_TALLY[] =
+static const store_sql_t SQL_STATE_PROBLEM = STORE_SQL(
+	"UPDATE state SET problem = ?3 WHERE target_id = ?1 AND list_id = ?2");
+static const store_sql_t SQL_TARGET_STANDING = STORE_SQL(
+	"UPDATE targets SET standing = ?2, stale = ?3, ipkey = ?4 WHERE id = ?1");
+static const store_sql_t SQL_LIST_TALLY = STORE_SQL(
 	"UPDATE lists SET results = ?2, targets_listed = ?3, problems_open = ?4, results_stale = ?5, "
-	"results_failing = ?6, last_answer = ?7, results_unchecked = ?8 WHERE id = ?1";
-static const char SQL_PROBLEM_PUT[] =
+	"results_failing = ?6, last_answer = ?7, results_unchecked = ?8 WHERE id = ?1");
+static const store_sql_t SQL_PROBLEM_PUT = STORE_SQL(
 	"INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, affected, first, "
-	"since, stale, ignored_by, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+	"since, stale, ignored_by, seen) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 	"ON CONFLICT (list_id, entity) DO UPDATE SET scope = excluded.scope, "
 	"severity = excluded.severity, rank = excluded.rank, codes = excluded.codes, "
 	"txt = excluded.txt, affected = excluded.affected, first = excluded.first, "
 	"since = excluded.since, stale = excluded.stale, ignored_by = excluded.ignored_by, "
-	"seen = excluded.seen";
-static const char SQL_PROBLEMS_PRUNE[] = "DELETE FROM problems WHERE seen != ?1";
+	"seen = excluded.seen");
+static const store_sql_t SQL_PROBLEMS_PRUNE = STORE_SQL("DELETE FROM problems WHERE seen != ?1");
 
 #define PROBLEM_COLS                                                                           \
 	"SELECT p.id, p.rank, p.list_id, l.zone, l.name, p.entity, p.scope, p.severity, p.codes, " \
-	"ifnull(p.txt, ''), p.affected, p.first, p.since, p.stale, ifnull(p.ignored_by, '') "      \
+	"coalesce(p.txt, ''), p.affected, p.first, p.since, p.stale, coalesce(p.ignored_by, '') " \
 	"FROM problems p JOIN lists l ON l.id = p.list_id "
 /* the rank is unique per digest: a page starts after the last rank it showed */
-static const char SQL_PROBLEMS_PAGE[] =
+static const store_sql_t SQL_PROBLEMS_PAGE = STORE_SQL(
 	PROBLEM_COLS "WHERE p.rank > ?1 AND (?2 < 0 OR p.scope = ?3) AND (?4 = 0 OR p.list_id = ?4) "
-	"AND (p.ignored_by IS NOT NULL) = ?5 ORDER BY p.rank LIMIT ?6";
-static const char SQL_PROBLEM_GET[] = PROBLEM_COLS "WHERE p.id = ?1";
+	"AND (p.ignored_by IS NOT NULL) = ?5 ORDER BY p.rank LIMIT ?6");
+static const store_sql_t SQL_PROBLEM_GET = STORE_SQL(PROBLEM_COLS "WHERE p.id = ?1");
 /* grouped by the column itself, in the order of targets_standing: no sort of every target
  * (NULL, before the first digest, is read as unchecked) */
-static const char SQL_SUMMARY_STANDING[] =
-	"SELECT standing, count(*), sum(stale) FROM targets WHERE active = 1 GROUP BY standing";
-static const char SQL_SUMMARY_PROBLEMS[] =
-	"SELECT scope, ignored_by IS NOT NULL, count(*) FROM problems GROUP BY 1, 2";
-static const char SQL_TARGETS_PAGE[] =
-	STORE_TARGET_SELECT "FROM (SELECT * FROM targets t WHERE t.active = 1 "
-	"AND CASE ?1 WHEN 1 THEN t.standing = 'own' WHEN 2 THEN t.standing = 'neighbourhood' "
-	"WHEN 3 THEN t.standing IN ('own', 'neighbourhood') "
-	"WHEN 4 THEN ifnull(t.standing, 'unchecked') = 'unchecked' WHEN 5 THEN t.standing = 'clean' "
-	"WHEN 6 THEN t.stale = 1 WHEN 7 THEN ifnull(t.standing, 'unchecked') != 'clean' OR t.stale = 1 "
-	"ELSE 1 END "
-	"AND (?2 = 0 OR EXISTS (SELECT 1 FROM state x WHERE x.target_id = t.id AND x.list_id = ?2 "
-	"AND x.status = 'listed')) "
-	"AND (?3 IS NULL OR t.ipkey BETWEEN ?3 AND ?4) AND (?5 IS NULL OR instr(t.target, ?5) > 0) "
-	"AND (?6 IS NULL OR t.ipkey > ?6) "
-	"AND (?8 = 0 OR EXISTS (SELECT 1 FROM problems p JOIN state x ON x.list_id = p.list_id "
-	"AND x.problem = p.entity WHERE p.id = ?8 AND x.target_id = t.id)) "
-	"ORDER BY t.ipkey LIMIT ?7) t "
-	STORE_TARGET_JOINS "ORDER BY t.ipkey, s.list_id";
+static const store_sql_t SQL_SUMMARY_STANDING = STORE_SQL(
+	"SELECT standing, count(*), sum(stale) FROM targets WHERE active = 1 GROUP BY standing");
+static const store_sql_t SQL_SUMMARY_PROBLEMS = STORE_SQL(
+	"SELECT scope, ignored_by IS NOT NULL, count(*) FROM problems GROUP BY 1, 2");
+/* A page of targets. The two engines differ in a few words: the filter's number (PostgreSQL
+ * would read a bare parameter of CASE as text), where a substring is (instr, strpos), an
+ * always-true branch (SQLite's 1 is no truth value to PostgreSQL), and the keys ?3 and ?6,
+ * which PostgreSQL must be told are bytes before it meets them in "IS NULL". */
+#define TARGETS_PAGE(FILTER, INSTR, TRUE, KEY3, KEY6)                                             \
+	STORE_TARGET_SELECT "FROM (SELECT * FROM targets t WHERE t.active = 1 "                   \
+	"AND CASE " FILTER " WHEN 1 THEN t.standing = 'own' WHEN 2 THEN t.standing = 'neighbourhood' "    \
+	"WHEN 3 THEN t.standing IN ('own', 'neighbourhood') "                                     \
+	"WHEN 4 THEN coalesce(t.standing, 'unchecked') = 'unchecked' "                            \
+	"WHEN 5 THEN t.standing = 'clean' WHEN 6 THEN t.stale = 1 "                               \
+	"WHEN 7 THEN coalesce(t.standing, 'unchecked') != 'clean' OR t.stale = 1 "                \
+	"ELSE " TRUE " END "                                                                      \
+	"AND (?2 = 0 OR EXISTS (SELECT 1 FROM state x WHERE x.target_id = t.id AND x.list_id = ?2 " \
+	"AND x.status = 'listed')) "                                                              \
+	"AND (" KEY3 " IS NULL OR t.ipkey BETWEEN ?3 AND ?4) "                                    \
+	"AND (CAST(?5 AS TEXT) IS NULL OR " INSTR "(t.target, ?5) > 0) "                          \
+	"AND (" KEY6 " IS NULL OR t.ipkey > ?6) "                                                 \
+	"AND (?8 = 0 OR EXISTS (SELECT 1 FROM problems p JOIN state x ON x.list_id = p.list_id "  \
+	"AND x.problem = p.entity WHERE p.id = ?8 AND x.target_id = t.id)) "                      \
+	"ORDER BY t.ipkey LIMIT ?7) t " STORE_TARGET_JOINS "ORDER BY t.ipkey, s.list_id"
+static const store_sql_t SQL_TARGETS_PAGE =
+	STORE_SQL2(TARGETS_PAGE("?1", "instr", "1", "?3", "?6"),
+		   TARGETS_PAGE("CAST(?1 AS INTEGER)", "strpos", "true", "CAST(?3 AS bytea)",
+				"CAST(?6 AS bytea)"));
 
 /* From the lists of scope ip or domain through state_problem to their listings only:
  * left to itself SQLite walks every target in order and each of its states (a /16 against
- * 8 lists: half a million rows, for a few thousand listings); CROSS JOIN keeps this order. */
-static const char SQL_OWN_LISTINGS[] =
-	"SELECT t.target, s.list_id, " STORE_STATE_COLS("l") " FROM lists l "
-	"CROSS JOIN state s ON s.list_id = l.id CROSS JOIN targets t ON t.id = s.target_id "
-	"WHERE s.problem IS NOT NULL AND s.status = 'listed' AND l.scope IN ('ip', 'domain') "
-	"AND t.active = 1 ORDER BY t.ipkey, s.list_id";
+ * 8 lists: half a million rows, for a few thousand listings); CROSS JOIN keeps this order.
+ * (PostgreSQL plans the joins itself, and its CROSS JOIN takes no ON.) */
+#define OWN_LISTINGS(JOIN)                                                                       \
+	"SELECT t.target, s.list_id, " STORE_STATE_COLS("l") " FROM lists l "                    \
+	JOIN " state s ON s.list_id = l.id " JOIN " targets t ON t.id = s.target_id "            \
+	"WHERE s.problem IS NOT NULL AND s.status = 'listed' AND l.scope IN ('ip', 'domain') "   \
+	"AND t.active = 1 ORDER BY t.ipkey, s.list_id"
+static const store_sql_t SQL_OWN_LISTINGS =
+	STORE_SQL2(OWN_LISTINGS("CROSS JOIN"), OWN_LISTINGS("JOIN"));
 
 /* ---- writes ---- */
 
 int store_state_problem_set(store_t *s, int64_t target_id, int64_t list_id, const char *entity)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_STATE_PROBLEM);
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_PROBLEM);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, target_id);
-	sqlite3_bind_int64(st, 2, list_id);
+	store_bind_int64(st, 1, target_id);
+	store_bind_int64(st, 2, list_id);
 	store_bind_text_or_null(st, 3, entity);
 	return store_done(s, st);
 }
@@ -85,31 +98,31 @@ int store_state_problem_set(store_t *s, int64_t target_id, int64_t list_id, cons
 int store_target_standing_set(store_t *s, int64_t target_id, const target_t *t,
 			      standing_t standing, bool stale)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGET_STANDING);
+	store_stmt_t *st = store_stmt(s, &SQL_TARGET_STANDING);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, target_id);
+	store_bind_int64(st, 1, target_id);
 	store_bind_text(st, 2, standing_name(standing));
-	sqlite3_bind_int(st, 3, stale);
+	store_bind_int64(st, 3, stale);
 	store_bind_ipkey(st, 4, t);
 	return store_done(s, st);
 }
 
 int store_list_tally_set(store_t *s, int64_t list_id, const store_list_tally_t *t)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_LIST_TALLY);
+	store_stmt_t *st = store_stmt(s, &SQL_LIST_TALLY);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, t->results);
-	sqlite3_bind_int64(st, 3, t->listed);
-	sqlite3_bind_int64(st, 4, t->problems);
-	sqlite3_bind_int64(st, 5, t->stale);
-	sqlite3_bind_int64(st, 6, t->failing);
-	sqlite3_bind_int64(st, 7, t->last_answer);
-	sqlite3_bind_int64(st, 8, t->unchecked);
+	store_bind_int64(st, 1, list_id);
+	store_bind_int64(st, 2, t->results);
+	store_bind_int64(st, 3, t->listed);
+	store_bind_int64(st, 4, t->problems);
+	store_bind_int64(st, 5, t->stale);
+	store_bind_int64(st, 6, t->failing);
+	store_bind_int64(st, 7, t->last_answer);
+	store_bind_int64(st, 8, t->unchecked);
 	return store_done(s, st);
 }
 
@@ -129,7 +142,7 @@ static char *first_encode(const problem_t *p)
 int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t rank,
 		      int64_t seen)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_PROBLEM_PUT);
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEM_PUT);
 	char codes[256], *first;
 	int rc;
 
@@ -137,19 +150,19 @@ int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t r
 		return -1;
 	store_codes_encode(p->codes, p->ncodes, codes, sizeof(codes));
 	first = first_encode(p);
-	sqlite3_bind_int64(st, 1, list_id);
+	store_bind_int64(st, 1, list_id);
 	store_bind_text(st, 2, p->entity);
 	store_bind_text(st, 3, catalog_scope_name(p->scope));
 	store_bind_text(st, 4, catalog_severity_name(p->severity));
-	sqlite3_bind_int64(st, 5, rank);
+	store_bind_int64(st, 5, rank);
 	store_bind_text(st, 6, codes);
 	store_bind_text_or_null(st, 7, p->txt);
-	sqlite3_bind_int64(st, 8, (int64_t)p->affected);
+	store_bind_int64(st, 8, (int64_t)p->affected);
 	store_bind_text(st, 9, first);
-	sqlite3_bind_int64(st, 10, p->since);
-	sqlite3_bind_int(st, 11, p->stale);
+	store_bind_int64(st, 10, p->since);
+	store_bind_int64(st, 11, p->stale);
 	store_bind_text_or_null(st, 12, p->ignored ? p->ignored->text : NULL);
-	sqlite3_bind_int64(st, 13, seen);
+	store_bind_int64(st, 13, seen);
 	rc = store_done(s, st);
 	cJSON_free(first);
 	return rc;
@@ -157,11 +170,11 @@ int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t r
 
 int store_problems_prune(store_t *s, int64_t seen)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_PROBLEMS_PRUNE);
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEMS_PRUNE);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, seen);
+	store_bind_int64(st, 1, seen);
 	return store_done(s, st);
 }
 
@@ -189,13 +202,13 @@ static void first_decode(const char *json, problem_t *p)
 	cJSON_Delete(a);
 }
 
-static void problem_cols(sqlite3_stmt *st, store_problem_row_t *r)
+static void problem_cols(store_stmt_t *st, store_problem_row_t *r)
 {
 	problem_t *p = &r->p;
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->rank = sqlite3_column_int64(st, 1);
-	r->list_id = sqlite3_column_int64(st, 2);
+	r->id = store_col_int64(st, 0);
+	r->rank = store_col_int64(st, 1);
+	r->list_id = store_col_int64(st, 2);
 	store_col_copy(st, 3, p->zone, sizeof(p->zone));
 	store_col_copy(st, 4, p->name, sizeof(p->name));
 	store_col_copy(st, 5, p->entity, sizeof(p->entity));
@@ -205,10 +218,10 @@ static void problem_cols(sqlite3_stmt *st, store_problem_row_t *r)
 		p->severity = SEVERITY_MEDIUM;
 	p->ncodes = (uint8_t)store_codes_decode(store_col_str(st, 8), p->codes, RESULT_MAX_CODES);
 	store_col_copy(st, 9, p->txt, sizeof(p->txt));
-	p->affected = (uint64_t)sqlite3_column_int64(st, 10);
+	p->affected = (uint64_t)store_col_int64(st, 10);
 	first_decode(store_col_str(st, 11), p);
-	p->since = sqlite3_column_int64(st, 12);
-	p->stale = sqlite3_column_int(st, 13) != 0;
+	p->since = store_col_int64(st, 12);
+	p->stale = store_col_int(st, 13) != 0;
 	store_col_copy(st, 14, r->rule.text, sizeof(r->rule.text));
 	p->ignored = r->rule.text[0] ? &r->rule : NULL;
 }
@@ -216,19 +229,19 @@ static void problem_cols(sqlite3_stmt *st, store_problem_row_t *r)
 int store_problems_visit(store_t *s, const store_problem_query_t *q, store_problem_fn fn,
 			 void *arg, bool *more)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_PROBLEMS_PAGE);
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEMS_PAGE);
 	store_problem_row_t r;
 	int rc, stop = 0, n = 0;
 
 	*more = false;
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, q->after_rank);
-	sqlite3_bind_int(st, 2, q->scope);
+	store_bind_int64(st, 1, q->after_rank);
+	store_bind_int64(st, 2, q->scope);
 	store_bind_text(st, 3, q->scope >= 0 ? catalog_scope_name((list_scope_t)q->scope) : "");
-	sqlite3_bind_int64(st, 4, q->list_id);
-	sqlite3_bind_int(st, 5, q->ignored);
-	sqlite3_bind_int64(st, 6, (int64_t)q->limit + 1); /* one more: is there a next page? */
+	store_bind_int64(st, 4, q->list_id);
+	store_bind_int64(st, 5, q->ignored);
+	store_bind_int64(st, 6, (int64_t)q->limit + 1); /* one more: is there a next page? */
 	while ((rc = store_row(s, st)) == 1) {
 		if ((size_t)n == q->limit) {
 			*more = true;
@@ -239,24 +252,24 @@ int store_problems_visit(store_t *s, const store_problem_query_t *q, store_probl
 		if ((stop = fn(arg, &r)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	return rc < 0 || stop < 0 ? -1 : n;
 }
 
 int store_problem_get(store_t *s, int64_t id, store_problem_row_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_PROBLEM_GET);
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEM_GET);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	store_bind_int64(st, 1, id);
 	rc = store_row(s, st);
 	if (rc <= 0)
 		return rc;
 	problem_cols(st, out);
-	sqlite3_reset(st);
+	store_reset(st);
 	return 1;
 }
 
@@ -280,13 +293,13 @@ static int paged_one(void *arg, const store_target_view_t *v)
 	return p->fn(p->arg, v);
 }
 
-static int paged_run(store_t *s, sqlite3_stmt *st, int limit_param, size_t limit,
+static int paged_run(store_t *s, store_stmt_t *st, int limit_param, size_t limit,
 		     store_target_fn fn, void *arg, bool *more)
 {
 	struct paged p = {fn, arg, limit, 0, false};
 	int rc;
 
-	sqlite3_bind_int64(st, limit_param, (int64_t)limit + 1);
+	store_bind_int64(st, limit_param, (int64_t)limit + 1);
 	rc = store_target_views(s, st, paged_one, &p);
 	*more = p.more;
 	return rc < 0 ? -1 : (int)p.n;
@@ -294,7 +307,7 @@ static int paged_run(store_t *s, sqlite3_stmt *st, int limit_param, size_t limit
 
 int store_summary(store_t *s, store_summary_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_SUMMARY_STANDING);
+	store_stmt_t *st = store_stmt(s, &SQL_SUMMARY_STANDING);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -302,19 +315,19 @@ int store_summary(store_t *s, store_summary_t *out)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
 		standing_t k;
-		int64_t n = sqlite3_column_int64(st, 1);
+		int64_t n = store_col_int64(st, 1);
 		if (standing_parse(store_col_str(st, 0), &k) < 0)
 			k = STANDING_UNCHECKED;
 		out->standing[k] += n;
 		out->targets += n;
-		out->stale += sqlite3_column_int64(st, 2);
+		out->stale += store_col_int64(st, 2);
 	}
-	if (rc < 0 || !(st = store_stmt(s, SQL_SUMMARY_PROBLEMS)))
+	if (rc < 0 || !(st = store_stmt(s, &SQL_SUMMARY_PROBLEMS)))
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
 		list_scope_t sc;
-		int64_t n = sqlite3_column_int64(st, 2);
-		if (sqlite3_column_int(st, 1)) {
+		int64_t n = store_col_int64(st, 2);
+		if (store_col_int(st, 1)) {
 			out->ignored += n;
 			continue;
 		}
@@ -328,7 +341,7 @@ int store_summary(store_t *s, store_summary_t *out)
 
 int store_own_listings_visit(store_t *s, store_listing_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_OWN_LISTINGS);
+	store_stmt_t *st = store_stmt(s, &SQL_OWN_LISTINGS);
 	store_state_t state;
 	store_listing_t l = {NULL, 0, &state};
 	int rc, stop = 0;
@@ -337,13 +350,13 @@ int store_own_listings_visit(store_t *s, store_listing_fn fn, void *arg)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
 		l.target = store_col_str(st, 0);
-		l.list_id = sqlite3_column_int64(st, 1);
+		l.list_id = store_col_int64(st, 1);
 		if (!store_state_cols(st, 2, &state))
 			continue;
 		if ((stop = fn(arg, &l)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	return rc < 0 || stop < 0 ? -1 : 0;
 }
 
@@ -379,20 +392,20 @@ void store_target_query_prefix(store_target_query_t *q, const target_t *net, uns
 int store_targets_page(store_t *s, const store_target_query_t *q, store_target_fn fn, void *arg,
 		       bool *more)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGETS_PAGE);
+	store_stmt_t *st = store_stmt(s, &SQL_TARGETS_PAGE);
 
 	*more = false;
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, (int)q->filter);
-	sqlite3_bind_int64(st, 2, q->list_id);
+	store_bind_int64(st, 1, (int)q->filter);
+	store_bind_int64(st, 2, q->list_id);
 	if (q->has_range) {
-		sqlite3_bind_blob(st, 3, q->lo, (int)q->lolen, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 4, q->hi, (int)q->hilen, SQLITE_TRANSIENT);
+		store_bind_blob(st, 3, q->lo, q->lolen);
+		store_bind_blob(st, 4, q->hi, q->hilen);
 	}
 	store_bind_text_or_null(st, 5, q->q);
 	if (q->after)
-		sqlite3_bind_blob(st, 6, q->after, (int)q->afterlen, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 8, q->problem_id);
+		store_bind_blob(st, 6, q->after, q->afterlen);
+	store_bind_int64(st, 8, q->problem_id);
 	return paged_run(s, st, 7, q->limit, fn, arg, more);
 }

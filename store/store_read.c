@@ -8,7 +8,7 @@
 #include "lib/xmalloc.h"
 #include "store/store_read_int.h"
 
-static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY id";
+static const store_sql_t SQL_LISTS = STORE_SQL("SELECT " STORE_LIST_COLS " FROM lists ORDER BY id");
 
 /* A target, its ASN and its state rows: one row per (target, list), grouped by target. The
  * FROM clause names the targets t (a table or a page of it), then joins these. */
@@ -17,37 +17,43 @@ static const char SQL_LISTS[] = "SELECT " STORE_LIST_COLS " FROM lists ORDER BY 
  * them, and every state apart, both in target order, merged as they are stepped. The
  * select above would repeat each target's 30 columns on each of its states (a /16 against
  * 8 lists: half a million rows); and left to the index on active, SQLite would sort them
- * all first (the + keeps it to the tables' own order: nearly every target is active). */
-static const char SQL_DIGEST_TARGETS[] =
-	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "
-	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), t.standing, t.stale, t.ipkey "
-	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id WHERE +t.active = 1 ORDER BY t.id";
-static const char SQL_DIGEST_STATES[] =
-	"SELECT s.target_id, s.list_id, " STORE_STATE_COLS("l") " FROM state s "
-	"CROSS JOIN lists l ON l.id = s.list_id ORDER BY s.target_id, s.list_id";
-static const char SQL_TARGETS_NAMED[] = TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id";
-static const char SQL_TARGETS_ROUTED[] =
-	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id";
-static const char SQL_TARGETS_COUNT[] =
-	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type";
+ * all first (the + keeps it to the tables' own order: nearly every target is active).
+ * PostgreSQL plans the joins itself, and its CROSS JOIN takes no ON. */
+static const store_sql_t SQL_DIGEST_TARGETS = STORE_SQL(
+	"SELECT t.id, t.target, t.type, coalesce(t.discovered_from, ''), t.active, t.first_seen, "
+	"t.last_seen, a.target_id IS NOT NULL, coalesce(a.asn, -1), t.standing, t.stale, t.ipkey "
+	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id WHERE +t.active = 1 ORDER BY t.id");
+#define DIGEST_STATES(JOIN)                                                                      \
+	"SELECT s.target_id, s.list_id, " STORE_STATE_COLS("l") " FROM state s " JOIN " lists l " \
+	"ON l.id = s.list_id ORDER BY s.target_id, s.list_id"
+static const store_sql_t SQL_DIGEST_STATES =
+	STORE_SQL2(DIGEST_STATES("CROSS JOIN"), DIGEST_STATES("JOIN"));
+static const store_sql_t SQL_TARGETS_NAMED =
+	STORE_SQL(TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id");
+static const store_sql_t SQL_TARGETS_ROUTED = STORE_SQL(
+	TARGET_COLS "WHERE t.active = 1 AND a.asn IS NOT NULL ORDER BY a.asn, t.id, s.list_id");
+static const store_sql_t SQL_TARGETS_COUNT = STORE_SQL(
+	"SELECT type, count(*) FROM targets WHERE active = 1 GROUP BY type");
 
 #define CYCLE_COLS \
 	"SELECT id, started, ended, lists, targets, queries, errors, listed, unknown, answered FROM cycles "
-static const char SQL_CYCLE_LAST[] = CYCLE_COLS "WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1";
-static const char SQL_CYCLE_ANSWERED[] =
+static const store_sql_t SQL_CYCLE_LAST =
+	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL ORDER BY id DESC LIMIT 1");
+static const store_sql_t SQL_CYCLE_ANSWERED = STORE_SQL(
 	CYCLE_COLS "WHERE ended IS NOT NULL AND (answered IS NULL OR answered > 0) "
-	"ORDER BY id DESC LIMIT 1";
-static const char SQL_CYCLES_AFTER[] = CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id";
-static const char SQL_QUERIES_SINCE[] =
-	"SELECT ifnull(sum(queries), 0) FROM cycles WHERE started >= ?1";
-static const char SQL_DNS_ERRORS[] =
-	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason";
+	"ORDER BY id DESC LIMIT 1");
+static const store_sql_t SQL_CYCLES_AFTER =
+	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id");
+static const store_sql_t SQL_QUERIES_SINCE = STORE_SQL(
+	"SELECT coalesce(sum(queries), 0) FROM cycles WHERE started >= ?1");
+static const store_sql_t SQL_DNS_ERRORS = STORE_SQL(
+	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason");
 
 /* ---- lists ---- */
 
 int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_LISTS);
+	store_stmt_t *st = store_stmt(s, &SQL_LISTS);
 	store_list_t l;
 	int rc;
 
@@ -58,66 +64,67 @@ int store_lists_visit(store_t *s, store_list_fn fn, void *arg)
 		if ((rc = fn(arg, &l)) != 0)
 			break;
 	}
-	sqlite3_reset(st); /* also after an early stop: a stepped statement holds a snapshot */
+	store_reset(st); /* also after an early stop: a stepped statement holds a snapshot */
 	return rc < 0 ? -1 : 0;
 }
 
 /* ---- targets ---- */
 
 /* The digest's columns of a target (standing, stale, ipkey) from column d on into v. */
-static void digest_cols(sqlite3_stmt *st, int d, store_target_view_t *v)
+static void digest_cols(store_stmt_t *st, int d, store_target_view_t *v)
 {
-	int n;
+	const void *key;
+	size_t n;
 
 	if (standing_parse(store_col_str(st, d), &v->standing) < 0)
 		v->standing = STANDING_NONE;
-	v->stale = sqlite3_column_int(st, d + 1) != 0;
-	n = sqlite3_column_bytes(st, d + 2);
-	v->has_ipkey = n > 0 && n <= STORE_IPKEY_BUF;
-	v->ipkeylen = v->has_ipkey ? (size_t)n : 0;
+	v->stale = store_col_int(st, d + 1) != 0;
+	key = store_col_blob(st, d + 2, &n);
+	v->has_ipkey = key && n > 0 && n <= STORE_IPKEY_BUF;
+	v->ipkeylen = v->has_ipkey ? n : 0;
 	if (v->has_ipkey)
-		memcpy(v->ipkey, sqlite3_column_blob(st, d + 2), (size_t)n);
+		memcpy(v->ipkey, key, n);
 }
 
 /* The columns 0..8 of either select: the target's, and whether it has an ASN and which. */
-static void target_head_cols(sqlite3_stmt *st, store_target_view_t *v)
+static void target_head_cols(store_stmt_t *st, store_target_view_t *v)
 {
 	memset(&v->t, 0, sizeof(v->t));
-	v->t.id = sqlite3_column_int64(st, 0);
+	v->t.id = store_col_int64(st, 0);
 	store_col_copy(st, 1, v->t.name, sizeof(v->t.name));
 	v->t.type = store_type_parse(store_col_str(st, 2));
 	store_col_copy(st, 3, v->t.from, sizeof(v->t.from));
-	v->t.active = sqlite3_column_int(st, 4) != 0;
-	v->first_seen = sqlite3_column_int64(st, 5);
-	v->last_seen = sqlite3_column_int64(st, 6);
-	v->has_asn = sqlite3_column_int(st, 7) != 0;
+	v->t.active = store_col_int(st, 4) != 0;
+	v->first_seen = store_col_int64(st, 5);
+	v->last_seen = store_col_int64(st, 6);
+	v->has_asn = store_col_int(st, 7) != 0;
 	memset(&v->asn, 0, sizeof(v->asn));
-	v->asn.asn = sqlite3_column_int64(st, 8);
+	v->asn.asn = store_col_int64(st, 8);
 }
 
 /* The target's own columns (0..13, and its digest and SNDS line after the state's) into v. */
-static void target_cols(sqlite3_stmt *st, store_target_view_t *v)
+static void target_cols(store_stmt_t *st, store_target_view_t *v)
 {
 	target_head_cols(st, v);
 	store_col_copy(st, 9, v->asn.prefix, sizeof(v->asn.prefix));
 	store_col_copy(st, 10, v->asn.country, sizeof(v->asn.country));
 	store_col_copy(st, 11, v->asn.registry, sizeof(v->asn.registry));
 	store_col_copy(st, 12, v->asn.name, sizeof(v->asn.name));
-	v->asn.fetched = sqlite3_column_int64(st, 13);
+	v->asn.fetched = store_col_int64(st, 13);
 	digest_cols(st, 15 + STORE_STATE_NCOLS, v);
 	v->has_snds = store_snds_cols(st, 15 + STORE_STATE_NCOLS + 3, &v->snds) == 1;
 }
 
 /* The state columns (14: its list, then STORE_STATE_COLS) into x; 0 when the row has none. */
-static int state_cols(sqlite3_stmt *st, store_target_state_t *x)
+static int state_cols(store_stmt_t *st, store_target_state_t *x)
 {
-	if (sqlite3_column_type(st, 14) == SQLITE_NULL)
+	if (store_col_null(st, 14))
 		return 0;
-	x->list_id = sqlite3_column_int64(st, 14);
+	x->list_id = store_col_int64(st, 14);
 	return store_state_cols(st, 15, &x->st);
 }
 
-int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *arg)
+int store_target_views(store_t *s, store_stmt_t *st, store_target_fn fn, void *arg)
 {
 	store_target_view_t v;
 	store_target_state_t *states = NULL;
@@ -127,7 +134,7 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 
 	memset(&v, 0, sizeof(v));
 	while ((rc = store_row(s, st)) == 1) {
-		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t id = store_col_int64(st, 0);
 
 		if (id != cur) {
 			if (cur >= 0) {
@@ -148,7 +155,7 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 		v.states = states;
 		stop = fn(arg, &v);
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	free(states);
 	if (rc < 0 || stop < 0)
 		return -1;
@@ -157,14 +164,14 @@ int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *a
 
 int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 {
-	sqlite3_stmt *tq = store_stmt(s, SQL_DIGEST_TARGETS), *sq = NULL;
+	store_stmt_t *tq = store_stmt(s, &SQL_DIGEST_TARGETS), *sq = NULL;
 	store_target_view_t v;
 	store_target_state_t *states = NULL;
 	size_t cap = 0;
 	int rt = 0, rs = 1, stop = 0, visited = 0;
 	bool held = false; /* sq's current row is the next target's, not yet taken */
 
-	if (!tq || !(sq = store_stmt(s, SQL_DIGEST_STATES)))
+	if (!tq || !(sq = store_stmt(s, &SQL_DIGEST_STATES)))
 		return -1;
 	memset(&v, 0, sizeof(v));
 	while (!stop && (rt = store_row(s, tq)) == 1) {
@@ -173,14 +180,14 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 		v.nstates = 0;
 		/* rs stays 0 once sq is done: stepping it again would start it over */
 		while (held || (rs == 1 && (rs = store_row(s, sq)) == 1)) {
-			int64_t tid = sqlite3_column_int64(sq, 0);
+			int64_t tid = store_col_int64(sq, 0);
 
 			if ((held = tid > v.t.id))
 				break;
 			if (tid < v.t.id)
 				continue; /* a retired target's */
 			xgrow((void **)&states, &cap, v.nstates + 1, sizeof(*states));
-			states[v.nstates].list_id = sqlite3_column_int64(sq, 1);
+			states[v.nstates].list_id = store_col_int64(sq, 1);
 			v.nstates += (size_t)store_state_cols(sq, 2, &states[v.nstates].st);
 		}
 		if (rs < 0)
@@ -189,8 +196,8 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 		v.states = states;
 		stop = fn(arg, &v);
 	}
-	sqlite3_reset(tq);
-	sqlite3_reset(sq);
+	store_reset(tq);
+	store_reset(sq);
 	free(states);
 	if (rt < 0 || rs < 0 || stop < 0)
 		return -1;
@@ -200,8 +207,9 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 int store_targets_visit(store_t *s, store_targets_t which, const char *name, store_target_fn fn,
 			void *arg)
 {
-	const char *sql = which == STORE_TARGETS_NAMED ? SQL_TARGETS_NAMED : SQL_TARGETS_ROUTED;
-	sqlite3_stmt *st = store_stmt(s, sql);
+	const store_sql_t *sql = which == STORE_TARGETS_NAMED ? &SQL_TARGETS_NAMED
+							      : &SQL_TARGETS_ROUTED;
+	store_stmt_t *st = store_stmt(s, sql);
 
 	if (!st)
 		return -1;
@@ -212,37 +220,37 @@ int store_targets_visit(store_t *s, store_targets_t which, const char *name, sto
 
 int store_targets_count(store_t *s, int64_t n[3])
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGETS_COUNT);
+	store_stmt_t *st = store_stmt(s, &SQL_TARGETS_COUNT);
 	int rc;
 
 	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1)
-		n[store_type_parse(store_col_str(st, 0))] = sqlite3_column_int64(st, 1);
+		n[store_type_parse(store_col_str(st, 0))] = store_col_int64(st, 1);
 	return rc;
 }
 
 /* ---- cycles ---- */
 
-static void cycle_cols(sqlite3_stmt *st, store_cycle_row_t *c)
+static void cycle_cols(store_stmt_t *st, store_cycle_row_t *c)
 {
-	c->id = sqlite3_column_int64(st, 0);
-	c->started = sqlite3_column_int64(st, 1);
-	c->ended = sqlite3_column_int64(st, 2);
-	c->n.lists = sqlite3_column_int64(st, 3);
-	c->n.targets = sqlite3_column_int64(st, 4);
-	c->n.queries = sqlite3_column_int64(st, 5);
-	c->n.errors = sqlite3_column_int64(st, 6);
+	c->id = store_col_int64(st, 0);
+	c->started = store_col_int64(st, 1);
+	c->ended = store_col_int64(st, 2);
+	c->n.lists = store_col_int64(st, 3);
+	c->n.targets = store_col_int64(st, 4);
+	c->n.queries = store_col_int64(st, 5);
+	c->n.errors = store_col_int64(st, 6);
 	/* cycles of release 0.1 did not count real answers: as if every result had been one */
-	c->n.answered = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 9);
-	c->n.listed = sqlite3_column_int64(st, 7);
-	c->n.unknown = sqlite3_column_int64(st, 8);
+	c->n.answered = store_col_null(st, 9) ? -1 : store_col_int64(st, 9);
+	c->n.listed = store_col_int64(st, 7);
+	c->n.unknown = store_col_int64(st, 8);
 }
 
-static int cycle_one(store_t *s, const char *sql, store_cycle_row_t *out)
+static int cycle_one(store_t *s, const store_sql_t *sql, store_cycle_row_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, sql);
+	store_stmt_t *st = store_stmt(s, sql);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -252,50 +260,50 @@ static int cycle_one(store_t *s, const char *sql, store_cycle_row_t *out)
 	if (rc <= 0)
 		return rc;
 	cycle_cols(st, out);
-	sqlite3_reset(st);
+	store_reset(st);
 	return 1;
 }
 
 int store_cycle_last(store_t *s, store_cycle_row_t *out)
 {
-	return cycle_one(s, SQL_CYCLE_LAST, out);
+	return cycle_one(s, &SQL_CYCLE_LAST, out);
 }
 
 int store_cycle_last_answered(store_t *s, store_cycle_row_t *out)
 {
-	return cycle_one(s, SQL_CYCLE_ANSWERED, out);
+	return cycle_one(s, &SQL_CYCLE_ANSWERED, out);
 }
 
 int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_CYCLES_AFTER);
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLES_AFTER);
 	store_cycle_row_t c;
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, after);
+	store_bind_int64(st, 1, after);
 	while ((rc = store_row(s, st)) == 1) {
 		cycle_cols(st, &c);
 		if ((rc = fn(arg, &c)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	return rc < 0 ? -1 : 0;
 }
 
 int64_t store_queries_since(store_t *s, int64_t since)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_QUERIES_SINCE);
+	store_stmt_t *st = store_stmt(s, &SQL_QUERIES_SINCE);
 	int64_t n;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, since);
+	store_bind_int64(st, 1, since);
 	if (store_row(s, st) <= 0)
 		return -1; /* an aggregate always has a row */
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	n = store_col_int64(st, 0);
+	store_reset(st);
 	return n;
 }
 
@@ -303,16 +311,16 @@ int64_t store_queries_since(store_t *s, int64_t since)
 
 int store_dns_errors_visit(store_t *s, store_dns_error_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_DNS_ERRORS);
+	store_stmt_t *st = store_stmt(s, &SQL_DNS_ERRORS);
 	int rc;
 
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
-		const char *reason = (const char *)sqlite3_column_text(st, 1);
-		if ((rc = fn(arg, sqlite3_column_int64(st, 0), reason ? reason : "other",
-			     sqlite3_column_int64(st, 2))) != 0) {
-			sqlite3_reset(st);
+		const char *reason = store_col_str(st, 1);
+		if ((rc = fn(arg, store_col_int64(st, 0), reason ? reason : "other",
+			     store_col_int64(st, 2))) != 0) {
+			store_reset(st);
 			return 0;
 		}
 	}

@@ -12,15 +12,16 @@
  * selects these FROM a targets table or page aliased t, then STORE_TARGET_JOINS,
  * ordered by target so that a target's rows come together. */
 #define STORE_TARGET_SELECT                                                                       \
-	"SELECT t.id, t.target, t.type, ifnull(t.discovered_from, ''), t.active, t.first_seen, "  \
-	"t.last_seen, a.target_id IS NOT NULL, ifnull(a.asn, -1), ifnull(a.prefix, ''), "         \
-	"ifnull(a.country, ''), ifnull(a.registry, ''), ifnull(a.name, ''), ifnull(a.fetched, 0), " \
+	"SELECT t.id, t.target, t.type, coalesce(t.discovered_from, ''), t.active, t.first_seen, " \
+	"t.last_seen, a.target_id IS NOT NULL, coalesce(a.asn, -1), coalesce(a.prefix, ''), "     \
+	"coalesce(a.country, ''), coalesce(a.registry, ''), coalesce(a.name, ''), "               \
+	"coalesce(a.fetched, 0), "                                                                \
 	"s.list_id, " STORE_STATE_COLS("sl") ", t.standing, t.stale, t.ipkey, " STORE_SNDS_COLS " "
 #define STORE_TARGET_JOINS                                                                        \
 	"LEFT JOIN asn a ON a.target_id = t.id LEFT JOIN snds_ips n ON n.ip = t.target "          \
 	"LEFT JOIN state s ON s.target_id = t.id LEFT JOIN lists sl ON sl.id = s.list_id "
 /* Steps st (a STORE_TARGET_SELECT query, bound) and calls fn per target; the
  * visitors' convention of store_read.h. Returns how many, or -1. Resets st. */
-int store_target_views(store_t *s, sqlite3_stmt *st, store_target_fn fn, void *arg);
+int store_target_views(store_t *s, store_stmt_t *st, store_target_fn fn, void *arg);
 
 #endif

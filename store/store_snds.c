@@ -8,21 +8,27 @@
 
 #include "lib/xmalloc.h"
 
-static const char SQL_DELETE_ACCOUNT[] = "DELETE FROM snds_ips WHERE account = ?1";
-static const char SQL_PUT[] =
-	"INSERT OR REPLACE INTO snds_ips (ip, account, activity_start, activity_end, rcpt, data, "
+static const store_sql_t SQL_DELETE_ACCOUNT = STORE_SQL("DELETE FROM snds_ips WHERE account = ?1");
+static const store_sql_t SQL_PUT = STORE_SQL(
+	"INSERT INTO snds_ips (ip, account, activity_start, activity_end, rcpt, data, "
 	"recipients, filter, complaint, complaint_rate, trap_start, trap_end, trap_hits, helo, "
 	"mail_from, comments, fetched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	"?13, ?14, ?15, ?16, ?17)";
-static const char SQL_ACCOUNTS[] = "SELECT DISTINCT account FROM snds_ips";
-static const char SQL_TARGETS[] =
+	"?13, ?14, ?15, ?16, ?17) ON CONFLICT (ip) DO UPDATE SET account = excluded.account, "
+	"activity_start = excluded.activity_start, activity_end = excluded.activity_end, "
+	"rcpt = excluded.rcpt, data = excluded.data, recipients = excluded.recipients, "
+	"filter = excluded.filter, complaint = excluded.complaint, "
+	"complaint_rate = excluded.complaint_rate, trap_start = excluded.trap_start, "
+	"trap_end = excluded.trap_end, trap_hits = excluded.trap_hits, helo = excluded.helo, "
+	"mail_from = excluded.mail_from, comments = excluded.comments, fetched = excluded.fetched");
+static const store_sql_t SQL_ACCOUNTS = STORE_SQL("SELECT DISTINCT account FROM snds_ips");
+static const store_sql_t SQL_TARGETS = STORE_SQL(
 	"SELECT " STORE_SNDS_COLS " FROM snds_ips n JOIN targets t ON t.target = n.ip "
-	"WHERE t.active = 1 ORDER BY t.ipkey";
+	"WHERE t.active = 1 ORDER BY t.ipkey");
 
 int store_snds_replace(store_t *s, const char *account, const snds_t *set, size_t i,
 		       int64_t fetched)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_DELETE_ACCOUNT);
+	store_stmt_t *st = store_stmt(s, &SQL_DELETE_ACCOUNT);
 	size_t n = snds_rows(set, i);
 	snds_row_t r;
 
@@ -32,26 +38,26 @@ int store_snds_replace(store_t *s, const char *account, const snds_t *set, size_
 	if (store_done(s, st) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
-		if (!(st = store_stmt(s, SQL_PUT)))
+		if (!(st = store_stmt(s, &SQL_PUT)))
 			return -1;
 		snds_row(set, i, k, &r);
 		store_bind_text(st, 1, r.ip);
 		store_bind_text(st, 2, account);
 		store_bind_text(st, 3, r.activity_start);
 		store_bind_text(st, 4, r.activity_end);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)r.rcpt);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)r.data);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)r.recipients);
+		store_bind_int64(st, 5, (int64_t)r.rcpt);
+		store_bind_int64(st, 6, (int64_t)r.data);
+		store_bind_int64(st, 7, (int64_t)r.recipients);
 		store_bind_text(st, 8, snds_filter_name(r.filter));
 		store_bind_text(st, 9, r.complaint);
-		sqlite3_bind_double(st, 10, r.complaint_rate);
+		store_bind_double(st, 10, r.complaint_rate);
 		store_bind_text(st, 11, r.trap_start);
 		store_bind_text(st, 12, r.trap_end);
-		sqlite3_bind_int64(st, 13, (sqlite3_int64)r.trap_hits);
+		store_bind_int64(st, 13, (int64_t)r.trap_hits);
 		store_bind_text(st, 14, r.helo);
 		store_bind_text(st, 15, r.mail_from);
 		store_bind_text(st, 16, r.comments);
-		sqlite3_bind_int64(st, 17, fetched);
+		store_bind_int64(st, 17, fetched);
 		if (store_done(s, st) < 0)
 			return -1;
 	}
@@ -60,7 +66,7 @@ int store_snds_replace(store_t *s, const char *account, const snds_t *set, size_
 
 int store_snds_retain(store_t *s, const char *const *accounts, size_t n)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_ACCOUNTS);
+	store_stmt_t *st = store_stmt(s, &SQL_ACCOUNTS);
 	char **gone = NULL;
 	size_t ngone = 0, cap = 0;
 	int rc;
@@ -77,9 +83,9 @@ int store_snds_retain(store_t *s, const char *const *accounts, size_t n)
 		xgrow((void **)&gone, &cap, ngone + 1, sizeof(*gone));
 		gone[ngone++] = xstrdup(a);
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	for (size_t i = 0; rc == 0 && i < ngone; i++) {
-		if (!(st = store_stmt(s, SQL_DELETE_ACCOUNT))) {
+		if (!(st = store_stmt(s, &SQL_DELETE_ACCOUNT))) {
 			rc = -1;
 			break;
 		}
@@ -92,38 +98,38 @@ int store_snds_retain(store_t *s, const char *const *accounts, size_t n)
 	return rc < 0 ? -1 : 0;
 }
 
-int store_snds_cols(sqlite3_stmt *st, int first, store_snds_t *out)
+int store_snds_cols(store_stmt_t *st, int first, store_snds_t *out)
 {
 	const char *f;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_column_type(st, first) == SQLITE_NULL)
+	if (store_col_null(st, first))
 		return 0;
 	store_col_copy(st, first, out->ip, sizeof(out->ip));
 	store_col_copy(st, first + 1, out->account, sizeof(out->account));
 	store_col_copy(st, first + 2, out->activity_start, sizeof(out->activity_start));
 	store_col_copy(st, first + 3, out->activity_end, sizeof(out->activity_end));
-	out->rcpt = sqlite3_column_int64(st, first + 4);
-	out->data = sqlite3_column_int64(st, first + 5);
-	out->recipients = sqlite3_column_int64(st, first + 6);
+	out->rcpt = store_col_int64(st, first + 4);
+	out->data = store_col_int64(st, first + 5);
+	out->recipients = store_col_int64(st, first + 6);
 	f = store_col_str(st, first + 7);
 	out->filter = f && !strcmp(f, "RED") ? SNDS_RED : f && !strcmp(f, "YELLOW") ? SNDS_YELLOW
 										 : SNDS_GREEN;
 	store_col_copy(st, first + 8, out->complaint, sizeof(out->complaint));
-	out->complaint_rate = sqlite3_column_double(st, first + 9);
+	out->complaint_rate = store_col_double(st, first + 9);
 	store_col_copy(st, first + 10, out->trap_start, sizeof(out->trap_start));
 	store_col_copy(st, first + 11, out->trap_end, sizeof(out->trap_end));
-	out->trap_hits = sqlite3_column_int64(st, first + 12);
+	out->trap_hits = store_col_int64(st, first + 12);
 	store_col_copy(st, first + 13, out->helo, sizeof(out->helo));
 	store_col_copy(st, first + 14, out->mail_from, sizeof(out->mail_from));
 	store_col_copy(st, first + 15, out->comments, sizeof(out->comments));
-	out->fetched = sqlite3_column_int64(st, first + 16);
+	out->fetched = store_col_int64(st, first + 16);
 	return 1;
 }
 
 int store_snds_targets_visit(store_t *s, store_snds_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_TARGETS);
+	store_stmt_t *st = store_stmt(s, &SQL_TARGETS);
 	store_snds_t r;
 	int rc;
 
@@ -134,6 +140,6 @@ int store_snds_targets_visit(store_t *s, store_snds_fn fn, void *arg)
 		if ((rc = fn(arg, &r)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
+	store_reset(st);
 	return rc < 0 ? -1 : 0;
 }

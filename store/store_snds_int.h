@@ -13,6 +13,6 @@
 	"n.filter, n.complaint, n.complaint_rate, n.trap_start, n.trap_end, n.trap_hits, "  \
 	"n.helo, n.mail_from, n.comments, n.fetched"
 /* Reads them into out; 1, or 0 when the row has none. */
-int store_snds_cols(sqlite3_stmt *st, int first, store_snds_t *out);
+int store_snds_cols(store_stmt_t *st, int first, store_snds_t *out);
 
 #endif

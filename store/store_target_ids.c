@@ -7,9 +7,9 @@
 
 #include "lib/xmalloc.h"
 
-static const char SQL_ACTIVE_IDS[] =
-	"SELECT id, target, type, ifnull(discovered_from, '') FROM targets WHERE active = 1";
-static const char SQL_SEEN[] = "UPDATE targets SET last_seen = ?1 WHERE id = ?2";
+static const store_sql_t SQL_ACTIVE_IDS = STORE_SQL(
+	"SELECT id, target, type, coalesce(discovered_from, '') FROM targets WHERE active = 1");
+static const store_sql_t SQL_SEEN = STORE_SQL("UPDATE targets SET last_seen = ?1 WHERE id = ?2");
 
 struct known {
 	char *name, *from;
@@ -30,7 +30,7 @@ static int by_name(const void *a, const void *b)
 
 store_target_ids_t *store_target_ids_load(store_t *s)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_ACTIVE_IDS);
+	store_stmt_t *st = store_stmt(s, &SQL_ACTIVE_IDS);
 	store_target_ids_t *m;
 	int rc;
 
@@ -42,7 +42,7 @@ store_target_ids_t *store_target_ids_load(store_t *s)
 
 		xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v));
 		k = &m->v[m->n++];
-		k->id = sqlite3_column_int64(st, 0);
+		k->id = store_col_int64(st, 0);
 		k->name = xstrdup(store_col_str(st, 1));
 		k->from = xstrdup(store_col_str(st, 3));
 		k->type = store_type_parse(store_col_str(st, 2));
@@ -73,7 +73,7 @@ int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *
 
 int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now)
 {
-	sqlite3_stmt *st = store_stmt(s, SQL_SEEN);
+	store_stmt_t *st = store_stmt(s, &SQL_SEEN);
 
 	if (!m)
 		return 0;
@@ -82,8 +82,8 @@ int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now)
 	for (size_t i = 0; i < m->n; i++) {
 		if (!m->v[i].seen)
 			continue;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, m->v[i].id);
+		store_bind_int64(st, 1, now);
+		store_bind_int64(st, 2, m->v[i].id);
 		if (store_done(s, st) < 0) {
 			store_rollback(s);
 			return -1;

@@ -394,6 +394,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	pid_t mid;
 
 	(void)set;
+	harness_pg_run_begin();
 	snprintf(schema_sock, sizeof(schema_sock), "/tmp/blmon-schema-%d.sock", (int)getpid());
 	snprintf(script, sizeof(script), "%s/tests/schema-server.js", root ? root : ".");
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
@@ -446,6 +447,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
+	harness_pg_run_end();
 	if (schema_pid > 0)
 		kill(schema_pid, SIGTERM); /* not our child: init reaps it */
 	unlink(schema_sock);

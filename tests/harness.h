@@ -145,6 +145,37 @@ char *harness_smtp_mail(const char *dir, int n);
  * record (NULL: none), as the scheduler would store them. */
 void harness_answer(void *answer, const char *codes_json, const char *txt);
 
+/* ---- PostgreSQL (tests/harness_pg.c) ----
+ *
+ * A server of Debian's postgresql in DIR/pg, listening on 127.0.0.1 at a free port (and a
+ * socket in DIR/pg/sock), run as nobody when the tests run as root; it dies with the test
+ * (the parent-death signal), and harness_pg_stop stops it cleanly. initdb runs once per test
+ * run: each server starts from a copy of that cluster. blmon's role and database are both
+ * "blmon"; the role's password (random per server) is in a libpq password file that
+ * PGPASSFILE names for the test and every process it starts. */
+typedef struct {
+	pid_t pid;          /* the postmaster; 0 when stopped */
+	int port;
+	char dir[1024];     /* DIR/pg: data/, sock/, postgres.log, pgpass */
+	char uri[1200];     /* postgresql://blmon@127.0.0.1:PORT/blmon: give it to `database =` */
+	char passfile[1100];
+	char password[40];  /* the role's password, to look for where it must never appear */
+} harness_pg_t;
+
+/* Starts a server and makes the role and the database. 0, or -1 (said on stderr). */
+int harness_pg_start(harness_pg_t *pg, const char *dir);
+/* Stops it (fast shutdown: sessions end, the data stays); 0 when none runs. Its data and
+ * port stay for harness_pg_resume: a database that goes away for a while. */
+int harness_pg_stop(harness_pg_t *pg);
+int harness_pg_resume(harness_pg_t *pg);
+/* As the superuser on blmon's database: the first column of the first row of sql (-1 when
+ * none or on error), or sql run for its effect (0 or -1). */
+long long harness_pg_value(const harness_pg_t *pg, const char *sql);
+int harness_pg_exec(const harness_pg_t *pg, const char *sql);
+/* The test runner's: where the run's initdb template lives, and its removal at the end. */
+void harness_pg_run_begin(void);
+void harness_pg_run_end(void);
+
 /* ---- the daemon under test: one fixture for `blmon run` ----
  *
  * A test that runs the daemon keeps one harness_daemon_t: its scratch files

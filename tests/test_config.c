@@ -360,3 +360,67 @@ Test(config, the_shipped_example_is_valid_and_documents_every_key)
 	}
 	free(text);
 }
+
+/* A PostgreSQL database is a libpq URI; its password is never in it (logs name the
+ * database), but in a file of its own or libpq's ~/.pgpass. */
+Test(config, a_postgresql_database_never_holds_its_password)
+{
+	char text[2048], pw[1200];
+	config_t *c;
+
+	c = load("[monitor]\ndatabase = postgresql://blmon@db.example.net:5432/blmon?sslmode=require\n"
+		 "[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->database, "postgresql://blmon@db.example.net:5432/blmon?sslmode=require");
+	cr_assert_null(c->database_password_file);
+	config_free(c);
+	expect_error("[monitor]\ndatabase = postgresql://blmon:s3cret@db/blmon\n"
+		     "[targets]\nip = 192.0.2.1\n", "database: the URI holds a password");
+	cr_assert_null(strstr(err, "s3cret"), "the password is quoted: %s", err);
+	expect_error("[monitor]\ndatabase = postgres://db/blmon?sslmode=require&password=s3cret\n"
+		     "[targets]\nip = 192.0.2.1\n", "password=");
+	cr_assert_null(strstr(err, "s3cret"), "the password is quoted: %s", err);
+	snprintf(pw, sizeof(pw), "%s/pw", dir);
+	cr_assert_eq(harness_write(dir, "pw", "s3cret\n"), 0);
+	snprintf(text, sizeof(text), "[monitor]\ndatabase = postgresql://blmon@db/blmon\n"
+		 "database_password_file = %s\n[targets]\nip = 192.0.2.1\n", pw);
+	c = load(text);
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->database_password_file, pw);
+	config_free(c);
+	snprintf(text, sizeof(text), "[monitor]\ndatabase = blmon.db\n"
+		 "database_password_file = %s\n[targets]\nip = 192.0.2.1\n", pw);
+	expect_error(text, "database_password_file: only a PostgreSQL database");
+}
+
+/* [cluster] shares one PostgreSQL database; a SQLite file has one writer. */
+Test(config, a_cluster_needs_postgresql_and_names_its_node)
+{
+	config_t *c;
+	char host[256] = "";
+
+	c = load("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nlease = 9s\n"
+		 "[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(c->cluster);
+	cr_assert_eq(c->cluster_lease_s, 9);
+	gethostname(host, sizeof(host) - 1);
+	cr_assert_str_eq(c->cluster_node, host, "the host name by default");
+	config_free(c);
+	c = load("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nnode = n-1.a_b\n"
+		 "[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert_str_eq(c->cluster_node, "n-1.a_b");
+	cr_assert_eq(c->cluster_lease_s, 30);
+	config_free(c);
+	c = load("[monitor]\ndatabase = blmon.db\n[targets]\nip = 192.0.2.1\n");
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(!c->cluster, "no [cluster]: one node");
+	config_free(c);
+	expect_error("[monitor]\ndatabase = blmon.db\n[cluster]\nnode = a\n[targets]\nip = 192.0.2.1\n",
+		     "a cluster shares one PostgreSQL database");
+	expect_error("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nnode = a b\n"
+		     "[targets]\nip = 192.0.2.1\n", "is not a node name");
+	expect_error("[monitor]\ndatabase = postgresql://blmon@db/blmon\n[cluster]\nlease = 1s\n"
+		     "[targets]\nip = 192.0.2.1\n", "out of range");
+}

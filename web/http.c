@@ -49,7 +49,7 @@
 struct http {
 	struct MHD_Daemon *d;
 	http_guard_t *guard; /* slow clients */
-	char *database, *token;
+	char *database, *password_file, *token;
 	unsigned interval_s, grace_s;
 	unsigned health_max_age; /* /healthz: the seconds nothing may go unchecked */
 	int (*problem)(void *ud, char *buf, size_t len);
@@ -110,7 +110,8 @@ static store_t *db_get(req_t *r, char *err, size_t errlen)
 	}
 	pthread_mutex_unlock(&h->lock);
 	if (!r->db)
-		r->db = store_open(h->database, STORE_RO, err, errlen);
+		r->db = store_open_db(&(store_db_t){h->database, h->password_file}, STORE_RO, err,
+				      errlen);
 	return r->db;
 }
 
@@ -993,6 +994,7 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 
 	pthread_mutex_init(&h->lock, NULL);
 	h->database = xstrdup(o->database);
+	h->password_file = o->database_password_file ? xstrdup(o->database_password_file) : NULL;
 	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
 	h->interval_s = o->interval_s;
 	h->grace_s = o->stale_grace_s;
@@ -1002,7 +1004,7 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	h->problem = o->problem;
 	h->problem_ud = o->problem_ud;
 	h->catalog = o->catalog;
-	db = store_open(h->database, STORE_RO, err, errlen);
+	db = store_open_db(&(store_db_t){h->database, h->password_file}, STORE_RO, err, errlen);
 	if (!db)
 		goto fail;
 	h->metrics = metrics_new(db);
@@ -1078,6 +1080,7 @@ void http_stop(http_t *h)
 	free(h->tls_cert);
 	free(h->tls_key);
 	free(h->database);
+	free(h->password_file);
 	free(h->token);
 	free(h);
 }

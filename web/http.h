@@ -11,7 +11,9 @@ typedef struct http http_t;
 
 typedef struct {
 	const char *listen;   /* "IP:PORT" or "[IPv6]:PORT"; port 0 picks a free one */
-	const char *database; /* path of the daemon's SQLite database (must exist) */
+	const char *database; /* the daemon's database: a SQLite file's path or a PostgreSQL
+				 URI (store.h: store_open_db); it must exist */
+	const char *database_password_file; /* PostgreSQL: the password (NULL: libpq's) */
 	unsigned interval_s;  /* [monitor] interval: /healthz allows two of the shortest list interval */
 	unsigned stale_grace_s;     /* [monitor] stale_grace (0: two intervals) */
 	unsigned healthz_max_age_s; /* [http] healthz_max_age (0: two of the shortest interval) */

@@ -19,5 +19,7 @@ int cmd_alert(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 /* `blmon reroute`: prints a Postfix transport map; 0, or 2 on usage/config errors. */
 int cmd_reroute(int argc, char **argv);
+/* `blmon db migrate`: a SQLite history into PostgreSQL; 0, 1 when the copy failed, 2. */
+int cmd_db(int argc, char **argv);
 
 #endif

@@ -128,10 +128,12 @@ static void domains_keep_valid(char **domains, size_t *n)
 
 /* The recipient domains the daemon saw in the mail log, read from database.
  * 0 with *domains (caller owns: store_log_domains_free), or -1 (said on stderr). */
-static int domains_load(const char *database, char ***domains, size_t *n)
+static int domains_load(const config_t *c, char ***domains, size_t *n)
 {
+	const char *database = c->database;
 	char err[1024];
-	store_t *s = store_open(database, STORE_RO, err, sizeof(err));
+	store_t *s = store_open_db(&(store_db_t){database, c->database_password_file}, STORE_RO, err,
+				   sizeof(err));
 	int ret = -1;
 
 	*domains = NULL;
@@ -230,7 +232,7 @@ int cmd_reroute(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ret = EXIT_USAGE;
-	if (domains_load(c->database, &domains, &n) < 0)
+	if (domains_load(c, &domains, &n) < 0)
 		goto out;
 	d = resolver_new(c, err, sizeof(err));
 	if (!d) {

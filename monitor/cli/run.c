@@ -61,6 +61,7 @@ static int web_start(const char *path, sched_t *sched, config_t **cfg, http_t **
 		return 0;
 	o.listen = (*cfg)->http_listen;
 	o.database = (*cfg)->database;
+	o.database_password_file = (*cfg)->database_password_file;
 	o.interval_s = (*cfg)->interval_s;
 	o.stale_grace_s = (*cfg)->stale_grace_s;
 	o.healthz_max_age_s = (*cfg)->healthz_max_age_s;

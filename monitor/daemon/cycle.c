@@ -139,7 +139,8 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		st->failing_since = cy->now;
 	snprintf(st->failing_reason, sizeof(st->failing_reason), "%s", reason);
 	st->ttl_until = 0;
-	if (store_state_put(cy->s->store, tid, lid, st) < 0)
+	/* 1: another node wrote it since (a shard handed over): its write stands */
+	if (store_state_cas(cy->s->store, tid, lid, st) < 0)
 		cy->failed = 1;
 }
 
@@ -249,6 +250,20 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	 * cycle: the TTL is capped by the list's interval and max_ttl (a zone can
 	 * claim 68 years); errors and clean answers are re-asked */
 	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + reuse_for(s->cfg, l, r->ttl) : 0;
+	/* the state first, over the version read: when another node wrote it since (its shard
+	 * handed over mid-cycle), that node recorded what it saw, and this one records nothing,
+	 * so no change is recorded twice */
+	switch (store_state_cas(s->store, tid, lid, &st)) {
+	case 0:
+		break;
+	case 1:
+		log_debug("%s %s: written by another node meanwhile", t->name,
+			  catalog_zone_shown(l, l->zone));
+		return;
+	default:
+		cy->failed = 1;
+		return;
+	}
 	if (cr == CONFIRM_FIRST || cr == CONFIRM_CHANGED) {
 		store_event_t ev;
 		memset(&ev, 0, sizeof(ev));
@@ -269,8 +284,6 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 			  catalog_zone_shown(l, l->zone), status_name(status), st.pending_count,
 			  s->cfg->confirm);
 	}
-	if (store_state_put(s->store, tid, lid, &st) < 0)
-		cy->failed = 1;
 }
 
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
@@ -281,8 +294,8 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 
 	/* a long cycle is the loop at work, not hung: systemd's watchdog hears so */
 	sdnotify_watchdog(cy->s->notify);
-	if (cy->failed)
-		return;
+	if (cy->failed || !sched_owns(cy->s, t->name))
+		return; /* another node of the cluster checks it */
 	if (cy->batch == 0 && store_begin(st) < 0) {
 		cy->failed = 1;
 		return;
@@ -346,6 +359,8 @@ static bool skip_fresh(void *ud, const target_t *t, size_t list)
 	store_state_t st;
 	int64_t tid;
 
+	if (!sched_owns(cy->s, t->name))
+		return true; /* another node of the cluster asks */
 	/* look the target up without creating it: a new target is never fresh */
 	tid = store_target_known(cy->s->store, t->name);
 	if (tid <= 0)
@@ -425,13 +440,22 @@ static void build_targets(struct cycle *cy)
 	}
 }
 
+/* Whether this cycle saw every target of the config: every host resolved and
+ * every domain's addresses discovered, and not a node of a cluster (each sees
+ * only its shards' targets). Only such a cycle retires targets or counts as a
+ * whole sweep of its lists. */
+static bool sees_all(const struct cycle *cy)
+{
+	return cy->targets_whole && !cy->s->cfg->cluster;
+}
+
 /* Targets neither in the config nor discovered this cycle leave the current
  * state (kept in history; re-adding one brings it back with its history).
  * Only after a cycle that knew all its targets: a resolver outage that hides
- * a host's addresses must not retire them. 0 or -1. */
+ * a host's addresses must not retire them, nor a node the others'. 0 or -1. */
 static int retire_targets(struct cycle *cy)
 {
-	if (!cy->targets_whole)
+	if (!sees_all(cy))
 		return 0;
 	return store_targets_retire(cy->s->store, cy->now);
 }
@@ -708,7 +732,7 @@ static int check(struct cycle *cy)
 	 * one that looks fresh would */
 	if (stopped < 0 || cy->failed)
 		return cy->failed ? -1 : 0;
-	if (cy->targets_whole) {
+	if (sees_all(cy)) {
 		cy->swept = true;
 		return 0;
 	}
@@ -788,17 +812,21 @@ static int finish(struct cycle *cy, double started)
 				   cy->before.errors);
 	/* the digest comes before the cycle is marked ended: whoever waits for a
 	 * cycle to end can read everything it wrote, its problems included */
+	/* in a cluster the coordinator digests and alerts for all: once, over every node's
+	 * writes */
 	if (record_errors(cy) < 0 ||
-	    store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	    retire_targets(cy) < 0 ||
-	    (cy->swept && store_lists_swept(s->store, cy->run_lid, cy->nrun + (cy->drop ? 2 : 0),
-					    cy->now) < 0) ||
-	    digest_run(s, time(NULL), cy->id) < 0 ||
+	    (sched_coordinates(s) &&
+	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
+	      retire_targets(cy) < 0 ||
+	      (cy->swept && store_lists_swept(s->store, cy->run_lid,
+					      cy->nrun + (cy->drop ? 2 : 0), cy->now) < 0) ||
+	      digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
-	if (s->lw)
+	if (s->lw && sched_coordinates(s))
 		logwatch_poll(s->lw, time(NULL));
-	alert_cycle_done(s->alert, time(NULL));
+	if (sched_coordinates(s))
+		alert_cycle_done(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tell_systemd(cy, (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",

@@ -16,6 +16,7 @@
 #include "monitor/daemon/snds_watch.h"
 #include "monitor/mtalog/logwatch.h"
 #include "store/store.h"
+#include "store/store_cluster.h"
 
 /* sched_t of sched.h */
 struct sched {
@@ -52,7 +53,25 @@ struct sched {
 	sdnotify_t *notify; /* systemd's notify socket (borrowed; NULL: none) */
 	struct mirror *mirror; /* the lists' data feeds fetched with rsync (mirror.c) */
 	logwatch_t *lw; /* the MTA's mail log ([logwatch], logwatch.c) */
+	/* [cluster]: the shards and the coordinator's lease this node holds, as its last
+	 * renewal (every third of a lease) found them; nothing while renewals fail */
+	store_cluster_hold_t hold;
+	int64_t renewed_at;
+	bool renew_failed; /* said once, until a renewal works again */
 };
+
+/* Does this node do the work done once for the cluster (alerts, the digest, downloads, the
+ * mail log)? Always without [cluster]. */
+static inline bool sched_coordinates(const struct sched *s)
+{
+	return !s->cfg->cluster || s->hold.coordinator;
+}
+
+/* Does this node check target (by name)? Always without [cluster]. */
+static inline bool sched_owns(const struct sched *s, const char *target)
+{
+	return !s->cfg->cluster || s->hold.held[store_cluster_shard(target)];
+}
 
 /* Sets (or, with NULL, clears) the daemon's problem that /healthz reports. */
 void sched_problem_set(struct sched *s, const char *problem);

@@ -147,7 +147,8 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 	if (load(config_path, &s->cfg, code, err, errlen) < 0)
 		goto fail;
 	*code = 1;
-	s->store = store_open(s->cfg->database, STORE_RW, err, errlen);
+	s->store = store_open_db(&(store_db_t){s->cfg->database, s->cfg->database_password_file},
+				 STORE_RW, err, errlen);
 	if (!s->store)
 		goto fail;
 	s->dns = config_engine(s->cfg, stop, err, errlen);
@@ -274,6 +275,39 @@ static void reload(sched_t *s)
 		s->on_reload(s->on_reload_ud);
 }
 
+/* ---- the cluster ---- */
+
+/* Renews this node's leases every third of a lease (force: now). A node whose resolver fails
+ * renews as unhealthy: it gives its shards to a node that can check. A failed renewal (the
+ * database away) leaves it holding nothing: it writes nothing another node may be writing. */
+static void cluster_renew(sched_t *s, int64_t now, bool force)
+{
+	const config_t *c = s->cfg;
+	store_cluster_hold_t before = s->hold;
+	bool healthy = s->resolver_failing == 0;
+
+	if (!c->cluster || s->store_lost ||
+	    (!force && now - s->renewed_at < (int64_t)(c->cluster_lease_s / 3 ? c->cluster_lease_s / 3 : 1)))
+		return;
+	s->renewed_at = now;
+	if (store_cluster_renew(s->store, c->cluster_node, healthy, now, c->cluster_lease_s,
+				&s->hold) < 0) {
+		if (!s->renew_failed)
+			log_error("cluster: node %s cannot renew its leases: %s (it checks nothing "
+				  "until it can)", c->cluster_node, store_error(s->store));
+		s->renew_failed = true;
+		return;
+	}
+	if (s->renew_failed)
+		log_info("cluster: node %s renews its leases again", c->cluster_node);
+	s->renew_failed = false;
+	if (before.nheld != s->hold.nheld || before.coordinator != s->hold.coordinator)
+		log_info("cluster: node %s holds %d of %d shards%s (%d nodes%s)", c->cluster_node,
+			 s->hold.nheld, STORE_CLUSTER_SHARDS,
+			 s->hold.coordinator ? " and coordinates" : "", s->hold.live,
+			 healthy ? "" : "; its resolver fails: it gives its shards away");
+}
+
 int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycles)
 {
 	volatile sig_atomic_t *stop = s->stop;
@@ -286,6 +320,7 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		bool due = false;
 
 		sdnotify_watchdog(s->notify);
+		cluster_renew(s, now, false);
 		if (reload_flag && *reload_flag) {
 			*reload_flag = 0;
 			sdnotify_send(s->notify, "RELOADING=1\nSTATUS=reloading %s", s->path);
@@ -305,7 +340,7 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		}
 		if (due) {
 			/* the neighbourhood's downloads (DROP) are their own step, not the cycle's */
-			if (!s->store_lost)
+			if (!s->store_lost && sched_coordinates(s))
 				neighbourhood_drop_refresh(s->hood, s->cfg, s->store, now);
 			cycle_run(s);
 			if (max_cycles && ++cycles >= max_cycles)
@@ -315,9 +350,9 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		/* without a database there is nowhere to record a line or queue an alert:
 		 * the log file keeps its lines, and the events wait, until the next cycle
 		 * opens the path */
-		if (s->lw && !s->store_lost)
+		if (s->lw && !s->store_lost && sched_coordinates(s))
 			logwatch_poll(s->lw, now);
-		if (!s->store_lost)
+		if (!s->store_lost && sched_coordinates(s))
 			alert_idle(s->alert, now);
 		/* sleep until the next list is due, or the watchdog wants its ping; signals
 		 * cut the wait short */
@@ -328,6 +363,11 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		}
 	}
 	sdnotify_send(s->notify, "STOPPING=1\nSTATUS=stopping");
+	/* a clean stop: the others take its shards at their next renewal, not after a lease */
+	if (s->cfg->cluster && !s->store_lost &&
+	    store_cluster_release(s->store, s->cfg->cluster_node) < 0)
+		log_warn("cluster: releasing the leases of %s: %s", s->cfg->cluster_node,
+			  store_error(s->store));
 	log_info("blmon stopping");
 	return 0;
 }

@@ -1,0 +1,200 @@
+/* store_cluster.c -- the leases of a cluster's shards: renewed, balanced and taken over in one transaction.
+ * PostgreSQL takes rows with FOR UPDATE SKIP LOCKED (nodes renewing together never wait on each
+ * other, never take the same row); SQLite's one writer needs no row lock. */
+#include "store/store_cluster.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+static const store_sql_t SQL_LEASES_N = STORE_SQL("SELECT count(*) FROM cluster_leases");
+static const store_sql_t SQL_LEASE_ADD = STORE_SQL(
+	"INSERT INTO cluster_leases (shard) VALUES (?1) ON CONFLICT (shard) DO NOTHING");
+static const store_sql_t SQL_NODE_SEEN = STORE_SQL(
+	"INSERT INTO cluster_nodes (node, seen, healthy) VALUES (?1, ?2, ?3) ON CONFLICT (node) "
+	"DO UPDATE SET seen = excluded.seen, healthy = excluded.healthy");
+static const store_sql_t SQL_GIVE_ALL = STORE_SQL(
+	"UPDATE cluster_leases SET node = NULL, expires = 0 WHERE node = ?1");
+static const store_sql_t SQL_RENEW = STORE_SQL(
+	"UPDATE cluster_leases SET expires = ?2, renewed = ?3 WHERE node = ?1");
+static const store_sql_t SQL_LIVE = STORE_SQL(
+	"SELECT count(*) FROM cluster_nodes WHERE healthy = 1 AND seen > ?1");
+static const store_sql_t SQL_MINE = STORE_SQL(
+	"SELECT count(*) FROM cluster_leases WHERE node = ?1 AND shard >= 0");
+/* the highest shards above the fair share go back */
+static const store_sql_t SQL_GIVE_SOME = STORE_SQL(
+	"UPDATE cluster_leases SET node = NULL, expires = 0 WHERE shard IN (SELECT shard FROM "
+	"cluster_leases WHERE node = ?1 AND shard >= 0 ORDER BY shard DESC LIMIT ?2)");
+#define FREE "(node IS NULL OR expires <= ?3)"
+static const store_sql_t SQL_TAKE = STORE_SQL2(
+	"UPDATE cluster_leases SET node = ?1, expires = ?2, renewed = ?3 WHERE shard IN (SELECT "
+	"shard FROM cluster_leases WHERE shard >= 0 AND " FREE " ORDER BY shard LIMIT ?4)",
+	"UPDATE cluster_leases SET node = ?1, expires = ?2, renewed = ?3 WHERE shard IN (SELECT "
+	"shard FROM cluster_leases WHERE shard >= 0 AND " FREE " ORDER BY shard LIMIT ?4 "
+	"FOR UPDATE SKIP LOCKED)");
+/* shard -1: STORE_CLUSTER_COORD */
+static const store_sql_t SQL_TAKE_COORD = STORE_SQL2(
+	"UPDATE cluster_leases SET node = ?1, expires = ?2, renewed = ?3 WHERE shard = -1 AND "
+	FREE,
+	"UPDATE cluster_leases SET node = ?1, expires = ?2, renewed = ?3 WHERE shard IN (SELECT "
+	"shard FROM cluster_leases WHERE shard = -1 AND " FREE " FOR UPDATE SKIP LOCKED)");
+static const store_sql_t SQL_HELD = STORE_SQL(
+	"SELECT shard FROM cluster_leases WHERE node = ?1 AND expires > ?2");
+static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
+
+int store_cluster_shard(const char *target)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: the same on every node and release */
+
+	for (const unsigned char *p = (const unsigned char *)target; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return (int)(h % STORE_CLUSTER_SHARDS);
+}
+
+/* The first column of sql's first row with ?1 node and ?2 n (either unused), or -1. */
+static int64_t count(store_t *s, const store_sql_t *sql, const char *node, int64_t n)
+{
+	store_stmt_t *st = store_stmt(s, sql);
+	int64_t v;
+
+	if (!st)
+		return -1;
+	if (node)
+		store_bind_text(st, 1, node);
+	else
+		store_bind_int64(st, 1, n);
+	if (store_row(s, st) != 1)
+		return -1;
+	v = store_col_int64(st, 0);
+	store_reset(st);
+	return v;
+}
+
+/* Runs sql with node, until, now and n as ?1 to ?4 (those it has). 0 or -1. */
+static int run(store_t *s, const store_sql_t *sql, const char *node, int64_t until, int64_t now,
+	       int64_t n)
+{
+	store_stmt_t *st = store_stmt(s, sql);
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, node);
+	store_bind_int64(st, 2, until);
+	store_bind_int64(st, 3, now);
+	store_bind_int64(st, 4, n);
+	return store_done(s, st);
+}
+
+/* The lease rows, made once: every shard and the coordinator's. */
+static int leases_make(store_t *s)
+{
+	store_stmt_t *st;
+	int64_t n = count(s, &SQL_LEASES_N, NULL, 0);
+
+	if (n < 0)
+		return -1;
+	for (int shard = STORE_CLUSTER_COORD; n < STORE_CLUSTER_SHARDS + 1 &&
+					      shard < STORE_CLUSTER_SHARDS; shard++) {
+		if (!(st = store_stmt(s, &SQL_LEASE_ADD)))
+			return -1;
+		store_bind_int64(st, 1, shard);
+		if (store_done(s, st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What node holds now, into out. 0 or -1. */
+static int held(store_t *s, const char *node, int64_t now, store_cluster_hold_t *out)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_HELD);
+	int rc;
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, node);
+	store_bind_int64(st, 2, now);
+	while ((rc = store_row(s, st)) == 1) {
+		int shard = store_col_int(st, 0);
+		if (shard == STORE_CLUSTER_COORD)
+			out->coordinator = true;
+		else if (shard >= 0 && shard < STORE_CLUSTER_SHARDS) {
+			out->held[shard] = true;
+			out->nheld++;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int store_cluster_renew(store_t *s, const char *node, bool healthy, int64_t now, int64_t lease_s,
+			store_cluster_hold_t *out)
+{
+	int64_t until = now + lease_s, live, mine, fair;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (store_begin(s) < 0)
+		return -1;
+	if (leases_make(s) < 0)
+		goto out;
+	{
+		store_stmt_t *st = store_stmt(s, &SQL_NODE_SEEN);
+		if (!st)
+			goto out;
+		store_bind_text(st, 1, node);
+		store_bind_int64(st, 2, now);
+		store_bind_int64(st, 3, healthy ? 1 : 0);
+		if (store_done(s, st) < 0)
+			goto out;
+	}
+	if (!healthy) {
+		/* it cannot check: a healthy node takes its work at its next renewal */
+		if (run(s, &SQL_GIVE_ALL, node, 0, 0, 0) < 0)
+			goto out;
+	} else {
+		if (run(s, &SQL_RENEW, node, until, now, 0) < 0 ||
+		    (live = count(s, &SQL_LIVE, NULL, now - lease_s)) < 0 ||
+		    (mine = count(s, &SQL_MINE, node, 0)) < 0)
+			goto out;
+		if (live < 1)
+			live = 1; /* itself, whatever the clocks say */
+		out->live = (int)live;
+		fair = (STORE_CLUSTER_SHARDS + live - 1) / live;
+		if (mine > fair && run(s, &SQL_GIVE_SOME, node, mine - fair, 0, 0) < 0)
+			goto out;
+		if (mine < fair && run(s, &SQL_TAKE, node, until, now, fair - mine) < 0)
+			goto out;
+		if (run(s, &SQL_TAKE_COORD, node, until, now, 0) < 0)
+			goto out;
+	}
+	if (held(s, node, now, out) < 0 || store_commit(s) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0) {
+		char e[512];
+		snprintf(e, sizeof(e), "%s", store_error(s));
+		store_rollback(s);
+		store_seterr(s, "cluster leases: %s", e);
+		memset(out, 0, sizeof(*out));
+	}
+	return ret;
+}
+
+int store_cluster_release(store_t *s, const char *node)
+{
+	store_stmt_t *st;
+
+	if (store_begin(s) < 0)
+		return -1;
+	if (run(s, &SQL_GIVE_ALL, node, 0, 0, 0) < 0 || !(st = store_stmt(s, &SQL_NODE_DEL)))
+		goto fail;
+	store_bind_text(st, 1, node);
+	if (store_done(s, st) < 0 || store_commit(s) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}

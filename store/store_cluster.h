@@ -1,0 +1,41 @@
+/* store_cluster.h -- several blmon nodes over one database: the shards of the work and their leases.
+ * Leases are rows claimed with FOR UPDATE SKIP LOCKED (PostgreSQL); no node trusts its own clock
+ * over another's beyond the lease: what it holds is what the database says it holds. */
+#ifndef BLMON_STORE_CLUSTER_H
+#define BLMON_STORE_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* The shards the targets are split into (a target's: store_cluster_shard). Fixed: every node
+ * must split the same way. */
+#define STORE_CLUSTER_SHARDS 32
+/* The coordinator's lease: the work done once for the cluster (alerts, the digest, downloads). */
+#define STORE_CLUSTER_COORD (-1)
+
+/* The shard of a target, by its name (a hash every node computes alike). */
+int store_cluster_shard(const char *target);
+
+/* What a node holds after a renewal: held[shard] for each shard, and the coordinator's. */
+typedef struct {
+	bool held[STORE_CLUSTER_SHARDS];
+	bool coordinator;
+	int nheld;
+	int live;          /* the nodes renewing now (healthy ones), this one included */
+} store_cluster_hold_t;
+
+/* One renewal of node at now, in one transaction: notes the node (healthy: it can check),
+ * renews what it holds, gives back what is above its fair share of the live healthy nodes
+ * (so that a node that joins gets its part), takes free or expired shards up to that share
+ * (and the coordinator's lease when free or expired), each for lease_s seconds. A node that
+ * is not healthy gives back everything and takes nothing. Fills out. 0 or -1. */
+int store_cluster_renew(store_t *s, const char *node, bool healthy, int64_t now, int64_t lease_s,
+			store_cluster_hold_t *out);
+
+/* Gives back every lease of node and forgets it (a clean stop): the others take them at their
+ * next renewal, not after a lease. 0 or -1. */
+int store_cluster_release(store_t *s, const char *node);
+
+#endif

@@ -1,0 +1,267 @@
+/* test_cluster.c -- three `blmon run` nodes over one PostgreSQL: shards by lease, failover, once each.
+ * rbldnsd on loopback plays the list; zone edits must be recorded once, whichever node sees them. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "store/store_cluster.h"
+#include "tests/harness.h"
+
+#define NODES 3
+#define LEASE 3 /* seconds: failover within one lease */
+
+static char *dir;
+static harness_server_t dns;
+static harness_daemon_t d[NODES];
+static harness_pg_t pg;
+static harness_server_t smtp;
+static const char *extra_conf = ""; /* more sections for all nodes ([email]) */
+
+static const char zone_a[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.11\n";
+
+static void setup(void)
+{
+	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
+	char sub[1100];
+
+	dir = harness_tmpdir();
+	cr_assert_not_null(dir);
+	cr_assert_eq(harness_write_zone(dir, "a", zone_a), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
+	cr_assert_eq(harness_pg_start(&pg, dir), 0, "PostgreSQL did not start");
+	extra_conf = "";
+	for (int i = 0; i < NODES; i++) {
+		snprintf(sub, sizeof(sub), "%s/n%d", dir, i + 1);
+		cr_assert_eq(mkdir(sub, 0755), 0);
+		harness_daemon_init(&d[i], sub);
+		snprintf(d[i].db, sizeof(d[i].db), "%s", pg.uri); /* the waits read PostgreSQL */
+	}
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < NODES; i++)
+		harness_daemon_kill(&d[i]);
+	harness_pg_stop(&pg);
+	harness_server_stop(&smtp);
+	harness_server_stop(&dns);
+	harness_tmpdir_free(dir);
+}
+
+TestSuite(cluster, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Node i's config: the same targets and list for all, its own name and HTTP port. */
+static void node_conf(int i)
+{
+	cr_assert_eq(harness_daemon_config(&d[i],
+		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nnetwork = 192.0.2.8/29\n"
+		"[lists]\ndefault = no\n"
+		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		"[cluster]\nnode = n%d\nlease = %ds\n"
+		"[http]\nlisten = 127.0.0.1:%d\n%s",
+		dns.port, pg.uri, i + 1, LEASE, harness_free_tcp_port(), extra_conf), 0);
+}
+
+static void nodes_start(void)
+{
+	for (int i = 0; i < NODES; i++) {
+		node_conf(i);
+		cr_assert_eq(harness_daemon_start(&d[i]), 0, "node %d did not start", i + 1);
+	}
+}
+
+/* A node still running, for the waits (a wait returns at once when its daemon exited). */
+static harness_daemon_t *alive(void)
+{
+	for (int i = 0; i < NODES; i++)
+		if (d[i].pid > 0 && harness_daemon_running(&d[i]))
+			return &d[i];
+	cr_assert_fail("no node runs");
+	return NULL;
+}
+
+#define EV(target, to) \
+	"SELECT count(*) FROM events e JOIN targets t ON t.id = e.target_id WHERE t.target = '" target \
+	"' AND e.\"to\" = '" to "'"
+#define NODES_HOLDING "SELECT count(DISTINCT node) FROM cluster_leases WHERE shard >= 0 AND node IS NOT NULL"
+#define EVENTS "SELECT count(*) FROM events"
+
+/* Every node holds shards, and every shard is held: the cluster has settled. */
+static void settled(int nodes)
+{
+	char sql[200];
+
+	if (!harness_daemon_wait(alive(), NODES_HOLDING, nodes, 20000))
+		harness_daemon_fail(alive(), "the shards were not shared by the nodes");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM cluster_leases WHERE shard >= 0 AND "
+		 "node IS NOT NULL AND expires > %lld", (long long)time(NULL));
+	if (!harness_daemon_wait(alive(), sql, STORE_CLUSTER_SHARDS, 10000))
+		harness_daemon_fail(alive(), "not every shard is held");
+}
+
+/* Which node (1..NODES) holds target's shard: 0 when none. */
+static int holder(const char *target)
+{
+	char sql[300];
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(substr(node, 2)::int, 0) FROM cluster_leases "
+		 "WHERE shard = %d", store_cluster_shard(target));
+	return (int)harness_pg_value(&pg, sql);
+}
+
+Test(cluster, three_nodes_record_each_zone_edit_once)
+{
+	long long n;
+
+	nodes_start();
+	/* 192.0.2.8/29: eight addresses, each first seen once, whoever checked it */
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(NODES);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE shard = -1 AND "
+				      "node IS NOT NULL"), 1, "one coordinator");
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	if (!harness_daemon_wait(alive(), EV("192.0.2.10", "clean"), 1, 10000))
+		harness_daemon_fail(alive(), "the delisting was not recorded");
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"
+					"192.0.2.12\n192.0.2.13\n"), 0);
+	if (!harness_daemon_wait(alive(), EV("192.0.2.13", "listed"), 1, 10000) ||
+	    !harness_daemon_wait(alive(), EV("192.0.2.12", "listed"), 1, 10000))
+		harness_daemon_fail(alive(), "the listings were not recorded");
+	/* every node's cycles more: nothing recorded again */
+	if (!harness_daemon_cycles(alive(), 3 * NODES, 15000))
+		harness_daemon_fail(alive(), "no more cycles");
+	n = harness_pg_value(&pg, EVENTS);
+	cr_assert_eq(n, 11, "8 first-seen, a delisting and two listings: %lld events", n);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM (SELECT target_id, list_id, at, "
+				      "\"to\" FROM events GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x"),
+		     0);
+	for (int i = 0; i < NODES; i++)
+		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "
+				      "NULL"), 0, "a clean stop releases its leases");
+}
+
+Test(cluster, a_killed_nodes_shards_are_taken_within_a_lease)
+{
+	int h, h2;
+	long long n;
+	char sql[300];
+
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(NODES);
+	h = holder("192.0.2.10");
+	cr_assert(h >= 1 && h <= NODES, "192.0.2.10's shard is held by no node (%d)", h);
+	/* kill -9 the node that checks 192.0.2.10: it releases nothing */
+	harness_daemon_kill(&d[h - 1]);
+	n = harness_pg_value(&pg, EVENTS);
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	/* a lease, a renewal and a cycle later another node has recorded it, once */
+	if (!harness_daemon_wait(alive(), EV("192.0.2.10", "clean"), 1, (LEASE + 6) * 1000))
+		harness_daemon_fail(alive(), "the delisting was not recorded after the node died");
+	h2 = holder("192.0.2.10");
+	cr_assert(h2 >= 1 && h2 != h, "the shard went to node %d (the dead one was %d)", h2, h);
+	settled(NODES - 1);
+	if (!harness_daemon_cycles(alive(), 3 * (NODES - 1), 15000))
+		harness_daemon_fail(alive(), "no more cycles");
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM cluster_leases WHERE node = 'n%d' AND "
+		 "expires > %lld", h, (long long)time(NULL));
+	cr_assert_eq(harness_pg_value(&pg, sql), 0, "the dead node holds nothing");
+}
+
+/* Which node (1..NODES) coordinates: 0 when none. */
+static int coordinator(void)
+{
+	return (int)harness_pg_value(&pg, "SELECT coalesce(substr(node, 2)::int, 0) FROM "
+				     "cluster_leases WHERE shard = -1");
+}
+
+/* Every event taken by the alerts and every mail delivered. */
+static void alerts_settled(void)
+{
+	if (!harness_daemon_cycles(alive(), 2 * NODES, 15000))
+		harness_daemon_fail(alive(), "no more cycles");
+	if (!harness_daemon_wait(alive(), "SELECT (SELECT value FROM alert_state WHERE name = "
+				 "'last_event') = (SELECT max(id) FROM events)", 1, 10000))
+		harness_daemon_fail(alive(), "the alerts did not take every event");
+	if (!harness_daemon_wait(alive(), "SELECT count(*) FROM alerts WHERE delivered IS NULL", 0,
+				 10000))
+		harness_daemon_fail(alive(), "alerts left undelivered");
+}
+
+/* One mail per change, however many nodes saw it, and when the node that sends dies. */
+Test(cluster, one_mail_per_change_across_a_coordinator_kill)
+{
+	static char conf[300];
+	int c, c2;
+
+	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
+	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
+	extra_conf = conf;
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	if (!harness_daemon_wait_mails(alive(), dir, 1, 10000))
+		harness_daemon_fail(alive(), "no first-run summary");
+	settled(NODES);
+	alerts_settled();
+	cr_assert_eq(harness_smtp_mails(dir), 1, "one summary of the first run");
+	/* a change while all run: one mail */
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.10\n"
+					"192.0.2.11\n192.0.2.12\n"), 0);
+	if (!harness_daemon_wait_mails(alive(), dir, 2, 10000))
+		harness_daemon_fail(alive(), "no mail for the listing");
+	/* the coordinator, who sends, killed: another takes over within a lease */
+	c = coordinator();
+	cr_assert(c >= 1 && c <= NODES, "no coordinator (%d)", c);
+	harness_daemon_kill(&d[c - 1]);
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"
+					"192.0.2.12\n"), 0);
+	if (!harness_daemon_wait_mails(alive(), dir, 3, (LEASE + 8) * 1000))
+		harness_daemon_fail(alive(), "no mail for the delisting after the coordinator died");
+	c2 = coordinator();
+	cr_assert(c2 >= 1 && c2 != c, "the coordinator is %d (the dead one was %d)", c2, c);
+	alerts_settled();
+	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change: %d", harness_smtp_mails(dir));
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), 3);
+}
+
+/* PostgreSQL away for a while: every node stops writing (it holds nothing it cannot renew),
+ * nothing is lost, and all resume; the change made meanwhile is recorded once. */
+Test(cluster, a_partition_from_postgresql_loses_and_repeats_nothing)
+{
+	long long n;
+
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(NODES);
+	n = harness_pg_value(&pg, EVENTS);
+	cr_assert_eq(harness_pg_stop(&pg), 0);
+	for (int i = 0; i < NODES; i++)
+		if (!harness_daemon_wait_log(&d[i], "cannot renew its leases", (LEASE + 5) * 1000))
+			harness_daemon_fail(&d[i], "a node did not notice the database gone");
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	cr_assert_eq(harness_pg_resume(&pg), 0, "PostgreSQL did not come back");
+	for (int i = 0; i < NODES; i++)
+		if (!harness_daemon_wait_log(&d[i], "renews its leases again", 20000))
+			harness_daemon_fail(&d[i], "a node did not come back");
+	if (!harness_daemon_wait(alive(), EV("192.0.2.10", "clean"), 1, 15000))
+		harness_daemon_fail(alive(), "the delisting was not recorded once back");
+	settled(NODES);
+	if (!harness_daemon_cycles(alive(), 3 * NODES, 15000))
+		harness_daemon_fail(alive(), "no more cycles");
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
+	for (int i = 0; i < NODES; i++)
+		cr_assert(harness_daemon_running(&d[i]), "node %d died", i + 1);
+}
