@@ -545,9 +545,11 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 
 	if (open < 0)
 		return -1;
+	/* in a cluster the coordinator alone records outages: another node's failing resolver
+	 * is its own, and makes it give its shards away (sched.c, cluster_renew) */
 	if (!failed) {
 		s->resolver_failing = 0;
-		if (!open)
+		if (!open || !sched_coordinates(s))
 			return 0;
 		log_info("the resolver answers again: checks resumed (it was down since %s)",
 			 (timefmt_rfc3339(o.started, t), t));
@@ -555,7 +557,7 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 	}
 	if (!s->resolver_failing++)
 		s->resolver_failing_since = cy->now;
-	if (open || s->resolver_failing < s->cfg->confirm)
+	if (open || s->resolver_failing < s->cfg->confirm || !sched_coordinates(s))
 		return 0;
 	timefmt_rfc3339(s->resolver_failing_since, t);
 	log_error("%s: nothing could be checked since %s; every listing shown is as last confirmed",
@@ -648,6 +650,8 @@ static int test_lists(struct cycle *cy)
 		return -1;
 	if (down)
 		return 0; /* the lists are not at fault: their health stays as it was */
+	if (!sched_coordinates(s))
+		return 0; /* in a cluster, the coordinator's tests are the lists' health */
 	for (size_t i = 0; i < cy->nrun; i++) {
 		const catalog_list_t *l = cy->run[i];
 		const dnsbl_list_state_t *h = &cy->states[i];
