@@ -322,3 +322,8 @@ CREATE TABLE cluster_nodes (
     seen    BIGINT NOT NULL,
     healthy INTEGER NOT NULL DEFAULT 1
 );
+
+-- migration 11
+-- The alert queue as a cluster's outbox: store.sql's migration 11 says what each holds.
+ALTER TABLE alerts ADD COLUMN claimed_by ctext;
+ALTER TABLE alerts ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;

@@ -251,6 +251,8 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 	alerts_settled();
 	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change: %d", harness_smtp_mails(dir));
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), 3);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts WHERE claimed_by IS NULL"), 0,
+		     "every message was claimed by the node that sent it");
 }
 
 /* PostgreSQL away for a while: every node stops writing (it holds nothing it cannot renew),

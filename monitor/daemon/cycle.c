@@ -808,6 +808,8 @@ static int finish(struct cycle *cy, double started)
 		logwatch_poll(s->lw, time(NULL));
 	if (sched_coordinates(s))
 		alert_cycle_done(s->alert, time(NULL));
+	else
+		alert_deliver(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tell_systemd(cy, (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",

@@ -356,8 +356,11 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		 * opens the path */
 		if (s->lw && !s->store_lost && sched_coordinates(s))
 			logwatch_poll(s->lw, now);
+		/* in a cluster the coordinator turns events into messages; every node sends */
 		if (!s->store_lost && sched_coordinates(s))
 			alert_idle(s->alert, now);
+		else if (!s->store_lost)
+			alert_deliver(s->alert, now);
 		/* sleep until the next list is due, or the watchdog wants its ping; signals
 		 * cut the wait short */
 		{
