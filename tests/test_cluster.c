@@ -159,6 +159,8 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM (SELECT target_id, list_id, at, "
 				      "\"to\" FROM events GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x"),
 		     0);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 1"), 8,
+		     "no node retires what another checks");
 	for (int i = 0; i < NODES; i++)
 		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "

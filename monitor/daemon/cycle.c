@@ -441,10 +441,19 @@ static void build_targets(struct cycle *cy)
  * state (kept in history; re-adding one brings it back with its history).
  * Only after a cycle that knew all its targets: a resolver outage that hides
  * a host's addresses must not retire them. 0 or -1. */
+static unsigned shortest_interval(const config_t *c);
+
 static int retire_targets(struct cycle *cy)
 {
-	/* in a cluster each node sees only its shards' targets: none retires the others' */
-	if (!cy->targets_whole || cy->s->cfg->cluster)
+	const config_t *c = cy->s->cfg;
+
+	/* in a cluster each node sees only its shards' targets: the coordinator retires those
+	 * no node has seen for a lease and a few intervals (a handover, a slow cycle) */
+	if (c->cluster)
+		return store_targets_retire(cy->s->store,
+					    cy->now - (int64_t)c->cluster_lease_s -
+						    3 * (int64_t)shortest_interval(c));
+	if (!cy->targets_whole)
 		return 0;
 	return store_targets_retire(cy->s->store, cy->now);
 }
