@@ -20,6 +20,7 @@ static harness_daemon_t d[NODES];
 static harness_pg_t pg;
 static harness_server_t smtp;
 static const char *extra_conf = ""; /* more sections for all nodes ([email]) */
+static int http_port[NODES];
 
 static const char zone_a[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.11\n";
 
@@ -65,7 +66,7 @@ static void node_conf(int i)
 		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		"[cluster]\nnode = n%d\nlease = %ds\n"
 		"[http]\nlisten = 127.0.0.1:%d\n%s",
-		dns.port, pg.uri, i + 1, LEASE, harness_free_tcp_port(), extra_conf), 0);
+		dns.port, pg.uri, i + 1, LEASE, http_port[i] = harness_free_tcp_port(), extra_conf), 0);
 }
 
 /* Node i's config with another resolver (NULL: rbldnsd's). */
@@ -161,6 +162,23 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		     0);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 1"), 8,
 		     "no node retires what another checks");
+	/* every node shows the same cluster, from the shared database */
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/cluster", &status), *m;
+		cr_assert_eq(status, 200, "node %d: %s", i + 1, body ? body : "(no answer)");
+		cr_assert_eq(harness_schema_valid("api/cluster.schema.json", body), 0, "%s", body);
+		cr_assert(strstr(body, "\"node\":\"n1\"") && strstr(body, "\"node\":\"n2\"") &&
+			  strstr(body, "\"node\":\"n3\""), "%s", body);
+		cr_assert(strstr(body, "\"shards_unheld\":0"), "%s", body);
+		cr_assert_eq(harness_count(body, "\"coordinator\":true"), 1, "%s", body);
+		free(body);
+		m = harness_http_get(http_port[i], "/metrics", &status);
+		cr_assert_eq(status, 200);
+		cr_assert(strstr(m, "blmon_cluster_node_shards{node=\"n3\"} "), "%s", m);
+		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
+		free(m);
+	}
 	for (int i = 0; i < NODES; i++)
 		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "
