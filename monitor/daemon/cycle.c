@@ -732,8 +732,10 @@ static int check(struct cycle *cy)
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
-		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0)
+		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
+			store_rollback(s->store);
 			return -1;
+		}
 	return store_commit(s->store) < 0 ? -1 : 0;
 }
 
@@ -853,8 +855,9 @@ static void store_failed(struct cycle *cy)
 	const char *e = store_error(s->store);
 	char msg[sizeof(s->store_err) + 64];
 
-	if (cy->batch)
-		store_rollback(s->store);
+	/* whatever step failed, no transaction of it stays open: the next BEGIN would fail
+	 * (SQLite), or the lost session would never be made again (PostgreSQL) */
+	store_rollback(s->store);
 	cy->batch = 0;
 	s->store_backoff = s->store_backoff ? s->store_backoff * 2 : STORE_BACKOFF_FIRST;
 	if (s->store_backoff > cap)
