@@ -89,6 +89,7 @@ WEB_SRCS := \
 	web/api_csv.c \
 	web/api_events.c \
 	web/api_incidents.c \
+	web/api_cluster.c \
 	web/api_health.c \
 	web/prom.c \
 	web/metrics.c \

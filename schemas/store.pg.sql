@@ -326,3 +326,8 @@ CREATE TABLE cluster_nodes (
     seen    BIGINT NOT NULL,
     healthy INTEGER NOT NULL DEFAULT 1
 );
+
+-- migration 12
+-- The alert queue as a cluster's outbox: store.sql's migration 12 says what each holds.
+ALTER TABLE alerts ADD COLUMN claimed_by ctext;
+ALTER TABLE alerts ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;

@@ -454,3 +454,10 @@ CREATE TABLE cluster_nodes (
     seen    INTEGER NOT NULL,
     healthy INTEGER NOT NULL DEFAULT 1
 );
+
+-- migration 12
+-- The alert queue as a cluster's outbox: any node's sender claims a row (claimed_by, until
+-- claimed_until) before it sends it, so two nodes never send the same message; a claim of a
+-- node that died mid-send expires, and the message is sent again (its Message-ID unchanged).
+ALTER TABLE alerts ADD COLUMN claimed_by TEXT;
+ALTER TABLE alerts ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;

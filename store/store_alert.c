@@ -119,9 +119,20 @@ static const store_sql_t SQL_DUE = STORE_SQL(
 	"ORDER BY id LIMIT 1");
 static const store_sql_t SQL_DONE = STORE_SQL(
 	"UPDATE alerts SET delivered = ?2, last_attempt = ?2, attempts = attempts + 1 WHERE id = ?1");
+/* a failed attempt ends its claim: the next one is due at next_attempt, on any node */
 static const store_sql_t SQL_FAILED = STORE_SQL(
 	"UPDATE alerts SET attempts = attempts + 1, last_attempt = ?2, last_error = ?3, "
-	"next_attempt = ?4, gave_up = ?5 WHERE id = ?1");
+	"next_attempt = ?4, gave_up = ?5, claimed_until = 0 WHERE id = ?1");
+/* the first due row no other node has claimed, claimed in the same statement (committed at
+ * once, outside any transaction): a row another node is claiming is skipped, not waited for */
+#define CLAIM_DUE                                                                          \
+	"SELECT id FROM alerts WHERE delivered IS NULL AND gave_up IS NULL AND "           \
+	"next_attempt <= ?1 AND id > ?2 AND claimed_until <= ?1 ORDER BY id LIMIT 1"
+#define CLAIM_SET "UPDATE alerts SET claimed_by = ?3, claimed_until = ?4 WHERE id = "
+#define CLAIM_RETURNING " RETURNING id, channel, destination, subject, payload, attempts, created"
+static const store_sql_t SQL_CLAIM = STORE_SQL2(
+	CLAIM_SET "(" CLAIM_DUE ")" CLAIM_RETURNING,
+	CLAIM_SET "(" CLAIM_DUE " FOR UPDATE SKIP LOCKED)" CLAIM_RETURNING);
 static const store_sql_t SQL_PRUNE =
 	STORE_SQL("DELETE FROM alerts WHERE coalesce(delivered, gave_up) < ?1");
 /* the failed attempts per channel: a counter in alert_state that pruning never lowers */
@@ -741,9 +752,11 @@ int64_t store_alert_enqueue(store_t *s, int64_t now, const char *channel, const 
 	return store_insert_id(s, st);
 }
 
-int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t *out)
+/* The due row of SQL_DUE or SQL_CLAIM (by, until: the claim's ?3, ?4). */
+static int due_row(store_t *s, const store_sql_t *sql, int64_t now, int64_t after, const char *by,
+		   int64_t until, store_alert_queued_t *out)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_DUE);
+	store_stmt_t *st = store_stmt(s, sql);
 	const char *payload;
 	int rc;
 
@@ -752,6 +765,10 @@ int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t
 		return -1;
 	store_bind_int64(st, 1, now);
 	store_bind_int64(st, 2, after);
+	if (by) {
+		store_bind_text(st, 3, by);
+		store_bind_int64(st, 4, until);
+	}
 	rc = store_row(s, st);
 	if (rc <= 0)
 		return rc;
@@ -765,6 +782,17 @@ int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t
 	out->created = store_col_int64(st, 6);
 	store_reset(st);
 	return 1;
+}
+
+int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t *out)
+{
+	return due_row(s, &SQL_DUE, now, after, NULL, 0, out);
+}
+
+int store_alert_claim(store_t *s, const char *node, int64_t now, int64_t until, int64_t after,
+		      store_alert_queued_t *out)
+{
+	return due_row(s, &SQL_CLAIM, now, after, node, until, out);
 }
 
 int store_alert_mark_done(store_t *s, int64_t id, int64_t now)

@@ -197,6 +197,12 @@ typedef struct {
 /* The first undelivered, not given up message after id `after` whose next
  * attempt is due at now: 1 with *out filled, 0 when none. */
 int store_alert_due(store_t *s, int64_t now, int64_t after, store_alert_queued_t *out);
+/* The same for one node of a cluster: the row is claimed by node until `until` in the same
+ * statement, and no other node's claim returns it before then (PostgreSQL: FOR UPDATE SKIP
+ * LOCKED, nodes never wait on each other's claims). A failed attempt ends the claim. Outside
+ * a transaction: the claim is committed at once. 1 with *out filled, 0 when none, -1. */
+int store_alert_claim(store_t *s, const char *node, int64_t now, int64_t until, int64_t after,
+		      store_alert_queued_t *out);
 
 /* A delivered message: one more attempt, accepted at now. */
 int store_alert_mark_done(store_t *s, int64_t id, int64_t now);

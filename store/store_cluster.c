@@ -4,8 +4,10 @@
 #include "store/store_cluster.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/xmalloc.h"
 #include "store/store_int.h"
 
 static const store_sql_t SQL_LEASES_N = STORE_SQL("SELECT count(*) FROM cluster_leases");
@@ -41,6 +43,15 @@ static const store_sql_t SQL_TAKE_COORD = STORE_SQL2(
 	"shard FROM cluster_leases WHERE shard = -1 AND " FREE " FOR UPDATE SKIP LOCKED)");
 static const store_sql_t SQL_HELD = STORE_SQL(
 	"SELECT shard FROM cluster_leases WHERE node = ?1 AND expires > ?2");
+static const store_sql_t SQL_NODES = STORE_SQL(
+	"SELECT n.node, n.seen, n.healthy, "
+	"(SELECT count(*) FROM cluster_leases l WHERE l.node = n.node AND l.shard >= 0 AND "
+	"l.expires > ?1), "
+	"(SELECT count(*) FROM cluster_leases l WHERE l.node = n.node AND l.shard = -1 AND "
+	"l.expires > ?1), "
+	"(SELECT coalesce(max(l.expires), 0) FROM cluster_leases l WHERE l.node = n.node AND "
+	"l.expires > ?1) "
+	"FROM cluster_nodes n ORDER BY n.node");
 static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
 
 int store_cluster_shard(const char *target)
@@ -197,4 +208,34 @@ int store_cluster_release(store_t *s, const char *node)
 fail:
 	store_rollback(s);
 	return -1;
+}
+
+int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_NODES);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, now);
+	while ((rc = store_row(s, st)) == 1) {
+		store_cluster_node_t *v;
+		xgrow((void **)out, &cap, n + 1, sizeof(**out));
+		v = &(*out)[n++];
+		memset(v, 0, sizeof(*v));
+		store_col_copy(st, 0, v->node, sizeof(v->node));
+		v->seen = store_col_int64(st, 1);
+		v->healthy = store_col_int(st, 2) != 0;
+		v->shards = store_col_int(st, 3);
+		v->coordinator = store_col_int(st, 4) > 0;
+		v->expires = store_col_int64(st, 5);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
 }

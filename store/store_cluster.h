@@ -38,4 +38,19 @@ int store_cluster_renew(store_t *s, const char *node, bool healthy, int64_t now,
  * next renewal, not after a lease. 0 or -1. */
 int store_cluster_release(store_t *s, const char *node);
 
+/* A node as the database knows it: its last renewal, whether it could check, what it holds
+ * (leases not expired at the time asked). */
+typedef struct {
+	char node[64];
+	int64_t seen;      /* its last renewal */
+	bool healthy;
+	int shards;
+	bool coordinator;
+	int64_t expires;   /* its leases run out (0: it holds none) */
+} store_cluster_node_t;
+
+/* Every node, by name, as of now. Returns how many, with *out (caller frees; NULL when none),
+ * or -1. */
+int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out);
+
 #endif

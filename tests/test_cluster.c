@@ -20,6 +20,7 @@ static harness_daemon_t d[NODES];
 static harness_pg_t pg;
 static harness_server_t smtp;
 static const char *extra_conf = ""; /* more sections for all nodes ([email]) */
+static int http_port[NODES];
 
 static const char zone_a[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.11\n";
 
@@ -65,7 +66,24 @@ static void node_conf(int i)
 		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		"[cluster]\nnode = n%d\nlease = %ds\n"
 		"[http]\nlisten = 127.0.0.1:%d\n%s",
-		dns.port, pg.uri, i + 1, LEASE, harness_free_tcp_port(), extra_conf), 0);
+		dns.port, pg.uri, i + 1, LEASE, http_port[i] = harness_free_tcp_port(), extra_conf), 0);
+}
+
+/* Node i's config with another resolver (NULL: rbldnsd's). */
+static void node_conf_resolver(int i, const char *resolver)
+{
+	char r[64];
+
+	snprintf(r, sizeof(r), "127.0.0.1:%d", dns.port);
+	cr_assert_eq(harness_daemon_config(&d[i],
+		"[monitor]\ninterval = 1s\nresolver = %s\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nnetwork = 192.0.2.8/29\n"
+		"[lists]\ndefault = no\n"
+		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
+		"[cluster]\nnode = n%d\nlease = %ds\n"
+		"[http]\nlisten = 127.0.0.1:%d\n",
+		resolver ? resolver : r, pg.uri, i + 1, LEASE, harness_free_tcp_port()), 0);
 }
 
 static void nodes_start(void)
@@ -142,6 +160,25 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM (SELECT target_id, list_id, at, "
 				      "\"to\" FROM events GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) x"),
 		     0);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 1"), 8,
+		     "no node retires what another checks");
+	/* every node shows the same cluster, from the shared database */
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/cluster", &status), *m;
+		cr_assert_eq(status, 200, "node %d: %s", i + 1, body ? body : "(no answer)");
+		cr_assert_eq(harness_schema_valid("api/cluster.schema.json", body), 0, "%s", body);
+		cr_assert(strstr(body, "\"node\":\"n1\"") && strstr(body, "\"node\":\"n2\"") &&
+			  strstr(body, "\"node\":\"n3\""), "%s", body);
+		cr_assert(strstr(body, "\"shards_unheld\":0"), "%s", body);
+		cr_assert_eq(harness_count(body, "\"coordinator\":true"), 1, "%s", body);
+		free(body);
+		m = harness_http_get(http_port[i], "/metrics", &status);
+		cr_assert_eq(status, 200);
+		cr_assert(strstr(m, "blmon_cluster_node_shards{node=\"n3\"} "), "%s", m);
+		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
+		free(m);
+	}
 	for (int i = 0; i < NODES; i++)
 		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "
@@ -234,6 +271,8 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 	alerts_settled();
 	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change: %d", harness_smtp_mails(dir));
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), 3);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts WHERE claimed_by IS NULL"), 0,
+		     "every message was claimed by the node that sent it");
 }
 
 /* PostgreSQL away for a while: every node stops writing (it holds nothing it cannot renew),
@@ -264,4 +303,48 @@ Test(cluster, a_partition_from_postgresql_loses_and_repeats_nothing)
 	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
 	for (int i = 0; i < NODES; i++)
 		cr_assert(harness_daemon_running(&d[i]), "node %d died", i + 1);
+}
+
+/* A node whose resolver does not answer cannot check: it holds no shard, the others check its
+ * part, and it takes its share again once its resolver answers. */
+Test(cluster, a_node_that_cannot_check_hands_its_shards_over)
+{
+	char dead[64], sql[200];
+	long long n;
+
+	for (int i = 0; i < 2; i++) {
+		node_conf(i);
+		cr_assert_eq(harness_daemon_start(&d[i]), 0);
+	}
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(2);
+	snprintf(dead, sizeof(dead), "127.0.0.1:%d", harness_closed_port());
+	node_conf_resolver(2, dead);
+	cr_assert_eq(harness_daemon_start(&d[2]), 0);
+	if (!harness_daemon_wait_log(&d[2], "cannot check (its resolver fails)", 15000))
+		harness_daemon_fail(&d[2], "n3 did not say it cannot check");
+	if (!harness_daemon_cycles(&d[2], 2 * NODES, 15000))
+		harness_daemon_fail(&d[2], "no more cycles");
+	settled(2);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node = 'n3'"),
+		     0, "n3 holds nothing while it cannot check");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM resolver_outages"), 0,
+		     "one node's resolver is no outage of the cluster");
+	n = harness_pg_value(&pg, EVENTS);
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"), 0);
+	if (!harness_daemon_wait(&d[0], EV("192.0.2.10", "clean"), 1, 10000))
+		harness_daemon_fail(&d[0], "the delisting was not recorded");
+	/* its resolver back (a reload): it takes its share again */
+	node_conf(2);
+	kill(d[2].pid, SIGHUP);
+	if (!harness_daemon_wait(&d[2], NODES_HOLDING, NODES, 20000))
+		harness_daemon_fail(&d[2], "n3 did not take its share back");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM cluster_leases WHERE shard >= 0 AND "
+		 "node IS NOT NULL AND expires > %lld", (long long)time(NULL));
+	if (!harness_daemon_wait(&d[2], sql, STORE_CLUSTER_SHARDS, 10000))
+		harness_daemon_fail(&d[2], "not every shard is held");
+	if (!harness_daemon_cycles(&d[0], 2 * NODES, 15000))
+		harness_daemon_fail(&d[0], "no more cycles");
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
 }

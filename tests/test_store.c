@@ -1228,6 +1228,41 @@ static int alert_state_seen(void *ud, const store_alert_state_t *st)
 	return 0;
 }
 
+/* The queue as a cluster's outbox: a claimed message is no other node's until its claim ends. */
+ENGINES(alert_outbox_claims)
+{
+	store_t *s = open_rw();
+	store_alert_queued_t q;
+	int64_t a, b;
+
+	a = store_alert_enqueue(s, 100, "email", "x@example.org", "one", "p1");
+	b = store_alert_enqueue(s, 100, "email", "x@example.org", "two", "p2");
+	cr_assert_gt(b, a);
+	cr_assert_eq(store_alert_claim(s, "n1", 100, 220, 0, &q), 1, "%s", store_error(s));
+	cr_assert_eq(q.id, a);
+	cr_assert_str_eq(q.payload, "p1");
+	free(q.payload);
+	cr_assert_eq(store_alert_claim(s, "n2", 100, 220, 0, &q), 1, "%s", store_error(s));
+	cr_assert_eq(q.id, b, "n1's claim is skipped");
+	free(q.payload);
+	cr_assert_eq(store_alert_claim(s, "n3", 150, 270, 0, &q), 0, "both claimed");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM alerts WHERE claimed_by = 'n2'"), 1);
+	/* n2 delivers; n1 dies mid-send: after its claim another node sends it */
+	cr_assert_eq(store_alert_mark_done(s, b, 120), 0, "%s", store_error(s));
+	cr_assert_eq(store_alert_claim(s, "n3", 221, 341, 0, &q), 1, "%s", store_error(s));
+	cr_assert_eq(q.id, a);
+	free(q.payload);
+	/* a failed attempt ends the claim: due again at its next attempt, for any node */
+	cr_assert_eq(store_alert_mark_failed(s, a, 222, "refused", 230, false), 0, "%s",
+		     store_error(s));
+	cr_assert_eq(store_alert_claim(s, "n1", 225, 345, 0, &q), 0, "not due yet");
+	cr_assert_eq(store_alert_claim(s, "n1", 230, 350, 0, &q), 1, "%s", store_error(s));
+	cr_assert_eq(q.id, a);
+	cr_assert_eq(q.attempts, 1);
+	free(q.payload);
+	store_close(s);
+}
+
 ENGINES(alert_room_and_queue)
 {
 	store_t *s = open_rw();

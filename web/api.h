@@ -156,6 +156,11 @@ cJSON *api_lists(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
  * addresses and network/ASN-scope listings. Empty until ASN data exists. */
 cJSON *api_asns(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
 
+/* GET /api/v1/cluster (api_cluster.c): the nodes of a cluster ([cluster]), each with its
+ * last renewal, whether it can check, its shards and whether it coordinates; no nodes when
+ * blmon runs alone. */
+cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen);
+
 /* GET /api/v1/incidents (api_incidents.c): provider incidents newest first (at
  * most limit), each with its recipient domains. */
 #define API_INCIDENTS_DEFAULT 50

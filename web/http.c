@@ -644,6 +644,18 @@ static void h_asns(req_t *r)
 	reply_doc(r, api_asns(db, &r->ctx, err, sizeof(err)), err);
 }
 
+static void h_cluster(req_t *r)
+{
+	char err[512];
+	store_t *db = db_get(r, err, sizeof(err));
+
+	if (!db) {
+		reply_error(r, 503, "database: %s", err);
+		return;
+	}
+	reply_doc(r, api_cluster(db, &r->ctx, err, sizeof(err)), err);
+}
+
 static void h_incidents(req_t *r)
 {
 	char err[512];
@@ -748,6 +760,7 @@ static const struct route {
 	{"/api/v1/lists", R_AUTH, "", h_lists},
 	{"/api/v1/asns", R_AUTH, "", h_asns},
 	{"/api/v1/incidents", R_AUTH, "limit", h_incidents},
+	{"/api/v1/cluster", R_AUTH, "", h_cluster},
 	{"/healthz", 0, "", h_health},
 	{"/metrics", R_AUTH, "", h_metrics},
 	{"/", 0, NULL, h_asset},

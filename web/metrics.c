@@ -10,6 +10,7 @@
 #include "lib/sbuf.h"
 #include "lib/xmalloc.h"
 #include "store/store_alert.h"
+#include "store/store_cluster.h"
 #include "store/store_snds.h"
 #include "web/api_int.h"
 #include "web/prom.h"
@@ -350,6 +351,50 @@ static int resolver_family(sbuf_t *out, store_t *s)
 	return 0;
 }
 
+/* The nodes of a cluster ([cluster]); no series when blmon runs alone. */
+static int cluster_families(sbuf_t *out, store_t *s, int64_t now)
+{
+	store_cluster_node_t *nodes = NULL;
+	char nl[200];
+	int n = store_cluster_nodes(s, now, &nodes);
+
+	if (n < 0)
+		return -1;
+	if (n > 0) {
+		prom_family(out, "blmon_cluster_node_shards", "gauge",
+			    "Shards of the targets a node of the cluster holds by an unexpired lease.");
+		for (int i = 0; i < n; i++) {
+			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
+			sbuf_printf(out, "blmon_cluster_node_shards{node=\"%s\"} %d\n", nl,
+				    nodes[i].shards);
+		}
+		prom_family(out, "blmon_cluster_node_can_check", "gauge",
+			    "0 when a node's resolver failed at its last renewal (it holds no shard), "
+			    "else 1.");
+		for (int i = 0; i < n; i++) {
+			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
+			sbuf_printf(out, "blmon_cluster_node_can_check{node=\"%s\"} %d\n", nl,
+				    nodes[i].healthy);
+		}
+		prom_family(out, "blmon_cluster_node_coordinator", "gauge",
+			    "1 for the node that turns events into alerts and digests problems.");
+		for (int i = 0; i < n; i++) {
+			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
+			sbuf_printf(out, "blmon_cluster_node_coordinator{node=\"%s\"} %d\n", nl,
+				    nodes[i].coordinator);
+		}
+		prom_family(out, "blmon_cluster_node_last_renewal_timestamp_seconds", "gauge",
+			    "When a node last renewed its leases (unix time).");
+		for (int i = 0; i < n; i++) {
+			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
+			sbuf_printf(out, "blmon_cluster_node_last_renewal_timestamp_seconds{node=\"%s\"} "
+				    "%lld\n", nl, (long long)nodes[i].seen);
+		}
+	}
+	free(nodes);
+	return 0;
+}
+
 /* ---- cycles and events ---- */
 
 static int cycle_families(sbuf_t *out, store_t *s)
@@ -540,7 +585,8 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, const struct coun
 		return -1;
 	lists_families(out, x);
 	mirror_family(out, x);
-	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0)
+	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0 ||
+	    cluster_families(out, s, x->c->now) < 0)
 		return -1;
 	queries_family(out, n->answered, n->failed);
 	events_family(out, n->events);

@@ -18,6 +18,9 @@
 #define BACKOFF_FIRST 5 /* seconds before the first retry */
 #define BACKOFF_MAX 3600
 #define PRUNE_EVERY 3600
+/* A cluster node's claim of a message: longer than one attempt can take (the channels time out
+ * after 70 s at most); after it, a node that died mid-send loses the message to another. */
+#define ALERT_CLAIM_S 120
 
 static const alert_channel_t *const channels[] = {&alert_channel_email, &alert_channel_webhook};
 
@@ -201,7 +204,11 @@ int alert_deliver(alert_t *a, int64_t now)
 
 	a->failed = false;
 	for (int i = 0; i < DELIVER_MAX && !(a->stop && *a->stop); i++) {
-		if (alert_db(a, store_alert_due(a->store, now, after, &q)) != 1)
+		/* in a cluster every node sends: each message by the node that claimed it */
+		if (alert_db(a, a->cfg->cluster
+				     ? store_alert_claim(a->store, a->cfg->cluster_node, now,
+							 now + ALERT_CLAIM_S, after, &q)
+				     : store_alert_due(a->store, now, after, &q)) != 1)
 			break;
 		after = q.id;
 		delivered += deliver_one(a, &q, &failed, now);

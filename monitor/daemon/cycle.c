@@ -442,8 +442,8 @@ static void build_targets(struct cycle *cy)
 
 /* Whether this cycle saw every target of the config: every host resolved and
  * every domain's addresses discovered, and not a node of a cluster (each sees
- * only its shards' targets). Only such a cycle retires targets or counts as a
- * whole sweep of its lists. */
+ * only its shards' targets). Only such a cycle counts as a whole sweep of its
+ * lists, and outside a cluster retires the targets it did not see. */
 static bool sees_all(const struct cycle *cy)
 {
 	return cy->targets_whole && !cy->s->cfg->cluster;
@@ -452,9 +452,19 @@ static bool sees_all(const struct cycle *cy)
 /* Targets neither in the config nor discovered this cycle leave the current
  * state (kept in history; re-adding one brings it back with its history).
  * Only after a cycle that knew all its targets: a resolver outage that hides
- * a host's addresses must not retire them, nor a node the others'. 0 or -1. */
+ * a host's addresses must not retire them. 0 or -1. */
+static unsigned shortest_interval(const config_t *c);
+
 static int retire_targets(struct cycle *cy)
 {
+	const config_t *c = cy->s->cfg;
+
+	/* in a cluster each node sees only its shards' targets: the coordinator retires those
+	 * no node has seen for a lease and a few intervals (a handover, a slow cycle) */
+	if (c->cluster)
+		return store_targets_retire(cy->s->store,
+					    cy->now - (int64_t)c->cluster_lease_s -
+						    3 * (int64_t)shortest_interval(c));
 	if (!sees_all(cy))
 		return 0;
 	return store_targets_retire(cy->s->store, cy->now);
@@ -556,9 +566,11 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 
 	if (open < 0)
 		return -1;
+	/* in a cluster the coordinator alone records outages: another node's failing resolver
+	 * is its own, and makes it give its shards away (sched.c, cluster_renew) */
 	if (!failed) {
 		s->resolver_failing = 0;
-		if (!open)
+		if (!open || !sched_coordinates(s))
 			return 0;
 		log_info("the resolver answers again: checks resumed (it was down since %s)",
 			 (timefmt_rfc3339(o.started, t), t));
@@ -566,7 +578,7 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 	}
 	if (!s->resolver_failing++)
 		s->resolver_failing_since = cy->now;
-	if (open || s->resolver_failing < s->cfg->confirm)
+	if (open || s->resolver_failing < s->cfg->confirm || !sched_coordinates(s))
 		return 0;
 	timefmt_rfc3339(s->resolver_failing_since, t);
 	log_error("%s: nothing could be checked since %s; every listing shown is as last confirmed",
@@ -659,6 +671,8 @@ static int test_lists(struct cycle *cy)
 		return -1;
 	if (down)
 		return 0; /* the lists are not at fault: their health stays as it was */
+	if (!sched_coordinates(s))
+		return 0; /* in a cluster, the coordinator's tests are the lists' health */
 	for (size_t i = 0; i < cy->nrun; i++) {
 		const catalog_list_t *l = cy->run[i];
 		const dnsbl_list_state_t *h = &cy->states[i];
@@ -739,8 +753,10 @@ static int check(struct cycle *cy)
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
-		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0)
+		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
+			store_rollback(s->store);
 			return -1;
+		}
 	return store_commit(s->store) < 0 ? -1 : 0;
 }
 
@@ -827,6 +843,8 @@ static int finish(struct cycle *cy, double started)
 		logwatch_poll(s->lw, time(NULL));
 	if (sched_coordinates(s))
 		alert_cycle_done(s->alert, time(NULL));
+	else
+		alert_deliver(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	tell_systemd(cy, (double)t1.tv_sec + (double)t1.tv_nsec / 1e9 - started);
 	log_debug("cycle %lld: %zu lists, %lld targets, %lld listed, %lld failed checks, %.2f s",
@@ -861,8 +879,9 @@ static void store_failed(struct cycle *cy)
 	const char *e = store_error(s->store);
 	char msg[sizeof(s->store_err) + 64];
 
-	if (cy->batch)
-		store_rollback(s->store);
+	/* whatever step failed, no transaction of it stays open: the next BEGIN would fail
+	 * (SQLite), or the lost session would never be made again (PostgreSQL) */
+	store_rollback(s->store);
 	cy->batch = 0;
 	s->store_backoff = s->store_backoff ? s->store_backoff * 2 : STORE_BACKOFF_FIRST;
 	if (s->store_backoff > cap)

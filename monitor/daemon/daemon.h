@@ -58,6 +58,7 @@ struct sched {
 	store_cluster_hold_t hold;
 	int64_t renewed_at;
 	bool renew_failed; /* said once, until a renewal works again */
+	bool cannot_check; /* renewed as unhealthy (its resolver fails): said once each way */
 };
 
 /* Does this node do the work done once for the cluster (alerts, the digest, downloads, the

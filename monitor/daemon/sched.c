@@ -301,11 +301,15 @@ static void cluster_renew(sched_t *s, int64_t now, bool force)
 	if (s->renew_failed)
 		log_info("cluster: node %s renews its leases again", c->cluster_node);
 	s->renew_failed = false;
+	if (s->cannot_check != !healthy)
+		log_warn(healthy ? "cluster: node %s can check again: it takes its share of the shards"
+				 : "cluster: node %s cannot check (its resolver fails): it gives its "
+				   "shards to the other nodes", c->cluster_node);
+	s->cannot_check = !healthy;
 	if (before.nheld != s->hold.nheld || before.coordinator != s->hold.coordinator)
-		log_info("cluster: node %s holds %d of %d shards%s (%d nodes%s)", c->cluster_node,
+		log_info("cluster: node %s holds %d of %d shards%s (%d nodes)", c->cluster_node,
 			 s->hold.nheld, STORE_CLUSTER_SHARDS,
-			 s->hold.coordinator ? " and coordinates" : "", s->hold.live,
-			 healthy ? "" : "; its resolver fails: it gives its shards away");
+			 s->hold.coordinator ? " and coordinates" : "", s->hold.live);
 }
 
 int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycles)
@@ -352,8 +356,11 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		 * opens the path */
 		if (s->lw && !s->store_lost && sched_coordinates(s))
 			logwatch_poll(s->lw, now);
+		/* in a cluster the coordinator turns events into messages; every node sends */
 		if (!s->store_lost && sched_coordinates(s))
 			alert_idle(s->alert, now);
+		else if (!s->store_lost)
+			alert_deliver(s->alert, now);
 		/* sleep until the next list is due, or the watchdog wants its ping; signals
 		 * cut the wait short */
 		{

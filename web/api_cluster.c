@@ -1,0 +1,44 @@
+/* api_cluster.c -- GET /api/v1/cluster: the nodes sharing the database, what each holds, when it renewed.
+ * Read from the lease rows every node writes: any node shows the same cluster. */
+#include "web/api_int.h"
+
+#include <stdlib.h>
+
+#include "lib/jsonx.h"
+#include "store/store_cluster.h"
+
+cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
+{
+	store_cluster_node_t *nodes = NULL;
+	cJSON *doc, *arr;
+	int n, held = 0;
+
+	if (api_begin(s, err, errlen) < 0)
+		return NULL;
+	if ((n = store_cluster_nodes(s, c->now, &nodes)) < 0) {
+		api_dberr(s, err, errlen);
+		api_end(s);
+		return NULL;
+	}
+	api_end(s);
+	doc = cJSON_CreateObject();
+	jsonx_add_time(doc, "generated_at", c->now);
+	cJSON_AddNumberToObject(doc, "shards", STORE_CLUSTER_SHARDS);
+	arr = cJSON_AddArrayToObject(doc, "nodes");
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		jsonx_add_str(o, "node", nodes[i].node);
+		jsonx_add_time(o, "last_renewal", nodes[i].seen);
+		/* false: its resolver failed at its last renewal, and it gave its shards away */
+		cJSON_AddBoolToObject(o, "can_check", nodes[i].healthy);
+		cJSON_AddNumberToObject(o, "shards", nodes[i].shards);
+		cJSON_AddBoolToObject(o, "coordinator", nodes[i].coordinator);
+		jsonx_add_time(o, "lease_expires", nodes[i].expires);
+		held += nodes[i].shards;
+	}
+	/* shards no live node holds: nobody checks their targets until one is taken */
+	cJSON_AddNumberToObject(doc, "shards_unheld", n ? STORE_CLUSTER_SHARDS - held : 0);
+	free(nodes);
+	return doc;
+}
