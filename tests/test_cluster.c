@@ -348,3 +348,37 @@ Test(cluster, a_node_that_cannot_check_hands_its_shards_over)
 		harness_daemon_fail(&d[0], "no more cycles");
 	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
 }
+
+/* A list's rate is the cluster's: two nodes together ask it no faster than one would. */
+Test(cluster, two_nodes_share_a_lists_rate)
+{
+	char sql[300];
+	time_t settled_at;
+	long long longest;
+
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(harness_daemon_config(&d[i],
+			"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+			"timeout = 300ms\nretries = 1\n"
+			"[targets]\nnetwork = 192.0.2.0/27\n"
+			"[lists]\ndefault = no\n"
+			"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\nrate = 4/s\n"
+			"[cluster]\nnode = n%d\nlease = %ds\n"
+			"[http]\nlisten = 127.0.0.1:%d\n",
+			dns.port, pg.uri, i + 1, LEASE, harness_free_tcp_port()), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(harness_daemon_start(&d[i]), 0);
+	settled(2);
+	settled_at = time(NULL);
+	/* a whole cycle of each node after the split: 32 addresses at 4/s for the cluster are
+	 * 2/s per node, so the node with the larger half (16 or more) takes 7 s at least; alone
+	 * at 4/s it would take 3.5 s */
+	snprintf(sql, sizeof(sql), "SELECT count(*) >= 2 FROM cycles WHERE started > %lld AND "
+		 "ended IS NOT NULL", (long long)settled_at);
+	if (!harness_daemon_wait(&d[0], sql, 1, 60000))
+		harness_daemon_fail(&d[0], "no whole cycles after the split");
+	snprintf(sql, sizeof(sql), "SELECT max(ended - started) FROM cycles WHERE started > %lld "
+		 "AND ended IS NOT NULL", (long long)settled_at);
+	longest = harness_pg_value(&pg, sql);
+	cr_assert_geq(longest, 6, "the longest cycle took %lld s: the rate was not shared", longest);
+}

@@ -23,6 +23,9 @@
 #include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
+#define CLUSTER_BATCH_MS 1000 /* in a cluster a batch is committed after this long at most: its
+				 row locks would hold other nodes back, and the leases are
+				 renewed between batches */
 #define SPREAD 4          /* a cycle's queries are spread over interval / SPREAD */
 #define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
 #define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
@@ -59,6 +62,7 @@ struct cycle {
 		int64_t *tid;
 		size_t n, cap;
 	} *plain;
+	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 };
@@ -283,6 +287,26 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	}
 }
 
+/* In a cluster, between two targets: a batch open for CLUSTER_BATCH_MS is committed, and the
+ * leases are renewed when due (a cycle slowed by a list's rate may outlast a lease). */
+static void cluster_between(struct cycle *cy)
+{
+	struct timespec now;
+
+	if (cy->batch) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - cy->batch_t0.tv_sec) * 1000 +
+			    (now.tv_nsec - cy->batch_t0.tv_nsec) / 1000000 < CLUSTER_BATCH_MS)
+			return;
+		if (store_commit(cy->s->store) < 0) {
+			cy->failed = 1;
+			return;
+		}
+		cy->batch = 0;
+	}
+	sched_cluster_renew(cy->s, time(NULL), false);
+}
+
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
 {
 	struct cycle *cy = ud;
@@ -291,11 +315,16 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 
 	/* a long cycle is the loop at work, not hung: systemd's watchdog hears so */
 	sdnotify_watchdog(cy->s->notify);
+	if (!cy->failed && cy->s->cfg->cluster)
+		cluster_between(cy);
 	if (cy->failed || !sched_owns(cy->s, t->name))
 		return; /* another node of the cluster checks it */
-	if (cy->batch == 0 && store_begin(st) < 0) {
-		cy->failed = 1;
-		return;
+	if (cy->batch == 0) {
+		if (store_begin(st) < 0) {
+			cy->failed = 1;
+			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &cy->batch_t0);
 	}
 	tid = store_target_id(st, t, cy->now);
 	if (tid < 0) {
@@ -688,6 +717,12 @@ static void pace(struct cycle *cy)
 		for (size_t k = 0; k < cy->ts.n && !cy->run[i]->dataset; k++) /* data files: no query */
 			if (dnsbl_list_applies(cy->run[i], cy->ts.specs[k].first.type))
 				expected += cy->ts.specs[k].count;
+	/* in a cluster this node asks for its shards' part, and shares each list's rate with
+	 * the other live nodes: the lists see one blmon */
+	if (cy->s->cfg->cluster) {
+		expected = expected * (unsigned long long)cy->s->hold.nheld / STORE_CLUSTER_SHARDS;
+		dnsbl_set_list_share(cy->s->dns, (unsigned)cy->s->hold.live);
+	}
 	rate = (double)expected / ((double)cy->min_iv / SPREAD);
 	dnsbl_set_rate(cy->s->dns, rate < MIN_RATE ? MIN_RATE : rate);
 }
