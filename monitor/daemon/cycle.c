@@ -668,6 +668,44 @@ static int data_sources(struct cycle *cy)
  * logged once), or, when every list failed the same way, the resolver's
  * instead: one root cause, not a problem per list. Returns 0, 1 when
  * stopping, -1 on a store error. */
+/* A cluster: what this node found of each list's test points, for the coordinator. */
+static int cluster_views(struct cycle *cy)
+{
+	for (size_t i = 0; i < cy->nrun; i++)
+		if (store_cluster_list_seen(cy->s->store, cy->s->cfg->cluster_node, cy->run_lid[i],
+					    cy->states[i].health, cy->states[i].detail, cy->now) < 0)
+			return -1;
+	return 0;
+}
+
+/* The health of run[i] the live nodes agree on, into h (which holds the coordinator's own):
+ * a list is dead, a wildcard, refusing or unreachable only when every node that tested it
+ * lately finds so; when one of them finds it ok it stays ok (the others' resolvers are the
+ * likely cause: /api/v1/cluster shows each node's view). 0 or -1. */
+static int cluster_agreed(struct cycle *cy, size_t i, dnsbl_list_state_t *h)
+{
+	const config_t *c = cy->s->cfg;
+	store_cluster_view_t *v = NULL;
+	int64_t since = cy->now - (int64_t)c->cluster_lease_s - 2 * (int64_t)shortest_interval(c);
+	int n = store_cluster_list_views(cy->s->store, cy->run_lid[i], since, &v);
+	int oks = 0;
+	bool same = true;
+
+	if (n < 0)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		oks += v[k].health == HEALTH_OK;
+		same &= v[k].health == v[0].health;
+	}
+	if (!same && oks) {
+		h->health = HEALTH_OK;
+		snprintf(h->detail, sizeof(h->detail), "the nodes disagree: %d of %d find it ok "
+			 "(/api/v1/cluster shows each one's test)", oks, n);
+	}
+	free(v);
+	return 0;
+}
+
 static int test_lists(struct cycle *cy)
 {
 	struct sched *s = cy->s;
@@ -688,13 +726,19 @@ static int test_lists(struct cycle *cy)
 		return -1;
 	if (down)
 		return 0; /* the lists are not at fault: their health stays as it was */
+	if (s->cfg->cluster && cluster_views(cy) < 0)
+		return -1;
 	if (!sched_coordinates(s))
-		return 0; /* in a cluster, the coordinator's tests are the lists' health */
+		return 0; /* in a cluster, the coordinator records what the nodes found */
 	for (size_t i = 0; i < cy->nrun; i++) {
 		const catalog_list_t *l = cy->run[i];
-		const dnsbl_list_state_t *h = &cy->states[i];
-		int ch = store_list_health(s->store, cy->run_lid[i], h->health, h->detail, cy->now);
+		dnsbl_list_state_t agreed = cy->states[i];
+		const dnsbl_list_state_t *h = &agreed;
+		int ch;
 
+		if (s->cfg->cluster && cluster_agreed(cy, i, &agreed) < 0)
+			return -1;
+		ch = store_list_health(s->store, cy->run_lid[i], h->health, h->detail, cy->now);
 		if (ch < 0)
 			return -1;
 		if (ch > 0 && h->health != HEALTH_OK)
