@@ -338,3 +338,7 @@ CREATE TABLE cluster_list_health (
     at      BIGINT NOT NULL,
     PRIMARY KEY (node, list_id)
 );
+
+-- migration 13
+-- Which node of a cluster ran each cycle: store.sql's migration 13.
+ALTER TABLE cycles ADD COLUMN node ctext;

@@ -467,3 +467,7 @@ CREATE TABLE cluster_list_health (
     at      INTEGER NOT NULL,
     PRIMARY KEY (node, list_id)
 );
+
+-- migration 13
+-- Which node of a cluster ran each cycle (NULL: blmon alone), for the per-node series of /metrics.
+ALTER TABLE cycles ADD COLUMN node TEXT;

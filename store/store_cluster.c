@@ -60,6 +60,10 @@ static const store_sql_t SQL_VIEWS = STORE_SQL(
 	"SELECT h.node, h.list_id, l.zone, h.health, coalesce(h.detail, ''), h.at FROM "
 	"cluster_list_health h JOIN lists l ON l.id = h.list_id "
 	"WHERE (?1 = 0 OR h.list_id = ?1) AND h.at >= ?2 ORDER BY h.list_id, h.node");
+static const store_sql_t SQL_CYCLE_NODE = STORE_SQL("UPDATE cycles SET node = ?2 WHERE id = ?1");
+static const store_sql_t SQL_CYCLES = STORE_SQL(
+	"SELECT node, started, ended FROM cycles WHERE id IN (SELECT max(id) FROM cycles WHERE "
+	"node IS NOT NULL AND ended IS NOT NULL GROUP BY node) ORDER BY node");
 static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
 
 int store_cluster_shard(const char *target)
@@ -287,6 +291,43 @@ int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 			v->health = HEALTH_UNTESTED;
 		store_col_copy(st, 4, v->detail, sizeof(v->detail));
 		v->at = store_col_int64(st, 5);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLE_NODE);
+
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, cycle_id);
+	store_bind_text(st, 2, node);
+	return store_done(s, st);
+}
+
+int store_cluster_cycles(store_t *s, store_cluster_cycle_t **out)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLES);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		store_cluster_cycle_t *c;
+		xgrow((void **)out, &cap, n + 1, sizeof(**out));
+		c = &(*out)[n++];
+		memset(c, 0, sizeof(*c));
+		store_col_copy(st, 0, c->node, sizeof(c->node));
+		c->started = store_col_int64(st, 1);
+		c->ended = store_col_int64(st, 2);
 	}
 	if (rc < 0) {
 		free(*out);

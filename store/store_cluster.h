@@ -72,4 +72,17 @@ int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl
 int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 			     store_cluster_view_t **out);
 
+/* Notes that node runs cycle cycle_id. 0 or -1. */
+int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node);
+
+/* Each node's last finished cycle. */
+typedef struct {
+	char node[64];
+	int64_t started, ended;
+} store_cluster_cycle_t;
+
+/* Every node's last finished cycle, by node. Returns how many, with *out (caller frees; NULL
+ * when none), or -1. */
+int store_cluster_cycles(store_t *s, store_cluster_cycle_t **out);
+
 #endif

@@ -179,6 +179,16 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		cr_assert_eq(status, 200);
 		cr_assert(strstr(m, "blmon_cluster_node_shards{node=\"n3\"} "), "%s", m);
 		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
+		cr_assert(strstr(m, "blmon_last_cycle_timestamp_seconds{node=\"n2\"} "), "%s", m);
+		cr_assert(strstr(m, "blmon_cycle_duration_seconds{node=\"n1\"} "), "%s", m);
+		if (i == 0) {
+			/* the text format's rules, as Prometheus reads them */
+			char path[1200], cmd[1400];
+			snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+			cr_assert_eq(harness_write(dir, "metrics.txt", m), 0);
+			snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
+			cr_assert_eq(system(cmd), 0, "promtool check metrics failed:\n%s", m);
+		}
 		free(m);
 	}
 	for (int i = 0; i < NODES; i++)

@@ -1023,7 +1023,8 @@ int cycle_run(struct sched *s)
 	}
 	cy.before = *dnsbl_stats(s->dns);
 	cy.rec.lists = (int64_t)(cy.nrun + cy.nsnds);
-	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0)
+	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0 ||
+	    (s->cfg->cluster && store_cluster_cycle(s->store, cy.id, s->cfg->cluster_node) < 0))
 		goto fail;
 	build_targets(&cy);
 	if (add_neighbourhood(&cy) < 0)
