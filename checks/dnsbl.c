@@ -73,6 +73,7 @@ struct dnsbl {
 	uint64_t started;
 	int wait_ms; /* > 0 when the rate limit holds the next query back */
 	uint64_t *lstarted; /* per list of the run: queries started, against its rate */
+	unsigned share;     /* engines sharing each list's rate (dnsbl_set_list_share; >= 1) */
 	/* Congestion window (AIMD, as TCP does): a server whose socket overflows
 	 * drops datagrams, and each drop costs a whole timeout. The window halves
 	 * when answers needed retries and grows by one every 20 ms of clean
@@ -93,6 +94,11 @@ static double now_s(void)
 void dnsbl_set_rate(dnsbl_t *d, double per_second)
 {
 	d->opts.rate = per_second > 0 ? per_second : 0;
+}
+
+void dnsbl_set_list_share(dnsbl_t *d, unsigned n)
+{
+	d->share = n > 1 ? n : 1;
 }
 
 void dnsbl_set_skip(dnsbl_t *d, dnsbl_skip_cb skip, void *ud)
@@ -610,7 +616,7 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			continue;
 		}
 		if (!pace_ok(d, d->opts.rate, d->started) ||
-		    !pace_ok(d, l->rate, d->lstarted[li]))
+		    !pace_ok(d, d->share > 1 ? l->rate / d->share : l->rate, d->lstarted[li]))
 			return false;
 		r = &s->res[s->nres++];
 		memset(r, 0, sizeof(*r));

@@ -111,6 +111,9 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 
 /* Changes the query rate limit for the next runs (0 = none). */
 void dnsbl_set_rate(dnsbl_t *d, double per_second);
+/* This engine is one of n sharing each list's own rate (catalog_list_t.rate: several nodes of
+ * a cluster asking the same lists): each list is asked at most its rate / n. 0 or 1: alone. */
+void dnsbl_set_list_share(dnsbl_t *d, unsigned n);
 
 /* Lets the caller veto queries: when skip returns true for (target, index of
  * the list in the run's array), no query is sent and the result has

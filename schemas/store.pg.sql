@@ -331,3 +331,18 @@ CREATE TABLE cluster_nodes (
 -- The alert queue as a cluster's outbox: store.sql's migration 12 says what each holds.
 ALTER TABLE alerts ADD COLUMN claimed_by ctext;
 ALTER TABLE alerts ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+
+-- migration 13
+-- Each node's own test of each list: store.sql's migration 13 says what each holds.
+CREATE TABLE cluster_list_health (
+    node    ctext NOT NULL,
+    list_id BIGINT NOT NULL REFERENCES lists (id),
+    health  ctext NOT NULL,
+    detail  ctext,
+    at      BIGINT NOT NULL,
+    PRIMARY KEY (node, list_id)
+);
+
+-- migration 14
+-- Which node of a cluster ran each cycle: store.sql's migration 14.
+ALTER TABLE cycles ADD COLUMN node ctext;

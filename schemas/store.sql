@@ -461,3 +461,20 @@ CREATE TABLE cluster_nodes (
 -- node that died mid-send expires, and the message is sent again (its Message-ID unchanged).
 ALTER TABLE alerts ADD COLUMN claimed_by TEXT;
 ALTER TABLE alerts ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+
+-- migration 13
+-- Each node's own test of each list (a cluster): the list's health is the one the live nodes
+-- agree on; when they disagree, any node that finds it ok keeps it ok, and the disagreement is
+-- shown per node (a node's resolver is the likely cause).
+CREATE TABLE cluster_list_health (
+    node    TEXT NOT NULL,
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    health  TEXT NOT NULL,
+    detail  TEXT,
+    at      INTEGER NOT NULL,
+    PRIMARY KEY (node, list_id)
+);
+
+-- migration 14
+-- Which node of a cluster ran each cycle (NULL: blmon alone), for the per-node series of /metrics.
+ALTER TABLE cycles ADD COLUMN node TEXT;

@@ -52,6 +52,18 @@ static const store_sql_t SQL_NODES = STORE_SQL(
 	"(SELECT coalesce(max(l.expires), 0) FROM cluster_leases l WHERE l.node = n.node AND "
 	"l.expires > ?1) "
 	"FROM cluster_nodes n ORDER BY n.node");
+static const store_sql_t SQL_VIEW_PUT = STORE_SQL(
+	"INSERT INTO cluster_list_health (node, list_id, health, detail, at) VALUES (?1, ?2, ?3, "
+	"?4, ?5) ON CONFLICT (node, list_id) DO UPDATE SET health = excluded.health, "
+	"detail = excluded.detail, at = excluded.at");
+static const store_sql_t SQL_VIEWS = STORE_SQL(
+	"SELECT h.node, h.list_id, l.zone, h.health, coalesce(h.detail, ''), h.at FROM "
+	"cluster_list_health h JOIN lists l ON l.id = h.list_id "
+	"WHERE (?1 = 0 OR h.list_id = ?1) AND h.at >= ?2 ORDER BY h.list_id, h.node");
+static const store_sql_t SQL_CYCLE_NODE = STORE_SQL("UPDATE cycles SET node = ?2 WHERE id = ?1");
+static const store_sql_t SQL_CYCLES = STORE_SQL(
+	"SELECT node, started, ended FROM cycles WHERE id IN (SELECT max(id) FROM cycles WHERE "
+	"node IS NOT NULL AND ended IS NOT NULL GROUP BY node) ORDER BY node");
 static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
 
 int store_cluster_shard(const char *target)
@@ -231,6 +243,91 @@ int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out)
 		v->shards = store_col_int(st, 3);
 		v->coordinator = store_col_int(st, 4) > 0;
 		v->expires = store_col_int64(st, 5);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl_health_t health,
+			    const char *detail, int64_t now)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_VIEW_PUT);
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, node);
+	store_bind_int64(st, 2, list_id);
+	store_bind_text(st, 3, dnsbl_health_name(health));
+	store_bind_text_or_null(st, 4, detail);
+	store_bind_int64(st, 5, now);
+	return store_done(s, st);
+}
+
+int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
+			     store_cluster_view_t **out)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_VIEWS);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, list_id);
+	store_bind_int64(st, 2, since);
+	while ((rc = store_row(s, st)) == 1) {
+		store_cluster_view_t *v;
+		xgrow((void **)out, &cap, n + 1, sizeof(**out));
+		v = &(*out)[n++];
+		memset(v, 0, sizeof(*v));
+		store_col_copy(st, 0, v->node, sizeof(v->node));
+		v->list_id = store_col_int64(st, 1);
+		store_col_copy(st, 2, v->zone, sizeof(v->zone));
+		if (dnsbl_health_parse(store_col_str(st, 3), &v->health) < 0)
+			v->health = HEALTH_UNTESTED;
+		store_col_copy(st, 4, v->detail, sizeof(v->detail));
+		v->at = store_col_int64(st, 5);
+	}
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return (int)n;
+}
+
+int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLE_NODE);
+
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, cycle_id);
+	store_bind_text(st, 2, node);
+	return store_done(s, st);
+}
+
+int store_cluster_cycles(store_t *s, store_cluster_cycle_t **out)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_CYCLES);
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		store_cluster_cycle_t *c;
+		xgrow((void **)out, &cap, n + 1, sizeof(**out));
+		c = &(*out)[n++];
+		memset(c, 0, sizeof(*c));
+		store_col_copy(st, 0, c->node, sizeof(c->node));
+		c->started = store_col_int64(st, 1);
+		c->ended = store_col_int64(st, 2);
 	}
 	if (rc < 0) {
 		free(*out);

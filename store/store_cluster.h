@@ -53,4 +53,36 @@ typedef struct {
  * or -1. */
 int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out);
 
+/* A node's own test of a list. */
+typedef struct {
+	char node[64];
+	int64_t list_id;
+	char zone[256];
+	dnsbl_health_t health;
+	char detail[STORE_DETAIL_MAX];
+	int64_t at;
+} store_cluster_view_t;
+
+/* Records what node found of list_id's test points at now (replacing its last view). 0 or -1. */
+int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl_health_t health,
+			    const char *detail, int64_t now);
+
+/* Every node's view of list_id (every list: list_id 0) recorded at `since` or later, by list
+ * and node. Returns how many, with *out (caller frees; NULL when none), or -1. */
+int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
+			     store_cluster_view_t **out);
+
+/* Notes that node runs cycle cycle_id. 0 or -1. */
+int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node);
+
+/* Each node's last finished cycle. */
+typedef struct {
+	char node[64];
+	int64_t started, ended;
+} store_cluster_cycle_t;
+
+/* Every node's last finished cycle, by node. Returns how many, with *out (caller frees; NULL
+ * when none), or -1. */
+int store_cluster_cycles(store_t *s, store_cluster_cycle_t **out);
+
 #endif

@@ -46,6 +46,7 @@ static const struct table {
 	{"snds_ips", {"ip"}, false},
 	{"cluster_leases", {"shard"}, false},
 	{"cluster_nodes", {"node"}, false},
+	{"cluster_list_health", {"node", "list_id"}, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -19,6 +19,7 @@ static harness_server_t dns;
 static harness_daemon_t d[NODES];
 static harness_pg_t pg;
 static harness_server_t smtp;
+static harness_server_t dns2; /* another rbldnsd: another view of the lists */
 static const char *extra_conf = ""; /* more sections for all nodes ([email]) */
 static int http_port[NODES];
 
@@ -49,6 +50,7 @@ static void teardown(void)
 		harness_daemon_kill(&d[i]);
 	harness_pg_stop(&pg);
 	harness_server_stop(&smtp);
+	harness_server_stop(&dns2);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
 }
@@ -83,7 +85,7 @@ static void node_conf_resolver(int i, const char *resolver)
 		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		"[cluster]\nnode = n%d\nlease = %ds\n"
 		"[http]\nlisten = 127.0.0.1:%d\n",
-		resolver ? resolver : r, pg.uri, i + 1, LEASE, harness_free_tcp_port()), 0);
+		resolver ? resolver : r, pg.uri, i + 1, LEASE, http_port[i] = harness_free_tcp_port()), 0);
 }
 
 static void nodes_start(void)
@@ -177,6 +179,16 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		cr_assert_eq(status, 200);
 		cr_assert(strstr(m, "blmon_cluster_node_shards{node=\"n3\"} "), "%s", m);
 		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
+		cr_assert(strstr(m, "blmon_last_cycle_timestamp_seconds{node=\"n2\"} "), "%s", m);
+		cr_assert(strstr(m, "blmon_cycle_duration_seconds{node=\"n1\"} "), "%s", m);
+		if (i == 0) {
+			/* the text format's rules, as Prometheus reads them */
+			char path[1200], cmd[1400];
+			snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+			cr_assert_eq(harness_write(dir, "metrics.txt", m), 0);
+			snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
+			cr_assert_eq(system(cmd), 0, "promtool check metrics failed:\n%s", m);
+		}
 		free(m);
 	}
 	for (int i = 0; i < NODES; i++)
@@ -347,4 +359,84 @@ Test(cluster, a_node_that_cannot_check_hands_its_shards_over)
 	if (!harness_daemon_cycles(&d[0], 2 * NODES, 15000))
 		harness_daemon_fail(&d[0], "no more cycles");
 	cr_assert_eq(harness_pg_value(&pg, EVENTS), n + 1, "the delisting once, nothing else");
+}
+
+/* A list's rate is the cluster's: two nodes together ask it no faster than one would. */
+Test(cluster, two_nodes_share_a_lists_rate)
+{
+	char sql[300];
+	time_t settled_at;
+	long long longest;
+
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(harness_daemon_config(&d[i],
+			"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+			"timeout = 300ms\nretries = 1\n"
+			"[targets]\nnetwork = 192.0.2.0/27\n"
+			"[lists]\ndefault = no\n"
+			"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\nrate = 4/s\n"
+			"[cluster]\nnode = n%d\nlease = %ds\n"
+			"[http]\nlisten = 127.0.0.1:%d\n",
+			dns.port, pg.uri, i + 1, LEASE, harness_free_tcp_port()), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(harness_daemon_start(&d[i]), 0);
+	settled(2);
+	settled_at = time(NULL);
+	/* a whole cycle of each node after the split: 32 addresses at 4/s for the cluster are
+	 * 2/s per node, so the node with the larger half (16 or more) takes 7 s at least; alone
+	 * at 4/s it would take 3.5 s */
+	snprintf(sql, sizeof(sql), "SELECT count(*) >= 2 FROM cycles WHERE started > %lld AND "
+		 "ended IS NOT NULL", (long long)settled_at);
+	if (!harness_daemon_wait(&d[0], sql, 1, 60000))
+		harness_daemon_fail(&d[0], "no whole cycles after the split");
+	snprintf(sql, sizeof(sql), "SELECT max(ended - started) FROM cycles WHERE started > %lld "
+		 "AND ended IS NOT NULL", (long long)settled_at);
+	longest = harness_pg_value(&pg, sql);
+	cr_assert_geq(longest, 6, "the longest cycle took %lld s: the rate was not shared", longest);
+}
+
+/* A list is dead only when the nodes agree: one node whose resolver sees it dead is shown as
+ * such, and the list stays ok; when every node finds it dead, it is. */
+Test(cluster, a_list_is_dead_only_when_the_nodes_agree)
+{
+	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
+	char dir2[1100], r2[64], *body;
+	long status;
+
+	snprintf(dir2, sizeof(dir2), "%s/dns2", dir);
+	cr_assert_eq(mkdir(dir2, 0755), 0);
+	/* no test point: through this server the list is dead */
+	cr_assert_eq(harness_write_zone(dir2, "a", ":127.0.0.2:Spam\n192.0.2.10\n"), 0);
+	cr_assert_eq(harness_rbldnsd_start_ttl(&dns2, dir2, zones, "1"), 0);
+	/* the coordinator is the node that finds it dead: its own view alone would be taken */
+	snprintf(r2, sizeof(r2), "127.0.0.1:%d", dns2.port);
+	node_conf_resolver(0, r2);
+	cr_assert_eq(harness_daemon_start(&d[0]), 0);
+	if (!harness_daemon_wait(&d[0], "SELECT count(*) FROM cluster_leases WHERE shard = -1 AND "
+				 "node = 'n1'", 1, 10000))
+		harness_daemon_fail(&d[0], "n1 does not coordinate");
+	if (!harness_daemon_wait(&d[0], "SELECT count(*) FROM cluster_list_health WHERE node = 'n1' "
+				 "AND health = 'dead'", 1, 10000))
+		harness_daemon_fail(&d[0], "n1 did not record the list dead");
+	node_conf(1);
+	cr_assert_eq(harness_daemon_start(&d[1]), 0);
+	if (!harness_daemon_wait(&d[1], "SELECT count(*) FROM cluster_list_health WHERE node = 'n2' "
+				 "AND health = 'ok'", 1, 10000))
+		harness_daemon_fail(&d[1], "n2 did not record the list ok");
+	if (!harness_daemon_cycles(&d[0], 4, 10000))
+		harness_daemon_fail(&d[0], "no more cycles");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "
+				      "health = 'ok'"),
+		     1, "one node's view does not make the list dead");
+	body = harness_http_get(http_port[1], "/api/v1/cluster", &status);
+	cr_assert_eq(status, 200);
+	cr_assert_eq(harness_schema_valid("api/cluster.schema.json", body), 0, "%s", body);
+	cr_assert(strstr(body, "\"zone\":\"bl.test\",\"health\":\"dead\""), "%s", body);
+	cr_assert(strstr(body, "\"zone\":\"bl.test\",\"health\":\"ok\""), "%s", body);
+	free(body);
+	/* n2's server loses the test point too: now they agree */
+	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n192.0.2.10\n"), 0);
+	if (!harness_daemon_wait(&d[0], "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "
+				 "health = 'dead'", 1, 15000))
+		harness_daemon_fail(&d[0], "the list the nodes agree is dead is not dead");
 }

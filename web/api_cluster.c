@@ -3,21 +3,26 @@
 #include "web/api_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "checks/dnsbl.h"
 #include "lib/jsonx.h"
 #include "store/store_cluster.h"
 
 cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 {
 	store_cluster_node_t *nodes = NULL;
+	store_cluster_view_t *views = NULL;
 	cJSON *doc, *arr;
-	int n, held = 0;
+	int n, nv = 0, held = 0;
 
 	if (api_begin(s, err, errlen) < 0)
 		return NULL;
-	if ((n = store_cluster_nodes(s, c->now, &nodes)) < 0) {
+	if ((n = store_cluster_nodes(s, c->now, &nodes)) < 0 ||
+	    (nv = store_cluster_list_views(s, 0, 0, &views)) < 0) {
 		api_dberr(s, err, errlen);
 		api_end(s);
+		free(nodes);
 		return NULL;
 	}
 	api_end(s);
@@ -26,7 +31,7 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 	cJSON_AddNumberToObject(doc, "shards", STORE_CLUSTER_SHARDS);
 	arr = cJSON_AddArrayToObject(doc, "nodes");
 	for (int i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject(), *lists;
 		cJSON_AddItemToArray(arr, o);
 		jsonx_add_str(o, "node", nodes[i].node);
 		jsonx_add_time(o, "last_renewal", nodes[i].seen);
@@ -36,9 +41,24 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 		cJSON_AddBoolToObject(o, "coordinator", nodes[i].coordinator);
 		jsonx_add_time(o, "lease_expires", nodes[i].expires);
 		held += nodes[i].shards;
+		/* what this node's own tests found of each list: where nodes disagree, the
+		 * list's health is ok, and this is where the disagreement shows */
+		lists = cJSON_AddArrayToObject(o, "lists");
+		for (int k = 0; k < nv; k++) {
+			cJSON *l;
+			if (strcmp(views[k].node, nodes[i].node))
+				continue;
+			l = cJSON_CreateObject();
+			cJSON_AddItemToArray(lists, l);
+			jsonx_add_str(l, "zone", views[k].zone);
+			cJSON_AddStringToObject(l, "health", dnsbl_health_name(views[k].health));
+			jsonx_add_str(l, "detail", views[k].detail);
+			jsonx_add_time(l, "tested_at", views[k].at);
+		}
 	}
 	/* shards no live node holds: nobody checks their targets until one is taken */
 	cJSON_AddNumberToObject(doc, "shards_unheld", n ? STORE_CLUSTER_SHARDS - held : 0);
 	free(nodes);
+	free(views);
 	return doc;
 }

@@ -397,21 +397,37 @@ static int cluster_families(sbuf_t *out, store_t *s, int64_t now)
 
 /* ---- cycles and events ---- */
 
+/* The last cycle: the cluster's (or blmon's alone), then, in a cluster, each node's, labelled
+ * with its node (each family's series together, as the text format wants). */
 static int cycle_families(sbuf_t *out, store_t *s)
 {
 	store_cycle_row_t cy;
+	store_cluster_cycle_t *c = NULL;
+	char nl[200];
+	int n;
 
-	if (store_cycle_last(s, &cy) < 0)
+	if (store_cycle_last(s, &cy) < 0 || (n = store_cluster_cycles(s, &c)) < 0)
 		return -1;
 	prom_family(out, "blmon_last_cycle_timestamp_seconds", "gauge",
-		    "Unix time the last check cycle ended.");
+		    "Unix time the last check cycle ended (with node: that node's, in a cluster).");
 	if (cy.ended)
 		sbuf_printf(out, "blmon_last_cycle_timestamp_seconds %lld\n", (long long)cy.ended);
+	for (int i = 0; i < n; i++) {
+		prom_label_escape(c[i].node, nl, sizeof(nl), 63);
+		sbuf_printf(out, "blmon_last_cycle_timestamp_seconds{node=\"%s\"} %lld\n", nl,
+			    (long long)c[i].ended);
+	}
 	prom_family(out, "blmon_cycle_duration_seconds", "gauge",
-		    "Duration of the last check cycle.");
+		    "Duration of the last check cycle (with node: that node's, in a cluster).");
 	if (cy.ended)
 		sbuf_printf(out, "blmon_cycle_duration_seconds %lld\n",
 			    (long long)(cy.ended - cy.started));
+	for (int i = 0; i < n; i++) {
+		prom_label_escape(c[i].node, nl, sizeof(nl), 63);
+		sbuf_printf(out, "blmon_cycle_duration_seconds{node=\"%s\"} %lld\n", nl,
+			    (long long)(c[i].ended - c[i].started));
+	}
+	free(c);
 	return 0;
 }
 

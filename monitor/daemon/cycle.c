@@ -23,6 +23,9 @@
 #include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
+#define CLUSTER_BATCH_MS 1000 /* in a cluster a batch is committed after this long at most: its
+				 row locks would hold other nodes back, and the leases are
+				 renewed between batches */
 #define SPREAD 4          /* a cycle's queries are spread over interval / SPREAD */
 #define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
 #define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
@@ -59,6 +62,7 @@ struct cycle {
 		int64_t *tid;
 		size_t n, cap;
 	} *plain;
+	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
 	bool swept;           /* the run lists answered every target: their plain states too */
@@ -286,6 +290,26 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	}
 }
 
+/* In a cluster, between two targets: a batch open for CLUSTER_BATCH_MS is committed, and the
+ * leases are renewed when due (a cycle slowed by a list's rate may outlast a lease). */
+static void cluster_between(struct cycle *cy)
+{
+	struct timespec now;
+
+	if (cy->batch) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - cy->batch_t0.tv_sec) * 1000 +
+			    (now.tv_nsec - cy->batch_t0.tv_nsec) / 1000000 < CLUSTER_BATCH_MS)
+			return;
+		if (store_commit(cy->s->store) < 0) {
+			cy->failed = 1;
+			return;
+		}
+		cy->batch = 0;
+	}
+	sched_cluster_renew(cy->s, time(NULL), false);
+}
+
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
 {
 	struct cycle *cy = ud;
@@ -294,11 +318,16 @@ static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, si
 
 	/* a long cycle is the loop at work, not hung: systemd's watchdog hears so */
 	sdnotify_watchdog(cy->s->notify);
+	if (!cy->failed && cy->s->cfg->cluster)
+		cluster_between(cy);
 	if (cy->failed || !sched_owns(cy->s, t->name))
 		return; /* another node of the cluster checks it */
-	if (cy->batch == 0 && store_begin(st) < 0) {
-		cy->failed = 1;
-		return;
+	if (cy->batch == 0) {
+		if (store_begin(st) < 0) {
+			cy->failed = 1;
+			return;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &cy->batch_t0);
 	}
 	tid = store_target_ids_get(st, cy->ids, t, cy->now, true);
 	if (tid < 0) {
@@ -651,6 +680,44 @@ static int data_sources(struct cycle *cy)
  * logged once), or, when every list failed the same way, the resolver's
  * instead: one root cause, not a problem per list. Returns 0, 1 when
  * stopping, -1 on a store error. */
+/* A cluster: what this node found of each list's test points, for the coordinator. */
+static int cluster_views(struct cycle *cy)
+{
+	for (size_t i = 0; i < cy->nrun; i++)
+		if (store_cluster_list_seen(cy->s->store, cy->s->cfg->cluster_node, cy->run_lid[i],
+					    cy->states[i].health, cy->states[i].detail, cy->now) < 0)
+			return -1;
+	return 0;
+}
+
+/* The health of run[i] the live nodes agree on, into h (which holds the coordinator's own):
+ * a list is dead, a wildcard, refusing or unreachable only when every node that tested it
+ * lately finds so; when one of them finds it ok it stays ok (the others' resolvers are the
+ * likely cause: /api/v1/cluster shows each node's view). 0 or -1. */
+static int cluster_agreed(struct cycle *cy, size_t i, dnsbl_list_state_t *h)
+{
+	const config_t *c = cy->s->cfg;
+	store_cluster_view_t *v = NULL;
+	int64_t since = cy->now - (int64_t)c->cluster_lease_s - 2 * (int64_t)shortest_interval(c);
+	int n = store_cluster_list_views(cy->s->store, cy->run_lid[i], since, &v);
+	int oks = 0;
+	bool same = true;
+
+	if (n < 0)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		oks += v[k].health == HEALTH_OK;
+		same &= v[k].health == v[0].health;
+	}
+	if (!same && oks) {
+		h->health = HEALTH_OK;
+		snprintf(h->detail, sizeof(h->detail), "the nodes disagree: %d of %d find it ok "
+			 "(/api/v1/cluster shows each one's test)", oks, n);
+	}
+	free(v);
+	return 0;
+}
+
 static int test_lists(struct cycle *cy)
 {
 	struct sched *s = cy->s;
@@ -671,13 +738,19 @@ static int test_lists(struct cycle *cy)
 		return -1;
 	if (down)
 		return 0; /* the lists are not at fault: their health stays as it was */
+	if (s->cfg->cluster && cluster_views(cy) < 0)
+		return -1;
 	if (!sched_coordinates(s))
-		return 0; /* in a cluster, the coordinator's tests are the lists' health */
+		return 0; /* in a cluster, the coordinator records what the nodes found */
 	for (size_t i = 0; i < cy->nrun; i++) {
 		const catalog_list_t *l = cy->run[i];
-		const dnsbl_list_state_t *h = &cy->states[i];
-		int ch = store_list_health(s->store, cy->run_lid[i], h->health, h->detail, cy->now);
+		dnsbl_list_state_t agreed = cy->states[i];
+		const dnsbl_list_state_t *h = &agreed;
+		int ch;
 
+		if (s->cfg->cluster && cluster_agreed(cy, i, &agreed) < 0)
+			return -1;
+		ch = store_list_health(s->store, cy->run_lid[i], h->health, h->detail, cy->now);
 		if (ch < 0)
 			return -1;
 		if (ch > 0 && h->health != HEALTH_OK)
@@ -700,6 +773,12 @@ static void pace(struct cycle *cy)
 		for (size_t k = 0; k < cy->ts.n && !cy->run[i]->dataset; k++) /* data files: no query */
 			if (dnsbl_list_applies(cy->run[i], cy->ts.specs[k].first.type))
 				expected += cy->ts.specs[k].count;
+	/* in a cluster this node asks for its shards' part, and shares each list's rate with
+	 * the other live nodes: the lists see one blmon */
+	if (cy->s->cfg->cluster) {
+		expected = expected * (unsigned long long)cy->s->hold.nheld / STORE_CLUSTER_SHARDS;
+		dnsbl_set_list_share(cy->s->dns, (unsigned)cy->s->hold.live);
+	}
 	rate = (double)expected / ((double)cy->min_iv / SPREAD);
 	dnsbl_set_rate(cy->s->dns, rate < MIN_RATE ? MIN_RATE : rate);
 }
@@ -968,7 +1047,8 @@ int cycle_run(struct sched *s)
 	}
 	cy.before = *dnsbl_stats(s->dns);
 	cy.rec.lists = (int64_t)(cy.nrun + cy.nsnds);
-	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0)
+	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0 ||
+	    (s->cfg->cluster && store_cluster_cycle(s->store, cy.id, s->cfg->cluster_node) < 0))
 		goto fail;
 	build_targets(&cy);
 	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)

@@ -61,6 +61,10 @@ struct sched {
 	bool cannot_check; /* renewed as unhealthy (its resolver fails): said once each way */
 };
 
+/* [cluster]: renews this node's leases when a third of a lease has passed since the last
+ * renewal (force: now); never inside a transaction. A no-op without [cluster]. */
+void sched_cluster_renew(struct sched *s, int64_t now, bool force);
+
 /* Does this node do the work done once for the cluster (alerts, the digest, downloads, the
  * mail log)? Always without [cluster]. */
 static inline bool sched_coordinates(const struct sched *s)

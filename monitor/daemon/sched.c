@@ -280,7 +280,7 @@ static void reload(sched_t *s)
 /* Renews this node's leases every third of a lease (force: now). A node whose resolver fails
  * renews as unhealthy: it gives its shards to a node that can check. A failed renewal (the
  * database away) leaves it holding nothing: it writes nothing another node may be writing. */
-static void cluster_renew(sched_t *s, int64_t now, bool force)
+void sched_cluster_renew(struct sched *s, int64_t now, bool force)
 {
 	const config_t *c = s->cfg;
 	store_cluster_hold_t before = s->hold;
@@ -324,7 +324,7 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		bool due = false;
 
 		sdnotify_watchdog(s->notify);
-		cluster_renew(s, now, false);
+		sched_cluster_renew(s, now, false);
 		if (reload_flag && *reload_flag) {
 			*reload_flag = 0;
 			sdnotify_send(s->notify, "RELOADING=1\nSTATUS=reloading %s", s->path);
