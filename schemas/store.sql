@@ -439,7 +439,7 @@ ALTER TABLE lists ADD COLUMN swept_at INTEGER NOT NULL DEFAULT 0;
 -- (compare-and-set), so a shard handed over mid-cycle never records a change twice.
 ALTER TABLE state ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- The work split in shards (a target's shard: a hash of its name), each held by one node for a
--- lease; shard -1 is the coordinator's (alerts, the digest, downloads, the mail log). node NULL:
+-- lease; shard -1 is the coordinator's (alerts, the digest, the mail log). node NULL:
 -- free; a lease not renewed by `expires` may be taken.
 CREATE TABLE cluster_leases (
     shard   INTEGER PRIMARY KEY,

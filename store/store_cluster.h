@@ -12,7 +12,7 @@
 /* The shards the targets are split into (a target's: store_cluster_shard). Fixed: every node
  * must split the same way. */
 #define STORE_CLUSTER_SHARDS 32
-/* The coordinator's lease: the work done once for the cluster (alerts, the digest, downloads). */
+/* The coordinator's lease: the work done once for the cluster (alerts, the digest, the mail log). */
 #define STORE_CLUSTER_COORD (-1)
 
 /* The shard of a target, by its name (a hash every node computes alike). */

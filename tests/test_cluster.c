@@ -20,7 +20,9 @@ static harness_daemon_t d[NODES];
 static harness_pg_t pg;
 static harness_server_t smtp;
 static harness_server_t dns2; /* another rbldnsd: another view of the lists */
+static harness_server_t web;  /* httpfixture: the DROP files */
 static const char *extra_conf = ""; /* more sections for all nodes ([email]) */
+static const char *targets = "network = 192.0.2.8/29\n"; /* [targets] of node_conf */
 static int http_port[NODES];
 
 static const char zone_a[] = ":127.0.0.2:Spam source $\n127.0.0.2\n192.0.2.10\n192.0.2.11\n";
@@ -36,6 +38,7 @@ static void setup(void)
 	cr_assert_eq(harness_rbldnsd_start_ttl(&dns, dir, zones, "1"), 0, "rbldnsd did not start");
 	cr_assert_eq(harness_pg_start(&pg, dir), 0, "PostgreSQL did not start");
 	extra_conf = "";
+	targets = "network = 192.0.2.8/29\n";
 	for (int i = 0; i < NODES; i++) {
 		snprintf(sub, sizeof(sub), "%s/n%d", dir, i + 1);
 		cr_assert_eq(mkdir(sub, 0755), 0);
@@ -51,6 +54,7 @@ static void teardown(void)
 	harness_pg_stop(&pg);
 	harness_server_stop(&smtp);
 	harness_server_stop(&dns2);
+	harness_server_stop(&web);
 	harness_server_stop(&dns);
 	harness_tmpdir_free(dir);
 }
@@ -63,12 +67,13 @@ static void node_conf(int i)
 	cr_assert_eq(harness_daemon_config(&d[i],
 		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
 		"timeout = 300ms\nretries = 1\n"
-		"[targets]\nnetwork = 192.0.2.8/29\n"
+		"[targets]\n%s"
 		"[lists]\ndefault = no\n"
 		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\n"
 		"[cluster]\nnode = n%d\nlease = %ds\n"
 		"[http]\nlisten = 127.0.0.1:%d\n%s",
-		dns.port, pg.uri, i + 1, LEASE, http_port[i] = harness_free_tcp_port(), extra_conf), 0);
+		dns.port, pg.uri, targets, i + 1, LEASE, http_port[i] = harness_free_tcp_port(),
+		extra_conf), 0);
 }
 
 /* Node i's config with another resolver (NULL: rbldnsd's). */
@@ -247,6 +252,24 @@ static void alerts_settled(void)
 		harness_daemon_fail(alive(), "alerts left undelivered");
 }
 
+/* The Subject lines of the mails received so far, for a failure's message (caller frees). */
+static char *subjects(void)
+{
+	size_t cap = 4096, len = 0;
+	char *out = calloc(1, cap);
+
+	for (int i = 1; i <= harness_smtp_mails(dir); i++) {
+		char *m = harness_smtp_mail(dir, i), *sub = m ? strstr(m, "\nSubject: ") : NULL;
+		if (sub)
+			len += (size_t)snprintf(out + len, cap - len, "%.*s\n",
+						(int)strcspn(sub + 1, "\r\n"), sub + 1);
+		free(m);
+		if (len >= cap - 1)
+			break;
+	}
+	return out;
+}
+
 /* One mail per change, however many nodes saw it, and when the node that sends dies. */
 Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 {
@@ -264,7 +287,7 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 		harness_daemon_fail(alive(), "no first-run summary");
 	settled(NODES);
 	alerts_settled();
-	cr_assert_eq(harness_smtp_mails(dir), 1, "one summary of the first run");
+	cr_assert_eq(harness_smtp_mails(dir), 1, "one summary of the first run:\n%s", subjects());
 	/* a change while all run: one mail */
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.10\n"
 					"192.0.2.11\n192.0.2.12\n"), 0);
@@ -281,7 +304,7 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 	c2 = coordinator();
 	cr_assert(c2 >= 1 && c2 != c, "the coordinator is %d (the dead one was %d)", c2, c);
 	alerts_settled();
-	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change: %d", harness_smtp_mails(dir));
+	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change:\n%s", subjects());
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), 3);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts WHERE claimed_by IS NULL"), 0,
 		     "every message was claimed by the node that sent it");
@@ -439,4 +462,53 @@ Test(cluster, a_list_is_dead_only_when_the_nodes_agree)
 	if (!harness_daemon_wait(&d[0], "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "
 				 "health = 'dead'", 1, 15000))
 		harness_daemon_fail(&d[0], "the list the nodes agree is dead is not dead");
+}
+
+/* Spamhaus DROP in a cluster: downloaded once for all, and every node answers its own targets
+ * from it (the node that did not download loads the copy from the database). */
+Test(cluster, drop_is_downloaded_once_and_used_by_every_node)
+{
+	static char conf[600];
+	char *reqs;
+
+	cr_assert_eq(harness_write(dir, "drop_v4.json",
+				   "{\"cidr\":\"192.0.2.0/27\",\"sblid\":\"SBL000001\",\"rir\":\"test\"}\n"
+				   "{\"type\":\"metadata\",\"timestamp\":1700000000,\"size\":100,"
+				   "\"records\":1}\n"), 0);
+	cr_assert_eq(harness_write(dir, "drop_v6.json", "{\"type\":\"metadata\",\"timestamp\":"
+				   "1700000000,\"size\":0,\"records\":0}\n"), 0);
+	cr_assert_eq(harness_write(dir, "asndrop.json", "{\"type\":\"metadata\",\"timestamp\":"
+				   "1700000000,\"size\":0,\"records\":0}\n"), 0);
+	cr_assert_eq(harness_http_start(&web, dir), 0, "httpfixture did not start");
+	snprintf(conf, sizeof(conf), "[drop]\nenabled = yes\nurl_v4 = http://127.0.0.1:%d/drop_v4.json\n"
+		 "url_v6 = http://127.0.0.1:%d/drop_v6.json\nurl_asn = http://127.0.0.1:%d/asndrop.json\n",
+		 web.port, web.port, web.port);
+	extra_conf = conf;
+	nodes_start();
+	settled(NODES);
+	/* every address of 192.0.2.8/29 listed by DROP once, whichever node checks it */
+	if (!harness_daemon_wait(alive(), "SELECT count(*) FROM events e JOIN lists l ON l.id = "
+				 "e.list_id WHERE l.zone = 'drop.spamhaus.org' AND e.\"to\" = 'listed'",
+				 8, 20000))
+		harness_daemon_fail(alive(), "not every address's DROP listing was recorded");
+	/* 24 addresses more, now that the three share the work: each node answers its own from
+	 * the DROP copy, the two that did not download it from the database */
+	targets = "network = 192.0.2.0/27\n";
+	for (int i = 0; i < NODES; i++) {
+		node_conf(i);
+		kill(d[i].pid, SIGHUP);
+	}
+	if (!harness_daemon_wait(alive(), "SELECT count(*) FROM events e JOIN lists l ON l.id = "
+				 "e.list_id WHERE l.zone = 'drop.spamhaus.org' AND e.\"to\" = 'listed'",
+				 32, 20000))
+		harness_daemon_fail(alive(), "not every new address's DROP listing was recorded");
+	if (!harness_daemon_cycles(alive(), 2 * NODES, 15000))
+		harness_daemon_fail(alive(), "no more cycles");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM events e JOIN lists l ON l.id = "
+				      "e.list_id WHERE l.zone = 'drop.spamhaus.org'"), 32,
+		     "each once");
+	reqs = harness_http_requests(&web);
+	cr_assert_eq(harness_count(reqs, "/drop_v4.json"), 1, "drop_v4.json fetched more than once:\n%s",
+		     reqs);
+	free(reqs);
 }

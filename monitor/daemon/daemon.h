@@ -65,8 +65,8 @@ struct sched {
  * renewal (force: now); never inside a transaction. A no-op without [cluster]. */
 void sched_cluster_renew(struct sched *s, int64_t now, bool force);
 
-/* Does this node do the work done once for the cluster (alerts, the digest, downloads, the
- * mail log)? Always without [cluster]. */
+/* Does this node do the work done once for the cluster (alerts, the digest, the mail log)?
+ * Always without [cluster]. */
 static inline bool sched_coordinates(const struct sched *s)
 {
 	return !s->cfg->cluster || s->hold.coordinator;

@@ -39,6 +39,8 @@ struct asn_fail {
 struct neighbourhood {
 	drop_set_t *drop;
 	bool loaded[3];
+	int64_t loaded_fetched[3]; /* the stored copy's `fetched` that is loaded: a newer one (a
+				      cluster's other node downloaded it) is loaded again */
 	catalog_list_t lists[2];
 	struct prefix_hit cache[PREFIX_CACHE];
 	size_t ncache, next;
@@ -98,7 +100,7 @@ bool neighbourhood_drop_active(const neighbourhood_t *h)
 
 /* One DROP file: stored copy first, then the server when due. */
 static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, unsigned refresh_s,
-			store_t *s, int64_t now)
+			store_t *s, int64_t now, bool fetch)
 {
 	char err[512], shown[512];
 	store_file_t f;
@@ -111,14 +113,15 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 		log_error("DROP %s: %s", shown, store_error(s));
 		return;
 	}
-	if (have && !h->loaded[kind]) {
+	if (have && (!h->loaded[kind] || f.fetched != h->loaded_fetched[kind])) {
 		if (drop_parse(kind, f.body, f.len, h->drop, err, sizeof(err)) == 0)
 			h->loaded[kind] = true;
 		else
 			log_warn("DROP %s: stored copy unusable: %s", shown, err);
+		h->loaded_fetched[kind] = f.fetched; /* tried once per copy, usable or not */
 	}
 	free(f.body);
-	if (have && now - f.checked < (int64_t)refresh_s && now >= f.checked)
+	if (!fetch || (have && now - f.checked < (int64_t)refresh_s && now >= f.checked))
 		return;
 	if (!drop_fetch_due((time_t)(have ? f.checked : 0), (time_t)now))
 		return;
@@ -138,6 +141,7 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 			store_file_put(s, url, NULL, 0, NULL, NULL, now);
 	} else {
 		h->loaded[kind] = true;
+		h->loaded_fetched[kind] = now; /* as store_file_put records it */
 		if (store_file_put(s, url, res.body, res.len, res.etag, res.last_modified, now) < 0)
 			log_error("DROP %s: %s", shown, store_error(s));
 		log_info("DROP %s: new file loaded", shown);
@@ -145,13 +149,14 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 	drop_fetch_free(&res);
 }
 
-void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now)
+void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now,
+				bool fetch)
 {
 	if (!c->drop_enabled)
 		return;
-	refresh_one(h, DROP_V4, c->drop_url_v4, c->drop_refresh_s, s, now);
-	refresh_one(h, DROP_V6, c->drop_url_v6, c->drop_refresh_s, s, now);
-	refresh_one(h, DROP_ASN, c->drop_url_asn, c->drop_refresh_s, s, now);
+	refresh_one(h, DROP_V4, c->drop_url_v4, c->drop_refresh_s, s, now, fetch);
+	refresh_one(h, DROP_V6, c->drop_url_v6, c->drop_refresh_s, s, now, fetch);
+	refresh_one(h, DROP_ASN, c->drop_url_asn, c->drop_refresh_s, s, now, fetch);
 }
 
 /* Is t inside the network spec? */

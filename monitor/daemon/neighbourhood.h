@@ -15,10 +15,12 @@ typedef struct neighbourhood neighbourhood_t;
 neighbourhood_t *neighbourhood_new(void);
 void neighbourhood_free(neighbourhood_t *h);
 
-/* Loads the stored DROP files and downloads new ones when c's refresh
+/* Loads the stored DROP files (again when a newer copy was stored: another node of a
+ * cluster downloaded it) and, when fetch is set, downloads new ones when c's refresh
  * period has passed (conditional requests; a failed or malformed download
  * keeps the last good copy). Does nothing unless [drop] enabled. */
-void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now);
+void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now,
+				bool fetch);
 
 /* True when at least one DROP file is loaded: neighbourhood_drop_results applies. */
 bool neighbourhood_drop_active(const neighbourhood_t *h);

@@ -344,8 +344,11 @@ int sched_run(sched_t *s, volatile sig_atomic_t *reload_flag, unsigned max_cycle
 		}
 		if (due) {
 			/* the neighbourhood's downloads (DROP) are their own step, not the cycle's */
-			if (!s->store_lost && sched_coordinates(s))
-				neighbourhood_drop_refresh(s->hood, s->cfg, s->store, now);
+			/* in a cluster every node loads the copy in the database (a newer one
+			 * too), and the coordinator alone downloads it, once for all */
+			if (!s->store_lost)
+				neighbourhood_drop_refresh(s->hood, s->cfg, s->store, now,
+							   sched_coordinates(s));
 			cycle_run(s);
 			if (max_cycles && ++cycles >= max_cycles)
 				break;
