@@ -100,11 +100,14 @@ def main():
     ]
     c2 = by.get("cycle-later")
     if c2:
-        targets.append((c2["cycle_seconds"] <= 2,
+        # judged on the process (start, load, one cycle, exit): the cycle's own record is in
+        # whole seconds
+        targets.append((c2["wall"] <= 1.5,
                         "a daemon cycle of /16 x 8 lists from datasets in about a second: %s s "
-                        "(0 queries; `blmon check` gives the same answers in %.2f s: the rest is "
-                        "SQLite, above all the digest's pass over half a million states)"
-                        % (c2["cycle_seconds"], ds["wall"])))
+                        "(the whole `blmon run --once` %.2f s; 0 queries; `blmon check` gives the "
+                        "same answers in %.2f s: the rest is SQLite, above all the digest's pass "
+                        "over half a million states)"
+                        % (c2["cycle_seconds"], c2["wall"], ds["wall"])))
     out.append("Targets:")
     out.append("")
     for ok, text in targets:
