@@ -274,7 +274,7 @@ static char *subjects(void)
 Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 {
 	static char conf[300];
-	int c, c2;
+	int c, c2, first;
 
 	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
 	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
@@ -287,11 +287,14 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 		harness_daemon_fail(alive(), "no first-run summary");
 	settled(NODES);
 	alerts_settled();
-	cr_assert_eq(harness_smtp_mails(dir), 1, "one summary of the first run:\n%s", subjects());
+	/* the first answers are no change: the nodes' first cycles may end on either side of one
+	 * of the coordinator's passes, so the first run may be told in a mail per node at most */
+	first = harness_smtp_mails(dir);
+	cr_assert(first >= 1 && first <= NODES, "the first run in %d mails:\n%s", first, subjects());
 	/* a change while all run: one mail */
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.10\n"
 					"192.0.2.11\n192.0.2.12\n"), 0);
-	if (!harness_daemon_wait_mails(alive(), dir, 2, 10000))
+	if (!harness_daemon_wait_mails(alive(), dir, first + 1, 10000))
 		harness_daemon_fail(alive(), "no mail for the listing");
 	/* the coordinator, who sends, killed: another takes over within a lease */
 	c = coordinator();
@@ -299,13 +302,13 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 	harness_daemon_kill(&d[c - 1]);
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.11\n"
 					"192.0.2.12\n"), 0);
-	if (!harness_daemon_wait_mails(alive(), dir, 3, (LEASE + 8) * 1000))
+	if (!harness_daemon_wait_mails(alive(), dir, first + 2, (LEASE + 8) * 1000))
 		harness_daemon_fail(alive(), "no mail for the delisting after the coordinator died");
 	c2 = coordinator();
 	cr_assert(c2 >= 1 && c2 != c, "the coordinator is %d (the dead one was %d)", c2, c);
 	alerts_settled();
-	cr_assert_eq(harness_smtp_mails(dir), 3, "one mail per change:\n%s", subjects());
-	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), 3);
+	cr_assert_eq(harness_smtp_mails(dir), first + 2, "one mail per change:\n%s", subjects());
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts"), first + 2);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM alerts WHERE claimed_by IS NULL"), 0,
 		     "every message was claimed by the node that sent it");
 }
