@@ -252,12 +252,7 @@ const char *catalog_zone_shown_in(catalog_t *c, const char *zone)
 
 static catalog_list_t *list_push(catalog_t *c)
 {
-	catalog_list_t *l;
-
-	xgrow((void **)&c->lists, &c->cap, c->n + 1, sizeof(*c->lists));
-	l = &c->lists[c->n++];
-	memset(l, 0, sizeof(*l));
-	return l;
+	return xpush((void **)&c->lists, &c->cap, &c->n, sizeof(*c->lists));
 }
 
 catalog_t *catalog_new_builtin(void)

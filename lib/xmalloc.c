@@ -56,3 +56,14 @@ void xgrow(void **arr, size_t *cap, size_t need, size_t elem)
 	*arr = xrealloc(*arr, ncap * elem);
 	*cap = ncap;
 }
+
+void *xpush(void **arr, size_t *cap, size_t *n, size_t elem)
+{
+	char *p;
+
+	xgrow(arr, cap, *n + 1, elem);
+	p = (char *)*arr + *n * elem;
+	memset(p, 0, elem);
+	(*n)++;
+	return p;
+}

@@ -12,5 +12,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* Grow *arr (of *cap elements of size elem) so that it holds at least need. */
 void xgrow(void **arr, size_t *cap, size_t need, size_t elem);
+/* Appends one zeroed element to *arr (*n of them, room for *cap) and returns it; *n grows
+ * by one. The element is the array's: valid until the next xgrow or xpush of it. */
+void *xpush(void **arr, size_t *cap, size_t *n, size_t elem);
 
 #endif

@@ -413,9 +413,7 @@ static int add_target(struct ctx *x, const struct keydef *k, void *base, const c
 	config_target_t *t;
 	config_target_kind_t kind = (config_target_kind_t)k->off;
 
-	xgrow((void **)&c->targets, &c->captargets, c->ntargets + 1, sizeof(*c->targets));
-	t = &c->targets[c->ntargets++];
-	memset(t, 0, sizeof(*t));
+	t = xpush((void **)&c->targets, &c->captargets, &c->ntargets, sizeof(*c->targets));
 	t->kind = kind;
 	t->value = xstrdup(v);
 	t->line = x->line;

@@ -180,16 +180,6 @@ static void col_list(store_stmt_t *st, store_list_t *out)
 }
 
 /* Grows *arr by one zeroed element of size elem; returns it. */
-static void *push(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	char *p;
-
-	xgrow(arr, cap, n + 1, elem);
-	p = (char *)*arr + n * elem;
-	memset(p, 0, elem);
-	return p;
-}
-
 /* The single integer a statement yields, or -1. */
 static int64_t one_int(store_t *s, store_stmt_t *st)
 {
@@ -347,7 +337,7 @@ int store_alert_defs_between(store_t *s, int64_t target_id, int64_t list_id, int
 	store_bind_int64(st, 3, after);
 	store_bind_int64(st, 4, upto);
 	while ((rc = store_row(s, st)) > 0)
-		col_def(st, 0, 1, push((void **)out, &cap, n++, sizeof(**out)));
+		col_def(st, 0, 1, xpush((void **)out, &cap, &n, sizeof(**out)));
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;
@@ -421,7 +411,7 @@ int store_alert_target_blocks(store_t *s, int64_t target_id, store_alert_block_t
 		return -1;
 	store_bind_int64(st, 1, target_id);
 	while ((rc = store_row(s, st)) > 0) {
-		store_alert_block_t *b = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_block_t *b = xpush((void **)out, &cap, &n, sizeof(**out));
 		store_col_copy(st, 0, b->zone, sizeof(b->zone));
 		store_col_copy(st, 1, b->name, sizeof(b->name));
 		b->status = col_status(st, 2);
@@ -523,7 +513,7 @@ int store_alert_flaps(store_t *s, store_alert_flap_t **out)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) > 0) {
-		store_alert_flap_t *f = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_flap_t *f = xpush((void **)out, &cap, &n, sizeof(**out));
 		f->target_id = store_col_int64(st, 0);
 		f->list_id = store_col_int64(st, 1);
 		f->last_change = store_col_int64(st, 2);
@@ -567,7 +557,7 @@ int store_alert_health_after(store_t *s, int64_t after, store_alert_health_t **o
 		return -1;
 	store_bind_int64(st, 1, after);
 	while ((rc = store_row(s, st)) > 0) {
-		store_alert_health_t *h = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_health_t *h = xpush((void **)out, &cap, &n, sizeof(**out));
 		h->id = store_col_int64(st, 0);
 		h->list_id = store_col_int64(st, 1);
 		h->at = store_col_int64(st, 2);
@@ -598,7 +588,7 @@ int store_alert_lists_unhealthy(store_t *s, store_list_t **out)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) > 0)
-		col_list(st, push((void **)out, &cap, n++, sizeof(**out)));
+		col_list(st, xpush((void **)out, &cap, &n, sizeof(**out)));
 	if (rc < 0) {
 		free(*out);
 		*out = NULL;
@@ -636,7 +626,7 @@ int store_alert_incidents(store_t *s, store_alert_incident_t **out)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) > 0) {
-		store_alert_incident_t *i = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_incident_t *i = xpush((void **)out, &cap, &n, sizeof(**out));
 		i->id = store_col_int64(st, 0);
 		store_col_copy(st, 1, i->provider, sizeof(i->provider));
 		i->opened = store_col_int64(st, 2);
@@ -700,7 +690,7 @@ int store_alert_listings(store_t *s, const char *target, store_alert_listing_t *
 		return -1;
 	store_bind_text(st, 1, target);
 	while ((rc = store_row(s, st)) > 0) {
-		store_alert_listing_t *l = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_listing_t *l = xpush((void **)out, &cap, &n, sizeof(**out));
 		store_col_copy(st, 0, l->target, sizeof(l->target));
 		store_col_copy(st, 1, l->zone, sizeof(l->zone));
 		store_col_copy(st, 2, l->name, sizeof(l->name));
@@ -913,7 +903,7 @@ int store_alert_outages(store_t *s, store_alert_outage_t **out)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
-		store_alert_outage_t *o = push((void **)out, &cap, n++, sizeof(**out));
+		store_alert_outage_t *o = xpush((void **)out, &cap, &n, sizeof(**out));
 		o->id = store_col_int64(st, 0);
 		o->started = store_col_int64(st, 1);
 		o->ended = store_col_int64(st, 2);

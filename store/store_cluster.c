@@ -233,10 +233,8 @@ int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out)
 		return -1;
 	store_bind_int64(st, 1, now);
 	while ((rc = store_row(s, st)) == 1) {
-		store_cluster_node_t *v;
-		xgrow((void **)out, &cap, n + 1, sizeof(**out));
-		v = &(*out)[n++];
-		memset(v, 0, sizeof(*v));
+		store_cluster_node_t *v = xpush((void **)out, &cap, &n, sizeof(**out));
+
 		store_col_copy(st, 0, v->node, sizeof(v->node));
 		v->seen = store_col_int64(st, 1);
 		v->healthy = store_col_int(st, 2) != 0;
@@ -280,10 +278,8 @@ int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 	store_bind_int64(st, 1, list_id);
 	store_bind_int64(st, 2, since);
 	while ((rc = store_row(s, st)) == 1) {
-		store_cluster_view_t *v;
-		xgrow((void **)out, &cap, n + 1, sizeof(**out));
-		v = &(*out)[n++];
-		memset(v, 0, sizeof(*v));
+		store_cluster_view_t *v = xpush((void **)out, &cap, &n, sizeof(**out));
+
 		store_col_copy(st, 0, v->node, sizeof(v->node));
 		v->list_id = store_col_int64(st, 1);
 		store_col_copy(st, 2, v->zone, sizeof(v->zone));
@@ -321,10 +317,8 @@ int store_cluster_cycles(store_t *s, store_cluster_cycle_t **out)
 	if (!st)
 		return -1;
 	while ((rc = store_row(s, st)) == 1) {
-		store_cluster_cycle_t *c;
-		xgrow((void **)out, &cap, n + 1, sizeof(**out));
-		c = &(*out)[n++];
-		memset(c, 0, sizeof(*c));
+		store_cluster_cycle_t *c = xpush((void **)out, &cap, &n, sizeof(**out));
+
 		store_col_copy(st, 0, c->node, sizeof(c->node));
 		c->started = store_col_int64(st, 1);
 		c->ended = store_col_int64(st, 2);

@@ -83,9 +83,7 @@ alert_item_t *alert_item_add(alert_msg_t *m, size_t *cap, alert_item_kind_t kind
 	m->total_delisted += kind == ALERT_ITEM_DELISTED;
 	if (m->n >= ALERT_MSG_MAX_ITEMS)
 		return NULL;
-	xgrow((void **)&m->items, cap, m->n + 1, sizeof(*m->items));
-	it = &m->items[m->n++];
-	memset(it, 0, sizeof(*it));
+	it = xpush((void **)&m->items, cap, &m->n, sizeof(*m->items));
 	it->kind = kind;
 	return it;
 }

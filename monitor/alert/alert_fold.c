@@ -52,9 +52,7 @@ static void bag_add(bag_t *b, const target_t *t)
 {
 	row_t *r;
 
-	xgrow((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v));
-	r = &b->v[b->n++];
-	memset(r, 0, sizeof(*r));
+	r = xpush((void **)&b->v, &b->cap, &b->n, sizeof(*b->v));
 	r->type = (uint8_t)t->type;
 	if (t->type == TARGET_DOMAIN)
 		r->name = xstrdup(t->name);
@@ -150,9 +148,8 @@ int alert_fold_listing(alert_fold_t *f, const result_t *r, const target_t *t, co
 		return 0;
 	f->sorted = NULL;
 	if (!p->tag) {
-		xgrow((void **)&f->extra, &f->capextra, f->nextra + 1, sizeof(*f->extra));
-		memset(&f->extra[f->nextra], 0, sizeof(*f->extra));
-		p->tag = ++f->nextra;
+		xpush((void **)&f->extra, &f->capextra, &f->nextra, sizeof(*f->extra));
+		p->tag = f->nextra;
 	}
 	x = &f->extra[p->tag - 1];
 	bag_add(&x->bag, t);
@@ -174,9 +171,7 @@ void alert_fold_change(alert_fold_t *f, const alert_fold_group_t *one, const tar
 			g = &f->groups[i];
 	}
 	if (!g) {
-		xgrow((void **)&f->groups, &f->capgroups, f->ngroups + 1, sizeof(*f->groups));
-		g = &f->groups[f->ngroups++];
-		memset(g, 0, sizeof(*g));
+		g = xpush((void **)&f->groups, &f->capgroups, &f->ngroups, sizeof(*f->groups));
 		g->g = *one;
 		g->g.count = 0;
 		g->g.last_at = one->first_at;

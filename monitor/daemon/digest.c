@@ -75,15 +75,14 @@ static int add_list(void *arg, const store_list_t *row)
 {
 	struct digest *d = arg;
 	const catalog_list_t *cl = in_use(d->s, row);
+	struct dlist *l;
 
 	if (!cl)
 		return 0;
-	xgrow((void **)&d->lists, &d->caplists, d->nlists + 1, sizeof(*d->lists));
-	memset(&d->lists[d->nlists], 0, sizeof(d->lists[0]));
-	d->lists[d->nlists].cl = cl;
-	d->lists[d->nlists].row = *row;
-	d->lists[d->nlists].interval = config_list_interval(d->s->cfg, cl);
-	d->nlists++;
+	l = xpush((void **)&d->lists, &d->caplists, &d->nlists, sizeof(*d->lists));
+	l->cl = cl;
+	l->row = *row;
+	l->interval = config_list_interval(d->s->cfg, cl);
 	return 0;
 }
 

@@ -154,9 +154,7 @@ mirror_t *mirror_new(const config_t *c)
 
 		if (!l->enabled || !l->zone)
 			continue;
-		xgrow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v));
-		ml = &m->v[m->n++];
-		memset(ml, 0, sizeof(*ml));
+		ml = xpush((void **)&m->v, &m->cap, &m->n, sizeof(*m->v));
 		config_mirror_path(c, l, dir, sizeof(dir));
 		ml->zone = xstrdup(l->zone_tmpl);
 		ml->name = xstrdup(l->name);
