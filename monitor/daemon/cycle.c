@@ -70,6 +70,13 @@ struct cycle {
 				    once, after the run (store_target_ids_flush) */
 };
 
+/* How many lists of run[] the cycle answers pair by pair: the DNS lists, then DROP's two
+ * while DROP is loaded (the SNDS lists after them come from documents). */
+static size_t answered_lists(const struct cycle *cy)
+{
+	return cy->nrun + (cy->drop ? 2 : 0);
+}
+
 /* ---- results into the store ---- */
 
 static void log_change(struct cycle *cy, int64_t tid, const target_t *t, const catalog_list_t *l,
@@ -152,7 +159,7 @@ static void plain_add(void *arg, int64_t lid, int64_t tid)
 {
 	struct cycle *cy = arg;
 
-	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+	for (size_t i = 0; i < answered_lists(cy); i++)
 		if (cy->run_lid[i] == lid) {
 			struct plain *p = &cy->plain[i];
 			xgrow((void **)&p->tid, &p->cap, p->n + 1, sizeof(*p->tid));
@@ -192,7 +199,7 @@ static bool plain_has(const struct plain *p, int64_t tid)
 static bool plain_again(const struct cycle *cy, int64_t tid, const dnsbl_result_t *r)
 {
 	/* the DNS lists and DROP's: SNDS's results come from documents, never NXDOMAIN */
-	return cy->plain && r->list < cy->nrun + (cy->drop ? 2 : 0) &&
+	return cy->plain && r->list < answered_lists(cy) &&
 	       r->v.status == STATUS_CLEAN && r->v.reason == REASON_NXDOMAIN &&
 	       !(r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) &&
 	       plain_has(&cy->plain[r->list], tid);
@@ -526,7 +533,7 @@ static int add_snds(struct cycle *cy)
 {
 	struct sched *s = cy->s;
 
-	cy->snds_at = cy->nrun + (cy->drop ? 2 : 0);
+	cy->snds_at = answered_lists(cy);
 	if (!cy->nsnds)
 		return 0;
 	if (snds_watch_refresh(s->snds, s->cfg, s->store, cy->snds_due, cy->nsnds, cy->now,
@@ -799,7 +806,7 @@ static int check(struct cycle *cy)
 		return -1;
 	/* plain_has searches them: the store hands them out in no set order (a state written
 	 * after a later target's, PostgreSQL's heap) */
-	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+	for (size_t i = 0; i < answered_lists(cy); i++)
 		if (cy->plain[i].n > 1)
 			qsort(cy->plain[i].tid, cy->plain[i].n, sizeof(*cy->plain[i].tid), tid_cmp);
 	if (cy->nrun) {
@@ -831,7 +838,7 @@ static int check(struct cycle *cy)
 	}
 	if (store_begin(s->store) < 0)
 		return -1;
-	for (size_t i = 0; i < cy->nrun + (cy->drop ? 2 : 0); i++)
+	for (size_t i = 0; i < answered_lists(cy); i++)
 		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
 			store_rollback(s->store);
 			return -1;
@@ -914,7 +921,7 @@ static int finish(struct cycle *cy, double started)
 	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
 	      retire_targets(cy) < 0 ||
 	      (cy->swept && store_lists_swept(s->store, cy->run_lid,
-					      cy->nrun + (cy->drop ? 2 : 0), cy->now) < 0) ||
+					      answered_lists(cy), cy->now) < 0) ||
 	      digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
