@@ -483,22 +483,22 @@ Test(drop, fetch_refuses_other_schemes)
 {
 	static const char *const urls[] = {"file:///etc/passwd", "ftp://127.0.0.1/drop_v4.json",
 					   "gopher://127.0.0.1/", "127.0.0.1/drop_v4.json", "", NULL};
-	drop_fetch_t r;
+	curlx_get_t r;
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		cr_assert_eq(drop_fetch(urls[i], NULL, NULL, 1, &r, err, sizeof(err)), -1);
-		cr_assert_eq(r.status, DROP_FETCH_ERROR);
+		cr_assert_eq(r.status, CURLX_GET_ERROR);
 		cr_assert_null(r.body);
 		cr_assert_str_eq(err, "unsupported URL: only http:// and https:// are fetched");
-		drop_fetch_free(&r);
+		curlx_get_free(&r);
 	}
 	/* a stored validator must not inject headers */
 	cr_assert_eq(drop_fetch("http://127.0.0.1:1/x", "\"a\"\r\nX-Evil: 1", NULL, 1, &r, err,
 				sizeof(err)),
 		     -1);
 	cr_assert_str_eq(err, "stored ETag or Last-Modified is not a valid header value");
-	drop_fetch_free(&r);
-	drop_fetch_free(NULL);
+	curlx_get_free(&r);
+	curlx_get_free(NULL);
 }
 
 /* ---- fetching from a real HTTP server on loopback ---- */
@@ -539,16 +539,16 @@ static const char *url(const char *path)
 }
 
 /* Fetches path unconditionally and loads it into set as kind. */
-static void load(const char *path, drop_kind_t kind, drop_fetch_t *r)
+static void load(const char *path, drop_kind_t kind, curlx_get_t *r)
 {
 	cr_assert_eq(drop_fetch(url(path), NULL, NULL, 10, r, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(r->status, DROP_FETCH_NEW);
+	cr_assert_eq(r->status, CURLX_GET_NEW);
 	cr_assert_eq(drop_parse(kind, r->body, r->len, set, err, sizeof(err)), 0, "%s", err);
 }
 
 Test(drop, http_good_200, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 	char *log;
 
 	load("drop_v4.json", DROP_V4, &r);
@@ -560,13 +560,13 @@ Test(drop, http_good_200, .init = http_setup, .fini = http_teardown)
 	cr_assert_not_null(r.last_modified);
 	cr_assert(strstr(r.last_modified, "GMT"));
 	cr_assert_str_eq(sbl("10.1.2.3"), "SBL4");
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_null(r.body);
 
 	load("drop_v6.json", DROP_V6, &r);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	load("asndrop.json", DROP_ASN, &r);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_str_eq(sbl("2001:db8:1::1"), "SBL603");
 	cr_assert(drop_match_asn(set, 208046, NULL));
 
@@ -577,37 +577,37 @@ Test(drop, http_good_200, .init = http_setup, .fini = http_teardown)
 
 Test(drop, http_304_with_etag, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r, r2;
+	curlx_get_t r, r2;
 	char *log, want[700];
 
 	load("drop_v4.json", DROP_V4, &r);
 	cr_assert_eq(drop_fetch(url("drop_v4.json"), r.etag, r.last_modified, 10, &r2, err,
 				sizeof(err)),
 		     0, "%s", err);
-	cr_assert_eq(r2.status, DROP_FETCH_NOT_MODIFIED);
+	cr_assert_eq(r2.status, CURLX_GET_NOT_MODIFIED);
 	cr_assert_eq(r2.http_code, 304);
 	cr_assert_null(r2.body);
 	cr_assert_null(r2.etag);
-	drop_fetch_free(&r2);
+	curlx_get_free(&r2);
 
 	/* Last-Modified alone also gives 304 */
 	cr_assert_eq(drop_fetch(url("drop_v4.json"), NULL, r.last_modified, 10, &r2, err, sizeof(err)),
 		     0, "%s", err);
-	cr_assert_eq(r2.status, DROP_FETCH_NOT_MODIFIED);
-	drop_fetch_free(&r2);
+	cr_assert_eq(r2.status, CURLX_GET_NOT_MODIFIED);
+	curlx_get_free(&r2);
 
 	log = harness_http_requests(&http);
 	snprintf(want, sizeof(want), "/drop_v4.json ua=" CURLX_USER_AGENT " inm=%s ims=%s\n", r.etag,
 		 r.last_modified);
 	cr_assert(strstr(log, want), "want %s in\n%s", want, log);
 	free(log);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_str_eq(sbl("1.10.16.1"), "SBL256894");
 }
 
 Test(drop, http_changed_file_is_new, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r, r2;
+	curlx_get_t r, r2;
 
 	load("drop_v4.json", DROP_V4, &r);
 	cr_assert_eq(harness_write(dir, "drop_v4.json",
@@ -615,90 +615,90 @@ Test(drop, http_changed_file_is_new, .init = http_setup, .fini = http_teardown)
 		     0);
 	cr_assert_eq(drop_fetch(url("drop_v4.json"), r.etag, NULL, 10, &r2, err, sizeof(err)), 0,
 		     "%s", err);
-	cr_assert_eq(r2.status, DROP_FETCH_NEW);
+	cr_assert_eq(r2.status, CURLX_GET_NEW);
 	cr_assert_str_neq(r2.etag, r.etag);
 	cr_assert_eq(drop_parse(DROP_V4, r2.body, r2.len, set, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(sbl("192.0.2.1"), "SBL9");
-	drop_fetch_free(&r);
-	drop_fetch_free(&r2);
+	curlx_get_free(&r);
+	curlx_get_free(&r2);
 }
 
 Test(drop, http_500_keeps_previous_set, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 
 	load("drop_v4.json", DROP_V4, &r);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_eq(drop_fetch(url("500"), NULL, NULL, 10, &r, err, sizeof(err)), -1);
-	cr_assert_eq(r.status, DROP_FETCH_ERROR);
+	cr_assert_eq(r.status, CURLX_GET_ERROR);
 	cr_assert_eq(r.http_code, 500);
 	cr_assert_null(r.body);
 	cr_assert_str_eq(err, "HTTP 500 from server");
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_str_eq(sbl("10.1.2.3"), "SBL4");
 
 	cr_assert_eq(drop_fetch(url("absent.json"), NULL, NULL, 10, &r, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "HTTP 404 from server");
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 }
 
 Test(drop, http_truncated_body_parse_refused, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 
 	load("drop_v4.json", DROP_V4, &r);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_eq(drop_fetch(url("short.json"), NULL, NULL, 10, &r, err, sizeof(err)), 0, "%s",
 		     err);
-	cr_assert_eq(r.status, DROP_FETCH_NEW);
+	cr_assert_eq(r.status, CURLX_GET_NEW);
 	cr_assert_eq(drop_parse(DROP_V4, r.body, r.len, set, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "truncated: metadata says 5 records, got 1");
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 	cr_assert_str_eq(sbl("10.1.2.3"), "SBL4");
 	cr_assert_str_eq(sbl("192.0.2.1"), "-");
 }
 
 Test(drop, http_closed_mid_body, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 
 	cr_assert_eq(drop_fetch(url("close/drop_v4.json"), NULL, NULL, 10, &r, err, sizeof(err)), -1);
-	cr_assert_eq(r.status, DROP_FETCH_ERROR);
+	cr_assert_eq(r.status, CURLX_GET_ERROR);
 	cr_assert_null(r.body);
 	cr_assert(!strncmp(err, "fetch failed: ", 14), "%s", err);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 }
 
 Test(drop, http_connection_refused, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 	char u[64];
 
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d/drop_v4.json", harness_closed_port());
 	cr_assert_eq(drop_fetch(u, NULL, NULL, 5, &r, err, sizeof(err)), -1);
-	cr_assert_eq(r.status, DROP_FETCH_ERROR);
+	cr_assert_eq(r.status, CURLX_GET_ERROR);
 	cr_assert_eq(r.http_code, 0);
 	cr_assert(!strncmp(err, "fetch failed: ", 14), "%s", err);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 }
 
 Test(drop, http_timeout, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 	time_t t0 = time(NULL);
 
 	cr_assert_eq(drop_fetch(url("slow"), NULL, NULL, 1, &r, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "timed out after 1 s");
 	cr_assert_lt(time(NULL) - t0, 5);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 }
 
 Test(drop, http_body_over_cap, .init = http_setup, .fini = http_teardown)
 {
-	drop_fetch_t r;
+	curlx_get_t r;
 
 	cr_assert_eq(drop_fetch(url("endless"), NULL, NULL, 30, &r, err, sizeof(err)), -1);
 	cr_assert_str_eq(err, "body exceeds the 16 MiB limit");
 	cr_assert_null(r.body);
-	drop_fetch_free(&r);
+	curlx_get_free(&r);
 }

@@ -452,30 +452,8 @@ bool drop_fetch_due(time_t last_attempt, time_t now)
 }
 
 int drop_fetch(const char *url, const char *etag, const char *last_modified, int timeout_s,
-	       drop_fetch_t *result, char *err, size_t errlen)
+	       curlx_get_t *result, char *err, size_t errlen)
 {
-	curlx_get_t g;
-	int rc = curlx_get(url, etag, last_modified, timeout_s, DROP_BODY_MAX, NULL, &g, err, errlen);
-
-	/* the one download of the project (curlx.c), told in DROP's words */
-	result->status = g.status == CURLX_GET_NEW ? DROP_FETCH_NEW
-			 : g.status == CURLX_GET_NOT_MODIFIED ? DROP_FETCH_NOT_MODIFIED
-			 : DROP_FETCH_ERROR;
-	result->http_code = g.http_code;
-	result->body = g.body;
-	result->len = g.len;
-	result->etag = g.etag;
-	result->last_modified = g.last_modified;
-	return rc;
-}
-
-void drop_fetch_free(drop_fetch_t *result)
-{
-	if (!result)
-		return;
-	free(result->body);
-	free(result->etag);
-	free(result->last_modified);
-	memset(result, 0, sizeof(*result));
-	result->status = DROP_FETCH_ERROR;
+	return curlx_get(url, etag, last_modified, timeout_s, DROP_BODY_MAX, NULL, result, err,
+			 errlen);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "checks/target.h"
+#include "lib/curlx.h"
 
 #define DROP_URL_V4  "https://www.spamhaus.org/drop/drop_v4.json"
 #define DROP_URL_V6  "https://www.spamhaus.org/drop/drop_v6.json"
@@ -65,35 +66,16 @@ bool drop_match_ip(const drop_set_t *set, const target_t *ip, const char **sblid
  * untrusted text: escape it before display (text_escape_term). */
 bool drop_match_asn(const drop_set_t *set, uint32_t asn, const char **asname_out);
 
-typedef enum {
-	DROP_FETCH_NEW,          /* 200: body and validators are set */
-	DROP_FETCH_NOT_MODIFIED, /* 304: keep the stored copy; nothing is set */
-	DROP_FETCH_ERROR         /* anything else; the message is in err */
-} drop_fetch_status_t;
-
-typedef struct {
-	drop_fetch_status_t status;
-	long http_code;      /* 0 when no response arrived */
-	char *body;          /* NUL-terminated for convenience; len excludes the NUL */
-	size_t len;
-	char *etag;          /* verbatim ETag header value, or NULL if none */
-	char *last_modified; /* verbatim Last-Modified header value, or NULL */
-} drop_fetch_t;
-
 /* True when a download is allowed: at least DROP_FETCH_INTERVAL_MIN seconds
  * since the last attempt (successful or not; 0 = never), or the clock went back. */
 bool drop_fetch_due(time_t last_attempt, time_t now);
 
-/* GETs url (http:// or https:// only; redirects from https stay on https),
- * conditional on etag (If-None-Match) and last_modified (If-Modified-Since)
- * when non-NULL, with User-Agent blmon/VERSION, giving up after timeout_s
- * seconds (0 = 60). Bodies over DROP_BODY_MAX, cut-off transfers, timeouts,
- * refused connections and HTTP codes other than 200/304 are errors.
- * Returns 0 (NEW or NOT_MODIFIED) or -1 (ERROR, message in err). The result's
- * strings are owned by *result: release with drop_fetch_free, on every path. */
+/* curlx_get of a DROP file (lib/curlx.h): conditional on etag and last_modified
+ * when non-NULL, giving up after timeout_s seconds (0 = 60); a body over
+ * DROP_BODY_MAX is an error. 0 (CURLX_GET_NEW or _NOT_MODIFIED) or -1 (message
+ * in err). The result's strings are owned by *result: release with
+ * curlx_get_free, on every path. */
 int drop_fetch(const char *url, const char *etag, const char *last_modified, int timeout_s,
-	       drop_fetch_t *result, char *err, size_t errlen);
-/* Frees the result's strings and resets it (status DROP_FETCH_ERROR); accepts NULL. */
-void drop_fetch_free(drop_fetch_t *result);
+	       curlx_get_t *result, char *err, size_t errlen);
 
 #endif

@@ -104,7 +104,7 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 {
 	char err[512], shown[512];
 	store_file_t f;
-	drop_fetch_t res;
+	curlx_get_t res;
 	int have = store_file_get(s, url, &f);
 
 	/* a mirror's URL may carry a login or a key: logged as it may be shown */
@@ -132,7 +132,7 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 		log_warn("DROP %s: download failed, keeping the last good copy: %s", shown, err);
 		if (have)
 			store_file_put(s, url, NULL, 0, NULL, NULL, now);
-	} else if (res.status == DROP_FETCH_NOT_MODIFIED) {
+	} else if (res.status == CURLX_GET_NOT_MODIFIED) {
 		store_file_put(s, url, NULL, 0, NULL, NULL, now);
 	} else if (drop_parse(kind, res.body, res.len, h->drop, err, sizeof(err)) < 0) {
 		/* a truncated or malformed file never replaces good data */
@@ -146,7 +146,7 @@ static void refresh_one(neighbourhood_t *h, drop_kind_t kind, const char *url, u
 			log_error("DROP %s: %s", shown, store_error(s));
 		log_info("DROP %s: new file loaded", shown);
 	}
-	drop_fetch_free(&res);
+	curlx_get_free(&res);
 }
 
 void neighbourhood_drop_refresh(neighbourhood_t *h, const config_t *c, store_t *s, int64_t now,
