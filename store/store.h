@@ -211,7 +211,7 @@ int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now);
 void store_target_ids_free(store_target_ids_t *m);
 /* The id of a known target, 0 when it was never stored, -1 on error. */
 int64_t store_target_known(store_t *s, const char *name);
-/* Marks every target not seen since `before` inactive (their plain states keep
+/* Marks every target not seen since `before` inactive (their settled states keep
  * the answer time they have, and later sweeps of their lists do not count for
  * them), in one transaction. 0 or -1. */
 int store_targets_retire(store_t *s, int64_t before);
@@ -226,26 +226,29 @@ int store_state_put(store_t *s, int64_t target_id, int64_t list_id, const store_
  * nothing was written; -1 on error. What depends on the write (its event) comes after it. */
 int store_state_cas(store_t *s, int64_t target_id, int64_t list_id, const store_state_t *st);
 
-/* The plainest state there is: clean, no code, no TXT, no reason, nothing
- * pending, not failing, no TTL. A cycle whose answer for such a pair is a plain
- * NXDOMAIN again changes nothing but its checked_at: rather than reading and
- * rewriting each row (a /16 against 8 lists is half a million of them), it
- * leaves them. After a whole sweep (every target of the config seen, and those
- * no longer there retired: store_targets_retire) one row per list says so
- * (store_lists_swept), and a plain state's checked_at reads as the later of
- * its own and its list's sweep; after any other run, store_state_plain_touch
- * moves the checked_at of the pairs it answered.
- * store_state_plain calls fn(arg, list_id, target_id) for every plain state, in
- * no set order (the table's). 0 or -1. */
-int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
-		      void *arg);
-/* Moves to now the checked_at of list_id's plain states whose target was seen
+/* A settled state: confirmed (nothing pending), not failing, no TTL to honour. A
+ * cycle whose answer for such a pair is the one it holds again changes nothing but
+ * its checked_at: rather than reading and rewriting each row (a /16 against 8 lists
+ * is half a million of them, most a plain NXDOMAIN), it leaves them. After a whole
+ * sweep (every target of the config seen, and those no longer there retired:
+ * store_targets_retire) one row per list says so (store_lists_swept), and a settled
+ * state's checked_at reads as the later of its own and its list's sweep; after any
+ * other run, store_state_settled_touch moves the checked_at of the pairs it answered.
+ * An answer is compared by its fingerprint: a 64-bit hash of its stored text (status,
+ * codes, TXT, reason); store_answer_fp_plain() is the plainest's (clean, nothing else). */
+uint64_t store_answer_fp(status_t status, const store_answer_t *a);
+uint64_t store_answer_fp_plain(void);
+/* fn(arg, list_id, target_id, fingerprint) for every settled state, in no set order
+ * (the table's). 0 or -1. */
+typedef void (*store_settled_fn)(void *arg, int64_t list_id, int64_t target_id, uint64_t fp);
+int store_state_settled(store_t *s, store_settled_fn fn, void *arg);
+/* Moves to now the checked_at of list_id's settled states whose target was seen
  * at now (store_target_id's last_seen): after a whole cycle, exactly the pairs
- * it answered plainly again (the others it rewrote, and a rewritten pair that is
- * plain has now anyway). 0 or -1. */
-int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now);
+ * it answered the same again (the others it rewrote, and a rewritten pair that is
+ * settled has now anyway). 0 or -1. */
+int store_state_settled_touch(store_t *s, int64_t list_id, int64_t now);
 /* Records that the n lists list_ids answered every active target at now (in
- * one transaction): their plain states were answered then. Only after
+ * one transaction): their settled states were answered then. Only after
  * store_targets_retire of the same cycle. 0 or -1. */
 int store_lists_swept(store_t *s, const int64_t *list_ids, size_t n, int64_t now);
 

@@ -85,17 +85,16 @@ void store_codes_encode(const uint32_t *codes, size_t n, char *buf, size_t len);
 size_t store_codes_decode(const char *json, uint32_t *out, size_t max);
 void store_txt_encode(const char *txt, uint16_t ntxt, char *buf, size_t len);
 uint16_t store_txt_decode(const char *json, char *buf, size_t len);
-/* The plainest state there is (store.h, store_state_plain): clean, no code, no TXT, no
- * reason, nothing pending, not failing, no TTL, no problem. */
-#define STORE_PLAIN                                                                        \
-	"status = 'clean' AND codes = '[]' AND txt = '[]' AND reason IS NULL AND "        \
-	"pending_count = 0 AND failing_since = 0 AND ttl_until = 0 AND problem IS NULL"
-/* A state's last real answer: a plain state was answered by every whole sweep of its list
+/* A settled state (store.h, store_state_settled): confirmed, nothing pending, not failing,
+ * no TTL to honour. Its answer stands until one differs, so a cycle that gets the same
+ * answer again writes nothing. */
+#define STORE_SETTLED "pending_count = 0 AND failing_since = 0 AND ttl_until = 0"
+/* A state's last real answer: a settled state was answered by every whole sweep of its list
  * too (lists.swept_at, store_lists_swept), which writes no state row. Every reader of
  * checked_at reads it through this; SWEPT names the state's list's swept_at (a joined
  * lists row's, or a subquery). */
 #define STORE_CHECKED_AT(SWEPT)                                                            \
-	"CASE WHEN " STORE_PLAIN " AND " SWEPT " > checked_at THEN " SWEPT " ELSE checked_at END"
+	"CASE WHEN " STORE_SETTLED " AND " SWEPT " > checked_at THEN " SWEPT " ELSE checked_at END"
 /* The columns of a state row, in the order store_state_cols reads them from `first` on
  * (no other table joined with state has these names), its list joined as L. */
 #define STORE_STATE_COLS(L)                                                              \
@@ -104,6 +103,9 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
 #define STORE_STATE_NCOLS 12
 /* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
 int store_state_cols(store_stmt_t *st, int first, store_state_t *out);
+/* Are they the plainest settled state: clean, no code, no TXT, no reason, no problem? Told
+ * here, column by column: the same test in SQL costs more than reading every column. */
+bool store_state_cols_plain(store_stmt_t *st, int first);
 
 /* The columns of a lists row, in the order store_list_cols reads them from `first` on. */
 #define STORE_LIST_COLS                                                                  \

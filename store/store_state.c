@@ -44,20 +44,20 @@ static const store_sql_t SQL_STATE_PUT = STORE_SQL(STORE_STATE_INSERT);
  * RETURNING then gives no row */
 static const store_sql_t SQL_STATE_CAS = STORE_SQL(
 	STORE_STATE_INSERT " WHERE state.version = ?15 RETURNING version");
-static const store_sql_t SQL_STATE_PLAIN = STORE_SQL(
-	"SELECT list_id, target_id FROM state WHERE " STORE_PLAIN);
-static const store_sql_t SQL_STATE_PLAIN_TOUCH = STORE_SQL(
-	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " STORE_PLAIN " AND target_id IN "
+static const store_sql_t SQL_STATE_SETTLED = STORE_SQL(
+	"SELECT list_id, target_id, status, codes, txt, reason FROM state WHERE " STORE_SETTLED);
+static const store_sql_t SQL_STATE_SETTLED_TOUCH = STORE_SQL(
+	"UPDATE state SET checked_at = ?2 WHERE list_id = ?1 AND " STORE_SETTLED " AND target_id IN "
 	"(SELECT id FROM targets WHERE last_seen = ?2)");
 static const store_sql_t SQL_LIST_SWEPT = STORE_SQL(
 	"UPDATE lists SET swept_at = ?2 WHERE id = ?1");
-/* A target leaving: its plain states keep the answer time they have now, and stop being
- * plain, so that sweeps it is not part of never count for them (ttl_until 1 is long past:
+/* A target leaving: its settled states keep the answer time they have now, and stop being
+ * settled, so that sweeps it is not part of never count for them (ttl_until 1 is long past:
  * it holds back no query); the first answer after it comes back rewrites them. */
 static const store_sql_t SQL_TARGET_RETIRE_STATES = STORE_SQL(
 	"UPDATE state SET checked_at = "
 	STORE_CHECKED_AT("(SELECT swept_at FROM lists WHERE lists.id = state.list_id)")
-	", ttl_until = 1, version = version + 1 WHERE " STORE_PLAIN
+	", ttl_until = 1, version = version + 1 WHERE " STORE_SETTLED
 	" AND target_id IN (SELECT id FROM targets WHERE last_seen < ?1 AND active = 1)");
 static const store_sql_t SQL_EVENT_ADD = STORE_SQL(
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
@@ -207,6 +207,19 @@ static void pending_decode(const char *v, store_state_t *st)
 								  RESULT_MAX_CODES);
 }
 
+bool store_state_cols_plain(store_stmt_t *st, int first)
+{
+	const char *v;
+
+	if (store_col_int(st, first + 8) || store_col_int64(st, first + 9) ||
+	    store_col_int64(st, first + 6) || !store_col_null(st, first + 4) ||
+	    !store_col_null(st, first + 11))
+		return false;
+	return (v = store_col_str(st, first)) && !strcmp(v, "clean") &&
+	       (v = store_col_str(st, first + 2)) && !strcmp(v, "[]") &&
+	       (v = store_col_str(st, first + 3)) && !strcmp(v, "[]");
+}
+
 int store_state_cols(store_stmt_t *st, int first, store_state_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -295,24 +308,57 @@ int store_state_cas(store_t *s, int64_t target_id, int64_t list_id, const store_
 	return rc == 1 ? 0 : 1;
 }
 
-int store_state_plain(store_t *s, void (*fn)(void *arg, int64_t list_id, int64_t target_id),
-		      void *arg)
+/* FNV-1a over the stored text of an answer, each part with its terminating NUL. */
+static uint64_t fp_text(const char *status, const char *codes, const char *txt, const char *reason)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_STATE_PLAIN);
+	const char *part[4] = {status ? status : "", codes ? codes : "", txt ? txt : "",
+			       reason ? reason : ""};
+	uint64_t h = 14695981039346656037ULL;
+
+	for (int i = 0; i < 4; i++) {
+		const unsigned char *p = (const unsigned char *)part[i];
+		do {
+			h ^= *p;
+			h *= 1099511628211ULL;
+		} while (*p++);
+	}
+	return h;
+}
+
+uint64_t store_answer_fp(status_t status, const store_answer_t *a)
+{
+	char codes[256], txt[JSON_MAX];
+
+	store_codes_encode(a->codes, a->ncodes, codes, sizeof(codes));
+	store_txt_encode(a->txt, a->ntxt, txt, sizeof(txt));
+	return fp_text(status_name(status), codes, txt, a->reason);
+}
+
+uint64_t store_answer_fp_plain(void)
+{
+	return fp_text(status_name(STATUS_CLEAN), "[]", "[]", "");
+}
+
+int store_state_settled(store_t *s, store_settled_fn fn, void *arg)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_SETTLED);
 	int rc;
 
 	if (!st)
 		return -1;
-	/* one pass in the table's own order: no sort, no index needed (the caller sorts) */
+	/* one pass in the table's own order: no sort, no index needed (the caller sorts); the
+	 * fingerprint is hashed here, not told apart in SQL, whose string compares cost more */
 	while ((rc = store_row(s, st)) == 1)
-		fn(arg, store_col_int64(st, 0), store_col_int64(st, 1));
+		fn(arg, store_col_int64(st, 0), store_col_int64(st, 1),
+		   fp_text(store_col_str(st, 2), store_col_str(st, 3), store_col_str(st, 4),
+			   store_col_str(st, 5)));
 	store_reset(st);
 	return rc < 0 ? -1 : 0;
 }
 
-int store_state_plain_touch(store_t *s, int64_t list_id, int64_t now)
+int store_state_settled_touch(store_t *s, int64_t list_id, int64_t now)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_STATE_PLAIN_TOUCH);
+	store_stmt_t *st = store_stmt(s, &SQL_STATE_SETTLED_TOUCH);
 
 	if (!st)
 		return -1;

@@ -438,20 +438,30 @@ ENGINES(state_and_events_round_trip)
 	store_close(s);
 }
 
-struct plain_seen {
+struct settled_seen {
 	int64_t tid[8], lid[8];
+	uint64_t fp[8];
 	int n;
 };
 
-static void plain_seen(void *arg, int64_t list_id, int64_t target_id)
+static void settled_seen(void *arg, int64_t list_id, int64_t target_id, uint64_t fp)
 {
-	struct plain_seen *p = arg;
+	struct settled_seen *p = arg;
 
 	if (p->n < 8) {
 		p->lid[p->n] = list_id;
 		p->tid[p->n] = target_id;
+		p->fp[p->n] = fp;
 	}
 	p->n++;
+}
+
+static uint64_t settled_fp(const struct settled_seen *p, int64_t tid)
+{
+	for (int i = 0; i < p->n && i < 8; i++)
+		if (p->tid[i] == tid)
+			return p->fp[i];
+	return 0;
 }
 
 static int list_data_seen(void *arg, const store_list_t *l)
@@ -463,48 +473,67 @@ static int list_data_seen(void *arg, const store_list_t *l)
 	return 0;
 }
 
-/* The cycle's shortcut for plain NXDOMAINs and a list's data files (migration 9). */
-ENGINES(plain_states_and_list_data)
+/* The cycle's shortcut for answers the same again, and a list's data files (migration 9). */
+ENGINES(settled_states_and_list_data)
 {
 	store_t *s = open_rw();
 	catalog_t *cat = catalog_new_builtin();
 	target_t t;
-	store_state_t st;
+	store_state_t st, listed;
 	store_list_t l;
-	struct plain_seen seen = {0};
-	int64_t tid[3], lid;
-	static const char *const ips[3] = {"192.0.2.3", "192.0.2.1", "192.0.2.2"};
+	struct settled_seen seen = {0};
+	int64_t tid[5], lid;
+	static const char *const ips[5] = {"192.0.2.3", "192.0.2.1", "192.0.2.2", "192.0.2.4",
+					   "192.0.2.5"};
 
 	cr_assert_eq(store_begin(s), 0, "%s", store_error(s));
 	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		target_parse_ip(ips[i], &t);
 		tid[i] = store_target_id(s, &t, 1000);
 	}
 	/* states written last target first: the order they are read in is not the writes' */
-	for (int i = 2; i >= 0; i--) {
+	for (int i = 4; i >= 0; i--) {
 		memset(&st, 0, sizeof(st));
 		st.present = true;
 		st.status = STATUS_CLEAN;
 		st.since = st.checked_at = 1000;
-		if (i == 1) { /* listed: not plain */
+		if (i == 1) { /* listed, with TXT: settled, by its own fingerprint */
 			st.status = STATUS_LISTED;
 			st.ans.ncodes = 1;
 			st.ans.codes[0] = 0x7f000002;
+			st.ans.ntxt = 1;
+			snprintf(st.ans.txt, sizeof(st.ans.txt), "https://www.spamhaus.org/sbl/");
+			listed = st;
 		}
+		if (i == 3) { /* a change waiting for confirmation: not settled */
+			st.pending_status = STATUS_LISTED;
+			st.pending_count = 1;
+		}
+		if (i == 4) /* failing: not settled */
+			st.failing_since = 1500;
 		cr_assert_eq(store_state_put(s, tid[i], lid, &st), 0, "%s", store_error(s));
 	}
 	cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
-	cr_assert_eq(store_state_plain(s, plain_seen, &seen), 0, "%s", store_error(s));
-	cr_assert_eq(seen.n, 2);
-	cr_assert(seen.tid[0] == tid[0] || seen.tid[1] == tid[0]);
-	cr_assert(seen.tid[0] == tid[2] || seen.tid[1] == tid[2]);
+	cr_assert_eq(store_state_settled(s, settled_seen, &seen), 0, "%s", store_error(s));
+	cr_assert_eq(seen.n, 3);
 	cr_assert_eq(seen.lid[0], lid);
-	/* only the targets seen at 2000 move (one of them) */
-	target_parse_ip(ips[2], &t);
-	cr_assert_eq(store_target_id(s, &t, 2000), tid[2]);
-	cr_assert_eq(store_state_plain_touch(s, lid, 2000), 0, "%s", store_error(s));
+	cr_assert_eq(settled_fp(&seen, tid[0]), store_answer_fp_plain());
+	cr_assert_eq(settled_fp(&seen, tid[2]), store_answer_fp_plain());
+	cr_assert_eq(settled_fp(&seen, tid[1]), store_answer_fp(STATUS_LISTED, &listed.ans));
+	cr_assert_neq(store_answer_fp_plain(), store_answer_fp(STATUS_LISTED, &listed.ans));
+	/* another TXT is another answer */
+	listed.ans.txt[0] = 'H';
+	cr_assert_neq(settled_fp(&seen, tid[1]), store_answer_fp(STATUS_LISTED, &listed.ans));
+	/* only the targets seen at 2000 move (two of them: the plain one and the listed one) */
+	for (int i = 1; i <= 2; i++) {
+		target_parse_ip(ips[i], &t);
+		cr_assert_eq(store_target_id(s, &t, 2000), tid[i]);
+	}
+	cr_assert_eq(store_state_settled_touch(s, lid, 2000), 0, "%s", store_error(s));
 	cr_assert_eq(store_state_get(s, tid[2], lid, &st), 1);
+	cr_assert_eq(st.checked_at, 2000);
+	cr_assert_eq(store_state_get(s, tid[1], lid, &st), 1);
 	cr_assert_eq(st.checked_at, 2000);
 	cr_assert_eq(store_state_get(s, tid[0], lid, &st), 1);
 	cr_assert_eq(st.checked_at, 1000);

@@ -1,5 +1,5 @@
-/* test_sweep.c -- the daemon's plain clean pairs: answered by each whole sweep of their list without a
- * row written each, targets that leave keeping what they had, and cycles that miss a target touching rows. */
+/* test_sweep.c -- the daemon's settled pairs (the same answer again): answered by each whole sweep of
+ * their list without a row written each, targets that leave keeping what they had, and cycles that miss a target touching rows. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,7 +100,7 @@ static void reload(const char *targets, int n)
 
 Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_theirs)
 {
-	long long first, sweep, left;
+	long long first, listed, sweep, left;
 	char at[TIMEFMT_MAX], was[TIMEFMT_MAX], sql[200];
 
 	cr_assert_eq(harness_write(dir, "zone.txt", ":127.0.0.2:feed $\n127.0.0.2\n192.0.2.1\n"
@@ -114,6 +114,8 @@ Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_their
 	 * every reader sees the time of the list's last sweep as its last answer */
 	first = raw_checked("192.0.2.3");
 	cr_assert_gt(first, 0);
+	listed = raw_checked("192.0.2.1");
+	cr_assert_gt(listed, 0);
 	if (!harness_daemon_cycles(&d, 2, 10000))
 		harness_daemon_fail(&d, "no cycles");
 	cr_assert_eq(raw_checked("192.0.2.3"), first, "a plain pair's row was rewritten");
@@ -122,8 +124,21 @@ Test(sweep, plain_pairs_are_answered_by_the_sweep_and_leaving_targets_keep_their
 	api_checked("192.0.2.3", at);
 	timefmt_rfc3339(first, was);
 	cr_assert_gt(strcmp(at, was), 0, "the API says %s, the row's own %s", at, was);
-	/* a listed pair's row is rewritten by each answer, as before */
-	cr_assert_gt(raw_checked("192.0.2.1"), first);
+	/* a listing answered the same again is settled too: no row written, and its last answer
+	 * reads as of the sweep */
+	cr_assert_eq(raw_checked("192.0.2.1"), listed, "a listing answered the same was rewritten");
+	api_checked("192.0.2.1", at);
+	timefmt_rfc3339(listed, was);
+	cr_assert_gt(strcmp(at, was), 0, "the API says %s for the listing, its row's own %s", at, was);
+	/* another TXT is another answer: that row is written (no event: the listing stands) */
+	cr_assert_eq(harness_write(dir, "zone.txt", ":127.0.0.2:feed $\n127.0.0.2\n"
+				   "192.0.2.1 :127.0.0.2:moved to another list\n192.0.2.9\n"), 0);
+	if (!harness_daemon_wait(&d, "SELECT count(*) FROM state WHERE txt LIKE '%moved to another%'",
+				 1, 10000))
+		harness_daemon_fail(&d, "the new TXT of a listing was not written");
+	cr_assert_gt(raw_checked("192.0.2.1"), listed);
+	cr_assert_eq(harness_daemon_value(&d, "SELECT count(*) FROM events WHERE \"from\" IS NOT NULL"),
+		     0, "a new TXT was recorded as a change");
 
 	/* 192.0.2.2 and .3 leave: their rows keep the answer time they had, and later sweeps do
 	 * not count for them. 192.0.2.9 comes: its rows are after theirs, which the digest

@@ -56,16 +56,23 @@ struct cycle {
 	 * when, and why (its answers come from the data it had) */
 	int64_t *src_failing;
 	char (*src_reason)[STORE_REASON_MAX];
-	/* per list of the run: the targets whose state is plain clean (store_state_plain),
-	 * sorted: a plain NXDOMAIN for them again is only touched */
-	struct plain {
-		int64_t *tid;
-		size_t n, cap;
-	} *plain;
+	/* per list answered pair by pair: its settled states (store_state_settled), sorted
+	 * by target: the same answer for them again is not written (the sweep or the touch
+	 * moves their checked_at). The plainest, most of a network, as bare target ids. */
+	struct settled {
+		int64_t *plain;
+		size_t nplain, capplain;
+		struct settled_fp {
+			int64_t tid;
+			uint64_t fp;
+		} *other;
+		size_t nother, capother;
+	} *settled;
+	uint64_t fp_plain;    /* store_answer_fp_plain() */
 	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
-	bool swept;           /* the run lists answered every target: their plain states too */
+	bool swept;           /* the run lists answered every target: their settled states too */
 	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
 				    once, after the run (store_target_ids_flush) */
 };
@@ -155,19 +162,27 @@ static void record_failure(struct cycle *cy, int64_t tid, int64_t lid, store_sta
 		cy->failed = 1;
 }
 
-static void plain_add(void *arg, int64_t lid, int64_t tid)
+static void settled_add(void *arg, int64_t lid, int64_t tid, uint64_t fp)
 {
 	struct cycle *cy = arg;
 
 	for (size_t i = 0; i < answered_lists(cy); i++)
 		if (cy->run_lid[i] == lid) {
-			struct plain *p = &cy->plain[i];
-			xgrow((void **)&p->tid, &p->cap, p->n + 1, sizeof(*p->tid));
-			p->tid[p->n++] = tid;
+			struct settled *p = &cy->settled[i];
+			if (fp == cy->fp_plain) {
+				*(int64_t *)xpush((void **)&p->plain, &p->capplain, &p->nplain,
+						  sizeof(*p->plain)) = tid;
+			} else {
+				struct settled_fp *o = xpush((void **)&p->other, &p->capother,
+							     &p->nother, sizeof(*p->other));
+				o->tid = tid;
+				o->fp = fp;
+			}
 			return;
 		}
 }
 
+/* Both arrays sort by their leading target id. */
 static int tid_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -175,36 +190,30 @@ static int tid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool plain_has(const struct plain *p, int64_t tid)
+/* The element of the n sorted ones of `size` bytes whose leading target id is tid, or NULL. */
+static const void *tid_find(const void *base, size_t n, size_t size, int64_t tid)
 {
-	size_t lo = 0, hi = p->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->tid[mid] == tid)
-			return true;
-		if (p->tid[mid] < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return n ? bsearch(&tid, base, n, size, tid_cmp) : NULL;
 }
 
-/* Is r, for a target whose state is plain clean, the same plain NXDOMAIN? Then
- * only its checked_at moves: no row is read or rewritten (a network against a
- * few lists is mostly that, and answered from data files it is the whole cost
- * of a cycle). Not for a list whose data could not be renewed: its answers
- * must not look fresh. */
-static bool plain_again(const struct cycle *cy, int64_t tid, const dnsbl_result_t *r)
+/* Does the list of r hold a settled state for tid whose answer is fp? Not for a list
+ * whose data could not be renewed: its answers must not look fresh. */
+static bool settled_again(const struct cycle *cy, int64_t tid, const dnsbl_result_t *r,
+			  uint64_t fp)
 {
-	/* the DNS lists and DROP's: SNDS's results come from documents, never NXDOMAIN */
-	return cy->plain && r->list < answered_lists(cy) &&
-	       r->v.status == STATUS_CLEAN && r->v.reason == REASON_NXDOMAIN &&
-	       !(r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]) &&
-	       plain_has(&cy->plain[r->list], tid);
-}
+	const struct settled *p;
+	const struct settled_fp *o;
 
+	/* the DNS lists and DROP's: SNDS's results come from documents that say when */
+	if (!cy->settled || r->list >= answered_lists(cy) ||
+	    (r->list < cy->nrun && cy->src_failing && cy->src_failing[r->list]))
+		return false;
+	p = &cy->settled[r->list];
+	if (fp == cy->fp_plain)
+		return tid_find(p->plain, p->nplain, sizeof(*p->plain), tid) != NULL;
+	o = tid_find(p->other, p->nother, sizeof(*p->other), tid);
+	return o && o->fp == fp;
+}
 
 /* Records what a list answered for t: r, answered at `at` (0: now, the DNS engine's
  * answer; a document's results carry when their source last confirmed them). */
@@ -220,21 +229,29 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	status_t status = (status_t)r->v.status, from = STATUS_UNKNOWN;
 	confirm_result_t cr;
 
-	if (plain_again(cy, tid, r))
-		return; /* store_state_plain_touch moves its checked_at after the run */
-	if (store_state_get(s->store, tid, lid, &st) < 0) {
-		cy->failed = 1;
+	/* the same answer again changes nothing but checked_at, which the sweep or
+	 * store_state_settled_touch moves after the run: the plain NXDOMAIN of most pairs
+	 * without even a fingerprint */
+	if (status == STATUS_CLEAN && r->v.reason == REASON_NXDOMAIN && !r->v.ncodes &&
+	    !r->ntxt && !r->why && settled_again(cy, tid, r, cy->fp_plain))
 		return;
-	}
 	if (r->why)
 		snprintf(reason, sizeof(reason), "%s", r->why); /* a source that is not DNS */
 	else
 		verdict_reason(&r->v, l, reason, sizeof(reason));
+	if (status != STATUS_UNKNOWN) {
+		store_answer_set(&obs, r, reason);
+		if (settled_again(cy, tid, r, store_answer_fp(status, &obs)))
+			return;
+	}
+	if (store_state_get(s->store, tid, lid, &st) < 0) {
+		cy->failed = 1;
+		return;
+	}
 	if (status == STATUS_UNKNOWN) {
 		record_failure(cy, tid, lid, &st, reason);
 		return;
 	}
-	store_answer_set(&obs, r, reason);
 	{
 		int64_t answered = st.checked_at;
 		cr = confirm_observe(&st, status, &obs, s->cfg->confirm, cy->now, &from);
@@ -259,8 +276,13 @@ static void observe(struct cycle *cy, const target_t *t, int64_t tid, const dnsb
 	}
 	/* a listing may be reused for its TTL, but a delisting must be seen within a
 	 * cycle: the TTL is capped by the list's interval and max_ttl (a zone can
-	 * claim 68 years); errors and clean answers are re-asked */
-	st.ttl_until = r->v.status == STATUS_LISTED ? cy->now + reuse_for(s->cfg, l, r->ttl) : 0;
+	 * claim 68 years); errors and clean answers are re-asked, and data files are
+	 * read again every cycle anyway (no TTL: the state stays settled) */
+	{
+		int64_t reuse = r->v.status == STATUS_LISTED && !l->dataset
+					? reuse_for(s->cfg, l, r->ttl) : 0;
+		st.ttl_until = reuse > 0 ? cy->now + reuse : 0;
+	}
 	/* the state first, over the version read: when another node wrote it since (its shard
 	 * handed over mid-cycle), that node recorded what it saw, and this one records nothing,
 	 * so no change is recorded twice */
@@ -801,14 +823,19 @@ static int check(struct cycle *cy)
 
 	cy->batch = 0;
 	cy->failed = 0;
-	cy->plain = xcalloc(cy->nrun + 2, sizeof(*cy->plain));
-	if (store_state_plain(s->store, plain_add, cy) < 0)
+	cy->settled = xcalloc(cy->nrun + 2, sizeof(*cy->settled));
+	cy->fp_plain = store_answer_fp_plain();
+	if (store_state_settled(s->store, settled_add, cy) < 0)
 		return -1;
-	/* plain_has searches them: the store hands them out in no set order (a state written
-	 * after a later target's, PostgreSQL's heap) */
-	for (size_t i = 0; i < answered_lists(cy); i++)
-		if (cy->plain[i].n > 1)
-			qsort(cy->plain[i].tid, cy->plain[i].n, sizeof(*cy->plain[i].tid), tid_cmp);
+	/* settled_again searches them: the store hands them out in no set order (a state
+	 * written after a later target's, PostgreSQL's heap) */
+	for (size_t i = 0; i < answered_lists(cy); i++) {
+		struct settled *p = &cy->settled[i];
+		if (p->nplain > 1)
+			qsort(p->plain, p->nplain, sizeof(*p->plain), tid_cmp);
+		if (p->nother > 1)
+			qsort(p->other, p->nother, sizeof(*p->other), tid_cmp);
+	}
 	if (cy->nrun) {
 		dnsbl_set_skip(s->dns, skip_fresh, cy);
 		stopped = dnsbl_run(s->dns, cy->run, cy->nrun, cy->states, &cy->ts, on_target, cy);
@@ -825,7 +852,7 @@ static int check(struct cycle *cy)
 	/* the targets seen, before anything that asks which were (the touch, retiring) */
 	if (!cy->failed && store_target_ids_flush(s->store, cy->ids, cy->now) < 0)
 		cy->failed = 1;
-	/* the plain answers left unwritten: after a whole sweep, one row per list says
+	/* the same answers left unwritten: after a whole sweep, one row per list says
 	 * when (finish, once the targets no longer there are retired); else their
 	 * checked_at, a statement per list. Not after a stop: a target it cut short was
 	 * seen but not answered, and a pair that looks older than it is does no harm,
@@ -839,7 +866,7 @@ static int check(struct cycle *cy)
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < answered_lists(cy); i++)
-		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
+		if (store_state_settled_touch(s->store, cy->run_lid[i], cy->now) < 0) {
 			store_rollback(s->store);
 			return -1;
 		}
@@ -1082,9 +1109,11 @@ out:
 	free(cy.states);
 	free(cy.src_failing);
 	free(cy.src_reason);
-	for (size_t i = 0; cy.plain && i < cy.nrun + 2; i++)
-		free(cy.plain[i].tid);
-	free(cy.plain);
+	for (size_t i = 0; cy.settled && i < cy.nrun + 2; i++) {
+		free(cy.settled[i].plain);
+		free(cy.settled[i].other);
+	}
+	free(cy.settled);
 	free(cy.run);
 	free(cy.run_lid);
 	free(cy.errs);
