@@ -121,6 +121,7 @@ static int state_cols(store_stmt_t *st, store_target_state_t *x)
 	if (store_col_null(st, 14))
 		return 0;
 	x->list_id = store_col_int64(st, 14);
+	x->plain = false;
 	return store_state_cols(st, 15, &x->st);
 }
 
@@ -181,14 +182,25 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 		/* rs stays 0 once sq is done: stepping it again would start it over */
 		while (held || (rs == 1 && (rs = store_row(s, sq)) == 1)) {
 			int64_t tid = store_col_int64(sq, 0);
+			store_target_state_t *x;
 
 			if ((held = tid > v.t.id))
 				break;
 			if (tid < v.t.id)
 				continue; /* a retired target's */
 			xgrow((void **)&states, &cap, v.nstates + 1, sizeof(*states));
-			states[v.nstates].list_id = store_col_int64(sq, 1);
-			v.nstates += (size_t)store_state_cols(sq, 2, &states[v.nstates].st);
+			x = &states[v.nstates];
+			x->list_id = store_col_int64(sq, 1);
+			/* the plain half million of a /16 are read as two numbers: not one of
+			 * them is worth a state's kilobytes of zeroes and text */
+			if ((x->plain = store_state_cols_plain(sq, 2))) {
+				x->st.present = true;
+				x->st.status = STATUS_CLEAN;
+				x->st.checked_at = store_col_int64(sq, 2 + 5);
+				x->st.failing_since = 0;
+				v.nstates++;
+			} else
+				v.nstates += (size_t)store_state_cols(sq, 2, &x->st);
 		}
 		if (rs < 0)
 			break;

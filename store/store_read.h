@@ -30,6 +30,10 @@ typedef struct {
 	int64_t list_id;
 	store_state_t st;  /* what the readers need: status, since, checked_at, ttl_until,
 			      the answer; the confirmation's pending change is not read (zero) */
+	bool plain;        /* store_targets_digest_visit only: the plainest settled state
+			      (clean, nothing else: most of a network); of st only status,
+			      checked_at and failing_since (0) are set, the rest is not even
+			      zeroed */
 } store_target_state_t;
 
 /* A target as the readers see it: its row, its ASN, its state on every list and its SNDS line. */

@@ -122,6 +122,17 @@ static void entity_changed(struct digest *d, int64_t tid, int64_t lid, const cha
 	d->nec++;
 }
 
+/* A block list's count of one of its results. */
+static void tally_list(struct dlist *l, const store_state_t *st, bool stale)
+{
+	l->tally.results++;
+	l->tally.stale += stale;
+	l->tally.failing += st->failing_since != 0;
+	l->tally.unchecked += st->status == STATUS_UNCHECKED;
+	if (st->checked_at > l->tally.last_answer)
+		l->tally.last_answer = st->checked_at;
+}
+
 static int on_target(void *arg, const store_target_view_t *v)
 {
 	struct digest *d = arg;
@@ -140,6 +151,17 @@ static int on_target(void *arg, const store_target_view_t *v)
 		char entity[PROBLEM_ENTITY_MAX] = "";
 		result_t r;
 
+		if (v->states[i].plain) {
+			/* clean, nothing else, no problem: only its freshness counts */
+			if (l && l->cl->kind == LIST_BLOCK) {
+				bool st_stale = result_stale(st->checked_at, d->now, l->interval,
+							     c->stale_grace_s);
+				result_tally_add(&tally, LIST_BLOCK, STATUS_CLEAN);
+				tally_list(l, st, st_stale);
+				stale |= st_stale;
+			}
+			continue;
+		}
 		if (!l || l->cl->kind != LIST_BLOCK) {
 			if (st->problem[0])
 				entity_changed(d, v->t.id, v->states[i].list_id, NULL);
@@ -150,12 +172,7 @@ static int on_target(void *arg, const store_target_view_t *v)
 		r.checked_at = st->checked_at;
 		r.stale = result_stale(st->checked_at, d->now, l->interval, c->stale_grace_s);
 		result_tally_add_result(&tally, &r);
-		l->tally.results++;
-		l->tally.stale += r.stale;
-		l->tally.failing += st->failing_since != 0;
-		l->tally.unchecked += st->status == STATUS_UNCHECKED;
-		if (st->checked_at > l->tally.last_answer)
-			l->tally.last_answer = st->checked_at;
+		tally_list(l, st, r.stale);
 		stale |= r.stale;
 		if (st->status == STATUS_LISTED) {
 			l->tally.listed++;
