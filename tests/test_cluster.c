@@ -142,7 +142,8 @@ static int holder(const char *target)
 
 Test(cluster, three_nodes_record_each_zone_edit_once)
 {
-	long long n;
+	long long n, answered = 0;
+	char want[200], *q;
 
 	nodes_start();
 	/* 192.0.2.8/29: eight addresses, each first seen once, whoever checked it */
@@ -186,6 +187,19 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
 		cr_assert(strstr(m, "blmon_last_cycle_timestamp_seconds{node=\"n2\"} "), "%s", m);
 		cr_assert(strstr(m, "blmon_cycle_duration_seconds{node=\"n1\"} "), "%s", m);
+		/* what this node counts carries its name; what the database holds for all does not */
+		snprintf(want, sizeof(want), "blmon_dns_queries_total{node=\"n%d\",outcome=\"answered\"} ",
+			 i + 1);
+		cr_assert(q = strstr(m, want), "no %s:\n%s", want, m);
+		answered += strtoll(q + strlen(want), NULL, 10);
+		snprintf(want, sizeof(want), "blmon_dns_queries_total{node=\"n%d\",outcome=\"failed\"} ",
+			 i + 1);
+		cr_assert(strstr(m, want), "no %s:\n%s", want, m);
+		cr_assert_eq(harness_count(m, "blmon_dns_queries_total{"), 2, "only its own: %s", m);
+		snprintf(want, sizeof(want), "blmon_build_info{node=\"n%d\",version=\"", i + 1);
+		cr_assert(strstr(m, want), "no %s:\n%s", want, m);
+		cr_assert(strstr(m, "\nblmon_resolver_up 1\n") && strstr(m, "\nblmon_events_total{to=\"listed\"} ") &&
+			  strstr(m, "\nblmon_targets{standing=\"own\"} "), "the cluster's, unlabelled: %s", m);
 		if (i == 0) {
 			/* the text format's rules, as Prometheus reads them */
 			char path[1200], cmd[1400];
@@ -196,6 +210,7 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		}
 		free(m);
 	}
+	cr_assert_gt(answered, 0, "each node counts the queries of its own cycles");
 	for (int i = 0; i < NODES; i++)
 		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "
