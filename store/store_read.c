@@ -44,6 +44,8 @@ static const store_sql_t SQL_CYCLE_ANSWERED = STORE_SQL(
 	"ORDER BY id DESC LIMIT 1");
 static const store_sql_t SQL_CYCLES_AFTER =
 	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id");
+static const store_sql_t SQL_CYCLES_AFTER_NODE = STORE_SQL(
+	CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 AND node = ?2 ORDER BY id");
 static const store_sql_t SQL_QUERIES_SINCE = STORE_SQL(
 	"SELECT coalesce(sum(queries), 0) FROM cycles WHERE started >= ?1");
 static const store_sql_t SQL_DNS_ERRORS = STORE_SQL(
@@ -286,15 +288,18 @@ int store_cycle_last_answered(store_t *s, store_cycle_row_t *out)
 	return cycle_one(s, &SQL_CYCLE_ANSWERED, out);
 }
 
-int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg)
+int store_cycles_visit_after(store_t *s, int64_t after, const char *node, store_cycle_fn fn,
+			     void *arg)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_CYCLES_AFTER);
+	store_stmt_t *st = store_stmt(s, node ? &SQL_CYCLES_AFTER_NODE : &SQL_CYCLES_AFTER);
 	store_cycle_row_t c;
 	int rc;
 
 	if (!st)
 		return -1;
 	store_bind_int64(st, 1, after);
+	if (node)
+		store_bind_text(st, 2, node);
 	while ((rc = store_row(s, st)) == 1) {
 		cycle_cols(st, &c);
 		if ((rc = fn(arg, &c)) != 0)

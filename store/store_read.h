@@ -87,8 +87,10 @@ int store_cycle_last(store_t *s, store_cycle_row_t *out);
 /* The last finished cycle in which something answered (n.answered > 0, or -1
  * for a cycle of release 0.1, which did not count): 1 found, 0 none, -1 error. */
 int store_cycle_last_answered(store_t *s, store_cycle_row_t *out);
-/* The finished cycles with an id above `after`, in order. 0 or -1. */
-int store_cycles_visit_after(store_t *s, int64_t after, store_cycle_fn fn, void *arg);
+/* The finished cycles with an id above `after`, in order: every node's (node NULL), or only
+ * those the node of a cluster called node ran (store_cluster_cycle). 0 or -1. */
+int store_cycles_visit_after(store_t *s, int64_t after, const char *node, store_cycle_fn fn,
+			     void *arg);
 /* The DNS queries of the cycles started at or after `since`; -1 on error. */
 int64_t store_queries_since(store_t *s, int64_t since);
 

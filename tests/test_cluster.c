@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "store/store_cluster.h"
@@ -142,7 +143,8 @@ static int holder(const char *target)
 
 Test(cluster, three_nodes_record_each_zone_edit_once)
 {
-	long long n;
+	long long n, answered = 0;
+	char want[200], *q;
 
 	nodes_start();
 	/* 192.0.2.8/29: eight addresses, each first seen once, whoever checked it */
@@ -186,6 +188,19 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		cr_assert_eq(harness_count(m, "blmon_cluster_node_coordinator{node=") , 3);
 		cr_assert(strstr(m, "blmon_last_cycle_timestamp_seconds{node=\"n2\"} "), "%s", m);
 		cr_assert(strstr(m, "blmon_cycle_duration_seconds{node=\"n1\"} "), "%s", m);
+		/* what this node counts carries its name; what the database holds for all does not */
+		snprintf(want, sizeof(want), "blmon_dns_queries_total{node=\"n%d\",outcome=\"answered\"} ",
+			 i + 1);
+		cr_assert(q = strstr(m, want), "no %s:\n%s", want, m);
+		answered += strtoll(q + strlen(want), NULL, 10);
+		snprintf(want, sizeof(want), "blmon_dns_queries_total{node=\"n%d\",outcome=\"failed\"} ",
+			 i + 1);
+		cr_assert(strstr(m, want), "no %s:\n%s", want, m);
+		cr_assert_eq(harness_count(m, "blmon_dns_queries_total{"), 2, "only its own: %s", m);
+		snprintf(want, sizeof(want), "blmon_build_info{node=\"n%d\",version=\"", i + 1);
+		cr_assert(strstr(m, want), "no %s:\n%s", want, m);
+		cr_assert(strstr(m, "\nblmon_resolver_up 1\n") && strstr(m, "\nblmon_events_total{to=\"listed\"} ") &&
+			  strstr(m, "\nblmon_targets{standing=\"own\"} "), "the cluster's, unlabelled: %s", m);
 		if (i == 0) {
 			/* the text format's rules, as Prometheus reads them */
 			char path[1200], cmd[1400];
@@ -196,6 +211,7 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		}
 		free(m);
 	}
+	cr_assert_gt(answered, 0, "each node counts the queries of its own cycles");
 	for (int i = 0; i < NODES; i++)
 		cr_assert_eq(harness_daemon_stop(&d[i], 5000), 0, "node %d did not stop cleanly", i + 1);
 	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM cluster_leases WHERE node IS NOT "
@@ -237,6 +253,41 @@ static int coordinator(void)
 {
 	return (int)harness_pg_value(&pg, "SELECT coalesce(substr(node, 2)::int, 0) FROM "
 				     "cluster_leases WHERE shard = -1");
+}
+
+/* The dashboard of n1 in headless Chromium shows the three nodes; the test kills one with
+ * SIGKILL when the page says it is ready (a KILL-NOW line), and the page, left open, must show it
+ * lost and its shards held by the others after a refresh of its own. */
+Test(cluster, the_dashboard_shows_every_node)
+{
+	const char *root = getenv("BLMON_ROOT");
+	char cmd[2048], line[1024];
+	int c, victim, st;
+	bool killed = false;
+	FILE *p;
+
+	nodes_start();
+	settled(NODES);
+	/* the coordinator, unless it serves the page: its lease must move too */
+	c = coordinator();
+	victim = c >= 2 && c <= NODES ? c : NODES;
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && node tests/web/cluster-dashboard.test.js http://127.0.0.1:%d/ "
+		 "tests/artifacts kill n1,n2,n3 n%d 2>&1",
+		 root ? root : ".", http_port[0], victim);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	/* its output, as it comes: the kill when it asks */
+	while (fgets(line, sizeof(line), p)) {
+		fputs(line, stderr);
+		if (!killed && !strcmp(line, "KILL-NOW\n")) {
+			harness_daemon_kill(&d[victim - 1]);
+			killed = true;
+		}
+	}
+	st = pclose(p);
+	cr_assert(killed, "the page never showed the three nodes (its output is above)");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the cluster dashboard test failed (its "
+		  "output is above); screenshots in tests/artifacts/");
 }
 
 /* Every event taken by the alerts and every mail delivered. */
@@ -426,8 +477,10 @@ Test(cluster, two_nodes_share_a_lists_rate)
 Test(cluster, a_list_is_dead_only_when_the_nodes_agree)
 {
 	static const char *const zones[] = {"bl.test:ip4set:a", NULL};
-	char dir2[1100], r2[64], *body;
+	const char *root = getenv("BLMON_ROOT");
+	char dir2[1100], r2[64], *body, cmd[1400];
 	long status;
+	int st;
 
 	snprintf(dir2, sizeof(dir2), "%s/dns2", dir);
 	cr_assert_eq(mkdir(dir2, 0755), 0);
@@ -460,6 +513,13 @@ Test(cluster, a_list_is_dead_only_when_the_nodes_agree)
 	cr_assert(strstr(body, "\"zone\":\"bl.test\",\"health\":\"dead\""), "%s", body);
 	cr_assert(strstr(body, "\"zone\":\"bl.test\",\"health\":\"ok\""), "%s", body);
 	free(body);
+	/* and the dashboard says who found what */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && node tests/web/cluster-dashboard.test.js "
+		 "http://127.0.0.1:%d/ tests/artifacts disagree bl.test n1 n2 1>&2",
+		 root ? root : ".", http_port[1]);
+	st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the dashboard does not show the nodes' "
+		  "disagreement (its output is above)");
 	/* n2's server loses the test point too: now they agree */
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n192.0.2.10\n"), 0);
 	if (!harness_daemon_wait(&d[0], "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "

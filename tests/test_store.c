@@ -696,8 +696,16 @@ ENGINES(cycles_outages_and_counters)
 	c.answered = 0;
 	cr_assert_eq(store_cycle_end(s, id2, 210, &c), 0, "%s", store_error(s));
 	cr_assert_eq(store_cycle_last_answered(s, &row), 0, "nothing answered in either");
-	cr_assert_eq(store_cycles_visit_after(s, 0, count_cycle, &n), 0, "%s", store_error(s));
+	cr_assert_eq(store_cycles_visit_after(s, 0, NULL, count_cycle, &n), 0, "%s", store_error(s));
 	cr_assert_eq(n, 2);
+	/* a cluster node's own cycles: what its /metrics counts */
+	cr_assert_eq(store_cluster_cycle(s, id1, "n1"), 0, "%s", store_error(s));
+	n = 0;
+	cr_assert_eq(store_cycles_visit_after(s, 0, "n1", count_cycle, &n), 0, "%s", store_error(s));
+	cr_assert_eq(n, 1, "n1 ran one of the two");
+	n = 0;
+	cr_assert_eq(store_cycles_visit_after(s, 0, "n2", count_cycle, &n), 0, "%s", store_error(s));
+	cr_assert_eq(n, 0);
 	cr_assert_eq(store_queries_since(s, 150), 40, "%s", store_error(s));
 	cr_assert_eq(store_queries_since(s, 0), 80, "%s", store_error(s));
 	cr_assert_eq(store_queries_since(s, 1000), 0, "%s", store_error(s));

@@ -409,6 +409,13 @@ Test(web, target_events_lists_asns_healthz)
 	assert_schema(port, "/api/v1/lists", 200, "lists");
 	assert_schema(port, "/api/v1/asns", 200, "asns");
 	assert_schema(port, "/healthz", 200, "healthz");
+	/* alone: no cluster, and the dashboard shows none */
+	doc = get_json(port, "/api/v1/cluster", 200);
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "this_node")));
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "lease_seconds")));
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "nodes")), 0);
+	cJSON_Delete(doc);
+	assert_schema(port, "/api/v1/cluster", 200, "cluster");
 }
 
 Test(web, errors_are_json_with_the_right_status)

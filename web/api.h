@@ -20,6 +20,10 @@ typedef struct {
 	int64_t now;         /* unix seconds of the request */
 	unsigned grace_s;    /* [monitor] stale_grace: a state is stale after its list's
 				interval plus this (0: two intervals) */
+	const char *node;    /* [cluster] node: this node's name (borrowed); NULL when blmon
+				runs alone. /metrics labels what this node counts with it */
+	unsigned lease_s;    /* [cluster] lease (0 alone): a node that has not renewed for
+				this long is lost */
 } api_ctx_t;
 
 /* Every builder returns a new cJSON document (caller owns; cJSON_Delete), or

@@ -9,6 +9,15 @@
 #include "lib/jsonx.h"
 #include "store/store_cluster.h"
 
+/* Whether node renewed within a lease of c->now (this node's lease: every node has the same
+ * config); without one (blmon alone), whether it holds a lease still. */
+static bool node_live(const api_ctx_t *c, const store_cluster_node_t *n)
+{
+	if (c->lease_s)
+		return n->seen > c->now - (int64_t)c->lease_s;
+	return n->expires > c->now;
+}
+
 cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 {
 	store_cluster_node_t *nodes = NULL;
@@ -29,6 +38,9 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 	doc = cJSON_CreateObject();
 	jsonx_add_time(doc, "generated_at", c->now);
 	cJSON_AddNumberToObject(doc, "shards", STORE_CLUSTER_SHARDS);
+	/* the node answering: null when blmon runs alone (the dashboard shows no cluster) */
+	jsonx_add_text(doc, "this_node", c->node);
+	jsonx_add_num_or_null(doc, "lease_seconds", c->lease_s, c->node != NULL);
 	arr = cJSON_AddArrayToObject(doc, "nodes");
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject(), *lists;
@@ -40,6 +52,9 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 		cJSON_AddNumberToObject(o, "shards", nodes[i].shards);
 		cJSON_AddBoolToObject(o, "coordinator", nodes[i].coordinator);
 		jsonx_add_time(o, "lease_expires", nodes[i].expires);
+		/* false: it has not renewed for a lease (killed, or cut off from the database),
+		 * so the others have taken what it held */
+		cJSON_AddBoolToObject(o, "live", node_live(c, &nodes[i]));
 		held += nodes[i].shards;
 		/* what this node's own tests found of each list: where nodes disagree, the
 		 * list's health is ok, and this is where the disagreement shows */

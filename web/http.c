@@ -61,6 +61,8 @@ struct http {
 	store_t *pool[POOL_MAX]; /* STORE_RO connections, one per thread while in use */
 	size_t npool;
 	char *tls_cert, *tls_key; /* PEM text, alive as long as the daemon */
+	char *node;               /* [cluster] node, NULL alone */
+	unsigned lease_s;         /* [cluster] lease, 0 alone */
 };
 
 /* One request being answered. */
@@ -865,6 +867,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	r.ctx.catalog = r.h->catalog;
 	r.ctx.interval_s = r.h->interval_s;
 	r.ctx.grace_s = r.h->grace_s;
+	r.ctx.node = r.h->node;
+	r.ctx.lease_s = r.h->lease_s;
 	r.ctx.now = time(NULL);
 	dispatch(&r, method);
 	db_put(&r);
@@ -1011,6 +1015,8 @@ http_t *http_start(const http_opts_t *o, char *err, size_t errlen)
 	h->token = o->token && *o->token ? xstrdup(o->token) : NULL;
 	h->interval_s = o->interval_s;
 	h->grace_s = o->stale_grace_s;
+	h->node = o->cluster_node ? xstrdup(o->cluster_node) : NULL;
+	h->lease_s = o->cluster_node ? o->cluster_lease_s : 0;
 	h->health_max_age = o->healthz_max_age_s ? o->healthz_max_age_s : 2 * shortest_interval(o);
 	if (h->health_max_age < API_HEALTH_MIN_AGE)
 		h->health_max_age = API_HEALTH_MIN_AGE; /* second-long test intervals: a slow cycle */
@@ -1094,6 +1100,7 @@ void http_stop(http_t *h)
 	free(h->tls_key);
 	free(h->database);
 	free(h->password_file);
+	free(h->node);
 	free(h->token);
 	free(h);
 }

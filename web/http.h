@@ -29,6 +29,9 @@ typedef struct {
 	 * the server's threads (it must lock what it reads); NULL: nothing to ask. */
 	int (*problem)(void *ud, char *buf, size_t len);
 	void *problem_ud;
+	const char *cluster_node; /* [cluster] node: this node's name; NULL when blmon runs alone */
+	unsigned cluster_lease_s; /* [cluster] lease (0 alone): a node is lost after one without
+				     renewing */
 } http_opts_t;
 
 /* Binds o->listen and starts serving. The strings of o are copied. Returns

@@ -71,13 +71,16 @@ static int count_cycle(void *arg, const store_cycle_row_t *c)
 /* Adds the queries of cycles ended and the events recorded since the last call to
  * the counters, and copies them into out. Each is only ever appended, so a scrape
  * counts only what is new (counting every event each time took 0.2 s at half a
- * million of them); the lock keeps the calls in order. 0 or -1. */
-static int count_new(metrics_t *m, store_t *s, struct counts *out)
+ * million of them); the lock keeps the calls in order. In a cluster (node set) the
+ * queries are this node's cycles only: another node's are on its own /metrics, and a
+ * node's cycles end in the order they began, which the nodes' cycles together do not.
+ * 0 or -1. */
+static int count_new(metrics_t *m, store_t *s, const char *node, struct counts *out)
 {
 	int rc;
 
 	pthread_mutex_lock(&m->lock);
-	rc = store_cycles_visit_after(s, m->last_cycle, count_cycle, m);
+	rc = store_cycles_visit_after(s, m->last_cycle, node, count_cycle, m);
 	if (rc >= 0)
 		rc = store_events_count(s, &m->last_event, m->events);
 	out->answered = m->answered;
@@ -87,13 +90,30 @@ static int count_new(metrics_t *m, store_t *s, struct counts *out)
 	return rc;
 }
 
-static void queries_family(sbuf_t *out, long long answered, long long failed)
+/* The label of what this process counts, put before the family's own: 'node="NAME",' in a
+ * cluster; "" when blmon runs alone (its series stay as they were). */
+static void node_label(char *out, size_t len, const char *node)
 {
+	char nl[200];
+
+	out[0] = '\0';
+	if (!node)
+		return;
+	prom_label_escape(node, nl, sizeof(nl), 63);
+	snprintf(out, len, "node=\"%s\",", nl);
+}
+
+static void queries_family(sbuf_t *out, const char *node, long long answered, long long failed)
+{
+	char nl[256];
+
 	prom_family(out, "blmon_dns_queries_total", "counter",
 		    "DNS queries (A and TXT, test points excluded) of the check cycles ended since the "
-		    "server started, by outcome: answered, or failed (timeout or resolver error).");
-	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"answered\"} %lld\n", answered);
-	sbuf_printf(out, "blmon_dns_queries_total{outcome=\"failed\"} %lld\n", failed);
+		    "server started, by outcome: answered, or failed (timeout or resolver error). In "
+		    "a cluster, this node's cycles, with its node label.");
+	node_label(nl, sizeof(nl), node);
+	sbuf_printf(out, "blmon_dns_queries_total{%soutcome=\"answered\"} %lld\n", nl, answered);
+	sbuf_printf(out, "blmon_dns_queries_total{%soutcome=\"failed\"} %lld\n", nl, failed);
 }
 
 /* ---- listings: blmon_listed, blmon_listing_start_timestamp_seconds, blmon_listing_info ----
@@ -594,9 +614,13 @@ static int snds_families(sbuf_t *out, store_t *s)
 /* Every family, in order, from one snapshot of s. 0 or -1 (the store's error). */
 static int render(sbuf_t *out, store_t *s, struct listings *x, const struct counts *n)
 {
+	char nl[256];
+
 	prom_family(out, "blmon_build_info", "gauge",
-		    "The running blmon: its version as the label. Always 1.");
-	sbuf_printf(out, "blmon_build_info{version=\"%s\"} 1\n", BLMON_VERSION);
+		    "The running blmon: its version as the label (and its node, in a cluster). "
+		    "Always 1.");
+	node_label(nl, sizeof(nl), x->c->node);
+	sbuf_printf(out, "blmon_build_info{%sversion=\"%s\"} 1\n", nl, BLMON_VERSION);
 	if (listings_families(out, s, x) < 0 || problem_families(out, s, x) < 0)
 		return -1;
 	lists_families(out, x);
@@ -604,7 +628,7 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, const struct coun
 	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0 ||
 	    cluster_families(out, s, x->c->now) < 0)
 		return -1;
-	queries_family(out, n->answered, n->failed);
+	queries_family(out, x->c->node, n->answered, n->failed);
 	events_family(out, n->events);
 	if (dns_errors_family(out, s, x) < 0 || alert_families(out, s, x->c->now) < 0 ||
 	    incident_families(out, s) < 0 || snds_families(out, s) < 0)
@@ -624,7 +648,7 @@ char *metrics_render(metrics_t *m, store_t *s, const api_ctx_t *c, size_t *len, 
 	*len = 0;
 	err[0] = '\0';
 	/* outside the snapshot: the counters move on with every finished cycle */
-	if (count_new(m, s, &n) < 0) {
+	if (count_new(m, s, c->node, &n) < 0) {
 		api_dberr(s, err, errlen);
 		return NULL;
 	}

@@ -71,6 +71,10 @@ static int web_start(const char *path, sched_t *sched, config_t **cfg, http_t **
 	o.key = (*cfg)->http_key;
 	o.problem = daemon_problem;
 	o.problem_ud = sched;
+	if ((*cfg)->cluster) {
+		o.cluster_node = (*cfg)->cluster_node;
+		o.cluster_lease_s = (*cfg)->cluster_lease_s;
+	}
 	*web = http_start(&o, e, sizeof(e));
 	if (!*web) {
 		snprintf(err, errlen, "[http] listen = %s: %s", o.listen, e);

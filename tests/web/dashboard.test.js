@@ -59,6 +59,10 @@ async function webScenario(page, requests) {
   check(counts.join() === "1,0,1,1,0,2,0",
         "summary own/neighbourhood/clean/unchecked/stale/problems/ignored are 1/0/1/1/0/2/0 (got " + counts + ")");
 
+  // blmon alone: no cluster section (the document says no node of a cluster answers)
+  check(requests.includes("/api/v1/cluster") && await page.locator("#cluster-s").isHidden(),
+        "alone, the page asks /api/v1/cluster and shows no cluster");
+
   // the own listing as a problem: list name, meaning, TXT as text, since, what to do, removal link
   const own = page.locator('#sec-own article.pcard[data-zone="bl.test"][data-entity="192.0.2.10"]');
   check(await own.count() === 1, "the bl.test listing of 192.0.2.10 is a problem under your addresses");

@@ -1,4 +1,5 @@
-// app.js -- blmon's dashboard: problems worst first, recent changes, a target browser, timelines, heat maps.
+// app.js -- blmon's dashboard: problems worst first, recent changes, a target browser, timelines, heat maps,
+// and a cluster's nodes.
 // TXT records and reasons come from whoever runs a DNS zone: text only ever goes in with textContent (never
 // parsed as HTML), and only http(s) URLs become links. No inline script; views are hash routes, no reload.
 "use strict";
@@ -406,6 +407,74 @@
     }
   }
 
+  // ---- the cluster ([cluster]): its nodes, what each holds, and where they disagree ----
+
+  // A node's state in one word: checking (renewing, its resolver answers), cannot-check (renewing,
+  // its resolver fails: it gave its shards away), lost (no renewal for a lease: killed or cut off
+  // from the database; the others took its shards).
+  function nodeState(n) {
+    return !n.live ? "lost" : n.can_check ? "checking" : "cannot-check";
+  }
+
+  const NODE_STATE_TEXT = {checking: "checking", "cannot-check": "cannot check", lost: "lost"};
+
+  function nodeCard(n, doc) {
+    const st = nodeState(n);
+    const why = st === "lost"
+      ? "No renewal for " + (doc.lease_seconds ? "over " + doc.lease_seconds + " s" : "a lease") +
+        ": killed or cut off from the database." + (n.shards ? "" : " Its shards went to the others.")
+      : st === "cannot-check" ? "Its resolver fails: it holds no shard until it answers again." : null;
+    return el("article", {class: "node " + st, "data-node": n.node, "data-state": st, "data-shards": n.shards},
+      el("div", {class: "lhead"},
+        el("strong", {class: "nname"}, n.node),
+        el("span", {class: "badge nstate " + st}, NODE_STATE_TEXT[st]),
+        n.coordinator ? el("span", {class: "tag coord", title: "sends the alerts and digests the problems"}, "coordinator") : null,
+        n.node === doc.this_node ? el("span", {class: "tag", title: "the node serving this page"}, "this node") : null),
+      el("div", {class: "small"},
+        el("span", {class: "nshards"}, plural(n.shards, "shard")), " of " + doc.shards + " · last renewal ",
+        el("time", {datetime: n.last_renewal || "", title: when(n.last_renewal)}, n.last_renewal ? ago(n.last_renewal) : "never")),
+      why ? el("div", {class: "small why"}, why) : null);
+  }
+
+  // The lists the live nodes see differently: a list is dead, a wildcard, refusing or unreachable
+  // only when they agree, so one node's resolver does not sideline it; this shows who found what.
+  function disagreements(doc) {
+    const by = new Map();
+    for (const n of doc.nodes) {
+      if (!n.live) continue;
+      for (const l of n.lists) {
+        if (l.health === "untested") continue;
+        if (!by.has(l.zone)) by.set(l.zone, []);
+        by.get(l.zone).push({node: n.node, ...l});
+      }
+    }
+    return [...by].filter(([, v]) => new Set(v.map((x) => x.health)).size > 1);
+  }
+
+  function drawCluster(doc) {
+    const sec = $("cluster-s");
+    // alone (or a server without the document): no section
+    sec.hidden = !doc || !doc.this_node;
+    if (sec.hidden) return;
+    const live = doc.nodes.filter((n) => n.live);
+    setKids($("cluster-line"), plural(doc.nodes.length, "node") + ", " + live.length + " live, " +
+      "sharing " + plural(doc.shards, "shard") + " of the targets" +
+      (doc.shards_unheld ? "; " : "."),
+      doc.shards_unheld ? el("strong", {class: "unheld"}, plural(doc.shards_unheld, "shard") +
+        " held by no node: nobody checks their targets until one takes them.") : null);
+    const box = $("cluster");
+    setKids(box, ...doc.nodes.map((n) => nodeCard(n, doc)));
+    if (!doc.nodes.length) box.append(el("p", {class: "empty"}, "No node has renewed its leases yet."));
+    setKids($("cluster-lists"), ...disagreements(doc).map(([zone, views]) =>
+      el("div", {class: "disagree", "data-zone": zone},
+        el("strong", {}, "The nodes disagree on " + zone + ":"),
+        ...views.map((v) => el("div", {class: "view", "data-node": v.node}, v.node + " finds it ",
+          el("span", {class: "badge " + (v.health === "ok" ? "clean" : "listed")}, v.health),
+          v.tested_at ? " " + ago(v.tested_at) : "", v.detail ? ": " + v.detail : "")),
+        el("div", {class: "small"}, "It is dead, a wildcard, refusing or unreachable only when every node agrees: " +
+          "a node that finds it failing more likely has a resolver problem."))));
+  }
+
   // ---- the overview: problems in three sections ----
 
   // Each list of problems shows `shown` of them; "show more" follows `next`, and a refresh asks
@@ -473,11 +542,12 @@
       const ign = $("ignored");
       if (sum.problems.ignored && ign.open) wanted.push("ignored");
       const asked = wanted.map((s) => Math.min(sections[s].shown, 5000));
-      const [docs, ev, inc] = await Promise.all([
+      const [docs, ev, inc, clu] = await Promise.all([
         Promise.all(wanted.map((s, i) => getJSON(problemsUrl(s, asked[i])))),
         getJSON("/api/v1/events?changes=yes&limit=" + CHANGES_FETCHED),
         // incidents are extra: a server without them must not break the page
         getJSON("/api/v1/incidents?limit=10").catch(() => null),
+        getJSON("/api/v1/cluster").catch(() => null),
       ]);
       if (!alive()) return;
       for (const s of [...SCOPES, "ignored"]) {
@@ -496,6 +566,7 @@
         " (by [ignore] rules: never alerted)" + (ign.open ? "" : " — show");
       drawEvents(ev);
       drawIncidents(inc);
+      drawCluster(clu);
       drawVisit(ev, docs);
       if (this.showIgnored && !ign.hidden) {
         this.showIgnored = false;
