@@ -95,11 +95,15 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
  * lists row's, or a subquery). */
 #define STORE_CHECKED_AT(SWEPT)                                                            \
 	"CASE WHEN " STORE_SETTLED " AND " SWEPT " > checked_at THEN " SWEPT " ELSE checked_at END"
+/* The same rule for a reader that has the list's swept_at at hand. */
+int64_t store_checked_at(const store_state_t *st, int64_t swept);
 /* The columns of a state row, in the order store_state_cols reads them from `first` on
- * (no other table joined with state has these names), its list joined as L. */
-#define STORE_STATE_COLS(L)                                                              \
-	"status, since, codes, txt, reason, " STORE_CHECKED_AT(L ".swept_at") ", ttl_until, " \
-	"pending, pending_count, failing_since, failing_reason, problem"
+ * (no other table joined with state has these names), checked_at as the expression AT. */
+#define STORE_STATE_COLS_AT(AT)                                                          \
+	"status, since, codes, txt, reason, " AT ", ttl_until, pending, pending_count, "  \
+	"failing_since, failing_reason, problem"
+/* ... with the last real answer, its list joined as L. */
+#define STORE_STATE_COLS(L) STORE_STATE_COLS_AT(STORE_CHECKED_AT(L ".swept_at"))
 #define STORE_STATE_NCOLS 12
 /* Reads them into out; 1, or 0 when the row has none (a LEFT JOIN without state). */
 int store_state_cols(store_stmt_t *st, int first, store_state_t *out);

@@ -23,11 +23,12 @@ static const store_sql_t SQL_DIGEST_TARGETS = STORE_SQL(
 	"SELECT t.id, t.target, t.type, coalesce(t.discovered_from, ''), t.active, t.first_seen, "
 	"t.last_seen, a.target_id IS NOT NULL, coalesce(a.asn, -1), t.standing, t.stale, t.ipkey "
 	"FROM targets t LEFT JOIN asn a ON a.target_id = t.id WHERE +t.active = 1 ORDER BY t.id");
-#define DIGEST_STATES(JOIN)                                                                      \
-	"SELECT s.target_id, s.list_id, " STORE_STATE_COLS("l") " FROM state s " JOIN " lists l " \
-	"ON l.id = s.list_id ORDER BY s.target_id, s.list_id"
-static const store_sql_t SQL_DIGEST_STATES =
-	STORE_SQL2(DIGEST_STATES("CROSS JOIN"), DIGEST_STATES("JOIN"));
+/* the states with their own checked_at: the sweep's is applied here (store_checked_at), which
+ * costs less than the join and CASE of STORE_STATE_COLS on every row */
+static const store_sql_t SQL_DIGEST_STATES = STORE_SQL(
+	"SELECT s.target_id, s.list_id, " STORE_STATE_COLS_AT("s.checked_at") " FROM state s "
+	"ORDER BY s.target_id, s.list_id");
+static const store_sql_t SQL_DIGEST_SWEPT = STORE_SQL("SELECT id, swept_at FROM lists");
 static const store_sql_t SQL_TARGETS_NAMED =
 	STORE_SQL(TARGET_COLS "WHERE t.target = ?1 ORDER BY s.list_id");
 static const store_sql_t SQL_TARGETS_ROUTED = STORE_SQL(
@@ -165,17 +166,51 @@ int store_target_views(store_t *s, store_stmt_t *st, store_target_fn fn, void *a
 	return visited;
 }
 
+/* Each list's swept_at, by id. */
+struct swept {
+	int64_t id, at;
+};
+
+static int swept_load(store_t *s, struct swept **out, size_t *n)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_DIGEST_SWEPT);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = store_row(s, st)) == 1) {
+		struct swept *w = xpush((void **)out, &cap, n, sizeof(**out));
+		w->id = store_col_int64(st, 0);
+		w->at = store_col_int64(st, 1);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int64_t swept_at(const struct swept *w, size_t n, int64_t list_id)
+{
+	for (size_t i = 0; i < n; i++) /* a handful of lists */
+		if (w[i].id == list_id)
+			return w[i].at;
+	return 0;
+}
+
 int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 {
 	store_stmt_t *tq = store_stmt(s, &SQL_DIGEST_TARGETS), *sq = NULL;
 	store_target_view_t v;
 	store_target_state_t *states = NULL;
-	size_t cap = 0;
+	struct swept *sw = NULL;
+	size_t cap = 0, nsw = 0;
 	int rt = 0, rs = 1, stop = 0, visited = 0;
 	bool held = false; /* sq's current row is the next target's, not yet taken */
 
-	if (!tq || !(sq = store_stmt(s, &SQL_DIGEST_STATES)))
+	if (!tq || swept_load(s, &sw, &nsw) < 0 || !(sq = store_stmt(s, &SQL_DIGEST_STATES))) {
+		free(sw);
 		return -1;
+	}
 	memset(&v, 0, sizeof(v));
 	while (!stop && (rt = store_row(s, tq)) == 1) {
 		target_head_cols(tq, &v);
@@ -196,13 +231,17 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 			/* the plain half million of a /16 are read as two numbers: not one of
 			 * them is worth a state's kilobytes of zeroes and text */
 			if ((x->plain = store_state_cols_plain(sq, 2))) {
+				int64_t at = store_col_int64(sq, 2 + 5), w = swept_at(sw, nsw, x->list_id);
 				x->st.present = true;
 				x->st.status = STATUS_CLEAN;
-				x->st.checked_at = store_col_int64(sq, 2 + 5);
+				x->st.checked_at = w > at ? w : at; /* settled: store_checked_at */
 				x->st.failing_since = 0;
 				v.nstates++;
-			} else
-				v.nstates += (size_t)store_state_cols(sq, 2, &x->st);
+			} else if (store_state_cols(sq, 2, &x->st)) {
+				x->st.checked_at =
+					store_checked_at(&x->st, swept_at(sw, nsw, x->list_id));
+				v.nstates++;
+			}
 		}
 		if (rs < 0)
 			break;
@@ -213,6 +252,7 @@ int store_targets_digest_visit(store_t *s, store_target_fn fn, void *arg)
 	store_reset(tq);
 	store_reset(sq);
 	free(states);
+	free(sw);
 	if (rt < 0 || rs < 0 || stop < 0)
 		return -1;
 	return visited;

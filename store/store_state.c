@@ -207,6 +207,13 @@ static void pending_decode(const char *v, store_state_t *st)
 								  RESULT_MAX_CODES);
 }
 
+int64_t store_checked_at(const store_state_t *st, int64_t swept)
+{
+	bool settled = !st->pending_count && !st->failing_since && !st->ttl_until;
+
+	return settled && swept > st->checked_at ? swept : st->checked_at;
+}
+
 bool store_state_cols_plain(store_stmt_t *st, int first)
 {
 	const char *v;
