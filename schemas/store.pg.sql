@@ -346,3 +346,8 @@ CREATE TABLE cluster_list_health (
 -- migration 14
 -- Which node of a cluster ran each cycle: store.sql's migration 14.
 ALTER TABLE cycles ADD COLUMN node ctext;
+
+-- migration 16
+-- store.sql's migration 16 clusters SQLite's state table on its key; PostgreSQL's heap has no
+-- such choice. The number keeps the two engines' versions alike.
+SELECT 1;

@@ -478,3 +478,36 @@ CREATE TABLE cluster_list_health (
 -- migration 14
 -- Which node of a cluster ran each cycle (NULL: blmon alone), for the per-node series of /metrics.
 ALTER TABLE cycles ADD COLUMN node TEXT;
+
+-- migration 16
+-- The state table clustered on its key (WITHOUT ROWID): every reader and writer reaches a row
+-- by (target, list), and the digest walks them all in that order; in a rowid table each of those
+-- was a second b-tree search. The same columns. (Since this version a whole sweep of a list,
+-- lists.swept_at, answers every settled state, listings answered the same included, not only
+-- the plain clean ones: store_int.h STORE_SETTLED.)
+CREATE TABLE state_0_3 (
+    target_id      INTEGER NOT NULL REFERENCES targets (id),
+    list_id        INTEGER NOT NULL REFERENCES lists (id),
+    status         TEXT NOT NULL CHECK (status IN ('listed', 'clean', 'unchecked')),
+    since          INTEGER NOT NULL,               -- when this confirmed state began
+    codes          TEXT NOT NULL DEFAULT '[]',     -- JSON array of A answers
+    txt            TEXT NOT NULL DEFAULT '[]',     -- JSON array of TXT records (untrusted)
+    reason         TEXT,
+    checked_at     INTEGER NOT NULL DEFAULT 0,     -- the last real answer (0: never)
+    ttl_until      INTEGER NOT NULL DEFAULT 0,     -- no re-query of this name before
+    pending        TEXT,                           -- status:codes seen but not yet confirmed
+    pending_count  INTEGER NOT NULL DEFAULT 0,
+    failing_since  INTEGER NOT NULL DEFAULT 0,     -- 0: the last check answered
+    failing_reason TEXT,                           -- why the checks fail now
+    problem        TEXT,                           -- the entity of its problem (migration 5)
+    version        INTEGER NOT NULL DEFAULT 0,     -- compare-and-set (migration 11)
+    PRIMARY KEY (target_id, list_id)
+) WITHOUT ROWID;
+INSERT INTO state_0_3 (target_id, list_id, status, since, codes, txt, reason, checked_at,
+                       ttl_until, pending, pending_count, failing_since, failing_reason, problem,
+                       version)
+    SELECT target_id, list_id, status, since, codes, txt, reason, checked_at, ttl_until, pending,
+           pending_count, failing_since, failing_reason, problem, version FROM state;
+DROP TABLE state;
+ALTER TABLE state_0_3 RENAME TO state;
+CREATE INDEX state_problem ON state (list_id, problem) WHERE problem IS NOT NULL;
