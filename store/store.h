@@ -201,8 +201,8 @@ int64_t store_target_id(store_t *s, const target_t *t, int64_t now);
  * already says what store_target_id would write but last_seen (else it calls
  * store_target_id), and store_target_ids_flush writes last_seen = now for
  * every target got with `seen` (the caller answered it this cycle) since, in
- * one transaction (0 or -1). A /16 is 65,536 upserts a visit otherwise. m may
- * be NULL: every get upserts. */
+ * one transaction and a statement per run of such ids (0 or -1). A /16 is
+ * 65,536 upserts a visit otherwise. m may be NULL: every get upserts. */
 typedef struct store_target_ids store_target_ids_t;
 store_target_ids_t *store_target_ids_load(store_t *s);
 int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *t, int64_t now,

@@ -9,7 +9,10 @@
 
 static const store_sql_t SQL_ACTIVE_IDS = STORE_SQL(
 	"SELECT id, target, type, coalesce(discovered_from, '') FROM targets WHERE active = 1");
-static const store_sql_t SQL_SEEN = STORE_SQL("UPDATE targets SET last_seen = ?1 WHERE id = ?2");
+/* a run of ids all seen: the ids between them that were not active when the cycle began stay
+ * as they are (a target created since has a higher id, one reactivated since was seen then) */
+static const store_sql_t SQL_SEEN = STORE_SQL(
+	"UPDATE targets SET last_seen = ?1 WHERE id BETWEEN ?2 AND ?3 AND active = 1");
 
 struct known {
 	char *name, *from;
@@ -71,24 +74,49 @@ int64_t store_target_ids_get(store_t *s, store_target_ids_t *m, const target_t *
 	return store_target_id(s, t, now);
 }
 
+static int by_id(const void *a, const void *b)
+{
+	int64_t x = (*(const struct known *const *)a)->id, y = (*(const struct known *const *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
 int store_target_ids_flush(store_t *s, store_target_ids_t *m, int64_t now)
 {
 	store_stmt_t *st = store_stmt(s, &SQL_SEEN);
+	struct known **o;
+	int rc = 0;
 
-	if (!m)
+	if (!m || !m->n)
 		return 0;
 	if (!st || store_begin(s) < 0)
 		return -1;
-	for (size_t i = 0; i < m->n; i++) {
-		if (!m->v[i].seen)
+	/* in id order, a statement per run of targets all seen: one for a whole network, not
+	 * one per address */
+	o = xcalloc(m->n, sizeof(*o));
+	for (size_t i = 0; i < m->n; i++)
+		o[i] = &m->v[i];
+	qsort(o, m->n, sizeof(*o), by_id);
+	for (size_t i = 0; i < m->n && rc == 0;) {
+		size_t j = i;
+
+		if (!o[i]->seen) {
+			i++;
 			continue;
-		store_bind_int64(st, 1, now);
-		store_bind_int64(st, 2, m->v[i].id);
-		if (store_done(s, st) < 0) {
-			store_rollback(s);
-			return -1;
 		}
-		m->v[i].seen = false;
+		while (j + 1 < m->n && o[j + 1]->seen)
+			j++;
+		store_bind_int64(st, 1, now);
+		store_bind_int64(st, 2, o[i]->id);
+		store_bind_int64(st, 3, o[j]->id);
+		rc = store_done(s, st);
+		for (; i <= j; i++)
+			o[i]->seen = false;
+	}
+	free(o);
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
 	}
 	return store_commit(s);
 }
