@@ -398,6 +398,29 @@ static void rehash(problem_set_t *ps)
 	}
 }
 
+/* The slot of (zone, entity): its problem's, or the empty one where it would go. */
+static size_t slot_of(const problem_set_t *ps, const char *zone, const char *entity)
+{
+	size_t j = key_hash(zone, entity) & (ps->nslot - 1);
+
+	for (; ps->slot[j]; j = (j + 1) & (ps->nslot - 1)) {
+		const problem_t *p = &ps->v[ps->slot[j] - 1];
+		if (!strcmp(p->entity, entity) && !strcmp(p->zone, zone))
+			break;
+	}
+	return j;
+}
+
+const problem_t *problem_set_get(const problem_set_t *ps, const char *zone, const char *entity)
+{
+	size_t j;
+
+	if (!ps->nslot)
+		return NULL;
+	j = slot_of(ps, zone, entity);
+	return ps->slot[j] ? &ps->v[ps->slot[j] - 1] : NULL;
+}
+
 /* The problem of (zone, entity), made when missing (*made set). */
 static problem_t *find(problem_set_t *ps, const char *zone, const char *entity, bool *made)
 {
@@ -406,12 +429,9 @@ static problem_t *find(problem_set_t *ps, const char *zone, const char *entity, 
 	*made = false;
 	if ((ps->n + 1) * 2 > ps->nslot)
 		rehash(ps);
-	j = key_hash(zone, entity) & (ps->nslot - 1);
-	for (; ps->slot[j]; j = (j + 1) & (ps->nslot - 1)) {
-		problem_t *p = &ps->v[ps->slot[j] - 1];
-		if (!strcmp(p->entity, entity) && !strcmp(p->zone, zone))
-			return p;
-	}
+	j = slot_of(ps, zone, entity);
+	if (ps->slot[j])
+		return &ps->v[ps->slot[j] - 1];
 	if (ps->n == ps->cap) {
 		ps->cap = ps->cap ? ps->cap * 2 : 16;
 		ps->v = xrealloc(ps->v, ps->cap * sizeof(*ps->v));

@@ -125,6 +125,9 @@ int problem_set_add(problem_set_t *ps, const result_t *r, const target_t *t, uin
 problem_t *problem_set_fold(problem_set_t *ps, const result_t *r, const target_t *t, uint32_t asn,
 			    const problem_rule_t *rules, size_t nrules);
 
+/* The problem of list zone and entity, or NULL (borrowed until ps changes). */
+const problem_t *problem_set_get(const problem_set_t *ps, const char *zone, const char *entity);
+
 /* How many problems, ignored ones included. */
 size_t problem_set_count(const problem_set_t *ps);
 

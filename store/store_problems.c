@@ -18,16 +18,25 @@ static const store_sql_t SQL_TARGET_STANDING = STORE_SQL(
 static const store_sql_t SQL_LIST_TALLY = STORE_SQL(
 	"UPDATE lists SET results = ?2, targets_listed = ?3, problems_open = ?4, results_stale = ?5, "
 	"results_failing = ?6, last_answer = ?7, results_unchecked = ?8 WHERE id = ?1");
-static const store_sql_t SQL_PROBLEM_PUT = STORE_SQL(
-	"INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, affected, first, "
-	"since, stale, ignored_by, seen) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-	"ON CONFLICT (list_id, entity) DO UPDATE SET scope = excluded.scope, "
-	"severity = excluded.severity, rank = excluded.rank, codes = excluded.codes, "
-	"txt = excluded.txt, affected = excluded.affected, first = excluded.first, "
-	"since = excluded.since, stale = excluded.stale, ignored_by = excluded.ignored_by, "
-	"seen = excluded.seen");
-static const store_sql_t SQL_PROBLEMS_PRUNE = STORE_SQL("DELETE FROM problems WHERE seen != ?1");
+/* a problem the same as before is not rewritten (most of them, cycle after cycle); DISTINCT
+ * is how each engine says "differs, NULLs included" of a row */
+#define PROBLEM_PUT(DISTINCT)                                                                  \
+	"INSERT INTO problems (list_id, entity, scope, severity, rank, codes, txt, affected, "  \
+	"first, since, stale, ignored_by, seen) "                                              \
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "                     \
+	"ON CONFLICT (list_id, entity) DO UPDATE SET scope = excluded.scope, "                 \
+	"severity = excluded.severity, rank = excluded.rank, codes = excluded.codes, "         \
+	"txt = excluded.txt, affected = excluded.affected, first = excluded.first, "           \
+	"since = excluded.since, stale = excluded.stale, ignored_by = excluded.ignored_by, "   \
+	"seen = excluded.seen WHERE (problems.scope, problems.severity, problems.rank, "       \
+	"problems.codes, problems.txt, problems.affected, problems.first, problems.since, "   \
+	"problems.stale, problems.ignored_by) " DISTINCT " (excluded.scope, excluded.severity, " \
+	"excluded.rank, excluded.codes, excluded.txt, excluded.affected, excluded.first, "    \
+	"excluded.since, excluded.stale, excluded.ignored_by)"
+static const store_sql_t SQL_PROBLEM_PUT =
+	STORE_SQL2(PROBLEM_PUT("IS NOT"), PROBLEM_PUT("IS DISTINCT FROM"));
+static const store_sql_t SQL_PROBLEM_KEYS = STORE_SQL("SELECT id, list_id, entity FROM problems");
+static const store_sql_t SQL_PROBLEM_DELETE = STORE_SQL("DELETE FROM problems WHERE id = ?1");
 
 #define PROBLEM_COLS                                                                           \
 	"SELECT p.id, p.rank, p.list_id, l.zone, l.name, p.entity, p.scope, p.severity, p.codes, " \
@@ -168,14 +177,28 @@ int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t r
 	return rc;
 }
 
-int store_problems_prune(store_t *s, int64_t seen)
+int store_problems_prune(store_t *s, store_problem_keep_fn keep, void *arg)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_PROBLEMS_PRUNE);
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEM_KEYS), *del;
+	int64_t *gone = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
 
 	if (!st)
 		return -1;
-	store_bind_int64(st, 1, seen);
-	return store_done(s, st);
+	while ((rc = store_row(s, st)) == 1)
+		if (!keep(arg, store_col_int64(st, 1), store_col_str(st, 2)))
+			*(int64_t *)xpush((void **)&gone, &cap, &n, sizeof(*gone)) =
+				store_col_int64(st, 0);
+	/* deleted once the read is done: no engine has to step a table it is changing */
+	if (rc == 0 && n && !(del = store_stmt(s, &SQL_PROBLEM_DELETE)))
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		store_bind_int64(del, 1, gone[i]);
+		rc = store_done(s, del);
+	}
+	free(gone);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- reads ---- */

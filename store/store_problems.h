@@ -21,11 +21,14 @@ int store_target_standing_set(store_t *s, int64_t target_id, const target_t *t,
 			      standing_t standing, bool stale);
 /* Sets a list's tallies. */
 int store_list_tally_set(store_t *s, int64_t list_id, const store_list_tally_t *t);
-/* Upserts problem p of list list_id at rank (1: the worst), found by digest `seen`. */
+/* Upserts problem p of list list_id at rank (1: the worst), found by digest `seen`; a row
+ * that already says all this is left as it is (its seen too). */
 int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t rank,
 		      int64_t seen);
-/* Deletes the problems the digest `seen` did not find. */
-int store_problems_prune(store_t *s, int64_t seen);
+/* Deletes the problems for which keep(arg, list_id, entity) is false (the digest's
+ * set no longer has them). 0 or -1. */
+typedef bool (*store_problem_keep_fn)(void *arg, int64_t list_id, const char *entity);
+int store_problems_prune(store_t *s, store_problem_keep_fn keep, void *arg);
 
 /* ---- reads ---- */
 

@@ -853,6 +853,13 @@ static int listing_seen(void *arg, const store_listing_t *l)
 	return 0;
 }
 
+static bool keep_only_10_0_0_1(void *arg, int64_t list_id, const char *entity)
+{
+	(void)arg;
+	(void)list_id;
+	return !strcmp(entity, "10.0.0.1");
+}
+
 static int problem_seen(void *arg, const store_problem_row_t *r)
 {
 	struct names *w = arg;
@@ -987,8 +994,17 @@ ENGINES(targets_in_numeric_order_paged_and_filtered)
 		cr_assert_eq(sum.problems, 2);
 		cr_assert_eq(sum.by_scope[SCOPE_IP], 2);
 		cr_assert_eq(sum.ignored, 1);
-		cr_assert_eq(store_problems_prune(s, 8), 0, "%s", store_error(s));
-		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems"), 0);
+		/* the same problem again is not rewritten; a change is */
+		cr_assert_eq(store_problem_put(s, lid, &p, 3, 8), 0, "%s", store_error(s));
+		cr_assert_eq(store_scalar(s, "SELECT seen FROM problems WHERE entity = '192.0.2.99'"), 7);
+		p.affected = 2;
+		cr_assert_eq(store_problem_put(s, lid, &p, 3, 8), 0, "%s", store_error(s));
+		cr_assert_eq(store_scalar(s, "SELECT seen FROM problems WHERE entity = '192.0.2.99'"), 8);
+		cr_assert_eq(store_scalar(s, "SELECT affected FROM problems WHERE entity = '192.0.2.99'"), 2);
+		/* the digest's set says which stay */
+		cr_assert_eq(store_problems_prune(s, keep_only_10_0_0_1, NULL), 0, "%s", store_error(s));
+		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems"), 1);
+		cr_assert_eq(store_scalar(s, "SELECT count(*) FROM problems WHERE entity = '10.0.0.1'"), 1);
 	}
 	/* own listings by target in numeric order */
 	memset(&w, 0, sizeof(w));

@@ -195,6 +195,15 @@ static int on_target(void *arg, const store_target_view_t *v)
 	return 0;
 }
 
+/* Is (list, entity) a problem of this digest? */
+static bool still_a_problem(void *arg, int64_t list_id, const char *entity)
+{
+	struct digest *d = arg;
+	const struct dlist *l = list_by_id(d, list_id);
+
+	return l && entity && problem_set_get(d->ps, l->row.zone, entity);
+}
+
 /* Writes what the pass found, in one transaction. */
 static int digest_write(struct digest *d, int64_t seen)
 {
@@ -220,7 +229,7 @@ static int digest_write(struct digest *d, int64_t seen)
 		if (store_problem_put(st, l->row.id, v[i], (int64_t)i + 1, seen) < 0)
 			goto fail;
 	}
-	if (store_problems_prune(st, seen) < 0)
+	if (store_problems_prune(st, still_a_problem, d) < 0)
 		goto fail;
 	for (size_t i = 0; i < d->nlists; i++)
 		if (store_list_tally_set(st, d->lists[i].row.id, &d->lists[i].tally) < 0)
