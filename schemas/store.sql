@@ -338,7 +338,7 @@ CREATE TABLE problems (
     since      INTEGER NOT NULL DEFAULT 0,     -- the earliest listing's since
     stale      INTEGER NOT NULL DEFAULT 0,
     ignored_by TEXT,                           -- the [ignore] rule, or NULL
-    seen       INTEGER NOT NULL,               -- the digest that last found it
+    seen       INTEGER NOT NULL,               -- the digest that last wrote it (found it new or changed)
     UNIQUE (list_id, entity)
 );
 CREATE INDEX problems_rank ON problems (rank);
