@@ -51,8 +51,8 @@ def main():
     c1, c2 = by.get("cycle-first"), by.get("cycle-later")
     if c1 and c2:
         out.append("The daemon (`blmon run --once`, the same lists from the files, a SQLite "
-                   "history): a first cycle, where every state is new, took %s s in a process of "
-                   "%s s (peak %s MiB); a later one %s s in %s s (peak %s MiB), %s DNS queries. "
+                   "history): a first cycle, where every state is new, took %.2f s in a process of "
+                   "%s s (peak %s MiB); a later one %.2f s in %s s (peak %s MiB), %s DNS queries. "
                    "What is left of a cycle is the database: the answers take %s s in `blmon "
                    "check`." % (c1["cycle_seconds"], fmt(c1["wall"]), fmt(mib(c1["rss_kb"]), "{:,.0f}"),
                                 c2["cycle_seconds"], fmt(c2["wall"]), fmt(mib(c2["rss_kb"]), "{:,.0f}"),
@@ -100,14 +100,15 @@ def main():
     ]
     c2 = by.get("cycle-later")
     if c2:
-        # judged on the process (start, load, one cycle, exit): the cycle's own record is in
-        # whole seconds
-        targets.append((c2["wall"] <= 1.5,
-                        "a daemon cycle of /16 x 8 lists from datasets in about a second: %s s "
-                        "(the whole `blmon run --once` %.2f s; 0 queries; `blmon check` gives the "
-                        "same answers in %.2f s: the rest is SQLite, above all the digest's pass "
-                        "over half a million states)"
-                        % (c2["cycle_seconds"], c2["wall"], ds["wall"])))
+        # the cycle as the daemon times it (its log, to the hundredth): "about a second" is
+        # judged as at most 1.25 s, on shared and loaded cores
+        targets.append((c2["cycle_seconds"] <= 1.25 and c2["queries"] == 0,
+                        "a daemon cycle of /16 x 8 lists from datasets in about a second: %.2f s, "
+                        "of which the digest %s s (the whole `blmon run --once`, start and data "
+                        "load included, %.2f s; %s queries; `blmon check` gives the same answers "
+                        "in %.2f s: the rest is SQLite)"
+                        % (c2["cycle_seconds"], c2.get("digest_seconds"), c2["wall"],
+                           c2["queries"], ds["wall"])))
     out.append("Targets:")
     out.append("")
     for ok, text in targets:
