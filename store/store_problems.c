@@ -179,7 +179,7 @@ int store_problem_put(store_t *s, int64_t list_id, const problem_t *p, int64_t r
 
 int store_problems_prune(store_t *s, store_problem_keep_fn keep, void *arg)
 {
-	store_stmt_t *st = store_stmt(s, &SQL_PROBLEM_KEYS), *del;
+	store_stmt_t *st = store_stmt(s, &SQL_PROBLEM_KEYS), *del = NULL;
 	int64_t *gone = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
