@@ -419,6 +419,9 @@ Test(cluster, two_nodes_share_a_lists_rate)
 		 "AND ended IS NOT NULL", (long long)settled_at);
 	longest = harness_pg_value(&pg, sql);
 	cr_assert_geq(longest, 6, "the longest cycle took %lld s: the rate was not shared", longest);
+	/* a cycle longer than a lease and a few intervals retires nothing it still checks */
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0"), 0,
+		     "a target still watched was retired during a slow cycle");
 }
 
 /* A list is dead only when the nodes agree: one node whose resolver sees it dead is shown as
@@ -514,4 +517,70 @@ Test(cluster, drop_is_downloaded_once_and_used_by_every_node)
 	cr_assert_eq(harness_count(reqs, "/drop_v4.json"), 1, "drop_v4.json fetched more than once:\n%s",
 		     reqs);
 	free(reqs);
+}
+
+/* Targets leaving the config of every node (a reload): retired once by the cluster, whichever
+ * node held their shards; nothing recorded or mailed for them, their state not written again
+ * and their problems gone from every node's API. The targets that stay are untouched. */
+Test(cluster, targets_leaving_the_config_are_retired_once)
+{
+	static char conf[300];
+	long long n, mails, written;
+	char sql[400];
+
+	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
+	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
+	extra_conf = conf;
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(NODES);
+	alerts_settled();
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/problems", &status);
+		cr_assert_eq(status, 200);
+		cr_assert(strstr(body, "192.0.2.10"), "node %d: %s", i + 1, body);
+		free(body);
+	}
+	n = harness_pg_value(&pg, EVENTS);
+	mails = harness_smtp_mails(dir);
+	/* 192.0.2.8 to .10 leave (.10 is listed), .11 to .15 stay */
+	targets = "network = 192.0.2.12/30\nip = 192.0.2.11\n";
+	for (int i = 0; i < NODES; i++) {
+		node_conf(i);
+		kill(d[i].pid, SIGHUP);
+	}
+	for (int i = 0; i < NODES; i++)
+		if (!harness_daemon_wait_log(&d[i], "reloaded", 10000))
+			harness_daemon_fail(&d[i], "a node did not reload");
+	if (!harness_daemon_wait(alive(), "SELECT count(*) FROM targets WHERE active = 0", 3,
+				 (LEASE + 10) * 1000))
+		harness_daemon_fail(alive(), "the targets that left were not retired");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0 AND target "
+				      "NOT IN ('192.0.2.8', '192.0.2.9', '192.0.2.10')"), 0,
+		     "a target that stays was retired");
+	written = harness_pg_value(&pg, "SELECT coalesce(sum(s.version), 0) FROM state s JOIN targets "
+				   "t ON t.id = s.target_id WHERE t.active = 0");
+	/* every node's cycles more, and the coordinator's passes: they stay retired */
+	if (!harness_daemon_cycles(alive(), 4 * NODES, 20000))
+		harness_daemon_fail(alive(), "no more cycles");
+	alerts_settled();
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0"), 3,
+		     "a retired target came back");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 1"), 5);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(s.version), 0) FROM state s JOIN targets t ON "
+		 "t.id = s.target_id WHERE t.active = 0");
+	cr_assert_eq(harness_pg_value(&pg, sql), written, "a retired target's state was written again");
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), n, "nothing recorded for leaving");
+	cr_assert_eq(harness_smtp_mails(dir), mails, "nothing mailed for leaving:\n%s", subjects());
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/problems", &status);
+		cr_assert_eq(status, 200);
+		cr_assert_null(strstr(body, "192.0.2.10"), "node %d still shows it: %s", i + 1, body);
+		cr_assert(strstr(body, "192.0.2.11"), "node %d: %s", i + 1, body);
+		free(body);
+	}
 }

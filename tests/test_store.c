@@ -623,6 +623,38 @@ ENGINES(cluster_leases_split_and_hand_over)
 	store_close(s);
 }
 
+/* A node retires, of the targets not seen since a time, only those of the shards it swept. */
+ENGINES(cluster_retire_takes_only_the_shards_swept)
+{
+	store_t *s = open_rw();
+	const char *names[3] = {"192.0.2.1", NULL, "192.0.2.3"};
+	char other[32];
+	target_t t;
+
+	/* a second address in another shard than 192.0.2.1's */
+	for (int i = 2; !names[1] && i < 255; i++) {
+		snprintf(other, sizeof(other), "198.51.100.%d", i);
+		if (store_cluster_shard(other) != store_cluster_shard(names[0]) &&
+		    store_cluster_shard(other) != store_cluster_shard(names[2]))
+			names[1] = other;
+	}
+	cr_assert_not_null(names[1]);
+	for (int i = 0; i < 3; i++) {
+		target_parse_ip(names[i], &t);
+		cr_assert_gt(store_target_id(s, &t, i == 2 ? 2000 : 1000), 0, "%s", store_error(s));
+	}
+	/* swept: the shards of .1 and .3; .3 was seen, .1 not; the other's shard was not swept */
+	cr_assert_eq(store_cluster_retire(s, 2000, (uint64_t)1 << store_cluster_shard(names[0]) |
+						       (uint64_t)1 << store_cluster_shard(names[2])),
+		     0, "%s", store_error(s));
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0"), 1);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0 AND "
+				  "target = '192.0.2.1'"), 1);
+	cr_assert_eq(store_cluster_retire(s, 2000, 0), 0, "no shard swept: nothing retired");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0"), 1);
+	store_close(s);
+}
+
 static int count_cycle(void *arg, const store_cycle_row_t *c)
 {
 	int *n = arg;

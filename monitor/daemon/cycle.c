@@ -65,7 +65,10 @@ struct cycle {
 	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
-	bool swept;           /* the run lists answered every target: their plain states too */
+	bool swept;           /* the run ran to its end and saw every target it had to (of the
+				 config; in a cluster, of the shards in `kept`) */
+	uint64_t kept;        /* in a cluster: the shards held from the cycle's start to its end
+				 (store_cluster_mask), the ones whose targets it saw */
 	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
 				    once, after the run (store_target_ids_flush) */
 };
@@ -315,6 +318,7 @@ static void cluster_between(struct cycle *cy)
 		cy->batch = 0;
 	}
 	sched_cluster_renew(cy->s, time(NULL), false);
+	cy->kept &= store_cluster_mask(&cy->s->hold);
 }
 
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
@@ -479,7 +483,7 @@ static void build_targets(struct cycle *cy)
 /* Whether this cycle saw every target of the config: every host resolved and
  * every domain's addresses discovered, and not a node of a cluster (each sees
  * only its shards' targets). Only such a cycle counts as a whole sweep of its
- * lists, and outside a cluster retires the targets it did not see. */
+ * lists. */
 static bool sees_all(const struct cycle *cy)
 {
 	return cy->targets_whole && !cy->s->cfg->cluster;
@@ -487,22 +491,17 @@ static bool sees_all(const struct cycle *cy)
 
 /* Targets neither in the config nor discovered this cycle leave the current
  * state (kept in history; re-adding one brings it back with its history).
- * Only after a cycle that knew all its targets: a resolver outage that hides
- * a host's addresses must not retire them. 0 or -1. */
-static unsigned shortest_interval(const config_t *c);
-
+ * Only after a cycle that ran to its end and knew all its targets: a resolver
+ * outage that hides a host's addresses, or a stop, must not retire them. In a
+ * cluster each node retires from the shards it held for the whole cycle: only
+ * the node that checks a target can say it was not there (a cycle slower than a
+ * lease retires nothing another node still checks). 0 or -1. */
 static int retire_targets(struct cycle *cy)
 {
-	const config_t *c = cy->s->cfg;
-
-	/* in a cluster each node sees only its shards' targets: the coordinator retires those
-	 * no node has seen for a lease and a few intervals (a handover, a slow cycle) */
-	if (c->cluster)
-		return store_targets_retire(cy->s->store,
-					    cy->now - (int64_t)c->cluster_lease_s -
-						    3 * (int64_t)shortest_interval(c));
-	if (!sees_all(cy))
+	if (!cy->swept)
 		return 0;
+	if (cy->s->cfg->cluster)
+		return store_cluster_retire(cy->s->store, cy->now, cy->kept);
 	return store_targets_retire(cy->s->store, cy->now);
 }
 
@@ -697,6 +696,8 @@ static int cluster_views(struct cycle *cy)
 	return 0;
 }
 
+static unsigned shortest_interval(const config_t *c);
+
 /* The health of run[i] the live nodes agree on, into h (which holds the coordinator's own):
  * a list is dead, a wildcard, refusing or unreachable only when every node that tested it
  * lately finds so; when one of them finds it ok it stays ok (the others' resolvers are the
@@ -832,10 +833,9 @@ static int check(struct cycle *cy)
 	 * one that looks fresh would */
 	if (stopped < 0 || cy->failed)
 		return cy->failed ? -1 : 0;
-	if (sees_all(cy)) {
-		cy->swept = true;
+	cy->swept = cy->targets_whole;
+	if (sees_all(cy))
 		return 0;
-	}
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < answered_lists(cy); i++)
@@ -916,12 +916,12 @@ static int finish(struct cycle *cy, double started)
 	 * cycle to end can read everything it wrote, its problems included */
 	/* in a cluster the coordinator digests and alerts for all: once, over every node's
 	 * writes */
-	if (record_errors(cy) < 0 ||
+	cy->kept &= store_cluster_mask(&s->hold);
+	if (record_errors(cy) < 0 || retire_targets(cy) < 0 ||
 	    (sched_coordinates(s) &&
 	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	      retire_targets(cy) < 0 ||
-	      (cy->swept && store_lists_swept(s->store, cy->run_lid,
-					      answered_lists(cy), cy->now) < 0) ||
+	      (sees_all(cy) && cy->swept &&
+	       store_lists_swept(s->store, cy->run_lid, answered_lists(cy), cy->now) < 0) ||
 	      digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
@@ -1057,6 +1057,7 @@ int cycle_run(struct sched *s)
 	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0 ||
 	    (s->cfg->cluster && store_cluster_cycle(s->store, cy.id, s->cfg->cluster_node) < 0))
 		goto fail;
+	cy.kept = store_cluster_mask(&s->hold);
 	build_targets(&cy);
 	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)
 		goto fail;
