@@ -129,7 +129,9 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_queue ON alerts (delivered, gave_up, next_attempt);
 
 -- The alert producer's position: names 'last_event' and 'last_health' hold the last events.id
--- and list_health.id already turned into alerts (absent before the first cycle).
+-- and list_health.id already turned into alerts (absent before the first cycle). In a cluster,
+-- 'cluster_swept' holds the shards some node has swept from start to end, one bit each
+-- (store_cluster_swept): the first run waits until every shard has been.
 CREATE TABLE alert_state (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL

@@ -73,6 +73,10 @@ static const store_sql_t SQL_RETIRE_STATES = STORE_SQL(
 	", ttl_until = 1, version = version + 1 WHERE target_id = ?1 AND " STORE_PLAIN);
 static const store_sql_t SQL_RETIRE = STORE_SQL(
 	"UPDATE targets SET active = 0 WHERE id = ?1 AND active = 1 AND last_seen < ?2");
+/* bits ORed in, kept with the alert producer's position (the first run waits for them) */
+static const store_sql_t SQL_SWEPT = STORE_SQL(
+	"INSERT INTO alert_state (name, value) VALUES ('cluster_swept', ?1) ON CONFLICT (name) DO "
+	"UPDATE SET value = alert_state.value | excluded.value RETURNING value");
 static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
 
 int store_cluster_shard(const char *target)
@@ -354,6 +358,21 @@ out:
 		store_rollback(s);
 	free(ids);
 	return ret;
+}
+
+int store_cluster_swept(store_t *s, uint64_t shards, uint64_t *all)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_SWEPT);
+
+	*all = 0;
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, (int64_t)shards);
+	if (store_row(s, st) != 1)
+		return -1;
+	*all = (uint64_t)store_col_int64(st, 0);
+	store_reset(st);
+	return 0;
 }
 
 int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node)

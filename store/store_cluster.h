@@ -82,6 +82,14 @@ uint64_t store_cluster_mask(const store_cluster_hold_t *h);
  * checks, and a target is retired once. 0 or -1. */
 int store_cluster_retire(store_t *s, int64_t before, uint64_t shards);
 
+/* Adds shards (a mask) to the shards some node has swept from start to end at least once, and
+ * gives in *all every shard swept so far (the first run's summary waits for all of them: it
+ * covers every node's part). 0 or -1. */
+int store_cluster_swept(store_t *s, uint64_t shards, uint64_t *all);
+
+/* Every shard: the mask of a node that would hold them all. */
+#define STORE_CLUSTER_ALL ((uint64_t)-1 >> (64 - STORE_CLUSTER_SHARDS))
+
 /* Notes that node runs cycle cycle_id. 0 or -1. */
 int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node);
 

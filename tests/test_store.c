@@ -655,6 +655,23 @@ ENGINES(cluster_retire_takes_only_the_shards_swept)
 	store_close(s);
 }
 
+/* The shards swept by the nodes add up, until every one has been. */
+ENGINES(cluster_sweeps_add_up_to_every_shard)
+{
+	store_t *s = open_rw();
+	uint64_t all;
+
+	cr_assert_eq(store_cluster_swept(s, 0, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, 0);
+	cr_assert_eq(store_cluster_swept(s, 0x0000ffffu, &all), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_swept(s, 0x00ff00f0u, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, 0x00ffffffu);
+	cr_assert_neq(all, STORE_CLUSTER_ALL);
+	cr_assert_eq(store_cluster_swept(s, 0xff000000u, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, STORE_CLUSTER_ALL);
+	store_close(s);
+}
+
 static int count_cycle(void *arg, const store_cycle_row_t *c)
 {
 	int *n = arg;

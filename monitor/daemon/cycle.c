@@ -65,8 +65,9 @@ struct cycle {
 	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
-	bool swept;           /* the run ran to its end and saw every target it had to (of the
-				 config; in a cluster, of the shards in `kept`) */
+	bool ran;             /* the run ran to its end (not stopped, every write made) */
+	bool swept;           /* ... and saw every target it had to (of the config; in a
+				 cluster, of the shards in `kept`) */
 	uint64_t kept;        /* in a cluster: the shards held from the cycle's start to its end
 				 (store_cluster_mask), the ones whose targets it saw */
 	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
@@ -833,6 +834,7 @@ static int check(struct cycle *cy)
 	 * one that looks fresh would */
 	if (stopped < 0 || cy->failed)
 		return cy->failed ? -1 : 0;
+	cy->ran = true;
 	cy->swept = cy->targets_whole;
 	if (sees_all(cy))
 		return 0;
@@ -900,6 +902,22 @@ static int record_errors(struct cycle *cy)
 	return open ? store_commit(st) : 0;
 }
 
+/* In a cluster: the shards this cycle ran through from start to end join those swept so far,
+ * until every shard has been swept once by some node. Only then is the state whole for the
+ * first run's summary: it covers every node's part, in one message. 0 or -1. */
+static int cluster_swept(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	uint64_t all;
+
+	if (!s->cfg->cluster || s->swept_all)
+		return 0;
+	if (store_cluster_swept(s->store, cy->ran ? cy->kept : 0, &all) < 0)
+		return -1;
+	s->swept_all = (all & STORE_CLUSTER_ALL) == STORE_CLUSTER_ALL;
+	return 0;
+}
+
 /* Records the cycle's counters and prunes old rows, then lets the mail log
  * and the alerts see what the cycle wrote. 0 or -1. */
 static int finish(struct cycle *cy, double started)
@@ -917,7 +935,7 @@ static int finish(struct cycle *cy, double started)
 	/* in a cluster the coordinator digests and alerts for all: once, over every node's
 	 * writes */
 	cy->kept &= store_cluster_mask(&s->hold);
-	if (record_errors(cy) < 0 || retire_targets(cy) < 0 ||
+	if (record_errors(cy) < 0 || retire_targets(cy) < 0 || cluster_swept(cy) < 0 ||
 	    (sched_coordinates(s) &&
 	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
 	      (sees_all(cy) && cy->swept &&
@@ -928,7 +946,7 @@ static int finish(struct cycle *cy, double started)
 	if (s->lw && sched_coordinates(s))
 		logwatch_poll(s->lw, time(NULL));
 	if (sched_coordinates(s))
-		alert_cycle_done(s->alert, time(NULL));
+		alert_cycle_done(s->alert, time(NULL), !s->cfg->cluster || s->swept_all);
 	else
 		alert_deliver(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
