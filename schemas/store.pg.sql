@@ -346,3 +346,14 @@ CREATE TABLE cluster_list_health (
 -- migration 14
 -- Which node of a cluster ran each cycle: store.sql's migration 14.
 ALTER TABLE cycles ADD COLUMN node ctext;
+
+-- migration 15
+-- Each list's queries per UTC day, all nodes together: store.sql's migration 15.
+CREATE TABLE list_queries (
+    list_id BIGINT NOT NULL REFERENCES lists (id),
+    day     BIGINT NOT NULL,
+    queries BIGINT NOT NULL DEFAULT 0,
+    held    BIGINT NOT NULL DEFAULT 0,
+    spent   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, day)
+);

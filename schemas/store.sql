@@ -480,3 +480,18 @@ CREATE TABLE cluster_list_health (
 -- migration 14
 -- Which node of a cluster ran each cycle (NULL: blmon alone), for the per-node series of /metrics.
 ALTER TABLE cycles ADD COLUMN node TEXT;
+
+-- migration 15
+-- The queries sent to each list per UTC day (day: its first second), by every node of a cluster
+-- together: test points, A and TXT. Before it asks, a node takes from the list's daily budget
+-- what its cycle may send at most (held, store_budget_take); after, what it sent is counted in
+-- queries and its hold given back (store_budget_settle). A list whose budget the queries sent
+-- leave no room in is not asked again before the next day; the first node to find so says it.
+CREATE TABLE list_queries (
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    day     INTEGER NOT NULL,
+    queries INTEGER NOT NULL DEFAULT 0,
+    held    INTEGER NOT NULL DEFAULT 0,
+    spent   INTEGER NOT NULL DEFAULT 0,                -- 1: a node found it spent (and said so)
+    PRIMARY KEY (list_id, day)
+);

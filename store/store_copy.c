@@ -47,6 +47,7 @@ static const struct table {
 	{"cluster_leases", {"shard"}, false},
 	{"cluster_nodes", {"node"}, false},
 	{"cluster_list_health", {"node", "list_id"}, false},
+	{"list_queries", {"list_id", "day"}, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -20,6 +20,7 @@
 #include "monitor/daemon/digest.h"
 #include "monitor/daemon/mirror.h"
 #include "monitor/mtalog/logwatch.h"
+#include "store/store_budget.h"
 #include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
@@ -72,6 +73,11 @@ struct cycle {
 				 (store_cluster_mask), the ones whose targets it saw */
 	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
 				    once, after the run (store_target_ids_flush) */
+	/* per DNS list of the run: its queries (test points, A, TXT) and the part of the day's
+	 * budget taken for them (budget_take); counted in the store after the run */
+	dnsbl_budget_t *budgets;
+	int64_t *granted;
+	int64_t day;          /* the UTC day they count in */
 };
 
 /* How many lists of run[] the cycle answers pair by pair: the DNS lists, then DROP's two
@@ -79,6 +85,13 @@ struct cycle {
 static size_t answered_lists(const struct cycle *cy)
 {
 	return cy->nrun + (cy->drop ? 2 : 0);
+}
+
+/* Did run[i] answer every target it was given? Not a DNS list whose budget held some back
+ * (budget_take): its plain pairs it did not ask were not answered again. */
+static bool answered_all(const struct cycle *cy, size_t i)
+{
+	return i >= cy->nrun || !cy->budgets || !cy->budgets[i].capped;
 }
 
 /* ---- results into the store ---- */
@@ -561,6 +574,142 @@ static int add_snds(struct cycle *cy)
 	return 0;
 }
 
+/* ---- the lists' daily budgets, the cluster's ---- */
+
+/* The targets of the run this node asks, by type: all of them, or in a cluster those of the
+ * shards it holds now. */
+static void owned_by_type(const struct cycle *cy, unsigned long long n[3])
+{
+	targetset_iter_t it = {0, 0};
+	target_t t;
+
+	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
+	if (!cy->s->cfg->cluster) {
+		for (size_t i = 0; i < cy->ts.n; i++)
+			n[cy->ts.specs[i].first.type] += cy->ts.specs[i].count;
+		return;
+	}
+	while (targetset_next(&cy->ts, &it, &t))
+		n[t.type] += sched_owns(cy->s, t.name);
+}
+
+/* Takes DNS list run[i] out of the cycle (before its test points). */
+static void list_drop(struct cycle *cy, size_t i)
+{
+	memmove(&cy->run[i], &cy->run[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run));
+	memmove(&cy->run_lid[i], &cy->run_lid[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run_lid));
+	cy->nrun--;
+	cy->rec.lists--;
+}
+
+/* List run[i]'s budget is spent for today: it leaves the run, and is not due before the next
+ * UTC day. Its pairs keep their confirmed state (and grow stale); the list says why, once for
+ * the cluster (the node that finds it first records it in the list's health). 0 or -1. */
+static int budget_spent(struct cycle *cy, size_t i)
+{
+	struct sched *s = cy->s;
+	const catalog_list_t *l = cy->run[i];
+	int64_t used;
+	char detail[STORE_DETAIL_MAX], until[TIMEFMT_MAX];
+	int ch, first;
+
+	s->next_due[l - s->cfg->catalog->lists] = cy->day + 86400;
+	if ((first = store_budget_spent(s->store, cy->run_lid[i], cy->day)) < 0)
+		return -1;
+	if (!first) {
+		list_drop(cy, i);
+		return 0; /* said already */
+	}
+	if ((used = store_budget_used(s->store, cy->run_lid[i], cy->day)) < 0)
+		return -1;
+	timefmt_rfc3339(cy->day + 86400, until);
+	snprintf(detail, sizeof(detail), "budget: its %u queries a day are spent (%lld sent today%s); "
+		 "not asked again before %s, its results stay as last confirmed", l->budget,
+		 (long long)used, s->cfg->cluster ? " by the nodes together" : "", until);
+	ch = store_list_health(s->store, cy->run_lid[i], HEALTH_UNTESTED, detail, cy->now);
+	if (ch < 0)
+		return -1;
+	if (ch > 0)
+		log_warn("list %s (%s): %s", l->name, catalog_zone_shown(l, l->zone), detail);
+	list_drop(cy, i);
+	return 0;
+}
+
+/* Before any query: each DNS list with a daily budget (unless budget = warn) takes from the
+ * store what this node's cycle may send it at most (its test points, and a query and its TXT
+ * for each target it asks), from the one count every node of a cluster takes from. The engine
+ * asks no more than was granted (dnsbl_budget_t.cap). A list granted too little for its test
+ * points and one target sits this cycle out; when the queries already sent leave no more room
+ * than that, its budget is spent for today. 0 or -1. */
+static int budget_take(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	unsigned long long n[3];
+	bool counted = false, v6 = false;
+
+	/* as test_lists asks the test points: IPv6 ones when any target is IPv6 */
+	for (size_t i = 0; i < cy->ts.n; i++)
+		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
+	cy->day = store_budget_day(cy->now);
+	for (size_t i = 0; i < cy->nrun;) {
+		const catalog_list_t *l = cy->run[i];
+		unsigned tests;
+		int64_t want, grant, room;
+
+		if (l->dataset || !l->budget || s->cfg->budget_warn) {
+			i++;
+			continue; /* counted after the run, not held back */
+		}
+		if (!counted)
+			owned_by_type(cy, n);
+		counted = true;
+		want = tests = dnsbl_test_queries(l, v6);
+		for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
+			if (dnsbl_list_applies(l, (target_type_t)k))
+				want += 2 * (int64_t)n[k];
+		grant = store_budget_take(s->store, cy->run_lid[i], cy->day, want, l->budget, &room);
+		if (grant < 0)
+			return -1;
+		if (grant >= tests + 2 || grant == want) {
+			cy->granted[i] = grant;
+			cy->budgets[i++].cap = (uint64_t)grant;
+			continue;
+		}
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, 0, grant) < 0)
+			return -1;
+		if (room < tests + 2 && room < want) {
+			if (budget_spent(cy, i) < 0)
+				return -1;
+			continue;
+		}
+		/* the others hold the rest for their cycles: this one asks it next time */
+		log_debug("list %s: this cycle sits out, the other nodes hold what is left of its "
+			  "budget", l->name);
+		list_drop(cy, i);
+	}
+	return 0;
+}
+
+/* After the run: what each DNS list was sent joins the day's count, and what was taken and not
+ * sent goes back. A list that could not ask every target for its budget is not a whole sweep.
+ * 0 or -1. */
+static int budget_settle(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	for (size_t i = 0; cy->budgets && i < cy->nrun; i++) {
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day,
+					(int64_t)cy->budgets[i].sent, cy->granted[i]) < 0)
+			return -1;
+		cy->budgets[i].sent = 0;
+		cy->granted[i] = 0;
+		if (cy->budgets[i].capped)
+			log_debug("list %s: %llu targets not asked this cycle: its budget is nearly "
+				  "spent", cy->run[i]->name, (unsigned long long)cy->budgets[i].capped);
+	}
+	return 0;
+}
+
 /* Did every list fail its test points the same way? Then the cause is the
  * resolver, not each list: every test point timed out, found no server or got
  * SERVFAIL, or (with two lists or more) every positive test point answered
@@ -841,7 +990,8 @@ static int check(struct cycle *cy)
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < answered_lists(cy); i++)
-		if (store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
+		if (answered_all(cy, i) &&
+		    store_state_plain_touch(s->store, cy->run_lid[i], cy->now) < 0) {
 			store_rollback(s->store);
 			return -1;
 		}
@@ -902,6 +1052,22 @@ static int record_errors(struct cycle *cy)
 	return open ? store_commit(st) : 0;
 }
 
+/* The lists that answered every target after a whole sweep: their plain pairs were answered
+ * now (store_lists_swept). 0 or -1. */
+static int lists_swept(struct cycle *cy)
+{
+	int64_t *lids = xcalloc(answered_lists(cy) + 1, sizeof(*lids));
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < answered_lists(cy); i++)
+		if (answered_all(cy, i))
+			lids[n++] = cy->run_lid[i];
+	rc = n ? store_lists_swept(cy->s->store, lids, n, cy->now) : 0;
+	free(lids);
+	return rc;
+}
+
 /* In a cluster: the shards this cycle ran through from start to end join those swept so far,
  * until every shard has been swept once by some node. Only then is the state whole for the
  * first run's summary: it covers every node's part, in one message. 0 or -1. */
@@ -938,8 +1104,7 @@ static int finish(struct cycle *cy, double started)
 	if (record_errors(cy) < 0 || retire_targets(cy) < 0 || cluster_swept(cy) < 0 ||
 	    (sched_coordinates(s) &&
 	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	      (sees_all(cy) && cy->swept &&
-	       store_lists_swept(s->store, cy->run_lid, answered_lists(cy), cy->now) < 0) ||
+	      (sees_all(cy) && cy->swept && lists_swept(cy) < 0) ||
 	      digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
@@ -1077,6 +1242,11 @@ int cycle_run(struct sched *s)
 		goto fail;
 	cy.kept = store_cluster_mask(&s->hold);
 	build_targets(&cy);
+	cy.budgets = xcalloc(n + 2, sizeof(*cy.budgets));
+	cy.granted = xcalloc(n + 2, sizeof(*cy.granted));
+	if (budget_take(&cy) < 0)
+		goto fail;
+	dnsbl_set_budgets(s->dns, cy.budgets);
 	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)
 		goto fail;
 	rc = add_snds(&cy);
@@ -1090,7 +1260,8 @@ int cycle_run(struct sched *s)
 		goto fail;
 	if (cy.nrun)
 		pace(&cy);
-	if (check(&cy) < 0 || finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
+	if (check(&cy) < 0 || budget_settle(&cy) < 0 ||
+	    finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
 		goto fail;
 	store_well(&cy);
 	ret = 0;
@@ -1098,6 +1269,12 @@ int cycle_run(struct sched *s)
 fail:
 	store_failed(&cy);
 out:
+	/* a stop or a failure too: what was sent counts (what cannot be written stays held for
+	 * the day, never fewer than were sent) */
+	budget_settle(&cy);
+	dnsbl_set_budgets(s->dns, NULL);
+	free(cy.budgets);
+	free(cy.granted);
 	free(cy.states);
 	free(cy.src_failing);
 	free(cy.src_reason);
