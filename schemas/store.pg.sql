@@ -352,8 +352,9 @@ ALTER TABLE cycles ADD COLUMN node ctext;
 CREATE TABLE list_queries (
     list_id BIGINT NOT NULL REFERENCES lists (id),
     day     BIGINT NOT NULL,
+    node    ctext NOT NULL DEFAULT '',
     queries BIGINT NOT NULL DEFAULT 0,
     held    BIGINT NOT NULL DEFAULT 0,
     spent   INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (list_id, day)
+    PRIMARY KEY (list_id, day, node)
 );

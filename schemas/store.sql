@@ -482,16 +482,20 @@ CREATE TABLE cluster_list_health (
 ALTER TABLE cycles ADD COLUMN node TEXT;
 
 -- migration 15
--- The queries sent to each list per UTC day (day: its first second), by every node of a cluster
--- together: test points, A and TXT. Before it asks, a node takes from the list's daily budget
--- what its cycle may send at most (held, store_budget_take); after, what it sent is counted in
--- queries and its hold given back (store_budget_settle). A list whose budget the queries sent
--- leave no room in is not asked again before the next day; the first node to find so says it.
+-- The queries sent to each list per UTC day (day: its first second) by each node (node: ''
+-- for blmon alone): test points, A and TXT; the list's count is the sum of its nodes'. Before
+-- it asks, a node takes from the list's daily budget what its cycle may send at most (held,
+-- store_budget_take, under a lock on the list's row); after, what it sent is counted in
+-- queries and its hold given back (store_budget_settle). A node that died holding keeps
+-- nothing: its hold no longer counts once it stops renewing (cluster_nodes), and is dropped
+-- when it starts again. A list whose budget the queries sent leave no room in is not asked
+-- again before the next day; spent marks the node that found so first, and said it.
 CREATE TABLE list_queries (
     list_id INTEGER NOT NULL REFERENCES lists (id),
     day     INTEGER NOT NULL,
+    node    TEXT NOT NULL DEFAULT '',
     queries INTEGER NOT NULL DEFAULT 0,
     held    INTEGER NOT NULL DEFAULT 0,
-    spent   INTEGER NOT NULL DEFAULT 0,                -- 1: a node found it spent (and said so)
-    PRIMARY KEY (list_id, day)
+    spent   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, day, node)
 );

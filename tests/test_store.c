@@ -663,30 +663,41 @@ ENGINES(budgets_are_taken_from_one_count_per_list_and_day)
 	store_t *s = open_rw();
 	catalog_t *cat = catalog_new_builtin();
 	int64_t lid, day = store_budget_day(86400 * 3 + 5000), room;
+	store_cluster_hold_t h;
 
 	cr_assert_eq(day, 86400 * 3);
 	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
 	cr_assert_gt(lid, 0, "%s", store_error(s));
+	/* n1 and n2 renew: their holds count */
+	cr_assert_eq(store_cluster_renew(s, "n1", true, 1000, 30, &h), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1000, 30, &h), 0, "%s", store_error(s));
 	/* n1 takes 60 of 100, n2 asks 60 and gets the 40 left */
-	cr_assert_eq(store_budget_take(s, lid, day, 60, 100, &room), 60, "%s", store_error(s));
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 60, 100, 990, &room), 60, "%s",
+		     store_error(s));
 	cr_assert_eq(room, 100);
-	cr_assert_eq(store_budget_take(s, lid, day, 60, 100, &room), 40, "%s", store_error(s));
-	cr_assert_eq(store_budget_take(s, lid, day, 10, 100, &room), 0, "all held");
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 60, 100, 990, &room), 40, "%s",
+		     store_error(s));
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 10, 100, 990, &room), 0, "all held");
 	cr_assert_eq(room, 100, "but nothing sent yet");
 	/* n1 sent 20 of its 60, n2 its 40 */
-	cr_assert_eq(store_budget_settle(s, lid, day, 20, 60), 0, "%s", store_error(s));
-	cr_assert_eq(store_budget_settle(s, lid, day, 40, 40), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_settle(s, lid, day, "n1", 20, 60), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 40, 40), 0, "%s", store_error(s));
 	cr_assert_eq(store_budget_used(s, lid, day), 60);
-	cr_assert_eq(store_budget_take(s, lid, day, 50, 100, &room), 40);
+	/* n1 takes 30 and dies holding them: they count while it could renew, not after */
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 30, 100, 990, &room), 30);
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 50, 100, 990, &room), 10);
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 0, 10), 0);
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 50, 100, 1001, &room), 40, "n1 is gone");
 	cr_assert_eq(room, 40);
-	cr_assert_eq(store_budget_settle(s, lid, day, 40, 40), 0);
-	cr_assert_eq(store_budget_take(s, lid, day, 5, 100, &room), 0, "spent");
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 40, 40), 0);
+	cr_assert_eq(store_budget_release(s, "n1"), 0, "n1 starts again: it holds nothing");
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 5, 100, 990, &room), 0, "spent");
 	cr_assert_eq(room, 0);
-	cr_assert_eq(store_budget_spent(s, lid, day), 1, "the first to find it spent says so");
-	cr_assert_eq(store_budget_spent(s, lid, day), 0, "the others do not");
-	/* no budget: everything granted, and counted */
-	cr_assert_eq(store_budget_take(s, lid, day + 86400, 500, 0, &room), 500);
-	cr_assert_eq(store_budget_settle(s, lid, day + 86400, 7, 500), 0);
+	cr_assert_eq(store_budget_spent(s, lid, day, "n1"), 1, "the first to find it spent says so");
+	cr_assert_eq(store_budget_spent(s, lid, day, "n2"), 0, "the others do not");
+	/* no budget: everything granted, and counted; blmon alone is node "" */
+	cr_assert_eq(store_budget_take(s, lid, day + 86400, "", 500, 0, 0, &room), 500);
+	cr_assert_eq(store_budget_settle(s, lid, day + 86400, "", 7, 500), 0);
 	cr_assert_eq(store_budget_used(s, lid, day + 86400), 7, "another day");
 	cr_assert_eq(store_budget_used(s, 0, day), 100, "every list");
 	cr_assert_eq(store_budget_used(s, lid, day + 2 * 86400), 0);

@@ -576,6 +576,12 @@ static int add_snds(struct cycle *cy)
 
 /* ---- the lists' daily budgets, the cluster's ---- */
 
+/* This node's name in the budgets' counts: "" for blmon alone. */
+static const char *budget_node(const struct cycle *cy)
+{
+	return cy->s->cfg->cluster ? cy->s->cfg->cluster_node : "";
+}
+
 /* The targets of the run this node asks, by type: all of them, or in a cluster those of the
  * shards it holds now. */
 static void owned_by_type(const struct cycle *cy, unsigned long long n[3])
@@ -614,7 +620,7 @@ static int budget_spent(struct cycle *cy, size_t i)
 	int ch, first;
 
 	s->next_due[l - s->cfg->catalog->lists] = cy->day + 86400;
-	if ((first = store_budget_spent(s->store, cy->run_lid[i], cy->day)) < 0)
+	if ((first = store_budget_spent(s->store, cy->run_lid[i], cy->day, budget_node(cy))) < 0)
 		return -1;
 	if (!first) {
 		list_drop(cy, i);
@@ -667,7 +673,8 @@ static int budget_take(struct cycle *cy)
 		for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
 			if (dnsbl_list_applies(l, (target_type_t)k))
 				want += 2 * (int64_t)n[k];
-		grant = store_budget_take(s->store, cy->run_lid[i], cy->day, want, l->budget, &room);
+		grant = store_budget_take(s->store, cy->run_lid[i], cy->day, budget_node(cy), want,
+					  l->budget, cy->now - (int64_t)s->cfg->cluster_lease_s, &room);
 		if (grant < 0)
 			return -1;
 		if (grant >= tests + 2 || grant == want) {
@@ -675,7 +682,7 @@ static int budget_take(struct cycle *cy)
 			cy->budgets[i++].cap = (uint64_t)grant;
 			continue;
 		}
-		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, 0, grant) < 0)
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy), 0, grant) < 0)
 			return -1;
 		if (room < tests + 2 && room < want) {
 			if (budget_spent(cy, i) < 0)
@@ -698,7 +705,7 @@ static int budget_settle(struct cycle *cy)
 	struct sched *s = cy->s;
 
 	for (size_t i = 0; cy->budgets && i < cy->nrun; i++) {
-		if (store_budget_settle(s->store, cy->run_lid[i], cy->day,
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy),
 					(int64_t)cy->budgets[i].sent, cy->granted[i]) < 0)
 			return -1;
 		cy->budgets[i].sent = 0;
