@@ -80,6 +80,7 @@ STORE_SRCS := \
 	store/store_read_events.c \
 	store/store_snds.c \
 	store/store_cluster.c \
+	store/store_budget.c \
 	store/store_copy.c
 
 WEB_SRCS := \

@@ -74,6 +74,9 @@ struct dnsbl {
 	int wait_ms; /* > 0 when the rate limit holds the next query back */
 	uint64_t *lstarted; /* per list of the run: queries started, against its rate */
 	unsigned share;     /* engines sharing each list's rate (dnsbl_set_list_share; >= 1) */
+	dnsbl_budget_t *budgets; /* per list of the run: sent, against a cap (dnsbl_set_budgets) */
+	uint64_t *ltxt;     /* per list of the run: A queries in flight, each a TXT query to come
+			       at most (counted against its cap) */
 	/* Congestion window (AIMD, as TCP does): a server whose socket overflows
 	 * drops datagrams, and each drop costs a whole timeout. The window halves
 	 * when answers needed retries and grows by one every 20 ms of clean
@@ -99,6 +102,18 @@ void dnsbl_set_rate(dnsbl_t *d, double per_second)
 void dnsbl_set_list_share(dnsbl_t *d, unsigned n)
 {
 	d->share = n > 1 ? n : 1;
+}
+
+void dnsbl_set_budgets(dnsbl_t *d, dnsbl_budget_t *b)
+{
+	d->budgets = b;
+}
+
+unsigned dnsbl_test_queries(const catalog_list_t *l, bool v6)
+{
+	if (l->dataset)
+		return 0;
+	return v6 && l->ipv6 && l->qtype == QTYPE_IP ? 4 : 2;
 }
 
 void dnsbl_set_skip(dnsbl_t *d, dnsbl_skip_cb skip, void *ud)
@@ -492,11 +507,14 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 	    qname_build(&s->t, l->zone, d->qbuf, sizeof(d->qbuf)) > 0) {
 		q->retried = 1;
 		q->tcp_closed = d->tcp_closed;
+		if (d->budgets)
+			d->budgets[r->list].sent++;
 		ares_query(d->ch, d->qbuf, ns_c_in, q->phase == PH_A ? ns_t_a : ns_t_txt, query_cb, q);
 		return;
 	}
 	if (q->phase == PH_A) {
 		d->stats.queries++;
+		d->ltxt[r->list]--;
 		if (status == ARES_ECANCELLED || status == ARES_EDESTRUCTION) {
 			memset(&r->v, 0, sizeof(r->v));
 			r->v.status = STATUS_UNKNOWN;
@@ -514,6 +532,8 @@ static void query_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 				q->phase = PH_TXT;
 				q->retried = 0;
 				q->tcp_closed = d->tcp_closed;
+				if (d->budgets)
+					d->budgets[r->list].sent++;
 				ares_query(d->ch, d->qbuf, ns_c_in, ns_t_txt, query_cb, q);
 				return;
 			}
@@ -632,6 +652,18 @@ static bool feed_slot(dnsbl_t *d, uint32_t si, size_t *next_list)
 			count_verdict(d, &r->v);
 			continue;
 		}
+		if (d->budgets && d->budgets[li].cap &&
+		    d->budgets[li].sent + d->ltxt[li] + 2 > d->budgets[li].cap) {
+			/* its share of the day's budget is spent: not asked, nothing learned */
+			d->budgets[li].capped++;
+			r->skipped = 1;
+			r->v.status = STATUS_UNKNOWN;
+			r->v.reason = REASON_NOT_RUN;
+			continue;
+		}
+		if (d->budgets)
+			d->budgets[li].sent++;
+		d->ltxt[li]++;
 		q = d->freeq;
 		d->freeq = q->next_free;
 		d->inflight++;
@@ -709,6 +741,7 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	d->started = 0;
 	d->wait_ms = 0;
 	d->lstarted = xcalloc(n, sizeof(*d->lstarted));
+	d->ltxt = xcalloc(n, sizeof(*d->ltxt));
 
 	while (more || feeding || d->count > 0) {
 		if (stopping(d) && !cancelled) {
@@ -768,6 +801,8 @@ int dnsbl_run(dnsbl_t *d, catalog_list_t *const *lists, size_t n,
 	free(d->ring);
 	free(d->lstarted);
 	d->lstarted = NULL;
+	free(d->ltxt);
+	d->ltxt = NULL;
 	d->pool = NULL;
 	d->resbuf = NULL;
 	d->ring = NULL;
@@ -947,6 +982,8 @@ int dnsbl_test_lists(dnsbl_t *d, catalog_list_t *const *lists, size_t n, bool v6
 					continue;
 				}
 				d->inflight++;
+				if (d->budgets)
+					d->budgets[i].sent++;
 				ares_query(d->ch, d->qbuf, ns_c_in, ns_t_a, tp_cb, t);
 			}
 		}

@@ -115,6 +115,22 @@ void dnsbl_set_rate(dnsbl_t *d, double per_second);
  * a cluster asking the same lists): each list is asked at most its rate / n. 0 or 1: alone. */
 void dnsbl_set_list_share(dnsbl_t *d, unsigned n);
 
+/* A list's queries in the next runs and test points (dnsbl_set_budgets): `sent` counts those
+ * sent (test points, A and TXT; a query asked again after a closed TCP connection twice); with
+ * a `cap` (0: none), no A query starts that could take `sent` past it with its TXT, and the
+ * targets not asked for it count in `capped` (their results are skipped, as a fresh answer's:
+ * nothing is learned). */
+typedef struct {
+	uint64_t cap, sent, capped;
+} dnsbl_budget_t;
+/* b: one per list of the array the next runs and test points are given (borrowed until set
+ * again; NULL: none). */
+void dnsbl_set_budgets(dnsbl_t *d, dnsbl_budget_t *b);
+
+/* The test-point queries dnsbl_test_lists sends list l: a positive and a negative one for IPv4
+ * (or domains), and for IPv6 too when v6 and the list answers it; none from data files. */
+unsigned dnsbl_test_queries(const catalog_list_t *l, bool v6);
+
 /* Lets the caller veto queries: when skip returns true for (target, index of
  * the list in the run's array), no query is sent and the result has
  * skipped = 1 (status unknown, reason not run). Used to honour answer TTLs. */

@@ -347,6 +347,18 @@ CREATE TABLE cluster_list_health (
 -- Which node of a cluster ran each cycle: store.sql's migration 14.
 ALTER TABLE cycles ADD COLUMN node ctext;
 
+-- migration 15
+-- Each list's queries per UTC day, all nodes together: store.sql's migration 15.
+CREATE TABLE list_queries (
+    list_id BIGINT NOT NULL REFERENCES lists (id),
+    day     BIGINT NOT NULL,
+    node    ctext NOT NULL DEFAULT '',
+    queries BIGINT NOT NULL DEFAULT 0,
+    held    BIGINT NOT NULL DEFAULT 0,
+    spent   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, day, node)
+);
+
 -- migration 16
 -- store.sql's migration 16 clusters SQLite's state table on its key; PostgreSQL's heap has no
 -- such choice. The number keeps the two engines' versions alike.

@@ -129,7 +129,9 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_queue ON alerts (delivered, gave_up, next_attempt);
 
 -- The alert producer's position: names 'last_event' and 'last_health' hold the last events.id
--- and list_health.id already turned into alerts (absent before the first cycle).
+-- and list_health.id already turned into alerts (absent before the first cycle). In a cluster,
+-- 'cluster_swept' holds the shards some node has swept from start to end, one bit each
+-- (store_cluster_swept): the first run waits until every shard has been.
 CREATE TABLE alert_state (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -478,6 +480,25 @@ CREATE TABLE cluster_list_health (
 -- migration 14
 -- Which node of a cluster ran each cycle (NULL: blmon alone), for the per-node series of /metrics.
 ALTER TABLE cycles ADD COLUMN node TEXT;
+
+-- migration 15
+-- The queries sent to each list per UTC day (day: its first second) by each node (node: ''
+-- for blmon alone): test points, A and TXT; the list's count is the sum of its nodes'. Before
+-- it asks, a node takes from the list's daily budget what its cycle may send at most (held,
+-- store_budget_take, under a lock on the list's row); after, what it sent is counted in
+-- queries and its hold given back (store_budget_settle). A node that died holding keeps
+-- nothing: its hold no longer counts once it stops renewing (cluster_nodes), and is dropped
+-- when it starts again. A list whose budget the queries sent leave no room in is not asked
+-- again before the next day; spent marks the node that found so first, and said it.
+CREATE TABLE list_queries (
+    list_id INTEGER NOT NULL REFERENCES lists (id),
+    day     INTEGER NOT NULL,
+    node    TEXT NOT NULL DEFAULT '',
+    queries INTEGER NOT NULL DEFAULT 0,
+    held    INTEGER NOT NULL DEFAULT 0,
+    spent   INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, day, node)
+);
 
 -- migration 16
 -- The state table clustered on its key (WITHOUT ROWID): every reader and writer reaches a row

@@ -294,7 +294,8 @@ int64_t store_outage_open(store_t *s, int64_t started, const char *resolver, con
 int store_outage_close(store_t *s, int64_t now);
 
 /* Deletes cycle and list-health rows older than before (the latest health
- * row of each list stays); never state or events. */
+ * row of each list stays) and the daily query counts of the days before it;
+ * never state or events. */
 int store_prune(store_t *s, int64_t before);
 
 /* ---- the neighbourhood (store_hood.c) ---- */

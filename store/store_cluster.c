@@ -64,6 +64,16 @@ static const store_sql_t SQL_CYCLE_NODE = STORE_SQL("UPDATE cycles SET node = ?2
 static const store_sql_t SQL_CYCLES = STORE_SQL(
 	"SELECT node, started, ended FROM cycles WHERE id IN (SELECT max(id) FROM cycles WHERE "
 	"node IS NOT NULL AND ended IS NOT NULL GROUP BY node) ORDER BY node");
+static const store_sql_t SQL_UNSEEN = STORE_SQL(
+	"SELECT id, target FROM targets WHERE active = 1 AND last_seen < ?1");
+/* store_state.c's retirement, one target at a time (its shard is known to C alone) */
+static const store_sql_t SQL_RETIRE_STATES = STORE_SQL(STORE_RETIRE_STATES("target_id = ?1"));
+static const store_sql_t SQL_RETIRE = STORE_SQL(
+	"UPDATE targets SET active = 0 WHERE id = ?1 AND active = 1 AND last_seen < ?2");
+/* bits ORed in, kept with the alert producer's position (the first run waits for them) */
+static const store_sql_t SQL_SWEPT = STORE_SQL(
+	"INSERT INTO alert_state (name, value) VALUES ('cluster_swept', ?1) ON CONFLICT (name) DO "
+	"UPDATE SET value = alert_state.value | excluded.value RETURNING value");
 static const store_sql_t SQL_NODE_DEL = STORE_SQL("DELETE FROM cluster_nodes WHERE node = ?1");
 
 int store_cluster_shard(const char *target)
@@ -294,6 +304,72 @@ int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 		return -1;
 	}
 	return (int)n;
+}
+
+uint64_t store_cluster_mask(const store_cluster_hold_t *h)
+{
+	uint64_t m = 0;
+
+	_Static_assert(STORE_CLUSTER_SHARDS <= 64, "a shard mask is 64 bits");
+	for (int i = 0; i < STORE_CLUSTER_SHARDS; i++)
+		if (h->held[i])
+			m |= (uint64_t)1 << i;
+	return m;
+}
+
+int store_cluster_retire(store_t *s, int64_t before, uint64_t shards)
+{
+	store_stmt_t *st;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = -1;
+
+	if (!shards)
+		return 0;
+	if (store_begin(s) < 0)
+		return -1;
+	if (!(st = store_stmt(s, &SQL_UNSEEN)))
+		goto out;
+	store_bind_int64(st, 1, before);
+	while ((rc = store_row(s, st)) == 1)
+		if (shards >> store_cluster_shard(store_col_str(st, 1)) & 1) {
+			int64_t *id = xpush((void **)&ids, &cap, &n, sizeof(*ids));
+			*id = store_col_int64(st, 0);
+		}
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!(st = store_stmt(s, &SQL_RETIRE_STATES)))
+			goto out;
+		store_bind_int64(st, 1, ids[i]);
+		if (store_done(s, st) < 0 || !(st = store_stmt(s, &SQL_RETIRE)))
+			goto out;
+		store_bind_int64(st, 1, ids[i]);
+		store_bind_int64(st, 2, before);
+		if (store_done(s, st) < 0)
+			goto out;
+	}
+	ret = store_commit(s);
+out:
+	if (ret < 0)
+		store_rollback(s);
+	free(ids);
+	return ret;
+}
+
+int store_cluster_swept(store_t *s, uint64_t shards, uint64_t *all)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_SWEPT);
+
+	*all = 0;
+	if (!st)
+		return -1;
+	store_bind_int64(st, 1, (int64_t)shards);
+	if (store_row(s, st) != 1)
+		return -1;
+	*all = (uint64_t)store_col_int64(st, 0);
+	store_reset(st);
+	return 0;
 }
 
 int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node)

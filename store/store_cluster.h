@@ -72,6 +72,24 @@ int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl
 int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 			     store_cluster_view_t **out);
 
+/* The shards of a hold as a mask: bit `shard` set for each one held. */
+uint64_t store_cluster_mask(const store_cluster_hold_t *h);
+
+/* A node's retirement of what left the config: marks inactive every active target not seen
+ * since `before` whose shard is in `shards` (those the node held for a whole cycle that saw
+ * every target of them), as store_targets_retire does, in one transaction. Only the node that
+ * checked a shard retires from it: a cycle slower than a lease retires nothing it still
+ * checks, and a target is retired once. 0 or -1. */
+int store_cluster_retire(store_t *s, int64_t before, uint64_t shards);
+
+/* Adds shards (a mask) to the shards some node has swept from start to end at least once, and
+ * gives in *all every shard swept so far (the first run's summary waits for all of them: it
+ * covers every node's part). 0 or -1. */
+int store_cluster_swept(store_t *s, uint64_t shards, uint64_t *all);
+
+/* Every shard: the mask of a node that would hold them all. */
+#define STORE_CLUSTER_ALL ((uint64_t)-1 >> (64 - STORE_CLUSTER_SHARDS))
+
 /* Notes that node runs cycle cycle_id. 0 or -1. */
 int store_cluster_cycle(store_t *s, int64_t cycle_id, const char *node);
 

@@ -12,7 +12,7 @@
 #include "store/store_db.h"
 
 #define PAGE 1000    /* rows read per query: a table is never held whole */
-#define KEYS_MAX 2
+#define KEYS_MAX 3
 #define COLS_MAX 40
 
 /* Every table of the schema (but schema_version), parents before the rows that refer to them,
@@ -47,6 +47,7 @@ static const struct table {
 	{"cluster_leases", {"shard"}, false},
 	{"cluster_nodes", {"node"}, false},
 	{"cluster_list_health", {"node", "list_id"}, false},
+	{"list_queries", {"list_id", "day", "node"}, false},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

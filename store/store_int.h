@@ -97,6 +97,14 @@ uint16_t store_txt_decode(const char *json, char *buf, size_t len);
 	"CASE WHEN " STORE_SETTLED " AND " SWEPT " > checked_at THEN " SWEPT " ELSE checked_at END"
 /* The same rule for a reader that has the list's swept_at at hand. */
 int64_t store_checked_at(const store_state_t *st, int64_t swept);
+/* A target leaving: its settled states keep the answer time they have now, and stop being
+ * settled, so that sweeps it is not part of never count for them (ttl_until 1 is long past:
+ * it holds back no query); the first answer after it comes back rewrites them. TARGETS says
+ * which targets' states (a condition on target_id). */
+#define STORE_RETIRE_STATES(TARGETS)                                                         \
+	"UPDATE state SET checked_at = "                                                    \
+	STORE_CHECKED_AT("(SELECT swept_at FROM lists WHERE lists.id = state.list_id)")      \
+	", ttl_until = 1, version = version + 1 WHERE " STORE_SETTLED " AND " TARGETS
 /* The columns of a state row, in the order store_state_cols reads them from `first` on
  * (no other table joined with state has these names), checked_at as the expression AT. */
 #define STORE_STATE_COLS_AT(AT)                                                          \

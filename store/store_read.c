@@ -47,8 +47,6 @@ static const store_sql_t SQL_CYCLES_AFTER =
 	STORE_SQL(CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 ORDER BY id");
 static const store_sql_t SQL_CYCLES_AFTER_NODE = STORE_SQL(
 	CYCLE_COLS "WHERE ended IS NOT NULL AND id > ?1 AND node = ?2 ORDER BY id");
-static const store_sql_t SQL_QUERIES_SINCE = STORE_SQL(
-	"SELECT coalesce(sum(queries), 0) FROM cycles WHERE started >= ?1");
 static const store_sql_t SQL_DNS_ERRORS = STORE_SQL(
 	"SELECT list_id, reason, n FROM dns_errors ORDER BY list_id, reason");
 
@@ -347,21 +345,6 @@ int store_cycles_visit_after(store_t *s, int64_t after, const char *node, store_
 	}
 	store_reset(st);
 	return rc < 0 ? -1 : 0;
-}
-
-int64_t store_queries_since(store_t *s, int64_t since)
-{
-	store_stmt_t *st = store_stmt(s, &SQL_QUERIES_SINCE);
-	int64_t n;
-
-	if (!st)
-		return -1;
-	store_bind_int64(st, 1, since);
-	if (store_row(s, st) <= 0)
-		return -1; /* an aggregate always has a row */
-	n = store_col_int64(st, 0);
-	store_reset(st);
-	return n;
 }
 
 /* ---- failed checks (dns_errors) ---- */

@@ -91,8 +91,6 @@ int store_cycle_last_answered(store_t *s, store_cycle_row_t *out);
  * those the node of a cluster called node ran (store_cluster_cycle). 0 or -1. */
 int store_cycles_visit_after(store_t *s, int64_t after, const char *node, store_cycle_fn fn,
 			     void *arg);
-/* The DNS queries of the cycles started at or after `since`; -1 on error. */
-int64_t store_queries_since(store_t *s, int64_t since);
 
 /* Checks that failed, counted since the database was made, per list and reason
  * (table dns_errors; reason as verdict_error_class writes it, borrowed for the call). */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store_budget.h"
+
 #define JSON_MAX 8192 /* an encoded TXT array: STORE_TXT_MAX bytes of text, escaped */
 
 /* A state row is written whole: every column takes the new value (what SQLite's INSERT OR
@@ -51,14 +53,8 @@ static const store_sql_t SQL_STATE_SETTLED_TOUCH = STORE_SQL(
 	"(SELECT id FROM targets WHERE last_seen = ?2)");
 static const store_sql_t SQL_LIST_SWEPT = STORE_SQL(
 	"UPDATE lists SET swept_at = ?2 WHERE id = ?1");
-/* A target leaving: its settled states keep the answer time they have now, and stop being
- * settled, so that sweeps it is not part of never count for them (ttl_until 1 is long past:
- * it holds back no query); the first answer after it comes back rewrites them. */
-static const store_sql_t SQL_TARGET_RETIRE_STATES = STORE_SQL(
-	"UPDATE state SET checked_at = "
-	STORE_CHECKED_AT("(SELECT swept_at FROM lists WHERE lists.id = state.list_id)")
-	", ttl_until = 1, version = version + 1 WHERE " STORE_SETTLED
-	" AND target_id IN (SELECT id FROM targets WHERE last_seen < ?1 AND active = 1)");
+static const store_sql_t SQL_TARGET_RETIRE_STATES = STORE_SQL(STORE_RETIRE_STATES(
+	"target_id IN (SELECT id FROM targets WHERE last_seen < ?1 AND active = 1)"));
 static const store_sql_t SQL_EVENT_ADD = STORE_SQL(
 	"INSERT INTO events (at, target_id, list_id, \"from\", \"to\", codes, txt, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
@@ -559,5 +555,7 @@ int store_prune(store_t *s, int64_t before)
 	if (store_done(s, st) < 0 || !(st = store_stmt(s, &SQL_PRUNE_HEALTH)))
 		return -1;
 	store_bind_int64(st, 1, before);
-	return store_done(s, st);
+	if (store_done(s, st) < 0)
+		return -1;
+	return store_budget_prune(s, before);
 }

@@ -338,10 +338,10 @@ Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 		harness_daemon_fail(alive(), "no first-run summary");
 	settled(NODES);
 	alerts_settled();
-	/* the first answers are no change: the nodes' first cycles may end on either side of one
-	 * of the coordinator's passes, so the first run may be told in a mail per node at most */
+	/* the first answers are no change: the first run waits until every shard was swept by
+	 * some node, and is one mail for the whole cluster */
 	first = harness_smtp_mails(dir);
-	cr_assert(first >= 1 && first <= NODES, "the first run in %d mails:\n%s", first, subjects());
+	cr_assert_eq(first, 1, "the first run in %d mails:\n%s", first, subjects());
 	/* a change while all run: one mail */
 	cr_assert_eq(harness_write_zone(dir, "a", ":127.0.0.2:Spam\n127.0.0.2\n192.0.2.10\n"
 					"192.0.2.11\n192.0.2.12\n"), 0);
@@ -470,6 +470,9 @@ Test(cluster, two_nodes_share_a_lists_rate)
 		 "AND ended IS NOT NULL", (long long)settled_at);
 	longest = harness_pg_value(&pg, sql);
 	cr_assert_geq(longest, 6, "the longest cycle took %lld s: the rate was not shared", longest);
+	/* a cycle longer than a lease and a few intervals retires nothing it still checks */
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0"), 0,
+		     "a target still watched was retired during a slow cycle");
 }
 
 /* A list is dead only when the nodes agree: one node whose resolver sees it dead is shown as
@@ -574,4 +577,164 @@ Test(cluster, drop_is_downloaded_once_and_used_by_every_node)
 	cr_assert_eq(harness_count(reqs, "/drop_v4.json"), 1, "drop_v4.json fetched more than once:\n%s",
 		     reqs);
 	free(reqs);
+}
+
+/* Targets leaving the config of every node (a reload): retired once by the cluster, whichever
+ * node held their shards; nothing recorded or mailed for them, their state not written again
+ * and their problems gone from every node's API. The targets that stay are untouched. */
+Test(cluster, targets_leaving_the_config_are_retired_once)
+{
+	static char conf[300];
+	long long n, mails, written;
+	char sql[400];
+
+	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
+	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
+	extra_conf = conf;
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	settled(NODES);
+	alerts_settled();
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/problems", &status);
+		cr_assert_eq(status, 200);
+		cr_assert(strstr(body, "192.0.2.10"), "node %d: %s", i + 1, body);
+		free(body);
+	}
+	n = harness_pg_value(&pg, EVENTS);
+	mails = harness_smtp_mails(dir);
+	/* 192.0.2.8 to .10 leave (.10 is listed), .11 to .15 stay */
+	targets = "network = 192.0.2.12/30\nip = 192.0.2.11\n";
+	for (int i = 0; i < NODES; i++) {
+		node_conf(i);
+		kill(d[i].pid, SIGHUP);
+	}
+	for (int i = 0; i < NODES; i++)
+		if (!harness_daemon_wait_log(&d[i], "reloaded", 10000))
+			harness_daemon_fail(&d[i], "a node did not reload");
+	if (!harness_daemon_wait(alive(), "SELECT count(*) FROM targets WHERE active = 0", 3,
+				 (LEASE + 10) * 1000))
+		harness_daemon_fail(alive(), "the targets that left were not retired");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0 AND target "
+				      "NOT IN ('192.0.2.8', '192.0.2.9', '192.0.2.10')"), 0,
+		     "a target that stays was retired");
+	written = harness_pg_value(&pg, "SELECT coalesce(sum(s.version), 0) FROM state s JOIN targets "
+				   "t ON t.id = s.target_id WHERE t.active = 0");
+	/* every node's cycles more, and the coordinator's passes: they stay retired */
+	if (!harness_daemon_cycles(alive(), 4 * NODES, 20000))
+		harness_daemon_fail(alive(), "no more cycles");
+	alerts_settled();
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 0"), 3,
+		     "a retired target came back");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM targets WHERE active = 1"), 5);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(s.version), 0) FROM state s JOIN targets t ON "
+		 "t.id = s.target_id WHERE t.active = 0");
+	cr_assert_eq(harness_pg_value(&pg, sql), written, "a retired target's state was written again");
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), n, "nothing recorded for leaving");
+	cr_assert_eq(harness_smtp_mails(dir), mails, "nothing mailed for leaving:\n%s", subjects());
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *body = harness_http_get(http_port[i], "/api/v1/problems", &status);
+		cr_assert_eq(status, 200);
+		cr_assert_null(strstr(body, "192.0.2.10"), "node %d still shows it: %s", i + 1, body);
+		cr_assert(strstr(body, "192.0.2.11"), "node %d: %s", i + 1, body);
+		free(body);
+	}
+}
+
+#define BUDGET 40
+#define SENT "SELECT coalesce(sum(q.queries), 0) FROM list_queries q JOIN lists l ON l.id = q.list_id " \
+	     "WHERE l.zone = 'bl.test'"
+#define SPENT "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND health_detail LIKE 'budget:%'"
+
+/* Node i's config for the budget: the list checked once a day (its planned use passes the
+ * check at start), with a budget the nodes' reloads exhaust. */
+static void budget_conf(int i)
+{
+	cr_assert_eq(harness_daemon_config(&d[i],
+		"[monitor]\ninterval = 1s\nresolver = 127.0.0.1:%d\ndatabase = %s\nconfirm = 1\n"
+		"timeout = 300ms\nretries = 1\n"
+		"[targets]\nnetwork = 192.0.2.8/29\n"
+		"[lists]\ndefault = no\n"
+		"[list bl.test]\nname = Test BL\ncode = 127.0.0.2 Spam source\ninterval = 1d\n"
+		"budget = %d\n"
+		"[cluster]\nnode = n%d\nlease = %ds\n"
+		"[http]\nlisten = 127.0.0.1:%d\n",
+		dns.port, pg.uri, BUDGET, i + 1, LEASE, http_port[i] = harness_free_tcp_port()), 0);
+}
+
+/* Every node reloaded (each reload makes every list due again) and through a cycle. */
+static void reload_all(int nodes)
+{
+	char sql[200];
+	long long last = harness_pg_value(&pg, "SELECT coalesce(max(id), 0) FROM cycles");
+
+	/* the lists are due once a day: no cycle begins but after a reload */
+	for (int i = 0; i < nodes; i++)
+		kill(d[i].pid, SIGHUP);
+	snprintf(sql, sizeof(sql), "SELECT count(DISTINCT node) FROM cycles WHERE ended IS NOT NULL "
+		 "AND id > %lld", last);
+	if (!harness_daemon_wait(&d[0], sql, nodes, 15000))
+		harness_daemon_fail(&d[0], "a node ran no cycle after its reload");
+}
+
+/* A list's daily budget is the cluster's: the nodes take their queries from one count in the
+ * database, and once it is spent no node asks the list again that day; its results stay as
+ * they were, and the list says why, once. */
+Test(cluster, two_nodes_share_a_lists_daily_budget)
+{
+	long long sent, events, spent_logs = 0;
+	int rounds;
+
+	for (int i = 0; i < 2; i++) {
+		budget_conf(i);
+		cr_assert_eq(harness_daemon_start(&d[i]), 0);
+	}
+	if (!harness_daemon_wait(&d[0], EVENTS, 8, 20000))
+		harness_daemon_fail(&d[0], "the first-seen events were not recorded");
+	settled(2);
+	/* each reload asks the list again, from both nodes, until its budget is spent */
+	for (rounds = 0; rounds < 12 && harness_pg_value(&pg, SPENT) == 0; rounds++) {
+		reload_all(2);
+		sent = harness_pg_value(&pg, SENT);
+		cr_assert_leq(sent, BUDGET, "round %d: %lld queries sent, the budget is %d", rounds,
+			      sent, BUDGET);
+	}
+	cr_assert_eq(harness_pg_value(&pg, SPENT), 1, "the budget was never found spent (%lld sent)",
+		     harness_pg_value(&pg, SENT));
+	cr_assert(rounds >= 2, "spent after %d rounds: the first ones fit in %d", rounds, BUDGET);
+	sent = harness_pg_value(&pg, SENT);
+	events = harness_pg_value(&pg, EVENTS);
+	/* spent: more reloads ask nothing more, and change nothing */
+	reload_all(2);
+	reload_all(2);
+	cr_assert_eq(harness_pg_value(&pg, SENT), sent, "a list whose budget is spent was asked");
+	cr_assert_leq(sent, BUDGET);
+	cr_assert_gt(sent, BUDGET - 8, "%lld of %d sent: the budget was not used", sent, BUDGET);
+	cr_assert_eq(harness_pg_value(&pg, EVENTS), events);
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM state s JOIN lists l ON l.id = "
+				      "s.list_id WHERE l.zone = 'bl.test' AND s.status = 'listed'"), 2,
+		     "the listings stay as confirmed");
+	cr_assert_eq(harness_pg_value(&pg, "SELECT count(*) FROM lists WHERE zone = 'bl.test' AND "
+				      "health = 'untested'"), 1);
+	for (int i = 0; i < 2; i++) {
+		char *log = harness_read(d[i].log), *body, want[64];
+		long status;
+
+		spent_logs += harness_count(log, "queries a day are spent");
+		free(log);
+		body = harness_http_get(http_port[i], "/api/v1/lists", &status);
+		cr_assert_eq(status, 200);
+		cr_assert_eq(harness_schema_valid("api/lists.schema.json", body), 0, "%s", body);
+		snprintf(want, sizeof(want), "\"queries_today\":%lld,", sent);
+		cr_assert(strstr(body, want), "node %d does not show the cluster's %lld: %s", i + 1,
+			  sent, body);
+		cr_assert_eq(harness_count(body, want), 2, "the list's and the total: %s", body);
+		cr_assert(strstr(body, "budget: its 40 queries a day are spent"), "%s", body);
+		free(body);
+	}
+	cr_assert_eq(spent_logs, 1, "the spent budget was logged %lld times", spent_logs);
 }

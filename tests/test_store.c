@@ -12,6 +12,7 @@
 #include "checks/snds.h"
 #include "store/store.h"
 #include "store/store_alert.h"
+#include "store/store_budget.h"
 #include "store/store_cluster.h"
 #include "store/store_mtalog.h"
 #include "store/store_problems.h"
@@ -652,6 +653,110 @@ ENGINES(cluster_leases_split_and_hand_over)
 	store_close(s);
 }
 
+/* A node retires, of the targets not seen since a time, only those of the shards it swept. */
+ENGINES(cluster_retire_takes_only_the_shards_swept)
+{
+	store_t *s = open_rw();
+	const char *names[3] = {"192.0.2.1", NULL, "192.0.2.3"};
+	char other[32];
+	target_t t;
+
+	/* a second address in another shard than 192.0.2.1's */
+	for (int i = 2; !names[1] && i < 255; i++) {
+		snprintf(other, sizeof(other), "198.51.100.%d", i);
+		if (store_cluster_shard(other) != store_cluster_shard(names[0]) &&
+		    store_cluster_shard(other) != store_cluster_shard(names[2]))
+			names[1] = other;
+	}
+	cr_assert_not_null(names[1]);
+	for (int i = 0; i < 3; i++) {
+		target_parse_ip(names[i], &t);
+		cr_assert_gt(store_target_id(s, &t, i == 2 ? 2000 : 1000), 0, "%s", store_error(s));
+	}
+	/* swept: the shards of .1 and .3; .3 was seen, .1 not; the other's shard was not swept */
+	cr_assert_eq(store_cluster_retire(s, 2000, (uint64_t)1 << store_cluster_shard(names[0]) |
+						       (uint64_t)1 << store_cluster_shard(names[2])),
+		     0, "%s", store_error(s));
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0"), 1);
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0 AND "
+				  "target = '192.0.2.1'"), 1);
+	cr_assert_eq(store_cluster_retire(s, 2000, 0), 0, "no shard swept: nothing retired");
+	cr_assert_eq(store_scalar(s, "SELECT count(*) FROM targets WHERE active = 0"), 1);
+	store_close(s);
+}
+
+/* A list's daily budget, taken by two nodes from one count: never more than the budget held and
+ * sent together; what was held and not sent comes back; the days apart. */
+ENGINES(budgets_are_taken_from_one_count_per_list_and_day)
+{
+	store_t *s = open_rw();
+	catalog_t *cat = catalog_new_builtin();
+	int64_t lid, day = store_budget_day(86400 * 3 + 5000), room;
+	store_cluster_hold_t h;
+
+	cr_assert_eq(day, 86400 * 3);
+	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
+	cr_assert_gt(lid, 0, "%s", store_error(s));
+	/* n1 and n2 renew: their holds count */
+	cr_assert_eq(store_cluster_renew(s, "n1", true, 1000, 30, &h), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_renew(s, "n2", true, 1000, 30, &h), 0, "%s", store_error(s));
+	/* n1 takes 60 of 100, n2 asks 60 and gets the 40 left */
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 60, 100, 990, &room), 60, "%s",
+		     store_error(s));
+	cr_assert_eq(room, 100);
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 60, 100, 990, &room), 40, "%s",
+		     store_error(s));
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 10, 100, 990, &room), 0, "all held");
+	cr_assert_eq(room, 100, "but nothing sent yet");
+	/* n1 sent 20 of its 60, n2 its 40 */
+	cr_assert_eq(store_budget_settle(s, lid, day, "n1", 20, 60), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 40, 40), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_used(s, lid, day), 60);
+	/* n1 takes 30 and dies holding them: they count while it could renew, not after */
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 30, 100, 990, &room), 30);
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 50, 100, 990, &room), 10);
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 0, 10), 0);
+	cr_assert_eq(store_budget_take(s, lid, day, "n2", 50, 100, 1001, &room), 40, "n1 is gone");
+	cr_assert_eq(room, 40);
+	cr_assert_eq(store_budget_settle(s, lid, day, "n2", 40, 40), 0);
+	cr_assert_eq(store_budget_release(s, "n1"), 0, "n1 starts again: it holds nothing");
+	cr_assert_eq(store_budget_take(s, lid, day, "n1", 5, 100, 990, &room), 0, "spent");
+	cr_assert_eq(room, 0);
+	cr_assert_eq(store_budget_spent(s, lid, day, "n1"), 1, "the first to find it spent says so");
+	cr_assert_eq(store_budget_spent(s, lid, day, "n2"), 0, "the others do not");
+	/* no budget: everything granted, and counted; blmon alone is node "" */
+	cr_assert_eq(store_budget_take(s, lid, day + 86400, "", 500, 0, 0, &room), 500);
+	cr_assert_eq(store_budget_settle(s, lid, day + 86400, "", 7, 500), 0);
+	cr_assert_eq(store_budget_used(s, lid, day + 86400), 7, "another day");
+	cr_assert_eq(store_budget_used(s, 0, day), 100, "every list");
+	cr_assert_eq(store_budget_used(s, lid, day + 2 * 86400), 0);
+	/* the history kept: a day is forgotten once it ended before the retention's start */
+	cr_assert_eq(store_prune(s, day + 86400 - 1), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_used(s, lid, day), 100, "its last second is still kept");
+	cr_assert_eq(store_prune(s, day + 86400 + 10), 0, "%s", store_error(s));
+	cr_assert_eq(store_budget_used(s, lid, day), 0);
+	cr_assert_eq(store_budget_used(s, lid, day + 86400), 7);
+	catalog_free(cat);
+	store_close(s);
+}
+
+/* The shards swept by the nodes add up, until every one has been. */
+ENGINES(cluster_sweeps_add_up_to_every_shard)
+{
+	store_t *s = open_rw();
+	uint64_t all;
+
+	cr_assert_eq(store_cluster_swept(s, 0, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, 0);
+	cr_assert_eq(store_cluster_swept(s, 0x0000ffffu, &all), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_swept(s, 0x00ff00f0u, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, 0x00ffffffu);
+	cr_assert_neq(all, STORE_CLUSTER_ALL);
+	cr_assert_eq(store_cluster_swept(s, 0xff000000u, &all), 0, "%s", store_error(s));
+	cr_assert_eq(all, STORE_CLUSTER_ALL);
+	store_close(s);
+}
+
 static int count_cycle(void *arg, const store_cycle_row_t *c)
 {
 	int *n = arg;
@@ -706,9 +811,6 @@ ENGINES(cycles_outages_and_counters)
 	n = 0;
 	cr_assert_eq(store_cycles_visit_after(s, 0, "n2", count_cycle, &n), 0, "%s", store_error(s));
 	cr_assert_eq(n, 0);
-	cr_assert_eq(store_queries_since(s, 150), 40, "%s", store_error(s));
-	cr_assert_eq(store_queries_since(s, 0), 80, "%s", store_error(s));
-	cr_assert_eq(store_queries_since(s, 1000), 0, "%s", store_error(s));
 
 	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
 	cr_assert_eq(store_dns_errors_add(s, lid, "timeout", 3), 0);

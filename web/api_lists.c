@@ -12,6 +12,7 @@
 #include "checks/dnsbl.h"
 #include "lib/jsonx.h"
 #include "lib/xmalloc.h"
+#include "store/store_budget.h"
 
 /* ---- snapshots ---- */
 
@@ -207,7 +208,7 @@ static void add_data(cJSON *o, const api_ctx_t *c, const catalog_list_t *l, cons
 
 /* One list of the catalog with its stored health (row, when enabled). */
 static cJSON *catalog_list_json(const api_ctx_t *c, const catalog_list_t *l, const api_list_t *row,
-				const int64_t ntype[3])
+				const int64_t ntype[3], int64_t today)
 {
 	unsigned iv = l->interval_s ? l->interval_s : c->interval_s;
 	bool on = l->enabled && l->zone;
@@ -236,6 +237,7 @@ static cJSON *catalog_list_json(const api_ctx_t *c, const catalog_list_t *l, con
 		cJSON_AddBoolToObject(o, "over_budget", false);
 	}
 	jsonx_add_num_or_null(o, "budget", l->budget, l->budget != 0);
+	jsonx_add_num_or_null(o, "queries_today", (double)today, on && l->source == SOURCE_DNS);
 	add_data(o, c, l, row);
 	jsonx_add_text(o, "removal", l->removal);
 	codes = cJSON_AddArrayToObject(o, "codes");
@@ -255,7 +257,7 @@ cJSON *api_lists(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 	if (api_lists_load(s, c, &ls, err, errlen) < 0)
 		goto out;
 	if (store_targets_count(s, ntype) < 0 ||
-	    (today = store_queries_since(s, c->now - c->now % 86400)) < 0) {
+	    (today = store_budget_used(s, 0, store_budget_day(c->now))) < 0) {
 		api_dberr(s, err, errlen);
 		goto out;
 	}
@@ -265,7 +267,16 @@ cJSON *api_lists(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 	arr = cJSON_AddArrayToObject(doc, "lists");
 	for (size_t i = 0; c->catalog && i < c->catalog->n; i++) {
 		const catalog_list_t *l = &c->catalog->lists[i];
-		cJSON_AddItemToArray(arr, catalog_list_json(c, l, lists_by_zone(&ls, l->zone), ntype));
+		const api_list_t *row = lists_by_zone(&ls, l->zone);
+		int64_t sent = row ? store_budget_used(s, row->row.id, store_budget_day(c->now)) : 0;
+
+		if (sent < 0) {
+			api_dberr(s, err, errlen);
+			cJSON_Delete(doc);
+			doc = NULL;
+			goto out;
+		}
+		cJSON_AddItemToArray(arr, catalog_list_json(c, l, row, ntype, sent));
 	}
 out:
 	api_lists_free(&ls);

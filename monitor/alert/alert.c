@@ -403,9 +403,9 @@ int alert_produce(alert_t *a, int64_t now, bool after_cycle)
 
 /* ---- the scheduler's hooks ---- */
 
-void alert_cycle_done(alert_t *a, int64_t now)
+void alert_cycle_done(alert_t *a, int64_t now, bool whole)
 {
-	alert_produce(a, now, true);
+	alert_produce(a, now, whole);
 	alert_deliver(a, now);
 	alert_queue_prune(a, now);
 }

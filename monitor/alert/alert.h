@@ -27,8 +27,11 @@ void alert_free(alert_t *a);
 void alert_set_config(alert_t *a, const config_t *c);
 
 /* After a cycle: queues the messages that are due (the first time on a
- * database, one summary of what is listed), then delivers what is due. */
-void alert_cycle_done(alert_t *a, int64_t now);
+ * database, one summary of what is listed), then delivers what is due. whole:
+ * the state holds an answer for every target (any cycle of blmon alone; in a
+ * cluster, once every shard was swept by some node): the first run's summary
+ * waits for it, so that it is one message for the whole. */
+void alert_cycle_done(alert_t *a, int64_t now, bool whole);
 
 /* Between cycles: queues batches whose window has closed and flapping pairs
  * that settled, then delivers what is due. Cheap when there is nothing to do. */

@@ -20,6 +20,7 @@
 #include "monitor/daemon/digest.h"
 #include "monitor/daemon/mirror.h"
 #include "monitor/mtalog/logwatch.h"
+#include "store/store_budget.h"
 #include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
@@ -72,9 +73,18 @@ struct cycle {
 	struct timespec batch_t0; /* when the open batch began */
 	int failed;           /* a store write failed */
 	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
-	bool swept;           /* the run lists answered every target: their settled states too */
+	bool ran;             /* the run ran to its end (not stopped, every write made) */
+	bool swept;           /* ... and saw every target it had to (of the config; in a
+				 cluster, of the shards in `kept`): the settled states too */
+	uint64_t kept;        /* in a cluster: the shards held from the cycle's start to its end
+				 (store_cluster_mask), the ones whose targets it saw */
 	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
 				    once, after the run (store_target_ids_flush) */
+	/* per DNS list of the run: its queries (test points, A, TXT) and the part of the day's
+	 * budget taken for them (budget_take); counted in the store after the run */
+	dnsbl_budget_t *budgets;
+	int64_t *granted;
+	int64_t day;          /* the UTC day they count in */
 };
 
 /* How many lists of run[] the cycle answers pair by pair: the DNS lists, then DROP's two
@@ -82,6 +92,13 @@ struct cycle {
 static size_t answered_lists(const struct cycle *cy)
 {
 	return cy->nrun + (cy->drop ? 2 : 0);
+}
+
+/* Did run[i] answer every target it was given? Not a DNS list whose budget held some back
+ * (budget_take): its settled pairs it did not ask were not answered again. */
+static bool answered_all(const struct cycle *cy, size_t i)
+{
+	return i >= cy->nrun || !cy->budgets || !cy->budgets[i].capped;
 }
 
 /* ---- results into the store ---- */
@@ -337,6 +354,7 @@ static void cluster_between(struct cycle *cy)
 		cy->batch = 0;
 	}
 	sched_cluster_renew(cy->s, time(NULL), false);
+	cy->kept &= store_cluster_mask(&cy->s->hold);
 }
 
 static void on_target(void *ud, const target_t *t, const dnsbl_result_t *res, size_t nres)
@@ -501,7 +519,7 @@ static void build_targets(struct cycle *cy)
 /* Whether this cycle saw every target of the config: every host resolved and
  * every domain's addresses discovered, and not a node of a cluster (each sees
  * only its shards' targets). Only such a cycle counts as a whole sweep of its
- * lists, and outside a cluster retires the targets it did not see. */
+ * lists. */
 static bool sees_all(const struct cycle *cy)
 {
 	return cy->targets_whole && !cy->s->cfg->cluster;
@@ -509,22 +527,17 @@ static bool sees_all(const struct cycle *cy)
 
 /* Targets neither in the config nor discovered this cycle leave the current
  * state (kept in history; re-adding one brings it back with its history).
- * Only after a cycle that knew all its targets: a resolver outage that hides
- * a host's addresses must not retire them. 0 or -1. */
-static unsigned shortest_interval(const config_t *c);
-
+ * Only after a cycle that ran to its end and knew all its targets: a resolver
+ * outage that hides a host's addresses, or a stop, must not retire them. In a
+ * cluster each node retires from the shards it held for the whole cycle: only
+ * the node that checks a target can say it was not there (a cycle slower than a
+ * lease retires nothing another node still checks). 0 or -1. */
 static int retire_targets(struct cycle *cy)
 {
-	const config_t *c = cy->s->cfg;
-
-	/* in a cluster each node sees only its shards' targets: the coordinator retires those
-	 * no node has seen for a lease and a few intervals (a handover, a slow cycle) */
-	if (c->cluster)
-		return store_targets_retire(cy->s->store,
-					    cy->now - (int64_t)c->cluster_lease_s -
-						    3 * (int64_t)shortest_interval(c));
-	if (!sees_all(cy))
+	if (!cy->swept)
 		return 0;
+	if (cy->s->cfg->cluster)
+		return store_cluster_retire(cy->s->store, cy->now, cy->kept);
 	return store_targets_retire(cy->s->store, cy->now);
 }
 
@@ -579,6 +592,149 @@ static int add_snds(struct cycle *cy)
 			log_info("list %s (%s) is ok", l->name, l->id);
 		cy->run[cy->snds_at + k] = l;
 		cy->run_lid[cy->snds_at + k] = lid;
+	}
+	return 0;
+}
+
+/* ---- the lists' daily budgets, the cluster's ---- */
+
+/* This node's name in the budgets' counts: "" for blmon alone. */
+static const char *budget_node(const struct cycle *cy)
+{
+	return cy->s->cfg->cluster ? cy->s->cfg->cluster_node : "";
+}
+
+/* The targets of the run this node asks, by type: all of them, or in a cluster those of the
+ * shards it holds now. */
+static void owned_by_type(const struct cycle *cy, unsigned long long n[3])
+{
+	targetset_iter_t it = {0, 0};
+	target_t t;
+
+	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
+	if (!cy->s->cfg->cluster) {
+		for (size_t i = 0; i < cy->ts.n; i++)
+			n[cy->ts.specs[i].first.type] += cy->ts.specs[i].count;
+		return;
+	}
+	while (targetset_next(&cy->ts, &it, &t))
+		n[t.type] += sched_owns(cy->s, t.name);
+}
+
+/* Takes DNS list run[i] out of the cycle (before its test points). */
+static void list_drop(struct cycle *cy, size_t i)
+{
+	memmove(&cy->run[i], &cy->run[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run));
+	memmove(&cy->run_lid[i], &cy->run_lid[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run_lid));
+	cy->nrun--;
+	cy->rec.lists--;
+}
+
+/* List run[i]'s budget is spent for today: it leaves the run, and is not due before the next
+ * UTC day. Its pairs keep their confirmed state (and grow stale); the list says why, once for
+ * the cluster (the node that finds it first records it in the list's health). 0 or -1. */
+static int budget_spent(struct cycle *cy, size_t i)
+{
+	struct sched *s = cy->s;
+	const catalog_list_t *l = cy->run[i];
+	int64_t used;
+	char detail[STORE_DETAIL_MAX], until[TIMEFMT_MAX];
+	int ch, first;
+
+	s->next_due[l - s->cfg->catalog->lists] = cy->day + 86400;
+	if ((first = store_budget_spent(s->store, cy->run_lid[i], cy->day, budget_node(cy))) < 0)
+		return -1;
+	if (!first) {
+		list_drop(cy, i);
+		return 0; /* said already */
+	}
+	if ((used = store_budget_used(s->store, cy->run_lid[i], cy->day)) < 0)
+		return -1;
+	timefmt_rfc3339(cy->day + 86400, until);
+	snprintf(detail, sizeof(detail), "budget: its %u queries a day are spent (%lld sent today%s); "
+		 "not asked again before %s, its results stay as last confirmed", l->budget,
+		 (long long)used, s->cfg->cluster ? " by the nodes together" : "", until);
+	ch = store_list_health(s->store, cy->run_lid[i], HEALTH_UNTESTED, detail, cy->now);
+	if (ch < 0)
+		return -1;
+	if (ch > 0)
+		log_warn("list %s (%s): %s", l->name, catalog_zone_shown(l, l->zone), detail);
+	list_drop(cy, i);
+	return 0;
+}
+
+/* Before any query: each DNS list with a daily budget (unless budget = warn) takes from the
+ * store what this node's cycle may send it at most (its test points, and a query and its TXT
+ * for each target it asks), from the one count every node of a cluster takes from. The engine
+ * asks no more than was granted (dnsbl_budget_t.cap). A list granted too little for its test
+ * points and one target sits this cycle out; when the queries already sent leave no more room
+ * than that, its budget is spent for today. 0 or -1. */
+static int budget_take(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	unsigned long long n[3];
+	bool counted = false, v6 = false;
+
+	/* as test_lists asks the test points: IPv6 ones when any target is IPv6 */
+	for (size_t i = 0; i < cy->ts.n; i++)
+		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
+	cy->day = store_budget_day(cy->now);
+	for (size_t i = 0; i < cy->nrun;) {
+		const catalog_list_t *l = cy->run[i];
+		unsigned tests;
+		int64_t want, grant, room;
+
+		if (l->dataset || !l->budget || s->cfg->budget_warn) {
+			i++;
+			continue; /* counted after the run, not held back */
+		}
+		if (!counted)
+			owned_by_type(cy, n);
+		counted = true;
+		want = tests = dnsbl_test_queries(l, v6);
+		for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
+			if (dnsbl_list_applies(l, (target_type_t)k))
+				want += 2 * (int64_t)n[k];
+		grant = store_budget_take(s->store, cy->run_lid[i], cy->day, budget_node(cy), want,
+					  l->budget, cy->now - (int64_t)s->cfg->cluster_lease_s, &room);
+		if (grant < 0)
+			return -1;
+		if (grant >= tests + 2 || grant == want) {
+			cy->granted[i] = grant;
+			cy->budgets[i++].cap = (uint64_t)grant;
+			continue;
+		}
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy), 0, grant) < 0)
+			return -1;
+		if (room < tests + 2 && room < want) {
+			if (budget_spent(cy, i) < 0)
+				return -1;
+			continue;
+		}
+		/* the others hold the rest for their cycles: this one asks it next time */
+		log_debug("list %s: this cycle sits out, the other nodes hold what is left of its "
+			  "budget", l->name);
+		list_drop(cy, i);
+	}
+	return 0;
+}
+
+/* After the run: what each DNS list was sent joins the day's count, and what was taken and not
+ * sent goes back. A list that could not ask every target for its budget is not a whole sweep.
+ * 0 or -1. */
+static int budget_settle(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+
+	for (size_t i = 0; cy->budgets && i < cy->nrun; i++) {
+		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy),
+					(int64_t)cy->budgets[i].sent, cy->granted[i]) < 0)
+			return -1;
+		cy->budgets[i].sent = 0;
+		cy->granted[i] = 0;
+		if (cy->budgets[i].capped)
+			log_debug("list %s: %llu targets not asked this cycle: its budget is nearly "
+				  "spent", cy->run[i]->name, (unsigned long long)cy->budgets[i].capped);
 	}
 	return 0;
 }
@@ -718,6 +874,8 @@ static int cluster_views(struct cycle *cy)
 			return -1;
 	return 0;
 }
+
+static unsigned shortest_interval(const config_t *c);
 
 /* The health of run[i] the live nodes agree on, into h (which holds the coordinator's own):
  * a list is dead, a wildcard, refusing or unreachable only when every node that tested it
@@ -859,14 +1017,15 @@ static int check(struct cycle *cy)
 	 * one that looks fresh would */
 	if (stopped < 0 || cy->failed)
 		return cy->failed ? -1 : 0;
-	if (sees_all(cy)) {
-		cy->swept = true;
+	cy->ran = true;
+	cy->swept = cy->targets_whole;
+	if (sees_all(cy))
 		return 0;
-	}
 	if (store_begin(s->store) < 0)
 		return -1;
 	for (size_t i = 0; i < answered_lists(cy); i++)
-		if (store_state_settled_touch(s->store, cy->run_lid[i], cy->now) < 0) {
+		if (answered_all(cy, i) &&
+		    store_state_settled_touch(s->store, cy->run_lid[i], cy->now) < 0) {
 			store_rollback(s->store);
 			return -1;
 		}
@@ -927,6 +1086,38 @@ static int record_errors(struct cycle *cy)
 	return open ? store_commit(st) : 0;
 }
 
+/* The lists that answered every target after a whole sweep: their settled pairs were answered
+ * now (store_lists_swept). 0 or -1. */
+static int lists_swept(struct cycle *cy)
+{
+	int64_t *lids = xcalloc(answered_lists(cy) + 1, sizeof(*lids));
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < answered_lists(cy); i++)
+		if (answered_all(cy, i))
+			lids[n++] = cy->run_lid[i];
+	rc = n ? store_lists_swept(cy->s->store, lids, n, cy->now) : 0;
+	free(lids);
+	return rc;
+}
+
+/* In a cluster: the shards this cycle ran through from start to end join those swept so far,
+ * until every shard has been swept once by some node. Only then is the state whole for the
+ * first run's summary: it covers every node's part, in one message. 0 or -1. */
+static int cluster_swept(struct cycle *cy)
+{
+	struct sched *s = cy->s;
+	uint64_t all;
+
+	if (!s->cfg->cluster || s->swept_all)
+		return 0;
+	if (store_cluster_swept(s->store, cy->ran ? cy->kept : 0, &all) < 0)
+		return -1;
+	s->swept_all = (all & STORE_CLUSTER_ALL) == STORE_CLUSTER_ALL;
+	return 0;
+}
+
 /* Records the cycle's counters and prunes old rows, then lets the mail log
  * and the alerts see what the cycle wrote. 0 or -1. */
 static int finish(struct cycle *cy, double started)
@@ -943,19 +1134,18 @@ static int finish(struct cycle *cy, double started)
 	 * cycle to end can read everything it wrote, its problems included */
 	/* in a cluster the coordinator digests and alerts for all: once, over every node's
 	 * writes */
-	if (record_errors(cy) < 0 ||
+	cy->kept &= store_cluster_mask(&s->hold);
+	if (record_errors(cy) < 0 || retire_targets(cy) < 0 || cluster_swept(cy) < 0 ||
 	    (sched_coordinates(s) &&
 	     (store_prune(s->store, cy->now - (int64_t)s->cfg->retention_s) < 0 ||
-	      retire_targets(cy) < 0 ||
-	      (cy->swept && store_lists_swept(s->store, cy->run_lid,
-					      answered_lists(cy), cy->now) < 0) ||
+	      (sees_all(cy) && cy->swept && lists_swept(cy) < 0) ||
 	      digest_run(s, time(NULL), cy->id) < 0)) ||
 	    store_cycle_end(s->store, cy->id, time(NULL), &cy->rec) < 0)
 		return -1;
 	if (s->lw && sched_coordinates(s))
 		logwatch_poll(s->lw, time(NULL));
 	if (sched_coordinates(s))
-		alert_cycle_done(s->alert, time(NULL));
+		alert_cycle_done(s->alert, time(NULL), !s->cfg->cluster || s->swept_all);
 	else
 		alert_deliver(s->alert, time(NULL));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1084,7 +1274,13 @@ int cycle_run(struct sched *s)
 	if ((cy.id = store_cycle_begin(s->store, cy.now)) < 0 ||
 	    (s->cfg->cluster && store_cluster_cycle(s->store, cy.id, s->cfg->cluster_node) < 0))
 		goto fail;
+	cy.kept = store_cluster_mask(&s->hold);
 	build_targets(&cy);
+	cy.budgets = xcalloc(n + 2, sizeof(*cy.budgets));
+	cy.granted = xcalloc(n + 2, sizeof(*cy.granted));
+	if (budget_take(&cy) < 0)
+		goto fail;
+	dnsbl_set_budgets(s->dns, cy.budgets);
 	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)
 		goto fail;
 	rc = add_snds(&cy);
@@ -1098,7 +1294,8 @@ int cycle_run(struct sched *s)
 		goto fail;
 	if (cy.nrun)
 		pace(&cy);
-	if (check(&cy) < 0 || finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
+	if (check(&cy) < 0 || budget_settle(&cy) < 0 ||
+	    finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
 		goto fail;
 	store_well(&cy);
 	ret = 0;
@@ -1106,6 +1303,12 @@ int cycle_run(struct sched *s)
 fail:
 	store_failed(&cy);
 out:
+	/* a stop or a failure too: what was sent counts (what cannot be written stays held for
+	 * the day, never fewer than were sent) */
+	budget_settle(&cy);
+	dnsbl_set_budgets(s->dns, NULL);
+	free(cy.budgets);
+	free(cy.granted);
 	free(cy.states);
 	free(cy.src_failing);
 	free(cy.src_reason);

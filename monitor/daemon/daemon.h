@@ -59,6 +59,8 @@ struct sched {
 	int64_t renewed_at;
 	bool renew_failed; /* said once, until a renewal works again */
 	bool cannot_check; /* renewed as unhealthy (its resolver fails): said once each way */
+	bool swept_all;    /* every shard has been swept once by some node: the first run may be
+			      told (store_cluster_swept; always so without [cluster]) */
 };
 
 /* [cluster]: renews this node's leases when a third of a lease has passed since the last

@@ -15,6 +15,7 @@
 #include "monitor/daemon/cycle.h"
 #include "monitor/daemon/daemon.h"
 #include "monitor/daemon/mirror.h"
+#include "store/store_budget.h"
 
 /* ---- lifecycle ---- */
 
@@ -151,6 +152,9 @@ sched_t *sched_new(const char *config_path, volatile sig_atomic_t *stop, int *co
 				 STORE_RW, err, errlen);
 	if (!s->store)
 		goto fail;
+	/* what this node held of the lists' budgets was for cycles that will not end */
+	if (store_budget_release(s->store, s->cfg->cluster ? s->cfg->cluster_node : "") < 0)
+		log_warn("database %s: %s", s->cfg->database, store_error(s->store));
 	s->dns = config_engine(s->cfg, stop, err, errlen);
 	if (!s->dns) {
 		*code = 2;
