@@ -112,11 +112,27 @@ static harness_daemon_t *alive(void)
 	return NULL;
 }
 
+
 #define EV(target, to) \
 	"SELECT count(*) FROM events e JOIN targets t ON t.id = e.target_id WHERE t.target = '" target \
 	"' AND e.\"to\" = '" to "'"
 #define NODES_HOLDING "SELECT count(DISTINCT node) FROM cluster_leases WHERE shard >= 0 AND node IS NOT NULL"
 #define EVENTS "SELECT count(*) FROM events"
+
+/* The three nodes, mailing every change to the SMTP sink at once (batch = 0s), up to the
+ * first-seen events of every listing. */
+static void nodes_start_mailing(void)
+{
+	static char conf[300];
+
+	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
+	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
+		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
+	extra_conf = conf;
+	nodes_start();
+	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
+		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+}
 
 /* Every node holds shards, and every shard is held: the cluster has settled. */
 static void settled(int nodes)
@@ -324,16 +340,9 @@ static char *subjects(void)
 /* One mail per change, however many nodes saw it, and when the node that sends dies. */
 Test(cluster, one_mail_per_change_across_a_coordinator_kill)
 {
-	static char conf[300];
 	int c, c2, first;
 
-	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
-	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
-		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
-	extra_conf = conf;
-	nodes_start();
-	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
-		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	nodes_start_mailing();
 	if (!harness_daemon_wait_mails(alive(), dir, 1, 10000))
 		harness_daemon_fail(alive(), "no first-run summary");
 	settled(NODES);
@@ -584,17 +593,10 @@ Test(cluster, drop_is_downloaded_once_and_used_by_every_node)
  * and their problems gone from every node's API. The targets that stay are untouched. */
 Test(cluster, targets_leaving_the_config_are_retired_once)
 {
-	static char conf[300];
 	long long n, mails, written;
 	char sql[400];
 
-	cr_assert_eq(harness_smtp_start(&smtp, dir, 0, NULL), 0, "smtpsink did not start");
-	snprintf(conf, sizeof(conf), "[email]\nsmtp = smtp://127.0.0.1:%d\nfrom = blmon@example.org\n"
-		 "to = admin@example.org\nstarttls = no\n[alerts]\nbatch = 0s\n", smtp.port);
-	extra_conf = conf;
-	nodes_start();
-	if (!harness_daemon_wait(alive(), EVENTS, 8, 20000))
-		harness_daemon_fail(alive(), "the first-seen events were not recorded");
+	nodes_start_mailing();
 	settled(NODES);
 	alerts_settled();
 	for (int i = 0; i < NODES; i++) {
