@@ -106,6 +106,7 @@ MONITOR_SRCS := \
 	monitor/daemon/snds_watch.c \
 	monitor/daemon/mirror.c \
 	monitor/daemon/cycle.c \
+	monitor/daemon/cycle_budget.c \
 	monitor/daemon/digest.c \
 	monitor/daemon/sched.c \
 	monitor/alert/alert.c \

@@ -1,6 +1,7 @@
 /* cycle.c -- one check cycle of the daemon: due lists, targets, test points, the engine, SNDS, history.
  * Results are confirmed (confirm.c) and written in batches of BATCH targets per transaction. */
 #include "monitor/daemon/cycle.h"
+#include "monitor/daemon/cycle_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,6 @@
 #include "monitor/daemon/digest.h"
 #include "monitor/daemon/mirror.h"
 #include "monitor/mtalog/logwatch.h"
-#include "store/store_budget.h"
 #include "store/store_problems.h"
 
 #define BATCH 500         /* targets per transaction */
@@ -31,75 +31,6 @@
 #define MIN_RATE 20.0     /* queries/s: small configs finish quickly anyway */
 #define STORE_BACKOFF_FIRST 5 /* seconds before the lists are tried again after a store failure */
 #define STORE_LOG_EVERY 600   /* the same database error is logged once per this many seconds */
-#define NREASONS 256          /* verdict_t.reason is a byte: failed checks counted per value */
-#define SNDS_LISTS 2          /* the SNDS lists of the catalog */
-
-/* The cycle in progress. */
-struct cycle {
-	struct sched *s;
-	int64_t now, id;
-	catalog_list_t **run; /* DNS lists of the cycle, then the DROP pseudo-lists, then the
-				 SNDS lists due */
-	int64_t *run_lid;
-	size_t nrun;          /* DNS lists: the engine checks run[0 .. nrun) */
-	bool drop;            /* run[nrun], run[nrun + 1] are DROP and ASN-DROP */
-	catalog_list_t *snds_due[SNDS_LISTS]; /* SNDS lists due, read from documents */
-	size_t nsnds;
-	size_t snds_at;       /* ... at run[snds_at .. snds_at + nsnds) */
-	unsigned min_iv;      /* the shortest interval of the lists run */
-	targetset_t ts;
-	dnsbl_list_state_t *states;
-	dnsbl_stats_t before;
-	unsigned batch;       /* targets written in the open transaction */
-	store_cycle_t rec;
-	int64_t *errs;        /* failed checks per DNS list of the cycle and reason: [list][reason] */
-	/* per list of the run answered from data files whose last load failed: since
-	 * when, and why (its answers come from the data it had) */
-	int64_t *src_failing;
-	char (*src_reason)[STORE_REASON_MAX];
-	/* per list answered pair by pair: its settled states (store_state_settled), sorted
-	 * by target: the same answer for them again is not written (the sweep or the touch
-	 * moves their checked_at). The plainest, most of a network, as bare target ids. */
-	struct settled {
-		int64_t *plain;
-		size_t nplain, capplain;
-		struct settled_fp {
-			int64_t tid;
-			uint64_t fp;
-		} *other;
-		size_t nother, capother;
-	} *settled;
-	uint64_t fp_plain;    /* store_answer_fp_plain() */
-	struct timespec batch_t0; /* when the open batch began */
-	int failed;           /* a store write failed */
-	bool targets_whole;   /* every host resolved and every domain's addresses discovered */
-	bool ran;             /* the run ran to its end (not stopped, every write made) */
-	bool swept;           /* ... and saw every target it had to (of the config; in a
-				 cluster, of the shards in `kept`): the settled states too */
-	uint64_t kept;        /* in a cluster: the shards held from the cycle's start to its end
-				 (store_cluster_mask), the ones whose targets it saw */
-	store_target_ids_t *ids; /* the targets known at the start: their last_seen is written
-				    once, after the run (store_target_ids_flush) */
-	/* per DNS list of the run: its queries (test points, A, TXT) and the part of the day's
-	 * budget taken for them (budget_take); counted in the store after the run */
-	dnsbl_budget_t *budgets;
-	int64_t *granted;
-	int64_t day;          /* the UTC day they count in */
-};
-
-/* How many lists of run[] the cycle answers pair by pair: the DNS lists, then DROP's two
- * while DROP is loaded (the SNDS lists after them come from documents). */
-static size_t answered_lists(const struct cycle *cy)
-{
-	return cy->nrun + (cy->drop ? 2 : 0);
-}
-
-/* Did run[i] answer every target it was given? Not a DNS list whose budget held some back
- * (budget_take): its settled pairs it did not ask were not answered again. */
-static bool answered_all(const struct cycle *cy, size_t i)
-{
-	return i >= cy->nrun || !cy->budgets || !cy->budgets[i].capped;
-}
 
 /* ---- results into the store ---- */
 
@@ -592,149 +523,6 @@ static int add_snds(struct cycle *cy)
 			log_info("list %s (%s) is ok", l->name, l->id);
 		cy->run[cy->snds_at + k] = l;
 		cy->run_lid[cy->snds_at + k] = lid;
-	}
-	return 0;
-}
-
-/* ---- the lists' daily budgets, the cluster's ---- */
-
-/* This node's name in the budgets' counts: "" for blmon alone. */
-static const char *budget_node(const struct cycle *cy)
-{
-	return cy->s->cfg->cluster ? cy->s->cfg->cluster_node : "";
-}
-
-/* The targets of the run this node asks, by type: all of them, or in a cluster those of the
- * shards it holds now. */
-static void owned_by_type(const struct cycle *cy, unsigned long long n[3])
-{
-	targetset_iter_t it = {0, 0};
-	target_t t;
-
-	n[TARGET_IPV4] = n[TARGET_IPV6] = n[TARGET_DOMAIN] = 0;
-	if (!cy->s->cfg->cluster) {
-		for (size_t i = 0; i < cy->ts.n; i++)
-			n[cy->ts.specs[i].first.type] += cy->ts.specs[i].count;
-		return;
-	}
-	while (targetset_next(&cy->ts, &it, &t))
-		n[t.type] += sched_owns(cy->s, t.name);
-}
-
-/* Takes DNS list run[i] out of the cycle (before its test points). */
-static void list_drop(struct cycle *cy, size_t i)
-{
-	memmove(&cy->run[i], &cy->run[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run));
-	memmove(&cy->run_lid[i], &cy->run_lid[i + 1], (cy->nrun - i - 1) * sizeof(*cy->run_lid));
-	cy->nrun--;
-	cy->rec.lists--;
-}
-
-/* List run[i]'s budget is spent for today: it leaves the run, and is not due before the next
- * UTC day. Its pairs keep their confirmed state (and grow stale); the list says why, once for
- * the cluster (the node that finds it first records it in the list's health). 0 or -1. */
-static int budget_spent(struct cycle *cy, size_t i)
-{
-	struct sched *s = cy->s;
-	const catalog_list_t *l = cy->run[i];
-	int64_t used;
-	char detail[STORE_DETAIL_MAX], until[TIMEFMT_MAX];
-	int ch, first;
-
-	s->next_due[l - s->cfg->catalog->lists] = cy->day + 86400;
-	if ((first = store_budget_spent(s->store, cy->run_lid[i], cy->day, budget_node(cy))) < 0)
-		return -1;
-	if (!first) {
-		list_drop(cy, i);
-		return 0; /* said already */
-	}
-	if ((used = store_budget_used(s->store, cy->run_lid[i], cy->day)) < 0)
-		return -1;
-	timefmt_rfc3339(cy->day + 86400, until);
-	snprintf(detail, sizeof(detail), "budget: its %u queries a day are spent (%lld sent today%s); "
-		 "not asked again before %s, its results stay as last confirmed", l->budget,
-		 (long long)used, s->cfg->cluster ? " by the nodes together" : "", until);
-	ch = store_list_health(s->store, cy->run_lid[i], HEALTH_UNTESTED, detail, cy->now);
-	if (ch < 0)
-		return -1;
-	if (ch > 0)
-		log_warn("list %s (%s): %s", l->name, catalog_zone_shown(l, l->zone), detail);
-	list_drop(cy, i);
-	return 0;
-}
-
-/* Before any query: each DNS list with a daily budget (unless budget = warn) takes from the
- * store what this node's cycle may send it at most (its test points, and a query and its TXT
- * for each target it asks), from the one count every node of a cluster takes from. The engine
- * asks no more than was granted (dnsbl_budget_t.cap). A list granted too little for its test
- * points and one target sits this cycle out; when the queries already sent leave no more room
- * than that, its budget is spent for today. 0 or -1. */
-static int budget_take(struct cycle *cy)
-{
-	struct sched *s = cy->s;
-	unsigned long long n[3];
-	bool counted = false, v6 = false;
-
-	/* as test_lists asks the test points: IPv6 ones when any target is IPv6 */
-	for (size_t i = 0; i < cy->ts.n; i++)
-		v6 |= cy->ts.specs[i].first.type == TARGET_IPV6;
-	cy->day = store_budget_day(cy->now);
-	for (size_t i = 0; i < cy->nrun;) {
-		const catalog_list_t *l = cy->run[i];
-		unsigned tests;
-		int64_t want, grant, room;
-
-		if (l->dataset || !l->budget || s->cfg->budget_warn) {
-			i++;
-			continue; /* counted after the run, not held back */
-		}
-		if (!counted)
-			owned_by_type(cy, n);
-		counted = true;
-		want = tests = dnsbl_test_queries(l, v6);
-		for (int k = TARGET_IPV4; k <= TARGET_DOMAIN; k++)
-			if (dnsbl_list_applies(l, (target_type_t)k))
-				want += 2 * (int64_t)n[k];
-		grant = store_budget_take(s->store, cy->run_lid[i], cy->day, budget_node(cy), want,
-					  l->budget, cy->now - (int64_t)s->cfg->cluster_lease_s, &room);
-		if (grant < 0)
-			return -1;
-		if (grant >= tests + 2 || grant == want) {
-			cy->granted[i] = grant;
-			cy->budgets[i++].cap = (uint64_t)grant;
-			continue;
-		}
-		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy), 0, grant) < 0)
-			return -1;
-		if (room < tests + 2 && room < want) {
-			if (budget_spent(cy, i) < 0)
-				return -1;
-			continue;
-		}
-		/* the others hold the rest for their cycles: this one asks it next time */
-		log_debug("list %s: this cycle sits out, the other nodes hold what is left of its "
-			  "budget", l->name);
-		list_drop(cy, i);
-	}
-	return 0;
-}
-
-/* After the run: what each DNS list was sent joins the day's count, and what was taken and not
- * sent goes back. A list that could not ask every target for its budget is not a whole sweep.
- * 0 or -1. */
-static int budget_settle(struct cycle *cy)
-{
-	struct sched *s = cy->s;
-
-	for (size_t i = 0; cy->budgets && i < cy->nrun; i++) {
-		if (store_budget_settle(s->store, cy->run_lid[i], cy->day, budget_node(cy),
-					(int64_t)cy->budgets[i].sent, cy->granted[i]) < 0)
-			return -1;
-		cy->budgets[i].sent = 0;
-		cy->granted[i] = 0;
-		if (cy->budgets[i].capped)
-			log_debug("list %s: %llu targets not asked this cycle: its budget is nearly "
-				  "spent", cy->run[i]->name, (unsigned long long)cy->budgets[i].capped);
 	}
 	return 0;
 }
@@ -1278,7 +1066,7 @@ int cycle_run(struct sched *s)
 	build_targets(&cy);
 	cy.budgets = xcalloc(n + 2, sizeof(*cy.budgets));
 	cy.granted = xcalloc(n + 2, sizeof(*cy.granted));
-	if (budget_take(&cy) < 0)
+	if (cycle_budget_take(&cy) < 0)
 		goto fail;
 	dnsbl_set_budgets(s->dns, cy.budgets);
 	if (!(cy.ids = store_target_ids_load(s->store)) || add_neighbourhood(&cy) < 0)
@@ -1294,7 +1082,7 @@ int cycle_run(struct sched *s)
 		goto fail;
 	if (cy.nrun)
 		pace(&cy);
-	if (check(&cy) < 0 || budget_settle(&cy) < 0 ||
+	if (check(&cy) < 0 || cycle_budget_settle(&cy) < 0 ||
 	    finish(&cy, (double)t0.tv_sec + (double)t0.tv_nsec / 1e9) < 0)
 		goto fail;
 	store_well(&cy);
@@ -1305,7 +1093,7 @@ fail:
 out:
 	/* a stop or a failure too: what was sent counts (what cannot be written stays held for
 	 * the day, never fewer than were sent) */
-	budget_settle(&cy);
+	cycle_budget_settle(&cy);
 	dnsbl_set_budgets(s->dns, NULL);
 	free(cy.budgets);
 	free(cy.granted);
