@@ -9,10 +9,8 @@
 // Exits 0 when every check passes; prints each failure and exits 1 otherwise.
 "use strict";
 
-const fs = require("fs");
-const os = require("os");
 const path = require("path");
-const {chromium} = require("playwright-core");
+const {check, run} = require("./browser");
 
 const [url, artifacts, scenario, ...args] = process.argv.slice(2);
 if (!url || !artifacts || !({kill: 2, disagree: 3})[scenario] ||
@@ -21,11 +19,6 @@ if (!url || !artifacts || !({kill: 2, disagree: 3})[scenario] ||
   process.exit(2);
 }
 
-const failures = [];
-function check(ok, what) {
-  console.log((ok ? "ok   " : "FAIL ") + what);
-  if (!ok) failures.push(what);
-}
 
 // What the cluster section shows: per node its name, state, shards and texts.
 function shown(page) {
@@ -116,41 +109,13 @@ async function disagreeScenario(page) {
   await page.screenshot({path: path.join(artifacts, "dashboard-cluster-disagree.png"), fullPage: true});
 }
 
-(async () => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "blmon-chromium-"));
-  fs.mkdirSync(artifacts, {recursive: true});
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: {width: 1280, height: 900},
-  });
-  const errors = [];
-  try {
-    const page = ctx.pages()[0] || await ctx.newPage();
-    page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
-    page.on("pageerror", (e) => errors.push("page error: " + e.message));
-    page.on("dialog", (d) => { errors.push("dialog opened: " + d.message()); d.dismiss(); });
-    const resp = await page.goto(url, {waitUntil: "load"});
-    check(resp.status() === 200, "page answers 200");
-    await ({kill: killScenario, disagree: disagreeScenario})[scenario](page);
+run("cluster dashboard", {artifacts}, async (page) => {
+  const resp = await page.goto(url, {waitUntil: "load"});
+  check(resp.status() === 200, "page answers 200");
+  await ({kill: killScenario, disagree: disagreeScenario})[scenario](page);
 
-    // on a phone: no horizontal scrolling
-    await page.setViewportSize({width: 375, height: 800});
-    const w = await page.evaluate(() => document.documentElement.scrollWidth);
-    check(w <= 376, "at 375 px: no horizontal scrolling (width " + w + ")");
-    check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join(" | ") : ""));
-  } finally {
-    await ctx.close();
-    fs.rmSync(profile, {recursive: true, force: true});
-  }
-  if (failures.length) {
-    console.error(failures.length + " cluster dashboard check(s) failed");
-    process.exit(1);
-  }
-  console.log("cluster dashboard: all checks passed");
-})().catch((e) => {
-  console.error("cluster dashboard test crashed: " + (e && e.stack || e));
-  process.exit(1);
+  // on a phone: no horizontal scrolling
+  await page.setViewportSize({width: 375, height: 800});
+  const w = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(w <= 376, "at 375 px: no horizontal scrolling (width " + w + ")");
 });

@@ -12,10 +12,8 @@
 // Exits 0 when every check passes; prints each failure and exits 1 otherwise.
 "use strict";
 
-const fs = require("fs");
-const os = require("os");
 const path = require("path");
-const {chromium} = require("playwright-core");
+const {check, run} = require("./browser");
 
 const [url, artifacts, scenario = "web"] = process.argv.slice(2);
 if (!url || !artifacts || !["web", "twenty", "paging"].includes(scenario)) {
@@ -23,11 +21,6 @@ if (!url || !artifacts || !["web", "twenty", "paging"].includes(scenario)) {
   process.exit(2);
 }
 
-const failures = [];
-function check(ok, what) {
-  console.log((ok ? "ok   " : "FAIL ") + what);
-  if (!ok) failures.push(what);
-}
 
 const RED = "rgb(198, 40, 40)", GREEN = "rgb(46, 125, 50)", GREY = "rgb(97, 97, 97)";
 const ORANGE = "rgb(251, 140, 0)";
@@ -427,41 +420,13 @@ async function pagingScenario(page, requests, full) {
   check(!requests.includes("/api/v1/status"), "the whole status document is never fetched");
 }
 
-(async () => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "blmon-chromium-"));
-  fs.mkdirSync(artifacts, {recursive: true});
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: {width: 1100, height: 900},
+run("dashboard (" + scenario + ")", {artifacts, width: 1100, failedRequests: true}, async (page) => {
+  const requests = [], full = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    requests.push(u.pathname);
+    full.push(u.pathname + u.search);
   });
-  const errors = [], requests = [], full = [];
-  try {
-    const page = ctx.pages()[0] || await ctx.newPage();
-    page.on("console", (m) => { if (m.type() === "error") errors.push("console: " + m.text()); });
-    page.on("pageerror", (e) => errors.push("page error: " + e.message));
-    page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
-    page.on("dialog", (d) => { errors.push("dialog opened: " + d.message()); d.dismiss(); });
-    page.on("request", (r) => {
-      const u = new URL(r.url());
-      requests.push(u.pathname);
-      full.push(u.pathname + u.search);
-    });
-    const run = {web: webScenario, twenty: twentyScenario, paging: pagingScenario}[scenario];
-    await run(page, requests, full);
-    check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join(" | ") : ""));
-  } finally {
-    await ctx.close();
-    fs.rmSync(profile, {recursive: true, force: true});
-  }
-  if (failures.length) {
-    console.error(failures.length + " dashboard check(s) failed");
-    process.exit(1);
-  }
-  console.log("dashboard (" + scenario + "): all checks passed");
-})().catch((e) => {
-  console.error("dashboard test crashed: " + (e && e.stack || e));
-  process.exit(1);
+  const scenarioRun = {web: webScenario, twenty: twentyScenario, paging: pagingScenario}[scenario];
+  await scenarioRun(page, requests, full);
 });
