@@ -67,6 +67,9 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 			cJSON_AddStringToObject(l, "health", dnsbl_health_name(views[k].health));
 			jsonx_add_str(l, "detail", views[k].detail);
 			jsonx_add_time(l, "tested_at", views[k].at);
+			/* its own copy of a list answered from data files: each node mirrors or
+			 * reads its own */
+			jsonx_add_time(l, "data_updated_at", views[k].data_at);
 		}
 	}
 	/* shards no live node holds: nobody checks their targets until one is taken */
