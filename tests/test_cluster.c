@@ -828,4 +828,19 @@ Test(cluster, each_nodes_data_of_a_list_has_its_own_age)
 		}
 		free(body);
 	}
+	/* and the dashboard, each node's card */
+	{
+		const char *root = getenv("BLMON_ROOT");
+		char cmd[1400];
+		int st;
+		time_t now = time(NULL);
+
+		snprintf(cmd, sizeof(cmd), "cd '%s' && node tests/web/cluster-dashboard.test.js "
+			 "http://127.0.0.1:%d/ tests/artifacts data feed.test n1,n2 %lld,%lld n3 1>&2",
+			 root ? root : ".", http_port[2], (long long)(now - (t0 - 1000)),
+			 (long long)(now - (t0 - 5000)));
+		st = system(cmd);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the dashboard does not show each "
+			  "node's data (its output is above)");
+	}
 }
