@@ -363,3 +363,7 @@ CREATE TABLE list_queries (
 -- store.sql's migration 16 clusters SQLite's state table on its key; PostgreSQL's heap has no
 -- such choice. The number keeps the two engines' versions alike.
 SELECT 1;
+
+-- migration 17
+-- Each node's own data of each list: store.sql's migration 17 says what it holds.
+ALTER TABLE cluster_list_health ADD COLUMN data_at BIGINT NOT NULL DEFAULT 0;

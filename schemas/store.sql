@@ -532,3 +532,12 @@ INSERT INTO state_0_3 (target_id, list_id, status, since, codes, txt, reason, ch
 DROP TABLE state;
 ALTER TABLE state_0_3 RENAME TO state;
 CREATE INDEX state_problem ON state (list_id, problem) WHERE problem IS NOT NULL;
+
+-- migration 17
+-- Each node's own data of each list answered from data files (a cluster): every node mirrors
+-- its own copy (rsync into its own [mirror] dir) or reads its own files, so lists.data_at says
+-- only whichever node wrote last. data_at is this node's time of that data, as lists.data_at
+-- (its mirror's last complete transfer, or the newest change of its files; 0: from DNS, or no
+-- data yet). A node writes it every cycle, whether or not its resolver answers; a row it makes
+-- before its first test has health 'untested' and at 0.
+ALTER TABLE cluster_list_health ADD COLUMN data_at INTEGER NOT NULL DEFAULT 0;

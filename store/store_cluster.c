@@ -56,8 +56,12 @@ static const store_sql_t SQL_VIEW_PUT = STORE_SQL(
 	"INSERT INTO cluster_list_health (node, list_id, health, detail, at) VALUES (?1, ?2, ?3, "
 	"?4, ?5) ON CONFLICT (node, list_id) DO UPDATE SET health = excluded.health, "
 	"detail = excluded.detail, at = excluded.at");
+/* a row made here before the node's first test is untested, tested at 0 */
+static const store_sql_t SQL_DATA_PUT = STORE_SQL(
+	"INSERT INTO cluster_list_health (node, list_id, health, at, data_at) VALUES (?1, ?2, "
+	"'untested', 0, ?3) ON CONFLICT (node, list_id) DO UPDATE SET data_at = excluded.data_at");
 static const store_sql_t SQL_VIEWS = STORE_SQL(
-	"SELECT h.node, h.list_id, l.zone, h.health, coalesce(h.detail, ''), h.at FROM "
+	"SELECT h.node, h.list_id, l.zone, h.health, coalesce(h.detail, ''), h.at, h.data_at FROM "
 	"cluster_list_health h JOIN lists l ON l.id = h.list_id "
 	"WHERE (?1 = 0 OR h.list_id = ?1) AND h.at >= ?2 ORDER BY h.list_id, h.node");
 static const store_sql_t SQL_CYCLE_NODE = STORE_SQL("UPDATE cycles SET node = ?2 WHERE id = ?1");
@@ -275,6 +279,18 @@ int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl
 	return store_done(s, st);
 }
 
+int store_cluster_list_data(store_t *s, const char *node, int64_t list_id, int64_t data_at)
+{
+	store_stmt_t *st = store_stmt(s, &SQL_DATA_PUT);
+
+	if (!st)
+		return -1;
+	store_bind_text(st, 1, node);
+	store_bind_int64(st, 2, list_id);
+	store_bind_int64(st, 3, data_at);
+	return store_done(s, st);
+}
+
 int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 			     store_cluster_view_t **out)
 {
@@ -297,6 +313,7 @@ int store_cluster_list_views(store_t *s, int64_t list_id, int64_t since,
 			v->health = HEALTH_UNTESTED;
 		store_col_copy(st, 4, v->detail, sizeof(v->detail));
 		v->at = store_col_int64(st, 5);
+		v->data_at = store_col_int64(st, 6);
 	}
 	if (rc < 0) {
 		free(*out);

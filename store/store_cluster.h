@@ -53,19 +53,25 @@ typedef struct {
  * or -1. */
 int store_cluster_nodes(store_t *s, int64_t now, store_cluster_node_t **out);
 
-/* A node's own test of a list. */
+/* A node's own view of a list: its test, and its data when the list is answered from files. */
 typedef struct {
 	char node[64];
 	int64_t list_id;
 	char zone[256];
-	dnsbl_health_t health;
+	dnsbl_health_t health;     /* HEALTH_UNTESTED, at 0: not tested yet */
 	char detail[STORE_DETAIL_MAX];
 	int64_t at;
+	int64_t data_at;           /* the time of this node's data of the list (0: DNS, or none) */
 } store_cluster_view_t;
 
 /* Records what node found of list_id's test points at now (replacing its last view). 0 or -1. */
 int store_cluster_list_seen(store_t *s, const char *node, int64_t list_id, dnsbl_health_t health,
 			    const char *detail, int64_t now);
+
+/* Records the time of node's own data of list_id (its mirror's last complete transfer, or the
+ * newest change of its files, as store_list_data's `at`; 0: from DNS, or no data yet), leaving
+ * its test as it was (untested when none). 0 or -1. */
+int store_cluster_list_data(store_t *s, const char *node, int64_t list_id, int64_t data_at);
 
 /* Every node's view of list_id (every list: list_id 0) recorded at `since` or later, by list
  * and node. Returns how many, with *out (caller frees; NULL when none), or -1. */

@@ -1,6 +1,7 @@
 /* test_cluster.c -- three `blmon run` nodes over one PostgreSQL: shards by lease, failover, once each.
  * rbldnsd on loopback plays the list; zone edits must be recorded once, whichever node sees them. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -739,4 +740,107 @@ Test(cluster, two_nodes_share_a_lists_daily_budget)
 		free(body);
 	}
 	cr_assert_eq(spent_logs, 1, "the spent budget was logged %lld times", spent_logs);
+}
+
+/* node i's feed.txt (beside its config: each node reads its own copy), last changed at `at`. */
+static void feed_write(int i, const char *text, time_t at)
+{
+	char sub[1100], path[1200];
+	struct timespec ts[2] = {{at, 0}, {at, 0}};
+
+	snprintf(sub, sizeof(sub), "%s/n%d", dir, i + 1);
+	snprintf(path, sizeof(path), "%s/feed.txt", sub);
+	cr_assert_eq(harness_write(sub, "feed.txt", text), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, path, ts, 0), 0, "%s", path);
+}
+
+/* The value of the series `want` (its name and labels) in a /metrics text; -1 when absent. */
+static long long sample(const char *m, const char *want)
+{
+	const char *p = strstr(m, want);
+
+	return p ? strtoll(p + strlen(want) + 1, NULL, 10) : -1;
+}
+
+#define AGE(node) "blmon_mirror_age_seconds{node=\"" node "\",zone=\"feed.test\"}"
+
+/* A list answered from data files: each node reads its own copy, so each node's data has its
+ * own age, and every node's /metrics shows each live node's, labelled with it (the list's row
+ * says only whichever node wrote last). n1's copy is 1000 s old, n2's 5000 s, n3's does not
+ * load: it has no data, and no series. */
+Test(cluster, each_nodes_data_of_a_list_has_its_own_age)
+{
+	static const char feed[] = ":127.0.0.2:feed $\n127.0.0.2\n192.0.2.9\n";
+	time_t t0 = time(NULL);
+	long long age;
+	char want[200];
+
+	feed_write(0, feed, t0 - 1000);
+	feed_write(1, feed, t0 - 5000);
+	feed_write(2, ":127.0.0.2:feed $\n127.0.0.2\n192.0.2.300\n", t0 - 100);
+	extra_conf = "[list feed.test]\ndataset = ip4set:feed.txt\n";
+	nodes_start();
+	settled(NODES);
+	/* n3 tested the list it has no data of: its rows are written, its data time 0 */
+	if (!harness_daemon_wait(&d[2], "SELECT count(*) FROM cluster_list_health h JOIN lists l ON "
+				 "l.id = h.list_id WHERE h.node = 'n3' AND l.zone = 'feed.test' AND "
+				 "h.health = 'unreachable' AND h.data_at = 0", 1, 15000))
+		harness_daemon_fail(&d[2], "n3 did not record the list it cannot load");
+	if (!harness_daemon_wait_http(&d[0], http_port[0], "/metrics", 200, AGE("n2"), 15000) ||
+	    !harness_daemon_wait_http(&d[0], http_port[0], "/metrics", 200, AGE("n1"), 15000))
+		harness_daemon_fail(&d[0], "no labelled blmon_mirror_age_seconds for n1 and n2");
+	for (int i = 0; i < NODES; i++) {
+		long status;
+		char *m = harness_http_get(http_port[i], "/metrics", &status), *body;
+		time_t now = time(NULL);
+
+		cr_assert_eq(status, 200);
+		/* each node's own, whichever node is scraped (ages a few seconds apart at most) */
+		age = sample(m, AGE("n1"));
+		cr_assert(age >= 1000 && age <= 1000 + (now - t0) + 2, "node %d: n1's age %lld:\n%s",
+			  i + 1, age, m);
+		age = sample(m, AGE("n2"));
+		cr_assert(age >= 5000 && age <= 5000 + (now - t0) + 2, "node %d: n2's age %lld:\n%s",
+			  i + 1, age, m);
+		cr_assert_null(strstr(m, "blmon_mirror_age_seconds{node=\"n3\""), "n3 has no data:\n%s",
+			       m);
+		cr_assert_null(strstr(m, "blmon_mirror_age_seconds{zone="),
+			       "no unlabelled series in a cluster:\n%s", m);
+		cr_assert_eq(harness_count(m, "blmon_mirror_age_seconds{"), 2, "%s", m);
+		if (i == 0) {
+			char path[1200], cmd[1400];
+			snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+			cr_assert_eq(harness_write(dir, "metrics.txt", m), 0);
+			snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
+			cr_assert_eq(system(cmd), 0, "promtool check metrics failed:\n%s", m);
+		}
+		free(m);
+		/* and /api/v1/cluster says the time of each node's copy */
+		body = harness_http_get(http_port[i], "/api/v1/cluster", &status);
+		cr_assert_eq(status, 200);
+		cr_assert_eq(harness_schema_valid("api/cluster.schema.json", body), 0, "%s", body);
+		{
+			char t[32];
+			time_t at = t0 - 5000;
+			strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+			snprintf(want, sizeof(want), "\"data_updated_at\":\"%s\"", t);
+			cr_assert(strstr(body, want), "no %s: %s", want, body);
+		}
+		free(body);
+	}
+	/* and the dashboard, each node's card */
+	{
+		const char *root = getenv("BLMON_ROOT");
+		char cmd[1400];
+		int st;
+		time_t now = time(NULL);
+
+		snprintf(cmd, sizeof(cmd), "cd '%s' && node tests/web/cluster-dashboard.test.js "
+			 "http://127.0.0.1:%d/ tests/artifacts data feed.test n1,n2 %lld,%lld n3 1>&2",
+			 root ? root : ".", http_port[2], (long long)(now - (t0 - 1000)),
+			 (long long)(now - (t0 - 5000)));
+		st = system(cmd);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the dashboard does not show each "
+			  "node's data (its output is above)");
+	}
 }

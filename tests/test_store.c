@@ -555,6 +555,49 @@ ENGINES(settled_states_and_list_data)
 	store_close(s);
 }
 
+/* Each node's own data of a list, beside its own test (migration 17): the one does not
+ * overwrite the other, and a node's data recorded before its first test is untested. */
+ENGINES(cluster_nodes_data_of_a_list)
+{
+	store_t *s = open_rw();
+	catalog_t *cat = catalog_new_builtin();
+	store_cluster_view_t *v = NULL;
+	int64_t lid;
+
+	lid = store_list_id(s, catalog_find(cat, "zen.spamhaus.org"));
+	cr_assert_gt(lid, 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_data(s, "n1", lid, 1500), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_views(s, lid, 0, &v), 1, "%s", store_error(s));
+	cr_assert_eq(v[0].health, HEALTH_UNTESTED);
+	cr_assert_eq(v[0].at, 0);
+	cr_assert_eq(v[0].data_at, 1500);
+	free(v);
+	/* not tested yet: no view for the nodes' agreement */
+	cr_assert_eq(store_cluster_list_views(s, lid, 1, &v), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_seen(s, "n1", lid, HEALTH_OK, "", 2000), 0, "%s",
+		     store_error(s));
+	cr_assert_eq(store_cluster_list_data(s, "n2", lid, 900), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_seen(s, "n2", lid, HEALTH_DEAD, "no 127.0.0.2", 2000), 0,
+		     "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_views(s, lid, 1, &v), 2, "%s", store_error(s));
+	cr_assert_str_eq(v[0].node, "n1");
+	cr_assert_eq(v[0].health, HEALTH_OK);
+	cr_assert_eq(v[0].data_at, 1500, "the test keeps the node's data time");
+	cr_assert_str_eq(v[1].node, "n2");
+	cr_assert_eq(v[1].health, HEALTH_DEAD);
+	cr_assert_eq(v[1].data_at, 900);
+	free(v);
+	cr_assert_eq(store_cluster_list_data(s, "n1", lid, 2500), 0, "%s", store_error(s));
+	cr_assert_eq(store_cluster_list_views(s, lid, 1, &v), 2, "%s", store_error(s));
+	cr_assert_eq(v[0].health, HEALTH_OK, "the data time keeps the node's test");
+	cr_assert_eq(v[0].at, 2000);
+	cr_assert_eq(v[0].data_at, 2500);
+	cr_assert_eq(v[1].data_at, 900, "each node its own");
+	free(v);
+	catalog_free(cat);
+	store_close(s);
+}
+
 /* Two writers read the same state: the second one's write is refused, not lost over the first. */
 ENGINES(state_cas_writes_only_over_what_was_read)
 {

@@ -9,9 +9,7 @@
 #include "lib/jsonx.h"
 #include "store/store_cluster.h"
 
-/* Whether node renewed within a lease of c->now (this node's lease: every node has the same
- * config); without one (blmon alone), whether it holds a lease still. */
-static bool node_live(const api_ctx_t *c, const store_cluster_node_t *n)
+bool api_node_live(const api_ctx_t *c, const store_cluster_node_t *n)
 {
 	if (c->lease_s)
 		return n->seen > c->now - (int64_t)c->lease_s;
@@ -54,7 +52,7 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 		jsonx_add_time(o, "lease_expires", nodes[i].expires);
 		/* false: it has not renewed for a lease (killed, or cut off from the database),
 		 * so the others have taken what it held */
-		cJSON_AddBoolToObject(o, "live", node_live(c, &nodes[i]));
+		cJSON_AddBoolToObject(o, "live", api_node_live(c, &nodes[i]));
 		held += nodes[i].shards;
 		/* what this node's own tests found of each list: where nodes disagree, the
 		 * list's health is ok, and this is where the disagreement shows */
@@ -69,6 +67,9 @@ cJSON *api_cluster(store_t *s, const api_ctx_t *c, char *err, size_t errlen)
 			cJSON_AddStringToObject(l, "health", dnsbl_health_name(views[k].health));
 			jsonx_add_str(l, "detail", views[k].detail);
 			jsonx_add_time(l, "tested_at", views[k].at);
+			/* its own copy of a list answered from data files: each node mirrors or
+			 * reads its own */
+			jsonx_add_time(l, "data_updated_at", views[k].data_at);
 		}
 	}
 	/* shards no live node holds: nobody checks their targets until one is taken */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "checks/result.h"
+#include "store/store_cluster.h"
 #include "store/store_problems.h"
 #include "store/store_read.h"
 #include "web/api.h"
@@ -82,6 +83,11 @@ int api_page_add(api_page_t *p, cJSON *arr, cJSON *item);
 int api_targets_page_into(store_t *s, const api_ctx_t *c, const api_lists_t *ls,
 			  const store_target_query_t *q, cJSON *doc, const char *member,
 			  const char *next_base);
+
+/* Whether node n of a cluster is live: it renewed within a lease of c->now (this node's lease:
+ * every node has the same config); without one (blmon alone), whether it holds a lease still
+ * (api_cluster.c). /api/v1/cluster and /metrics count the same nodes live. */
+bool api_node_live(const api_ctx_t *c, const store_cluster_node_t *n);
 
 /* Snapshot helpers: store_begin with "database: ..." in err on failure (-1),
  * and the end of a snapshot (commit; a read-only one cannot fail to matter). */

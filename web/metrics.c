@@ -339,22 +339,64 @@ static void lists_families(sbuf_t *out, const struct listings *x)
 		    list_problems);
 }
 
-/* The age of the data of the lists answered from data files. */
-static void mirror_family(sbuf_t *out, const struct listings *x)
-{
-	prom_family(out, "blmon_mirror_age_seconds", "gauge",
-		    "Seconds since the data of a list answered from rbldnsd data files was renewed: "
-		    "its mirror's last complete rsync transfer, or the newest change of its files.");
-	for (size_t i = 0; i < x->ls->n; i++) {
-		const api_list_t *l = &x->ls->v[i];
-		char zl[600];
+#define MIRROR_AGE_HELP \
+	"Seconds since the data of a list answered from rbldnsd data files was renewed: its " \
+	"mirror's last complete rsync transfer, or the newest change of its files (with node: " \
+	"that node's own copy, in a cluster)."
 
-		if (!l->in_use || !l->row.data_source[0] || !l->row.data_at)
-			continue;
-		prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
-		sbuf_printf(out, "blmon_mirror_age_seconds{zone=\"%s\"} %lld\n", zl,
-			    (long long)(x->c->now > l->row.data_at ? x->c->now - l->row.data_at : 0));
+/* The age of data renewed at `at`, as of now. */
+static long long data_age(int64_t now, int64_t at)
+{
+	return (long long)(now > at ? now - at : 0);
+}
+
+/* The age of the data of the lists answered from data files. Alone, the list's row; in a
+ * cluster each node mirrors or reads its own copy, so a series per live node and list, from
+ * what each node recorded (every node shows the same): the list's row says only whichever node
+ * wrote last. */
+static int mirror_family(sbuf_t *out, store_t *s, const struct listings *x)
+{
+	store_cluster_node_t *nodes = NULL;
+	store_cluster_view_t *v = NULL;
+	char zl[600], nl[200];
+	int n, nv;
+
+	prom_family(out, "blmon_mirror_age_seconds", "gauge", MIRROR_AGE_HELP);
+	if (!x->c->node) {
+		for (size_t i = 0; i < x->ls->n; i++) {
+			const api_list_t *l = &x->ls->v[i];
+
+			if (!l->in_use || !l->row.data_source[0] || !l->row.data_at)
+				continue;
+			prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
+			sbuf_printf(out, "blmon_mirror_age_seconds{zone=\"%s\"} %lld\n", zl,
+				    data_age(x->c->now, l->row.data_at));
+		}
+		return 0;
 	}
+	if ((n = store_cluster_nodes(s, x->c->now, &nodes)) < 0 ||
+	    (nv = store_cluster_list_views(s, 0, 0, &v)) < 0) {
+		free(nodes);
+		return -1;
+	}
+	for (int k = 0; k < n; k++) {
+		if (!api_node_live(x->c, &nodes[k]))
+			continue;
+		prom_label_escape(nodes[k].node, nl, sizeof(nl), 63);
+		for (int i = 0; i < nv; i++) {
+			const api_list_t *l = api_lists_get(x->ls, v[i].list_id);
+
+			if (strcmp(v[i].node, nodes[k].node) || !l || !l->in_use ||
+			    !l->row.data_source[0] || !v[i].data_at)
+				continue;
+			prom_label_escape(catalog_zone_shown(l->cl, l->row.zone), zl, sizeof(zl), 255);
+			sbuf_printf(out, "blmon_mirror_age_seconds{node=\"%s\",zone=\"%s\"} %lld\n",
+				    nl, zl, data_age(x->c->now, v[i].data_at));
+		}
+	}
+	free(nodes);
+	free(v);
+	return 0;
 }
 
 static int resolver_family(sbuf_t *out, store_t *s)
@@ -624,9 +666,8 @@ static int render(sbuf_t *out, store_t *s, struct listings *x, const struct coun
 	if (listings_families(out, s, x) < 0 || problem_families(out, s, x) < 0)
 		return -1;
 	lists_families(out, x);
-	mirror_family(out, x);
-	if (resolver_family(out, s) < 0 || cycle_families(out, s) < 0 ||
-	    cluster_families(out, s, x->c->now) < 0)
+	if (mirror_family(out, s, x) < 0 || resolver_family(out, s) < 0 ||
+	    cycle_families(out, s) < 0 || cluster_families(out, s, x->c->now) < 0)
 		return -1;
 	queries_family(out, x->c->node, n->answered, n->failed);
 	events_family(out, n->events);

@@ -589,6 +589,18 @@ static int resolver_health(struct cycle *cy, bool failed, const char *why)
 				 s->cfg->resolver ? s->cfg->resolver : "system", why) < 0 ? -1 : 0;
 }
 
+/* In a cluster, the time of this node's own data of run[i] (each node mirrors or reads its own
+ * copy: the list's row says only whichever node wrote last), for /metrics and /api/v1/cluster.
+ * 0 or -1. */
+static int node_data(struct cycle *cy, size_t i, int64_t at)
+{
+	const config_t *c = cy->s->cfg;
+
+	if (!c->cluster)
+		return 0;
+	return store_cluster_list_data(cy->s->store, c->cluster_node, cy->run_lid[i], at);
+}
+
 /* The lists of the run answered from data files: where their data comes from
  * and how old it is, recorded for the API and /metrics; and, when it could not
  * be renewed (the mirror's transfers fail, or the files did not load again),
@@ -610,7 +622,8 @@ static int data_sources(struct cycle *cy)
 		int64_t since = 0;
 
 		if (!l->dataset) {
-			if (store_list_data(s->store, cy->run_lid[i], NULL, 0, 0, NULL) < 0)
+			if (store_list_data(s->store, cy->run_lid[i], NULL, 0, 0, NULL) < 0 ||
+			    node_data(cy, i, 0) < 0)
 				return -1;
 			continue;
 		}
@@ -643,7 +656,8 @@ static int data_sources(struct cycle *cy)
 					 "no data yet: its mirror's first transfer is under way");
 		}
 		if (store_list_data(s->store, cy->run_lid[i], mirrored ? "mirror" : "files",
-				    mirrored ? ms.synced : in.newest_mtime, since, err) < 0)
+				    mirrored ? ms.synced : in.newest_mtime, since, err) < 0 ||
+		    node_data(cy, i, mirrored ? ms.synced : in.newest_mtime) < 0)
 			return -1;
 	}
 	return 0;

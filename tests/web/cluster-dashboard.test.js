@@ -1,11 +1,15 @@
 // cluster-dashboard.test.js -- the cluster on the dashboard, in headless Chromium (Debian's) with playwright-core.
 // Usage: node tests/web/cluster-dashboard.test.js URL ARTIFACT_DIR kill NODES VICTIM
 //        node tests/web/cluster-dashboard.test.js URL ARTIFACT_DIR disagree ZONE DEAD_NODE OK_NODE
+//        node tests/web/cluster-dashboard.test.js URL ARTIFACT_DIR data ZONE WITH AGES WITHOUT
 // Run by tests/test_cluster.c against nodes over one PostgreSQL.
 // kill: NODES (their names, comma-separated), the page served by the first. Once every node shows, it prints
 // KILL-NOW on a line of its own and the test kills VICTIM with SIGKILL; the page, left open, must show it lost
 // after a refresh and its shards held by the others.
 // disagree: DEAD_NODE's resolver finds ZONE dead, OK_NODE's finds it ok: the page says who found what.
+// data: ZONE is answered from data files; each node of WITH (comma-separated) has its own copy, AGES its ages in
+// seconds when the test starts (comma-separated, in WITH's order; under 90 minutes: the page says "N min ago"),
+// WITHOUT has none.
 // Exits 0 when every check passes; prints each failure and exits 1 otherwise.
 "use strict";
 
@@ -13,9 +17,10 @@ const path = require("path");
 const {check, run} = require("./browser");
 
 const [url, artifacts, scenario, ...args] = process.argv.slice(2);
-if (!url || !artifacts || !({kill: 2, disagree: 3})[scenario] ||
-    args.length !== ({kill: 2, disagree: 3})[scenario]) {
-  console.error("usage: cluster-dashboard.test.js URL ARTIFACT_DIR kill NODES VICTIM | disagree ZONE DEAD OK");
+const ARGS = {kill: 2, disagree: 3, data: 4};
+if (!url || !artifacts || !ARGS[scenario] || args.length !== ARGS[scenario]) {
+  console.error("usage: cluster-dashboard.test.js URL ARTIFACT_DIR kill NODES VICTIM | disagree ZONE DEAD OK | " +
+                "data ZONE WITH AGES WITHOUT");
   process.exit(2);
 }
 
@@ -109,10 +114,29 @@ async function disagreeScenario(page) {
   await page.screenshot({path: path.join(artifacts, "dashboard-cluster-disagree.png"), fullPage: true});
 }
 
+// ---- data: each node's own copy of a list's data files, and its age ----
+
+async function dataScenario(page) {
+  const [zone, withList, agesList, without] = args, withs = withList.split(","), ages = agesList.split(",");
+  const age = (node) => page.locator('#cluster article.node[data-node="' + node + '"] .ndata span[data-zone="' +
+                                     zone + '"]');
+  await page.waitForSelector('#cluster article.node[data-node="' + withs[0] + '"] .ndata', {timeout: 25000})
+    .catch(() => {});
+  for (let i = 0; i < withs.length; i++) {
+    const text = await age(withs[i]).textContent().catch(() => "");
+    const m = /^(.*) from (\d+) min ago$/.exec(text), want = Number(ages[i]) / 60;
+    // a minute more or less: the page rounds, and time passes while it loads
+    check(m && m[1] === zone && Math.abs(Number(m[2]) - want) <= 1.5,
+          withs[i] + "'s copy of " + zone + " is about " + Math.round(want) + " min old (" + text + ")");
+  }
+  check(await age(without).count() === 0, without + " shows no copy of " + zone);
+  await page.screenshot({path: path.join(artifacts, "dashboard-cluster-data.png"), fullPage: true});
+}
+
 run("cluster dashboard", {artifacts}, async (page) => {
   const resp = await page.goto(url, {waitUntil: "load"});
   check(resp.status() === 200, "page answers 200");
-  await ({kill: killScenario, disagree: disagreeScenario})[scenario](page);
+  await ({kill: killScenario, disagree: disagreeScenario, data: dataScenario})[scenario](page);
 
   // on a phone: no horizontal scrolling
   await page.setViewportSize({width: 375, height: 800});

@@ -424,6 +424,8 @@
       ? "No renewal for " + (doc.lease_seconds ? "over " + doc.lease_seconds + " s" : "a lease") +
         ": killed or cut off from the database." + (n.shards ? "" : " Its shards went to the others.")
       : st === "cannot-check" ? "Its resolver fails: it holds no shard until it answers again." : null;
+    // each node reads or mirrors its own copy of a list's data files: how old its copy is
+    const data = (n.lists || []).filter((l) => l.data_updated_at);
     return el("article", {class: "node " + st, "data-node": n.node, "data-state": st, "data-shards": n.shards},
       el("div", {class: "lhead"},
         el("strong", {class: "nname"}, n.node),
@@ -433,6 +435,9 @@
       el("div", {class: "small"},
         el("span", {class: "nshards"}, plural(n.shards, "shard")), " of " + doc.shards + " · last renewal ",
         el("time", {datetime: n.last_renewal || "", title: when(n.last_renewal)}, n.last_renewal ? ago(n.last_renewal) : "never")),
+      data.length ? el("div", {class: "small ndata"}, "Its data files: ",
+        ...data.flatMap((l, i) => [i ? ", " : "",
+          el("span", {"data-zone": l.zone, title: when(l.data_updated_at)}, l.zone + " from " + ago(l.data_updated_at))])) : null,
       why ? el("div", {class: "small why"}, why) : null);
   }
 
