@@ -70,6 +70,17 @@ int harness_write(const char *dir, const char *name, const char *text)
 	return write_path(path, text);
 }
 
+int harness_promtool_metrics(const char *dir, const char *text)
+{
+	char path[1024], cmd[1200];
+
+	snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+	if (write_path(path, text) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 static int bound_udp(int *port)
 {
 	struct sockaddr_in sa;

@@ -13,6 +13,9 @@ void harness_tmpdir_free(char *dir);
 
 /* Writes text to dir/name. Returns 0 or -1. */
 int harness_write(const char *dir, const char *name, const char *text);
+/* `promtool check metrics` (Prometheus's own reading of the text format) on text, written to
+ * dir/metrics.txt: 0 when it passes, -1 otherwise (its complaints on stderr). */
+int harness_promtool_metrics(const char *dir, const char *text);
 
 typedef struct {
 	pid_t pid;

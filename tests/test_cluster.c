@@ -218,14 +218,10 @@ Test(cluster, three_nodes_record_each_zone_edit_once)
 		cr_assert(strstr(m, want), "no %s:\n%s", want, m);
 		cr_assert(strstr(m, "\nblmon_resolver_up 1\n") && strstr(m, "\nblmon_events_total{to=\"listed\"} ") &&
 			  strstr(m, "\nblmon_targets{standing=\"own\"} "), "the cluster's, unlabelled: %s", m);
-		if (i == 0) {
-			/* the text format's rules, as Prometheus reads them */
-			char path[1200], cmd[1400];
-			snprintf(path, sizeof(path), "%s/metrics.txt", dir);
-			cr_assert_eq(harness_write(dir, "metrics.txt", m), 0);
-			snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
-			cr_assert_eq(system(cmd), 0, "promtool check metrics failed:\n%s", m);
-		}
+		/* the text format's rules, as Prometheus reads them */
+		if (i == 0)
+			cr_assert_eq(harness_promtool_metrics(dir, m), 0,
+				     "promtool check metrics failed:\n%s", m);
 		free(m);
 	}
 	cr_assert_gt(answered, 0, "each node counts the queries of its own cycles");
@@ -807,13 +803,9 @@ Test(cluster, each_nodes_data_of_a_list_has_its_own_age)
 		cr_assert_null(strstr(m, "blmon_mirror_age_seconds{zone="),
 			       "no unlabelled series in a cluster:\n%s", m);
 		cr_assert_eq(harness_count(m, "blmon_mirror_age_seconds{"), 2, "%s", m);
-		if (i == 0) {
-			char path[1200], cmd[1400];
-			snprintf(path, sizeof(path), "%s/metrics.txt", dir);
-			cr_assert_eq(harness_write(dir, "metrics.txt", m), 0);
-			snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s' 1>&2", path);
-			cr_assert_eq(system(cmd), 0, "promtool check metrics failed:\n%s", m);
-		}
+		if (i == 0)
+			cr_assert_eq(harness_promtool_metrics(dir, m), 0,
+				     "promtool check metrics failed:\n%s", m);
 		free(m);
 		/* and /api/v1/cluster says the time of each node's copy */
 		body = harness_http_get(http_port[i], "/api/v1/cluster", &status);
