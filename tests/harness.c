@@ -231,8 +231,18 @@ static int rbldnsd_start(harness_server_t *s, const char *dir, const char *const
 void harness_server_stop(harness_server_t *s)
 {
 	if (s->pid > 0) {
+		int st;
+
 		kill(s->pid, SIGTERM);
-		waitpid(s->pid, NULL, 0);
+		/* a server a failed test left stopped (SIGSTOP: "the resolver stops answering")
+		 * only acts on its SIGTERM once continued; one that ignores it is killed */
+		kill(s->pid, SIGCONT);
+		for (int i = 0; i < 200 && waitpid(s->pid, &st, WNOHANG) == 0; i++)
+			usleep(10000);
+		if (kill(s->pid, 0) == 0) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+		}
 	}
 	s->pid = 0;
 	free(s->dir);
