@@ -416,41 +416,33 @@ static int resolver_family(sbuf_t *out, store_t *s)
 /* The nodes of a cluster ([cluster]); no series when blmon runs alone. */
 static int cluster_families(sbuf_t *out, store_t *s, int64_t now)
 {
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{"blmon_cluster_node_shards",
+		 "Shards of the targets a node of the cluster holds by an unexpired lease."},
+		{"blmon_cluster_node_can_check",
+		 "0 when a node's resolver failed at its last renewal (it holds no shard), else 1."},
+		{"blmon_cluster_node_coordinator",
+		 "1 for the node that turns events into alerts and digests problems."},
+		{"blmon_cluster_node_last_renewal_timestamp_seconds",
+		 "When a node last renewed its leases (unix time)."},
+	};
 	store_cluster_node_t *nodes = NULL;
 	char nl[200];
 	int n = store_cluster_nodes(s, now, &nodes);
 
 	if (n < 0)
 		return -1;
-	if (n > 0) {
-		prom_family(out, "blmon_cluster_node_shards", "gauge",
-			    "Shards of the targets a node of the cluster holds by an unexpired lease.");
+	for (size_t f = 0; n > 0 && f < sizeof(fam) / sizeof(fam[0]); f++) {
+		prom_family(out, fam[f].name, "gauge", fam[f].help);
 		for (int i = 0; i < n; i++) {
+			/* in fam's order */
+			const long long v[] = {nodes[i].shards, nodes[i].healthy, nodes[i].coordinator,
+					       (long long)nodes[i].seen};
+
 			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
-			sbuf_printf(out, "blmon_cluster_node_shards{node=\"%s\"} %d\n", nl,
-				    nodes[i].shards);
-		}
-		prom_family(out, "blmon_cluster_node_can_check", "gauge",
-			    "0 when a node's resolver failed at its last renewal (it holds no shard), "
-			    "else 1.");
-		for (int i = 0; i < n; i++) {
-			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
-			sbuf_printf(out, "blmon_cluster_node_can_check{node=\"%s\"} %d\n", nl,
-				    nodes[i].healthy);
-		}
-		prom_family(out, "blmon_cluster_node_coordinator", "gauge",
-			    "1 for the node that turns events into alerts and digests problems.");
-		for (int i = 0; i < n; i++) {
-			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
-			sbuf_printf(out, "blmon_cluster_node_coordinator{node=\"%s\"} %d\n", nl,
-				    nodes[i].coordinator);
-		}
-		prom_family(out, "blmon_cluster_node_last_renewal_timestamp_seconds", "gauge",
-			    "When a node last renewed its leases (unix time).");
-		for (int i = 0; i < n; i++) {
-			prom_label_escape(nodes[i].node, nl, sizeof(nl), 63);
-			sbuf_printf(out, "blmon_cluster_node_last_renewal_timestamp_seconds{node=\"%s\"} "
-				    "%lld\n", nl, (long long)nodes[i].seen);
+			sbuf_printf(out, "%s{node=\"%s\"} %lld\n", fam[f].name, nl, v[f]);
 		}
 	}
 	free(nodes);

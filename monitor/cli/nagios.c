@@ -448,6 +448,52 @@ static void count_target(struct nag *n, const cJSON *t, catalog_t *cat)
 	}
 }
 
+/* Reads the pages of a list of the daemon's API from path on, following each page's
+ * "next", and calls each(n, item, arg) for every element of its array `key`. 0 when the
+ * last page was read, 1 when there are more than NAG_PAGES_MAX pages (the caller says
+ * what), -1 with err. */
+static int daemon_pages(struct nag *n, const char *path, const char *key,
+			void (*each)(struct nag *n, const cJSON *item, void *arg), void *arg,
+			char *err, size_t errlen)
+{
+	char at[1200];
+
+	snprintf(at, sizeof(at), "%s", path);
+	for (int pages = 0; pages < NAG_PAGES_MAX; pages++) {
+		cJSON *doc = daemon_get(n, at, NULL, err, errlen);
+		const cJSON *item, *next;
+
+		if (!doc)
+			return -1;
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, key))
+			each(n, item, arg);
+		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
+		if (!cJSON_IsString(next)) {
+			cJSON_Delete(doc);
+			return 0;
+		}
+		snprintf(at, sizeof(at), "%s", next->valuestring);
+		cJSON_Delete(doc);
+	}
+	return 1;
+}
+
+/* What the pages of -H's targets count: those it names (a network's prefix, or host:NAME's). */
+struct wanted_targets {
+	catalog_t *cat;
+	const target_spec_t *spec;
+	bool have_spec;
+};
+
+static void count_wanted(struct nag *n, const cJSON *t, void *arg)
+{
+	const struct wanted_targets *w = arg;
+	const char *name = jsonx_str(t, "target");
+
+	if (name && wanted(n->host, w->spec, w->have_spec, name, jsonx_str(t, "discovered_from")))
+		count_target(n, t, w->cat);
+}
+
 /* -H names targets: one (GET /api/v1/targets/NAME), or a network's or a host's
  * addresses (the pages of /api/v1/targets: a network's own prefix, or every
  * page for host:NAME, whose addresses only their discovered_from names). */
@@ -480,83 +526,69 @@ static int daemon_targets(struct nag *n, catalog_t *cat, char *err, size_t errle
 			 spec.first.name, spec.prefix);
 	else
 		snprintf(path, sizeof(path), "/api/v1/targets?limit=%d", NAG_PAGE);
-	for (int pages = 0;; pages++) {
-		const cJSON *t, *next;
-		if (pages == NAG_PAGES_MAX) {
-			snprintf(err, errlen, "more than %d targets match %s: name fewer",
-				 NAG_PAGE * NAG_PAGES_MAX, n->host);
-			return -1;
-		}
-		if (!(doc = daemon_get(n, path, NULL, err, errlen)))
-			return -1;
-		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "targets"))
-		{
-			const char *name = jsonx_str(t, "target");
-			if (name && wanted(n->host, &spec, have_spec, name, jsonx_str(t, "discovered_from")))
-				count_target(n, t, cat);
-		}
-		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
-		if (!cJSON_IsString(next)) {
-			cJSON_Delete(doc);
-			return 0;
-		}
-		snprintf(path, sizeof(path), "%s", next->valuestring);
-		cJSON_Delete(doc);
+	switch (daemon_pages(n, path, "targets", count_wanted,
+			     &(struct wanted_targets){cat, &spec, have_spec}, err, errlen)) {
+	case 0:
+		return 0;
+	case 1:
+		snprintf(err, errlen, "more than %d targets match %s: name fewer",
+			 NAG_PAGE * NAG_PAGES_MAX, n->host);
+		return -1;
+	default:
+		return -1;
 	}
 }
 
-/* Counts the problems of one page (ignored: the ignored ones) into n; names the
- * first that count. 0, or -1 with err. */
+/* How the problems pages count: the ignored ones or the others, and how many are named. */
+struct problem_count {
+	bool ignored;
+	size_t o;         /* the length of n->names */
+	unsigned shown;
+};
+
+static void count_problem(struct nag *n, const cJSON *p, void *arg)
+{
+	struct problem_count *c = arg;
+	const char *zone = jsonx_str(p, "zone"), *scope = jsonx_str(p, "scope");
+	unsigned affected = (unsigned)jsonx_num(p, "affected", 0);
+
+	if (!zone || list_left_out(n, zone, NULL))
+		return;
+	/* --scope ip: a network's or AS's listing is neither listed nor clean */
+	if (n->scope && !strcmp(n->scope, "ip") && scope &&
+	    (!strcmp(scope, "network") || !strcmp(scope, "asn")))
+		return;
+	if (c->ignored) {
+		if (!n->ignored)
+			snprintf(n->ign_first, sizeof(n->ign_first), "%.200s by rule '%.120s'",
+				 jsonx_str(p, "headline"), jsonx_str(p, "ignored_by"));
+		n->ignored += affected;
+		return;
+	}
+	n->listed += affected;
+	if (c->shown < NAG_SHOWN && c->o + 1 < sizeof(n->names))
+		c->o += (size_t)snprintf(n->names + c->o, sizeof(n->names) - c->o, "%s%s",
+					 c->shown ? ", " : "", jsonx_str(p, "headline"));
+	else if (c->shown == NAG_SHOWN && c->o + 1 < sizeof(n->names))
+		c->o += (size_t)snprintf(n->names + c->o, sizeof(n->names) - c->o, ", ...");
+	c->shown++;
+}
+
+/* Counts the problems (ignored: the ignored ones) into n; names the first that count.
+ * 0, or -1 with err. */
 static int daemon_problems(struct nag *n, bool ignored, char *err, size_t errlen)
 {
-	char path[1200];
-	size_t o = strlen(n->names);
-	unsigned shown = 0;
+	char path[200];
+	int rc;
 
 	snprintf(path, sizeof(path), "/api/v1/problems?limit=%d%s", NAG_PAGE,
 		 ignored ? "&ignored=yes" : "");
-	for (int pages = 0; pages < NAG_PAGES_MAX; pages++) {
-		cJSON *doc = daemon_get(n, path, NULL, err, errlen);
-		const cJSON *p, *next;
-
-		if (!doc)
-			return -1;
-		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "problems"))
-		{
-			const char *zone = jsonx_str(p, "zone"), *scope = jsonx_str(p, "scope");
-			unsigned affected = (unsigned)jsonx_num(p, "affected", 0);
-			if (!zone || list_left_out(n, zone, NULL))
-				continue;
-			/* --scope ip: a network's or AS's listing is neither listed nor clean */
-			if (n->scope && !strcmp(n->scope, "ip") && scope &&
-			    (!strcmp(scope, "network") || !strcmp(scope, "asn")))
-				continue;
-			if (ignored) {
-				if (!n->ignored)
-					snprintf(n->ign_first, sizeof(n->ign_first), "%.200s by rule '%.120s'",
-						 jsonx_str(p, "headline"), jsonx_str(p, "ignored_by"));
-				n->ignored += affected;
-				continue;
-			}
-			n->listed += affected;
-			if (shown < NAG_SHOWN && o + 1 < sizeof(n->names))
-				o += (size_t)snprintf(n->names + o, sizeof(n->names) - o, "%s%s",
-						      shown ? ", " : "", jsonx_str(p, "headline"));
-			else if (shown == NAG_SHOWN && o + 1 < sizeof(n->names))
-				o += (size_t)snprintf(n->names + o, sizeof(n->names) - o, ", ...");
-			shown++;
-		}
-		next = cJSON_GetObjectItemCaseSensitive(doc, "next");
-		if (!cJSON_IsString(next)) {
-			cJSON_Delete(doc);
-			return 0;
-		}
-		snprintf(path, sizeof(path), "%s", next->valuestring);
-		cJSON_Delete(doc);
-	}
-	snprintf(err, errlen, "more than %d problems: the daemon's dashboard says more",
-		 NAG_PAGE * NAG_PAGES_MAX);
-	return -1;
+	rc = daemon_pages(n, path, "problems", count_problem,
+			  &(struct problem_count){ignored, strlen(n->names), 0}, err, errlen);
+	if (rc == 1)
+		snprintf(err, errlen, "more than %d problems: the daemon's dashboard says more",
+			 NAG_PAGE * NAG_PAGES_MAX);
+	return rc == 0 ? 0 : -1;
 }
 
 /* No -H: every target, from what the daemon's last digest counted -- the
