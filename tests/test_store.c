@@ -557,6 +557,42 @@ ENGINES(settled_states_and_list_data)
 
 /* Each node's own data of a list, beside its own test (migration 17): the one does not
  * overwrite the other, and a node's data recorded before its first test is untested. */
+/* A cycle's last_seen, written per run of ids all seen: not for a target between them that
+ * was not active at the start, nor for an active one the cycle did not see. */
+ENGINES(target_ids_write_last_seen_for_the_targets_seen_alone)
+{
+	store_t *s = open_rw();
+	store_target_ids_t *m;
+	target_t t;
+	char ip[32], sql[200];
+	/* .1 .. .5: .2 leaves before the cycle, .4 is not seen by it */
+	static const int64_t want[5] = {2000, 1000, 2000, 1500, 2000};
+
+	cr_assert_eq(store_begin(s), 0, "%s", store_error(s));
+	for (int i = 1; i <= 5; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
+		target_parse_ip(ip, &t);
+		cr_assert_gt(store_target_id(s, &t, i == 2 ? 1000 : 1500), 0, "%s", store_error(s));
+	}
+	cr_assert_eq(store_commit(s), 0, "%s", store_error(s));
+	cr_assert_eq(store_targets_retire(s, 1200), 0, "%s", store_error(s));
+	m = store_target_ids_load(s);
+	cr_assert_not_null(m, "%s", store_error(s));
+	for (int i = 1; i <= 5; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", i);
+		target_parse_ip(ip, &t);
+		if (i != 2 && i != 4)
+			cr_assert_gt(store_target_ids_get(s, m, &t, 2000, true), 0, "%s", store_error(s));
+	}
+	cr_assert_eq(store_target_ids_flush(s, m, 2000), 0, "%s", store_error(s));
+	for (int i = 1; i <= 5; i++) {
+		snprintf(sql, sizeof(sql), "SELECT last_seen FROM targets WHERE target = '192.0.2.%d'", i);
+		cr_assert_eq(store_scalar(s, sql), want[i - 1], "192.0.2.%d", i);
+	}
+	store_target_ids_free(m);
+	store_close(s);
+}
+
 ENGINES(cluster_nodes_data_of_a_list)
 {
 	store_t *s = open_rw();
