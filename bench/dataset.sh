@@ -24,40 +24,15 @@ SEED=${SEED:-20240601}
 ENTRIES=${ENTRIES:-10000000}
 RANGES=${RANGES:-100000}
 OUT=$HERE/out/dataset
-# one bench at a time on a machine (the lock run.sh takes too)
-exec 9>"${TMPDIR:-/tmp}/blmon-bench.lock"
-if ! flock -n 9; then
-	printf 'bench: another bench run holds %s; waiting for it\n' "${TMPDIR:-/tmp}/blmon-bench.lock" >&2
-	flock -w 900 9 || { echo "bench: gave up waiting" >&2; exit 1; }
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/blmon-bench-ds.XXXXXX")
-chmod 755 "$WORK" # rbldnsd drops root for user rbldns and must still read the files
-RBLDNSD_PID=""
-
-cleanup() {
-	local rc=$?
-	if [ -n "$RBLDNSD_PID" ] && kill -0 "$RBLDNSD_PID" 2>/dev/null; then
-		kill "$RBLDNSD_PID" 2>/dev/null || true
-		wait "$RBLDNSD_PID" 2>/dev/null || true
-	fi
-	if [ "${KEEP_WORK:-0}" = 1 ]; then echo "bench: kept $WORK" >&2; else rm -rf "$WORK"; fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
-[ -x "$BLMON" ] || die "$BLMON not built (run make)"
+BENCH_NAME=bench
+. "$HERE/lib.sh"
+bench_lock
+bench_work blmon-bench-ds
+bench_binary
 [ -x "$PROBE" ] || die "$PROBE not built (make build/bench/dataset_bench)"
 for t in rbldnsd python3 flock; do command -v $t >/dev/null || die "$t missing"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (package time)"
-cp "$BLMON" "$WORK/blmon"
 cp "$PROBE" "$WORK/dataset_bench"
-BLMON=$WORK/blmon
 PROBE=$WORK/dataset_bench
 # the lookups are single-threaded: pinned to one core, so that "per core" is what is measured
 PIN=()
@@ -67,46 +42,10 @@ mkdir -p "$OUT"
 ROWS=$OUT/rows.jsonl
 : >"$ROWS"
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# rbldnsd_up LOG ZONESPEC... : starts rbldnsd on a free port in $WORK; sets PORT, RBLDNSD_PID and
-# LOAD (seconds from start to "started", i.e. its data loaded), RSS and HWM (KiB, from /proc)
-rbldnsd_up() {
-	local log=$1 t0 t1 i
-	shift
-	for _ in 1 2 3 4 5; do
-		PORT=$(free_port)
-		: >"$log"
-		t0=$(date +%s.%N)
-		rbldnsd -n -e -c 1h -b "127.0.0.1/$PORT" -w "$WORK" "$@" >"$log" 2>&1 &
-		RBLDNSD_PID=$!
-		for i in $(seq 1 12000); do
-			grep -q ' started ' "$log" 2>/dev/null && break
-			kill -0 "$RBLDNSD_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		if grep -q ' started ' "$log"; then
-			t1=$(date +%s.%N)
-			LOAD=$(python3 -c "print('%.3f' % ($t1 - $t0))")
-			RSS=$(awk '/^VmRSS:/ {print $2}' "/proc/$RBLDNSD_PID/status")
-			HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$RBLDNSD_PID/status")
-			return 0
-		fi
-		kill "$RBLDNSD_PID" 2>/dev/null || true
-		wait "$RBLDNSD_PID" 2>/dev/null || true
-		RBLDNSD_PID=""
-	done
-	cat "$log" >&2
-	die "rbldnsd did not start"
-}
-
-rbldnsd_down() {
-	kill "$RBLDNSD_PID" 2>/dev/null || true
-	wait "$RBLDNSD_PID" 2>/dev/null || true
-	RBLDNSD_PID=""
-}
+# rbldnsd_up (lib.sh): CIDR ranges off their boundary allowed, as blmon reads them; the large
+# ip4set takes a while to load
+RBLDNSD_OPTS=(-e)
+RBLDNSD_WAIT=600
 
 # ---------------------------------------------------------------- 1. the /16 x 8 bench lists
 say "generating the 8 bench zones (seed $SEED)"

@@ -31,44 +31,13 @@ SAMPLE=${SAMPLE:-200}
 RBLCHECK_REPEAT=${RBLCHECK_REPEAT:-10}
 OUT=$HERE/out
 CHECK_RBL=/usr/lib/nagios/plugins/check_rbl
-# one bench at a time on a machine: a second run would share bench/out and the cores
-exec 9>"${TMPDIR:-/tmp}/blmon-bench.lock"
-if ! flock -n 9; then
-	printf 'bench: another bench run holds %s; waiting for it\n' "${TMPDIR:-/tmp}/blmon-bench.lock" >&2
-	flock -w 900 9 || { echo "bench: gave up waiting" >&2; exit 1; }
-fi
+BENCH_NAME=bench
+. "$HERE/lib.sh"
+bench_lock
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/blmon-bench.XXXXXX")
-chmod 755 "$WORK" # rbldnsd drops root for user rbldns and must still read the zones
-RBLDNSD_PID=""
-
-cleanup() {
-	local rc=$?
-	if [ -n "$RBLDNSD_PID" ] && kill -0 "$RBLDNSD_PID" 2>/dev/null; then
-		kill "$RBLDNSD_PID" 2>/dev/null || true
-		wait "$RBLDNSD_PID" 2>/dev/null || true
-	fi
-	if [ "${KEEP_WORK:-0}" = 1 ]; then
-		echo "bench: kept $WORK" >&2
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
-[ -x "$BLMON" ] || die "$BLMON not built (run make)"
-# measure one binary throughout, even if ./blmon is rebuilt while the bench runs
-cp "$BLMON" "$WORK/blmon"
-BLMON_SRC=$BLMON
-BLMON=$WORK/blmon
+bench_work blmon-bench
+bench_binary
 for t in rbldnsd dnsperf python3; do command -v $t >/dev/null || die "$t missing (scripts/install-deps.sh bench)"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (package time)"
 
@@ -91,36 +60,7 @@ for z in "${ZONES[@]}"; do LIST_ARGS+=(--list "$z"); S_ARGS+=(-s "$z"); done
 NZ=${#ZONES[@]}
 
 # ---------------------------------------------------------------- rbldnsd
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# waits until rbldnsd's stderr ($1) says "started"; fails if process $2 died
-wait_started() {
-	local _
-	for _ in $(seq 1 200); do
-		grep -q ' started ' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-
-PORT=""
-for _ in 1 2 3 4 5; do
-	p=$(free_port)
-	: >"$WORK/rbldnsd.err"
-	rbldnsd -n -c 1h -b "127.0.0.1/$p" -w "$WORK" "${ZONESPECS[@]}" >"$WORK/rbldnsd.err" 2>&1 &
-	RBLDNSD_PID=$!
-	if wait_started "$WORK/rbldnsd.err" "$RBLDNSD_PID"; then
-		PORT=$p
-		break
-	fi
-	kill "$RBLDNSD_PID" 2>/dev/null || true
-	wait "$RBLDNSD_PID" 2>/dev/null || true
-	RBLDNSD_PID=""
-done
-[ -n "$PORT" ] || { cat "$WORK/rbldnsd.err" >&2; die "rbldnsd did not start"; }
+rbldnsd_up "$WORK/rbldnsd.err" "${ZONESPECS[@]}"
 say "rbldnsd on 127.0.0.1:$PORT (pid $RBLDNSD_PID)"
 
 # rbldnsd (-n) logs to stdout; it logs its counters on SIGUSR2 and resets them: "stats for Nsec: tot=Q ...".
@@ -352,9 +292,7 @@ else
 fi
 
 # ---------------------------------------------------------------- machine and report
-kill "$RBLDNSD_PID" 2>/dev/null || true
-wait "$RBLDNSD_PID" 2>/dev/null || true
-RBLDNSD_PID=""
+rbldnsd_down
 cp "$WORK/rbldnsd.err" "$OUT/rbldnsd.log"
 
 ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }

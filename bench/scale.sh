@@ -34,49 +34,15 @@ ROUNDS=${SCALE_ROUNDS:-3}
 DASH_RUNS=${SCALE_DASH_RUNS:-3}
 OUT=$HERE/out/scale
 
-# one bench at a time on a machine (run.sh takes the same lock)
-exec 9>"${TMPDIR:-/tmp}/blmon-bench.lock"
-if ! flock -n 9; then
-	printf 'scale: another bench run holds %s; waiting for it\n' "${TMPDIR:-/tmp}/blmon-bench.lock" >&2
-	flock -w 900 9 || { echo "scale: gave up waiting" >&2; exit 1; }
-fi
+BENCH_NAME=scale
+. "$HERE/lib.sh"
+bench_lock
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/blmon-scale.XXXXXX")
-chmod 755 "$WORK" # rbldnsd drops root for user rbldns and must still read the zones
-RBLDNSD_PID=""
+bench_work blmon-scale
 BLMON_PID=""
-
-stop_pid() { # stop_pid PID: SIGTERM, then wait for it
-	if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
-		kill "$1" 2>/dev/null || true
-		wait "$1" 2>/dev/null || true
-	fi
-}
-cleanup() {
-	local rc=$?
-	stop_pid "$BLMON_PID"
-	stop_pid "$RBLDNSD_PID"
-	if [ "${KEEP_WORK:-0}" = 1 ]; then
-		echo "scale: kept $WORK" >&2
-	else
-		rm -rf "$WORK"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say() { printf 'scale: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-
-[ -x "$BLMON" ] || die "$BLMON not built (run make)"
-# measure one binary throughout, even if ./blmon is rebuilt meanwhile
-cp "$BLMON" "$WORK/blmon"
-BLMON_SRC=$BLMON
-BLMON=$WORK/blmon
+bench_on_exit() { stop_pid "$BLMON_PID"; }
+bench_binary
 for t in rbldnsd python3 curl node; do command -v $t >/dev/null || die "$t missing (scripts/install-deps.sh bench)"; done
 
 rm -rf "$OUT"
@@ -84,9 +50,6 @@ mkdir -p "$OUT"
 M=$OUT/measures.jsonl
 : >"$M"
 
-free_port() { # free_port SOCK_DGRAM|SOCK_STREAM
-	python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
 
 # ---------------------------------------------------------------- zones and rbldnsd
 say "generating the /16 scenario (seed $SEED)"
@@ -94,25 +57,7 @@ python3 "$HERE/gen-scale.py" --out "$WORK" --seed "$SEED"
 cp "$WORK/manifest.json" "$OUT/"
 mapfile -t ZONESPECS <"$WORK/zones.txt"
 
-PORT=""
-for _ in 1 2 3 4 5; do
-	p=$(free_port SOCK_DGRAM)
-	: >"$WORK/rbldnsd.log"
-	rbldnsd -n -c 1h -b "127.0.0.1/$p" -w "$WORK" "${ZONESPECS[@]}" >"$WORK/rbldnsd.log" 2>&1 &
-	RBLDNSD_PID=$!
-	for _ in $(seq 1 200); do
-		grep -q ' started ' "$WORK/rbldnsd.log" && break
-		kill -0 "$RBLDNSD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if grep -q ' started ' "$WORK/rbldnsd.log"; then
-		PORT=$p
-		break
-	fi
-	stop_pid "$RBLDNSD_PID"
-	RBLDNSD_PID=""
-done
-[ -n "$PORT" ] || { cat "$WORK/rbldnsd.log" >&2; die "rbldnsd did not start"; }
+rbldnsd_up "$WORK/rbldnsd.log" "${ZONESPECS[@]}"
 say "rbldnsd on 127.0.0.1:$PORT (pid $RBLDNSD_PID)"
 
 # ---------------------------------------------------------------- the daemon
@@ -257,8 +202,7 @@ EOF
 started=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True).execute("SELECT count(*) FROM cycles").fetchone()[0])' "$WORK/blmon.db" 2>/dev/null || echo 1)
 stop_pid "$BLMON_PID"
 BLMON_PID=""
-stop_pid "$RBLDNSD_PID"
-RBLDNSD_PID=""
+rbldnsd_down
 cp "$WORK/rbldnsd.log" "$OUT/"
 [ "${KEEP_WORK:-0}" = 1 ] && cp "$WORK/blmon.db" "$OUT/" 2>/dev/null || true
 
